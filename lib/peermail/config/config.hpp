@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <peermail/util/result.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace peermail::config {
+
+// How the submission connection gets TLS. There is no "none" or "try".
+enum class TlsMode { implicit, starttls };
+enum class TlsVersion { v1_2, v1_3 };
+
+std::string_view to_string(TlsMode mode);
+std::string_view to_string(TlsVersion version);
+
+// Where a key was set: a file position, or an environment variable / flag.
+struct SourcePos
+{
+  std::string file; // config path, or "$PEERMAIL_HOST", or "--account"
+  int line = 0;     // 0 when not from the file
+  int column = 0;
+};
+
+struct Identity
+{
+  std::string from;         // as written: "Dr. Ana Ruiz <ana.ruiz@clinic.example>"
+  std::string display_name; // "Dr. Ana Ruiz"
+  std::string address;      // "ana.ruiz@clinic.example" (lower-cased domain)
+  std::string user_id;      // recorded in the audit log
+  std::string signing_key;  // full fingerprint, upper case
+};
+
+struct Account
+{
+  std::string name = "default";
+  std::string host;
+  int port = 465;
+  TlsMode tls = TlsMode::implicit;
+  TlsVersion min_tls = TlsVersion::v1_2;
+  std::string ca_file;    // empty: system store
+  std::string pin_sha256; // base64 SPKI hash; in addition to validation
+  std::string username;
+  std::string password_command;
+  std::string password_env;
+  std::string oauth2_token_command;
+  int timeout_s = 30;
+};
+
+struct PolicySettings
+{
+  bool encrypt_to_self = true;
+  std::string archive_key;
+  bool protect_subject = true;
+  int min_rsa_bits = 3072;
+  int expiry_warning_days = 30;
+};
+
+struct Peer
+{
+  std::string address;     // lower case
+  std::string fingerprint; // upper case, no spaces
+};
+
+struct AuditSettings
+{
+  std::string path; // "~" already expanded
+  int retention_days = 2192;
+};
+
+struct Date
+{
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  // Days since 1970-01-01.
+  long days_since_epoch() const;
+  std::string to_string() const;
+};
+
+// An attestation the tool cannot measure (BAA, risk analysis, emergency access).
+struct Attestation
+{
+  std::string provider;
+  std::string reference;
+  std::optional<Date> date;    // effective/performed date
+  std::optional<Date> expires; // for a BAA
+};
+
+struct Compliance
+{
+  std::optional<Attestation> baa;
+  std::optional<Attestation> risk_analysis;
+  std::optional<Attestation> emergency_access;
+};
+
+// A setting that parses but is not compliant. `load()` refuses the first one
+// (Errc::insecure_config); `check` reports each as a FAIL finding.
+struct Violation
+{
+  std::string key;      // dotted path, e.g. "account.default.min_tls"
+  std::string value;    // rendered value (never a secret: literal secrets show as "…")
+  SourcePos pos;
+  std::string check_id; // e.g. "TLS-02"
+  std::string problem;  // e.g. "TLS versions below 1.2 must not be used"
+  std::string fix;      // e.g. "set min_tls = \"1.2\" or \"1.3\""
+};
+
+struct Config
+{
+  std::string path;   // the file read
+  std::string sha256; // of the file bytes (config_sha256 in audit records)
+  Identity identity;
+  std::map<std::string, Account> accounts;
+  std::string account_name; // the selected account
+  PolicySettings policy;
+  std::vector<Peer> peers;
+  AuditSettings audit;
+  Compliance compliance;
+  std::map<std::string, SourcePos> positions; // dotted key → where it was set
+  std::vector<Violation> violations;
+  bool references_secrets = false; // any password_* / oauth2_* key present
+
+  // Return the selected account. PEERMAIL_ASSERTs that it exists.
+  const Account& account() const;
+
+  // Return "file:line" for dotted `key`, or "default" when it was not set.
+  std::string where(const std::string& key) const;
+
+  // Return the pinned fingerprint for `address`, if the roster has one.
+  std::optional<std::string> pinned_fingerprint(const std::string& address) const;
+};
+
+// What load() does with a compliance violation.
+enum class Strictness {
+  refuse, // return the first violation as Errc::insecure_config (exit 78)
+  report, // keep them in Config::violations (for `check`)
+};
+
+struct LoadOptions
+{
+  std::optional<std::string> path;           // --config
+  std::optional<std::string> account;        // --account
+  std::map<std::string, std::string> env;    // the environment (PEERMAIL_*, XDG_*, HOME)
+  Strictness strictness = Strictness::refuse;
+  bool check_permissions = true;             // refuse unsafe modes with Errc::permissions
+};
+
+// Return the config path: `opts.path`, else $PEERMAIL_CONFIG, else
+// $XDG_CONFIG_HOME/peermail/config.toml, else ~/.config/peermail/config.toml.
+std::string resolve_path(const LoadOptions& opts);
+
+// Read, parse and validate the config. Errors: no_input (missing file),
+// config (syntax, types, unknown keys: "file:line:col: key: message"),
+// permissions (AUTH-05; only when `check_permissions`), insecure_config.
+Result<Config> load(const LoadOptions& opts);
+
+// Parse `text` as if read from `path` (no file access, no permission check).
+Result<Config> parse(std::string_view text, const std::string& path, const LoadOptions& opts);
+
+// Split "Name <addr@host>" or "addr@host" into display name and address.
+// Refuses CR/LF/NUL, missing '@', and more than one address (Errc::data).
+Result<std::pair<std::string, std::string>> parse_mailbox(std::string_view text);
+
+// Resolved submission credentials. Never print, log or audit these.
+struct Credentials
+{
+  std::string username;
+  std::string password;     // from password_command or password_env
+  std::string oauth2_token; // from oauth2_token_command
+};
+
+// Resolve the account's secrets now (lazily, only when a login is needed).
+// `env` is the environment used for password_env. Errors are Errc::auth and
+// never contain the secret.
+Result<Credentials> resolve_credentials(const Account& account,
+                                        const std::map<std::string, std::string>& env);
+
+} // namespace peermail::config

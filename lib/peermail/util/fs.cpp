@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "fs.hpp"
+
+#include <fmt/core.h>
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+namespace peermail::util {
+
+namespace {
+
+Result<std::string>
+read_fd(int fd, const std::string& what, std::uint64_t max_bytes)
+{
+  std::string out;
+  std::vector<char> buf(1 << 16);
+  while (true) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return fail(Errc::io, fmt::format("{}: read failed: {}", what, std::strerror(errno)));
+    }
+    if (n == 0) {
+      break;
+    }
+    if (out.size() + static_cast<std::size_t>(n) > max_bytes) {
+      return fail(Errc::data,
+                  fmt::format("{}: larger than the limit of {} bytes", what, max_bytes));
+    }
+    out.append(buf.data(), static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+} // namespace
+
+Result<std::string>
+read_file(const std::string& path, std::uint64_t max_bytes)
+{
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return fail(Errc::no_input, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return fail(Errc::no_input, fmt::format("{}: is a directory", path));
+  }
+  auto r = read_fd(fd, path, max_bytes);
+  ::close(fd);
+  return r;
+}
+
+Result<std::string>
+read_stdin(std::uint64_t max_bytes)
+{
+  return read_fd(STDIN_FILENO, "standard input", max_bytes);
+}
+
+Result<void>
+write_file_atomic(const std::string& path, std::string_view data, mode_t mode)
+{
+  std::string tmpl = path + ".tmp.XXXXXX";
+  std::vector<char> name(tmpl.begin(), tmpl.end());
+  name.push_back('\0');
+  const int fd = ::mkstemp(name.data());
+  if (fd < 0) {
+    return fail(Errc::io, fmt::format("{}: cannot create: {}", path, std::strerror(errno)));
+  }
+  auto cleanup = [&](const std::string& what) {
+    const int e = errno;
+    ::close(fd);
+    ::unlink(name.data());
+    return fail(Errc::io, fmt::format("{}: {}: {}", path, what, std::strerror(e)));
+  };
+  if (::fchmod(fd, mode) != 0) {
+    return cleanup("chmod failed");
+  }
+  std::size_t off = 0;
+  while (off < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return cleanup("write failed");
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    return cleanup("fsync failed");
+  }
+  if (::close(fd) != 0) {
+    const int e = errno;
+    ::unlink(name.data());
+    return fail(Errc::io, fmt::format("{}: close failed: {}", path, std::strerror(e)));
+  }
+  if (::rename(name.data(), path.c_str()) != 0) {
+    const int e = errno;
+    ::unlink(name.data());
+    return fail(Errc::io, fmt::format("{}: rename failed: {}", path, std::strerror(e)));
+  }
+  return {};
+}
+
+std::string
+expand_home(const std::string& path, const std::string& home)
+{
+  if (path == "~") {
+    return home;
+  }
+  if (path.rfind("~/", 0) == 0) {
+    return home + path.substr(1);
+  }
+  return path;
+}
+
+Result<mode_t>
+file_mode(const std::string& path)
+{
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return fail(errno == ENOENT ? Errc::no_input : Errc::io,
+                fmt::format("{}: cannot stat: {}", path, std::strerror(errno)));
+  }
+  return static_cast<mode_t>(st.st_mode & 07777);
+}
+
+Result<void>
+secure_file_check(const std::string& path, Secrecy secrecy, const std::string& check_id)
+{
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return fail(errno == ENOENT ? Errc::no_input : Errc::io,
+                fmt::format("{}: cannot stat: {}", path, std::strerror(errno)));
+  }
+  const mode_t mode = st.st_mode & 07777;
+  if (st.st_uid != ::geteuid()) {
+    return fail(Errc::permissions,
+                fmt::format("{}: owned by uid {}, not by the user running peermail (uid {})",
+                            path, st.st_uid, ::geteuid()),
+                check_id,
+                fmt::format("chown $(id -u) {}", path));
+  }
+  if ((mode & 0022) != 0) {
+    return fail(Errc::permissions,
+                fmt::format("{}: mode {:04o} lets others write it", path, mode),
+                check_id,
+                fmt::format("chmod 600 {}", path));
+  }
+  if (secrecy == Secrecy::secret && (mode & 0044) != 0) {
+    return fail(Errc::permissions,
+                fmt::format("{}: mode {:04o} lets others read a file that holds secret "
+                            "references",
+                            path, mode),
+                check_id,
+                fmt::format("chmod 600 {}", path));
+  }
+  return {};
+}
+
+std::string
+sha256_raw(std::string_view data)
+{
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<const char*>(md), len);
+}
+
+std::string
+sha256_hex(std::string_view data)
+{
+  const std::string raw = sha256_raw(data);
+  std::string out;
+  out.reserve(raw.size() * 2);
+  for (unsigned char c : raw) {
+    fmt::format_to(std::back_inserter(out), "{:02x}", c);
+  }
+  return out;
+}
+
+std::string
+base64_encode(std::string_view data)
+{
+  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(data.data()),
+                                static_cast<int>(data.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+} // namespace peermail::util

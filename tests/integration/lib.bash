@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Helpers for integration suites. Tests run with `set -e`; a helper that finds
+# a problem prints it and returns 1.
+
+pm() { "$PEERMAIL_BIN" "$@"; }
+
+fail() { echo "FAILED: $*" >&2; return 1; }
+
+# expect_exit CODE CMD...: run CMD with stdout to ./out, stderr to ./err, and
+# require exit status CODE.
+expect_exit() {
+  local want=$1
+  shift
+  local rc=0
+  "$@" >out 2>err || rc=$?
+  if [ "$rc" != "$want" ]; then
+    echo "command: $*" >&2
+    echo "--- stdout" >&2; head -c 4000 out >&2
+    echo "--- stderr" >&2; head -c 4000 err >&2
+    fail "expected exit $want, got $rc"
+  fi
+}
+
+# expect_contains FILE TEXT: FILE must contain TEXT (fixed string).
+expect_contains() {
+  grep -qF -- "$2" "$1" || { echo "--- $1:" >&2; head -c 4000 "$1" >&2; fail "$1 does not contain: $2"; }
+}
+
+# expect_not_contains FILE TEXT: FILE must not contain TEXT.
+expect_not_contains() {
+  if grep -qF -- "$2" "$1"; then fail "$1 contains: $2"; fi
+}
+
+# expect_eq ACTUAL EXPECTED [WHAT]
+expect_eq() {
+  [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"
+}
+
+need_cmd() {
+  command -v "$1" >/dev/null 2>&1 || { echo "$1 not found"; return 1; }
+}
+
+probe_gpg() { need_cmd gpg && need_cmd gpgconf; }
+probe_smtp() { /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || { echo "python3-aiosmtpd missing"; return 1; }; need_cmd openssl; }
+
+# --- GnuPG -----------------------------------------------------------------
+
+_cleanup_homes=()
+_cleanup_pids=()
+
+# gpg_home_new: create a throwaway GNUPGHOME (short path, 0700) and export it.
+gpg_home_new() {
+  GNUPGHOME=$(mktemp -d /tmp/pmg.XXXXXX)
+  chmod 700 "$GNUPGHOME"
+  export GNUPGHOME
+  cat >"$GNUPGHOME/gpg.conf" <<CONF
+no-emit-version
+personal-digest-preferences SHA512 SHA384 SHA256
+cert-digest-algo SHA256
+CONF
+  cat >"$GNUPGHOME/gpg-agent.conf" <<CONF
+disable-scdaemon
+allow-loopback-pinentry
+CONF
+  echo "$GNUPGHOME" >>"$SUITE_DIR/.gnupghomes"
+}
+
+# gpg_gen_key NAME EMAIL [ALGO] [EXPIRE]: create a key without passphrase with a
+# separate encryption subkey; print its fingerprint. ALGO: ed25519 (default,
+# with cv25519 encryption) or rsaNNNN. EXPIRE as for --quick-gen-key (default 2y).
+gpg_gen_key() {
+  local name=$1 email=$2 algo=${3:-ed25519} expire=${4:-2y} fpr enc
+  case $algo in
+    ed25519) enc=cv25519 ;;
+    *) enc=$algo ;;
+  esac
+  gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+    --quick-gen-key "$name <$email>" "$algo" sign,cert "$expire" 2>/dev/null
+  fpr=$(gpg --with-colons --list-keys "=$name <$email>" | awk -F: '/^fpr:/ {print $10; exit}')
+  gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+    --quick-add-key "$fpr" "$enc" encr "$expire" 2>/dev/null
+  echo "$fpr"
+}
+
+# gpg_trust_ultimate FPR: mark FPR as our own key (ownertrust ultimate).
+gpg_trust_ultimate() {
+  echo "$1:6:" | gpg --batch --quiet --import-ownertrust 2>/dev/null
+}
+
+# gpg_certify SIGNER TARGET: certify TARGET's user IDs with SIGNER (local
+# signature), so TARGET gets full validity when SIGNER is ultimately trusted.
+gpg_certify() {
+  gpg --batch --quiet --yes --pinentry-mode loopback --passphrase '' \
+    --default-key "$1" --quick-lsign-key "$2" 2>/dev/null
+}
+
+# --- config -----------------------------------------------------------------
+
+# write_config FILE KEY=VALUE...: write a compliant config. Recognised keys:
+# from, signing_key, host, port, tls, ca_file, username, password_env,
+# audit_path, extra (appended verbatim). File mode 0600.
+write_config() {
+  local file=$1
+  shift
+  local from="Ana Ruiz <ana@clinic.test>" signing_key="" host=localhost port=465 tls=implicit
+  local ca_file="" username="ana" password_env="PM_TEST_PASSWORD" audit_path="$PWD/audit.jsonl" extra=""
+  local kv
+  for kv in "$@"; do
+    local k=${kv%%=*} v=${kv#*=}
+    printf -v "$k" '%s' "$v"
+  done
+  {
+    echo "[identity]"
+    echo "from = \"$from\""
+    echo "user_id = \"ana\""
+    echo "signing_key = \"$signing_key\""
+    echo
+    echo "[account.default]"
+    echo "host = \"$host\""
+    echo "port = $port"
+    echo "tls = \"$tls\""
+    echo "min_tls = \"1.2\""
+    [ -n "$ca_file" ] && echo "ca_file = \"$ca_file\""
+    echo "username = \"$username\""
+    echo "password_env = \"$password_env\""
+    echo "timeout_s = 10"
+    echo
+    echo "[audit]"
+    echo "path = \"$audit_path\""
+    echo
+    echo "[compliance]"
+    echo "baa = { provider = \"Test Mail\", reference = \"BAA-TEST\", expires = 2099-12-31 }"
+    echo "risk_analysis = { reference = \"RA-TEST\", date = $(date -u +%Y-%m-%d) }"
+    echo "emergency_access = { reference = \"EA-TEST\", date = $(date -u +%Y-%m-%d) }"
+    [ -n "$extra" ] && printf '%b\n' "$extra"
+  } >"$file"
+  chmod 600 "$file"
+}
+
+# --- cleanup ----------------------------------------------------------------
+
+suite_cleanup() {
+  if [ -f "$SUITE_DIR/.pids" ]; then
+    while read -r p; do kill "$p" 2>/dev/null; done <"$SUITE_DIR/.pids"
+  fi
+  if [ -f "$SUITE_DIR/.gnupghomes" ]; then
+    while read -r h; do
+      GNUPGHOME=$h gpgconf --kill all 2>/dev/null
+      rm -rf "$h"
+    done <"$SUITE_DIR/.gnupghomes"
+  fi
+}
+
+# register_pid PID: kill PID when the suite ends.
+register_pid() { echo "$1" >>"$SUITE_DIR/.pids"; }

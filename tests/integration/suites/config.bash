@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Config loading through the real CLI: refusals, exit codes, permissions.
+
+good_config() {
+  write_config c.toml signing_key=0123456789ABCDEF0123456789ABCDEF01234567 "$@"
+}
+
+test_tls_none_refused_78() {
+  good_config
+  sed -i 's/^tls = .*/tls = "none"/' c.toml
+  expect_exit 78 pm --config c.toml keys list
+  expect_contains err 'c.toml:9:7: account.default.tls = "none" is not compliant'
+  expect_contains err '[TLS-01]'
+  expect_contains err 'peermail: fix: set tls = "implicit" (port 465) or tls = "starttls" (port 587)'
+}
+
+test_min_tls_refused_78() {
+  good_config
+  sed -i 's/^min_tls = .*/min_tls = "1.1"/' c.toml
+  expect_exit 78 pm --config c.toml keys list
+  expect_contains err '[TLS-02]'
+}
+
+test_world_writable_config_77() {
+  good_config
+  chmod 666 c.toml
+  expect_exit 77 pm --config c.toml keys list
+  expect_contains err 'lets others write it [AUTH-05]'
+  expect_contains err 'peermail: fix: chmod 600'
+}
+
+test_secret_reference_readable_77() {
+  good_config
+  chmod 644 c.toml
+  expect_exit 77 pm --config c.toml keys list
+  expect_contains err 'lets others read a file that holds secret references'
+}
+
+test_unknown_key_78() {
+  good_config extra='[policy]\nencrypt_to_slef = true'
+  expect_exit 78 pm --config c.toml keys list
+  expect_contains err 'policy.encrypt_to_slef: unknown key (did you mean "encrypt_to_self"?)'
+}
+
+test_missing_config_66() {
+  expect_exit 66 pm --config nope.toml keys list
+  expect_contains err 'nope.toml: cannot open'
+}
+
+test_env_config_path() {
+  good_config
+  sed -i 's/^port = .*/port = 25/' c.toml
+  PEERMAIL_CONFIG=$PWD/c.toml expect_exit 78 pm keys list
+  expect_contains err 'port = 25 is not compliant'
+}
+
+test_usage_error_64() {
+  expect_exit 64 pm --no-such-flag
+  expect_exit 64 pm
+}

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <peermail/config/config.hpp>
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using peermail::Errc;
+using namespace peermail::config;
+
+namespace {
+
+const char* const k_good = R"(# a compliant config
+[identity]
+from = "Dr. Ana Ruiz <Ana.Ruiz@Clinic.Example>"
+user_id = "aruiz"
+signing_key = "0123 4567 89ab cdef 0123 4567 89AB CDEF 0123 4567"
+
+[account.default]
+host = "smtp.clinic.example"
+port = 465
+tls = "implicit"
+min_tls = "1.2"
+username = "aruiz"
+password_command = "pass show smtp/clinic"
+
+[[peer]]
+address = "sam.lee@hospital.example"
+fingerprint = "89ABCDEF0123456789ABCDEF0123456789ABCDEF"
+
+[audit]
+path = "~/audit.jsonl"
+
+[compliance]
+baa = { provider = "Clinic Mail Inc.", reference = "BAA-2026-014", expires = 2027-06-30 }
+)";
+
+LoadOptions
+opts()
+{
+  LoadOptions o;
+  o.env["HOME"] = "/home/ana";
+  return o;
+}
+
+std::string
+with(const std::string& from, const std::string& to)
+{
+  std::string s = k_good;
+  const auto pos = s.find(from);
+  REQUIRE(pos != std::string::npos);
+  s.replace(pos, from.size(), to);
+  return s;
+}
+
+} // namespace
+
+TEST_SUITE("peermail::config")
+{
+  TEST_CASE("config::parse: a compliant config")
+  {
+    auto c = parse(k_good, "c.toml", opts());
+    REQUIRE(c);
+    CHECK(c->identity.address == "ana.ruiz@clinic.example");
+    CHECK(c->identity.display_name == "Dr. Ana Ruiz");
+    CHECK(c->identity.signing_key == "0123456789ABCDEF0123456789ABCDEF01234567");
+    CHECK(c->account().host == "smtp.clinic.example");
+    CHECK(c->account().tls == TlsMode::implicit);
+    CHECK(c->audit.path == "/home/ana/audit.jsonl");
+    CHECK(c->references_secrets);
+    CHECK(c->where("account.default.port") == "c.toml:9");
+    REQUIRE(c->compliance.baa);
+    CHECK(c->compliance.baa->expires->to_string() == "2027-06-30");
+    CHECK(c->pinned_fingerprint("Sam.Lee@hospital.example").value()
+          == "89ABCDEF0123456789ABCDEF0123456789ABCDEF");
+  }
+
+  TEST_CASE("config::parse: non-compliant settings are refused")
+  {
+    SUBCASE("min_tls 1.0")
+    {
+      auto c = parse(with("min_tls = \"1.2\"", "min_tls = \"1.0\""), "c.toml", opts());
+      REQUIRE(!c);
+      CHECK(c.error().code == Errc::insecure_config);
+      CHECK(c.error().message
+            == "c.toml:11:11: account.default.min_tls = \"1.0\" is not compliant: TLS versions "
+               "below 1.2 must not be used");
+      CHECK(c.error().check_id == "TLS-02");
+      CHECK(c.error().fix == "set min_tls = \"1.2\" or \"1.3\"");
+    }
+    SUBCASE("tls none")
+    {
+      auto c = parse(with("tls = \"implicit\"", "tls = \"none\""), "c.toml", opts());
+      REQUIRE(!c);
+      CHECK(c.error().code == Errc::insecure_config);
+      CHECK(c.error().check_id == "TLS-01");
+    }
+    SUBCASE("port 25")
+    {
+      auto c = parse(with("port = 465", "port = 25"), "c.toml", opts());
+      REQUIRE(!c);
+      CHECK(c.error().message
+            == "c.toml:9:8: account.default.port = 25 is not compliant: port 25 is for relay "
+               "between servers, not for submission");
+    }
+    SUBCASE("literal password never echoed")
+    {
+      auto c = parse(with("password_command = \"pass show smtp/clinic\"",
+                          "password = \"hunter2\""),
+                     "c.toml", opts());
+      REQUIRE(!c);
+      CHECK(c.error().check_id == "AUTH-04");
+      CHECK(c.error().message.find("hunter2") == std::string::npos);
+    }
+    SUBCASE("verification off")
+    {
+      auto c = parse(with("min_tls = \"1.2\"", "min_tls = \"1.2\"\ninsecure = true"), "c.toml",
+                     opts());
+      REQUIRE(!c);
+      CHECK(c.error().check_id == "TLS-04");
+    }
+  }
+
+  TEST_CASE("config::parse: report mode keeps every violation")
+  {
+    auto o = opts();
+    o.strictness = Strictness::report;
+    auto c = parse(with("port = 465", "port = 25\nverify_host = false"), "c.toml", o);
+    REQUIRE(c);
+    REQUIRE(c->violations.size() == 2);
+    CHECK(c->violations[0].check_id == "TLS-01");
+    CHECK(c->violations[1].check_id == "TLS-05");
+  }
+
+  TEST_CASE("config::parse: errors name file, line, column and key")
+  {
+    SUBCASE("unknown key with suggestion")
+    {
+      auto c = parse(with("username", "usernme"), "c.toml", opts());
+      REQUIRE(!c);
+      CHECK(c.error().code == Errc::config);
+      CHECK(c.error().message
+            == "c.toml:12:1: account.default.usernme: unknown key (did you mean \"username\"?)");
+    }
+    SUBCASE("wrong type")
+    {
+      auto c = parse(with("port = 465", "port = \"465\""), "c.toml", opts());
+      REQUIRE(!c);
+      CHECK(c.error().message == "c.toml:9:8: account.default.port: expected an integer");
+    }
+    SUBCASE("syntax error")
+    {
+      auto c = parse("[identity\n", "c.toml", opts());
+      REQUIRE(!c);
+      CHECK(c.error().code == Errc::config);
+      CHECK(c.error().message.rfind("c.toml:1:", 0) == 0);
+    }
+    SUBCASE("short key id")
+    {
+      auto c = parse(with("0123 4567 89ab cdef 0123 4567 89AB CDEF 0123 4567", "89ABCDEF"),
+                     "c.toml", opts());
+      REQUIRE(!c);
+      CHECK(c.error().message
+            == "c.toml:5:15: identity.signing_key: must be a full fingerprint (40 or 64 hex "
+               "digits), not a key ID");
+    }
+  }
+
+  TEST_CASE("config::parse: environment overrides the file")
+  {
+    auto o = opts();
+    o.env["PEERMAIL_HOST"] = "other.example";
+    o.env["PEERMAIL_PORT"] = "587";
+    auto c = parse(k_good, "c.toml", o);
+    REQUIRE(c);
+    CHECK(c->account().host == "other.example");
+    CHECK(c->account().port == 587);
+    CHECK(c->where("account.default.host") == "$PEERMAIL_HOST");
+  }
+
+  TEST_CASE("config::parse_mailbox")
+  {
+    CHECK(parse_mailbox("a@b.example")->second == "a@b.example");
+    CHECK(parse_mailbox("\"Ruiz, Ana\" <A@B.example>")->first == "Ruiz, Ana");
+    CHECK(!parse_mailbox("a@b.example\r\nBcc: x@y"));
+    CHECK(!parse_mailbox("nobody"));
+    CHECK(!parse_mailbox("a@b@c"));
+  }
+}
