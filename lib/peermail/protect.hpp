@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// PGP/MIME protection of a whole RFC 5322 message (RFC 3156, RFC 9788 header
+// protection): the facade that joins mime/ (structure) and crypto/ (bytes).
+// Used by `encrypt`, `sign`, `send`, `sendmail` and `batch`.
+
+#include <peermail/util/result.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace peermail {
+
+struct ProtectOptions
+{
+  std::string signer_fingerprint;               // full fingerprint; required when signing
+  std::vector<std::string> recipient_fingerprints; // already judged usable (crypto::Keyring)
+  bool sign = true;
+  bool encrypt = true;
+  bool protect_subject = true; // outer Subject becomes "[...]" (RFC 9788)
+};
+
+struct ProtectResult
+{
+  std::string message;        // the protected RFC 5322 message, CRLF line ends
+  std::string hash_algo;      // hash actually used for the signature, e.g. "SHA256"
+  std::string content_sha256; // hex SHA-256 of the signed canonical entity (SIG-04)
+  std::string message_id;     // the Message-ID of the message (kept from the input)
+};
+
+// Protects messages. One instance holds its own GPGME contexts; create one per
+// thread for parallel work. Keys are not re-judged here: callers pass
+// fingerprints that crypto::Keyring accepted.
+class Protector
+{
+public:
+  // Create a protector for the GnuPG home `gnupg_home` ("" = default).
+  static Result<std::unique_ptr<Protector>> create(const std::string& gnupg_home);
+
+  virtual ~Protector() = default;
+
+  // Sign and/or encrypt `message` (an RFC 5322 message with headers and body)
+  // as `opts` says. Errors: data (malformed input, header injection), no_key
+  // (invalid recipients or signer reported by GnuPG), crypto.
+  virtual Result<ProtectResult> protect(std::string_view message, const ProtectOptions& opts) = 0;
+};
+
+} // namespace peermail

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <peermail/config/config.hpp>
+#include <peermail/util/result.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace peermail::transport {
+
+// The SMTP envelope of one message. Addresses are bare ("a@b.example").
+struct Envelope
+{
+  std::string mail_from;
+  std::vector<std::string> rcpt_to;
+};
+
+struct RecipientResult
+{
+  std::string address;
+  int code = 0;          // SMTP reply to RCPT TO (0 if not reached)
+  std::string reply;     // the server's text, sanitised (no CR/LF)
+  bool accepted = false; // the server accepted the message for this recipient
+};
+
+// What the TLS session looked like (for the audit record, DESIGN.md §7).
+struct TlsInfo
+{
+  std::string version;          // "TLSv1.3"
+  std::string cipher;           // "TLS_AES_256_GCM_SHA384"
+  std::string peer_cert_sha256; // hex SHA-256 of the leaf certificate (DER)
+};
+
+struct SendResult
+{
+  int code = 0;                 // final SMTP reply code (250 on success)
+  std::string reply;            // final reply text, sanitised
+  std::vector<RecipientResult> recipients;
+  TlsInfo tls;
+};
+
+// Called with one line of the SMTP dialogue for `-v` ("> EHLO …", "< 250 …").
+// AUTH lines are redacted before they reach it; DATA is never passed.
+using TranscriptFn = std::function<void(std::string_view line)>;
+
+// A submission session that may send many messages over one connection
+// (batch reuses it). Implementations: SmtpSession (libcurl, real TLS) and
+// test fakes. Errors: unavailable (5xx, no compliant TLS: 69), temp (4xx,
+// timeout, connection lost: 75), protocol (76), auth (77).
+class Transport
+{
+public:
+  virtual ~Transport() = default;
+
+  // Submit `message` (RFC 5322, CRLF) to `envelope`. All-or-nothing per
+  // message: any refused recipient fails the whole message, and nothing is
+  // reported as delivered unless the server answered 250 to the end of DATA.
+  virtual Result<SendResult> send(const Envelope& envelope, std::string_view message) = 0;
+
+  // Close the session (QUIT). Safe to call twice.
+  virtual void close() = 0;
+};
+
+struct SessionOptions
+{
+  config::Account account;
+  std::optional<config::Credentials> credentials; // resolved lazily by the caller
+  TranscriptFn transcript;                       // may be empty
+};
+
+// Create a libcurl-backed session for `opts.account` (no connection yet).
+Result<std::unique_ptr<Transport>> make_smtp_session(SessionOptions opts);
+
+} // namespace peermail::transport
