@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "context.hpp"
+
+#include <fmt/core.h>
+
+namespace peermail::crypto {
+
+Error
+from_gpgme(gpgme_error_t err, std::string_view what, Errc code)
+{
+  if (gpgme_err_code(err) == GPG_ERR_CANCELED) {
+    code = Errc::canceled;
+  }
+  return Error(code, fmt::format("{}: {}: {}", what, gpgme_strsource(err), gpgme_strerror(err)));
+}
+
+Result<Ctx>
+make_context(const std::string& gnupg_home)
+{
+  gpgme_ctx_t raw = nullptr;
+  if (auto e = gpgme_new(&raw); e != 0) {
+    return unexpected(from_gpgme(e, "gpgme_new"));
+  }
+  Ctx ctx(raw);
+  if (auto e = gpgme_set_protocol(raw, GPGME_PROTOCOL_OpenPGP); e != 0) {
+    return unexpected(from_gpgme(e, "gpgme_set_protocol"));
+  }
+  if (!gnupg_home.empty()) {
+    if (auto e = gpgme_ctx_set_engine_info(raw, GPGME_PROTOCOL_OpenPGP, nullptr,
+                                           gnupg_home.c_str());
+        e != 0) {
+      return unexpected(from_gpgme(e, fmt::format("GnuPG home {}", gnupg_home)));
+    }
+  }
+  gpgme_set_armor(raw, 0);
+  gpgme_set_textmode(raw, 0);
+  gpgme_set_offline(raw, 1);
+  return ctx;
+}
+
+Result<Data>
+make_data()
+{
+  gpgme_data_t d = nullptr;
+  if (auto e = gpgme_data_new(&d); e != 0) {
+    return unexpected(from_gpgme(e, "gpgme_data_new"));
+  }
+  return Data(d);
+}
+
+Result<Data>
+make_data(std::string_view bytes)
+{
+  gpgme_data_t d = nullptr;
+  if (auto e = gpgme_data_new_from_mem(&d, bytes.data(), bytes.size(), 1); e != 0) {
+    return unexpected(from_gpgme(e, "gpgme_data_new_from_mem"));
+  }
+  return Data(d);
+}
+
+std::string
+take_data(gpgme_data_t d)
+{
+  std::string out;
+  gpgme_data_seek(d, 0, SEEK_SET);
+  char buf[16384];
+  ssize_t n = 0;
+  while ((n = gpgme_data_read(d, buf, sizeof buf)) > 0) {
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+} // namespace peermail::crypto

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <peermail/util/result.hpp>
+
+#include <gpgme.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace peermail::crypto {
+
+// RAII handles for GPGME objects (unique_ptr + deleter).
+struct CtxDeleter
+{
+  void operator()(gpgme_ctx_t c) const
+  {
+    gpgme_release(c);
+  }
+};
+struct DataDeleter
+{
+  void operator()(gpgme_data_t d) const
+  {
+    gpgme_data_release(d);
+  }
+};
+struct KeyDeleter
+{
+  void operator()(gpgme_key_t k) const
+  {
+    gpgme_key_unref(k);
+  }
+};
+using Ctx = std::unique_ptr<gpgme_context, CtxDeleter>;
+using Data = std::unique_ptr<gpgme_data, DataDeleter>;
+using Key = std::unique_ptr<_gpgme_key, KeyDeleter>;
+
+// Convert `err` into an Error ("<what>: <source>: <description>"). Canceled
+// maps to Errc::canceled, everything else to `code` (default Errc::crypto).
+Error from_gpgme(gpgme_error_t err, std::string_view what, Errc code = Errc::crypto);
+
+// Create an OpenPGP context for `gnupg_home` ("" = default home): the engine
+// home is set before the first operation, pinentry is loopback-free (the
+// agent asks), armor off. One context per thread.
+Result<Ctx> make_context(const std::string& gnupg_home);
+
+// Create a memory data object, empty or holding a copy of `bytes`.
+Result<Data> make_data();
+Result<Data> make_data(std::string_view bytes);
+
+// Return and release the contents of `d` (which stays valid and empty).
+std::string take_data(gpgme_data_t d);
+
+} // namespace peermail::crypto
