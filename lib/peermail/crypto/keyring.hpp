@@ -29,6 +29,7 @@ struct SubkeyFacts
   bool is_cardkey = false;
   std::int64_t created = 0;
   std::int64_t expires = 0; // 0 = never
+  std::string keygrip;      // for gpg-agent KEYINFO (KEY-05); may be empty
 };
 
 struct UidFacts
