@@ -46,6 +46,14 @@ public:
   // as `opts` says. Errors: data (malformed input, header injection), no_key
   // (invalid recipients or signer reported by GnuPG), crypto.
   virtual Result<ProtectResult> protect(std::string_view message, const ProtectOptions& opts) = 0;
+
+  // Streaming variant of protect() for large messages: read the message from
+  // `in_fd` (current offset to EOF) and write the protected message to
+  // `out_fd`; ProtectResult::message stays empty. Neither fd is closed. The
+  // default implementation (protect_fd.cpp) reads the input into memory and
+  // calls protect(); implementations override it to stream (GPGME data from
+  // fd / callbacks), so that peak memory does not grow with attachments.
+  virtual Result<ProtectResult> protect_fd(int in_fd, int out_fd, const ProtectOptions& opts);
 };
 
 } // namespace peermail

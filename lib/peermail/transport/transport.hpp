@@ -62,6 +62,12 @@ public:
   // reported as delivered unless the server answered 250 to the end of DATA.
   virtual Result<SendResult> send(const Envelope& envelope, std::string_view message) = 0;
 
+  // Streaming variant of send() for large messages: submit the message read
+  // from `fd` (a regular file, current offset to EOF; not closed). The default
+  // implementation (send_fd.cpp) reads it into memory and calls send();
+  // implementations override it to stream through the libcurl read callback.
+  virtual Result<SendResult> send_fd(const Envelope& envelope, int fd);
+
   // Close the session (QUIT). Safe to call twice.
   virtual void close() = 0;
 };

@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "pipeline.hpp"
+
+#include <peermail/util/fd_io.hpp>
+#include <peermail/util/strings.hpp>
+
+#include <fmt/core.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+namespace peermail::pipeline {
+
+namespace {
+
+crypto::KeyPolicy
+key_policy(const config::Config& cfg)
+{
+  crypto::KeyPolicy p;
+  p.min_rsa_bits = cfg.policy.min_rsa_bits;
+  p.expiry_warning_days = cfg.policy.expiry_warning_days;
+  return p;
+}
+
+// One encrypted copy and where it goes.
+struct Copy
+{
+  std::vector<std::size_t> recipients; // indexes into report.recipients
+  std::vector<std::string> fprs;
+  std::optional<util::TempFile> file;
+  ProtectResult protect;
+};
+
+class Run
+{
+public:
+  Run(const config::Config& cfg, const SendRequest& req, const Services& s)
+    : m_cfg(cfg),
+      m_req(req),
+      m_s(s)
+  {
+  }
+
+  SendReport
+  go()
+  {
+    m_report.dry_run = m_req.dry_run;
+    m_report.mail_from = m_cfg.identity.address;
+    m_report.signer_fpr = m_cfg.identity.signing_key;
+    if (auto r = steps(); !r) {
+      m_report.error = r.error();
+    }
+    return std::move(m_report);
+  }
+
+private:
+  const config::Config& m_cfg;
+  const SendRequest& m_req;
+  const Services& m_s;
+  SendReport m_report;
+  mime::Composed m_composed;
+  std::optional<util::TempFile> m_plain;
+  std::vector<Copy> m_copies;
+  std::vector<std::string> m_extra_fprs; // self and archive
+
+  std::string
+  exit_name(Errc code) const
+  {
+    return m_s.exit_name ? m_s.exit_name(code) : std::string(to_string(code));
+  }
+
+  audit::Record
+  base_record() const
+  {
+    audit::Record r;
+    r.action = m_req.action;
+    r.message_id = m_report.message_id;
+    r.signer_fpr = m_cfg.identity.signing_key;
+    r.config_sha256 = m_cfg.sha256;
+    r.user = m_cfg.identity.user_id;
+    return r;
+  }
+
+  // Append `r`; an audit failure after a submission is itself an error.
+  Result<void>
+  audit(const audit::Record& r)
+  {
+    if (!m_s.append_audit) {
+      return fail(Errc::internal, "no audit log service");
+    }
+    auto a = m_s.append_audit(m_cfg.audit.path, r);
+    if (!a) {
+      Error e = a.error();
+      e.check_id = e.check_id.empty() ? "AUD-01" : e.check_id;
+      return unexpected(std::move(e));
+    }
+    return {};
+  }
+
+  // Record a refusal (AUD-04) and return `e`.
+  Unexpected<Error>
+  refuse(Error e)
+  {
+    audit::Record r = base_record();
+    r.action = "refusal";
+    r.outcome = "refused";
+    for (const auto& rr : m_report.recipients) {
+      r.recipients.push_back(rr.address);
+      if (!rr.key_fpr.empty()) {
+        r.recipient_fprs.push_back(rr.key_fpr);
+      }
+    }
+    r.check_id = e.check_id;
+    r.exit_code = exit_name(e.code);
+    if (auto a = audit(r); !a) {
+      m_report.warnings.push_back(fmt::format("the refusal could not be audited: {}",
+                                              a.error().message));
+    }
+    return unexpected(std::move(e));
+  }
+
+  Result<void>
+  steps()
+  {
+    PEERMAIL_TRY(prepare_message());
+    PEERMAIL_TRY(preflight());
+    PEERMAIL_TRY(protect_all());
+    if (m_req.dry_run) {
+      return finish_dry_run();
+    }
+    return submit_all();
+  }
+
+  void
+  add_recipients(const std::vector<mime::Mailbox>& list, const char* field)
+  {
+    for (const auto& m : list) {
+      RecipientReport rr;
+      rr.address = m.address;
+      rr.field = field;
+      rr.status = "not-sent";
+      m_report.recipients.push_back(std::move(rr));
+    }
+  }
+
+  // Build the MIME message into an anonymous temp file (streamed).
+  Result<void>
+  prepare_message()
+  {
+    PEERMAIL_TRY_ASSIGN(auto plain, util::TempFile::create(m_req.temp_dir));
+    m_plain.emplace(std::move(plain));
+    if (m_req.compose) {
+      mime::ComposeRequest c = *m_req.compose;
+      if (c.from.empty()) {
+        c.from = m_cfg.identity.from;
+      }
+      PEERMAIL_TRY_ASSIGN(m_composed, mime::compose_to_fd(c, m_plain->fd(), m_req.limits));
+    } else if (m_req.raw) {
+      mime::SubmissionOptions o = m_req.submission;
+      o.identity.address = m_cfg.identity.address;
+      o.identity.display_name = m_cfg.identity.display_name;
+      PEERMAIL_TRY_ASSIGN(auto prepared, mime::prepare_submission(*m_req.raw, o));
+      m_composed = std::move(prepared.first);
+      PEERMAIL_TRY(util::write_fd(m_plain->fd(), prepared.second));
+    } else {
+      return fail(Errc::internal, "nothing to send");
+    }
+    m_report.message_id = m_composed.message_id;
+    m_report.plaintext_size = m_composed.size;
+    add_recipients(m_composed.to, "to");
+    add_recipients(m_composed.cc, "cc");
+    add_recipients(m_composed.bcc, "bcc");
+    return {};
+  }
+
+  Result<void>
+  preflight()
+  {
+    // The audit log must be writable before anything is judged or sent
+    // (AUD-04: no unaudited sends).
+    if (!m_s.check_audit_writable) {
+      return fail(Errc::internal, "no audit log service");
+    }
+    if (auto w = m_s.check_audit_writable(m_cfg.audit.path); !w) {
+      Error e = w.error();
+      if (e.check_id.empty()) {
+        e.check_id = "AUD-04";
+      }
+      return unexpected(std::move(e));
+    }
+    if (m_cfg.identity.signing_key.empty()) {
+      return refuse(Error(Errc::no_key,
+                          "identity.signing_key is not set: every message must be signed",
+                          "SIG-01",
+                          "set identity.signing_key to the full fingerprint of your key"));
+    }
+    PEERMAIL_TRY_ASSIGN(auto keyring, m_s.open_keyring(m_req.gnupg_home));
+    const auto policy = key_policy(m_cfg);
+
+    PEERMAIL_TRY_ASSIGN(
+      auto signer,
+      keyring->judge_signer(m_cfg.identity.signing_key, m_cfg.identity.address, policy));
+    if (!signer.ok()) {
+      return refuse(Error(Errc::no_key,
+                          fmt::format("signing key: {}", signer.reason),
+                          signer.check_id,
+                          signer.fix));
+    }
+    for (const auto& w : signer.warnings) {
+      m_report.warnings.push_back(fmt::format("signing key: {}", w));
+    }
+    if (signer.key) {
+      m_report.signer_fpr = signer.key->fingerprint;
+    }
+
+    std::vector<std::string> bad;
+    const RecipientReport* first_bad = nullptr;
+    for (auto& rr : m_report.recipients) {
+      PEERMAIL_TRY_ASSIGN(
+        auto j, keyring->judge_recipient(rr.address, m_cfg.pinned_fingerprint(rr.address), policy));
+      rr.warnings = j.warnings;
+      if (j.key) {
+        rr.key_fpr = j.key->fingerprint;
+      }
+      if (!j.ok()) {
+        rr.status = "refused";
+        rr.reason = j.reason;
+        rr.check_id = j.check_id;
+        rr.fix = j.fix;
+        bad.push_back(rr.address);
+        if (first_bad == nullptr) {
+          first_bad = &rr;
+        }
+      }
+    }
+    if (first_bad != nullptr) {
+      for (auto& rr : m_report.recipients) {
+        if (rr.status != "refused") {
+          rr.status = "not-sent";
+        }
+      }
+      const std::string msg =
+        bad.size() == 1
+          ? fmt::format("no usable key for {}: {}; nothing was sent", bad[0], first_bad->reason)
+          : fmt::format("{} of {} recipients have no usable key ({}); nothing was sent",
+                        bad.size(),
+                        m_report.recipients.size(),
+                        fmt::join(bad, ", "));
+      return refuse(Error(Errc::no_key, msg, first_bad->check_id, first_bad->fix));
+    }
+
+    // Encrypt-to-self (E2E-05): the signing key must also be a usable
+    // encryption key for the identity address.
+    if (m_cfg.policy.encrypt_to_self) {
+      PEERMAIL_TRY_ASSIGN(auto self,
+                          keyring->judge_recipient(m_cfg.identity.address,
+                                                   m_cfg.identity.signing_key,
+                                                   policy));
+      if (!self.ok()) {
+        return refuse(Error(Errc::no_key,
+                            fmt::format("encrypt_to_self: {}", self.reason),
+                            self.check_id.empty() ? "E2E-05" : self.check_id,
+                            self.fix));
+      }
+      m_extra_fprs.push_back(self.key ? self.key->fingerprint : m_cfg.identity.signing_key);
+    }
+    // The archive key is checked by GnuPG when encrypting (no user ID to
+    // judge it by); an unusable one fails the protection with no_key.
+    if (!m_cfg.policy.archive_key.empty()) {
+      m_extra_fprs.push_back(util::normalize_fingerprint(m_cfg.policy.archive_key));
+    }
+    return {};
+  }
+
+  Result<void>
+  protect_all()
+  {
+    // One copy for the visible recipients, one per Bcc recipient, so that no
+    // copy reveals a Bcc key ID (E2E-05).
+    Copy visible;
+    for (std::size_t i = 0; i < m_report.recipients.size(); ++i) {
+      if (m_report.recipients[i].field == "bcc") {
+        Copy c;
+        c.recipients.push_back(i);
+        m_copies.push_back(std::move(c));
+      } else {
+        visible.recipients.push_back(i);
+      }
+    }
+    if (!visible.recipients.empty()) {
+      m_copies.insert(m_copies.begin(), std::move(visible));
+    }
+    PEERMAIL_TRY_ASSIGN(auto protector, m_s.make_protector(m_req.gnupg_home));
+    for (auto& c : m_copies) {
+      std::set<std::string> seen;
+      for (const auto i : c.recipients) {
+        const auto& fpr = m_report.recipients[i].key_fpr;
+        if (seen.insert(fpr).second) {
+          c.fprs.push_back(fpr);
+        }
+      }
+      for (const auto& f : m_extra_fprs) {
+        if (seen.insert(f).second) {
+          c.fprs.push_back(f);
+        }
+      }
+      ProtectOptions o;
+      o.signer_fingerprint = m_report.signer_fpr;
+      o.recipient_fingerprints = c.fprs;
+      o.sign = true;
+      o.encrypt = true;
+      o.protect_subject = m_cfg.policy.protect_subject;
+      PEERMAIL_TRY(m_plain->rewind());
+      PEERMAIL_TRY_ASSIGN(auto out, util::TempFile::create(m_req.temp_dir));
+      auto r = protector->protect_fd(m_plain->fd(), out.fd(), o);
+      if (!r) {
+        Error e = r.error();
+        if (e.code == Errc::no_key) {
+          return refuse(std::move(e));
+        }
+        return fail_record(std::move(e));
+      }
+      c.protect = std::move(*r);
+      c.protect.message.clear();
+      c.file.emplace(std::move(out));
+      m_report.hash_algo = c.protect.hash_algo;
+    }
+    for (auto& c : m_copies) {
+      CopyReport cr;
+      for (const auto i : c.recipients) {
+        cr.rcpt_to.push_back(m_report.recipients[i].address);
+      }
+      cr.recipient_fprs = c.fprs;
+      PEERMAIL_TRY_ASSIGN(cr.size, c.file->size());
+      cr.status = "not-sent";
+      m_report.copies.push_back(std::move(cr));
+    }
+    return {};
+  }
+
+  // Audit a failure before submission (crypto error, credentials).
+  Unexpected<Error>
+  fail_record(Error e)
+  {
+    audit::Record r = base_record();
+    r.outcome = "failed";
+    for (const auto& rr : m_report.recipients) {
+      r.recipients.push_back(rr.address);
+    }
+    r.check_id = e.check_id;
+    r.exit_code = exit_name(e.code);
+    if (auto a = audit(r); !a) {
+      m_report.warnings.push_back(fmt::format("the failure could not be audited: {}",
+                                              a.error().message));
+    }
+    return unexpected(std::move(e));
+  }
+
+  audit::Record
+  copy_record(const Copy& c) const
+  {
+    audit::Record r = base_record();
+    for (const auto i : c.recipients) {
+      r.recipients.push_back(m_report.recipients[i].address);
+    }
+    r.recipient_fprs = c.fprs;
+    r.hash_algo = c.protect.hash_algo;
+    r.content_sha256 = c.protect.content_sha256;
+    return r;
+  }
+
+  Result<void>
+  finish_dry_run()
+  {
+    for (std::size_t k = 0; k < m_copies.size(); ++k) {
+      m_report.copies[k].status = "would-send";
+      for (const auto i : m_copies[k].recipients) {
+        m_report.recipients[i].status = "would-send";
+      }
+      audit::Record r = copy_record(m_copies[k]);
+      r.outcome = "dry-run";
+      PEERMAIL_TRY(audit(r));
+    }
+    return {};
+  }
+
+  Result<void>
+  submit_all()
+  {
+    const auto& account = m_cfg.account();
+    transport::SessionOptions so;
+    so.account = account;
+    so.transcript = m_req.transcript;
+    const bool needs_login = !account.password_command.empty() || !account.password_env.empty()
+                             || !account.oauth2_token_command.empty();
+    if (needs_login && m_s.resolve_credentials) {
+      auto creds = m_s.resolve_credentials(account, m_req.env);
+      if (!creds) {
+        return fail_record(creds.error());
+      }
+      so.credentials = std::move(*creds);
+    }
+    auto session = m_s.make_transport(std::move(so));
+    if (!session) {
+      return fail_record(session.error());
+    }
+    auto& t = **session;
+    std::optional<Error> failure;
+    for (std::size_t k = 0; k < m_copies.size() && !failure; ++k) {
+      auto& c = m_copies[k];
+      auto& cr = m_report.copies[k];
+      transport::Envelope env;
+      env.mail_from = m_cfg.identity.address;
+      env.rcpt_to = cr.rcpt_to;
+      PEERMAIL_TRY(c.file->rewind());
+      auto sent = t.send_fd(env, c.file->fd());
+      audit::Record r = copy_record(c);
+      if (sent) {
+        cr.status = "sent";
+        cr.smtp_code = sent->code;
+        m_report.tls = sent->tls;
+        for (const auto i : c.recipients) {
+          auto& rr = m_report.recipients[i];
+          rr.status = "sent";
+          rr.smtp_code = sent->code;
+          for (const auto& x : sent->recipients) {
+            if (util::to_lower(x.address) == rr.address && x.code != 0) {
+              rr.smtp_code = x.code;
+            }
+          }
+        }
+        r.outcome = "sent";
+        r.smtp_code = sent->code;
+        if (!sent->tls.version.empty()) {
+          r.tls_version = sent->tls.version;
+          r.tls_cipher = sent->tls.cipher;
+          r.tls_peer_cert_sha256 = sent->tls.peer_cert_sha256;
+        }
+      } else {
+        const Error& e = sent.error();
+        cr.status = "failed";
+        cr.smtp_code = e.smtp_status;
+        for (const auto i : c.recipients) {
+          auto& rr = m_report.recipients[i];
+          rr.status = "failed";
+          rr.reason = e.message;
+          rr.check_id = e.check_id;
+          rr.smtp_code = e.smtp_status;
+        }
+        r.outcome = e.code == Errc::temp ? "tempfail" : "failed";
+        r.smtp_code = e.smtp_status;
+        r.check_id = e.check_id;
+        r.exit_code = exit_name(e.code);
+        failure = e;
+      }
+      if (auto a = audit(r); !a) {
+        t.close();
+        Error e = a.error();
+        e.message = fmt::format("{}{}",
+                                sent ? "the message was sent, but its audit record could not be "
+                                       "written: "
+                                     : "",
+                                e.message);
+        return unexpected(std::move(e));
+      }
+    }
+    t.close();
+    if (failure) {
+      return unexpected(std::move(*failure));
+    }
+    return {};
+  }
+};
+
+} // namespace
+
+Result<void>
+validate(const SendRequest& req)
+{
+  if (req.compose) {
+    mime::ComposeRequest c = *req.compose;
+    const bool no_from = c.from.empty();
+    if (no_from) {
+      c.from = "identity@validation.invalid"; // the identity is checked by config::load
+    }
+    PEERMAIL_TRY(mime::validate(c, req.limits));
+    return {};
+  }
+  if (req.raw) {
+    if (req.raw->size() > req.submission.max_bytes) {
+      return fail(Errc::data,
+                  fmt::format("the message is larger than {} MiB", req.submission.max_bytes >> 20));
+    }
+    if (req.submission.full_name && util::has_line_break_or_nul(*req.submission.full_name)) {
+      return fail(Errc::data, "-F: the name contains a line break or NUL byte (header injection)");
+    }
+    for (const auto& a : req.submission.extra_recipients) {
+      PEERMAIL_TRY(mime::parse_address(a, "recipient argument"));
+    }
+    if (req.submission.envelope_from) {
+      PEERMAIL_TRY(mime::parse_address(*req.submission.envelope_from, "-f"));
+    }
+    return {};
+  }
+  return fail(Errc::usage, "nothing to send");
+}
+
+SendReport
+run(const config::Config& cfg, const SendRequest& req, const Services& services)
+{
+  return Run(cfg, req, services).go();
+}
+
+} // namespace peermail::pipeline

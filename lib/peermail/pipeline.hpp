@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// The send pipeline (DESIGN.md §2.1), the facade used by `send`, `sendmail`
+// and `batch`: preflight (transport settings — already refused by
+// config::load —, every recipient key, the signing key, the audit log) →
+// build MIME → sign+encrypt (one copy for To/Cc, one separately encrypted
+// copy per Bcc recipient) → submit over TLS → audit → report. Fail closed:
+// nothing is submitted unless every copy was protected. Collaborators come
+// through `Services` so that tests can use fakes.
+
+#include <peermail/audit/audit_log.hpp>
+#include <peermail/config/config.hpp>
+#include <peermail/crypto/keyring.hpp>
+#include <peermail/mime/compose.hpp>
+#include <peermail/protect.hpp>
+#include <peermail/transport/transport.hpp>
+#include <peermail/util/result.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace peermail::pipeline {
+
+// The collaborators of the pipeline. default_services() wires the real ones;
+// tests replace any of them.
+struct Services
+{
+  std::function<Result<std::unique_ptr<crypto::Keyring>>(const std::string& gnupg_home)>
+    open_keyring;
+  std::function<Result<std::unique_ptr<Protector>>(const std::string& gnupg_home)> make_protector;
+  std::function<Result<std::unique_ptr<transport::Transport>>(transport::SessionOptions opts)>
+    make_transport;
+  std::function<Result<config::Credentials>(const config::Account& account,
+                                            const std::map<std::string, std::string>& env)>
+    resolve_credentials;
+  std::function<Result<void>(const std::string& path)> check_audit_writable;
+  std::function<Result<void>(const std::string& path, const audit::Record& record)> append_audit;
+  // The sysexits name for the audit record ("EX_NOUSER"); the CLI passes its
+  // one mapping table. Default: the Errc name.
+  std::function<std::string(Errc code)> exit_name;
+};
+
+// Return the real collaborators (GPGME keyring and protector, libcurl SMTP
+// session, the hash-chained audit log).
+Services default_services();
+
+// What to send.
+struct SendRequest
+{
+  std::string action = "send"; // audit action: "send", "sendmail", "batch"
+  // Exactly one of `compose` (send) and `raw` (sendmail, or an RFC 5322
+  // message) is set. For `compose`, an empty `from` is the identity.
+  std::optional<mime::ComposeRequest> compose;
+  std::optional<std::string> raw;
+  mime::SubmissionOptions submission; // for `raw`; `identity` is filled in by run()
+  mime::ComposeLimits limits;
+  bool dry_run = false;
+  std::string gnupg_home;                  // "" = GnuPG's default
+  std::string temp_dir;                    // for the streamed message; "" = /tmp
+  std::map<std::string, std::string> env;  // for password_env
+  transport::TranscriptFn transcript;      // -v: the SMTP dialogue (no DATA, no AUTH)
+};
+
+// The outcome for one recipient.
+struct RecipientReport
+{
+  std::string address;
+  std::string field;  // "to", "cc", "bcc"
+  std::string status; // "sent", "would-send", "refused", "failed", "not-sent"
+  std::string key_fpr;
+  std::string reason; // why refused / failed ("" when fine)
+  std::string check_id;
+  std::string fix;
+  std::optional<int> smtp_code;
+  std::vector<std::string> warnings;
+};
+
+// One encrypted copy = one SMTP submission.
+struct CopyReport
+{
+  std::vector<std::string> rcpt_to;
+  std::vector<std::string> recipient_fprs; // encrypted to (recipients, self, archive)
+  std::uint64_t size = 0;                  // bytes of the protected message
+  std::string status;                      // "sent", "would-send", "failed", "not-sent"
+  std::optional<int> smtp_code;
+};
+
+struct SendReport
+{
+  bool dry_run = false;
+  std::string message_id;
+  std::string mail_from;
+  std::string signer_fpr;
+  std::string hash_algo;
+  std::uint64_t plaintext_size = 0; // bytes of the MIME message before protection
+  std::vector<RecipientReport> recipients;
+  std::vector<CopyReport> copies;
+  std::optional<transport::TlsInfo> tls;
+  std::vector<std::string> warnings;
+  std::optional<Error> error; // set when the send did not (fully) happen
+
+  bool ok() const
+  {
+    return !error.has_value();
+  }
+};
+
+// Check `req` before the config is even loaded: header injection, addresses,
+// sizes, attachments (data 65, usage 64, no_input 66). Nothing is touched.
+Result<void> validate(const SendRequest& req);
+
+// Run the whole pipeline for `cfg`. Never throws; a failure is in
+// `report.error` (and was audited when it happened after preflight began).
+SendReport run(const config::Config& cfg, const SendRequest& req, const Services& services);
+
+} // namespace peermail::pipeline

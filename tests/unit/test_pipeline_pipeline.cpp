@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <peermail/pipeline.hpp>
+#include <peermail/util/fd_io.hpp>
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace peermail;
+using namespace peermail::pipeline;
+
+namespace {
+
+const std::string k_signer = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+std::string
+fpr_for(const std::string& address)
+{
+  std::string f = "F" + address;
+  for (auto& ch : f) {
+    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
+  return f;
+}
+
+class FakeKeyring : public crypto::Keyring
+{
+public:
+  std::set<std::string> unusable;
+  Result<crypto::KeyJudgement>
+  judge_recipient(const std::string& address,
+                  const std::optional<std::string>& /*pinned*/,
+                  const crypto::KeyPolicy& /*policy*/) override
+  {
+    crypto::KeyJudgement j;
+    j.address = address;
+    if (unusable.count(address) != 0) {
+      j.problem = crypto::KeyProblem::missing;
+      j.reason = "no key for <" + address + "> in the keyring";
+      j.check_id = "E2E-01";
+      j.fix = "import it";
+      return j;
+    }
+    crypto::KeyFacts k;
+    k.fingerprint = address == "ana@clinic.test" ? k_signer : fpr_for(address);
+    j.key = k;
+    return j;
+  }
+  Result<crypto::KeyJudgement>
+  judge_signer(const std::string& fingerprint,
+               const std::string& address,
+               const crypto::KeyPolicy& /*policy*/) override
+  {
+    crypto::KeyJudgement j;
+    j.address = address;
+    crypto::KeyFacts k;
+    k.fingerprint = fingerprint;
+    j.key = k;
+    return j;
+  }
+  Result<std::vector<crypto::KeyFacts>>
+  list(bool /*secret*/) override
+  {
+    return std::vector<crypto::KeyFacts>{};
+  }
+  Result<std::vector<std::string>>
+  import(const std::string& /*data*/) override
+  {
+    return std::vector<std::string>{};
+  }
+  const std::string&
+  home() const override
+  {
+    return m_home;
+  }
+
+private:
+  std::string m_home;
+};
+
+struct Recorder
+{
+  std::vector<ProtectOptions> protected_with;
+  std::vector<std::string> plaintexts;
+  std::vector<transport::Envelope> envelopes;
+  std::vector<std::string> submitted;
+  std::vector<audit::Record> audit;
+  int fail_send_at = -1; // index of the send that fails with 4xx
+  bool closed = false;
+};
+
+class FakeProtector : public Protector
+{
+public:
+  explicit FakeProtector(Recorder& r) : m_r(r)
+  {
+  }
+  Result<ProtectResult>
+  protect(std::string_view message, const ProtectOptions& opts) override
+  {
+    m_r.protected_with.push_back(opts);
+    m_r.plaintexts.emplace_back(message);
+    ProtectResult p;
+    p.message = "-----BEGIN PGP MESSAGE-----\r\n";
+    for (const auto& f : opts.recipient_fingerprints) {
+      p.message += f + "\r\n";
+    }
+    p.hash_algo = "SHA512";
+    p.content_sha256 = "00ff";
+    return p;
+  }
+
+private:
+  Recorder& m_r;
+};
+
+class FakeTransport : public transport::Transport
+{
+public:
+  explicit FakeTransport(Recorder& r) : m_r(r)
+  {
+  }
+  Result<transport::SendResult>
+  send(const transport::Envelope& envelope, std::string_view message) override
+  {
+    const int index = static_cast<int>(m_r.envelopes.size());
+    m_r.envelopes.push_back(envelope);
+    if (index == m_r.fail_send_at) {
+      Error e(Errc::temp, "server said 451 try later");
+      e.smtp_status = 451;
+      return unexpected(e);
+    }
+    m_r.submitted.emplace_back(message);
+    transport::SendResult s;
+    s.code = 250;
+    s.tls = {"TLSv1.3", "TLS_AES_256_GCM_SHA384", "abcd"};
+    return s;
+  }
+  void
+  close() override
+  {
+    m_r.closed = true;
+  }
+
+private:
+  Recorder& m_r;
+};
+
+Services
+fakes(Recorder& rec, FakeKeyring* keyring_template = nullptr)
+{
+  Services s;
+  std::set<std::string> unusable = keyring_template ? keyring_template->unusable
+                                                    : std::set<std::string>{};
+  s.open_keyring = [unusable](const std::string&) -> Result<std::unique_ptr<crypto::Keyring>> {
+    auto k = std::make_unique<FakeKeyring>();
+    k->unusable = unusable;
+    return std::unique_ptr<crypto::Keyring>(std::move(k));
+  };
+  s.make_protector = [&rec](const std::string&) -> Result<std::unique_ptr<Protector>> {
+    return std::unique_ptr<Protector>(std::make_unique<FakeProtector>(rec));
+  };
+  s.make_transport =
+    [&rec](transport::SessionOptions) -> Result<std::unique_ptr<transport::Transport>> {
+    return std::unique_ptr<transport::Transport>(std::make_unique<FakeTransport>(rec));
+  };
+  s.resolve_credentials = [](const config::Account& a,
+                             const std::map<std::string, std::string>&) -> Result<config::Credentials> {
+    config::Credentials c;
+    c.username = a.username;
+    c.password = "s3cret";
+    return c;
+  };
+  s.check_audit_writable = [](const std::string&) -> Result<void> { return {}; };
+  s.append_audit = [&rec](const std::string&, const audit::Record& r) -> Result<void> {
+    rec.audit.push_back(r);
+    return {};
+  };
+  s.exit_name = [](Errc c) { return c == Errc::no_key ? std::string("EX_NOUSER")
+                                                      : std::string(to_string(c)); };
+  return s;
+}
+
+config::Config
+make_config()
+{
+  config::Config cfg;
+  cfg.identity.from = "Ana Ruiz <ana@clinic.test>";
+  cfg.identity.display_name = "Ana Ruiz";
+  cfg.identity.address = "ana@clinic.test";
+  cfg.identity.user_id = "ana";
+  cfg.identity.signing_key = k_signer;
+  config::Account a;
+  a.host = "smtp.clinic.test";
+  a.username = "ana";
+  a.password_env = "PW";
+  cfg.accounts["default"] = a;
+  cfg.account_name = "default";
+  cfg.audit.path = "/nonexistent/audit.jsonl";
+  cfg.sha256 = "cfg";
+  return cfg;
+}
+
+SendRequest
+make_request()
+{
+  SendRequest req;
+  mime::ComposeRequest c;
+  c.to = {"sam@hospital.test"};
+  c.cc = {"cc@hospital.test"};
+  c.bcc = {"b1@hospital.test", "b2@hospital.test"};
+  c.subject = "Secret subject";
+  c.body = "Secret body\n";
+  req.compose = c;
+  return req;
+}
+
+} // namespace
+
+TEST_SUITE("peermail::pipeline")
+{
+  TEST_CASE("pipeline::run: one copy for To/Cc, one per Bcc, audited")
+  {
+    Recorder rec;
+    auto report = run(make_config(), make_request(), fakes(rec));
+    REQUIRE(report.ok());
+    REQUIRE(rec.envelopes.size() == 3);
+    CHECK(rec.envelopes[0].mail_from == "ana@clinic.test");
+    CHECK(rec.envelopes[0].rcpt_to
+          == std::vector<std::string>{"sam@hospital.test", "cc@hospital.test"});
+    CHECK(rec.envelopes[1].rcpt_to == std::vector<std::string>{"b1@hospital.test"});
+    CHECK(rec.envelopes[2].rcpt_to == std::vector<std::string>{"b2@hospital.test"});
+    REQUIRE(rec.protected_with.size() == 3);
+    // The To/Cc copy is encrypted to To, Cc and self, never to a Bcc key.
+    CHECK(rec.protected_with[0].recipient_fingerprints
+          == std::vector<std::string>{fpr_for("sam@hospital.test"), fpr_for("cc@hospital.test"),
+                                      k_signer});
+    CHECK(rec.protected_with[1].recipient_fingerprints
+          == std::vector<std::string>{fpr_for("b1@hospital.test"), k_signer});
+    CHECK(rec.protected_with[0].signer_fingerprint == k_signer);
+    CHECK(rec.protected_with[0].sign);
+    CHECK(rec.protected_with[0].encrypt);
+    for (const auto& p : rec.plaintexts) {
+      CHECK(p.find("Bcc") == std::string::npos);
+      CHECK(p.find("b1@") == std::string::npos);
+    }
+    CHECK(rec.submitted[0].find(fpr_for("b1@hospital.test")) == std::string::npos);
+    CHECK(rec.closed);
+    REQUIRE(rec.audit.size() == 3);
+    CHECK(rec.audit[0].action == "send");
+    CHECK(rec.audit[0].outcome == "sent");
+    CHECK(rec.audit[0].smtp_code == 250);
+    CHECK(rec.audit[0].tls_version == "TLSv1.3");
+    CHECK(rec.audit[0].message_id == report.message_id);
+    CHECK(rec.audit[0].hash_algo == "SHA512");
+    CHECK(rec.audit[1].recipients == std::vector<std::string>{"b1@hospital.test"});
+    REQUIRE(report.recipients.size() == 4);
+    for (const auto& r : report.recipients) {
+      CHECK(r.status == "sent");
+    }
+    CHECK(report.copies.size() == 3);
+  }
+
+  TEST_CASE("pipeline::run: a recipient without key refuses everything (67), audited")
+  {
+    Recorder rec;
+    FakeKeyring tmpl;
+    tmpl.unusable = {"cc@hospital.test"};
+    auto report = run(make_config(), make_request(), fakes(rec, &tmpl));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::no_key);
+    CHECK(report.error->message
+          == "no usable key for cc@hospital.test: no key for <cc@hospital.test> in the keyring; "
+             "nothing was sent");
+    CHECK(report.error->check_id == "E2E-01");
+    CHECK(rec.envelopes.empty());
+    CHECK(rec.protected_with.empty());
+    REQUIRE(rec.audit.size() == 1);
+    CHECK(rec.audit[0].action == "refusal");
+    CHECK(rec.audit[0].outcome == "refused");
+    CHECK(rec.audit[0].exit_code == "EX_NOUSER");
+    CHECK(rec.audit[0].check_id == "E2E-01");
+    CHECK(report.recipients[1].status == "refused");
+    CHECK(report.recipients[0].status == "not-sent");
+  }
+
+  TEST_CASE("pipeline::run: dry run protects but never submits")
+  {
+    Recorder rec;
+    auto req = make_request();
+    req.dry_run = true;
+    auto report = run(make_config(), req, fakes(rec));
+    REQUIRE(report.ok());
+    CHECK(rec.envelopes.empty());
+    CHECK(rec.protected_with.size() == 3);
+    REQUIRE(report.copies.size() == 3);
+    CHECK(report.copies[0].status == "would-send");
+    CHECK(report.copies[0].size > 0);
+    CHECK(report.recipients[0].status == "would-send");
+    REQUIRE(rec.audit.size() == 3);
+    CHECK(rec.audit[0].outcome == "dry-run");
+  }
+
+  TEST_CASE("pipeline::run: a failed submission is audited and stops the rest")
+  {
+    Recorder rec;
+    rec.fail_send_at = 1;
+    auto report = run(make_config(), make_request(), fakes(rec));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::temp);
+    CHECK(rec.envelopes.size() == 2);
+    REQUIRE(rec.audit.size() == 2);
+    CHECK(rec.audit[0].outcome == "sent");
+    CHECK(rec.audit[1].outcome == "tempfail");
+    CHECK(rec.audit[1].smtp_code == 451);
+    CHECK(report.copies[2].status == "not-sent");
+    CHECK(report.recipients[2].status == "failed");
+  }
+
+  TEST_CASE("pipeline::run: audit records hold no subject or body")
+  {
+    Recorder rec;
+    auto report = run(make_config(), make_request(), fakes(rec));
+    REQUIRE(report.ok());
+    for (const auto& r : rec.audit) {
+      for (const auto& s : {r.action, r.outcome, r.message_id, r.check_id, r.exit_code}) {
+        CHECK(s.find("Secret") == std::string::npos);
+      }
+    }
+  }
+
+  TEST_CASE("pipeline::run: unwritable audit log refuses before keys are judged")
+  {
+    Recorder rec;
+    auto s = fakes(rec);
+    bool opened = false;
+    s.check_audit_writable = [](const std::string&) -> Result<void> {
+      return fail(Errc::io, "audit log /x: Permission denied");
+    };
+    s.open_keyring = [&opened](const std::string&) -> Result<std::unique_ptr<crypto::Keyring>> {
+      opened = true;
+      return fail(Errc::internal, "unexpected");
+    };
+    auto report = run(make_config(), make_request(), s);
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::io);
+    CHECK(report.error->check_id == "AUD-04");
+    CHECK(!opened);
+  }
+
+  TEST_CASE("pipeline::run: sendmail input")
+  {
+    Recorder rec;
+    SendRequest req;
+    req.action = "sendmail";
+    req.raw = "From: ana@clinic.test\nTo: sam@hospital.test\nBcc: b1@hospital.test\n"
+              "Subject: s\n\nbody\n";
+    req.submission.recipients_from_headers = true;
+    auto report = run(make_config(), req, fakes(rec));
+    REQUIRE(report.ok());
+    REQUIRE(rec.envelopes.size() == 2);
+    CHECK(rec.envelopes[1].rcpt_to == std::vector<std::string>{"b1@hospital.test"});
+    CHECK(rec.plaintexts[0].find("Bcc") == std::string::npos);
+    CHECK(rec.audit[0].action == "sendmail");
+  }
+
+  TEST_CASE("pipeline::validate: injection before config")
+  {
+    auto req = make_request();
+    req.compose->subject = "x\nBcc: evil@x.test";
+    auto r = validate(req);
+    REQUIRE(!r);
+    CHECK(r.error().code == Errc::data);
+    CHECK(validate(make_request()));
+  }
+}
