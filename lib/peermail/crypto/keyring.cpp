@@ -241,7 +241,7 @@ private:
   list_keys(bool secret)
   {
     gpgme_ctx_t c = m_ctx.get();
-    gpgme_set_keylist_mode(c, GPGME_KEYLIST_MODE_LOCAL);
+    gpgme_set_keylist_mode(c, GPGME_KEYLIST_MODE_LOCAL | GPGME_KEYLIST_MODE_WITH_KEYGRIP);
     if (auto e = gpgme_op_keylist_start(c, nullptr, secret ? 1 : 0); e != 0) {
       return unexpected(from_gpgme(e, secret ? "listing secret keys" : "listing keys"));
     }

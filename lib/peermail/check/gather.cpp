@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "gather.hpp"
+
+#include <peermail/crypto/keyring.hpp>
+#include <peermail/util/fs.hpp>
+#include <peermail/util/process.hpp>
+#include <peermail/util/strings.hpp>
+
+#include <curl/curl.h>
+#include <fmt/core.h>
+#include <gpgme.h>
+#include <openssl/crypto.h>
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <set>
+#include <sstream>
+
+namespace peermail::check {
+
+namespace {
+
+policy::FileFacts
+stat_file(const std::string& path)
+{
+  policy::FileFacts f;
+  f.path = path;
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    f.is_symlink = true;
+  }
+  if (::stat(path.c_str(), &st) != 0) {
+    return f;
+  }
+  f.exists = true;
+  f.is_dir = S_ISDIR(st.st_mode);
+  f.mode = st.st_mode & 07777;
+  f.owned_by_user = st.st_uid == ::geteuid();
+  return f;
+}
+
+std::optional<std::string>
+read_optional(const std::string& path)
+{
+  auto r = util::read_file(path, 1 << 20);
+  if (!r) {
+    return std::nullopt;
+  }
+  return std::move(*r);
+}
+
+std::string
+parent_dir(const std::string& path)
+{
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) {
+    return ".";
+  }
+  return slash == 0 ? std::string("/") : path.substr(0, slash);
+}
+
+std::string
+shell_quote(const std::string& s)
+{
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+// Ask gpg-agent (without starting one) how the signing key's secret parts are
+// stored: true when all are protected or on a card, false when any is in the
+// clear, unset when unknown.
+std::optional<bool>
+agent_protection(const std::string& home, const crypto::KeyFacts& key)
+{
+  std::set<std::string> grips;
+  for (const auto& s : key.subkeys) {
+    if (s.secret && !s.keygrip.empty()) {
+      grips.insert(s.keygrip);
+    }
+  }
+  if (grips.empty()) {
+    return std::nullopt;
+  }
+  std::string base = "gpg-connect-agent --no-autostart";
+  if (!home.empty()) {
+    base += " --homedir " + shell_quote(home);
+  }
+  std::size_t seen = 0;
+  bool all_protected = true;
+  // One query per keygrip: run_capture keeps only the first output line.
+  for (const auto& grip : grips) {
+    auto out = util::run_capture(base + " " + shell_quote("KEYINFO " + grip) + " /bye",
+                                 "gpg-connect-agent", std::chrono::seconds(10));
+    if (!out) {
+      return std::nullopt;
+    }
+    std::istringstream ls(*out);
+    std::vector<std::string> f;
+    std::string w;
+    while (ls >> w) {
+      f.push_back(w);
+    }
+    // "S KEYINFO <grip> <type> <serial> <idstr> <cached> <protection> ..."
+    if (f.size() < 8 || f[0] != "S" || f[1] != "KEYINFO" || f[2] != grip) {
+      continue;
+    }
+    ++seen;
+    if (f[3] == "T") {
+      continue; // on a smartcard
+    }
+    if (f[7] == "C") {
+      return false;
+    }
+    if (f[7] != "P") {
+      all_protected = false;
+    }
+  }
+  if (seen == 0 || !all_protected) {
+    return std::nullopt;
+  }
+  return true;
+}
+
+policy::Versions
+versions()
+{
+  policy::Versions v;
+  if (const char* g = gpgme_check_version(nullptr); g != nullptr) {
+    v.gpgme = g;
+  }
+  gpgme_engine_info_t info = nullptr;
+  if (gpgme_get_engine_info(&info) == 0) {
+    for (auto* e = info; e != nullptr; e = e->next) {
+      if (e->protocol == GPGME_PROTOCOL_OpenPGP && e->version != nullptr) {
+        v.gnupg = e->version;
+      }
+    }
+  }
+  v.openssl = OpenSSL_version(OPENSSL_VERSION);
+  if (const auto* c = curl_version_info(CURLVERSION_NOW); c != nullptr && c->version != nullptr) {
+    v.libcurl = c->version;
+  }
+  return v;
+}
+
+} // namespace
+
+policy::Facts
+gather(const config::Config& cfg, const GatherOptions& opts)
+{
+  policy::Facts f;
+  f.config = &cfg;
+  f.now = opts.now != 0 ? opts.now : static_cast<std::int64_t>(std::time(nullptr));
+  f.versions = versions();
+
+  if (!cfg.accounts.empty() && !cfg.account().ca_file.empty()) {
+    f.ca_file = stat_file(cfg.account().ca_file);
+  }
+  if (!cfg.audit.path.empty()) {
+    f.audit_file = stat_file(cfg.audit.path);
+    f.audit_dir = stat_file(parent_dir(cfg.audit.path));
+  }
+
+  std::string home = opts.gnupg_home;
+  if (home.empty()) {
+    auto it = opts.env.find("GNUPGHOME");
+    if (it != opts.env.end() && !it->second.empty()) {
+      home = it->second;
+    }
+  }
+  std::string home_path = home;
+  if (home_path.empty()) {
+    auto it = opts.env.find("HOME");
+    if (it != opts.env.end()) {
+      home_path = it->second + "/.gnupg";
+    }
+  }
+  if (!home_path.empty()) {
+    f.gnupg_home = stat_file(home_path);
+    f.gpg_conf = read_optional(home_path + "/gpg.conf");
+    f.gpg_agent_conf = read_optional(home_path + "/gpg-agent.conf");
+    const std::string priv = home_path + "/private-keys-v1.d";
+    if (DIR* d = ::opendir(priv.c_str()); d != nullptr) {
+      while (const dirent* e = ::readdir(d)) {
+        std::string name = e->d_name;
+        if (name == "." || name == "..") {
+          continue;
+        }
+        f.private_key_files.push_back(stat_file(priv + "/" + name));
+      }
+      ::closedir(d);
+    }
+  }
+
+  auto kr = crypto::Keyring::open(home);
+  if (!kr) {
+    f.keyring_error = kr.error().message;
+    return f;
+  }
+  crypto::KeyPolicy kp;
+  kp.min_rsa_bits = cfg.policy.min_rsa_bits;
+  kp.expiry_warning_days = cfg.policy.expiry_warning_days;
+  kp.now = f.now;
+  if (!cfg.identity.signing_key.empty()) {
+    auto j = (*kr)->judge_signer(cfg.identity.signing_key, cfg.identity.address, kp);
+    if (!j) {
+      f.keyring_error = j.error().message;
+      return f;
+    }
+    f.signer = policy::KeyCheck{"signing key", cfg.identity.address, std::move(*j)};
+    if (opts.query_agent && f.signer->judgement.key && f.signer->judgement.key->has_secret) {
+      f.secret_key_protected = agent_protection(home, *f.signer->judgement.key);
+    }
+  }
+  for (const auto& p : cfg.peers) {
+    auto j = (*kr)->judge_recipient(
+      p.address, p.fingerprint.empty() ? std::nullopt : std::optional(p.fingerprint), kp);
+    if (!j) {
+      f.keyring_error = j.error().message;
+      return f;
+    }
+    f.peers.push_back(policy::KeyCheck{"peer", p.address, std::move(*j)});
+  }
+  return f;
+}
+
+} // namespace peermail::check

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <peermail/config/config.hpp>
+#include <peermail/policy/facts.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+// Gather the facts `peermail check` judges: file modes, GnuPG configuration,
+// key verdicts, agent protection flags, library versions. All I/O of the
+// check lives here; the rules (policy/checklist.hpp) stay pure.
+namespace peermail::check {
+
+struct GatherOptions
+{
+  std::string gnupg_home;                 // "" = $GNUPGHOME from `env`, else ~/.gnupg
+  std::map<std::string, std::string> env; // GNUPGHOME, HOME
+  std::int64_t now = 0;                   // 0 = the current time
+  bool query_agent = true;                // ask gpg-agent about key protection (KEY-05)
+};
+
+// Gather facts about `cfg` and the files and keys it names. Never fails:
+// what cannot be read is recorded (e.g. Facts::keyring_error) and judged.
+// The returned Facts points at `cfg`, which must outlive it.
+policy::Facts gather(const config::Config& cfg, const GatherOptions& opts);
+
+} // namespace peermail::check
