@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "envelope.hpp"
+
+#include <peermail/util/strings.hpp>
+
+#include <gmime/gmime.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace peermail::mime {
+
+namespace {
+
+struct Unref
+{
+  void
+  operator()(gpointer p) const
+  {
+    if (p != nullptr) {
+      g_object_unref(p);
+    }
+  }
+};
+template<typename T> using Ptr = std::unique_ptr<T, Unref>;
+
+struct FormatFree
+{
+  void
+  operator()(GMimeFormatOptions* o) const
+  {
+    g_mime_format_options_free(o);
+  }
+};
+
+void
+collect(InternetAddressList* list, std::vector<std::string>& out)
+{
+  if (list == nullptr) {
+    return;
+  }
+  const int n = internet_address_list_length(list);
+  for (int i = 0; i < n; ++i) {
+    InternetAddress* ia = internet_address_list_get_address(list, i);
+    if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+      collect(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)), out);
+    } else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+      const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+      if (addr != nullptr && *addr != '\0') {
+        out.emplace_back(addr);
+      }
+    }
+  }
+}
+
+// Parse every header named `name` in `headers` as an address list.
+void
+collect_header(GMimeHeaderList* headers, const char* name, std::vector<std::string>& out)
+{
+  const int n = g_mime_header_list_get_count(headers);
+  for (int i = 0; i < n; ++i) {
+    GMimeHeader* h = g_mime_header_list_get_header_at(headers, i);
+    if (g_ascii_strcasecmp(g_mime_header_get_name(h), name) != 0) {
+      continue;
+    }
+    const char* raw = g_mime_header_get_raw_value(h);
+    if (raw == nullptr) {
+      continue;
+    }
+    Ptr<InternetAddressList> list(internet_address_list_parse(nullptr, raw));
+    collect(list.get(), out);
+  }
+}
+
+Protection
+protection_of(GMimeObject* top)
+{
+  if (top == nullptr) {
+    return Protection::none;
+  }
+  GMimeContentType* ct = g_mime_object_get_content_type(top);
+  if (ct == nullptr) {
+    return Protection::none;
+  }
+  if (g_mime_content_type_is_type(ct, "multipart", "encrypted")) {
+    const char* proto = g_mime_content_type_get_parameter(ct, "protocol");
+    if (proto != nullptr && g_ascii_strcasecmp(proto, "application/pgp-encrypted") == 0) {
+      return Protection::pgp_mime_encrypted;
+    }
+    return Protection::none;
+  }
+  if (g_mime_content_type_is_type(ct, "application", "pkcs7-mime")
+      || g_mime_content_type_is_type(ct, "application", "x-pkcs7-mime")) {
+    const char* st = g_mime_content_type_get_parameter(ct, "smime-type");
+    if (st != nullptr
+        && (g_ascii_strcasecmp(st, "enveloped-data") == 0
+            || g_ascii_strcasecmp(st, "authEnveloped-data") == 0)) {
+      return Protection::smime_enveloped;
+    }
+  }
+  return Protection::none;
+}
+
+void
+remove_all(GMimeObject* obj, const char* name)
+{
+  GMimeHeaderList* headers = g_mime_object_get_header_list(obj);
+  while (g_mime_header_list_contains(headers, name)) {
+    if (!g_mime_header_list_remove(headers, name)) {
+      break;
+    }
+  }
+}
+
+// RFC 5321 §2.3.8: lines end in CRLF on the wire. Bare LF becomes CRLF.
+std::string
+to_crlf(std::string_view in)
+{
+  std::string out;
+  out.reserve(in.size() + in.size() / 40);
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '\n' && (i == 0 || in[i - 1] != '\r')) {
+      out.push_back('\r');
+    }
+    out.push_back(in[i]);
+  }
+  return out;
+}
+
+} // namespace
+
+std::vector<std::string>
+OutgoingMessage::all_recipients() const
+{
+  std::vector<std::string> out;
+  for (const auto* list : {&to, &cc, &bcc}) {
+    for (const auto& a : *list) {
+      const auto same = [&](const std::string& b) {
+        return util::to_lower(a) == util::to_lower(b);
+      };
+      if (std::none_of(out.begin(), out.end(), same)) {
+        out.push_back(a);
+      }
+    }
+  }
+  return out;
+}
+
+Result<OutgoingMessage>
+parse_outgoing(std::string_view bytes)
+{
+  if (util::trim(bytes).empty()) {
+    return fail(Errc::data, "the message is empty");
+  }
+  Ptr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
+  Ptr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+  g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
+  Ptr<GMimeMessage> msg(g_mime_parser_construct_message(parser.get(), nullptr));
+  if (!msg) {
+    return fail(Errc::data, "the input is not an RFC 5322 message (no header block)");
+  }
+  auto* obj = GMIME_OBJECT(msg.get());
+  GMimeHeaderList* headers = g_mime_object_get_header_list(obj);
+  if (g_mime_header_list_get_count(headers) == 0) {
+    return fail(Errc::data, "the input is not an RFC 5322 message (no header block)");
+  }
+
+  OutgoingMessage out;
+  collect_header(headers, "From", out.from);
+  collect_header(headers, "To", out.to);
+  collect_header(headers, "Cc", out.cc);
+  collect_header(headers, "Bcc", out.bcc);
+  collect_header(headers, "Resent-Bcc", out.bcc);
+  if (const char* id = g_mime_message_get_message_id(msg.get()); id != nullptr) {
+    out.message_id = id;
+  }
+  out.protection = protection_of(g_mime_message_get_mime_part(msg.get()));
+
+  // Bcc recipients must not learn of each other (RFC 5322 §3.6.3).
+  remove_all(obj, "Bcc");
+  remove_all(obj, "Resent-Bcc");
+  std::unique_ptr<GMimeFormatOptions, FormatFree> fmt(g_mime_format_options_new());
+  g_mime_format_options_set_newline_format(fmt.get(), GMIME_NEWLINE_FORMAT_DOS);
+  Ptr<GMimeStream> mem(g_mime_stream_mem_new());
+  if (g_mime_object_write_to_stream(obj, fmt.get(), mem.get()) < 0) {
+    return fail(Errc::internal, "cannot serialise the message");
+  }
+  GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
+  out.wire = to_crlf(std::string_view(reinterpret_cast<const char*>(arr->data), arr->len));
+  return out;
+}
+
+} // namespace peermail::mime

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "curl_errors.hpp"
+
+#include <curl/curl.h>
+#include <fmt/core.h>
+
+namespace peermail::transport {
+
+namespace {
+
+bool
+contains(const std::string& s, std::string_view what)
+{
+  return s.find(what) != std::string::npos;
+}
+
+std::string
+what_failed(const CurlFailure& f)
+{
+  return f.last_command.empty() ? std::string("the request") : f.last_command;
+}
+
+std::string
+reply_text(const CurlFailure& f)
+{
+  if (!f.last_reply.empty()) {
+    return f.last_reply;
+  }
+  return fmt::format("{}", f.smtp_code);
+}
+
+Error
+by_reply_code(const CurlFailure& f, const std::string& hp)
+{
+  if (f.smtp_code >= 500) {
+    return Error(Errc::unavailable,
+                 fmt::format("{}: the server refused {} permanently: {}; nothing was sent",
+                             hp,
+                             what_failed(f),
+                             reply_text(f)));
+  }
+  return Error(Errc::temp,
+               fmt::format("{}: the server answered {} with a temporary failure: {}; "
+                           "nothing was delivered",
+                           hp,
+                           what_failed(f),
+                           reply_text(f)),
+               "",
+               "try again later");
+}
+
+const char*
+mixup_hint(const config::Account& a)
+{
+  return a.tls == config::TlsMode::implicit
+           ? "if this port expects STARTTLS (usually 587), set tls = \"starttls\" and "
+             "port = 587; implicit TLS is usually port 465"
+           : "if this port expects implicit TLS (usually 465), set tls = \"implicit\" "
+             "and port = 465; STARTTLS is usually port 587";
+}
+
+Error
+handshake_error(const CurlFailure& f, const config::Account& a, const std::string& hp)
+{
+  const std::string& d = f.detail;
+  if (contains(d, "wrong version number") || contains(d, "packet length too long")
+      || contains(d, "record layer failure") || contains(d, "http request")) {
+    return Error(Errc::unavailable,
+                 fmt::format("{}: the server did not answer the TLS handshake with TLS "
+                             "(it looks like a plaintext SMTP port) ({})",
+                             hp,
+                             d),
+                 "TLS-01",
+                 mixup_hint(a));
+  }
+  if (contains(d, "protocol version") || contains(d, "unsupported protocol")
+      || contains(d, "no protocols available") || contains(d, "version too low")) {
+    return Error(Errc::unavailable,
+                 fmt::format("{}: the server offers only TLS older than min_tls = \"{}\" ({})",
+                             hp,
+                             config::to_string(a.min_tls),
+                             d),
+                 "TLS-02",
+                 "the server must support TLS 1.2 or newer; ask the provider to "
+                 "update it (RFC 8996, NIST SP 800-52r2)");
+  }
+  return Error(Errc::unavailable,
+               fmt::format("{}: the TLS handshake failed ({}); the server may offer only "
+                           "TLS older than min_tls = \"{}\", or not expect TLS on connect",
+                           hp,
+                           d,
+                           config::to_string(a.min_tls)),
+               "TLS-02",
+               fmt::format("the server must support TLS 1.2 or newer; {}", mixup_hint(a)));
+}
+
+} // namespace
+
+Error
+error_from_curl(const CurlFailure& f, const config::Account& a)
+{
+  const std::string hp = fmt::format("{}:{}", a.host, a.port);
+  Error e;
+  switch (static_cast<CURLcode>(f.curl_code)) {
+  case CURLE_LOGIN_DENIED:
+    e = Error(Errc::auth,
+              fmt::format("{}: the server refused the login of user \"{}\": {}",
+                          hp,
+                          a.username,
+                          reply_text(f)),
+              "AUTH-01",
+              fmt::format("check account.{}.username and its password source", a.name));
+    break;
+  case CURLE_USE_SSL_FAILED:
+    if (f.smtp_code >= 400 || f.last_command == "STARTTLS") {
+      e = Error(Errc::unavailable,
+                fmt::format("{}: the server answered STARTTLS with {} instead of 220; mail "
+                            "is never sent without TLS",
+                            hp,
+                            reply_text(f)),
+                "TLS-09",
+                "ask the provider to fix STARTTLS, or use its implicit-TLS port "
+                "(tls = \"implicit\", port = 465)");
+    } else {
+      e = Error(Errc::unavailable,
+                fmt::format("{}: the server does not offer STARTTLS; mail is never sent "
+                            "without TLS",
+                            hp),
+                "TLS-01",
+                mixup_hint(a));
+    }
+    break;
+  case CURLE_PEER_FAILED_VERIFICATION:
+    if (contains(f.detail, "subject name") || contains(f.detail, "does not match")
+        || contains(f.detail, "hostname mismatch")) {
+      e = Error(Errc::unavailable,
+                fmt::format("{}: the server certificate is not issued for \"{}\" ({})",
+                            hp,
+                            a.host,
+                            f.detail),
+                "TLS-05",
+                "set host to the name on the server's certificate (not an alias or IP)");
+    } else {
+      e = Error(Errc::unavailable,
+                fmt::format("{}: the server certificate cannot be verified ({})",
+                            hp,
+                            f.detail),
+                "TLS-04",
+                a.ca_file.empty()
+                  ? std::string("an expired or self-signed certificate must be fixed on "
+                                "the server; for a private CA set ca_file to that CA")
+                  : fmt::format("an expired or self-signed certificate must be fixed on the "
+                                "server; check that ca_file = \"{}\" is the CA that signed it",
+                                a.ca_file));
+    }
+    break;
+  case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    e = Error(Errc::unavailable,
+              fmt::format("{}: the server's public key does not match pin_sha256", hp),
+              "TLS-04",
+              "if the server's key was replaced on purpose, update pin_sha256");
+    break;
+  case CURLE_SSL_CACERT_BADFILE:
+    e = Error(Errc::config,
+              fmt::format("account.{}.ca_file = \"{}\" cannot be used ({})",
+                          a.name,
+                          a.ca_file,
+                          f.detail),
+              "TLS-04",
+              "point ca_file at a readable PEM file holding the CA certificate");
+    break;
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_SSL_CIPHER:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_ISSUER_ERROR:
+  case CURLE_SSL_INVALIDCERTSTATUS:
+  case CURLE_SSL_SHUTDOWN_FAILED:
+    e = handshake_error(f, a, hp);
+    break;
+  case CURLE_OPERATION_TIMEDOUT:
+    if (!f.got_reply) {
+      e = Error(Errc::temp,
+                fmt::format("{}: no SMTP greeting within {} s; nothing was sent", hp, a.timeout_s),
+                "",
+                mixup_hint(a));
+    } else {
+      e = Error(Errc::temp,
+                fmt::format("{}: the server stopped answering (after {}, timeout {} s); "
+                            "nothing was reported delivered",
+                            hp,
+                            what_failed(f),
+                            a.timeout_s),
+                "",
+                "try again later");
+    }
+    break;
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_CONNECT:
+    e = Error(Errc::temp,
+              fmt::format("cannot connect to {} ({}); nothing was sent", hp, f.detail),
+              "",
+              "check host and port, and that the server is reachable");
+    break;
+  case CURLE_WEIRD_SERVER_REPLY:
+    if (f.smtp_code >= 400 && f.smtp_code < 600 && f.last_command != "STARTTLS") {
+      e = by_reply_code(f, hp);
+    } else if (f.last_command == "STARTTLS") {
+      e = Error(Errc::protocol,
+                fmt::format("{}: the server sent more than its reply to STARTTLS before "
+                            "TLS began (a STARTTLS injection, RFC 3207 §5); nothing was sent",
+                            hp),
+                "TLS-09",
+                "do not use this server or network path until the provider fixes it");
+    } else {
+      e = Error(Errc::protocol,
+                fmt::format("{}: unexpected reply to {} ({})", hp, what_failed(f), f.detail));
+    }
+    break;
+  case CURLE_SEND_ERROR:
+  case CURLE_RECV_ERROR:
+  case CURLE_GOT_NOTHING:
+  case CURLE_PARTIAL_FILE:
+  case CURLE_UPLOAD_FAILED:
+  case CURLE_ABORTED_BY_CALLBACK:
+    if (f.smtp_code >= 400 && f.smtp_code < 600) {
+      e = by_reply_code(f, hp);
+    } else {
+      e = Error(Errc::temp,
+                fmt::format("{}: the connection was lost during {} ({}); nothing was "
+                            "reported delivered",
+                            hp,
+                            what_failed(f),
+                            f.detail.empty() ? "no detail" : f.detail),
+                "",
+                "try again later");
+    }
+    break;
+  default:
+    if (f.smtp_code >= 400 && f.smtp_code < 600) {
+      e = by_reply_code(f, hp);
+    } else {
+      e = Error(Errc::protocol,
+                fmt::format("{}: SMTP failed during {} ({})",
+                            hp,
+                            what_failed(f),
+                            f.detail.empty() ? curl_easy_strerror(static_cast<CURLcode>(f.curl_code))
+                                             : f.detail));
+    }
+    break;
+  }
+  if (f.smtp_code > 0) {
+    e.smtp_status = static_cast<int>(f.smtp_code);
+  }
+  return e;
+}
+
+} // namespace peermail::transport

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+// CURLcode + SMTP reply → Error, in one place (internal to transport/).
+
+#include <peermail/config/config.hpp>
+#include <peermail/util/error.hpp>
+
+#include <string>
+
+namespace peermail::transport {
+
+// What is known about a failed transfer.
+struct CurlFailure
+{
+  int curl_code = 0;        // CURLcode
+  long smtp_code = 0;       // CURLINFO_RESPONSE_CODE (0: none)
+  std::string detail;       // libcurl's error buffer
+  std::string last_reply;   // the last server reply line, sanitised
+  std::string last_command; // verb of the last command sent ("DATA", "RCPT", …)
+  bool got_reply = false;   // the server said anything at all
+};
+
+// Return the Error for `f` on `account`: unavailable (5xx, no compliant TLS),
+// temp (4xx, timeout, connection lost), auth (login denied), protocol
+// (anything the server should not have said). Sets smtp_status.
+Error error_from_curl(const CurlFailure& f, const config::Account& account);
+
+} // namespace peermail::transport

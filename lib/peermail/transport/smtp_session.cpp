@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SmtpSession: SMTP submission over libcurl 7.88 with TLS that cannot be
+// talked down (RFC 8314, RFC 3207). One easy handle carries many messages over
+// one connection (libcurl keeps it alive between transfers).
+#include "curl_errors.hpp"
+#include "tls_info.hpp"
+#include "transcript.hpp"
+#include "transport.hpp"
+
+#include <peermail/util/strings.hpp>
+
+#include <curl/curl.h>
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace peermail::transport {
+
+namespace {
+
+struct CurlDeleter
+{
+  void
+  operator()(CURL* c) const
+  {
+    curl_easy_cleanup(c);
+  }
+};
+struct SlistDeleter
+{
+  void
+  operator()(curl_slist* l) const
+  {
+    curl_slist_free_all(l);
+  }
+};
+using CurlPtr = std::unique_ptr<CURL, CurlDeleter>;
+using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
+
+// State of one message transfer, shared with the C callbacks.
+struct TransferState
+{
+  CURL* curl = nullptr;
+  const SessionOptions* opts = nullptr;
+  TranscriptFilter* filter = nullptr;
+  std::string_view message;
+  std::size_t offset = 0;
+  bool body_started = false;
+  std::vector<RecipientResult> recipients;
+  std::size_t next_rcpt = 0;
+  std::string last_command;
+  std::string last_reply;
+  bool quitting = false;
+  std::string partial_in;
+  bool got_reply = false;
+  TlsInfo tls;
+  std::optional<Error> abort_error;
+};
+
+std::string
+verb_of(std::string_view line)
+{
+  const auto sp = line.find_first_of(" :");
+  std::string v(line.substr(0, sp));
+  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) {
+    return static_cast<char>(std::toupper(c));
+  });
+  return v;
+}
+
+void
+emit(const TransferState& st, const std::string& line)
+{
+  if (st.opts->transcript) {
+    st.opts->transcript(line);
+  }
+}
+
+void
+on_incoming_line(TransferState& st, std::string_view line)
+{
+  const std::string shown = st.filter->incoming(line);
+  emit(st, "< " + shown);
+  st.got_reply = true;
+  if (!is_last_reply_line(line) || st.quitting) {
+    return; // keep the reply that failed, not the one to QUIT
+  }
+  st.last_reply = shown;
+  if (st.last_command == "RCPT" && st.next_rcpt < st.recipients.size()) {
+    auto& r = st.recipients[st.next_rcpt++];
+    r.code = reply_code(line);
+    r.reply = shown;
+  }
+}
+
+void
+on_outgoing_line(TransferState& st, std::string_view line)
+{
+  const bool auth_data = st.filter->in_auth();
+  const std::string shown = st.filter->outgoing(line);
+  if (!auth_data && verb_of(line) != "QUIT") {
+    st.last_command = verb_of(line);
+  } else if (!auth_data) {
+    st.quitting = true;
+  }
+  emit(st, "> " + shown);
+}
+
+void
+for_each_line(std::string_view data, std::string* partial, void (*fn)(TransferState&, std::string_view), TransferState& st)
+{
+  std::string buf;
+  if (partial != nullptr) {
+    buf = std::move(*partial) + std::string(data);
+    partial->clear();
+    data = buf;
+  }
+  while (!data.empty()) {
+    const auto nl = data.find('\n');
+    if (nl == std::string_view::npos) {
+      if (partial != nullptr) {
+        *partial = std::string(data);
+      } else {
+        fn(st, data);
+      }
+      return;
+    }
+    auto line = data.substr(0, nl);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    fn(st, line);
+    data.remove_prefix(nl + 1);
+  }
+}
+
+// CURLOPT_DEBUGFUNCTION: the command/reply dialogue only, never DATA or TLS
+// records. An exception barrier.
+int
+debug_cb(CURL* /*curl*/, curl_infotype type, char* data, size_t size, void* userp)
+{
+  try {
+    auto& st = *static_cast<TransferState*>(userp);
+    const std::string_view text(data, size);
+    if (type == CURLINFO_HEADER_IN) {
+      for_each_line(text, &st.partial_in, on_incoming_line, st);
+    } else if (type == CURLINFO_HEADER_OUT) {
+      for_each_line(text, nullptr, on_outgoing_line, st);
+    }
+  } catch (...) {
+    // Never let an exception cross libcurl.
+  }
+  return 0;
+}
+
+void
+capture_tls(TransferState& st)
+{
+  if (!st.tls.version.empty()) {
+    return;
+  }
+  struct curl_tlssessioninfo* info = nullptr;
+  if (curl_easy_getinfo(st.curl, CURLINFO_TLS_SSL_PTR, &info) == CURLE_OK && info != nullptr
+      && info->backend == CURLSSLBACKEND_OPENSSL && info->internals != nullptr) {
+    st.tls = tls_info_from_ssl(info->internals);
+  }
+}
+
+// Decide, before the first byte of the message leaves, whether it may leave
+// at all: every recipient accepted (all-or-nothing) and TLS as required.
+std::optional<Error>
+preflight_body(TransferState& st)
+{
+  const auto& a = st.opts->account;
+  capture_tls(st);
+  const int need = a.min_tls == config::TlsVersion::v1_3 ? 13 : 12;
+  if (tls_version_number(st.tls.version) < need) {
+    return Error(Errc::unavailable,
+                 fmt::format("{}:{}: TLS {} was negotiated, below min_tls = \"{}\"; "
+                             "nothing was sent",
+                             a.host,
+                             a.port,
+                             st.tls.version.empty() ? "(unknown)" : st.tls.version,
+                             config::to_string(a.min_tls)),
+                 "TLS-02");
+  }
+  for (const auto& r : st.recipients) {
+    if (r.code < 200 || r.code >= 300) {
+      Error e(r.code >= 500 ? Errc::unavailable : Errc::temp,
+              fmt::format("{}:{}: the server refused recipient {}: {}; nothing was sent "
+                          "to anyone",
+                          a.host,
+                          a.port,
+                          r.address,
+                          r.reply.empty() ? "no reply" : r.reply));
+      if (r.code > 0) {
+        e.smtp_status = r.code;
+      }
+      return e;
+    }
+  }
+  return std::nullopt;
+}
+
+// CURLOPT_READFUNCTION: the message bytes. Errors abort (never EOF).
+size_t
+read_cb(char* buffer, size_t size, size_t nitems, void* userp)
+{
+  auto& st = *static_cast<TransferState*>(userp);
+  try {
+    if (!st.body_started) {
+      st.body_started = true;
+      st.last_command = "end of DATA";
+      if (auto e = preflight_body(st)) {
+        st.abort_error = std::move(*e);
+        return CURL_READFUNC_ABORT;
+      }
+    }
+    const std::size_t n = std::min(size * nitems, st.message.size() - st.offset);
+    std::memcpy(buffer, st.message.data() + st.offset, n);
+    st.offset += n;
+    return n;
+  } catch (...) {
+    st.abort_error = Error(Errc::internal, "unexpected failure while sending the message");
+    return CURL_READFUNC_ABORT;
+  }
+}
+
+bool
+bad_address(const std::string& a)
+{
+  return a.empty() || util::has_line_break_or_nul(a) || a.find_first_of("<> ") != std::string::npos;
+}
+
+class SmtpSession final : public Transport
+{
+public:
+  explicit SmtpSession(SessionOptions opts) : m_opts(std::move(opts))
+  {
+  }
+  ~SmtpSession() override
+  {
+    close();
+  }
+  SmtpSession(const SmtpSession&) = delete;
+  SmtpSession& operator=(const SmtpSession&) = delete;
+
+  Result<SendResult> send(const Envelope& envelope, std::string_view message) override;
+  void close() override;
+
+private:
+  Result<void> configure();
+
+  SessionOptions m_opts;
+  CurlPtr m_curl;
+  std::array<char, CURL_ERROR_SIZE> m_errbuf{};
+  TranscriptFilter m_filter;
+  TransferState m_state;
+  std::string m_url;
+  std::string m_pin;
+};
+
+#define PM_SETOPT(opt, value)                                                                      \
+  do {                                                                                             \
+    if (const CURLcode rc_ = curl_easy_setopt(c, opt, value); rc_ != CURLE_OK) {                   \
+      return fail(Errc::internal,                                                                  \
+                  fmt::format("libcurl: cannot set " #opt ": {}", curl_easy_strerror(rc_)));      \
+    }                                                                                              \
+  } while (false)
+
+Result<void>
+SmtpSession::configure()
+{
+  const auto& a = m_opts.account;
+  m_curl.reset(curl_easy_init());
+  if (!m_curl) {
+    return fail(Errc::internal, "libcurl: cannot create a handle");
+  }
+  CURL* c = m_curl.get();
+  // RFC 8314 §3.3: implicit TLS; RFC 3207: STARTTLS, always required (never TRY).
+  m_url = fmt::format("{}://{}:{}/",
+                      a.tls == config::TlsMode::implicit ? "smtps" : "smtp",
+                      a.host,
+                      a.port);
+  PM_SETOPT(CURLOPT_URL, m_url.c_str());
+  PM_SETOPT(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  PM_SETOPT(CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  // libcurl 7.88 defaults to TLS 1.0 as minimum: set it explicitly.
+  PM_SETOPT(CURLOPT_SSLVERSION,
+            static_cast<long>(a.min_tls == config::TlsVersion::v1_3 ? CURL_SSLVERSION_TLSv1_3
+                                                                      : CURL_SSLVERSION_TLSv1_2));
+  PM_SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+  PM_SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!a.ca_file.empty()) {
+    PM_SETOPT(CURLOPT_CAINFO, a.ca_file.c_str());
+  }
+  if (!a.pin_sha256.empty()) {
+    m_pin = "sha256//" + a.pin_sha256; // in addition to validation (RFC 8314 §5.4)
+    PM_SETOPT(CURLOPT_PINNEDPUBLICKEY, m_pin.c_str());
+  }
+  const long timeout = std::max(1, a.timeout_s);
+  PM_SETOPT(CURLOPT_CONNECTTIMEOUT, timeout);
+  PM_SETOPT(CURLOPT_SERVER_RESPONSE_TIMEOUT, timeout);
+  PM_SETOPT(CURLOPT_LOW_SPEED_LIMIT, 1L);
+  PM_SETOPT(CURLOPT_LOW_SPEED_TIME, timeout);
+  PM_SETOPT(CURLOPT_TIMEOUT, timeout * 20);
+  PM_SETOPT(CURLOPT_NOSIGNAL, 1L);
+  PM_SETOPT(CURLOPT_ERRORBUFFER, m_errbuf.data());
+  PM_SETOPT(CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
+  PM_SETOPT(CURLOPT_UPLOAD, 1L);
+  PM_SETOPT(CURLOPT_READFUNCTION, read_cb);
+  PM_SETOPT(CURLOPT_READDATA, &m_state);
+  PM_SETOPT(CURLOPT_DEBUGFUNCTION, debug_cb);
+  PM_SETOPT(CURLOPT_DEBUGDATA, &m_state);
+  PM_SETOPT(CURLOPT_VERBOSE, 1L); // only feeds debug_cb, which filters
+  if (m_opts.credentials && !m_opts.credentials->username.empty()) {
+    const auto& cr = *m_opts.credentials;
+    PM_SETOPT(CURLOPT_USERNAME, cr.username.c_str());
+    if (!cr.oauth2_token.empty()) {
+      PM_SETOPT(CURLOPT_XOAUTH2_BEARER, cr.oauth2_token.c_str());
+      PM_SETOPT(CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+    } else {
+      PM_SETOPT(CURLOPT_PASSWORD, cr.password.c_str());
+    }
+  }
+  return {};
+}
+
+Result<SendResult>
+SmtpSession::send(const Envelope& envelope, std::string_view message)
+{
+  if (bad_address(envelope.mail_from)) {
+    return fail(Errc::data, "the envelope sender is not a plain address");
+  }
+  if (envelope.rcpt_to.empty()) {
+    return fail(Errc::data, "the message has no recipients");
+  }
+  for (const auto& r : envelope.rcpt_to) {
+    if (bad_address(r)) {
+      return fail(Errc::data, fmt::format("recipient \"{}\" is not a plain address", sanitize(r)));
+    }
+  }
+  if (message.empty()) {
+    return fail(Errc::data, "the message is empty");
+  }
+  if (!m_curl) {
+    PEERMAIL_TRY(configure());
+  }
+  CURL* c = m_curl.get();
+
+  m_state = TransferState{};
+  m_state.curl = c;
+  m_state.opts = &m_opts;
+  m_state.filter = &m_filter;
+  m_state.message = message;
+  for (const auto& r : envelope.rcpt_to) {
+    m_state.recipients.push_back(RecipientResult{r, 0, "", false});
+  }
+
+  SlistPtr rcpts;
+  for (const auto& r : envelope.rcpt_to) {
+    const std::string angle = "<" + r + ">";
+    curl_slist* next = curl_slist_append(rcpts.get(), angle.c_str());
+    if (next == nullptr) {
+      return fail(Errc::internal, "out of memory");
+    }
+    (void)rcpts.release();
+    rcpts.reset(next);
+  }
+  const std::string from = "<" + envelope.mail_from + ">";
+  PM_SETOPT(CURLOPT_MAIL_FROM, from.c_str());
+  // libcurl does not copy the list: it must outlive the transfer.
+  PM_SETOPT(CURLOPT_MAIL_RCPT, rcpts.get());
+  PM_SETOPT(CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
+  m_errbuf[0] = '\0';
+
+  const CURLcode rc = curl_easy_perform(c);
+  long code = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  curl_easy_setopt(c, CURLOPT_MAIL_RCPT, nullptr);
+
+  if (rc != CURLE_OK) {
+    if (m_state.abort_error) {
+      return unexpected(std::move(*m_state.abort_error));
+    }
+    CurlFailure f;
+    f.curl_code = rc;
+    f.smtp_code = code;
+    f.detail = sanitize(m_errbuf[0] != '\0' ? std::string(m_errbuf.data()) : curl_easy_strerror(rc));
+    f.last_reply = m_state.last_reply;
+    f.last_command = m_state.last_command;
+    f.got_reply = m_state.got_reply;
+    return unexpected(error_from_curl(f, m_opts.account));
+  }
+  if (!m_state.body_started || m_state.offset != message.size() || code != 250) {
+    // libcurl reported success but the message did not go out whole.
+    Error e(Errc::protocol,
+            fmt::format("{}:{}: the submission ended without a final 250 reply",
+                        m_opts.account.host,
+                        m_opts.account.port));
+    if (code > 0) {
+      e.smtp_status = static_cast<int>(code);
+    }
+    return unexpected(std::move(e));
+  }
+  SendResult out;
+  out.code = static_cast<int>(code);
+  out.reply = m_state.last_reply;
+  out.recipients = std::move(m_state.recipients);
+  for (auto& r : out.recipients) {
+    r.accepted = true;
+  }
+  out.tls = m_state.tls;
+  return out;
+}
+
+void
+SmtpSession::close()
+{
+  if (m_curl) {
+    // The QUIT that cleanup sends must not reach a stale transcript.
+    curl_easy_setopt(m_curl.get(), CURLOPT_VERBOSE, 0L);
+    curl_easy_setopt(m_curl.get(), CURLOPT_DEBUGFUNCTION, nullptr);
+    m_curl.reset();
+  }
+}
+
+#undef PM_SETOPT
+
+} // namespace
+
+Result<std::unique_ptr<Transport>>
+make_smtp_session(SessionOptions opts)
+{
+  if (opts.account.host.empty()) {
+    return fail(Errc::config, fmt::format("account.{}.host is not set", opts.account.name));
+  }
+  return std::unique_ptr<Transport>(std::make_unique<SmtpSession>(std::move(opts)));
+}
+
+} // namespace peermail::transport

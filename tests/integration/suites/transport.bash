@@ -1,0 +1,323 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# SMTP submission over real TLS on loopback: `peermail send --message`
+# against tests/servers/smtp_sink.py in every good and bad configuration.
+# Each case asserts the exit code, the message, whether anything was
+# delivered, and that nothing but EHLO/STARTTLS crossed before TLS.
+
+. "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
+
+suite_probe() { probe_smtp; }
+
+suite_setup() {
+    make_test_ca "$SUITE_DIR/ca"
+    echo "export TEST_CA=$SUITE_DIR/ca" >"$SUITE_DIR/env.sh"
+}
+
+PW=s3cret-pw-4711
+BODY_MARK=hQEMA-ciphertext-marker
+
+# A message that looks like PGP/MIME (RFC 3156); transport needs no real crypto.
+write_pgp_message() {
+    cat >"${1:-m.eml}" <<EML
+From: Ana Ruiz <ana@clinic.test>
+To: Sam Lee <sam@hospital.test>
+Cc: kim@hospital.test
+Bcc: hidden@hospital.test
+Subject: [...]
+Message-ID: <t1@clinic.test>
+MIME-Version: 1.0
+Content-Type: multipart/encrypted; protocol="application/pgp-encrypted";
+ boundary="b1"
+
+--b1
+Content-Type: application/pgp-encrypted
+
+Version: 1
+
+--b1
+Content-Type: application/octet-stream; name="encrypted.asc"
+
+-----BEGIN PGP MESSAGE-----
+
+$BODY_MARK
+.leading-dot-line
+-----END PGP MESSAGE-----
+
+--b1--
+EML
+}
+
+# cfg MODE [write_config args]: config for the running sink.
+cfg() {
+    local tls=$1
+    shift
+    write_config c.toml signing_key=0123456789ABCDEF0123456789ABCDEF01234567 \
+        host=localhost port="$SMTP_PORT" tls="$tls" ca_file="$TEST_CA/ca.pem" "$@"
+}
+
+send() { PM_TEST_PASSWORD=$PW pm --config c.toml "$@" send --message m.eml; }
+
+# Nothing delivered, nothing in clear, no secret or content in our output.
+expect_nothing_sent() {
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    expect_clear_ok
+    expect_no_leak
+}
+
+expect_no_leak() {
+    expect_not_contains out "$PW"
+    expect_not_contains err "$PW"
+    expect_not_contains out "$BODY_MARK"
+    expect_not_contains err "$BODY_MARK"
+}
+
+test_starttls_ok() {
+    start_smtp starttls --user ana --password "$PW"
+    cfg starttls
+    write_pgp_message
+    expect_exit 0 send
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    expect_contains out "sent      sam@hospital.test  (250 OK)"
+    expect_contains out "sent      hidden@hospital.test"
+    expect_contains err "over TLSv1.3"
+    expect_contains "$SMTP_SPOOL/msg-1.json" '"mail_from": "ana@clinic.test"'
+    expect_contains "$SMTP_SPOOL/msg-1.json" '"rcpt_tos": ["sam@hospital.test", "kim@hospital.test", "hidden@hospital.test"]'
+    expect_contains "$SMTP_SPOOL/msg-1.json" '"tls": true'
+    # Bcc never travels; the content arrives unchanged (dot-stuffing undone).
+    expect_not_contains "$SMTP_SPOOL/msg-1.eml" "hidden@hospital.test"
+    expect_contains "$SMTP_SPOOL/msg-1.eml" "$BODY_MARK"
+    expect_contains "$SMTP_SPOOL/msg-1.eml" ".leading-dot-line"
+    expect_contains "$SMTP_SPOOL/transcript.log" "C plain STARTTLS"
+    expect_contains "$SMTP_SPOOL/transcript.log" "C tls AUTH PLAIN"
+    expect_contains "$SMTP_SPOOL/transcript.log" "A PLAIN ok"
+    expect_clear_ok
+    expect_no_leak
+}
+
+test_implicit_tls_ok() {
+    start_smtp smtps --user ana --password "$PW"
+    cfg implicit
+    write_pgp_message
+    expect_exit 0 send --json
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    expect_contains out '"ok":true'
+    expect_contains out '"version":"TLSv1.3"'
+    expect_contains out '{"accepted":true,"address":"sam@hospital.test","code":250,"reply":"250 OK"}'
+    expect_no_leak
+}
+
+test_verbose_transcript_redacts_auth() {
+    start_smtp starttls --user ana --password "$PW"
+    cfg starttls
+    write_pgp_message
+    expect_exit 0 send -v
+    expect_contains err "peermail: smtp: > STARTTLS"
+    expect_contains err "peermail: smtp: < 220 Ready to start TLS"
+    expect_contains err "peermail: smtp: > AUTH PLAIN"
+    expect_contains err "peermail: smtp: > <redacted>"
+    expect_contains err "peermail: smtp: > RCPT TO:<sam@hospital.test>"
+    expect_not_contains err "$(printf '\0ana\0%s' "$PW" | base64)"
+    expect_no_leak
+}
+
+test_plaintext_message_refused_65() {
+    start_smtp starttls --user ana --password "$PW"
+    cfg starttls
+    printf 'From: ana@clinic.test\nTo: sam@hospital.test\nSubject: hi\n\nsecret PHI\n' >m.eml
+    expect_exit 65 send
+    expect_contains err "the message is not end-to-end encrypted"
+    expect_contains err "[E2E-01]"
+    expect_not_contains err "secret PHI"
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    expect_eq "$(cat "$SMTP_SPOOL/transcript.log" 2>/dev/null | wc -l)" 0 "connections"
+}
+
+test_missing_message_66() {
+    start_smtp starttls
+    cfg starttls
+    expect_exit 66 send
+}
+
+test_dry_run_sends_nothing() {
+    start_smtp starttls --user ana --password "$PW"
+    cfg starttls
+    write_pgp_message
+    expect_exit 0 pm --config c.toml send --message m.eml --dry-run --to other@x.test
+    expect_contains out "dry run: nothing was sent"
+    expect_contains out "rcpt to:    other@x.test"
+    expect_not_contains out "sam@hospital.test"
+    expect_eq "$(cat "$SMTP_SPOOL/transcript.log" 2>/dev/null | wc -l)" 0 "connections"
+}
+
+test_plaintext_server_with_auth_69() {
+    start_smtp plain --user ana --password "$PW" --auth-before-tls
+    cfg starttls
+    write_pgp_message
+    expect_exit 69 send
+    expect_contains err "localhost:$SMTP_PORT: the server does not offer STARTTLS; mail is never sent without TLS [TLS-01]"
+    expect_nothing_sent
+    # Nothing after EHLO (libcurl QUITs).
+    expect_eq "$(grep -cv -E '^C plain (EHLO|QUIT)' "$SMTP_SPOOL/transcript.log")" 0 "commands after EHLO"
+}
+
+test_plaintext_server_on_implicit_port_69() {
+    start_smtp plain
+    cfg implicit
+    write_pgp_message
+    expect_exit 69 send
+    expect_contains err "did not answer the TLS handshake with TLS (it looks like a plaintext SMTP port)"
+    expect_contains err 'peermail: fix: if this port expects STARTTLS (usually 587), set tls = "starttls"'
+    expect_nothing_sent
+}
+
+test_tls11_only_server_69() {
+    tls_can_offer_v1_1 >reason || { echo "SKIP: $(cat reason)"; return 0; }
+    start_smtp smtps --tls-max 1.1 --user ana --password "$PW"
+    cfg implicit
+    write_pgp_message
+    expect_exit 69 send
+    expect_contains err "the TLS handshake failed"
+    expect_contains err "TLS older than min_tls = \"1.2\""
+    expect_contains err "[TLS-02]"
+    expect_nothing_sent
+}
+
+test_self_signed_69() {
+    start_smtp smtps --cert selfsigned --user ana --password "$PW"
+    cfg implicit
+    write_pgp_message
+    expect_exit 69 send
+    expect_contains err "the server certificate cannot be verified (SSL certificate problem: self-signed certificate)"
+    expect_contains err "[TLS-04]"
+    expect_nothing_sent
+}
+
+test_wrong_hostname_69() {
+    start_smtp starttls --cert wronghost --user ana --password "$PW"
+    cfg starttls
+    write_pgp_message
+    expect_exit 69 send
+    expect_contains err 'the server certificate is not issued for "localhost"'
+    expect_contains err "[TLS-05]"
+    expect_nothing_sent
+}
+
+test_expired_cert_69() {
+    start_smtp smtps --cert expired --user ana --password "$PW"
+    cfg implicit
+    write_pgp_message
+    expect_exit 69 send
+    expect_contains err "certificate has expired"
+    expect_contains err "[TLS-04]"
+    expect_nothing_sent
+}
+
+test_starttls_454_69() {
+    start_smtp starttls --starttls-reply "454 4.7.0 TLS not available" --user ana --password "$PW"
+    cfg starttls
+    write_pgp_message
+    expect_exit 69 send
+    expect_contains err "the server answered STARTTLS with 454 4.7.0 TLS not available instead of 220"
+    expect_contains err "[TLS-09]"
+    expect_nothing_sent
+}
+
+test_starttls_502_69() {
+    start_smtp starttls --starttls-reply "502 5.5.1 not implemented" --user ana --password "$PW"
+    cfg starttls
+    write_pgp_message
+    expect_exit 69 send
+    expect_contains err "the server answered STARTTLS with 502 5.5.1 not implemented instead of 220"
+    expect_nothing_sent
+}
+
+test_injected_response_after_starttls_76() {
+    start_smtp starttls --inject-after-starttls --user ana --password "$PW"
+    cfg starttls
+    write_pgp_message
+    expect_exit 76 send
+    expect_contains err "the server sent more than its reply to STARTTLS before TLS began"
+    expect_contains err "[TLS-09]"
+    expect_nothing_sent
+    expect_not_contains "$SMTP_SPOOL/transcript.log" "C tls"
+}
+
+test_4xx_on_data_75() {
+    start_smtp starttls --data-reply "451 4.3.0 try again later" --user ana --password "$PW"
+    cfg starttls
+    write_pgp_message
+    expect_exit 75 send
+    expect_contains err "the server answered end of DATA with a temporary failure: 451 4.3.0 try again later; nothing was delivered"
+    expect_nothing_sent
+}
+
+test_5xx_on_one_rcpt_69() {
+    start_smtp starttls --rcpt-reply "550 5.1.1 no such user" --rcpt-fail kim@hospital.test --user ana --password "$PW"
+    cfg starttls
+    write_pgp_message
+    expect_exit 69 send --json
+    expect_contains err "the server refused recipient kim@hospital.test: 550 5.1.1 no such user; nothing was sent to anyone"
+    expect_contains out '"smtp_code":550'
+    expect_nothing_sent
+}
+
+test_5xx_on_all_rcpt_69() {
+    start_smtp starttls --rcpt-reply "550 5.1.1 no such user" --user ana --password "$PW"
+    cfg starttls
+    write_pgp_message
+    expect_exit 69 send
+    expect_contains err "550 5.1.1 no such user"
+    expect_nothing_sent
+}
+
+test_dropped_mid_data_75() {
+    start_smtp starttls --drop-mid-data --user ana --password "$PW"
+    cfg starttls
+    write_pgp_message
+    expect_exit 75 send
+    expect_contains err "nothing was reported delivered"
+    expect_contains "$SMTP_SPOOL/transcript.log" "S dropped connection mid-DATA"
+    expect_nothing_sent
+}
+
+test_wrong_password_77() {
+    start_smtp smtps --user ana --password "other-password"
+    cfg implicit
+    write_pgp_message
+    expect_exit 77 send
+    expect_contains err "the server refused the login of user \"ana\""
+    expect_contains "$SMTP_SPOOL/transcript.log" "A PLAIN denied"
+    expect_nothing_sent
+}
+
+test_missing_password_env_77() {
+    start_smtp smtps --user ana --password "$PW"
+    cfg implicit
+    write_pgp_message
+    expect_exit 77 pm --config c.toml send --message m.eml
+    expect_contains err 'password_env: $PM_TEST_PASSWORD is not set'
+    expect_eq "$(cat "$SMTP_SPOOL/transcript.log" 2>/dev/null | wc -l)" 0 "connections"
+}
+
+test_stalling_server_75_bounded() {
+    start_smtp starttls --stall-at data-end --user ana --password "$PW"
+    cfg starttls
+    sed -i 's/^timeout_s = .*/timeout_s = 2/' c.toml
+    write_pgp_message
+    local t0=$SECONDS
+    expect_exit 75 send
+    [ $((SECONDS - t0)) -le 8 ] || fail "took $((SECONDS - t0)) s"
+    expect_contains err "the server stopped answering (after end of DATA, timeout 2 s)"
+    expect_clear_ok
+    expect_no_leak
+}
+
+test_implicit_server_on_starttls_port_75() {
+    start_smtp smtps
+    cfg starttls
+    sed -i 's/^timeout_s = .*/timeout_s = 2/' c.toml
+    write_pgp_message
+    expect_exit 75 send
+    expect_contains err "no SMTP greeting within 2 s; nothing was sent"
+    expect_contains err 'set tls = "implicit" and port = 465'
+}
