@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# `peermail keys list | check | import` on a real keyring.
+. "$PEERMAIL_SOURCE_DIR/tests/integration/keyring_fixture.bash"
+
+suite_probe() { probe_gpg; }
+suite_setup() { keyring_fixture_setup; }
+
+# Run without any config file (default policy).
+nocfg() { XDG_CONFIG_HOME=$PWD/none PEERMAIL_CONFIG= pm "$@"; }
+
+test_check_ready_full_validity() {
+  expect_exit 0 nocfg keys check sam@hospital.test
+  expect_contains out "sam@hospital.test: ready: key $SAM"
+}
+
+test_check_unknown_validity_67() {
+  expect_exit 67 nocfg keys check uma@hospital.test
+  expect_contains out "uma@hospital.test: not ready: the user ID <uma@hospital.test> of key $UMA has unknown validity; full or ultimate is required [E2E-04]"
+  expect_contains out "fix: verify the fingerprint with uma@hospital.test out of band"
+}
+
+test_check_pinned_unknown_validity_ready() {
+  write_config c.toml signing_key="$ANA" extra="[[peer]]\naddress = \"uma@hospital.test\"\nfingerprint = \"$UMA\""
+  expect_exit 0 pm --config c.toml keys check uma@hospital.test
+  expect_contains out "ready: key $UMA, pinned"
+}
+
+test_check_each_defect_67() {
+  expect_exit 67 nocfg keys check old@hospital.test
+  expect_contains out "expired on 2020-12-31 [KEY-02]"
+  expect_exit 67 nocfg keys check rex@hospital.test
+  expect_contains out "key $REX is revoked [KEY-03]"
+  expect_exit 67 nocfg keys check wes@hospital.test
+  expect_contains out "rsa2048 is below the policy minimum of 3072 bits (policy.min_rsa_bits) [KEY-01]"
+  expect_exit 67 nocfg keys check nobody@hospital.test
+  expect_contains out "nobody@hospital.test: not ready: no key for <nobody@hospital.test> in the keyring [E2E-01]"
+}
+
+test_check_mixed_json() {
+  expect_exit 67 nocfg --json keys check sam@hospital.test uma@hospital.test
+  /usr/bin/python3 -c '
+import json
+d = json.load(open("out"))
+assert d["ok"] is False
+a = d["addresses"]
+assert [x["address"] for x in a] == ["sam@hospital.test", "uma@hospital.test"]
+assert a[0]["ready"] is True and a[0]["problem"] == "none"
+assert a[1]["ready"] is False and a[1]["problem"] == "validity" and a[1]["check_id"] == "E2E-04"
+'
+}
+
+test_check_pin_mismatch_67() {
+  write_config c.toml signing_key="$ANA" extra="[[peer]]\naddress = \"sam@hospital.test\"\nfingerprint = \"$UMA\""
+  expect_exit 67 pm --config c.toml keys check sam@hospital.test
+  expect_contains out "pinned key $UMA has no user ID for <sam@hospital.test> [E2E-04]"
+}
+
+test_check_bad_address_64() {
+  expect_exit 64 nocfg keys check not-an-address
+}
+
+test_list_text_and_json() {
+  expect_exit 0 nocfg keys list
+  expect_contains out "sec  $ANA"
+  expect_contains out "pub  $SAM"
+  expect_contains out "uid  full      Sam Lee <sam@hospital.test>"
+  expect_contains out "uid  unknown   Uma Roy <uma@hospital.test>"
+  expect_contains out "[revoked]"
+  expect_exit 0 nocfg --json keys list
+  /usr/bin/python3 - "$ANA" "$SAM" <<'PY'
+import json, sys
+d = json.load(open("out"))
+keys = {k["fingerprint"]: k for k in d["keys"]}
+ana, sam = keys[sys.argv[1]], keys[sys.argv[2]]
+assert ana["secret"] is True and sam["secret"] is False
+assert sam["uids"][0]["validity"] == "full" and sam["uids"][0]["email"] == "sam@hospital.test"
+assert [s["usage"] for s in sam["subkeys"]] == ["sign,certify", "encrypt"]
+assert sam["subkeys"][1]["algo"] == "cv25519"
+PY
+}
+
+test_import_missing_file_66() {
+  expect_exit 66 nocfg keys import nope.asc
+}
+
+test_import_no_key_data_65() {
+  echo "hello" >junk.txt
+  expect_exit 65 nocfg keys import junk.txt
+  expect_contains err "no OpenPGP key data found"
+}
+
+test_import_prints_fingerprints() {
+  gpg_home_new
+  expect_exit 0 nocfg keys import "$SUITE_DIR/uma.asc"
+  expect_contains out "imported $UMA"
+  expect_exit 0 nocfg --json keys import "$SUITE_DIR/uma.asc"
+  /usr/bin/python3 -c "import json; d=json.load(open('out')); assert d == {'imported': ['$UMA']}, d"
+}
+
+test_keys_refuse_noncompliant_config_78() {
+  write_config c.toml signing_key="$ANA"
+  sed -i 's/^tls = .*/tls = "opportunistic"/' c.toml
+  expect_exit 78 pm --config c.toml keys check sam@hospital.test
+  expect_contains err '[TLS-01]'
+}
