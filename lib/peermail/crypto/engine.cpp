@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "engine.hpp"
+
+#include <fmt/core.h>
+#include <gpgme.h>
+
+namespace peermail::crypto {
+
+namespace {
+
+// The signers and the armor flag are per operation; reset them afterwards.
+class OpScope
+{
+public:
+  OpScope(gpgme_ctx_t ctx, bool armor) : m_ctx(ctx)
+  {
+    gpgme_set_armor(ctx, armor ? 1 : 0);
+    gpgme_signers_clear(ctx);
+  }
+  ~OpScope()
+  {
+    gpgme_signers_clear(m_ctx);
+    gpgme_set_armor(m_ctx, 0);
+  }
+  OpScope(const OpScope&) = delete;
+  OpScope& operator=(const OpScope&) = delete;
+
+private:
+  gpgme_ctx_t m_ctx;
+};
+
+std::string
+short_fpr(const char* fpr)
+{
+  return fpr != nullptr ? std::string(fpr) : std::string("(unknown)");
+}
+
+Result<int>
+check_sign_result(gpgme_ctx_t ctx, const std::string& signer_fpr)
+{
+  gpgme_sign_result_t res = gpgme_op_sign_result(ctx);
+  if (res == nullptr) {
+    return fail(Errc::crypto, "GnuPG returned no signing result");
+  }
+  if (res->invalid_signers != nullptr) {
+    return fail(Errc::no_key,
+                fmt::format("GnuPG refused signing key {}: {}", short_fpr(res->invalid_signers->fpr),
+                            gpgme_strerror(res->invalid_signers->reason)),
+                "SIG-01", "check the key with `peermail keys check` (expired, revoked or no secret key?)");
+  }
+  if (res->signatures == nullptr || res->signatures->next != nullptr) {
+    return fail(Errc::crypto, "GnuPG did not make exactly one signature");
+  }
+  if (res->signatures->fpr == nullptr
+      || std::string_view(res->signatures->fpr).find(signer_fpr) == std::string_view::npos) {
+    if (!signer_fpr.empty()) {
+      return fail(Errc::crypto, fmt::format("GnuPG signed with {} instead of {}",
+                                            short_fpr(res->signatures->fpr), signer_fpr));
+    }
+  }
+  const int algo = res->signatures->hash_algo;
+  if (!micalg_for(algo)) {
+    return fail(Errc::crypto,
+                fmt::format("GnuPG signed with {}, weaker than SHA-256", hash_name(algo)), "SIG-02",
+                "set `personal-digest-preferences SHA512 SHA384 SHA256` in gpg.conf");
+  }
+  return algo;
+}
+
+} // namespace
+
+Engine::Engine(Ctx ctx) : m_ctx(std::move(ctx))
+{
+}
+
+Result<std::unique_ptr<Engine>>
+Engine::create(const std::string& gnupg_home)
+{
+  PEERMAIL_TRY_ASSIGN(Ctx ctx, make_context(gnupg_home));
+  return std::unique_ptr<Engine>(new Engine(std::move(ctx)));
+}
+
+Result<gpgme_key_t>
+Engine::key(const std::string& fpr, bool secret)
+{
+  auto& cache = secret ? m_secret : m_public;
+  if (auto it = cache.find(fpr); it != cache.end()) {
+    return it->second.get();
+  }
+  gpgme_key_t raw = nullptr;
+  if (auto e = gpgme_get_key(m_ctx.get(), fpr.c_str(), &raw, secret ? 1 : 0); e != 0) {
+    if (gpgme_err_code(e) == GPG_ERR_EOF) {
+      return fail(Errc::no_key, fmt::format("no {} key {} in the keyring", secret ? "secret" : "public", fpr),
+                  secret ? "SIG-01" : "E2E-04", "import the key, then run `peermail keys check`");
+    }
+    return unexpected(from_gpgme(e, fmt::format("looking up key {}", fpr)));
+  }
+  Key k(raw);
+  auto* p = k.get();
+  cache.emplace(fpr, std::move(k));
+  return p;
+}
+
+Result<SignOutput>
+Engine::sign_detached(std::string_view data, const std::string& signer_fpr)
+{
+  gpgme_ctx_t ctx = m_ctx.get();
+  OpScope scope(ctx, true);
+  PEERMAIL_TRY_ASSIGN(gpgme_key_t signer, key(signer_fpr, true));
+  if (auto e = gpgme_signers_add(ctx, signer); e != 0) {
+    return unexpected(from_gpgme(e, "adding the signer"));
+  }
+  PEERMAIL_TRY_ASSIGN(Data in, make_data(data));
+  PEERMAIL_TRY_ASSIGN(Data out, make_data());
+  const auto err = gpgme_op_sign(ctx, in.get(), out.get(), GPGME_SIG_MODE_DETACH);
+  if (gpgme_sign_result_t r = gpgme_op_sign_result(ctx); err != 0 && (r == nullptr || r->invalid_signers == nullptr)) {
+    return unexpected(from_gpgme(err, "signing"));
+  }
+  PEERMAIL_TRY_ASSIGN(int algo, check_sign_result(ctx, signer_fpr));
+  return SignOutput{take_data(out.get()), algo, signer_fpr};
+}
+
+Result<SignOutput>
+Engine::encrypt(std::string_view data,
+                const std::vector<std::string>& recipient_fprs,
+                const std::string& signer_fpr)
+{
+  if (recipient_fprs.empty()) {
+    return fail(Errc::no_key, "no recipients to encrypt to", "E2E-01");
+  }
+  gpgme_ctx_t ctx = m_ctx.get();
+  OpScope scope(ctx, true);
+  std::vector<gpgme_key_t> keys;
+  for (const auto& fpr : recipient_fprs) {
+    PEERMAIL_TRY_ASSIGN(gpgme_key_t k, key(fpr, false));
+    keys.push_back(k);
+  }
+  keys.push_back(nullptr);
+  if (!signer_fpr.empty()) {
+    PEERMAIL_TRY_ASSIGN(gpgme_key_t signer, key(signer_fpr, true));
+    if (auto e = gpgme_signers_add(ctx, signer); e != 0) {
+      return unexpected(from_gpgme(e, "adding the signer"));
+    }
+  }
+  PEERMAIL_TRY_ASSIGN(Data in, make_data(data));
+  PEERMAIL_TRY_ASSIGN(Data out, make_data());
+  // Never GPGME_ENCRYPT_ALWAYS_TRUST (E2E-04).
+  const auto flags = static_cast<gpgme_encrypt_flags_t>(0);
+  const auto err = signer_fpr.empty()
+                     ? gpgme_op_encrypt(ctx, keys.data(), flags, in.get(), out.get())
+                     : gpgme_op_encrypt_sign(ctx, keys.data(), flags, in.get(), out.get());
+  gpgme_encrypt_result_t er = gpgme_op_encrypt_result(ctx);
+  if (er != nullptr && er->invalid_recipients != nullptr) {
+    return fail(Errc::no_key,
+                fmt::format("GnuPG refused recipient key {}: {}", short_fpr(er->invalid_recipients->fpr),
+                            gpgme_strerror(er->invalid_recipients->reason)),
+                "E2E-04", "check the key with `peermail keys check ADDR`; it must be valid (full or ultimate)");
+  }
+  int algo = 0;
+  if (!signer_fpr.empty()) {
+    gpgme_sign_result_t sr = gpgme_op_sign_result(ctx);
+    if (err != 0 && (sr == nullptr || sr->invalid_signers == nullptr)) {
+      return unexpected(from_gpgme(err, "signing and encrypting"));
+    }
+    PEERMAIL_TRY_ASSIGN(algo, check_sign_result(ctx, signer_fpr));
+  }
+  if (err != 0) {
+    return unexpected(from_gpgme(err, "encrypting"));
+  }
+  if (er == nullptr) {
+    return fail(Errc::crypto, "GnuPG returned no encryption result");
+  }
+  return SignOutput{take_data(out.get()), algo, signer_fpr};
+}
+
+std::vector<SignatureFacts>
+Engine::collect_signatures()
+{
+  std::vector<SignatureFacts> out;
+  gpgme_verify_result_t vr = gpgme_op_verify_result(m_ctx.get());
+  if (vr == nullptr) {
+    return out;
+  }
+  for (gpgme_signature_t s = vr->signatures; s != nullptr; s = s->next) {
+    SignatureFacts f;
+    f.fingerprint = s->fpr != nullptr ? s->fpr : "";
+    f.summary = static_cast<unsigned>(s->summary);
+    f.status = classify_status(gpgme_err_code(s->status), f.summary);
+    f.validity = static_cast<int>(s->validity);
+    f.hash_algo = static_cast<int>(s->hash_algo);
+    f.created = static_cast<std::int64_t>(s->timestamp);
+    f.wrong_key_usage = s->wrong_key_usage != 0;
+    out.push_back(std::move(f));
+  }
+  // Look the keys up only now: a key listing resets the verify result.
+  for (auto& f : out) {
+    if (f.fingerprint.empty()) {
+      continue;
+    }
+    auto k = key(f.fingerprint, false);
+    if (!k) {
+      continue;
+    }
+    for (gpgme_user_id_t u = (*k)->uids; u != nullptr; u = u->next) {
+      SignatureFacts::Uid uf;
+      uf.uid = u->uid != nullptr ? u->uid : "";
+      uf.address = normalize_address(u->address != nullptr ? u->address : "");
+      uf.validity = static_cast<int>(u->validity);
+      uf.revoked = u->revoked != 0;
+      uf.invalid = u->invalid != 0;
+      f.uids.push_back(std::move(uf));
+    }
+  }
+  return out;
+}
+
+Result<DecryptOutput>
+Engine::decrypt(std::string_view ciphertext)
+{
+  gpgme_ctx_t ctx = m_ctx.get();
+  OpScope scope(ctx, false);
+  PEERMAIL_TRY_ASSIGN(Data in, make_data(ciphertext));
+  PEERMAIL_TRY_ASSIGN(Data out, make_data());
+  const auto err = gpgme_op_decrypt_verify(ctx, in.get(), out.get());
+  DecryptOutput d;
+  gpgme_decrypt_result_t dr = gpgme_op_decrypt_result(ctx);
+  const bool nomdc = dr != nullptr && dr->legacy_cipher_nomdc != 0;
+  if (err != 0) {
+    const auto code = gpgme_err_code(err);
+    const bool no_seckey = code == GPG_ERR_NO_SECKEY
+                           || (dr != nullptr && dr->recipients != nullptr && [dr] {
+                                for (auto r = dr->recipients; r != nullptr; r = r->next) {
+                                  if (gpgme_err_code(r->status) != GPG_ERR_NO_SECKEY) {
+                                    return false;
+                                  }
+                                }
+                                return true;
+                              }());
+    if (nomdc) {
+      d.integrity_failure = true;
+      d.failure = "the message is not integrity protected (no MDC)";
+    } else if (no_seckey) {
+      d.failure = "no secret key for any recipient of the message";
+    } else if (code == GPG_ERR_NO_DATA || code == GPG_ERR_INV_DATA) {
+      d.failure = fmt::format("not OpenPGP encrypted data: {}", gpgme_strerror(err));
+    } else if (code == GPG_ERR_CANCELED) {
+      return unexpected(from_gpgme(err, "decrypting"));
+    } else {
+      d.integrity_failure = true;
+      d.failure = fmt::format("decryption failed: {}", gpgme_strerror(err));
+    }
+    return d; // `out` is released unread: no plaintext leaves this function
+  }
+  d.decrypted = true;
+  if (nomdc) {
+    d.integrity_failure = true;
+    d.failure = "the message is not integrity protected (no MDC)";
+    return d;
+  }
+  d.integrity_protected = true;
+  d.signatures = collect_signatures();
+  d.plaintext = take_data(out.get());
+  return d;
+}
+
+Result<std::vector<SignatureFacts>>
+Engine::verify_detached(std::string_view data, std::string_view signature)
+{
+  gpgme_ctx_t ctx = m_ctx.get();
+  OpScope scope(ctx, false);
+  PEERMAIL_TRY_ASSIGN(Data sig, make_data(signature));
+  PEERMAIL_TRY_ASSIGN(Data text, make_data(data));
+  if (auto e = gpgme_op_verify(ctx, sig.get(), text.get(), nullptr); e != 0) {
+    const auto code = gpgme_err_code(e);
+    if (code == GPG_ERR_NO_DATA || code == GPG_ERR_BAD_DATA || code == GPG_ERR_INV_DATA) {
+      return std::vector<SignatureFacts>{}; // no readable signature at all
+    }
+    return unexpected(from_gpgme(e, "verifying"));
+  }
+  return collect_signatures();
+}
+
+Result<std::vector<SignatureFacts>>
+Engine::verify_cleartext(std::string_view block, std::string* plain)
+{
+  gpgme_ctx_t ctx = m_ctx.get();
+  OpScope scope(ctx, false);
+  PEERMAIL_TRY_ASSIGN(Data sig, make_data(block));
+  PEERMAIL_TRY_ASSIGN(Data out, make_data());
+  if (auto e = gpgme_op_verify(ctx, sig.get(), nullptr, out.get()); e != 0) {
+    const auto code = gpgme_err_code(e);
+    if (code == GPG_ERR_NO_DATA || code == GPG_ERR_BAD_DATA || code == GPG_ERR_INV_DATA) {
+      return std::vector<SignatureFacts>{};
+    }
+    return unexpected(from_gpgme(e, "verifying"));
+  }
+  if (plain != nullptr) {
+    *plain = take_data(out.get());
+  }
+  return collect_signatures();
+}
+
+} // namespace peermail::crypto

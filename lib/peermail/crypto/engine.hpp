@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// OpenPGP operations on bytes (sign, encrypt, decrypt, verify) through one
+// GPGME context per GnuPG home. The MIME structure around the bytes is the
+// business of mime/; joining the two is protect.cpp and verify.cpp.
+
+#include <peermail/crypto/context.hpp>
+#include <peermail/crypto/signature.hpp>
+#include <peermail/util/result.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace peermail::crypto {
+
+// A produced signature (or signed ciphertext).
+struct SignOutput
+{
+  std::string data;      // ASCII-armored detached signature or ciphertext
+  int hash_algo = 0;     // gpgme_hash_algo_t actually used (0 when not signed)
+  std::string signer_fingerprint;
+};
+
+// What decryption found. `plaintext` is set only when `decrypted` and
+// `integrity_protected` both hold; otherwise it is empty (no plaintext leaks).
+struct DecryptOutput
+{
+  bool decrypted = false;
+  bool integrity_protected = false;
+  bool integrity_failure = false; // manipulated data, missing MDC, bad packets
+  std::string failure;            // reason without content, e.g. "no secret key"
+  std::string plaintext;
+  std::vector<SignatureFacts> signatures; // from a combined sign+encrypt
+};
+
+// Runs OpenPGP operations in one GnuPG home. Keys looked up once are cached
+// for the lifetime of the engine. Not thread-safe: one engine per thread.
+class Engine
+{
+public:
+  // Create an engine for `gnupg_home` ("" = GnuPG's default home).
+  static Result<std::unique_ptr<Engine>> create(const std::string& gnupg_home);
+
+  // Make a detached, armored signature over `data` with the secret key
+  // `signer_fpr`. Refuses (Errc::crypto, SIG-02) a digest weaker than SHA-256;
+  // Errc::no_key when GnuPG reports the signer invalid.
+  Result<SignOutput> sign_detached(std::string_view data, const std::string& signer_fpr);
+
+  // Encrypt `data` to `recipient_fprs` (never "always trust"), signing it
+  // first with `signer_fpr` unless that is empty (RFC 3156 §6.2 combined).
+  // Errc::no_key names a recipient GnuPG rejected (invalid_recipients).
+  Result<SignOutput> encrypt(std::string_view data,
+                             const std::vector<std::string>& recipient_fprs,
+                             const std::string& signer_fpr);
+
+  // Decrypt and verify `ciphertext` (armored or binary) in memory.
+  Result<DecryptOutput> decrypt(std::string_view ciphertext);
+
+  // Verify the detached `signature` over `data`.
+  Result<std::vector<SignatureFacts>> verify_detached(std::string_view data,
+                                                      std::string_view signature);
+
+  // Verify a cleartext-signed (inline) block; `plain` receives the signed text.
+  Result<std::vector<SignatureFacts>> verify_cleartext(std::string_view block, std::string* plain);
+
+private:
+  explicit Engine(Ctx ctx);
+  Result<gpgme_key_t> key(const std::string& fpr, bool secret);
+  std::vector<SignatureFacts> collect_signatures();
+
+  Ctx m_ctx;
+  std::map<std::string, Key> m_public;
+  std::map<std::string, Key> m_secret;
+};
+
+} // namespace peermail::crypto

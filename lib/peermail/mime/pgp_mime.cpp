@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "pgp_mime.hpp"
+
+#include "addresses.hpp"
+#include "gobject.hpp"
+
+#include <fmt/core.h>
+
+#include <array>
+#include <random>
+#include <strings.h>
+
+namespace peermail::mime {
+
+namespace {
+
+constexpr std::array<const char*, 7> k_protected_headers = {
+  "From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID"};
+
+bool
+iequals(std::string_view a, std::string_view b)
+{
+  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool
+istarts_with(std::string_view s, std::string_view prefix)
+{
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+// Return true when `content` would not survive 7-bit transport unchanged:
+// 8-bit or NUL bytes, long lines, trailing whitespace (stripped by some MTAs),
+// bare CR, or a line starting "From " (mbox From-munging).
+struct LeafNeeds
+{
+  bool encode = false;
+  bool from_line = false;
+};
+
+LeafNeeds
+leaf_needs(std::string_view content)
+{
+  LeafNeeds n;
+  std::size_t line_len = 0;
+  for (std::size_t i = 0; i < content.size(); ++i) {
+    const auto c = static_cast<unsigned char>(content[i]);
+    if (c == '\n') {
+      if (i > 0 && (content[i - 1] == ' ' || content[i - 1] == '\t')) {
+        n.encode = true;
+      }
+      if (i > 1 && content[i - 1] == '\r' && (content[i - 2] == ' ' || content[i - 2] == '\t')) {
+        n.encode = true;
+      }
+      line_len = 0;
+      continue;
+    }
+    if (line_len == 0 && content.substr(i, 5) == "From ") {
+      n.encode = true;
+      n.from_line = true;
+    }
+    if (c >= 0x80 || c == 0 || (c == '\r' && (i + 1 >= content.size() || content[i + 1] != '\n'))) {
+      n.encode = true;
+    }
+    if (++line_len > 76) {
+      n.encode = true;
+    }
+  }
+  if (!content.empty() && (content.back() == ' ' || content.back() == '\t')) {
+    n.encode = true;
+  }
+  return n;
+}
+
+// RFC 3156 §3 / RFC 2015: every leaf of a signed entity must be 7-bit safe,
+// so transport cannot change the signed bytes. Text becomes quoted-printable
+// (base64 when a line starts "From ", which QP does not protect); everything
+// else base64.
+void
+canonicalize_for_signing(GMimeObject* object)
+{
+  if (GMIME_IS_MULTIPART(object)) {
+    auto* mp = GMIME_MULTIPART(object);
+    const int n = g_mime_multipart_get_count(mp);
+    for (int i = 0; i < n; ++i) {
+      canonicalize_for_signing(g_mime_multipart_get_part(mp, i));
+    }
+    return;
+  }
+  if (GMIME_IS_MESSAGE_PART(object)) {
+    GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
+    if (inner != nullptr && g_mime_message_get_mime_part(inner) != nullptr) {
+      canonicalize_for_signing(g_mime_message_get_mime_part(inner));
+    }
+    return;
+  }
+  if (!GMIME_IS_PART(object)) {
+    return;
+  }
+  auto* part = GMIME_PART(object);
+  const auto enc = g_mime_part_get_content_encoding(part);
+  if (enc == GMIME_CONTENT_ENCODING_BASE64) {
+    return;
+  }
+  const std::string content = decoded_content(part);
+  const LeafNeeds needs = leaf_needs(content);
+  if (!needs.encode) {
+    g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_7BIT);
+    return;
+  }
+  GMimeContentType* ct = g_mime_object_get_content_type(object);
+  const bool text = ct != nullptr && g_mime_content_type_is_type(ct, "text", "*");
+  g_mime_part_set_content_encoding(part, text && !needs.from_line
+                                           ? GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE
+                                           : GMIME_CONTENT_ENCODING_BASE64);
+}
+
+std::string
+random_boundary(std::string_view avoid)
+{
+  std::random_device rd;
+  for (;;) {
+    std::string b = "=-pm-";
+    for (int i = 0; i < 4; ++i) {
+      b += fmt::format("{:08x}", rd());
+    }
+    if (avoid.find(b) == std::string_view::npos) {
+      return b;
+    }
+  }
+}
+
+std::string
+domain_of(const std::string& address)
+{
+  const auto at = address.rfind('@');
+  return at == std::string::npos ? std::string("localhost") : address.substr(at + 1);
+}
+
+} // namespace
+
+std::string
+to_crlf(std::string_view text)
+{
+  std::string out;
+  out.reserve(text.size() + text.size() / 32);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      out += "\r\n";
+      ++i;
+    } else if (c == '\n' || c == '\r') {
+      out += "\r\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+Result<Prepared>
+prepare(std::string_view message, SubjectProtection subject)
+{
+  auto msg = parse_gmime_message(message);
+  if (!msg) {
+    return fail(Errc::data, "the input is not an RFC 5322 message");
+  }
+  GMimeObject* msg_obj = GMIME_OBJECT(msg.get());
+  GMimeHeaderList* headers = g_mime_object_get_header_list(msg_obj);
+  if (g_mime_header_list_get_count(headers) == 0) {
+    return fail(Errc::data, "the input message has no headers");
+  }
+  Prepared p;
+  PEERMAIL_TRY_ASSIGN(auto from, from_addresses(headers));
+  if (from.size() != 1) {
+    return fail(Errc::data,
+                fmt::format("the message must have exactly one From address (found {})", from.size()),
+                "SIG-01", "write a single \"From: Name <addr>\" header");
+  }
+  p.from_address = from.front();
+  for (auto type : {GMIME_ADDRESS_TYPE_TO, GMIME_ADDRESS_TYPE_CC, GMIME_ADDRESS_TYPE_BCC}) {
+    for (auto& a : mailbox_addresses(g_mime_message_get_addresses(msg.get(), type))) {
+      bool seen = false;
+      for (const auto& r : p.recipients) {
+        seen = seen || r == a;
+      }
+      if (!seen) {
+        p.recipients.push_back(std::move(a));
+      }
+    }
+  }
+  GMimeObject* body = g_mime_message_get_mime_part(msg.get());
+  if (body == nullptr) {
+    GPtr<GMimeTextPart> empty(g_mime_text_part_new_with_subtype("plain"));
+    g_mime_message_set_mime_part(msg.get(), GMIME_OBJECT(empty.get()));
+    body = g_mime_message_get_mime_part(msg.get());
+  }
+  if (GMIME_IS_MULTIPART_SIGNED(body) || GMIME_IS_MULTIPART_ENCRYPTED(body)) {
+    return fail(Errc::data, "the message is already PGP/MIME protected");
+  }
+  if (g_mime_message_get_message_id(msg.get()) == nullptr) {
+    char* id = g_mime_utils_generate_message_id(domain_of(p.from_address).c_str());
+    g_mime_message_set_message_id(msg.get(), id);
+    g_free(id);
+  }
+  p.message_id = str(g_mime_message_get_message_id(msg.get()));
+  if (g_mime_header_list_get_header(headers, "Date") == nullptr) {
+    GDateTime* now = g_date_time_new_now_utc();
+    g_mime_message_set_date(msg.get(), now);
+    g_date_time_unref(now);
+  }
+
+  // The inner entity: canonical leaves, then the protected headers (RFC 9788).
+  canonicalize_for_signing(body);
+  const int count = g_mime_header_list_get_count(headers);
+  for (const char* name : k_protected_headers) {
+    for (int i = 0; i < count; ++i) {
+      GMimeHeader* h = g_mime_header_list_get_header_at(headers, i);
+      if (iequals(str(g_mime_header_get_name(h)), name)) {
+        g_mime_object_append_header(body, name, g_mime_header_get_value(h), nullptr);
+      }
+    }
+  }
+  g_mime_content_type_set_parameter(g_mime_object_get_content_type(body), "protected-headers", "v1");
+  auto crlf = crlf_format();
+  p.inner = to_crlf(to_bytes(body, crlf.get()));
+  for (const unsigned char c : p.inner) {
+    if (c >= 0x80 || c == 0) {
+      return fail(Errc::internal, "the canonical entity is not 7-bit clean");
+    }
+  }
+
+  // The outer headers: everything but the content headers and Bcc.
+  for (int i = 0; i < count; ++i) {
+    GMimeHeader* h = g_mime_header_list_get_header_at(headers, i);
+    const std::string name = str(g_mime_header_get_name(h));
+    if (istarts_with(name, "Content-") || iequals(name, "MIME-Version") || iequals(name, "Bcc")) {
+      continue;
+    }
+    if (iequals(name, "Subject") && subject == SubjectProtection::placeholder) {
+      p.outer_headers += "Subject: [...]\r\n";
+      continue;
+    }
+    std::string raw = str(g_mime_header_get_raw_value(h));
+    if (raw.empty() || raw.back() != '\n') {
+      raw += '\n';
+    }
+    p.outer_headers += to_crlf(name + ":" + raw);
+  }
+  if (subject == SubjectProtection::placeholder
+      && g_mime_header_list_get_header(headers, "Subject") == nullptr) {
+    p.outer_headers += "Subject: [...]\r\n";
+  }
+  p.outer_headers += "MIME-Version: 1.0\r\n";
+  return p;
+}
+
+std::string
+assemble_signed(const Prepared& p, std::string_view signature, std::string_view micalg)
+{
+  const std::string sig = to_crlf(signature);
+  const std::string b = random_boundary(p.inner + sig);
+  std::string out = p.outer_headers;
+  out += fmt::format("Content-Type: multipart/signed; micalg=\"{}\";\r\n"
+                     " protocol=\"application/pgp-signature\";\r\n"
+                     " boundary=\"{}\"\r\n\r\n",
+                     micalg, b);
+  out += "This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n";
+  // RFC 3156 §5: the first part is exactly the signed entity; the CRLF
+  // before the boundary belongs to the delimiter.
+  out += fmt::format("--{}\r\n", b);
+  out += p.inner;
+  out += fmt::format("\r\n--{}\r\n", b);
+  out += "Content-Type: application/pgp-signature; name=\"signature.asc\"\r\n"
+         "Content-Description: OpenPGP digital signature\r\n"
+         "Content-Disposition: attachment; filename=\"signature.asc\"\r\n\r\n";
+  out += sig;
+  if (!sig.empty() && sig.back() != '\n') {
+    out += "\r\n";
+  }
+  out += fmt::format("\r\n--{}--\r\n", b);
+  return out;
+}
+
+std::string
+assemble_encrypted(const Prepared& p, std::string_view ciphertext)
+{
+  const std::string body = to_crlf(ciphertext);
+  const std::string b = random_boundary(body);
+  std::string out = p.outer_headers;
+  out += fmt::format("Content-Type: multipart/encrypted;\r\n"
+                     " protocol=\"application/pgp-encrypted\";\r\n"
+                     " boundary=\"{}\"\r\n\r\n",
+                     b);
+  out += "This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n";
+  out += fmt::format("--{}\r\n", b);
+  out += "Content-Type: application/pgp-encrypted\r\n"
+         "Content-Description: PGP/MIME version identification\r\n\r\n"
+         "Version: 1\r\n\r\n";
+  out += fmt::format("--{}\r\n", b);
+  out += "Content-Type: application/octet-stream; name=\"encrypted.asc\"\r\n"
+         "Content-Description: OpenPGP encrypted message\r\n"
+         "Content-Disposition: inline; filename=\"encrypted.asc\"\r\n\r\n";
+  out += body;
+  if (!body.empty() && body.back() != '\n') {
+    out += "\r\n";
+  }
+  out += fmt::format("\r\n--{}--\r\n", b);
+  return out;
+}
+
+} // namespace peermail::mime
