@@ -5,6 +5,7 @@
 #include "app.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "send_compose.hpp"
 
 // The audit log (lib/peermail/audit) records every attempt once it is built
 // into the library; until then send does not write audit records.
@@ -34,6 +35,7 @@ struct SendOptions
   std::string message;         // --message FILE|-
   std::vector<std::string> to; // --to (overrides the message's recipients)
   bool dry_run = false;        // --dry-run
+  ComposeCliOptions compose;   // compose mode (send_compose.cpp)
 };
 
 std::string_view
@@ -285,17 +287,22 @@ register_send(CLI::App& sub, const GlobalOptions& g, int* exit_code)
   auto opts = std::make_shared<SendOptions>();
   sub.add_option("--message", opts->message,
                  "submit this already encrypted RFC 5322 message (\"-\": stdin)");
-  sub.add_option("--to", opts->to, "envelope recipient (repeatable; overrides To/Cc/Bcc)");
+  sub.add_option("--to", opts->to,
+                 "recipient (repeatable); with --message: overrides To/Cc/Bcc");
+  add_compose_options(sub, opts->compose);
   sub.add_flag("--dry-run", opts->dry_run, "check and show what would be sent; send nothing");
   sub.callback([opts, &g, exit_code] {
     if (!opts->message.empty()) {
+      if (compose_requested(opts->compose)) {
+        *exit_code = print_error(Error(Errc::usage,
+                                       "--message cannot be combined with --cc, --bcc, "
+                                       "--subject, --body-file or --attach"));
+        return;
+      }
       *exit_code = run_send_message(*opts, g);
       return;
     }
-    *exit_code = print_error(Error(Errc::usage,
-                                   "compose mode is not implemented yet",
-                                   "",
-                                   "use peermail send --message FILE"));
+    *exit_code = run_send_compose(opts->compose, opts->to, opts->dry_run, g);
   });
 }
 

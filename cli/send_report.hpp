@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// Rendering of a pipeline::SendReport for `send` (compose mode) and
+// `sendmail`: text or --json on stdout, errors on stderr. Never a subject,
+// body or file name (the report holds none).
+
+#include "app.hpp"
+
+#include <peermail/pipeline.hpp>
+
+namespace peermail::cli {
+
+// How much to print on success.
+enum class Verbosity {
+  summary, // `send`: one line per recipient
+  silent,  // `sendmail`: nothing on success (sendmail convention)
+};
+
+// Print `report` as `g` asks and return the exit code.
+int render_send_report(const pipeline::SendReport& report,
+                       const GlobalOptions& g,
+                       Verbosity verbosity);
+
+// Return the services the CLI uses: the real ones, with the exit-code names
+// of cli/exit_codes.cpp for audit records.
+pipeline::Services cli_services();
+
+// Return the SMTP transcript printer for -v (or an empty function).
+transport::TranscriptFn transcript_for(const GlobalOptions& g);
+
+// Print `e` (and, with --json, {"ok": false, "error": …} on stdout); return
+// the exit code.
+int render_error(const Error& e, const GlobalOptions& g);
+
+} // namespace peermail::cli

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The real collaborators of the pipeline (kept apart from pipeline.cpp so
+// that unit tests with fakes do not need them).
+#include "pipeline.hpp"
+
+namespace peermail::pipeline {
+
+Services
+default_services()
+{
+  Services s;
+  s.open_keyring = [](const std::string& home) { return crypto::Keyring::open(home); };
+  s.make_protector = [](const std::string& home) { return Protector::create(home); };
+  s.make_transport = [](transport::SessionOptions o) {
+    return transport::make_smtp_session(std::move(o));
+  };
+  s.resolve_credentials = [](const config::Account& a,
+                             const std::map<std::string, std::string>& env) {
+    return config::resolve_credentials(a, env);
+  };
+  s.check_audit_writable = [](const std::string& path) {
+    return audit::AuditLog::check_writable(path);
+  };
+  s.append_audit = [](const std::string& path, const audit::Record& r) -> Result<void> {
+    PEERMAIL_TRY_ASSIGN(auto log, audit::AuditLog::open(path));
+    PEERMAIL_TRY(log.append(r));
+    return {};
+  };
+  return s;
+}
+
+} // namespace peermail::pipeline

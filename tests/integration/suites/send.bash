@@ -1,0 +1,220 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# `peermail send` compose mode end to end: a real SMTP/TLS server (smtp_sink.py
+# behind a test CA) and a real GnuPG keyring. What the server receives must be
+# encrypted and signed; stock gpg must give back the body, the attachment byte
+# for byte and the real subject; the server never sees subject or body.
+
+# shellcheck source=../tls.bash
+. "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
+
+SUBJECT='Lab result 4711 for patient Zebulon'
+BODY_MARK='Potassium is 6.1 mmol/L, please call back'
+PASSWORD='pw-Xq7-never-shown'
+
+suite_probe() {
+    probe_gpg && probe_smtp && need_cmd openssl || return 1
+    if ! "$PEERMAIL_BIN" send --help 2>/dev/null | grep -q -- '--attach'; then
+        echo "peermail send has no compose mode"
+        return 1
+    fi
+}
+
+suite_setup() {
+    make_test_ca "$SUITE_DIR/ca"
+    gpg_home_new
+    local ana sam bcc
+    ana=$(gpg_gen_key "Ana Ruiz" ana@clinic.test)
+    sam=$(gpg_gen_key "Sam Lee" sam@hospital.test)
+    bcc=$(gpg_gen_key "Bea Hidden" bea@hospital.test)
+    gpg_trust_ultimate "$ana"
+    gpg_certify "$ana" "$sam"
+    gpg_certify "$ana" "$bcc"
+    gpg --batch --quiet --check-trustdb 2>/dev/null || true
+    {
+        echo "export GNUPGHOME=$GNUPGHOME"
+        echo "export TEST_CA=$SUITE_DIR/ca"
+        echo "export ANA_FPR=$ana SAM_FPR=$sam BEA_FPR=$bcc"
+    } >"$SUITE_DIR/env.sh"
+}
+
+# setup_server: a smtps server requiring AUTH, and a config pointing at it.
+setup_server() {
+    start_smtp smtps --user ana --password "$PASSWORD"
+    write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=implicit \
+        ca_file="$TEST_CA/ca.pem" "$@"
+    printf '%s\nSecond line.\n' "$BODY_MARK" >body.txt
+}
+
+# keyids_of FILE: the public-key encryption key IDs of the PGP message in FILE.
+keyids_of() {
+    gpg --batch --list-packets --pinentry-mode loopback --passphrase '' "$1" 2>&1 \
+        | awk '/^:pubkey enc packet:/ {for (i = 1; i <= NF; i++) if ($i == "keyid") print $(i + 1)}'
+}
+
+# enc_subkey FPR: the key ID of FPR's encryption subkey.
+enc_subkey() {
+    gpg --with-colons --list-keys "$1" | awk -F: '/^sub:/ && $12 ~ /e/ {print $5; exit}'
+}
+
+test_attachment_arrives_encrypted_signed_and_decrypts() {
+    setup_server
+    head -c 300000 /dev/urandom >scan.bin
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 0 pm --config c.toml send \
+        --to "Sam Lee <sam@hospital.test>" --subject "$SUBJECT" --body-file body.txt \
+        --attach scan.bin
+    expect_contains out 'sent       to  sam@hospital.test'
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    local msg=$SMTP_SPOOL/msg-1.eml
+    expect_contains "$msg" 'Content-Type: multipart/encrypted'
+    expect_contains "$msg" 'application/pgp-encrypted'
+    expect_contains "$msg" '-----BEGIN PGP MESSAGE-----'
+    # The server never saw the subject, the body or the file name.
+    if grep -rqF -e "$SUBJECT" -e "$BODY_MARK" -e 'Potassium' -e 'scan.bin' "$SMTP_SPOOL"; then
+        fail "the server saw message content"
+    fi
+    expect_contains "$SMTP_SPOOL/msg-1.json" '"sam@hospital.test"'
+    # Stock gpg decrypts it and reports a good signature from Ana.
+    gpg --batch --status-fd 3 --decrypt "$msg" >plain.eml 2>gpg.err 3>status
+    expect_contains status "[GNUPG:] GOODSIG"
+    expect_contains status "[GNUPG:] VALIDSIG $ANA_FPR"
+    expect_contains status "[GNUPG:] DECRYPTION_OKAY"
+    expect_contains plain.eml "$SUBJECT"
+    expect_contains plain.eml "$BODY_MARK"
+    # The attachment, byte for byte.
+    /usr/bin/python3 - plain.eml scan.out <<'PY'
+import email, sys
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
+for part in m.walk():
+    if part.get_filename() == "scan.bin":
+        open(sys.argv[2], "wb").write(part.get_payload(decode=True))
+        break
+else:
+    sys.exit("no attachment named scan.bin")
+PY
+    cmp scan.bin scan.out
+    # Audit: one "sent" record, no content.
+    expect_contains audit.jsonl '"outcome":"sent"'
+    expect_not_contains audit.jsonl "$SUBJECT"
+    expect_not_contains audit.jsonl 'Potassium'
+    expect_not_contains audit.jsonl 'scan.bin'
+    expect_clear_ok
+}
+
+test_recipient_without_key_67_nothing_sent_refusal_audited() {
+    setup_server
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 67 pm --config c.toml send \
+        --to sam@hospital.test --to nokey@hospital.test --subject "$SUBJECT" --body-file body.txt
+    expect_contains err 'peermail: error: no usable key for nokey@hospital.test: no key for <nokey@hospital.test> in the keyring; nothing was sent [E2E-01]'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    [ ! -s "$SMTP_SPOOL/transcript.log" ] || fail "the server was contacted"
+    expect_contains audit.jsonl '"action":"refusal"'
+    expect_contains audit.jsonl '"outcome":"refused"'
+    expect_contains audit.jsonl '"nokey@hospital.test"'
+    expect_not_contains audit.jsonl "$SUBJECT"
+}
+
+test_bcc_gets_a_separate_copy_and_is_never_revealed() {
+    setup_server
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 0 pm --config c.toml send \
+        --to sam@hospital.test --bcc bea@hospital.test --subject "$SUBJECT" --body-file body.txt
+    expect_eq "$(spool_count)" 2 "messages delivered"
+    expect_contains "$SMTP_SPOOL/msg-1.json" '"sam@hospital.test"'
+    expect_not_contains "$SMTP_SPOOL/msg-1.json" 'bea@'
+    expect_contains "$SMTP_SPOOL/msg-2.json" '"bea@hospital.test"'
+    expect_not_contains "$SMTP_SPOOL/msg-2.json" 'sam@'
+    if grep -qi -e '^Bcc:' -e 'bea@' "$SMTP_SPOOL/msg-1.eml" "$SMTP_SPOOL/msg-2.eml"; then
+        fail "a Bcc header or address travelled"
+    fi
+    # The To copy is not encrypted to Bea's key; Bea's copy is.
+    local bea_sub sam_sub
+    bea_sub=$(enc_subkey "$BEA_FPR")
+    sam_sub=$(enc_subkey "$SAM_FPR")
+    keyids_of "$SMTP_SPOOL/msg-1.eml" >k1
+    keyids_of "$SMTP_SPOOL/msg-2.eml" >k2
+    expect_contains k1 "$sam_sub"
+    expect_not_contains k1 "$bea_sub"
+    expect_contains k2 "$bea_sub"
+    expect_not_contains k2 "$sam_sub"
+    # The decrypted To copy has no Bcc either.
+    gpg --batch --decrypt "$SMTP_SPOOL/msg-1.eml" >plain.eml 2>/dev/null
+    expect_not_contains plain.eml 'bea@'
+}
+
+test_header_injection_and_bad_addresses_65_before_anything() {
+    setup_server
+    expect_exit 65 pm --config c.toml send --to sam@hospital.test \
+        --subject $'Hi\r\nBcc: evil@attacker.test' --body-file body.txt
+    expect_contains err 'peermail: error: --subject contains a line break or NUL byte (header injection)'
+    expect_not_contains err 'evil@'
+    expect_exit 65 pm --config c.toml send --to $'sam@hospital.test\nBcc: evil@attacker.test' \
+        --subject x --body-file body.txt
+    expect_contains err '--to: an address contains a line break or NUL byte (header injection)'
+    expect_exit 65 pm --config c.toml send --to 'not-an-address' --subject x --body-file body.txt
+    expect_contains err '--to: "not-an-address" is not a valid email address'
+    # Even with a broken config, injection is reported first (65, not 78).
+    expect_exit 65 pm --config nope.toml send --to sam@hospital.test --subject $'a\nb' \
+        --body-file body.txt
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    [ ! -e audit.jsonl ] || fail "an audit record was written for invalid input"
+}
+
+test_oversized_body_65_missing_attachment_66() {
+    setup_server
+    head -c $((33 * 1024 * 1024)) /dev/zero | tr '\0' 'a' >big.txt
+    expect_exit 65 pm --config c.toml send --to sam@hospital.test --subject x --body-file big.txt
+    expect_contains err 'the body is larger than 32 MiB'
+    expect_exit 66 pm --config c.toml send --to sam@hospital.test --subject x \
+        --body-file body.txt --attach secret-name.pdf
+    expect_contains err '--attach #1: cannot read: No such file or directory'
+    expect_not_contains err 'secret-name'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+}
+
+test_dry_run_submits_nothing_and_shows_no_plaintext() {
+    setup_server
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 0 pm --config c.toml send --dry-run \
+        --to sam@hospital.test --bcc bea@hospital.test --subject "$SUBJECT" --body-file body.txt
+    expect_contains out 'dry run: nothing was submitted'
+    expect_contains out 'mail from:   ana@clinic.test'
+    expect_contains out "rcpt to sam@hospital.test;"
+    expect_contains out "$SAM_FPR"
+    expect_contains out "would-send bcc bea@hospital.test"
+    expect_not_contains out "$SUBJECT"
+    expect_not_contains out 'Potassium'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    [ ! -s "$SMTP_SPOOL/transcript.log" ] || fail "the server was contacted"
+}
+
+test_json_reports_each_recipient() {
+    setup_server
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 0 pm --config c.toml --json send \
+        --to sam@hospital.test --cc bea@hospital.test --subject "$SUBJECT" <body.txt
+    /usr/bin/python3 - out "$SAM_FPR" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["ok"] is True, r
+rs = {x["address"]: x for x in r["recipients"]}
+assert rs["sam@hospital.test"]["status"] == "sent", rs
+assert rs["sam@hospital.test"]["field"] == "to", rs
+assert rs["sam@hospital.test"]["key_fpr"] == sys.argv[2], rs
+assert rs["bea@hospital.test"]["field"] == "cc", rs
+assert rs["bea@hospital.test"]["smtp_code"] == 250, rs
+assert len(r["copies"]) == 1 and r["copies"][0]["status"] == "sent", r
+assert r["tls"]["version"].startswith("TLSv1."), r
+PY
+    expect_not_contains out "$SUBJECT"
+}
+
+test_no_secret_or_content_in_any_output_or_log() {
+    setup_server
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 0 pm --config c.toml -v send \
+        --to sam@hospital.test --subject "$SUBJECT" --body-file body.txt
+    local f
+    for f in out err audit.jsonl "$SMTP_SPOOL/transcript.log" "$SMTP_SPOOL/server.log"; do
+        [ -f "$f" ] || continue
+        expect_not_contains "$f" "$PASSWORD"
+        expect_not_contains "$f" "$SUBJECT"
+        expect_not_contains "$f" 'Potassium'
+    done
+}
