@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# `peermail sendmail` (and the binary invoked as `sendmail`): scripts and MUAs
+# pipe a plain RFC 5322 message in; it leaves signed and encrypted, Bcc
+# stripped, or not at all.
+
+# shellcheck source=../tls.bash
+. "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
+
+PASSWORD='pw-Sm9-never-shown'
+SUBJECT='Nightly census for ward 7'
+
+suite_probe() {
+    probe_gpg && probe_smtp && need_cmd openssl || return 1
+    if "$PEERMAIL_BIN" sendmail --help 2>&1 | grep -q 'not implemented'; then
+        echo "peermail sendmail is not implemented"
+        return 1
+    fi
+}
+
+suite_setup() {
+    make_test_ca "$SUITE_DIR/ca"
+    gpg_home_new
+    local ana sam bea
+    ana=$(gpg_gen_key "Ana Ruiz" ana@clinic.test)
+    sam=$(gpg_gen_key "Sam Lee" sam@hospital.test)
+    bea=$(gpg_gen_key "Bea Hidden" bea@hospital.test)
+    gpg_trust_ultimate "$ana"
+    gpg_certify "$ana" "$sam"
+    gpg_certify "$ana" "$bea"
+    {
+        echo "export GNUPGHOME=$GNUPGHOME"
+        echo "export TEST_CA=$SUITE_DIR/ca"
+        echo "export ANA_FPR=$ana"
+    } >"$SUITE_DIR/env.sh"
+}
+
+setup_server() {
+    start_smtp starttls --user ana --password "$PASSWORD"
+    write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=starttls \
+        ca_file="$TEST_CA/ca.pem"
+    export PEERMAIL_CONFIG=$PWD/c.toml PM_TEST_PASSWORD=$PASSWORD
+}
+
+# message FROM TO [BCC]: a plain message as a cron script would write it.
+message() {
+    printf 'From: %s\nTo: %s\n' "$1" "$2"
+    [ -n "${3:-}" ] && printf 'Bcc: %s\n' "$3"
+    printf 'Subject: %s\n\nCensus: 14 beds occupied.\n.\nnot the end\n' "$SUBJECT"
+}
+
+test_script_with_t_sends_encrypted_and_strips_bcc() {
+    setup_server
+    cat >job.sh <<SH
+#!/bin/sh
+printf 'From: ana@clinic.test\nTo: Sam <sam@hospital.test>\nBcc: bea@hospital.test\nSubject: $SUBJECT\n\nCensus: 14 beds occupied.\n' \
+  | "$PEERMAIL_BIN" sendmail -t -oi
+SH
+    chmod +x job.sh
+    expect_exit 0 ./job.sh
+    [ ! -s out ] || fail "sendmail printed on success"
+    expect_eq "$(spool_count)" 2 "messages delivered"
+    local f
+    for f in "$SMTP_SPOOL"/msg-*.eml; do
+        if grep -qi '^Bcc:' "$f"; then fail "a Bcc header travelled in $f"; fi
+        expect_contains "$f" 'multipart/encrypted'
+    done
+    expect_not_contains "$SMTP_SPOOL/msg-1.json" 'bea@'
+    expect_contains "$SMTP_SPOOL/msg-2.json" '"bea@hospital.test"'
+    if grep -rqF -e "$SUBJECT" -e 'Census' "$SMTP_SPOOL"; then fail "the server saw content"; fi
+    gpg --batch --status-fd 3 --decrypt "$SMTP_SPOOL/msg-1.eml" >plain.eml 2>/dev/null 3>status
+    expect_contains status "[GNUPG:] VALIDSIG $ANA_FPR"
+    expect_contains plain.eml "$SUBJECT"
+    expect_contains plain.eml 'Census: 14 beds occupied.'
+    expect_not_contains plain.eml 'bea@'
+    expect_contains audit.jsonl '"action":"sendmail"'
+    expect_not_contains audit.jsonl "$SUBJECT"
+    expect_clear_ok
+}
+
+test_invoked_as_sendmail_mutt_style() {
+    setup_server
+    ln -s "$PEERMAIL_BIN" sendmail
+    message ana@clinic.test sam@hospital.test >m.eml
+    # mutt: sendmail -oem -oi -- ADDR...
+    expect_exit 0 ./sendmail -oem -oi -- sam@hospital.test <m.eml
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    gpg --batch --decrypt "$SMTP_SPOOL/msg-1.eml" >plain.eml 2>/dev/null
+    # A lone "." line does not end the input.
+    expect_contains plain.eml 'not the end'
+}
+
+test_argument_not_in_headers_gets_its_own_copy() {
+    setup_server
+    message ana@clinic.test sam@hospital.test >m.eml
+    expect_exit 0 pm sendmail -i sam@hospital.test bea@hospital.test <m.eml
+    expect_eq "$(spool_count)" 2 "messages delivered"
+    expect_not_contains "$SMTP_SPOOL/msg-1.json" 'bea@'
+}
+
+test_unready_recipient_67_nothing_sent() {
+    setup_server
+    message ana@clinic.test nokey@hospital.test >m.eml
+    expect_exit 67 pm sendmail -t <m.eml
+    expect_contains err 'no usable key for nokey@hospital.test'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    expect_contains audit.jsonl '"outcome":"refused"'
+}
+
+test_from_or_f_not_identity_64() {
+    setup_server
+    message mallory@evil.test sam@hospital.test >m.eml
+    expect_exit 64 pm sendmail -t <m.eml
+    expect_contains err 'From <mallory@evil.test> is not the configured identity <ana@clinic.test>: the signer must match From [SIG-01]'
+    message ana@clinic.test sam@hospital.test >m.eml
+    expect_exit 64 pm sendmail -t -f other@clinic.test <m.eml
+    expect_contains err '-f other@clinic.test is not the configured identity ana@clinic.test'
+    expect_exit 0 pm sendmail -t -f ana@clinic.test -F 'Ana Ruiz' <m.eml
+    expect_eq "$(spool_count)" 1 "messages delivered"
+}
+
+test_no_recipients_64_injection_65() {
+    setup_server
+    message ana@clinic.test sam@hospital.test >m.eml
+    expect_exit 64 pm sendmail <m.eml
+    expect_contains err 'no recipients: give ADDR arguments or -t'
+    expect_exit 65 pm sendmail -t -F $'Ana\r\nBcc: evil@attacker.test' <m.eml
+    expect_contains err '-F: the name contains a line break or NUL byte (header injection)'
+    expect_exit 65 pm sendmail 'bogus address' <m.eml
+    expect_eq "$(spool_count)" 0 "messages delivered"
+}
