@@ -13,7 +13,7 @@ Everything lands in --spool:
   msg-N.json      {"mail_from", "rcpt_tos", "tls"} of each accepted message
 
 Faults (for the exit-code table): --rcpt-reply/--rcpt-fail, --data-reply,
---drop-mid-data, --stall-at, --starttls-reply, --inject-after-starttls,
+--data-fail-first N (451 to the first N messages), --drop-mid-data, --stall-at, --starttls-reply, --inject-after-starttls,
 --auth-before-tls, --tls-max 1.1.
 Run with /usr/bin/python3 (it has aiosmtpd).
 """
@@ -58,6 +58,9 @@ class Handler:
             await asyncio.sleep(3600)
         if self.opts.data_reply:
             return self.opts.data_reply
+        if self.opts.data_fail_first > 0:
+            self.opts.data_fail_first -= 1
+            return "451 4.3.0 try again later"
         self.rec.count += 1
         n = self.rec.count
         base = os.path.join(self.rec.spool, "msg-%d" % n)
@@ -159,6 +162,8 @@ def main():
     p.add_argument("--rcpt-fail", action="append", default=[])
     p.add_argument("--data-reply", default="")
     p.add_argument("--drop-mid-data", action="store_true")
+    # Answer 451 to the end of DATA of the first N messages, then accept.
+    p.add_argument("--data-fail-first", type=int, default=0)
     p.add_argument("--stall-at", choices=["", "mail", "starttls", "data-end"], default="")
     p.add_argument("--starttls-reply", default="")
     p.add_argument("--inject-after-starttls", action="store_true")

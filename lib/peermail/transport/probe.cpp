@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The live probe: a tiny SMTP command/response exchange (EHLO, STARTTLS,
+// MAIL without AUTH, AUTH, RSET, QUIT; never DATA) over OpenSSL 3, so that
+// every property of the session can be measured (CHECKLIST.md §8).
+#include "probe.hpp"
+
+#include "tls_info.hpp"
+#include "transcript.hpp"
+
+#include <peermail/util/fs.hpp>
+#include <peermail/util/strings.hpp>
+
+#include <fmt/core.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <memory>
+
+namespace peermail::transport {
+
+namespace {
+
+struct SslCtxFree
+{
+  void
+  operator()(SSL_CTX* c) const
+  {
+    SSL_CTX_free(c);
+  }
+};
+struct SslFree
+{
+  void
+  operator()(SSL* s) const
+  {
+    SSL_free(s);
+  }
+};
+
+std::string
+openssl_error()
+{
+  const unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  if (e == 0) {
+    return "connection closed during the handshake";
+  }
+  std::array<char, 256> buf{};
+  ERR_error_string_n(e, buf.data(), buf.size());
+  return buf.data();
+}
+
+struct Reply
+{
+  int code = 0;
+  std::vector<std::string> lines; // without the "NNN-" prefix
+  std::string last;               // the last line, sanitised
+};
+
+// One SMTP connection: plain socket, later wrapped in TLS.
+class Conn
+{
+public:
+  explicit Conn(std::vector<std::string>* transcript) : m_transcript(transcript)
+  {
+  }
+  ~Conn()
+  {
+    m_ssl.reset();
+    if (m_fd >= 0) {
+      ::close(m_fd);
+    }
+  }
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+
+  Result<void>
+  connect(const std::string& host, int port, int timeout_s)
+  {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_family = AF_UNSPEC;
+    addrinfo* res = nullptr;
+    const std::string service = std::to_string(port);
+    if (const int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &res); rc != 0) {
+      return fail(Errc::temp, fmt::format("cannot resolve {}: {}", host, gai_strerror(rc)));
+    }
+    std::string last_error = "no address";
+    for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+      const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+      if (fd < 0) {
+        continue;
+      }
+      const int flags = fcntl(fd, F_GETFL);
+      fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+      int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+      if (rc != 0 && errno == EINPROGRESS) {
+        pollfd p{fd, POLLOUT, 0};
+        rc = ::poll(&p, 1, timeout_s * 1000) == 1 ? 0 : -1;
+        int err = rc == 0 ? 0 : ETIMEDOUT;
+        socklen_t len = sizeof(err);
+        if (rc == 0) {
+          getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        }
+        errno = err;
+        rc = err == 0 ? 0 : -1;
+      }
+      if (rc == 0) {
+        fcntl(fd, F_SETFL, flags);
+        timeval tv{timeout_s, 0};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        m_fd = fd;
+        freeaddrinfo(res);
+        return {};
+      }
+      last_error = std::strerror(errno);
+      ::close(fd);
+    }
+    freeaddrinfo(res);
+    return fail(Errc::temp, fmt::format("cannot connect to {}:{}: {}", host, port, last_error));
+  }
+
+  // Wrap the socket in TLS and handshake. Verification is evaluated by the
+  // caller (SSL_get_verify_result), so that a bad certificate can be reported.
+  Result<void>
+  start_tls(SSL_CTX* ctx, const std::string& host)
+  {
+    m_ssl.reset(SSL_new(ctx));
+    if (!m_ssl) {
+      return fail(Errc::internal, "OpenSSL: cannot create a session");
+    }
+    SSL_set_fd(m_ssl.get(), m_fd);
+    in_addr a4{};
+    in6_addr a6{};
+    const bool is_ip = inet_pton(AF_INET, host.c_str(), &a4) == 1
+                       || inet_pton(AF_INET6, host.c_str(), &a6) == 1;
+    if (!is_ip) {
+      SSL_set_tlsext_host_name(m_ssl.get(), host.c_str()); // SNI
+    }
+    ERR_clear_error();
+    if (SSL_connect(m_ssl.get()) != 1) {
+      return fail(Errc::unavailable, openssl_error());
+    }
+    m_tls = true;
+    return {};
+  }
+
+  SSL*
+  ssl() const
+  {
+    return m_ssl.get();
+  }
+
+  Result<void>
+  send_line(const std::string& line)
+  {
+    if (m_transcript != nullptr) {
+      m_transcript->push_back("> " + m_filter.outgoing(line)); // AUTH redacted
+    }
+    const std::string data = line + "\r\n";
+    std::size_t off = 0;
+    while (off < data.size()) {
+      long n = 0;
+      if (m_tls) {
+        n = SSL_write(m_ssl.get(), data.data() + off, static_cast<int>(data.size() - off));
+      } else {
+        n = ::send(m_fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+      }
+      if (n <= 0) {
+        return fail(Errc::temp, "the connection was lost while sending");
+      }
+      off += static_cast<std::size_t>(n);
+    }
+    return {};
+  }
+
+  Result<Reply>
+  read_reply()
+  {
+    Reply r;
+    for (;;) {
+      PEERMAIL_TRY_ASSIGN(auto line, read_line());
+      if (m_transcript != nullptr) {
+        m_transcript->push_back("< " + m_filter.incoming(line));
+      }
+      const int code = reply_code(line);
+      if (code == 0) {
+        return fail(Errc::protocol, fmt::format("malformed SMTP reply: {}", sanitize(line)));
+      }
+      r.code = code;
+      r.lines.push_back(line.size() > 4 ? line.substr(4) : std::string());
+      if (is_last_reply_line(line)) {
+        r.last = sanitize(line);
+        return r;
+      }
+    }
+  }
+
+  // Return true if bytes are waiting that the server sent unasked.
+  bool
+  has_pending_bytes()
+  {
+    if (!m_buf.empty()) {
+      return true;
+    }
+    char c = 0;
+    pollfd p{m_fd, POLLIN, 0};
+    if (::poll(&p, 1, 200) != 1) {
+      return false;
+    }
+    return ::recv(m_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+  }
+
+private:
+  Result<std::string>
+  read_line()
+  {
+    for (;;) {
+      const auto nl = m_buf.find('\n');
+      if (nl != std::string::npos) {
+        std::string line = m_buf.substr(0, nl);
+        m_buf.erase(0, nl + 1);
+        if (!line.empty() && line.back() == '\r') {
+          line.pop_back();
+        }
+        return line;
+      }
+      if (m_buf.size() > 4096) {
+        return fail(Errc::protocol, "SMTP reply line too long");
+      }
+      std::array<char, 1024> chunk{};
+      long n = 0;
+      if (m_tls) {
+        n = SSL_read(m_ssl.get(), chunk.data(), static_cast<int>(chunk.size()));
+      } else {
+        n = ::recv(m_fd, chunk.data(), chunk.size(), 0);
+      }
+      if (n <= 0) {
+        return fail(Errc::temp, "the server closed the connection or stopped answering");
+      }
+      m_buf.append(chunk.data(), static_cast<std::size_t>(n));
+    }
+  }
+
+  int m_fd = -1;
+  std::unique_ptr<SSL, SslFree> m_ssl;
+  bool m_tls = false;
+  std::string m_buf;
+  std::vector<std::string>* m_transcript;
+  TranscriptFilter m_filter;
+};
+
+using CtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
+
+Result<CtxPtr>
+make_ctx(const config::Account& a, int version, bool legacy)
+{
+  CtxPtr ctx(SSL_CTX_new(TLS_client_method()));
+  if (!ctx) {
+    return fail(Errc::internal, "OpenSSL: cannot create a context");
+  }
+  if (legacy) {
+    SSL_CTX_set_security_level(ctx.get(), 0);
+    SSL_CTX_set_cipher_list(ctx.get(), "DEFAULT:@SECLEVEL=0");
+    if (SSL_CTX_set_min_proto_version(ctx.get(), version) != 1
+        || SSL_CTX_set_max_proto_version(ctx.get(), version) != 1) {
+      return fail(Errc::unavailable, "not testable");
+    }
+  } else {
+    SSL_CTX_set_min_proto_version(ctx.get(), version);
+  }
+  SSL_CTX_set_options(ctx.get(), SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr); // judged, not enforced
+  if (!a.ca_file.empty()) {
+    if (SSL_CTX_load_verify_locations(ctx.get(), a.ca_file.c_str(), nullptr) != 1) {
+      return fail(Errc::config, fmt::format("account.{}.ca_file = \"{}\" cannot be read", a.name, a.ca_file));
+    }
+  } else {
+    SSL_CTX_set_default_verify_paths(ctx.get());
+  }
+  return ctx;
+}
+
+std::vector<std::string>
+split_words(const std::string& s)
+{
+  std::vector<std::string> out;
+  for (const auto& w : util::split(s, ' ')) {
+    if (!w.empty()) {
+      std::string u = w;
+      for (auto& c : u) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
+      out.push_back(u);
+    }
+  }
+  return out;
+}
+
+struct Caps
+{
+  bool starttls = false;
+  bool requiretls = false;
+  std::vector<std::string> auth;
+};
+
+Caps
+parse_caps(const Reply& r)
+{
+  Caps c;
+  for (std::size_t i = 1; i < r.lines.size(); ++i) {
+    const auto words = split_words(r.lines[i]);
+    if (words.empty()) {
+      continue;
+    }
+    if (words[0] == "STARTTLS") {
+      c.starttls = true;
+    } else if (words[0] == "REQUIRETLS") {
+      c.requiretls = true;
+    } else if (words[0] == "AUTH") {
+      c.auth.assign(words.begin() + 1, words.end());
+    }
+  }
+  return c;
+}
+
+constexpr const char* k_ehlo = "EHLO peermail.invalid";
+
+// Connect and bring the session to TLS (EHLO/STARTTLS for STARTTLS mode).
+// Fills the pre-TLS fields of `rep` when `rep` is given.
+Result<void>
+reach_tls(Conn& c, const config::Account& a, SSL_CTX* ctx, ProbeReport* rep)
+{
+  PEERMAIL_TRY(c.connect(a.host, a.port, std::max(1, a.timeout_s)));
+  if (a.tls == config::TlsMode::starttls) {
+    PEERMAIL_TRY_ASSIGN(auto greeting, c.read_reply());
+    if (greeting.code != 220) {
+      return fail(Errc::unavailable, fmt::format("the server greeted with {}", greeting.last));
+    }
+    PEERMAIL_TRY(c.send_line(k_ehlo));
+    PEERMAIL_TRY_ASSIGN(auto ehlo, c.read_reply());
+    const Caps caps = parse_caps(ehlo);
+    if (rep != nullptr) {
+      rep->starttls_offered = caps.starttls;
+      rep->auth_before_tls = caps.auth;
+    }
+    if (!caps.starttls) {
+      (void)c.send_line("QUIT");
+      return fail(Errc::unavailable, "the server does not offer STARTTLS");
+    }
+    PEERMAIL_TRY(c.send_line("STARTTLS"));
+    PEERMAIL_TRY_ASSIGN(auto st, c.read_reply());
+    if (rep != nullptr) {
+      rep->starttls_code = st.code;
+      rep->starttls_reply = st.last;
+    }
+    if (st.code != 220) {
+      (void)c.send_line("QUIT");
+      return fail(Errc::unavailable, fmt::format("the server answered STARTTLS with {}", st.last));
+    }
+    // RFC 3207 §5: nothing may follow the 220 before the handshake.
+    if (c.has_pending_bytes()) {
+      if (rep != nullptr) {
+        rep->starttls_injection = true;
+      }
+      return fail(Errc::protocol, "the server sent data after its 220 to STARTTLS (injection)");
+    }
+  }
+  return c.start_tls(ctx, a.host);
+}
+
+void
+measure_tls(SSL* ssl, const config::Account& a, ProbeReport& rep)
+{
+  const TlsInfo info = tls_info_from_ssl(ssl);
+  rep.tls_version = info.version;
+  rep.cipher = info.cipher;
+  rep.peer_cert_sha256 = info.peer_cert_sha256;
+  if (const SSL_CIPHER* c = SSL_get_current_cipher(ssl); c != nullptr) {
+    rep.cipher_bits = SSL_CIPHER_get_bits(c, nullptr);
+  }
+  if (const int nid = SSL_get_negotiated_group(ssl); nid != 0) {
+    const char* name = SSL_group_to_name(ssl, nid);
+    rep.group = name != nullptr ? name : OBJ_nid2sn(nid);
+  }
+  const long vr = SSL_get_verify_result(ssl);
+  X509* leaf = SSL_get0_peer_certificate(ssl);
+  rep.chain_valid = leaf != nullptr && vr == X509_V_OK;
+  rep.chain_error = leaf == nullptr ? "no certificate" : X509_verify_cert_error_string(vr);
+  if (leaf == nullptr) {
+    return;
+  }
+  in_addr a4{};
+  in6_addr a6{};
+  if (inet_pton(AF_INET, a.host.c_str(), &a4) == 1 || inet_pton(AF_INET6, a.host.c_str(), &a6) == 1) {
+    rep.hostname_match = X509_check_ip_asc(leaf, a.host.c_str(), 0) == 1;
+  } else {
+    // RFC 7817 §3 / RFC 9525: DNS-ID only; a wildcard only as the whole left-most label.
+    rep.hostname_match = X509_check_host(leaf, a.host.c_str(), a.host.size(),
+                                         X509_CHECK_FLAG_NEVER_CHECK_SUBJECT
+                                           | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+                                         nullptr)
+                         == 1;
+  }
+  int days = 0;
+  int secs = 0;
+  if (ASN1_TIME_diff(&days, &secs, nullptr, X509_get0_notAfter(leaf)) == 1) {
+    rep.days_to_expiry = days - (secs < 0 ? 1 : 0);
+  }
+  if (EVP_PKEY* key = X509_get0_pubkey(leaf); key != nullptr) {
+    const int id = EVP_PKEY_get_base_id(key);
+    rep.key_type = id == EVP_PKEY_RSA ? "RSA"
+                   : id == EVP_PKEY_EC ? "EC"
+                   : id == EVP_PKEY_ED25519 ? "ED25519"
+                   : id == EVP_PKEY_ED448 ? "ED448"
+                   : OBJ_nid2sn(id);
+    rep.key_bits = EVP_PKEY_get_bits(key);
+  }
+  rep.signature_algorithm = OBJ_nid2ln(X509_get_signature_nid(leaf));
+}
+
+std::string
+b64(std::string_view s)
+{
+  return util::base64_encode(s);
+}
+
+// AUTH with the configured credentials (RFC 4954), inside verified TLS only.
+Result<void>
+try_login(Conn& c, const config::Credentials& cr, const std::vector<std::string>& mechs, ProbeReport& rep)
+{
+  const auto has = [&](const char* m) {
+    return std::find(mechs.begin(), mechs.end(), m) != mechs.end();
+  };
+  Reply r;
+  if (!cr.oauth2_token.empty()) {
+    if (!has("XOAUTH2")) {
+      rep.login = LoginResult::failed;
+      rep.login_reply = "the server does not offer XOAUTH2";
+      return {};
+    }
+    const std::string blob = "user=" + cr.username + "\x01" + "auth=Bearer " + cr.oauth2_token + "\x01\x01";
+    PEERMAIL_TRY(c.send_line("AUTH XOAUTH2 " + b64(blob)));
+    PEERMAIL_TRY_ASSIGN(r, c.read_reply());
+    if (r.code == 334) {
+      PEERMAIL_TRY(c.send_line(""));
+      PEERMAIL_TRY_ASSIGN(r, c.read_reply());
+    }
+  } else if (has("PLAIN")) {
+    const std::string blob = std::string(1, '\0') + cr.username + std::string(1, '\0') + cr.password;
+    PEERMAIL_TRY(c.send_line("AUTH PLAIN " + b64(blob)));
+    PEERMAIL_TRY_ASSIGN(r, c.read_reply());
+  } else if (has("LOGIN")) {
+    PEERMAIL_TRY(c.send_line("AUTH LOGIN"));
+    PEERMAIL_TRY_ASSIGN(r, c.read_reply());
+    if (r.code == 334) {
+      PEERMAIL_TRY(c.send_line(b64(cr.username)));
+      PEERMAIL_TRY_ASSIGN(r, c.read_reply());
+    }
+    if (r.code == 334) {
+      PEERMAIL_TRY(c.send_line(b64(cr.password)));
+      PEERMAIL_TRY_ASSIGN(r, c.read_reply());
+    }
+  } else {
+    rep.login = LoginResult::failed;
+    rep.login_reply = "the server offers no PLAIN, LOGIN or XOAUTH2 after TLS";
+    return {};
+  }
+  rep.login_reply = r.last;
+  rep.login = r.code == 235 ? LoginResult::ok : r.code == 535 ? LoginResult::denied : LoginResult::failed;
+  return {};
+}
+
+LegacyTls
+legacy_probe(const config::Account& a, int version)
+{
+  auto ctx = make_ctx(a, version, true);
+  if (!ctx) {
+    return LegacyTls::not_testable;
+  }
+  Conn c(nullptr);
+  auto r = reach_tls(c, a, ctx->get(), nullptr);
+  if (r) {
+    (void)c.send_line("QUIT");
+    return LegacyTls::accepted;
+  }
+  const std::string& why = r.error().message;
+  if (why.find("no protocols available") != std::string::npos
+      || why.find("no ciphers available") != std::string::npos) {
+    return LegacyTls::not_testable;
+  }
+  return LegacyTls::refused;
+}
+
+} // namespace
+
+Result<ProbeReport>
+probe(const config::Account& a, const std::optional<config::Credentials>& credentials)
+{
+  ProbeReport rep;
+  rep.host = a.host;
+  rep.port = a.port;
+  rep.mode = a.tls;
+  PEERMAIL_TRY_ASSIGN(auto ctx, make_ctx(a, TLS1_2_VERSION, false));
+  Conn c(&rep.transcript);
+  auto reached = reach_tls(c, a, ctx.get(), &rep);
+  if (!reached) {
+    if (reached.error().code == Errc::temp && rep.starttls_code == 0 && !rep.starttls_offered
+        && c.ssl() == nullptr && rep.transcript.empty()) {
+      return unexpected(reached.error()); // could not connect at all
+    }
+    rep.tls_error = reached.error().message;
+  } else {
+    rep.tls_ok = true;
+    measure_tls(c.ssl(), a, rep);
+    auto rest = [&]() -> Result<void> {
+      if (a.tls == config::TlsMode::implicit) {
+        PEERMAIL_TRY_ASSIGN(auto greeting, c.read_reply());
+        if (greeting.code != 220) {
+          return fail(Errc::unavailable, fmt::format("the server greeted with {}", greeting.last));
+        }
+      }
+      // RFC 3207 §4.2: everything learned before TLS is discarded.
+      PEERMAIL_TRY(c.send_line(k_ehlo));
+      PEERMAIL_TRY_ASSIGN(auto ehlo, c.read_reply());
+      const Caps caps = parse_caps(ehlo);
+      rep.auth_mechanisms = caps.auth;
+      rep.requiretls = caps.requiretls;
+      // AUTH-01: the server should refuse mail without authentication.
+      PEERMAIL_TRY(c.send_line("MAIL FROM:<probe@peermail.invalid>"));
+      PEERMAIL_TRY_ASSIGN(auto mail, c.read_reply());
+      rep.mail_without_auth_code = mail.code;
+      PEERMAIL_TRY(c.send_line("RSET"));
+      PEERMAIL_TRY_ASSIGN(auto rset, c.read_reply());
+      (void)rset;
+      if (credentials && !credentials->username.empty()) {
+        if (rep.chain_valid && rep.hostname_match) {
+          PEERMAIL_TRY(try_login(c, *credentials, caps.auth, rep));
+        } else {
+          rep.login_reply = "not tried: the certificate did not verify";
+        }
+      }
+      PEERMAIL_TRY(c.send_line("QUIT"));
+      (void)c.read_reply();
+      return {};
+    }();
+    if (!rest) {
+      rep.tls_error = rest.error().message;
+    }
+  }
+  rep.tls1_0 = legacy_probe(a, TLS1_VERSION);
+  rep.tls1_1 = legacy_probe(a, TLS1_1_VERSION);
+  return rep;
+}
+
+} // namespace peermail::transport
