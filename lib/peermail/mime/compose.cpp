@@ -513,8 +513,9 @@ validate(const ComposeRequest& req, const ComposeLimits& limits)
   }
   for (std::size_t i = 0; i < req.attachments.size(); ++i) {
     const auto& a = req.attachments[i];
+    // The name that travels is the basename of the path unless given.
     if (util::has_line_break_or_nul(a.filename) || util::has_line_break_or_nul(a.content_type)
-        || a.path.find('\0') != std::string::npos) {
+        || util::has_line_break_or_nul(basename_of(a.path)) || a.path.find('\0') != std::string::npos) {
       return fail(Errc::data,
                   fmt::format("--attach #{}: the name contains a line break or NUL byte", i + 1));
     }
