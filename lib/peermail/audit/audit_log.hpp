@@ -6,11 +6,58 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+// The tamper-evident audit log (DESIGN.md §7, CHECKLIST.md AUD-01…AUD-06).
+//
+// File format: JSON Lines, one object per event, every line ends with "\n".
+// Each object has the fields
+//   seq, ts, user, action, outcome, message_id, recipients, signer_fpr,
+//   recipient_fprs, protocol, hash_algo, tls {version, cipher,
+//   peer_cert_sha256}, smtp {code}, content_sha256, tool_version,
+//   config_sha256, prev, hash
+// and optionally check_id and exit_code (refusals and failures). Unknown
+// values are JSON null (tls, smtp members) or "" / [] so every record has the
+// same schema (AUD-01).
+//
+// - seq: 1, 2, 3, … without gaps.
+// - ts: UTC, RFC 3339 with milliseconds and "Z", e.g. 2026-03-01T12:00:00.123Z.
+// - prev: the `hash` of the previous record; 64 zeros for the first record.
+// - hash: lower-case hex SHA-256 of canonical(record without `hash`), where
+//   canonical = nlohmann::json::dump() (compact, keys sorted: nlohmann's
+//   default object type is a std::map), invalid UTF-8 replaced by U+FFFD.
+//
+// Privacy (AUD-02): never a subject, body, file name, SMTP transcript or
+// secret. Recipient addresses are stored in clear (not keyed hashes) because
+// `audit show --recipient` must find them and an auditor must be able to read
+// them; the log is therefore created 0600 in a 0700 directory (AUD-06) and
+// must be protected like any other record that names correspondents.
+//
+// Appending: open(O_APPEND|O_CREAT, 0600) → flock(LOCK_EX) → read the last
+// line backwards from the end (never the whole file) to get seq and prev →
+// one write() of the whole line → fsync → unlock. A failed or short write is
+// rolled back with ftruncate while the lock is still held. A last line that
+// is incomplete (no "\n": a crash during a write) or not a valid record is
+// NEVER chained onto: append and check_writable refuse with Errc::io naming
+// the file and the fix, so the sender fails closed until a human has looked.
+//
+// Limits of a hash chain: removing the LAST record(s), or rewriting the whole
+// chain from some point on, cannot be detected from the file alone. Record
+// the head (`audit verify` prints "head seq N hash H") somewhere else (a
+// ticket, another host) and later pass it as VerifyOptions::anchor_hash or
+// VerifyOptions::expect_seq.
 namespace peermail::audit {
+
+// The hash of the (non-existent) record before the first one.
+inline constexpr std::string_view k_genesis_prev =
+  "0000000000000000000000000000000000000000000000000000000000000000";
+
+// The longest line append() and verify() accept (a record is < 4 KiB).
+inline constexpr std::size_t k_max_line_bytes = 1U << 20;
 
 // One audit event (DESIGN.md §7). Never a subject, body, file name or secret.
 struct Record
@@ -36,36 +83,98 @@ struct Record
 
 // The append-only, hash-chained JSON Lines log. Each line gets seq, ts (UTC
 // RFC 3339), tool_version, prev (hash of the previous line) and hash.
+// An AuditLog holds only the path; every append opens, locks and closes the
+// file, so one object may be shared by threads and processes may share a file.
 class AuditLog
 {
 public:
+  // An object without a path; append() fails with Errc::io. Use open().
+  AuditLog() = default;
+
   // Open (create with mode 0600, parent 0700) the log at `path`.
+  // Errors: io (with check_id AUD-04) when it cannot be created or written.
   static Result<AuditLog> open(const std::string& path);
 
   // Check that a record could be appended now (preflight): directory exists
-  // or can be created, file writable. Errors: io (AUD-04 in check_id).
+  // or can be created, file writable, last line complete and valid. Errors:
+  // io (AUD-04 in check_id). Creates the file (empty) if it does not exist.
   static Result<void> check_writable(const std::string& path);
 
   // Append `r` under an exclusive lock, fsync, and return the full JSON
-  // object written. Two processes never interleave or lose a record.
+  // object written. Two processes never interleave or lose a record. Never
+  // throws; errors: io (disk full, read-only, damaged last line), internal.
   Result<nlohmann::json> append(const Record& r);
 
   const std::string& path() const;
 
 private:
+  explicit AuditLog(std::string path);
   std::string m_path;
+};
+
+// Return the canonical serialisation of `record` without its "hash" member.
+std::string canonical(const nlohmann::json& record);
+
+// Return the hex SHA-256 of canonical(`record`): the value of its "hash".
+std::string record_hash(const nlohmann::json& record);
+
+// Build the record that append() would write for `r` (without seq, ts, prev
+// and hash); exposed for tests and for --dry-run displays.
+nlohmann::json to_json(const Record& r);
+
+// Return `unix_ms` (milliseconds since the epoch) as RFC 3339 UTC with "Z".
+std::string format_time(std::int64_t unix_ms);
+
+// Parse RFC 3339 ("2026-03-01T12:00:00Z", "…T12:00:00.5+02:00") or a date
+// ("2026-03-01", midnight UTC) into milliseconds since the epoch. Errors:
+// usage, naming `text`.
+Result<std::int64_t> parse_time(std::string_view text);
+
+// What verify() should additionally require.
+struct VerifyOptions
+{
+  // The log must hold at least this many records (detects truncation of the
+  // last records when the count was recorded elsewhere).
+  std::optional<std::uint64_t> expect_seq;
+  // A head hash recorded earlier: some record must still have this hash.
+  std::string anchor_hash;
 };
 
 // The result of `audit verify`.
 struct VerifyReport
 {
   bool ok = true;
-  std::uint64_t records = 0;
+  std::uint64_t records = 0;                   // records read and intact
   std::optional<std::uint64_t> first_bad_line; // 1-based line number
-  std::string problem; // "record 7 was changed", "record 5 is missing", …
+  std::optional<std::uint64_t> first_bad_seq;  // the record named in `problem`
+  std::string problem; // "record 7 (line 7) was changed: hash mismatch", …
+  std::uint64_t head_seq = 0;                  // last intact record
+  std::string head_hash;                       // its hash ("" if none)
 };
 
-// Recompute the chain of the log at `path`.
-Result<VerifyReport> verify(const std::string& path);
+// Recompute the chain of the log at `path`. A tampered log is a report with
+// ok == false, not an error; errors are for files that cannot be read
+// (no_input, io).
+Result<VerifyReport> verify(const std::string& path, const VerifyOptions& opts = {});
+
+// Select records for `audit show` / `audit export`.
+struct Filter
+{
+  std::optional<std::int64_t> since_ms; // ts >= since
+  std::optional<std::int64_t> until_ms; // ts < until
+  std::string outcome;                  // exact match, if set
+  std::string action;                   // exact match, if set
+  std::string recipient;                // case-insensitive address match, if set
+
+  // Return true if `record` passes every set criterion.
+  bool matches(const nlohmann::json& record) const;
+};
+
+// Call `fn(record, line_number)` for each record of the log at `path` that
+// passes `filter`, in file order. Lines that are not JSON objects are
+// skipped (verify() reports them). Errors: no_input, io.
+Result<void> for_each_record(const std::string& path,
+                             const Filter& filter,
+                             const std::function<void(const nlohmann::json&, std::uint64_t)>& fn);
 
 } // namespace peermail::audit

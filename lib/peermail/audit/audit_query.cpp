@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Reading the audit log for `audit show` and `audit export`.
+#include <peermail/audit/audit_log.hpp>
+#include <peermail/audit/line_reader.hpp>
+#include <peermail/util/strings.hpp>
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace peermail::audit {
+
+namespace {
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+std::int64_t
+days_from_civil(std::int64_t y, unsigned m, unsigned d)
+{
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+// Parse exactly `n` digits at `s[pos]`.
+bool
+digits(std::string_view s, std::size_t pos, std::size_t n, int& out)
+{
+  if (pos + n > s.size()) {
+    return false;
+  }
+  out = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') {
+      return false;
+    }
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+bool
+is_leap(int y)
+{
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+std::optional<std::int64_t>
+parse_rfc3339(std::string_view s)
+{
+  int y = 0;
+  int mo = 0;
+  int d = 0;
+  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-'
+      || !digits(s, 8, 2, d)) {
+    return std::nullopt;
+  }
+  static constexpr std::array<int, 12> k_days = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (mo < 1 || mo > 12 || d < 1
+      || d > k_days[static_cast<std::size_t>(mo - 1)] + (mo == 2 && is_leap(y) ? 1 : 0)) {
+    return std::nullopt;
+  }
+  std::int64_t ms = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))
+                    * 86400000;
+  if (s.size() == 10) {
+    return ms;
+  }
+  int h = 0;
+  int mi = 0;
+  int sec = 0;
+  if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) || s.size() < 19
+      || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)
+      || h > 23 || mi > 59 || sec > 60) {
+    return std::nullopt;
+  }
+  ms += (h * 3600LL + mi * 60LL + sec) * 1000;
+  std::size_t pos = 19;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    const std::size_t start = pos;
+    int frac_ms = 0;
+    int scale = 100;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      frac_ms += (s[pos] - '0') * scale;
+      scale /= 10;
+      ++pos;
+    }
+    if (pos == start) {
+      return std::nullopt;
+    }
+    ms += frac_ms;
+  }
+  if (pos == s.size()) {
+    return std::nullopt; // RFC 3339 requires an offset
+  }
+  if ((s[pos] == 'Z' || s[pos] == 'z') && pos + 1 == s.size()) {
+    return ms;
+  }
+  int oh = 0;
+  int om = 0;
+  if ((s[pos] != '+' && s[pos] != '-') || s.size() != pos + 6 || !digits(s, pos + 1, 2, oh)
+      || s[pos + 3] != ':' || !digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
+    return std::nullopt;
+  }
+  const std::int64_t offset = (oh * 60LL + om) * 60000;
+  return s[pos] == '+' ? ms - offset : ms + offset;
+}
+
+} // namespace
+
+Result<std::int64_t>
+parse_time(std::string_view text)
+{
+  if (auto ms = parse_rfc3339(text)) {
+    return *ms;
+  }
+  return fail(Errc::usage,
+              fmt::format("invalid time \"{}\": expected RFC 3339 (2026-03-01T12:00:00Z) or a "
+                          "date (2026-03-01)",
+                          text));
+}
+
+bool
+Filter::matches(const nlohmann::json& record) const
+{
+  if (!record.is_object()) {
+    return false;
+  }
+  auto str = [&](const char* key) -> std::string {
+    const auto it = record.find(key);
+    return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (!outcome.empty() && str("outcome") != outcome) {
+    return false;
+  }
+  if (!action.empty() && str("action") != action) {
+    return false;
+  }
+  if (since_ms || until_ms) {
+    const auto ts = parse_rfc3339(str("ts"));
+    if (!ts || (since_ms && *ts < *since_ms) || (until_ms && *ts >= *until_ms)) {
+      return false;
+    }
+  }
+  if (!recipient.empty()) {
+    const std::string want = util::to_lower(recipient);
+    const auto it = record.find("recipients");
+    if (it == record.end() || !it->is_array()) {
+      return false;
+    }
+    const bool found = std::any_of(it->begin(), it->end(), [&](const nlohmann::json& r) {
+      return r.is_string() && util::to_lower(r.get<std::string>()) == want;
+    });
+    if (!found) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<void>
+for_each_record(const std::string& path,
+                const Filter& filter,
+                const std::function<void(const nlohmann::json&, std::uint64_t)>& fn)
+{
+  PEERMAIL_TRY_ASSIGN(auto in, detail::LineReader::open(path));
+  std::string line;
+  bool complete = false;
+  while (in.next(line, complete)) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && filter.matches(j)) {
+      fn(j, in.line_number());
+    }
+  }
+  if (!in.ok()) {
+    return fail(Errc::io, fmt::format("audit log {}: read error", path));
+  }
+  return {};
+}
+
+} // namespace peermail::audit

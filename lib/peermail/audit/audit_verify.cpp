@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// `audit verify`: recompute the hash chain and name the first record that was
+// changed, removed or reordered.
+#include <peermail/audit/audit_log.hpp>
+#include <peermail/audit/line_reader.hpp>
+
+#include <fmt/core.h>
+
+#include <exception>
+
+namespace peermail::audit {
+
+namespace {
+
+// A line that parses as a record with the chain fields.
+struct Parsed
+{
+  nlohmann::json j;
+  std::uint64_t seq = 0;
+  std::string prev;
+  std::string hash;
+};
+
+std::optional<Parsed>
+parse_record(const std::string& line)
+{
+  Parsed p;
+  p.j = nlohmann::json::parse(line, nullptr, false);
+  if (!p.j.is_object()) {
+    return std::nullopt;
+  }
+  const auto seq = p.j.find("seq");
+  const auto prev = p.j.find("prev");
+  const auto hash = p.j.find("hash");
+  if (seq == p.j.end() || !seq->is_number_unsigned() || prev == p.j.end() || !prev->is_string()
+      || hash == p.j.end() || !hash->is_string()) {
+    return std::nullopt;
+  }
+  p.seq = seq->get<std::uint64_t>();
+  p.prev = prev->get<std::string>();
+  p.hash = hash->get<std::string>();
+  return p;
+}
+
+// Return the line number of the record with `seq` among the remaining lines.
+std::optional<std::uint64_t>
+find_seq(detail::LineReader& in, std::uint64_t seq)
+{
+  std::string line;
+  bool complete = false;
+  while (in.next(line, complete)) {
+    if (line.find("\"seq\"") == std::string::npos) {
+      continue;
+    }
+    const auto p = parse_record(line);
+    if (p && p->seq == seq) {
+      return in.line_number();
+    }
+  }
+  return std::nullopt;
+}
+
+std::string
+missing_range(std::uint64_t from, std::uint64_t to)
+{
+  return from == to ? fmt::format("record {} is missing", from)
+                    : fmt::format("records {}…{} are missing", from, to);
+}
+
+Result<VerifyReport>
+verify_impl(const std::string& path, const VerifyOptions& opts)
+{
+  PEERMAIL_TRY_ASSIGN(auto in, detail::LineReader::open(path));
+  VerifyReport rep;
+  rep.head_hash.clear();
+  std::string last_hash(k_genesis_prev);
+  std::uint64_t last_line = 0;
+  bool anchor_seen = opts.anchor_hash.empty();
+
+  auto bad = [&](std::uint64_t line, std::uint64_t seq, std::string problem) {
+    rep.ok = false;
+    rep.first_bad_line = line;
+    rep.first_bad_seq = seq;
+    rep.problem = std::move(problem);
+    return rep;
+  };
+
+  std::string line;
+  bool complete = false;
+  while (in.next(line, complete)) {
+    const std::uint64_t n = in.line_number();
+    const std::uint64_t expected = rep.head_seq + 1;
+    auto p = parse_record(line);
+    if (!p) {
+      if (!complete && !in.more()) {
+        return bad(n,
+                   expected,
+                   fmt::format("line {} is incomplete: the last record was cut off (a crash "
+                               "during a write?)",
+                               n));
+      }
+      return bad(n, expected, fmt::format("line {} is not a valid audit record", n));
+    }
+    if (record_hash(p->j) != p->hash) {
+      return bad(n, p->seq, fmt::format("record {} (line {}) was changed: hash mismatch", p->seq, n));
+    }
+    if (p->seq > expected) {
+      if (const auto at = find_seq(in, expected)) {
+        return bad(n,
+                   p->seq,
+                   fmt::format("records reordered at line {}: record {} comes before record {} "
+                               "(line {})",
+                               n,
+                               p->seq,
+                               expected,
+                               *at));
+      }
+      return bad(n,
+                 expected,
+                 fmt::format("{} (seq jumps {} → {} at line {})",
+                             missing_range(expected, p->seq - 1),
+                             rep.head_seq,
+                             p->seq,
+                             n));
+    }
+    if (p->seq < expected) {
+      return bad(n,
+                 p->seq,
+                 fmt::format("records reordered at line {}: record {} comes after record {}",
+                             n,
+                             p->seq,
+                             rep.head_seq));
+    }
+    if (p->prev != last_hash) {
+      if (p->seq == 1) {
+        return bad(n,
+                   1,
+                   fmt::format("record 1 (line {}) was changed: prev is not the genesis value", n));
+      }
+      return bad(last_line,
+                 p->seq - 1,
+                 fmt::format("record {} (line {}) was changed or replaced: record {} (line {}) "
+                             "does not chain to it (prev mismatch)",
+                             p->seq - 1,
+                             last_line,
+                             p->seq,
+                             n));
+    }
+    if (!complete && !in.more()) {
+      // A valid record without its "\n": append() would refuse to chain onto it.
+      return bad(n,
+                 p->seq,
+                 fmt::format("line {} is incomplete: the last record has no newline (a crash "
+                             "during a write?)",
+                             n));
+    }
+    rep.records += 1;
+    rep.head_seq = p->seq;
+    rep.head_hash = p->hash;
+    last_hash = p->hash;
+    last_line = n;
+    if (!anchor_seen && p->hash == opts.anchor_hash) {
+      anchor_seen = true;
+    }
+  }
+  if (!in.ok()) {
+    return fail(Errc::io, fmt::format("audit log {}: read error", path));
+  }
+  if (opts.expect_seq && rep.head_seq < *opts.expect_seq) {
+    return bad(last_line + 1,
+               rep.head_seq + 1,
+               fmt::format("{} at the end: the log ends at record {}, expected at least {}",
+                           missing_range(rep.head_seq + 1, *opts.expect_seq),
+                           rep.head_seq,
+                           *opts.expect_seq));
+  }
+  if (!anchor_seen) {
+    return bad(last_line + 1,
+               rep.head_seq + 1,
+               fmt::format("no record has the anchor hash {}: the log was truncated or rewritten "
+                           "after that hash was recorded",
+                           opts.anchor_hash));
+  }
+  return rep;
+}
+
+} // namespace
+
+Result<VerifyReport>
+verify(const std::string& path, const VerifyOptions& opts)
+{
+  try {
+    return verify_impl(path, opts);
+  } catch (const std::exception& e) {
+    return fail(Errc::internal, fmt::format("audit log {}: {}", path, e.what()));
+  }
+}
+
+} // namespace peermail::audit
