@@ -226,7 +226,10 @@ prepare(std::string_view message, SubjectProtection subject)
   p.inner = to_crlf(to_bytes(body, crlf.get()));
   for (const unsigned char c : p.inner) {
     if (c >= 0x80 || c == 0) {
-      return fail(Errc::internal, "the canonical entity is not 7-bit clean");
+      // Only input puts such bytes here: raw 8-bit in a part header, or a
+      // part declared base64 or quoted-printable whose content is neither.
+      return fail(Errc::data, "the message has raw 8-bit bytes that cannot be made 7-bit safe "
+                              "(in a part header, or in a base64 or quoted-printable part)");
     }
   }
 
