@@ -1,16 +1,108 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// PLACEHOLDER: replaced by the real implementation of `peermail encrypt`.
+// `peermail encrypt [-r ADDR]... [--no-sign] [FILE|-]`: PGP/MIME
+// multipart/encrypted (RFC 3156 §4, signed and encrypted per §6.2) on stdout,
+// with the real Subject protected inside (RFC 9788).
 #include "app.hpp"
+#include "message_input.hpp"
 #include "output.hpp"
+
+#include <peermail/crypto/keyring.hpp>
+#include <peermail/mime/pgp_mime.hpp>
+#include <peermail/protect.hpp>
+#include <peermail/protect_keys.hpp>
+#include <peermail/util/strings.hpp>
+
+#include <fmt/core.h>
+
+#include <memory>
 
 namespace peermail::cli {
 
-void
-register_encrypt(CLI::App& sub, const GlobalOptions& /*g*/, int* exit_code)
+namespace {
+
+struct EncryptOptions
 {
-  sub.callback([exit_code] {
-    *exit_code = print_error(Error(Errc::internal, "'encrypt' is not implemented yet"));
-  });
+  std::vector<std::string> recipients;
+  bool no_sign = false;
+  std::string input = "-";
+};
+
+int
+run_encrypt(const EncryptOptions& o, const GlobalOptions& g)
+{
+  auto cfg = g.load_config();
+  if (!cfg) {
+    return print_error(cfg.error());
+  }
+  auto message = read_message_input(o.input);
+  if (!message) {
+    return print_error(message.error());
+  }
+  auto addrs = mime::read_addresses(*message);
+  if (!addrs) {
+    return print_error(addrs.error());
+  }
+  if (!o.no_sign) {
+    if (addrs->from.size() != 1 || addrs->from.front() != cfg->identity.address) {
+      return print_error(Error(Errc::data,
+                               fmt::format("the From address must be identity.from <{}> to sign",
+                                           cfg->identity.address),
+                               "SIG-01", "send from the configured identity, or use --no-sign"));
+    }
+  }
+  std::vector<std::string> recipients;
+  for (const auto& r : o.recipients) {
+    recipients.push_back(util::to_lower(util::trim(r)));
+  }
+  if (recipients.empty()) {
+    recipients = addrs->recipients;
+  }
+  if (recipients.empty()) {
+    return print_error(Error(Errc::usage, "no recipients: the message has no To/Cc/Bcc and no -r was given"));
+  }
+  const std::string home = g.gnupg_home_dir();
+  auto keyring = crypto::Keyring::open(home);
+  if (!keyring) {
+    return print_error(keyring.error());
+  }
+  auto keys = resolve_protect_keys(**keyring, *cfg, recipients, !o.no_sign);
+  if (!keys) {
+    return print_error(keys.error());
+  }
+  for (const auto& w : keys->warnings) {
+    print_warn(w);
+  }
+  auto protector = Protector::create(home);
+  if (!protector) {
+    return print_error(protector.error());
+  }
+  ProtectOptions po;
+  po.signer_fingerprint = keys->signer_fingerprint;
+  po.recipient_fingerprints = keys->recipient_fingerprints;
+  po.sign = !o.no_sign;
+  po.encrypt = true;
+  po.protect_subject = cfg->policy.protect_subject;
+  auto out = (*protector)->protect(*message, po);
+  if (!out) {
+    return print_error(out.error());
+  }
+  if (auto w = write_stdout(out->message); !w) {
+    return print_error(w.error());
+  }
+  return 0;
+}
+
+} // namespace
+
+void
+register_encrypt(CLI::App& sub, const GlobalOptions& g, int* exit_code)
+{
+  auto opts = std::make_shared<EncryptOptions>();
+  sub.add_option("-r,--recipient", opts->recipients,
+                 "encrypt to ADDR (repeatable; default: To, Cc and Bcc of the message)");
+  sub.add_flag("--no-sign", opts->no_sign, "encrypt without signing");
+  sub.add_option("file", opts->input, "RFC 5322 message to encrypt (- or omitted: stdin)");
+  sub.callback([opts, &g, exit_code] { *exit_code = run_encrypt(*opts, g); });
 }
 
 } // namespace peermail::cli

@@ -1,16 +1,98 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// PLACEHOLDER: replaced by the real implementation of `peermail sign`.
+// `peermail sign [FILE|-]`: PGP/MIME multipart/signed on stdout (RFC 3156 §5).
 #include "app.hpp"
+#include "message_input.hpp"
 #include "output.hpp"
+
+#include <peermail/crypto/keyring.hpp>
+#include <peermail/mime/pgp_mime.hpp>
+#include <peermail/protect.hpp>
+#include <peermail/protect_keys.hpp>
+
+#include <fmt/core.h>
+
+#include <memory>
 
 namespace peermail::cli {
 
-void
-register_sign(CLI::App& sub, const GlobalOptions& /*g*/, int* exit_code)
+namespace {
+
+struct SignOptions
 {
-  sub.callback([exit_code] {
-    *exit_code = print_error(Error(Errc::internal, "'sign' is not implemented yet"));
-  });
+  std::string input = "-";
+};
+
+Result<void>
+check_from(const std::string& message, const config::Config& cfg)
+{
+  PEERMAIL_TRY_ASSIGN(auto addrs, mime::read_addresses(message));
+  if (addrs.from.size() != 1) {
+    return fail(Errc::data,
+                fmt::format("the message must have exactly one From address (found {})", addrs.from.size()),
+                "SIG-01", "write a single \"From:\" header with your address");
+  }
+  if (addrs.from.front() != cfg.identity.address) {
+    return fail(Errc::data,
+                fmt::format("the From address <{}> is not identity.from <{}>", addrs.from.front(),
+                            cfg.identity.address),
+                "SIG-01", "send from the configured identity (or use a config for that identity)");
+  }
+  return {};
+}
+
+int
+run_sign(const SignOptions& o, const GlobalOptions& g)
+{
+  auto cfg = g.load_config();
+  if (!cfg) {
+    return print_error(cfg.error());
+  }
+  auto message = read_message_input(o.input);
+  if (!message) {
+    return print_error(message.error());
+  }
+  if (auto r = check_from(*message, *cfg); !r) {
+    return print_error(r.error());
+  }
+  const std::string home = g.gnupg_home_dir();
+  auto keyring = crypto::Keyring::open(home);
+  if (!keyring) {
+    return print_error(keyring.error());
+  }
+  auto keys = resolve_protect_keys(**keyring, *cfg, {}, true);
+  if (!keys) {
+    return print_error(keys.error());
+  }
+  for (const auto& w : keys->warnings) {
+    print_warn(w);
+  }
+  auto protector = Protector::create(home);
+  if (!protector) {
+    return print_error(protector.error());
+  }
+  ProtectOptions po;
+  po.signer_fingerprint = keys->signer_fingerprint;
+  po.sign = true;
+  po.encrypt = false;
+  po.protect_subject = false;
+  auto out = (*protector)->protect(*message, po);
+  if (!out) {
+    return print_error(out.error());
+  }
+  if (auto w = write_stdout(out->message); !w) {
+    return print_error(w.error());
+  }
+  return 0;
+}
+
+} // namespace
+
+void
+register_sign(CLI::App& sub, const GlobalOptions& g, int* exit_code)
+{
+  auto opts = std::make_shared<SignOptions>();
+  sub.add_option("file", opts->input, "RFC 5322 message to sign (- or omitted: stdin)");
+  sub.callback([opts, &g, exit_code] { *exit_code = run_sign(*opts, g); });
 }
 
 } // namespace peermail::cli

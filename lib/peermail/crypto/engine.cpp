@@ -36,7 +36,7 @@ short_fpr(const char* fpr)
 }
 
 Result<int>
-check_sign_result(gpgme_ctx_t ctx, const std::string& signer_fpr)
+check_sign_result(gpgme_ctx_t ctx, gpgme_key_t signer)
 {
   gpgme_sign_result_t res = gpgme_op_sign_result(ctx);
   if (res == nullptr) {
@@ -51,12 +51,13 @@ check_sign_result(gpgme_ctx_t ctx, const std::string& signer_fpr)
   if (res->signatures == nullptr || res->signatures->next != nullptr) {
     return fail(Errc::crypto, "GnuPG did not make exactly one signature");
   }
-  if (res->signatures->fpr == nullptr
-      || std::string_view(res->signatures->fpr).find(signer_fpr) == std::string_view::npos) {
-    if (!signer_fpr.empty()) {
-      return fail(Errc::crypto, fmt::format("GnuPG signed with {} instead of {}",
-                                            short_fpr(res->signatures->fpr), signer_fpr));
-    }
+  bool ours = false;
+  for (gpgme_subkey_t sk = signer->subkeys; sk != nullptr && res->signatures->fpr != nullptr; sk = sk->next) {
+    ours = ours || (sk->fpr != nullptr && std::string_view(sk->fpr) == res->signatures->fpr);
+  }
+  if (!ours) {
+    return fail(Errc::crypto, fmt::format("GnuPG signed with {}, not with the configured key",
+                                          short_fpr(res->signatures->fpr)));
   }
   const int algo = res->signatures->hash_algo;
   if (!micalg_for(algo)) {
@@ -116,7 +117,7 @@ Engine::sign_detached(std::string_view data, const std::string& signer_fpr)
   if (gpgme_sign_result_t r = gpgme_op_sign_result(ctx); err != 0 && (r == nullptr || r->invalid_signers == nullptr)) {
     return unexpected(from_gpgme(err, "signing"));
   }
-  PEERMAIL_TRY_ASSIGN(int algo, check_sign_result(ctx, signer_fpr));
+  PEERMAIL_TRY_ASSIGN(int algo, check_sign_result(ctx, signer));
   return SignOutput{take_data(out.get()), algo, signer_fpr};
 }
 
@@ -136,8 +137,9 @@ Engine::encrypt(std::string_view data,
     keys.push_back(k);
   }
   keys.push_back(nullptr);
+  gpgme_key_t signer = nullptr;
   if (!signer_fpr.empty()) {
-    PEERMAIL_TRY_ASSIGN(gpgme_key_t signer, key(signer_fpr, true));
+    PEERMAIL_TRY_ASSIGN(signer, key(signer_fpr, true));
     if (auto e = gpgme_signers_add(ctx, signer); e != 0) {
       return unexpected(from_gpgme(e, "adding the signer"));
     }
@@ -162,7 +164,7 @@ Engine::encrypt(std::string_view data,
     if (err != 0 && (sr == nullptr || sr->invalid_signers == nullptr)) {
       return unexpected(from_gpgme(err, "signing and encrypting"));
     }
-    PEERMAIL_TRY_ASSIGN(algo, check_sign_result(ctx, signer_fpr));
+    PEERMAIL_TRY_ASSIGN(algo, check_sign_result(ctx, signer));
   }
   if (err != 0) {
     return unexpected(from_gpgme(err, "encrypting"));

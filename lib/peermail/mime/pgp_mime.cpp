@@ -137,7 +137,38 @@ domain_of(const std::string& address)
   return at == std::string::npos ? std::string("localhost") : address.substr(at + 1);
 }
 
+std::vector<std::string>
+recipients_of(GMimeMessage* msg)
+{
+  std::vector<std::string> out;
+  for (auto type : {GMIME_ADDRESS_TYPE_TO, GMIME_ADDRESS_TYPE_CC, GMIME_ADDRESS_TYPE_BCC}) {
+    for (auto& a : mailbox_addresses(g_mime_message_get_addresses(msg, type))) {
+      bool seen = false;
+      for (const auto& r : out) {
+        seen = seen || r == a;
+      }
+      if (!seen) {
+        out.push_back(std::move(a));
+      }
+    }
+  }
+  return out;
+}
+
 } // namespace
+
+Result<MessageAddresses>
+read_addresses(std::string_view message)
+{
+  auto msg = parse_gmime_message(message);
+  if (!msg) {
+    return fail(Errc::data, "the input is not an RFC 5322 message");
+  }
+  MessageAddresses a;
+  PEERMAIL_TRY_ASSIGN(a.from, from_addresses(g_mime_object_get_header_list(GMIME_OBJECT(msg.get()))));
+  a.recipients = recipients_of(msg.get());
+  return a;
+}
 
 std::string
 to_crlf(std::string_view text)
@@ -178,17 +209,7 @@ prepare(std::string_view message, SubjectProtection subject)
                 "SIG-01", "write a single \"From: Name <addr>\" header");
   }
   p.from_address = from.front();
-  for (auto type : {GMIME_ADDRESS_TYPE_TO, GMIME_ADDRESS_TYPE_CC, GMIME_ADDRESS_TYPE_BCC}) {
-    for (auto& a : mailbox_addresses(g_mime_message_get_addresses(msg.get(), type))) {
-      bool seen = false;
-      for (const auto& r : p.recipients) {
-        seen = seen || r == a;
-      }
-      if (!seen) {
-        p.recipients.push_back(std::move(a));
-      }
-    }
-  }
+  p.recipients = recipients_of(msg.get());
   GMimeObject* body = g_mime_message_get_mime_part(msg.get());
   if (body == nullptr) {
     GPtr<GMimeTextPart> empty(g_mime_text_part_new_with_subtype("plain"));

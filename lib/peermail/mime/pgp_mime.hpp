@@ -42,6 +42,16 @@ struct Prepared
 // PGP/MIME protected.
 Result<Prepared> prepare(std::string_view message, SubjectProtection subject);
 
+// The addresses of a message, for choosing keys.
+struct MessageAddresses
+{
+  std::vector<std::string> from;       // every From address, lower case
+  std::vector<std::string> recipients; // To, Cc and Bcc, lower case, unique
+};
+
+// Parse `message` and return its addresses. Errc::data when unparseable.
+Result<MessageAddresses> read_addresses(std::string_view message);
+
 // Return the complete multipart/signed message (RFC 3156 §5): `p.inner`
 // exactly as signed, then `signature` (armored) as application/pgp-signature.
 // `micalg` is e.g. "pgp-sha256".
