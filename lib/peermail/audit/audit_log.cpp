@@ -11,6 +11,7 @@
 #include <pwd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <array>
@@ -25,6 +26,9 @@ namespace peermail::audit {
 namespace {
 
 constexpr const char* k_check_id = "AUD-04";
+
+// check_writable() wants this much free space (a record is < 4 KiB).
+constexpr std::uint64_t k_min_free_bytes = 16U << 10;
 
 Error
 io_error(const std::string& path, const std::string& what, int err)
@@ -255,6 +259,13 @@ AuditLog::check_writable(const std::string& path)
     }
     if (::access(path.c_str(), W_OK) != 0) {
       return unexpected(io_error(path, "not writable", errno));
+    }
+    // A full file system would let the message go out and then fail the
+    // record: refuse before sending unless a few records' worth is free.
+    struct statvfs vfs {};
+    if (::fstatvfs(fd.get(), &vfs) == 0
+        && static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize < k_min_free_bytes) {
+      return unexpected(io_error(path, "no space left for a record", ENOSPC));
     }
     PEERMAIL_TRY(read_tail(path, fd.get(), st.st_size));
     return {};
