@@ -1,0 +1,279 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Fault injection: an audit log that cannot be written (read-only, disk full,
+# damaged), a keyring that cannot be read, a gpg-agent that is gone, and a
+# server that closes the connection at each SMTP stage. Each must end with a
+# clear error and its designed exit code, and a consistent state: nothing
+# sent unaudited, nothing reported delivered that was not, the audit record
+# saying what happened.
+
+# shellcheck source=../tls.bash
+. "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
+
+PASSWORD='pw-Fa8-never-shown'
+SUBJECT='Fault test subject 8812'
+
+suite_probe() {
+    probe_gpg && probe_smtp && need_cmd openssl || return 1
+}
+
+suite_setup() {
+    make_test_ca "$SUITE_DIR/ca"
+    gpg_home_new
+    local ana sam
+    ana=$(gpg_gen_key "Ana Ruiz" ana@clinic.test)
+    sam=$(gpg_gen_key "Sam Lee" sam@hospital.test)
+    gpg_trust_ultimate "$ana"
+    gpg_certify "$ana" "$sam"
+    gpg --batch --quiet --check-trustdb 2>/dev/null || true
+    {
+        echo "export GNUPGHOME=$GNUPGHOME"
+        echo "export TEST_CA=$SUITE_DIR/ca"
+        echo "export ANA_FPR=$ana SAM_FPR=$sam"
+    } >"$SUITE_DIR/env.sh"
+}
+
+# setup_server [write_config args...]: a recording smtps server and a config.
+setup_server() {
+    start_smtp smtps --user ana --password "$PASSWORD"
+    write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=implicit \
+        ca_file="$TEST_CA/ca.pem" "$@"
+    export PEERMAIL_CONFIG=$PWD/c.toml PM_TEST_PASSWORD=$PASSWORD
+    echo "Census: 14 beds occupied." >body.txt
+}
+
+send_one() {
+    pm send --to sam@hospital.test --subject "$SUBJECT" --body-file body.txt
+}
+
+expect_nothing_sent() {
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    if [ -f "$SMTP_SPOOL/transcript.log" ] && grep -qE '^C (\S+ )?(MAIL|RCPT|DATA)' "$SMTP_SPOOL/transcript.log"; then
+        fail "the server saw a mail transaction"
+    fi
+}
+
+# mount_tmpfs DIR SIZE: mount a small tmpfs on DIR (root only); unmounted
+# when the test ends. Prints why and returns 1 when that is not possible.
+mount_tmpfs() {
+    mkdir -p "$1"
+    if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o "size=$2,mode=0700" tmpfs "$1" 2>/dev/null; then
+        echo "cannot mount a tmpfs here (needs root)"
+        return 1
+    fi
+    echo "$1" >>"$SUITE_DIR/.mounts"
+}
+
+umount_all() {
+    [ -f "$SUITE_DIR/.mounts" ] || return 0
+    while read -r m; do umount -l "$m" 2>/dev/null || true; done <"$SUITE_DIR/.mounts"
+    rm -f "$SUITE_DIR/.mounts"
+}
+
+# --- audit log faults: refuse to send rather than send unaudited --------------
+
+test_audit_log_read_only_74_nothing_sent() {
+    local dir=$PWD/auditdir
+    if [ "$(id -u)" = 0 ]; then
+        # Root ignores file modes: use a read-only mount.
+        if ! mount_tmpfs "$dir" 1m; then
+            echo "SKIP: cannot make a read-only directory as root without mount"
+            return 0
+        fi
+        setup_server audit_path="$dir/audit.jsonl"
+        send_one >/dev/null 2>&1 || true # a first record, so the file exists
+        rm -rf "${SMTP_SPOOL:?}"/msg-*
+        mount -o remount,ro "$dir"
+    else
+        mkdir -p "$dir"
+        chmod 700 "$dir"
+        setup_server audit_path="$dir/audit.jsonl"
+        send_one >/dev/null 2>&1 || true
+        rm -rf "${SMTP_SPOOL:?}"/msg-*
+        chmod 500 "$dir"
+        chmod 400 "$dir/audit.jsonl"
+    fi
+    : >"$SMTP_SPOOL/transcript.log"
+    local rc=0
+    expect_exit 74 send_one || rc=$?
+    umount_all
+    [ $rc = 0 ] || return 1
+    expect_contains err 'peermail: error: '
+    expect_contains err 'audit'
+    expect_contains err '[AUD-04]'
+    expect_not_contains err "$SUBJECT"
+    expect_nothing_sent
+}
+
+test_audit_log_disk_full_74_nothing_sent() {
+    local dir=$PWD/full
+    if ! mount_tmpfs "$dir" 64k; then
+        echo "SKIP: disk-full needs a tiny tmpfs (root and mount)"
+        return 0
+    fi
+    setup_server audit_path="$dir/audit.jsonl"
+    # A first send works and leaves a record; then fill the disk to the brim.
+    local rc=0
+    send_one >/dev/null 2>&1 || rc=$?
+    if [ $rc != 0 ]; then umount_all; fail "the first send failed ($rc)"; fi
+    local before
+    before=$(wc -l <"$dir/audit.jsonl")
+    rm -f "$SMTP_SPOOL"/msg-*
+    : >"$SMTP_SPOOL/transcript.log"
+    dd if=/dev/zero of="$dir/filler" bs=1k count=1024 2>/dev/null || true
+    rc=0
+    expect_exit 74 send_one || rc=$?
+    local after
+    after=$(wc -l <"$dir/audit.jsonl")
+    local tail_ok=1
+    [ -z "$(tail -c 1 "$dir/audit.jsonl")" ] || tail_ok=0
+    umount_all
+    [ $rc = 0 ] || return 1
+    expect_contains err 'audit'
+    expect_contains err '[AUD-04]'
+    expect_nothing_sent
+    expect_eq "$after" "$before" "audit records after the refused send"
+    [ $tail_ok = 1 ] || fail "the audit log was left with a partial line"
+}
+
+test_audit_log_damaged_tail_74_nothing_sent() {
+    setup_server
+    send_one >/dev/null 2>&1
+    rm -f "$SMTP_SPOOL"/msg-*
+    : >"$SMTP_SPOOL/transcript.log"
+    printf '{"seq":2,"ts":"2026-' >>audit.jsonl # a crash in the middle of a write
+    expect_exit 74 send_one
+    expect_contains err '[AUD-04]'
+    expect_nothing_sent
+}
+
+# --- keyring faults -------------------------------------------------------------
+
+test_missing_keyring_clear_error_nothing_sent() {
+    setup_server
+    local rc=0
+    pm --gnupg-home "$PWD/no-such-home" send --to sam@hospital.test --subject "$SUBJECT" \
+        --body-file body.txt >out 2>err || rc=$?
+    # No key can be found in a home that does not exist: refused (67).
+    [ $rc = 67 ] || { cat err >&2; fail "unexpected exit $rc for a missing keyring"; }
+    expect_contains err 'is not in the keyring [SIG-01]'
+    expect_not_contains err "$SUBJECT"
+    expect_nothing_sent
+    grep -q '"outcome":"sent"' audit.jsonl 2>/dev/null && fail "a send was audited"
+    return 0
+}
+
+test_corrupt_keyring_clear_error_nothing_sent() {
+    setup_server
+    local home
+    home=$(mktemp -d /tmp/pmg.XXXXXX)
+    echo "$home" >>"$SUITE_DIR/.gnupghomes"
+    chmod 700 "$home"
+    cp "$GNUPGHOME"/gpg.conf "$GNUPGHOME"/gpg-agent.conf "$home"/
+    random_garbage() { head -c 4096 /dev/zero | tr '\0' '\377'; }
+    random_garbage >"$home/pubring.kbx"
+    cp -r "$GNUPGHOME/private-keys-v1.d" "$home"/
+    local rc=0
+    pm --gnupg-home "$home" send --to sam@hospital.test --subject "$SUBJECT" \
+        --body-file body.txt >out 2>err || rc=$?
+    [ $rc = 67 ] || { cat err >&2; fail "unexpected exit $rc for a corrupt keyring"; }
+    expect_contains err 'peermail: error: signing key: '
+    expect_nothing_sent
+}
+
+test_unreadable_keyring_clear_error_nothing_sent() {
+    if [ "$(id -u)" = 0 ]; then
+        echo "SKIP: root reads mode-000 directories"
+        return 0
+    fi
+    setup_server
+    local home
+    home=$(mktemp -d /tmp/pmg.XXXXXX)
+    echo "$home" >>"$SUITE_DIR/.gnupghomes"
+    cp -r "$GNUPGHOME"/. "$home"/
+    chmod 000 "$home"
+    local rc=0
+    pm --gnupg-home "$home" send --to sam@hospital.test --subject "$SUBJECT" \
+        --body-file body.txt >out 2>err || rc=$?
+    chmod 700 "$home"
+    [ $rc != 0 ] || fail "sent with an unreadable keyring"
+    expect_contains err 'peermail: error: '
+    expect_nothing_sent
+}
+
+test_gpg_agent_gone_clear_error_nothing_sent() {
+    setup_server
+    # A private copy of the keyring whose gpg may not start an agent, with
+    # the agent killed: signing cannot happen.
+    local home
+    home=$(mktemp -d /tmp/pmg.XXXXXX)
+    echo "$home" >>"$SUITE_DIR/.gnupghomes"
+    chmod 700 "$home"
+    cp -r "$GNUPGHOME"/. "$home"/
+    rm -f "$home"/S.* "$home"/.#* 2>/dev/null || true
+    echo "no-autostart" >>"$home/gpg.conf"
+    GNUPGHOME=$home gpgconf --kill gpg-agent 2>/dev/null || true
+    local rc=0
+    GNUPGHOME=$home pm --gnupg-home "$home" send --to sam@hospital.test --subject "$SUBJECT" \
+        --body-file body.txt >out 2>err || rc=$?
+    # Without an agent GnuPG cannot see the secret key: refused (67) before
+    # any connection. (The message blames the keyring, not the agent:
+    # reported to the crypto owner.)
+    [ $rc = 67 ] || { cat err >&2; fail "unexpected exit $rc without an agent"; }
+    expect_contains err 'peermail: error: signing key: '
+    expect_contains err '[SIG-01]'
+    expect_contains audit.jsonl '"action":"refusal"'
+    expect_not_contains err "$SUBJECT"
+    expect_nothing_sent
+}
+
+# --- the server closes the connection at each SMTP stage ------------------------
+
+start_closing_server() {
+    _smtp_n=$((_smtp_n + 1))
+    SMTP_SPOOL=$PWD/spool.$_smtp_n
+    mkdir -p "$SMTP_SPOOL"
+    /usr/bin/python3 "$PEERMAIL_SOURCE_DIR/tests/fixtures/hostile/closing_smtp.py" \
+        --cert "$TEST_CA/server.pem" --key "$TEST_CA/server.key" --close-at "$1" \
+        --port-file "$SMTP_SPOOL/port" --spool "$SMTP_SPOOL" >"$SMTP_SPOOL/server.log" 2>&1 &
+    register_pid $!
+    local i
+    for i in $(seq 1 100); do
+        [ -s "$SMTP_SPOOL/port" ] && break
+        sleep 0.05
+    done
+    [ -s "$SMTP_SPOOL/port" ] || { cat "$SMTP_SPOOL/server.log" >&2; fail "closing_smtp.py did not start"; }
+    SMTP_PORT=$(cat "$SMTP_SPOOL/port")
+    export SMTP_PORT SMTP_SPOOL
+}
+
+test_server_closes_at_each_stage_75_nothing_delivered() {
+    local stage
+    for stage in banner ehlo auth mail rcpt data mid-data data-end; do
+        start_closing_server "$stage"
+        write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=implicit \
+            ca_file="$TEST_CA/ca.pem" audit_path="$PWD/audit-$stage.jsonl"
+        sed -i 's/^timeout_s = .*/timeout_s = 5/' c.toml
+        echo "Census: 14 beds occupied." >body.txt
+        local t0=$SECONDS
+        PEERMAIL_CONFIG=$PWD/c.toml PM_TEST_PASSWORD=$PASSWORD \
+            expect_exit 75 pm send --to sam@hospital.test --subject "$SUBJECT" --body-file body.txt \
+            || { echo "stage: $stage" >&2; return 1; }
+        [ $((SECONDS - t0)) -le 30 ] || fail "stage $stage took $((SECONDS - t0)) s"
+        expect_contains "$SMTP_SPOOL/transcript.log" "S closed at $stage"
+        expect_eq "$(spool_count)" 0 "messages delivered ($stage)"
+        expect_not_contains out 'sent       to'
+        expect_contains err 'peermail: error: '
+        expect_not_contains err "$SUBJECT"
+        # The audit record says the attempt failed; never "sent".
+        expect_not_contains "audit-$stage.jsonl" '"outcome":"sent"'
+        grep -qE '"outcome":"(tempfail|failed)"' "audit-$stage.jsonl" \
+            || fail "no failure record for stage $stage"
+    done
+}
+
+# Unmount what a failed test left mounted, then the usual cleanup.
+eval "$(declare -f suite_cleanup | sed '1s/^suite_cleanup/_lib_suite_cleanup/')"
+suite_cleanup() {
+    umount_all
+    _lib_suite_cleanup
+}
