@@ -36,6 +36,14 @@ run_send_compose(const ComposeCliOptions& o,
                  bool dry_run,
                  const GlobalOptions& g)
 {
+  if (to.empty() && !compose_requested(o)) {
+    return render_error(Error(Errc::usage,
+                              "send: nothing to send",
+                              "",
+                              "give --message FILE, or --to ADDR --subject TEXT (body on stdin "
+                              "or --body-file)"),
+                        g);
+  }
   if (!o.subject) {
     return render_error(Error(Errc::usage,
                               "send: --subject is required",

@@ -11,8 +11,8 @@ SUBJECT='Nightly census for ward 7'
 
 suite_probe() {
     probe_gpg && probe_smtp && need_cmd openssl || return 1
-    if "$PEERMAIL_BIN" sendmail --help 2>&1 | grep -q 'not implemented'; then
-        echo "peermail sendmail is not implemented"
+    if ! "$PEERMAIL_BIN" sendmail --help 2>&1 | grep -q -- '-t'; then
+        echo "peermail sendmail is not available"
         return 1
     fi
 }
