@@ -13,11 +13,12 @@ _peermail_help_words() {
         local words
         words=$("${_peermail_bin:-peermail}" "$@" --help 2>/dev/null | awk '
             /^[A-Za-z]+:/ { section = $1; next }
-            section == "Options:" && $1 ~ /^-/ {
+            /^$/ { section = "" }
+            section == "Options:" && /^  -/ {
                 n = split($1, names, ",")
                 for (i = 1; i <= n; i++) if (names[i] ~ /^-/) print names[i]
             }
-            section == "Subcommands:" && $1 ~ /^[a-z]/ { print $1 }')
+            section == "Subcommands:" && /^  [a-z]/ { print $1 }')
         printf -v "$var" '%s' "$words"
     fi
     printf '%s\n' "${!var}"
