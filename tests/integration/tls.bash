@@ -48,7 +48,7 @@ make_test_ca() {
         cd "$dir" || exit 1
         local ec="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
         # shellcheck disable=SC2086
-        openssl req -x509 $ec -keyout ca.key -out ca.pem -days 30 \
+        openssl req -x509 $ec -keyout ca.key -out ca.pem -days 3650 \
             -subj "/CN=peermail test CA (INSECURE)" \
             -addext "basicConstraints=critical,CA:TRUE" \
             -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
@@ -83,7 +83,7 @@ CNF
             # shellcheck disable=SC2086
             openssl req $ec -keyout "$name.key" -out "$name.csr" \
                 -subj "/CN=${san%%,*}" -addext "subjectAltName=$san" 2>/dev/null
-            end="-days 30"
+            end="-days 365"
             [ -n "$start" ] && end=""
             # shellcheck disable=SC2086
             openssl ca -batch -config ca.cnf -extensions ext -notext $start $end \
