@@ -25,15 +25,15 @@ namespace {
 
 struct SendmailOptions
 {
-  bool from_headers = false;                 // -t
-  bool ignore_dots = false;                  // -i (we always read to EOF)
-  std::vector<std::string> o_options;        // -oi, -oem, -odi … ("-o" "i")
-  std::optional<std::string> envelope_from;  // -f / -r
-  std::optional<std::string> full_name;      // -F
-  std::optional<std::string> mode;           // -bm (the only mode)
-  std::vector<std::string> ignored_values;   // -B 8BITMIME, -N never, -R, -V
+  bool from_headers = false;                // -t
+  bool ignore_dots = false;                 // -i (we always read to EOF)
+  std::vector<std::string> o_options;       // -oi, -oem, -odi … ("-o" "i")
+  std::optional<std::string> envelope_from; // -f / -r
+  std::optional<std::string> full_name;     // -F
+  std::optional<std::string> mode;          // -bm (the only mode)
+  std::vector<std::string> ignored_values;  // -B 8BITMIME, -N never, -R, -V
   bool dry_run = false;
-  std::vector<std::string> recipients;       // ADDR...
+  std::vector<std::string> recipients; // ADDR...
 };
 
 // -o options that change nothing for us: -oi (dots; we read to EOF), -oe*
@@ -49,9 +49,8 @@ int
 run_sendmail(const SendmailOptions& o, const GlobalOptions& g)
 {
   if (o.mode && *o.mode != "m") {
-    return render_error(Error(Errc::usage,
-                              fmt::format("sendmail: -b{} is not supported (only -bm)", *o.mode)),
-                        g);
+    return render_error(
+      Error(Errc::usage, fmt::format("sendmail: -b{} is not supported (only -bm)", *o.mode)), g);
   }
   for (const auto& v : o.o_options) {
     if (!harmless_o(v)) {
@@ -100,7 +99,8 @@ register_sendmail(CLI::App& sub, const GlobalOptions& g, int* exit_code)
   sub.add_flag("-i", o->ignore_dots, "a lone \".\" line does not end the input (always so)");
   sub.add_option("-o", o->o_options, "sendmail -o option: -oi, -oem, -odi … (accepted)")
     ->allow_extra_args(false);
-  sub.add_option("-f,-r", o->envelope_from,
+  sub.add_option("-f,-r",
+                 o->envelope_from,
                  "envelope sender; must be the identity address (the signer must match From)");
   sub.add_option("-F", o->full_name, "full name for a From header that is missing");
   sub.add_option("-b", o->mode, "mode: only -bm (deliver a message) is supported");

@@ -16,10 +16,9 @@ void
 add_compose_options(CLI::App& sub, ComposeCliOptions& o)
 {
   sub.add_option("--cc", o.cc, "carbon-copy recipient (repeatable)");
-  sub.add_option("--bcc", o.bcc,
-                 "blind-copy recipient (repeatable); gets a separately encrypted copy");
-  sub.add_option("--subject", o.subject,
-                 "subject (protected: the outer header shows \"[...]\")");
+  sub.add_option(
+    "--bcc", o.bcc, "blind-copy recipient (repeatable); gets a separately encrypted copy");
+  sub.add_option("--subject", o.subject, "subject (protected: the outer header shows \"[...]\")");
   sub.add_option("--body-file", o.body_file, "UTF-8 body text (default: stdin)");
   sub.add_option("--attach", o.attach, "attach FILE (repeatable; streamed, base64)");
 }

@@ -15,11 +15,13 @@ namespace {
 nlohmann::json
 error_json(const Error& e)
 {
-  nlohmann::json j = {{"kind", std::string(to_string(e.code))},
-                      {"message", e.message},
-                      {"check_id", e.check_id},
-                      {"fix", e.fix},
-                      {"exit_code", exit_code(e.code)}};
+  nlohmann::json j = {
+    {"kind",      std::string(to_string(e.code))},
+    {"message",   e.message                     },
+    {"check_id",  e.check_id                    },
+    {"fix",       e.fix                         },
+    {"exit_code", exit_code(e.code)             }
+  };
   if (e.smtp_status) {
     j["smtp_code"] = *e.smtp_status;
   }
@@ -31,11 +33,13 @@ report_json(const pipeline::SendReport& r)
 {
   nlohmann::json rs = nlohmann::json::array();
   for (const auto& x : r.recipients) {
-    nlohmann::json j = {{"address", x.address},
-                        {"field", x.field},
-                        {"status", x.status},
-                        {"key_fpr", x.key_fpr},
-                        {"warnings", x.warnings}};
+    nlohmann::json j = {
+      {"address",  x.address },
+      {"field",    x.field   },
+      {"status",   x.status  },
+      {"key_fpr",  x.key_fpr },
+      {"warnings", x.warnings}
+    };
     if (x.smtp_code) {
       j["smtp_code"] = *x.smtp_code;
     }
@@ -48,29 +52,35 @@ report_json(const pipeline::SendReport& r)
   }
   nlohmann::json cs = nlohmann::json::array();
   for (const auto& c : r.copies) {
-    nlohmann::json j = {{"rcpt_to", c.rcpt_to},
-                        {"encrypted_to", c.recipient_fprs},
-                        {"bytes", c.size},
-                        {"status", c.status}};
+    nlohmann::json j = {
+      {"rcpt_to",      c.rcpt_to       },
+      {"encrypted_to", c.recipient_fprs},
+      {"bytes",        c.size          },
+      {"status",       c.status        }
+    };
     if (c.smtp_code) {
       j["smtp_code"] = *c.smtp_code;
     }
     cs.push_back(std::move(j));
   }
-  nlohmann::json j = {{"ok", r.ok()},
-                      {"dry_run", r.dry_run},
-                      {"message_id", r.message_id},
-                      {"mail_from", r.mail_from},
-                      {"signer_fpr", r.signer_fpr},
-                      {"hash_algo", r.hash_algo},
-                      {"plaintext_bytes", r.plaintext_size},
-                      {"recipients", rs},
-                      {"copies", cs},
-                      {"warnings", r.warnings}};
+  nlohmann::json j = {
+    {"ok",              r.ok()          },
+    {"dry_run",         r.dry_run       },
+    {"message_id",      r.message_id    },
+    {"mail_from",       r.mail_from     },
+    {"signer_fpr",      r.signer_fpr    },
+    {"hash_algo",       r.hash_algo     },
+    {"plaintext_bytes", r.plaintext_size},
+    {"recipients",      rs              },
+    {"copies",          cs              },
+    {"warnings",        r.warnings      }
+  };
   if (r.tls) {
-    j["tls"] = {{"version", r.tls->version},
-                {"cipher", r.tls->cipher},
-                {"peer_cert_sha256", r.tls->peer_cert_sha256}};
+    j["tls"] = {
+      {"version",          r.tls->version         },
+      {"cipher",           r.tls->cipher          },
+      {"peer_cert_sha256", r.tls->peer_cert_sha256}
+    };
   }
   if (r.error) {
     j["error"] = error_json(*r.error);
@@ -113,7 +123,12 @@ render_error(const Error& e, const GlobalOptions& g)
 {
   const int code = print_error(e);
   if (g.json) {
-    fmt::print("{}\n", nlohmann::json({{"ok", false}, {"error", error_json(e)}}).dump());
+    fmt::print("{}\n",
+               nlohmann::json({
+                                {"ok",    false        },
+                                {"error", error_json(e)}
+    })
+                 .dump());
   }
   return code;
 }
@@ -140,7 +155,10 @@ render_send_report(const pipeline::SendReport& r, const GlobalOptions& g, Verbos
   // Every refused recipient, then the error itself.
   for (const auto& x : r.recipients) {
     if (x.status == "refused" && !x.reason.empty()) {
-      fmt::print(stderr, "peermail: {}: {}{}\n", x.address, x.reason,
+      fmt::print(stderr,
+                 "peermail: {}: {}{}\n",
+                 x.address,
+                 x.reason,
                  x.check_id.empty() ? "" : fmt::format(" [{}]", x.check_id));
     }
   }

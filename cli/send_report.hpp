@@ -18,9 +18,8 @@ enum class Verbosity {
 };
 
 // Print `report` as `g` asks and return the exit code.
-int render_send_report(const pipeline::SendReport& report,
-                       const GlobalOptions& g,
-                       Verbosity verbosity);
+int
+render_send_report(const pipeline::SendReport& report, const GlobalOptions& g, Verbosity verbosity);
 
 // Return the services the CLI uses: the real ones, with the exit-code names
 // of cli/exit_codes.cpp for audit records.

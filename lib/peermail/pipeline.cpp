@@ -115,8 +115,8 @@ private:
     r.check_id = e.check_id;
     r.exit_code = exit_name(e.code);
     if (auto a = audit(r); !a) {
-      m_report.warnings.push_back(fmt::format("the refusal could not be audited: {}",
-                                              a.error().message));
+      m_report.warnings.push_back(
+        fmt::format("the refusal could not be audited: {}", a.error().message));
     }
     return unexpected(std::move(e));
   }
@@ -203,10 +203,8 @@ private:
       auto signer,
       keyring->judge_signer(m_cfg.identity.signing_key, m_cfg.identity.address, policy));
     if (!signer.ok()) {
-      return refuse(Error(Errc::no_key,
-                          fmt::format("signing key: {}", signer.reason),
-                          signer.check_id,
-                          signer.fix));
+      return refuse(Error(
+        Errc::no_key, fmt::format("signing key: {}", signer.reason), signer.check_id, signer.fix));
     }
     for (const auto& w : signer.warnings) {
       m_report.warnings.push_back(fmt::format("signing key: {}", w));
@@ -254,10 +252,9 @@ private:
     // Encrypt-to-self (E2E-05): the signing key must also be a usable
     // encryption key for the identity address.
     if (m_cfg.policy.encrypt_to_self) {
-      PEERMAIL_TRY_ASSIGN(auto self,
-                          keyring->judge_recipient(m_cfg.identity.address,
-                                                   m_cfg.identity.signing_key,
-                                                   policy));
+      PEERMAIL_TRY_ASSIGN(
+        auto self,
+        keyring->judge_recipient(m_cfg.identity.address, m_cfg.identity.signing_key, policy));
       if (!self.ok()) {
         return refuse(Error(Errc::no_key,
                             fmt::format("encrypt_to_self: {}", self.reason),
@@ -352,8 +349,8 @@ private:
     r.check_id = e.check_id;
     r.exit_code = exit_name(e.code);
     if (auto a = audit(r); !a) {
-      m_report.warnings.push_back(fmt::format("the failure could not be audited: {}",
-                                              a.error().message));
+      m_report.warnings.push_back(
+        fmt::format("the failure could not be audited: {}", a.error().message));
     }
     return unexpected(std::move(e));
   }

@@ -60,10 +60,10 @@ struct SendRequest
   mime::SubmissionOptions submission; // for `raw`; `identity` is filled in by run()
   mime::ComposeLimits limits;
   bool dry_run = false;
-  std::string gnupg_home;                  // "" = GnuPG's default
-  std::string temp_dir;                    // for the streamed message; "" = /tmp
-  std::map<std::string, std::string> env;  // for password_env
-  transport::TranscriptFn transcript;      // -v: the SMTP dialogue (no DATA, no AUTH)
+  std::string gnupg_home;                 // "" = GnuPG's default
+  std::string temp_dir;                   // for the streamed message; "" = /tmp
+  std::map<std::string, std::string> env; // for password_env
+  transport::TranscriptFn transcript;     // -v: the SMTP dialogue (no DATA, no AUTH)
 };
 
 // The outcome for one recipient.
@@ -104,7 +104,8 @@ struct SendReport
   std::vector<std::string> warnings;
   std::optional<Error> error; // set when the send did not (fully) happen
 
-  bool ok() const
+  bool
+  ok() const
   {
     return !error.has_value();
   }

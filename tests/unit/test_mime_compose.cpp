@@ -187,9 +187,18 @@ TEST_SUITE("peermail::mime::compose")
 
   TEST_CASE("mime::validate: invalid addresses")
   {
-    for (const char* bad : {"sam", "sam@", "@x.test", "sam@localhost", "a b@x.test",
-                            "sam@x..test", "sam@-x.test", "a@b@x.test", "Sam <sam@x.test",
-                            "Sam <sam@x.test> trailing", ".a@x.test", "a,b@x.test"}) {
+    for (const char* bad : {"sam",
+                            "sam@",
+                            "@x.test",
+                            "sam@localhost",
+                            "a b@x.test",
+                            "sam@x..test",
+                            "sam@-x.test",
+                            "a@b@x.test",
+                            "Sam <sam@x.test",
+                            "Sam <sam@x.test> trailing",
+                            ".a@x.test",
+                            "a,b@x.test"}) {
       CAPTURE(bad);
       auto req = basic();
       req.to = {bad};
@@ -292,13 +301,14 @@ TEST_SUITE("peermail::mime::compose")
     SubmissionOptions o;
     o.identity = {"Ana Ruiz", "ana@clinic.test"};
     o.recipients_from_headers = true;
-    const std::string raw = "From: ana@clinic.test\n"
-                            "To: Sam <sam@hospital.test>\n"
-                            "Cc: cc@hospital.test\n"
-                            "Bcc: hidden@hospital.test, other@hospital.test\n"
-                            "Subject: report\n"
-                            "\n"
-                            "body\n";
+    const std::string raw =
+      "From: ana@clinic.test\n"
+      "To: Sam <sam@hospital.test>\n"
+      "Cc: cc@hospital.test\n"
+      "Bcc: hidden@hospital.test, other@hospital.test\n"
+      "Subject: report\n"
+      "\n"
+      "body\n";
     SUBCASE("-t")
     {
       auto r = prepare_submission(raw, o);

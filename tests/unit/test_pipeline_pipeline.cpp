@@ -95,7 +95,8 @@ struct Recorder
 class FakeProtector : public Protector
 {
 public:
-  explicit FakeProtector(Recorder& r) : m_r(r)
+  explicit FakeProtector(Recorder& r)
+    : m_r(r)
   {
   }
   Result<ProtectResult>
@@ -120,7 +121,8 @@ private:
 class FakeTransport : public transport::Transport
 {
 public:
-  explicit FakeTransport(Recorder& r) : m_r(r)
+  explicit FakeTransport(Recorder& r)
+    : m_r(r)
   {
   }
   Result<transport::SendResult>
@@ -153,8 +155,8 @@ Services
 fakes(Recorder& rec, FakeKeyring* keyring_template = nullptr)
 {
   Services s;
-  std::set<std::string> unusable = keyring_template ? keyring_template->unusable
-                                                    : std::set<std::string>{};
+  std::set<std::string> unusable =
+    keyring_template ? keyring_template->unusable : std::set<std::string>{};
   s.open_keyring = [unusable](const std::string&) -> Result<std::unique_ptr<crypto::Keyring>> {
     auto k = std::make_unique<FakeKeyring>();
     k->unusable = unusable;
@@ -167,8 +169,9 @@ fakes(Recorder& rec, FakeKeyring* keyring_template = nullptr)
     [&rec](transport::SessionOptions) -> Result<std::unique_ptr<transport::Transport>> {
     return std::unique_ptr<transport::Transport>(std::make_unique<FakeTransport>(rec));
   };
-  s.resolve_credentials = [](const config::Account& a,
-                             const std::map<std::string, std::string>&) -> Result<config::Credentials> {
+  s.resolve_credentials =
+    [](const config::Account& a,
+       const std::map<std::string, std::string>&) -> Result<config::Credentials> {
     config::Credentials c;
     c.username = a.username;
     c.password = "s3cret";
@@ -179,8 +182,9 @@ fakes(Recorder& rec, FakeKeyring* keyring_template = nullptr)
     rec.audit.push_back(r);
     return {};
   };
-  s.exit_name = [](Errc c) { return c == Errc::no_key ? std::string("EX_NOUSER")
-                                                      : std::string(to_string(c)); };
+  s.exit_name = [](Errc c) {
+    return c == Errc::no_key ? std::string("EX_NOUSER") : std::string(to_string(c));
+  };
   return s;
 }
 
@@ -236,8 +240,8 @@ TEST_SUITE("peermail::pipeline")
     REQUIRE(rec.protected_with.size() == 3);
     // The To/Cc copy is encrypted to To, Cc and self, never to a Bcc key.
     CHECK(rec.protected_with[0].recipient_fingerprints
-          == std::vector<std::string>{fpr_for("sam@hospital.test"), fpr_for("cc@hospital.test"),
-                                      k_signer});
+          == std::vector<std::string>{
+            fpr_for("sam@hospital.test"), fpr_for("cc@hospital.test"), k_signer});
     CHECK(rec.protected_with[1].recipient_fingerprints
           == std::vector<std::string>{fpr_for("b1@hospital.test"), k_signer});
     CHECK(rec.protected_with[0].signer_fingerprint == k_signer);
@@ -356,8 +360,9 @@ TEST_SUITE("peermail::pipeline")
     Recorder rec;
     SendRequest req;
     req.action = "sendmail";
-    req.raw = "From: ana@clinic.test\nTo: sam@hospital.test\nBcc: b1@hospital.test\n"
-              "Subject: s\n\nbody\n";
+    req.raw =
+      "From: ana@clinic.test\nTo: sam@hospital.test\nBcc: b1@hospital.test\n"
+      "Subject: s\n\nbody\n";
     req.submission.recipients_from_headers = true;
     auto report = run(make_config(), req, fakes(rec));
     REQUIRE(report.ok());

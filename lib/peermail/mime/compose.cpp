@@ -202,7 +202,8 @@ build(const ComposeRequest& req, const Composed& c)
   GPtr<GMimeTextPart> text(g_mime_text_part_new_with_subtype("plain"));
   // The body bytes as given (UTF-8): g_mime_text_part_set_text() would pick
   // a "best" legacy charset instead.
-  GPtr<GMimeStream> body_stream(g_mime_stream_mem_new_with_buffer(req.body.data(), req.body.size()));
+  GPtr<GMimeStream> body_stream(
+    g_mime_stream_mem_new_with_buffer(req.body.data(), req.body.size()));
   GPtr<GMimeDataWrapper> body_wrapper(
     g_mime_data_wrapper_new_with_stream(body_stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
   g_mime_part_set_content(GMIME_PART(text.get()), body_wrapper.get());
@@ -342,9 +343,9 @@ Result<Mailbox>
 parse_address(std::string_view text, std::string_view field, const ComposeLimits& limits)
 {
   if (util::has_line_break_or_nul(text)) {
-    return fail(Errc::data,
-                fmt::format("{}: an address contains a line break or NUL byte (header injection)",
-                            field));
+    return fail(
+      Errc::data,
+      fmt::format("{}: an address contains a line break or NUL byte (header injection)", field));
   }
   std::string_view t = util::trim(text);
   Mailbox m;
@@ -365,10 +366,9 @@ parse_address(std::string_view text, std::string_view field, const ComposeLimits
       return fail(Errc::data, fmt::format("{}: \"{}\" is not a valid email address", field, t));
     }
     if (name.size() > limits.max_display_name_bytes) {
-      return fail(Errc::data,
-                  fmt::format("{}: display name longer than {} bytes",
-                              field,
-                              limits.max_display_name_bytes));
+      return fail(
+        Errc::data,
+        fmt::format("{}: display name longer than {} bytes", field, limits.max_display_name_bytes));
     }
     if (!valid_utf8(name)) {
       return fail(Errc::data, fmt::format("{}: display name is not valid UTF-8", field));
@@ -415,48 +415,53 @@ guess_content_type(std::string_view filename, std::string_view head)
     std::string_view prefix;
     const char* type;
   };
-  static constexpr std::array<Magic, 9> k_magic = {{
-    {"%PDF-", "application/pdf"},
-    {"\x89PNG\r\n\x1a\n", "image/png"},
-    {"\xff\xd8\xff", "image/jpeg"},
-    {"GIF87a", "image/gif"},
-    {"GIF89a", "image/gif"},
-    {"PK\x03\x04", "application/zip"},
-    {"\x1f\x8b", "application/gzip"},
-    {"II*\0", "image/tiff"},
-    {"MM\0*", "image/tiff"},
-  }};
+  static constexpr std::array<Magic, 9> k_magic = {
+    {
+     {"%PDF-", "application/pdf"},
+     {"\x89PNG\r\n\x1a\n", "image/png"},
+     {"\xff\xd8\xff", "image/jpeg"},
+     {"GIF87a", "image/gif"},
+     {"GIF89a", "image/gif"},
+     {"PK\x03\x04", "application/zip"},
+     {"\x1f\x8b", "application/gzip"},
+     {"II*\0", "image/tiff"},
+     {"MM\0*", "image/tiff"},
+     }
+  };
   struct Ext
   {
     std::string_view ext;
     const char* type;
   };
-  static constexpr std::array<Ext, 22> k_ext = {{
-    {"txt", "text/plain"},
-    {"text", "text/plain"},
-    {"csv", "text/csv"},
-    {"tsv", "text/tab-separated-values"},
-    {"html", "text/html"},
-    {"htm", "text/html"},
-    {"xml", "application/xml"},
-    {"json", "application/json"},
-    {"pdf", "application/pdf"},
-    {"png", "image/png"},
-    {"jpg", "image/jpeg"},
-    {"jpeg", "image/jpeg"},
-    {"gif", "image/gif"},
-    {"tif", "image/tiff"},
-    {"tiff", "image/tiff"},
-    {"zip", "application/zip"},
-    {"gz", "application/gzip"},
-    {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-    {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-    {"odt", "application/vnd.oasis.opendocument.text"},
-    {"dcm", "application/dicom"},
-    {"ics", "text/calendar"},
-  }};
+  static constexpr std::array<Ext, 22> k_ext = {
+    {
+     {"txt", "text/plain"},
+     {"text", "text/plain"},
+     {"csv", "text/csv"},
+     {"tsv", "text/tab-separated-values"},
+     {"html", "text/html"},
+     {"htm", "text/html"},
+     {"xml", "application/xml"},
+     {"json", "application/json"},
+     {"pdf", "application/pdf"},
+     {"png", "image/png"},
+     {"jpg", "image/jpeg"},
+     {"jpeg", "image/jpeg"},
+     {"gif", "image/gif"},
+     {"tif", "image/tiff"},
+     {"tiff", "image/tiff"},
+     {"zip", "application/zip"},
+     {"gz", "application/gzip"},
+     {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+     {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+     {"odt", "application/vnd.oasis.opendocument.text"},
+     {"dcm", "application/dicom"},
+     {"ics", "text/calendar"},
+     }
+  };
   const auto dot = filename.rfind('.');
-  const std::string ext = dot == std::string_view::npos ? "" : util::to_lower(filename.substr(dot + 1));
+  const std::string ext =
+    dot == std::string_view::npos ? "" : util::to_lower(filename.substr(dot + 1));
   const char* by_ext = nullptr;
   for (const auto& e : k_ext) {
     if (e.ext == ext) {
@@ -498,7 +503,8 @@ validate(const ComposeRequest& req, const ComposeLimits& limits)
     return fail(Errc::data, "Message-ID contains a line break or NUL byte (header injection)");
   }
   const std::array<std::pair<const std::vector<std::string>*, const char*>, 3> fields = {
-    {{&req.to, "--to"}, {&req.cc, "--cc"}, {&req.bcc, "--bcc"}}};
+    {{&req.to, "--to"}, {&req.cc, "--cc"}, {&req.bcc, "--bcc"}}
+  };
   for (const auto& [list, name] : fields) {
     for (const auto& a : *list) {
       if (util::has_line_break_or_nul(a)) {
@@ -509,13 +515,15 @@ validate(const ComposeRequest& req, const ComposeLimits& limits)
     }
   }
   if (util::has_line_break_or_nul(req.from)) {
-    return fail(Errc::data, "From: the address contains a line break or NUL byte (header injection)");
+    return fail(Errc::data,
+                "From: the address contains a line break or NUL byte (header injection)");
   }
   for (std::size_t i = 0; i < req.attachments.size(); ++i) {
     const auto& a = req.attachments[i];
     // The name that travels is the basename of the path unless given.
     if (util::has_line_break_or_nul(a.filename) || util::has_line_break_or_nul(a.content_type)
-        || util::has_line_break_or_nul(basename_of(a.path)) || a.path.find('\0') != std::string::npos) {
+        || util::has_line_break_or_nul(basename_of(a.path))
+        || a.path.find('\0') != std::string::npos) {
       return fail(Errc::data,
                   fmt::format("--attach #{}: the name contains a line break or NUL byte", i + 1));
     }
@@ -537,10 +545,11 @@ validate(const ComposeRequest& req, const ComposeLimits& limits)
     return fail(Errc::usage, "no recipients: give at least one --to, --cc or --bcc");
   }
   if (seen.size() > limits.max_recipients) {
-    return fail(Errc::data,
-                fmt::format("{} recipients exceed the limit of {}", seen.size(), limits.max_recipients),
-                "",
-                "split the message, or use `peermail batch`");
+    return fail(
+      Errc::data,
+      fmt::format("{} recipients exceed the limit of {}", seen.size(), limits.max_recipients),
+      "",
+      "split the message, or use `peermail batch`");
   }
   if (req.subject.size() > limits.max_subject_bytes) {
     return fail(Errc::data,
@@ -594,12 +603,12 @@ validate(const ComposeRequest& req, const ComposeLimits& limits)
     total += size;
   }
   if (total > limits.max_total_bytes) {
-    return fail(Errc::data,
-                fmt::format("the message content exceeds the limit of {} MiB",
-                            limits.max_total_bytes >> 20));
+    return fail(
+      Errc::data,
+      fmt::format("the message content exceeds the limit of {} MiB", limits.max_total_bytes >> 20));
   }
-  c.message_id = req.message_id.empty() ? make_message_id(domain_of(c.from.address))
-                                        : req.message_id;
+  c.message_id =
+    req.message_id.empty() ? make_message_id(domain_of(c.from.address)) : req.message_id;
   if (c.message_id.size() >= 2 && c.message_id.front() == '<' && c.message_id.back() == '>') {
     c.message_id = c.message_id.substr(1, c.message_id.size() - 2);
   }
@@ -633,8 +642,7 @@ Result<std::pair<Composed, std::string>>
 prepare_submission(std::string_view raw, const SubmissionOptions& opts)
 {
   if (raw.size() > opts.max_bytes) {
-    return fail(Errc::data,
-                fmt::format("the message is larger than {} MiB", opts.max_bytes >> 20));
+    return fail(Errc::data, fmt::format("the message is larger than {} MiB", opts.max_bytes >> 20));
   }
   if (raw.find('\0') != std::string_view::npos) {
     return fail(Errc::data, "the message contains a NUL byte");

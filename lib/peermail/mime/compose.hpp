@@ -21,10 +21,10 @@ namespace peermail::mime {
 // Documented input limits (peermail-send(1)). Beyond them: Errc::data.
 struct ComposeLimits
 {
-  std::size_t max_recipients = 500;               // To + Cc + Bcc
-  std::size_t max_subject_bytes = 900;            // before RFC 2047 encoding
+  std::size_t max_recipients = 500;    // To + Cc + Bcc
+  std::size_t max_subject_bytes = 900; // before RFC 2047 encoding
   std::size_t max_display_name_bytes = 256;
-  std::uint64_t max_body_bytes = 32ULL << 20;     // 32 MiB
+  std::uint64_t max_body_bytes = 32ULL << 20; // 32 MiB
   std::size_t max_attachments = 100;
   std::uint64_t max_attachment_bytes = 1ULL << 30; // 1 GiB each
   std::uint64_t max_total_bytes = 1ULL << 30;      // body + attachments
@@ -47,8 +47,8 @@ struct ComposeRequest
   std::string subject;
   std::string body; // UTF-8 text
   std::vector<Attachment> attachments;
-  std::string message_id;                // "" = generated as <random@from-domain>
-  std::optional<std::int64_t> date;      // seconds since epoch; unset = now
+  std::string message_id;           // "" = generated as <random@from-domain>
+  std::optional<std::int64_t> date; // seconds since epoch; unset = now
 };
 
 // One validated mailbox.
@@ -64,17 +64,16 @@ struct Composed
   Mailbox from;
   std::vector<Mailbox> to;
   std::vector<Mailbox> cc;
-  std::vector<Mailbox> bcc;  // removed from the message itself
-  std::string message_id;    // without angle brackets
-  std::uint64_t size = 0;    // bytes written
+  std::vector<Mailbox> bcc; // removed from the message itself
+  std::string message_id;   // without angle brackets
+  std::uint64_t size = 0;   // bytes written
 };
 
 // Parse and validate one mailbox ("Name <a@b.example>" or "a@b.example").
 // `field` names it in errors ("--to", "To"). Errors: data (line break or NUL,
 // not exactly one syntactically valid address, display name too long).
-Result<Mailbox> parse_address(std::string_view text,
-                              std::string_view field,
-                              const ComposeLimits& limits = {});
+Result<Mailbox>
+parse_address(std::string_view text, std::string_view field, const ComposeLimits& limits = {});
 
 // Return true if `address` is a syntactically valid bare addr-spec that
 // peermail accepts (dot-atom local part, hostname domain, RFC 5321 lengths).
@@ -97,9 +96,7 @@ std::string guess_content_type(std::string_view filename, std::string_view head)
 
 // Validate `req`, build the message and write it to `fd` (CRLF line ends),
 // streaming attachments from disk. There is no Bcc header in the output.
-Result<Composed> compose_to_fd(const ComposeRequest& req,
-                               int fd,
-                               const ComposeLimits& limits = {});
+Result<Composed> compose_to_fd(const ComposeRequest& req, int fd, const ComposeLimits& limits = {});
 
 // As compose_to_fd(), into a string (for small messages and tests).
 Result<std::pair<Composed, std::string>> compose(const ComposeRequest& req,
@@ -108,7 +105,7 @@ Result<std::pair<Composed, std::string>> compose(const ComposeRequest& req,
 // What `sendmail` options say about a message on stdin.
 struct SubmissionOptions
 {
-  bool recipients_from_headers = false; // -t
+  bool recipients_from_headers = false;      // -t
   std::vector<std::string> extra_recipients; // ADDR arguments
   std::optional<std::string> envelope_from;  // -f
   std::optional<std::string> full_name;      // -F (used when From is absent)

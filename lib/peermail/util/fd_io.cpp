@@ -53,11 +53,13 @@ write_fd(int fd, std::string_view data)
   return {};
 }
 
-TempFile::TempFile(int fd) : m_fd(fd)
+TempFile::TempFile(int fd)
+  : m_fd(fd)
 {
 }
 
-TempFile::TempFile(TempFile&& other) noexcept : m_fd(std::exchange(other.m_fd, -1))
+TempFile::TempFile(TempFile&& other) noexcept
+  : m_fd(std::exchange(other.m_fd, -1))
 {
 }
 
