@@ -7,10 +7,9 @@
 #include "output.hpp"
 #include "send_compose.hpp"
 
-// The audit log (lib/peermail/audit) records every attempt once it is built
-// into the library; until then send does not write audit records.
+// Every attempt is recorded in the audit log (DESIGN.md §7).
 #ifndef PEERMAIL_SEND_AUDIT
-#  define PEERMAIL_SEND_AUDIT 0
+#  define PEERMAIL_SEND_AUDIT 1
 #endif
 #if PEERMAIL_SEND_AUDIT
 #  include <peermail/audit/audit_log.hpp>

@@ -92,6 +92,12 @@ test_starttls_ok() {
     expect_contains "$SMTP_SPOOL/transcript.log" "A PLAIN ok"
     expect_clear_ok
     expect_no_leak
+    # One audit record, with TLS facts and no content.
+    expect_eq "$(wc -l <audit.jsonl)" 1 "audit records"
+    expect_contains audit.jsonl '"outcome":"sent"'
+    expect_contains audit.jsonl '"message_id":"t1@clinic.test"'
+    expect_contains audit.jsonl '"version":"TLSv1.3"'
+    expect_not_contains audit.jsonl "$BODY_MARK"
 }
 
 test_implicit_tls_ok() {
@@ -278,6 +284,8 @@ test_dropped_mid_data_75() {
     expect_contains err "nothing was reported delivered"
     expect_contains "$SMTP_SPOOL/transcript.log" "S dropped connection mid-DATA"
     expect_nothing_sent
+    expect_contains audit.jsonl '"outcome":"tempfail"'
+    expect_contains audit.jsonl '"EX_TEMPFAIL"'
 }
 
 test_wrong_password_77() {
