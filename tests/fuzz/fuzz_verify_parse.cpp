@@ -11,18 +11,21 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
 namespace {
 
+// Abort (a libFuzzer crash) naming the broken invariant.
 void
-check(bool ok)
+fail_invariant(const char* what)
 {
-  if (!ok) {
-    std::abort();
-  }
+  std::fprintf(stderr, "invariant broken: %s\n", what);
+  std::abort();
 }
+
+#define check(cond) ((cond) ? (void)0 : fail_invariant(#cond))
 
 } // namespace
 
