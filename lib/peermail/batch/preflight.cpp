@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "preflight.hpp"
+
+#include <peermail/mime/compose.hpp>
+#include <peermail/util/fs.hpp>
+#include <peermail/util/strings.hpp>
+
+#include <fmt/core.h>
+
+#include <cctype>
+#include <set>
+
+namespace peermail::batch {
+
+namespace {
+
+// Return true if the header block of `msg` has a field named `name`
+// (case-insensitive). Only the header block is looked at.
+bool
+has_header(std::string_view msg, std::string_view name)
+{
+  std::size_t pos = 0;
+  while (pos < msg.size()) {
+    const auto eol = msg.find('\n', pos);
+    std::string_view line =
+      msg.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    if (line.empty()) {
+      return false; // end of the header block
+    }
+    if (line.size() > name.size() && line[name.size()] == ':'
+        && util::to_lower(line.substr(0, name.size())) == util::to_lower(name)) {
+      return true;
+    }
+    if (eol == std::string_view::npos) {
+      break;
+    }
+    pos = eol + 1;
+  }
+  return false;
+}
+
+} // namespace
+
+crypto::KeyPolicy
+key_policy(const config::Config& cfg)
+{
+  crypto::KeyPolicy p;
+  p.min_rsa_bits = cfg.policy.min_rsa_bits;
+  p.expiry_warning_days = cfg.policy.expiry_warning_days;
+  return p;
+}
+
+Result<SignerKeys>
+judge_signer(const config::Config& cfg, crypto::Keyring& keyring)
+{
+  if (cfg.identity.signing_key.empty()) {
+    return fail(Errc::no_key,
+                "identity.signing_key is not set: every message must be signed",
+                "SIG-01",
+                "set identity.signing_key to the full fingerprint of your key");
+  }
+  const auto policy = key_policy(cfg);
+  SignerKeys out;
+  PEERMAIL_TRY_ASSIGN(
+    auto signer, keyring.judge_signer(cfg.identity.signing_key, cfg.identity.address, policy));
+  if (!signer.ok()) {
+    return fail(Errc::no_key, fmt::format("signing key: {}", signer.reason), signer.check_id,
+                signer.fix);
+  }
+  for (const auto& w : signer.warnings) {
+    out.warnings.push_back(fmt::format("signing key: {}", w));
+  }
+  out.signer_fpr = signer.key ? signer.key->fingerprint : cfg.identity.signing_key;
+  if (cfg.policy.encrypt_to_self) {
+    PEERMAIL_TRY_ASSIGN(
+      auto self,
+      keyring.judge_recipient(cfg.identity.address, cfg.identity.signing_key, policy));
+    if (!self.ok()) {
+      return fail(Errc::no_key,
+                  fmt::format("encrypt_to_self: {}", self.reason),
+                  self.check_id.empty() ? "E2E-05" : self.check_id,
+                  self.fix);
+    }
+    out.extra_fprs.push_back(self.key ? self.key->fingerprint : cfg.identity.signing_key);
+  }
+  if (!cfg.policy.archive_key.empty()) {
+    out.extra_fprs.push_back(util::normalize_fingerprint(cfg.policy.archive_key));
+  }
+  return out;
+}
+
+Result<std::map<std::string, crypto::KeyJudgement>>
+judge_recipients(const config::Config& cfg,
+                 crypto::Keyring& keyring,
+                 const std::vector<std::string>& emails)
+{
+  const auto policy = key_policy(cfg);
+  std::map<std::string, crypto::KeyJudgement> out;
+  for (const auto& e : emails) {
+    const auto addr = util::to_lower(e);
+    if (out.count(addr) != 0) {
+      continue;
+    }
+    PEERMAIL_TRY_ASSIGN(auto j, keyring.judge_recipient(addr, cfg.pinned_fingerprint(addr), policy));
+    out.emplace(addr, std::move(j));
+  }
+  return out;
+}
+
+Result<std::string>
+personal_message(std::string_view rendered,
+                 const std::string& email,
+                 const std::string& message_id,
+                 const config::Identity& identity)
+{
+  for (const char* h : {"Cc", "Bcc", "Resent-Bcc", "Resent-To", "Resent-Cc"}) {
+    if (has_header(rendered, h)) {
+      return fail(Errc::data,
+                  fmt::format("the template has a {} header: a batch message goes to its one "
+                              "recipient only",
+                              h),
+                  "",
+                  fmt::format("remove the {} header from the template", h));
+    }
+  }
+  if (has_header(rendered, "Message-ID")) {
+    return fail(Errc::data,
+                "the template has a Message-ID header: every message gets its own",
+                "",
+                "remove the Message-ID header from the template");
+  }
+  std::string text;
+  text.reserve(rendered.size() + 128);
+  text += fmt::format("Message-ID: <{}>\r\n", message_id);
+  if (!has_header(rendered, "To")) {
+    text += fmt::format("To: <{}>\r\n", email);
+  }
+  text += rendered;
+
+  mime::SubmissionOptions o;
+  o.recipients_from_headers = true;
+  o.identity.address = identity.address;
+  o.identity.display_name = identity.display_name;
+  PEERMAIL_TRY_ASSIGN(auto prepared, mime::prepare_submission(text, o));
+  const auto& c = prepared.first;
+  if (c.to.size() != 1 || !c.cc.empty() || !c.bcc.empty()
+      || c.to[0].address != util::to_lower(email)) {
+    return fail(Errc::data,
+                "the template's To header does not name exactly the row's email",
+                "",
+                "write `To: {{email}}` in the template, or leave To out (it is added)");
+  }
+  if (c.message_id != message_id) {
+    return fail(Errc::internal, "the Message-ID was not kept");
+  }
+  return std::move(prepared.second);
+}
+
+std::size_t
+shard_of(std::string_view email, std::size_t count)
+{
+  if (count <= 1) {
+    return 0;
+  }
+  const auto hex = util::sha256_hex(util::to_lower(email));
+  const std::uint64_t v = std::stoull(hex.substr(0, 16), nullptr, 16);
+  return static_cast<std::size_t>(v % count);
+}
+
+std::string
+deterministic_message_id(std::string_view batch_key, std::string_view email, std::string_view domain)
+{
+  const auto hex = util::sha256_hex(fmt::format("{}\n{}", batch_key, util::to_lower(email)));
+  return fmt::format("{}@{}", hex.substr(0, 32), domain);
+}
+
+} // namespace peermail::batch

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "scheduler.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+namespace peermail::batch {
+
+using Clock = std::chrono::steady_clock;
+
+// --- RateLimiter -------------------------------------------------------------
+
+struct RateLimiter::State
+{
+  std::mutex mu;
+  Clock::duration interval{0};
+  Clock::time_point next{};
+};
+
+RateLimiter::RateLimiter(double per_minute)
+  : m_state(std::make_shared<State>())
+{
+  if (per_minute > 0) {
+    m_state->interval = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(60.0 / per_minute));
+  }
+}
+
+std::chrono::milliseconds
+RateLimiter::reserve()
+{
+  if (m_state->interval.count() == 0) {
+    return std::chrono::milliseconds(0);
+  }
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  const auto now = Clock::now();
+  const auto slot = std::max(now, m_state->next);
+  m_state->next = slot + m_state->interval;
+  return std::chrono::ceil<std::chrono::milliseconds>(slot - now);
+}
+
+// --- error taxonomy ----------------------------------------------------------
+
+bool
+is_retryable(const Error& e)
+{
+  return e.code == Errc::temp;
+}
+
+bool
+stops_batch(const Error& e)
+{
+  if (is_retryable(e)) {
+    return false;
+  }
+  switch (e.code) {
+  case Errc::unavailable:
+    // A 5xx reply concerns this message or recipient; no reply at all means
+    // the server cannot offer compliant TLS: every message would fail.
+    return !e.smtp_status.has_value();
+  case Errc::protocol:
+  case Errc::auth:
+  case Errc::permissions:
+  case Errc::config:
+  case Errc::insecure_config:
+  case Errc::io:
+  case Errc::internal:
+    return true;
+  default:
+    return false;
+  }
+}
+
+std::chrono::milliseconds
+backoff_delay(const Options& opts, int attempt)
+{
+  if (attempt <= 1) {
+    return std::chrono::milliseconds(0);
+  }
+  auto d = opts.backoff;
+  for (int i = 2; i < attempt && d < opts.max_backoff; ++i) {
+    d *= 2;
+  }
+  return std::min(d, opts.max_backoff);
+}
+
+// --- run ---------------------------------------------------------------------
+
+namespace {
+
+class Run
+{
+public:
+  Run(const std::vector<Job>& jobs, const Options& opts, const Hooks& hooks)
+    : m_jobs(jobs),
+      m_opts(opts),
+      m_hooks(hooks),
+      m_limiter(opts.rate_per_minute)
+  {
+  }
+
+  Summary
+  go()
+  {
+    const unsigned n = std::max(1U,
+                                std::min<unsigned>(m_opts.workers,
+                                                   static_cast<unsigned>(
+                                                     std::max<std::size_t>(1, m_jobs.size()))));
+    m_running = n;
+    std::vector<std::thread> threads;
+    threads.reserve(n);
+    for (unsigned i = 0; i < n; ++i) {
+      threads.emplace_back([this] { worker_main(); });
+    }
+    record_loop();
+    for (auto& t : threads) {
+      t.join();
+    }
+    // Jobs that never started.
+    for (std::size_t i = m_next.load(); i < m_jobs.size(); ++i) {
+      Outcome o = skeleton(m_jobs[i]);
+      o.status = "not-sent";
+      o.error = m_summary.stopped;
+      record(o);
+    }
+    return std::move(m_summary);
+  }
+
+private:
+  const std::vector<Job>& m_jobs;
+  const Options& m_opts;
+  const Hooks& m_hooks;
+  RateLimiter m_limiter;
+  std::atomic<std::size_t> m_next{0};
+  std::atomic<bool> m_stop{false};
+
+  std::mutex m_mu;
+  std::condition_variable m_cv;
+  std::deque<Outcome> m_done;     // guarded by m_mu
+  unsigned m_running = 0;         // guarded by m_mu
+  std::optional<Error> m_stop_error; // guarded by m_mu: first reason to stop
+
+  Summary m_summary; // only touched by the recording thread
+
+  void
+  sleep(std::chrono::milliseconds d) const
+  {
+    if (d.count() <= 0) {
+      return;
+    }
+    if (m_hooks.sleep) {
+      m_hooks.sleep(d);
+    } else {
+      std::this_thread::sleep_for(d);
+    }
+  }
+
+  void
+  request_stop(Error e)
+  {
+    std::lock_guard<std::mutex> lock(m_mu);
+    if (!m_stop_error) {
+      m_stop_error = std::move(e);
+    }
+    m_stop = true;
+  }
+
+  void
+  push(Outcome o)
+  {
+    {
+      std::lock_guard<std::mutex> lock(m_mu);
+      m_done.push_back(std::move(o));
+    }
+    m_cv.notify_one();
+  }
+
+  static Outcome
+  skeleton(const Job& job)
+  {
+    Outcome o;
+    o.index = job.index;
+    o.email = job.email;
+    o.message_id = job.message_id;
+    o.recipient_fprs = job.recipient_fprs;
+    return o;
+  }
+
+  void
+  worker_main()
+  {
+    try {
+      work();
+    } catch (const std::exception& ex) {
+      request_stop(Error(Errc::internal, fmt::format("batch worker: {}", ex.what())));
+    } catch (...) {
+      request_stop(Error(Errc::internal, "batch worker: unknown exception"));
+    }
+    {
+      std::lock_guard<std::mutex> lock(m_mu);
+      --m_running;
+    }
+    m_cv.notify_one();
+  }
+
+  void
+  work()
+  {
+    auto protector = m_hooks.make_protector ? m_hooks.make_protector()
+                                            : Result<std::unique_ptr<Protector>>(
+                                                fail(Errc::internal, "no protector factory"));
+    if (!protector) {
+      request_stop(protector.error());
+      return;
+    }
+    std::unique_ptr<transport::Transport> session;
+    while (!m_stop) {
+      const std::size_t i = m_next.fetch_add(1);
+      if (i >= m_jobs.size()) {
+        m_next = m_jobs.size();
+        break;
+      }
+      push(one(m_jobs[i], **protector, session));
+    }
+    if (session) {
+      session->close();
+    }
+  }
+
+  Outcome
+  one(const Job& job, Protector& protector, std::unique_ptr<transport::Transport>& session)
+  {
+    Outcome o = skeleton(job);
+    ProtectOptions po;
+    po.signer_fingerprint = m_opts.signer_fpr;
+    po.recipient_fingerprints = job.recipient_fprs;
+    po.sign = true;
+    po.encrypt = true;
+    po.protect_subject = m_opts.protect_subject;
+    auto p = protector.protect(job.message, po);
+    if (!p) {
+      o.status = "failed";
+      o.error = p.error();
+      return o;
+    }
+    o.hash_algo = p->hash_algo;
+    o.content_sha256 = p->content_sha256;
+    if (m_opts.dry_run) {
+      o.status = "would-send";
+      return o;
+    }
+    transport::Envelope env;
+    env.mail_from = m_opts.mail_from;
+    env.rcpt_to = {job.email};
+    std::optional<Error> last;
+    const int max_attempts = std::max(1, m_opts.max_attempts);
+    for (int attempt = 1; attempt <= max_attempts; ++attempt) {
+      if (attempt > 1) {
+        if (m_stop) {
+          break;
+        }
+        sleep(backoff_delay(m_opts, attempt));
+      }
+      sleep(m_limiter.reserve());
+      o.attempts = attempt;
+      if (!session) {
+        auto s = m_hooks.make_transport
+                   ? m_hooks.make_transport()
+                   : Result<std::unique_ptr<transport::Transport>>(
+                       fail(Errc::internal, "no transport factory"));
+        if (!s) {
+          last = s.error();
+          if (is_retryable(*last)) {
+            continue;
+          }
+          break;
+        }
+        session = std::move(*s);
+      }
+      auto r = session->send(env, p->message);
+      if (r) {
+        o.status = "sent";
+        o.smtp_code = r->code;
+        o.tls = r->tls;
+        return o;
+      }
+      last = r.error();
+      if (!is_retryable(*last)) {
+        break;
+      }
+      // The connection may be gone or in an unknown state: start afresh.
+      session->close();
+      session.reset();
+    }
+    o.status = "failed";
+    if (!last) {
+      last = Error(Errc::temp, "the batch stopped before this message could be retried");
+    }
+    o.smtp_code = last->smtp_status;
+    o.error = last;
+    if (stops_batch(*last)) {
+      request_stop(*last);
+    }
+    return o;
+  }
+
+  void
+  record(const Outcome& o)
+  {
+    if (o.status == "sent" || o.status == "would-send") {
+      ++m_summary.sent;
+    } else if (o.status == "failed") {
+      ++m_summary.failed;
+    } else {
+      ++m_summary.not_sent;
+    }
+    if (!m_hooks.on_outcome) {
+      return;
+    }
+    auto r = m_hooks.on_outcome(o);
+    if (!r && !m_summary.stopped) {
+      m_summary.stopped = r.error();
+      request_stop(r.error());
+    }
+  }
+
+  void
+  record_loop()
+  {
+    for (;;) {
+      std::deque<Outcome> batch;
+      bool finished = false;
+      {
+        std::unique_lock<std::mutex> lock(m_mu);
+        m_cv.wait_for(lock, std::chrono::milliseconds(200), [this] {
+          return !m_done.empty() || m_running == 0;
+        });
+        batch.swap(m_done);
+        finished = m_running == 0 && batch.empty();
+        if (m_stop_error && !m_summary.stopped) {
+          m_summary.stopped = m_stop_error;
+        }
+      }
+      for (const auto& o : batch) {
+        record(o);
+      }
+      if (m_hooks.on_progress) {
+        m_hooks.on_progress();
+      }
+      if (finished) {
+        break;
+      }
+    }
+    std::lock_guard<std::mutex> lock(m_mu);
+    if (m_stop_error && !m_summary.stopped) {
+      m_summary.stopped = m_stop_error;
+    }
+  }
+};
+
+} // namespace
+
+Summary
+run(const std::vector<Job>& jobs, const Options& opts, const Hooks& hooks)
+{
+  return Run(jobs, opts, hooks).go();
+}
+
+} // namespace peermail::batch
