@@ -91,8 +91,8 @@ test_every_config_key_is_documented() {
   [ "$(wc -l <keys)" -ge 25 ] || { cat keys >&2; fail "parsed too few keys from config.cpp"; }
   local k missing=()
   while read -r k; do
-    grep -Eq "^\.(B|BR|BI|TP) \"?\\[?\\[?$k([] ,.]|\$)" "$page" ||
-      grep -Eq "^\.SH \"\\[+$k[].]" "$page" || missing+=("$k")
+    grep -Eq "^\.(B|BR|BI|TP) \"?\\[?\\[?${k}([] ,.]|\$)" "$page" ||
+      grep -Eq "^\.SH \"\\[+${k}[].]" "$page" || missing+=("$k")
   done <keys
   if [ ${#missing[@]} -gt 0 ]; then
     fail "config keys not documented in peermail.toml(5): ${missing[*]}"

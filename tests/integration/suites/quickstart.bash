@@ -35,7 +35,8 @@ test_quickstart_fails_when_a_step_fails() {
   expect_contains err "quickstart: FAILED: "
   local ws
   ws=$(sed -n 's/^== 1\. A throwaway workspace: //p' out)
-  [ -n "$ws" ] && [ ! -e "$ws" ] || fail "workspace not cleaned up after a failure"
+  [ -n "$ws" ] || fail "no workspace line in the output"
+  [ ! -e "$ws" ] || fail "workspace $ws not cleaned up after a failure"
 }
 
 test_quickstart_rejects_unknown_option() {
