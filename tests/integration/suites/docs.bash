@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The documentation stays in sync with the binary: man pages lint clean, every
 # command has its page, every option in `--help` and every config key is
-# documented, and `cmake --install` installs binary, man pages and completion.
+# documented (and no page documents an option that is gone), and
+# `cmake --install` installs binary, man pages and completion.
 
 MAN=$PEERMAIL_SOURCE_DIR/man
 
@@ -78,6 +79,37 @@ test_every_option_in_help_is_documented() {
   if [ ${#missing[@]} -gt 0 ]; then
     printf 'undocumented: %s\n' "${missing[@]}" >&2
     fail "${#missing[@]} option(s) in --help are not in their man page"
+  fi
+}
+
+# page_options PAGE: the option names in the tags (.TP) of PAGE's OPTIONS section.
+page_options() {
+  awk '/^\.SH / { on = ($0 == ".SH OPTIONS"); next }
+       on && tag { while (match($0, /\\-(\\-)?[a-zA-Z][-a-zA-Z0-9\\]*/)) {
+                     o = substr($0, RSTART, RLENGTH); gsub(/\\-/, "-", o); print o
+                     $0 = substr($0, RSTART + RLENGTH) }
+                   tag = 0; next }
+       on && /^\.TP/ { tag = 1 }' "$1" | sort -u
+}
+
+test_no_man_page_documents_a_removed_option() {
+  local c sub o stale=() n=0
+  options_of | sort -u >have
+  for o in $(page_options "$MAN/peermail.1"); do
+    n=$((n + 1))
+    grep -qxF -- "$o" have || stale+=("peermail(1): $o")
+  done
+  for c in $(commands_of); do
+    { options_of "$c"; for sub in $(commands_of "$c"); do options_of "$c" "$sub"; done; } | sort -u >have
+    for o in $(page_options "$MAN/peermail-$c.1"); do
+      n=$((n + 1))
+      grep -qxF -- "$o" have || stale+=("peermail-$c(1): $o")
+    done
+  done
+  [ "$n" -ge 50 ] || fail "found only $n options in the OPTIONS sections; is the roff still parsed?"
+  if [ ${#stale[@]} -gt 0 ]; then
+    printf 'not in --help: %s\n' "${stale[@]}" >&2
+    fail "${#stale[@]} option(s) in the man pages no longer exist"
   fi
 }
 
