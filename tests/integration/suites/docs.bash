@@ -129,6 +129,13 @@ test_every_config_key_is_documented() {
   if [ ${#missing[@]} -gt 0 ]; then
     fail "config keys not documented in peermail.toml(5): ${missing[*]}"
   fi
+  # And no key is documented that the loader no longer knows.
+  awk '/^\.SH "\[/ { on = 1; next } /^\.SH / { on = 0 }
+       on && tag && /^\.B [a-z0-9_]+$/ { print $2 } { tag = on && /^\.TP/ }' "$page" | sort -u >documented
+  [ "$(wc -l <documented)" -ge 20 ] || fail "parsed too few keys from peermail.toml(5)"
+  local stale
+  stale=$(comm -23 documented keys | tr '\n' ' ')
+  [ -z "$stale" ] || fail "peermail.toml(5) documents keys config.cpp does not know: $stale"
   # The tables themselves are sections.
   for k in identity account policy peer audit compliance; do
     grep -Eq "^\.SH \"\\[+$k" "$page" || fail "peermail.toml(5) has no section for [$k]"
