@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "journal.hpp"
+
+#include <peermail/util/fs.hpp>
+
+#include <fmt/core.h>
+#include <sqlite3.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <memory>
+
+namespace peermail::batch {
+
+namespace {
+
+constexpr int k_schema_version = 1;
+
+const char* const k_schema = R"(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE recipients (
+  ord INTEGER PRIMARY KEY AUTOINCREMENT,
+  email TEXT NOT NULL UNIQUE,
+  message_id TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  smtp_code INTEGER,
+  error TEXT NOT NULL DEFAULT '',
+  updated_ms INTEGER NOT NULL
+);
+)";
+
+struct StmtDeleter
+{
+  void
+  operator()(sqlite3_stmt* s) const
+  {
+    sqlite3_finalize(s);
+  }
+};
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+
+std::int64_t
+now_ms()
+{
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+Error
+db_error(sqlite3* db, const std::string& path, std::string_view what)
+{
+  const int code = db != nullptr ? sqlite3_errcode(db) : SQLITE_CANTOPEN;
+  const char* msg = db != nullptr ? sqlite3_errmsg(db) : "cannot open";
+  if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
+    return Error(Errc::data,
+                 fmt::format("journal {}: not a batch journal ({})", path, msg),
+                 "",
+                 "pass another --journal FILE, or move this file away");
+  }
+  return Error(Errc::io, fmt::format("journal {}: {}: {}", path, what, msg));
+}
+
+Result<Stmt>
+prepare(sqlite3* db, const std::string& path, const char* sql)
+{
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) {
+    return unexpected(db_error(db, path, "cannot prepare a statement"));
+  }
+  return Stmt(raw);
+}
+
+void
+bind_text(sqlite3_stmt* s, int i, const std::string& v)
+{
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+
+std::string
+column_text(sqlite3_stmt* s, int i)
+{
+  const auto* p = sqlite3_column_text(s, i);
+  return p == nullptr ? std::string()
+                      : std::string(reinterpret_cast<const char*>(p),
+                                    static_cast<std::size_t>(sqlite3_column_bytes(s, i)));
+}
+
+EntryState
+parse_state(const std::string& s)
+{
+  if (s == "sent") {
+    return EntryState::sent;
+  }
+  if (s == "failed") {
+    return EntryState::failed;
+  }
+  return EntryState::pending;
+}
+
+JournalEntry
+read_entry(sqlite3_stmt* s)
+{
+  JournalEntry e;
+  e.order = sqlite3_column_int64(s, 0);
+  e.email = column_text(s, 1);
+  e.message_id = column_text(s, 2);
+  e.state = parse_state(column_text(s, 3));
+  e.attempts = sqlite3_column_int(s, 4);
+  if (sqlite3_column_type(s, 5) != SQLITE_NULL) {
+    e.smtp_code = sqlite3_column_int(s, 5);
+  }
+  e.error = column_text(s, 6);
+  e.updated_ms = sqlite3_column_int64(s, 7);
+  return e;
+}
+
+constexpr const char* k_select =
+  "SELECT ord, email, message_id, state, attempts, smtp_code, error, updated_ms FROM recipients";
+
+} // namespace
+
+std::string_view
+to_string(EntryState s)
+{
+  switch (s) {
+  case EntryState::pending:
+    return "pending";
+  case EntryState::sent:
+    return "sent";
+  case EntryState::failed:
+    return "failed";
+  }
+  return "pending";
+}
+
+std::string
+make_batch_id(std::string_view recipients_bytes,
+              std::string_view template_bytes,
+              std::string_view identity)
+{
+  std::string buf;
+  for (const std::string_view part : {recipients_bytes, template_bytes, identity}) {
+    buf += std::to_string(part.size());
+    buf += ':';
+    buf += part;
+  }
+  return util::sha256_hex(buf);
+}
+
+Journal::Journal(sqlite3* db, std::string path, std::string batch_id)
+  : m_db(db),
+    m_path(std::move(path)),
+    m_batch_id(std::move(batch_id))
+{
+}
+
+Journal::Journal(Journal&& o) noexcept
+  : m_db(o.m_db),
+    m_path(std::move(o.m_path)),
+    m_batch_id(std::move(o.m_batch_id))
+{
+  o.m_db = nullptr;
+}
+
+Journal&
+Journal::operator=(Journal&& o) noexcept
+{
+  if (this != &o) {
+    if (m_db != nullptr) {
+      sqlite3_close_v2(m_db);
+    }
+    m_db = o.m_db;
+    o.m_db = nullptr;
+    m_path = std::move(o.m_path);
+    m_batch_id = std::move(o.m_batch_id);
+  }
+  return *this;
+}
+
+Journal::~Journal()
+{
+  if (m_db != nullptr) {
+    sqlite3_close_v2(m_db);
+  }
+}
+
+Result<void>
+Journal::exec(const char* sql) const
+{
+  char* err = nullptr;
+  if (sqlite3_exec(m_db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    sqlite3_free(err);
+    return unexpected(db_error(m_db, m_path, "write failed"));
+  }
+  return {};
+}
+
+Result<Journal>
+Journal::open(const std::string& path, const std::string& batch_id)
+{
+  // Create the file with mode 0600 ourselves; SQLite gives -wal/-shm the
+  // same mode.
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return fail(Errc::io, fmt::format("journal {}: cannot create: {}", path, std::strerror(errno)));
+  }
+  ::close(fd);
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+  Journal j(raw, path, batch_id);
+  if (rc != SQLITE_OK) {
+    return unexpected(db_error(raw, path, "cannot open"));
+  }
+  sqlite3_busy_timeout(raw, 5000);
+  sqlite3_extended_result_codes(raw, 0);
+  PEERMAIL_TRY(j.exec("PRAGMA journal_mode=WAL"));
+  PEERMAIL_TRY(j.exec("PRAGMA synchronous=FULL"));
+  PEERMAIL_TRY(j.exec("BEGIN IMMEDIATE"));
+  auto rollback = [&j](Error e) {
+    (void)j.exec("ROLLBACK");
+    return unexpected(std::move(e));
+  };
+  PEERMAIL_TRY_ASSIGN(Stmt tables, prepare(raw, path, "SELECT count(*) FROM sqlite_master"));
+  if (sqlite3_step(tables.get()) != SQLITE_ROW) {
+    return rollback(db_error(raw, path, "cannot read"));
+  }
+  const auto n_tables = sqlite3_column_int64(tables.get(), 0);
+  tables.reset();
+  if (n_tables == 0) {
+    if (auto r = j.exec(k_schema); !r) {
+      return rollback(r.error());
+    }
+    auto ins = prepare(raw, path, "INSERT INTO meta (key, value) VALUES ('batch_id', ?1), "
+                                  "('schema_version', ?2)");
+    if (!ins) {
+      return rollback(ins.error());
+    }
+    bind_text(ins->get(), 1, batch_id);
+    bind_text(ins->get(), 2, std::to_string(k_schema_version));
+    if (sqlite3_step(ins->get()) != SQLITE_DONE) {
+      return rollback(db_error(raw, path, "cannot write"));
+    }
+  } else {
+    auto sel = prepare(raw, path, "SELECT value FROM meta WHERE key = 'batch_id'");
+    if (!sel || sqlite3_step(sel->get()) != SQLITE_ROW) {
+      return rollback(Error(Errc::data,
+                            fmt::format("journal {}: not a batch journal", path),
+                            "",
+                            "pass another --journal FILE, or move this file away"));
+    }
+    const std::string stored = column_text(sel->get(), 0);
+    if (stored != batch_id) {
+      return rollback(Error(
+        Errc::data,
+        fmt::format("journal {}: belongs to another batch (the recipients file, template or "
+                    "identity changed since it was written)",
+                    path),
+        "",
+        "pass another --journal FILE for the new batch, or restore the original inputs to "
+        "resume"));
+    }
+  }
+  PEERMAIL_TRY(j.exec("COMMIT"));
+  return j;
+}
+
+Result<void>
+Journal::add_pending(const std::vector<std::pair<std::string, std::string>>& entries)
+{
+  PEERMAIL_TRY(exec("BEGIN IMMEDIATE"));
+  auto stmt = prepare(m_db,
+                      m_path,
+                      "INSERT OR IGNORE INTO recipients (email, message_id, state, updated_ms) "
+                      "VALUES (?1, ?2, 'pending', ?3)");
+  if (!stmt) {
+    (void)exec("ROLLBACK");
+    return unexpected(stmt.error());
+  }
+  const auto now = now_ms();
+  for (const auto& [email, message_id] : entries) {
+    sqlite3_reset(stmt->get());
+    bind_text(stmt->get(), 1, email);
+    bind_text(stmt->get(), 2, message_id);
+    sqlite3_bind_int64(stmt->get(), 3, now);
+    if (sqlite3_step(stmt->get()) != SQLITE_DONE) {
+      Error e = db_error(m_db, m_path, "cannot write");
+      stmt->reset();
+      (void)exec("ROLLBACK");
+      return unexpected(std::move(e));
+    }
+  }
+  stmt->reset();
+  return exec("COMMIT");
+}
+
+Result<std::optional<JournalEntry>>
+Journal::get(const std::string& email) const
+{
+  const std::string sql = std::string(k_select) + " WHERE email = ?1";
+  PEERMAIL_TRY_ASSIGN(Stmt s, prepare(m_db, m_path, sql.c_str()));
+  bind_text(s.get(), 1, email);
+  const int rc = sqlite3_step(s.get());
+  if (rc == SQLITE_ROW) {
+    return std::optional<JournalEntry>(read_entry(s.get()));
+  }
+  if (rc != SQLITE_DONE) {
+    return unexpected(db_error(m_db, m_path, "cannot read"));
+  }
+  return std::optional<JournalEntry>();
+}
+
+namespace {
+
+Result<std::vector<JournalEntry>>
+select_all(sqlite3* db, const std::string& path, const std::string& sql)
+{
+  PEERMAIL_TRY_ASSIGN(Stmt s, prepare(db, path, sql.c_str()));
+  std::vector<JournalEntry> out;
+  int rc = 0;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    out.push_back(read_entry(s.get()));
+  }
+  if (rc != SQLITE_DONE) {
+    return unexpected(db_error(db, path, "cannot read"));
+  }
+  return out;
+}
+
+} // namespace
+
+Result<std::vector<JournalEntry>>
+Journal::entries() const
+{
+  return select_all(m_db, m_path, std::string(k_select) + " ORDER BY ord");
+}
+
+Result<std::vector<JournalEntry>>
+Journal::remaining() const
+{
+  return select_all(m_db, m_path, std::string(k_select) + " WHERE state != 'sent' ORDER BY ord");
+}
+
+namespace {
+
+// Run an UPDATE for one email; data error when no row has that email.
+Result<void>
+update_one(sqlite3* db,
+           const std::string& path,
+           const std::string& email,
+           const char* sql,
+           const std::function<void(sqlite3_stmt*)>& bind)
+{
+  PEERMAIL_TRY_ASSIGN(Stmt s, prepare(db, path, sql));
+  bind_text(s.get(), 1, email);
+  sqlite3_bind_int64(s.get(), 2, now_ms());
+  bind(s.get());
+  if (sqlite3_step(s.get()) != SQLITE_DONE) {
+    return unexpected(db_error(db, path, "cannot write"));
+  }
+  s.reset();
+  // Unknown email, or (for mark_failed) a sent entry left alone.
+  if (sqlite3_changes(db) == 0) {
+    Stmt chk;
+    PEERMAIL_TRY_ASSIGN(chk, prepare(db, path, "SELECT 1 FROM recipients WHERE email = ?1"));
+    bind_text(chk.get(), 1, email);
+    if (sqlite3_step(chk.get()) != SQLITE_ROW) {
+      return fail(Errc::data, fmt::format("journal {}: no entry for a recipient", path));
+    }
+  }
+  return {};
+}
+
+} // namespace
+
+Result<void>
+Journal::record_attempt(const std::string& email)
+{
+  return update_one(m_db,
+                    m_path,
+                    email,
+                    "UPDATE recipients SET attempts = attempts + 1, updated_ms = ?2 "
+                    "WHERE email = ?1 AND state != 'sent'",
+                    [](sqlite3_stmt*) {});
+}
+
+Result<void>
+Journal::mark_sent(const std::string& email, int smtp_code)
+{
+  return update_one(m_db,
+                    m_path,
+                    email,
+                    "UPDATE recipients SET state = 'sent', smtp_code = ?3, error = '', "
+                    "updated_ms = ?2 WHERE email = ?1 AND state != 'sent'",
+                    [smtp_code](sqlite3_stmt* s) { sqlite3_bind_int(s, 3, smtp_code); });
+}
+
+Result<void>
+Journal::mark_failed(const std::string& email,
+                     std::optional<int> smtp_code,
+                     const std::string& error,
+                     std::optional<int> attempts)
+{
+  return update_one(m_db,
+                    m_path,
+                    email,
+                    "UPDATE recipients SET state = 'failed', smtp_code = ?3, error = ?4, "
+                    "attempts = coalesce(?5, attempts), updated_ms = ?2 "
+                    "WHERE email = ?1 AND state != 'sent'",
+                    [&](sqlite3_stmt* s) {
+                      if (smtp_code) {
+                        sqlite3_bind_int(s, 3, *smtp_code);
+                      } else {
+                        sqlite3_bind_null(s, 3);
+                      }
+                      bind_text(s, 4, error);
+                      if (attempts) {
+                        sqlite3_bind_int(s, 5, *attempts);
+                      } else {
+                        sqlite3_bind_null(s, 5);
+                      }
+                    });
+}
+
+Result<JournalCounts>
+Journal::counts() const
+{
+  PEERMAIL_TRY_ASSIGN(Stmt s,
+                      prepare(m_db, m_path, "SELECT state, count(*) FROM recipients GROUP BY state"));
+  JournalCounts c;
+  int rc = 0;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    const auto n = static_cast<std::size_t>(sqlite3_column_int64(s.get(), 1));
+    switch (parse_state(column_text(s.get(), 0))) {
+    case EntryState::pending:
+      c.pending = n;
+      break;
+    case EntryState::sent:
+      c.sent = n;
+      break;
+    case EntryState::failed:
+      c.failed = n;
+      break;
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    return unexpected(db_error(m_db, m_path, "cannot read"));
+  }
+  return c;
+}
+
+} // namespace peermail::batch

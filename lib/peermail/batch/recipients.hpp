@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// Batch recipients (DESIGN.md §2.2): a CSV file (RFC 4180 with a header row)
+// or JSON Lines (one flat object per line). Column `email` is required; every
+// other column is a template field. Pure: no I/O except read_recipients().
+//
+// Everything wrong is collected as an InputProblem (line, column, what), never
+// just the first thing: missing/invalid/duplicate email, NUL in any field,
+// CR/LF in the email, too many rows, a field over the size limit, a row with
+// the wrong number of CSV fields, a JSON line that is not a flat object.
+// CR/LF in other fields is allowed here (a multi-line value may go into the
+// body); the template refuses them in values that reach a header.
+// Problems never quote field values (they may be PHI), only row, column and
+// what is wrong.
+//
+// Limits (RecipientLimits): 100 000 rows, 64 KiB per field, 256 columns,
+// 64 MiB per file.
+//
+// Usage:
+//   auto list = read_recipients("people.csv");      // Result<RecipientList>
+//   if (!list) → no_input/data error (unreadable, over the size limit)
+//   for (auto& p : list->problems) … report all …
+//   for (auto& row : list->rows) render(row.fields) …
+
+#include <peermail/util/result.hpp>
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace peermail::batch {
+
+// One thing wrong with the batch input. `line` is 1-based in the file it
+// concerns (recipients file or template; 0: the whole file); `column` names
+// the column or template field concerned ("" if none).
+struct InputProblem
+{
+  std::size_t line = 0;
+  std::string column;
+  std::string message;
+};
+
+// Return "line N: column C: message" (parts omitted when empty/0).
+std::string to_string(const InputProblem& p);
+
+enum class RecipientFormat {
+  csv,
+  jsonl,
+};
+
+struct RecipientLimits
+{
+  std::size_t max_rows = 100000;
+  std::size_t max_field_bytes = 64 * 1024;
+  std::size_t max_columns = 256;
+  std::size_t max_file_bytes = 64ULL << 20;
+};
+
+// One recipient.
+struct RecipientRow
+{
+  std::size_t line = 0;  // line of the file where the row starts
+  std::string email;     // the `email` value, trimmed and lower-cased
+  std::map<std::string, std::string> fields; // every column, `email` included (as normalised)
+};
+
+struct RecipientList
+{
+  RecipientFormat format = RecipientFormat::csv;
+  std::vector<std::string> columns;  // header order (CSV) or first-seen order (JSON Lines)
+  std::vector<RecipientRow> rows;    // rows with a valid, unique email
+  std::vector<InputProblem> problems;
+};
+
+// One CSV record with the line it starts on.
+struct CsvRecord
+{
+  std::size_t line = 0;
+  std::vector<std::string> fields;
+};
+
+// Parse `text` as RFC 4180 CSV: fields separated by ",", records by CRLF or
+// LF (a trailing line break is optional), fields optionally in double quotes
+// with "" for a quote; quoted fields may hold commas and line breaks. A UTF-8
+// BOM at the start is skipped. Blank lines are skipped. Errors (data, with
+// the line): an unterminated quoted field, a quote inside an unquoted field,
+// characters after a closing quote, a field over `max_field_bytes`.
+Result<std::vector<CsvRecord>> parse_csv(std::string_view text,
+                                         std::size_t max_field_bytes = 64 * 1024);
+
+// Return csv for a ".csv" `path`, jsonl for ".jsonl"/".ndjson"/".json", else
+// jsonl if the first non-blank byte of `content` is "{", else csv.
+RecipientFormat detect_format(std::string_view path, std::string_view content);
+
+// Parse recipients from `content` in `format`. Never fails: everything
+// wrong is in RecipientList::problems.
+RecipientList parse_recipients(std::string_view content,
+                               RecipientFormat format,
+                               const RecipientLimits& limits = {});
+
+// Return true if `email` is a plausible bare address (local@domain, no
+// spaces, controls, angle brackets or quotes, domain with a dot).
+bool is_valid_email(std::string_view email);
+
+// Read and parse the recipients file `path` (format by detect_format).
+// Errors: no_input (missing or unreadable), data (over max_file_bytes).
+Result<RecipientList> read_recipients(const std::string& path,
+                                      const RecipientLimits& limits = {});
+
+} // namespace peermail::batch

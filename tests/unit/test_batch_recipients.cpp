@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "testutil.hpp"
+
+#include <peermail/batch/recipients.hpp>
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+using peermail::Errc;
+using namespace std::string_literals;
+using namespace peermail::batch;
+
+namespace {
+
+std::vector<std::string>
+problem_texts(const RecipientList& l)
+{
+  std::vector<std::string> out;
+  for (const auto& p : l.problems) {
+    out.push_back(to_string(p));
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_SUITE("peermail::batch::recipients")
+{
+  TEST_CASE("batch::parse_csv: RFC 4180 quoting, CRLF and embedded newlines")
+  {
+    auto r = parse_csv("a,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n1,,3\n");
+    REQUIRE(r);
+    REQUIRE(r->size() == 3);
+    CHECK((*r)[0].fields == std::vector<std::string>{"a", "b", "c"});
+    CHECK((*r)[1].fields == std::vector<std::string>{"x, y", "say \"hi\"", "two\nlines"});
+    CHECK((*r)[1].line == 2);
+    CHECK((*r)[2].line == 4);
+    CHECK((*r)[2].fields == std::vector<std::string>{"1", "", "3"});
+  }
+
+  TEST_CASE("batch::parse_csv: edge cases")
+  {
+    CHECK(parse_csv("")->empty());
+    CHECK(parse_csv("a")->at(0).fields == std::vector<std::string>{"a"});
+    CHECK(parse_csv("a,")->at(0).fields == std::vector<std::string>{"a", ""});
+    CHECK(parse_csv("\xEF\xBB\xBF" "email\nx@y.z\n")->at(0).fields[0] == "email");
+    CHECK(parse_csv("a\n\n\nb\n")->size() == 2);
+    CHECK(parse_csv("a\n\n\nb\n")->at(1).line == 4);
+    CHECK(parse_csv("\"\"\n")->size() == 1); // a quoted empty field is a record
+    CHECK(parse_csv("\"a\r\nb\"")->at(0).fields[0] == "a\r\nb");
+  }
+
+  TEST_CASE("batch::parse_csv: errors name the line")
+  {
+    auto unterminated = parse_csv("a\n\"open\nstill open");
+    REQUIRE_FALSE(unterminated);
+    CHECK(unterminated.error().code == Errc::data);
+    CHECK(unterminated.error().message == "line 2: a quoted field is not closed");
+    CHECK(parse_csv("a\nb\"c\n").error().message
+          == "line 2: a quote inside an unquoted field (quote the field and double the quote)");
+    CHECK(parse_csv("\"a\"b\n").error().message == "line 1: characters after a closing quote");
+    CHECK(parse_csv("a\rb").error().message == "line 1: a carriage return without line feed");
+    CHECK(parse_csv(std::string(20, 'x'), 10).error().message
+          == "line 1: a field is longer than 10 bytes");
+  }
+
+  TEST_CASE("batch::parse_recipients: CSV rows and fields")
+  {
+    const auto l = parse_recipients("Email,name,session\r\n"
+                                    " Sam.Lee@Hospital.Example ,Sam,\"Tue, 10:00\"\r\n"
+                                    "kim@clinic.example,Kim,\"Wed\nroom 2\"\r\n",
+                                    RecipientFormat::csv);
+    CHECK(l.problems.empty());
+    CHECK(l.columns == std::vector<std::string>{"email", "name", "session"});
+    REQUIRE(l.rows.size() == 2);
+    CHECK(l.rows[0].email == "sam.lee@hospital.example");
+    CHECK(l.rows[0].line == 2);
+    CHECK(l.rows[0].fields.at("email") == "sam.lee@hospital.example");
+    CHECK(l.rows[0].fields.at("session") == "Tue, 10:00");
+    CHECK(l.rows[1].fields.at("session") == "Wed\nroom 2");
+  }
+
+  TEST_CASE("batch::parse_recipients: all problems are collected")
+  {
+    const auto l = parse_recipients("email,name\n"
+                                    "good@clinic.example,A\n"
+                                    "not-an-address,B\n"
+                                    ",C\n"
+                                    "GOOD@clinic.example,D\n"
+                                    "x@clinic.example\n"
+                                    "\"evil@clinic.example\r\nBcc: all@x.example\",E\n"
+                                    "nul@clinic.example,\"a\0b\"\n"
+                                    "ok2@clinic.example,F\n"s,
+                                    RecipientFormat::csv);
+    CHECK(problem_texts(l)
+          == std::vector<std::string>{
+            "line 3: email: is not a valid address",
+            "line 4: email: is empty",
+            "line 5: email: duplicates the address on line 2",
+            "line 6: row has 1 field, the header has 2",
+            "line 7: email: contains a line break or NUL (header injection)",
+            "line 9: name: contains a NUL character",
+          });
+    REQUIRE(l.rows.size() == 2);
+    CHECK(l.rows[1].email == "ok2@clinic.example");
+    CHECK(l.rows[1].line == 10);
+  }
+
+  TEST_CASE("batch::parse_recipients: header problems")
+  {
+    CHECK(problem_texts(parse_recipients("name,phone\nA,1\n", RecipientFormat::csv))
+          == std::vector<std::string>{"line 1: email: no `email` column in the header row"});
+    CHECK(problem_texts(parse_recipients("email,name,name\n", RecipientFormat::csv))
+          == std::vector<std::string>{"line 1: name: duplicate column name"});
+    CHECK(problem_texts(parse_recipients("email,first name\n", RecipientFormat::csv))
+          == std::vector<std::string>{
+            "line 1: first name: column 2 has an invalid name (letters, digits, _ . - only)"});
+    CHECK(problem_texts(parse_recipients("", RecipientFormat::csv))
+          == std::vector<std::string>{
+            "no header row (a header with an `email` column is required)"});
+    CHECK(problem_texts(parse_recipients("email\n", RecipientFormat::csv))
+          == std::vector<std::string>{"no recipients"});
+    CHECK(problem_texts(parse_recipients("email\n\"x\n", RecipientFormat::csv))
+          == std::vector<std::string>{"line 2: a quoted field is not closed"});
+  }
+
+  TEST_CASE("batch::parse_recipients: limits")
+  {
+    RecipientLimits lim;
+    lim.max_rows = 2;
+    const auto l = parse_recipients("email\na@x.example\nb@x.example\nc@x.example\n",
+                                    RecipientFormat::csv,
+                                    lim);
+    CHECK(problem_texts(l) == std::vector<std::string>{"line 4: more than 2 rows; split the file"});
+    CHECK(l.rows.size() == 2);
+  }
+
+  TEST_CASE("batch::parse_recipients: JSON Lines")
+  {
+    const auto l = parse_recipients("{\"email\":\"Sam@Hospital.Example\",\"name\":\"Sam\",\"n\":3}\n"
+                                    "\n"
+                                    "[1,2]\n"
+                                    "{\"name\":\"nobody\"}\n"
+                                    "{\"email\":\"kim@clinic.example\",\"tags\":[\"a\"]}\r\n"
+                                    "{\"email\":\"lee@clinic.example\",\"name\":null,\"vip\":true}\r\n"
+                                    "{broken\n",
+                                    RecipientFormat::jsonl);
+    CHECK(problem_texts(l)
+          == std::vector<std::string>{
+            "line 3: not a JSON object",
+            "line 4: email: missing",
+            "line 5: tags: nested arrays and objects are not supported",
+            "line 7: not a JSON object",
+          });
+    REQUIRE(l.rows.size() == 2);
+    CHECK(l.rows[0].email == "sam@hospital.example");
+    CHECK(l.rows[0].fields.at("n") == "3");
+    CHECK(l.rows[1].line == 6);
+    CHECK(l.rows[1].fields.at("name").empty());
+    CHECK(l.rows[1].fields.at("vip") == "true");
+    CHECK(l.columns == std::vector<std::string>{"email", "n", "name", "vip"});
+  }
+
+  TEST_CASE("batch::detect_format")
+  {
+    CHECK(detect_format("people.CSV", "{") == RecipientFormat::csv);
+    CHECK(detect_format("people.jsonl", "email") == RecipientFormat::jsonl);
+    CHECK(detect_format("people.ndjson", "") == RecipientFormat::jsonl);
+    CHECK(detect_format("people.txt", "  {\"email\":1}") == RecipientFormat::jsonl);
+    CHECK(detect_format("-", "email,name\n") == RecipientFormat::csv);
+  }
+
+  TEST_CASE("batch::is_valid_email")
+  {
+    for (const char* ok : {"a@b.example", "first.last+tag@sub.clinic.example", "x_y@d-1.org"}) {
+      CHECK(is_valid_email(ok));
+    }
+    for (const char* bad : {"", "a", "@b.example", "a@", "a@b", "a b@c.example", "a@b..example",
+                            "<a@b.example>", ".a@b.example", "a..b@c.example", "a@.b.example",
+                            "a@b.example.", "a@b@c.example", "a@b_c.example", "a\n@b.example"}) {
+      CHECK_MESSAGE(!is_valid_email(bad), bad);
+    }
+  }
+
+  TEST_CASE("batch::read_recipients: files")
+  {
+    peermail::test::TempDir dir;
+    const std::string path = dir.path() + "/people.csv";
+    std::ofstream(path) << "email,name\nsam@hospital.example,Sam\n";
+    auto l = read_recipients(path);
+    REQUIRE(l);
+    CHECK(l->rows.size() == 1);
+    auto missing = read_recipients(dir.path() + "/nope.csv");
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().code == Errc::no_input);
+  }
+}
