@@ -99,7 +99,8 @@ register_encrypt(CLI::App& sub, const GlobalOptions& g, int* exit_code)
 {
   auto opts = std::make_shared<EncryptOptions>();
   sub.add_option("-r,--recipient", opts->recipients,
-                 "encrypt to ADDR (repeatable; default: To, Cc and Bcc of the message)");
+                 "encrypt to ADDR (repeatable; default: To, Cc and Bcc of the message)")
+    ->allow_extra_args(false);
   sub.add_flag("--no-sign", opts->no_sign, "encrypt without signing");
   sub.add_option("file", opts->input, "RFC 5322 message to encrypt (- or omitted: stdin)");
   sub.callback([opts, &g, exit_code] { *exit_code = run_encrypt(*opts, g); });
