@@ -275,11 +275,20 @@ Engine::verify_detached(std::string_view data, std::string_view signature)
   if (auto e = gpgme_op_verify(ctx, sig.get(), text.get(), nullptr); e != 0) {
     const auto code = gpgme_err_code(e);
     if (code == GPG_ERR_NO_DATA || code == GPG_ERR_BAD_DATA || code == GPG_ERR_INV_DATA) {
-      return std::vector<SignatureFacts>{}; // no readable signature at all
+      // A signature part that cannot be read is a damaged signature, not none.
+      SignatureFacts damaged;
+      damaged.status = SigStatus::bad;
+      return std::vector<SignatureFacts>{damaged};
     }
     return unexpected(from_gpgme(e, "verifying"));
   }
-  return collect_signatures();
+  auto sigs = collect_signatures();
+  if (sigs.empty()) {
+    SignatureFacts damaged;
+    damaged.status = SigStatus::bad;
+    sigs.push_back(damaged);
+  }
+  return sigs;
 }
 
 Result<std::vector<SignatureFacts>>
