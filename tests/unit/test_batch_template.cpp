@@ -103,6 +103,12 @@ TEST_SUITE("peermail::batch::Template")
             "line 4: invalid field name (letters, digits, _ . - only)",
             "line 5: \"{{\" is not closed by \"}}\" on the same line",
           });
+    std::vector<InputProblem> p3;
+    CHECK_FALSE(Template::parse("Subject: ok {{a}}\n{{hdr}}: x\nX-{{b}}: y\n  folded {{c}}\n\n{{d}}\n", p3));
+    CHECK(texts(p3)
+          == std::vector<std::string>{
+            "line 2: hdr: a placeholder in a header must come after the colon (header values only)",
+            "line 3: b: a placeholder in a header must come after the colon (header values only)"});
     std::vector<InputProblem> p2;
     CHECK_FALSE(Template::parse("\nbody only\n", p2));
     CHECK(texts(p2) == std::vector<std::string>{

@@ -94,9 +94,24 @@ Template::parse(std::string_view text, std::vector<InputProblem>& problems)
       problems.push_back(
         {start_line, std::string(name), "invalid field name (letters, digits, _ . - only)"});
     }
+    const bool in_header = hdr_end == std::string_view::npos || pos < hdr_end;
+    if (in_header) {
+      // Only in a header value: after the colon, or on a folded line. A
+      // placeholder in a field name could make any header (Bcc:) from data.
+      const std::size_t bol = pos == 0 ? 0 : text.rfind('\n', pos - 1);
+      const std::size_t line_start = bol == std::string_view::npos || pos == 0 ? 0 : bol + 1;
+      const std::string_view head = text.substr(line_start, pos - line_start);
+      const bool folded = !head.empty() && (head.front() == ' ' || head.front() == '\t');
+      if (!folded && head.find(':') == std::string_view::npos) {
+        problems.push_back({start_line,
+                            std::string(name),
+                            "a placeholder in a header must come after the colon (header "
+                            "values only)"});
+      }
+    }
     t.m_pieces.push_back(std::move(piece));
     piece.clear();
-    t.m_placeholders.push_back({std::string(name), start_line, hdr_end == std::string_view::npos || pos < hdr_end});
+    t.m_placeholders.push_back({std::string(name), start_line, in_header});
     pos = close + 2;
   }
   t.m_pieces.push_back(std::move(piece));

@@ -12,7 +12,8 @@
 // CRLF) are kept as written.
 //
 // Errors are collected with template line numbers: an unclosed "{{", an
-// invalid field name, an empty header section, and (check_fields) a field
+// invalid field name, an empty header section, a placeholder in a header
+// field name (before the colon: data must never choose a header), and (check_fields) a field
 // that no recipient column provides (with "did you mean"). `{{email}}` is
 // always available.
 //
