@@ -132,11 +132,12 @@ personal_message(std::string_view rendered,
                 "",
                 "remove the Message-ID header from the template");
   }
+  const char* eol = rendered.find("\r\n") != std::string_view::npos ? "\r\n" : "\n";
   std::string text;
   text.reserve(rendered.size() + 128);
-  text += fmt::format("Message-ID: <{}>\r\n", message_id);
+  text += fmt::format("Message-ID: <{}>{}", message_id, eol);
   if (!has_header(rendered, "To")) {
-    text += fmt::format("To: <{}>\r\n", email);
+    text += fmt::format("To: <{}>{}", email, eol);
   }
   text += rendered;
 

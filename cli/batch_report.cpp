@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "batch_report.hpp"
+
+#include "exit_codes.hpp"
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace peermail::cli {
+
+int
+worse_exit(int a, int b)
+{
+  if (a == 0 || b == 0) {
+    return a == 0 ? b : a;
+  }
+  if (a == k_tempfail || b == k_tempfail) {
+    return a == k_tempfail ? b : a;
+  }
+  return a > b ? a : b;
+}
+
+BatchReporter::BatchReporter(bool json, bool progress, bool dry_run)
+  : m_json(json),
+    m_progress(progress),
+    m_dry_run(dry_run),
+    m_start(std::chrono::steady_clock::now())
+{
+}
+
+void
+BatchReporter::clear_bar()
+{
+  if (m_drawn) {
+    std::fputs("\r\033[K", stderr);
+    m_drawn = false;
+  }
+}
+
+void
+BatchReporter::recipient(const std::string& email,
+                         const std::string& status,
+                         const std::string& message_id,
+                         std::optional<int> smtp_code,
+                         int attempts,
+                         const std::optional<Error>& error,
+                         int exit_code)
+{
+  if (m_json) {
+    nlohmann::json j = {{"email", email},
+                        {"status", status},
+                        {"message_id", message_id},
+                        {"smtp_code", smtp_code ? nlohmann::json(*smtp_code) : nlohmann::json()},
+                        {"attempts", attempts},
+                        {"error", error ? nlohmann::json(error->message) : nlohmann::json()}};
+    if (error) {
+      j["check_id"] = error->check_id;
+      j["exit_code"] = exit_code;
+    }
+    fmt::print("{}\n", j.dump());
+    std::fflush(stdout);
+    return;
+  }
+  if (!error || status == "already-sent") {
+    return;
+  }
+  clear_bar();
+  std::string line = fmt::format("peermail: {} {}: {}", status, email, error->message);
+  if (!error->check_id.empty()) {
+    line += fmt::format(" [{}]", error->check_id);
+  }
+  if (!error->fix.empty()) {
+    line += fmt::format("\npeermail: fix: {}", error->fix);
+  }
+  fmt::print(stderr, "{}\n", line);
+}
+
+void
+BatchReporter::progress(const BatchTally& t, bool force)
+{
+  if (!m_progress) {
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (!force && now - m_last_draw < std::chrono::milliseconds(200)) {
+    return;
+  }
+  m_last_draw = now;
+  const double secs = std::chrono::duration<double>(now - m_start).count();
+  const std::size_t done = t.sent + t.failed + t.not_sent;
+  const double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
+  const std::size_t left = t.to_send > done ? t.to_send - done : 0;
+  std::string eta = "--:--";
+  if (rate > 0) {
+    const auto s = static_cast<long>(static_cast<double>(left) / rate + 0.5);
+    eta = fmt::format("{}:{:02}", s / 60, s % 60);
+  }
+  constexpr std::size_t k_width = 24;
+  const std::size_t filled = t.to_send == 0 ? k_width : done * k_width / t.to_send;
+  fmt::print(stderr,
+             "\r\033[K[{}{}] {}/{} {} {}  failed {}  {:.1f} msg/s  left {}",
+             std::string(filled, '#'),
+             std::string(k_width - filled, '.'),
+             done,
+             t.to_send,
+             m_dry_run ? "checked" : "sent",
+             t.sent,
+             t.failed,
+             rate,
+             eta);
+  std::fflush(stderr);
+  m_drawn = true;
+}
+
+void
+BatchReporter::summary(const BatchTally& t, int exit_code)
+{
+  clear_bar();
+  const double secs =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+  if (m_json) {
+    nlohmann::json j = {{"summary",
+                         {{"recipients", t.total},
+                          {"sent", m_dry_run ? 0 : t.sent},
+                          {"would_send", m_dry_run ? t.sent : 0},
+                          {"failed", t.failed},
+                          {"not_sent", t.not_sent},
+                          {"already_sent", t.already_sent},
+                          {"unready", t.unready},
+                          {"dry_run", m_dry_run},
+                          {"seconds", secs},
+                          {"exit_code", exit_code}}}};
+    fmt::print("{}\n", j.dump());
+    return;
+  }
+  const double rate = secs > 0 ? static_cast<double>(t.sent + t.failed) / secs : 0.0;
+  fmt::print("batch{}: {} {}, {} failed, {} not sent, {} already sent, {} skipped (no usable "
+             "key) of {} recipients in {:.1f} s ({:.1f} msg/s)\n",
+             m_dry_run ? " (dry run, nothing was sent)" : "",
+             t.sent,
+             m_dry_run ? "would be sent" : "sent",
+             t.failed,
+             t.not_sent,
+             t.already_sent,
+             t.unready,
+             t.total,
+             secs,
+             rate);
+}
+
+} // namespace peermail::cli

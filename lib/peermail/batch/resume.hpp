@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// The scheduler's view of the durable batch journal: which recipients
+// already got their message, and the Message-ID each one's message carries,
+// stored BEFORE anything is sent so that a resend after a crash reuses it.
+// A thin seam over batch/journal (SQLite).
+
+#include <peermail/batch/scheduler.hpp>
+#include <peermail/util/result.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace peermail::batch {
+
+struct ResumeEntry
+{
+  std::string message_id; // without angle brackets
+  bool sent = false;      // the server accepted it in an earlier run
+  int attempts = 0;       // attempts made in earlier runs
+};
+
+class Resume
+{
+public:
+  virtual ~Resume() = default;
+
+  // Return the journal's entry for every address of `emails`; addresses it
+  // does not know yet get the Message-ID `make_id(email)`, stored durably (one
+  // transaction) before this returns.
+  virtual Result<std::map<std::string, ResumeEntry>> plan(
+    const std::vector<std::string>& emails,
+    const std::function<std::string(const std::string& email)>& make_id) = 0;
+
+  // Record the outcome of one message durably ("sent", "failed"; others are
+  // ignored).
+  virtual Result<void> record(const Outcome& o) = 0;
+};
+
+// Open (create, mode 0600) the journal at `path` for the batch `batch_key`.
+// Errors: io (cannot create or write), data (the file is not a journal, or
+// belongs to another batch).
+Result<std::unique_ptr<Resume>> open_resume(const std::string& path, const std::string& batch_key);
+
+} // namespace peermail::batch

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The seam over the batch data layer (batch/recipients, batch/template,
+// batch/journal's make_batch_id): every problem collected as a Problem.
+#include "source.hpp"
+
+#include <peermail/batch/journal.hpp>
+#include <peermail/batch/recipients.hpp>
+#include <peermail/batch/template.hpp>
+#include <peermail/util/fs.hpp>
+
+#include <memory>
+
+namespace peermail::batch {
+
+namespace {
+
+Problem
+to_problem(const InputProblem& p, bool in_template, std::string email = {})
+{
+  InputProblem q = p;
+  q.line = 0; // the CLI prefixes file:line
+  return Problem{p.line, std::move(email), Error(Errc::data, to_string(q)), in_template};
+}
+
+} // namespace
+
+Result<Input>
+load_input(const std::string& recipients_path,
+           const std::string& template_path,
+           const std::string& identity)
+{
+  PEERMAIL_TRY_ASSIGN(auto list, read_recipients(recipients_path));
+  std::vector<InputProblem> tprobs;
+  auto tmpl = read_template(template_path, tprobs);
+  if (!tmpl && tprobs.empty()) {
+    return unexpected(tmpl.error()); // missing, unreadable, too large
+  }
+  Input in;
+  for (const auto& p : list.problems) {
+    in.problems.push_back(to_problem(p, false));
+  }
+  for (const auto& p : tprobs) {
+    in.problems.push_back(to_problem(p, true));
+  }
+  if (tmpl) {
+    for (const auto& p : tmpl->check_fields(list.columns)) {
+      in.problems.push_back(to_problem(p, true));
+    }
+  }
+  for (auto& r : list.rows) {
+    if (tmpl) {
+      for (const auto& p : tmpl->check_row(r.line, r.fields)) {
+        in.problems.push_back(to_problem(p, false, r.email));
+      }
+    }
+    in.rows.push_back(Row{r.line, r.email, std::move(r.fields)});
+  }
+  if (in.rows.empty() && in.problems.empty()) {
+    in.problems.push_back(
+      Problem{0, "", Error(Errc::data, "the recipients file has no recipients"), false});
+  }
+  // The batch id covers the exact bytes (read again: both are small next
+  // to the work that follows).
+  PEERMAIL_TRY_ASSIGN(auto rbytes, util::read_file(recipients_path));
+  PEERMAIL_TRY_ASSIGN(auto tbytes, util::read_file(template_path));
+  in.batch_key = make_batch_id(rbytes, tbytes, identity);
+  if (tmpl) {
+    auto t = std::make_shared<Template>(std::move(*tmpl));
+    in.render = [t](const Row& row) { return t->render(row.fields); };
+  } else {
+    in.render = [](const Row&) -> Result<std::string> {
+      return fail(Errc::data, "the template has problems");
+    };
+  }
+  return in;
+}
+
+} // namespace peermail::batch

@@ -1,0 +1,248 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# `peermail batch` end to end: 200 recipients with their own keys (a fixture
+# keyring: tests/fixtures/keys/batch-keyring, regenerate with
+# make-batch-keyring.sh) delivered exactly once over real TLS to
+# tests/servers/smtp_sink.py; kill -9 and resume; preflight refusals (65, 67),
+# --skip-unready, retries on 4xx, 5xx final, --shard, --dry-run.
+
+. "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
+
+suite_probe() { probe_gpg && probe_smtp; }
+
+PW=s3cret-batch-4711
+
+suite_setup() {
+    make_test_ca "$SUITE_DIR/ca"
+    gpg_home_new
+    local fix=$PEERMAIL_SOURCE_DIR/tests/fixtures/keys/batch-keyring
+    cp "$fix/pubring.kbx" "$fix/trustdb.gpg" "$GNUPGHOME/"
+    mkdir -p -m 700 "$GNUPGHOME/private-keys-v1.d"
+    cp "$fix/private-keys-v1.d/"*.key "$GNUPGHOME/private-keys-v1.d/"
+    local sender
+    sender=$(cat "$fix/sender.fpr")
+    mkdir -p "$SUITE_DIR/fix"
+    {
+        echo "email,name,date,code"
+        for i in $(seq -f '%03g' 1 200); do
+            echo "p$i@people.test,Person $i,2026-12-0$((10#$i % 9 + 1)),C-$i"
+        done
+    } >"$SUITE_DIR/fix/people.csv"
+    cat >"$SUITE_DIR/fix/notice.eml" <<'EML'
+From: Ana Ruiz <ana@clinic.test>
+To: {{name}} <{{email}}>
+Subject: Peer-support session on {{date}}
+
+Dear {{name}},
+
+your personal access code is {{code}}.
+EML
+    {
+        echo "export TEST_CA=$SUITE_DIR/ca"
+        echo "export GNUPGHOME=$GNUPGHOME"
+        echo "export SENDER_FPR=$sender"
+        echo "export FIX=$SUITE_DIR/fix"
+    } >"$SUITE_DIR/env.sh"
+}
+
+# Start the server (smtps, AUTH) with extra sink options and write c.toml.
+setup_server() {
+    start_smtp smtps --user ana --password "$PW" "$@"
+    write_config c.toml signing_key="$SENDER_FPR" port="$SMTP_PORT" tls=implicit \
+        ca_file="$TEST_CA/ca.pem"
+}
+
+# Copy the first N recipients (plus header) into ./people.csv.
+recipients() { head -n $(($1 + 1)) "$FIX/people.csv" >people.csv; }
+
+batch() { PM_TEST_PASSWORD=$PW pm --config c.toml batch --template "$FIX/notice.eml" "$@"; }
+
+# Print "RCPT MESSAGES DISTINCT_MESSAGE_IDS" for every recipient in the spool.
+spool_report() {
+    /usr/bin/python3 - "$SMTP_SPOOL" <<'PY'
+import email, glob, json, os, sys
+from collections import defaultdict
+msgs, ids = defaultdict(int), defaultdict(set)
+for j in glob.glob(os.path.join(sys.argv[1], "msg-*.json")):
+    env = json.load(open(j))
+    with open(j[:-5] + ".eml", "rb") as f:
+        m = email.message_from_binary_file(f)
+    for r in env["rcpt_tos"]:
+        msgs[r] += 1
+        ids[r].add(m["Message-ID"])
+for r in sorted(msgs):
+    print(r, msgs[r], len(ids[r]))
+PY
+}
+
+test_200_recipients_delivered_exactly_once() {
+    setup_server
+    cp "$FIX/people.csv" people.csv
+    expect_exit 0 batch --recipients people.csv --json
+    expect_eq "$(spool_count)" 200 "messages delivered"
+    spool_report >report
+    expect_eq "$(wc -l <report)" 200 "distinct recipients"
+    expect_eq "$(awk '$2 != 1 || $3 != 1' report | wc -l)" 0 "recipients not delivered exactly once"
+    # One JSON line per recipient, then the summary.
+    expect_eq "$(grep -c '"status":"sent"' out)" 200 "sent lines"
+    expect_contains out '"summary":{'
+    expect_contains out '"exit_code":0'
+    # Personal, encrypted, protected Subject; one envelope recipient each.
+    local m=$SMTP_SPOOL/msg-1.eml
+    expect_contains "$m" "multipart/encrypted"
+    expect_not_contains "$m" "Peer-support session"
+    expect_not_contains "$m" "access code"
+    expect_eq "$(grep -l '"tls": true' "$SMTP_SPOOL"/msg-*.json | wc -l)" 200 "over TLS"
+    expect_clear_ok
+    # One audit record per recipient; no subject in it.
+    expect_eq "$(grep -c '"action":"batch"' audit.jsonl)" 200 "audit records"
+    expect_not_contains audit.jsonl "Peer-support"
+    # Message-IDs are distinct.
+    expect_eq "$(grep -h '^Message-ID:' "$SMTP_SPOOL"/msg-*.eml | sort -u | wc -l)" 200 "Message-IDs"
+    # The journal next to the recipients file; a rerun sends nothing.
+    [ -f people.csv.journal ] || fail "no journal people.csv.journal"
+    expect_eq "$(stat -c %a people.csv.journal)" 600 "journal mode"
+    expect_exit 0 batch --recipients people.csv --json
+    expect_eq "$(spool_count)" 200 "messages after the rerun"
+    expect_eq "$(grep -c '"status":"already-sent"' out)" 200 "already-sent lines"
+}
+
+test_kill9_at_a_third_then_resume_exactly_once() {
+    setup_server
+    cp "$FIX/people.csv" people.csv
+    PM_TEST_PASSWORD=$PW "$PEERMAIL_BIN" --config c.toml batch --template "$FIX/notice.eml" \
+        --recipients people.csv --rate 3000/min >run1.out 2>run1.err &
+    local pid=$! i n=0
+    for i in $(seq 1 600); do
+        n=$(spool_count)
+        [ "$n" -ge 67 ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    n=$(spool_count)
+    echo "delivered before kill -9: $n"
+    [ "$n" -ge 60 ] && [ "$n" -lt 200 ] || fail "kill -9 did not land mid-batch ($n delivered)"
+    expect_exit 0 batch --recipients people.csv --json
+    spool_report >report
+    expect_eq "$(wc -l <report)" 200 "distinct recipients"
+    # Exactly once per recipient; at worst a resend with the same Message-ID.
+    expect_eq "$(awk '$3 != 1' report | wc -l)" 0 "recipients with more than one Message-ID"
+    local dups
+    dups=$(awk '$2 > 1' report | wc -l)
+    echo "resent with the same Message-ID: $dups"
+    [ "$dups" -le 4 ] || fail "$dups recipients got their message twice"
+    local already
+    already=$(grep -c '"status":"already-sent"' out)
+    [ "$already" -ge $((n - 4)) ] || fail "only $already recorded as already sent ($n delivered)"
+}
+
+test_unready_recipient_refuses_everything_67() {
+    setup_server
+    recipients 3
+    echo "unready@people.test,Uma,2026-12-01,C-u" >>people.csv
+    echo "nokey@people.test,Nora,2026-12-01,C-n" >>people.csv
+    expect_exit 67 batch --recipients people.csv
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    expect_contains err "people.csv:5: no usable key for unready@people.test"
+    expect_contains err "people.csv:6: no usable key for nokey@people.test"
+    expect_contains err "2 problems in the batch; nothing was sent"
+    expect_contains audit.jsonl '"action":"refusal"'
+    [ ! -f people.csv.journal ] || fail "a refused batch created a journal"
+}
+
+test_bad_rows_and_template_listed_together_65() {
+    setup_server
+    cat >people.csv <<'CSV'
+email,name,date,code
+p001@people.test,Person 1,2026-12-01,C-1
+not-an-address,Person 2,2026-12-01,C-2
+,Person 3,2026-12-01,C-3
+p004@people.test,"Person, 4",2026-12-01
+p005@people.test,Person 5,"2026-12-01
+Bcc: evil@attacker.test",C-5
+p006@people.test,Person 6,2026-12-01,C-6
+CSV
+    expect_exit 65 batch --recipients people.csv
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    expect_contains err "people.csv:3: email: is not a valid address"
+    expect_contains err "people.csv:4: email: is empty"
+    expect_contains err "people.csv:5: row has 3 fields, the header has 4"
+    expect_contains err "people.csv:6: p005@people.test: date: contains a line break or NUL and reaches a header"
+    expect_contains err "4 problems in the batch; nothing was sent"
+    expect_not_contains err "evil@attacker.test"
+    # A placeholder that no column fills: every row is named.
+    recipients 2
+    sed 's/{{code}}/{{room}}/' "$FIX/notice.eml" >t.eml
+    expect_exit 65 env PM_TEST_PASSWORD=$PW "$PEERMAIL_BIN" --config c.toml batch \
+        --recipients people.csv --template t.eml --json
+    expect_contains err "t.eml:7: room: unknown field {{room}}: no such column in the recipients"
+    expect_contains err "people.csv:2: p001@people.test: room: missing (template line 7 uses it)"
+    expect_contains err "people.csv:3: p002@people.test: room: missing (template line 7 uses it)"
+    expect_contains err "3 problems in the batch; nothing was sent"
+    expect_contains out '"ok":false'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+}
+
+test_skip_unready_sends_to_the_ready_ones() {
+    setup_server
+    recipients 3
+    echo "unready@people.test,Uma,2026-12-01,C-u" >>people.csv
+    expect_exit 67 batch --recipients people.csv --skip-unready --json
+    expect_eq "$(spool_count)" 3 "messages delivered"
+    expect_contains out '"email":"unready@people.test","error":"no usable key for unready@people.test'
+    expect_eq "$(grep -c '"status":"sent"' out)" 3 "sent lines"
+    expect_contains out '"unready":1'
+    expect_contains audit.jsonl '"outcome":"refused"'
+}
+
+test_4xx_is_retried_then_delivered_once() {
+    setup_server --data-fail-first 2
+    recipients 3
+    PEERMAIL_BATCH_BACKOFF_MS=20 expect_exit 0 batch --recipients people.csv --workers 1 --json
+    expect_eq "$(spool_count)" 3 "messages delivered"
+    spool_report >report
+    expect_eq "$(awk '$2 != 1' report | wc -l)" 0 "recipients not delivered exactly once"
+    expect_contains out '"attempts":3'
+    expect_contains audit.jsonl '"outcome":"sent"'
+}
+
+test_5xx_is_final_no_retry_69() {
+    setup_server --data-reply "554 5.7.1 rejected by policy"
+    recipients 3
+    PEERMAIL_BATCH_BACKOFF_MS=20 expect_exit 69 batch --recipients people.csv --json
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    expect_eq "$(grep -c '"status":"failed"' out)" 3 "failed lines"
+    expect_eq "$(grep -c '"attempts":1,' out)" 3 "single attempts"
+    expect_contains out '"smtp_code":554'
+    expect_eq "$(grep -c ' DATA' "$SMTP_SPOOL/transcript.log")" 3 "DATA commands (no retry)"
+    # Failures are journaled and audited; a rerun tries them again.
+    expect_eq "$(grep -c '"outcome":"failed"' audit.jsonl)" 3 "audited failures"
+}
+
+test_shards_partition_without_overlap() {
+    setup_server
+    recipients 30
+    local i
+    for i in 1 2 3; do
+        expect_exit 0 batch --recipients people.csv --shard "$i/3" --json
+        grep -c '"status":"sent"' out >"n$i" || true
+        [ -f "people.csv.shard-$i-of-3.journal" ] || fail "no journal for shard $i"
+    done
+    expect_eq "$(spool_count)" 30 "messages delivered"
+    spool_report >report
+    expect_eq "$(wc -l <report)" 30 "distinct recipients"
+    expect_eq "$(awk '$2 != 1' report | wc -l)" 0 "overlap between shards"
+    [ "$(cat n1)" -gt 0 ] && [ "$(cat n2)" -gt 0 ] && [ "$(cat n3)" -gt 0 ] || fail "an empty shard"
+    expect_exit 64 batch --recipients people.csv --shard 4/3
+}
+
+test_dry_run_sends_nothing() {
+    setup_server
+    recipients 5
+    expect_exit 0 batch --recipients people.csv --dry-run --json
+    expect_eq "$(grep -c '"status":"would-send"' out)" 5 "would-send lines"
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    [ ! -f people.csv.journal ] || fail "a dry run created a journal"
+    expect_not_contains "$SMTP_SPOOL/transcript.log" "MAIL"
+}
