@@ -32,7 +32,7 @@ suite_setup() {
     # Budgets (docs/LIMITS.md): CPU seconds and max RSS per command for a
     # normal build; sanitizer builds get four times as much.
     local factor=1
-    if ldd "$PEERMAIL_BIN" 2>/dev/null | grep -q 'libasan'; then
+    if grep -qa '__asan_init' "$PEERMAIL_BIN"; then
         factor=4
     fi
     {
@@ -363,4 +363,59 @@ test_sendmail_bare_cr_in_header_never_reaches_envelope() {
     if grep -rqF 'evil@attacker.test' "$SMTP_SPOOL"; then
         fail "the injected address reached the server"
     fi
+}
+
+# --- audit log written by someone else -----------------------------------------
+
+test_audit_verify_on_garbage_is_a_negative_verdict() {
+    write_config c.toml signing_key="$ANA_FPR" audit_path="$PWD/a.jsonl"
+    # One 20 MB line, then random bytes: tampering (1), not a crash.
+    { head -c 20000000 /dev/zero | tr '\0' '{'; echo; random_bytes 100000; } >a.jsonl
+    chmod 600 a.jsonl
+    bounded 1 pm --config c.toml audit verify
+    [ -s out ] || [ -s err ] || fail "audit verify said nothing"
+    bounded 0 pm --config c.toml audit show
+}
+
+test_batch_injection_from_jsonl_and_csv_65_nothing_sent() {
+    setup_server
+    cat >notice.eml <<'EML'
+From: Ana Ruiz <ana@clinic.test>
+To: {{email}}
+Subject: {{subject}}
+
+Dear colleague, {{note}}
+EML
+    # CR alone, LF, CRLF and NUL in a value that reaches a header (JSON
+    # escapes), and a CSV field with CR alone.
+    cat >people.jsonl <<'JSONL'
+{"email": "sam@hospital.test", "subject": "a\rBcc: evil@attacker.test", "note": "x"}
+{"email": "sam@hospital.test", "subject": "b\nBcc: evil@attacker.test", "note": "x"}
+{"email": "sam@hospital.test", "subject": "c\r\nBcc: evil@attacker.test", "note": "x"}
+{"email": "sam@hospital.test", "subject": "d\u0000Bcc: evil@attacker.test", "note": "x"}
+JSONL
+    expect_exit 65 pm batch --recipients people.jsonl --template notice.eml
+    expect_contains err 'nothing was sent'
+    expect_not_contains err 'evil@attacker.test'
+    printf 'email,subject,note\nsam@hospital.test,"a\rBcc: evil@attacker.test",x\n' >people.csv
+    expect_exit 65 pm batch --recipients people.csv --template notice.eml
+    expect_not_contains err 'evil@attacker.test'
+    # An address with a line break in the email column itself.
+    printf '{"email": "sam@hospital.test\\r\\nRCPT TO:<evil@attacker.test>", "subject": "s", "note": "x"}\n' >people2.jsonl
+    expect_exit 65 pm batch --recipients people2.jsonl --template notice.eml
+    expect_nothing_sent
+    expect_not_contains "$SMTP_SPOOL/transcript.log" 'evil@'
+}
+
+test_verify_missing_directory_and_device_inputs() {
+    bounded 66 pm verify no-such-file.eml
+    mkdir adir
+    bounded 66 pm verify adir
+    bounded 65 pm verify /dev/null
+    # Bigger than the 256 MiB input limit, from a pipe: refused without
+    # reading it all into memory.
+    local rc=0
+    head -c $((300 * 1024 * 1024)) /dev/zero | /usr/bin/time -f '%M' -o rusage "$PEERMAIL_BIN" verify - >out 2>err || rc=$?
+    expect_eq "$rc" 65 "exit for a 300 MiB stdin"
+    expect_contains err 'larger than the limit'
 }
