@@ -53,6 +53,13 @@ public:
     return out;
   }
 
+  Result<void>
+  prefetch_keys(const std::vector<std::string>& fingerprints) override
+  {
+    PEERMAIL_TRY(m_engine->prefetch_public(fingerprints));
+    return {};
+  }
+
 private:
   std::unique_ptr<crypto::Engine> m_engine;
 };

@@ -47,6 +47,16 @@ public:
   // (invalid recipients or signer reported by GnuPG), crypto.
   virtual Result<ProtectResult> protect(std::string_view message, const ProtectOptions& opts) = 0;
 
+  // Look up the public keys `fingerprints` once, ahead of many protect()
+  // calls (batch: one keyring listing per worker instead of one per
+  // message). Optional; the default does nothing.
+  virtual Result<void>
+  prefetch_keys(const std::vector<std::string>& fingerprints)
+  {
+    (void)fingerprints;
+    return {};
+  }
+
   // Streaming variant of protect() for large messages: read the message from
   // `in_fd` (current offset to EOF) and write the protected message to
   // `out_fd`; ProtectResult::message stays empty. Neither fd is closed. The

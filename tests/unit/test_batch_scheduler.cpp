@@ -185,8 +185,8 @@ TEST_SUITE("batch::scheduler")
     REQUIRE(h.outcomes.size() == 50);
     CHECK_FALSE(h.foreign_thread_recorded);
     CHECK(h.world.delivered.size() == 50);
-    for (const auto& [rcpt, n] : h.world.delivered) {
-      CHECK_MESSAGE(n == 1, rcpt);
+    for (const auto& delivered : h.world.delivered) { // clang 14 cannot capture bindings
+      CHECK_MESSAGE(delivered.second == 1, delivered.first);
     }
     CHECK(h.world.sessions == 2);
     CHECK(h.world.protectors == 2);

@@ -74,8 +74,8 @@ TEST_SUITE("batch::preflight")
       ++counts[s];
     }
     CHECK(counts.size() == 3);
-    for (const auto& [s, n] : counts) {
-      CHECK_MESSAGE(n > 60, s);
+    for (const auto& count : counts) { // clang 14 cannot capture bindings
+      CHECK_MESSAGE(count.second > 60, count.first);
     }
   }
 

@@ -220,6 +220,17 @@ private:
       request_stop(protector.error());
       return;
     }
+    // Every recipient key in one keyring listing (not two gpg processes per
+    // message); on failure the keys are looked up one by one as needed.
+    {
+      std::vector<std::string> fprs;
+      for (const auto& j : m_jobs) {
+        fprs.insert(fprs.end(), j.recipient_fprs.begin(), j.recipient_fprs.end());
+      }
+      std::sort(fprs.begin(), fprs.end());
+      fprs.erase(std::unique(fprs.begin(), fprs.end()), fprs.end());
+      (void)(*protector)->prefetch_keys(fprs);
+    }
     std::unique_ptr<transport::Transport> session;
     while (!m_stop) {
       const std::size_t i = m_next.fetch_add(1);

@@ -102,6 +102,44 @@ Engine::key(const std::string& fpr, bool secret)
   return p;
 }
 
+Result<std::size_t>
+Engine::prefetch_public(const std::vector<std::string>& fprs)
+{
+  std::vector<const char*> patterns;
+  for (const auto& f : fprs) {
+    if (!f.empty() && m_public.count(f) == 0) {
+      patterns.push_back(f.c_str());
+    }
+  }
+  if (patterns.empty()) {
+    return std::size_t{0};
+  }
+  patterns.push_back(nullptr);
+  gpgme_ctx_t ctx = m_ctx.get();
+  if (auto e = gpgme_op_keylist_ext_start(ctx, patterns.data(), 0, 0); e != 0) {
+    return unexpected(from_gpgme(e, "listing keys"));
+  }
+  std::size_t found = 0;
+  gpgme_error_t err = 0;
+  for (;;) {
+    gpgme_key_t raw = nullptr;
+    err = gpgme_op_keylist_next(ctx, &raw);
+    if (err != 0) {
+      break;
+    }
+    Key k(raw);
+    if (raw->fpr != nullptr && m_public.count(raw->fpr) == 0) {
+      m_public.emplace(raw->fpr, std::move(k));
+      ++found;
+    }
+  }
+  gpgme_op_keylist_end(ctx);
+  if (gpgme_err_code(err) != GPG_ERR_EOF) {
+    return unexpected(from_gpgme(err, "listing keys"));
+  }
+  return found;
+}
+
 Result<SignOutput>
 Engine::sign_detached(std::string_view data, const std::string& signer_fpr)
 {

@@ -57,6 +57,12 @@ public:
                              const std::vector<std::string>& recipient_fprs,
                              const std::string& signer_fpr);
 
+  // Look up the public keys `fprs` (full fingerprints) in ONE keyring listing
+  // and keep them for encrypt(), instead of one lookup (two gpg processes)
+  // per key later. Keys already cached are skipped. Returns how many were
+  // found; a missing key is not an error here (encrypt() reports it).
+  Result<std::size_t> prefetch_public(const std::vector<std::string>& fprs);
+
   // Decrypt and verify `ciphertext` (armored or binary) in memory.
   Result<DecryptOutput> decrypt(std::string_view ciphertext);
 
