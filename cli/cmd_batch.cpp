@@ -581,7 +581,7 @@ private:
     };
     hooks.on_progress = [&]() { out.progress(m_tally); };
 
-    const auto summary = batch::run(jobs, opts, hooks);
+    const auto summary = jobs.empty() ? batch::Summary{} : batch::run(jobs, opts, hooks);
     if (summary.stopped) {
       const auto code = exit_code(summary.stopped->code);
       worst = worse_exit(worst, code);
