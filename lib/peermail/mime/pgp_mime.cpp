@@ -192,6 +192,18 @@ to_crlf(std::string_view text)
 Result<Prepared>
 prepare(std::string_view message, SubjectProtection subject)
 {
+  // A bare CR inside a header would become a line break once the headers are
+  // written with CRLF (a new header, e.g. Bcc, in the outer headers): refuse
+  // it as header injection (RFC 5322 §2.2).
+  for (std::size_t i = 0; i < message.size(); ++i) {
+    if (message[i] == '\n' && (i + 1 == message.size() || message[i + 1] == '\n'
+                               || message.substr(i + 1, 2) == "\r\n")) {
+      break; // the empty line that ends the header section
+    }
+    if (message[i] == '\r' && (i + 1 == message.size() || message[i + 1] != '\n')) {
+      return fail(Errc::data, "a header contains a bare CR (RFC 5322 §2.2): refused as header injection");
+    }
+  }
   auto msg = parse_gmime_message(message);
   if (!msg) {
     return fail(Errc::data, "the input is not an RFC 5322 message");
