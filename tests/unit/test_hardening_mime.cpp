@@ -165,6 +165,19 @@ TEST_SUITE("hardening.prepare")
     }
   }
 
+  TEST_CASE("a bare CR in a header is refused: it would become a new header line")
+  {
+    auto p = prepare("From: ana@clinic.test\nTo: sam@hospital.test\nX-Ref: 1\rBcc: evil@attacker.test\n"
+                     "Subject: x\n\nbody\n",
+                     SubjectProtection::placeholder);
+    REQUIRE_FALSE(p.has_value());
+    CHECK(p.error().code == Errc::data);
+    auto ok = prepare("From: ana@clinic.test\r\nTo: sam@hospital.test\r\nSubject: x\r\n\r\nbo\rdy\r\n",
+                      SubjectProtection::placeholder);
+    REQUIRE(ok.has_value());
+    CHECK(ok->outer_headers.find("Bcc") == std::string::npos);
+  }
+
   TEST_CASE("a 100 kB body line is re-encoded to short lines")
   {
     const std::string msg = "From: ana@clinic.test\nTo: sam@hospital.test\nSubject: x\n\n"

@@ -217,6 +217,20 @@ test_broken_transfer_encoding_is_refused_65_not_internal() {
     done
 }
 
+test_bare_cr_in_a_header_is_refused_by_encrypt_and_sign_65() {
+    # A bare CR would become a line break in the CRLF output: a Bcc header
+    # in the outer (unencrypted) headers. Found by fuzz_outgoing.
+    printf 'From: ana@clinic.test\nTo: sam@hospital.test\nX-Ref: 1\rBcc: evil@attacker.test\nSubject: x\n\nbody\n' >cr.eml
+    bounded 65 pm encrypt cr.eml
+    expect_contains err 'a header contains a bare CR'
+    [ ! -s out ] || fail "encrypt wrote output"
+    bounded 65 pm sign cr.eml
+    [ ! -s out ] || fail "sign wrote output"
+    # A CR in the body is not a header: it is re-encoded, not refused.
+    printf 'From: ana@clinic.test\nTo: sam@hospital.test\nSubject: x\n\nbo\rdy\n' >crbody.eml
+    bounded 0 pm sign crbody.eml
+}
+
 test_huge_headers() {
     # One 5 MB header line, and 100000 header lines.
     { printf 'From: ana@clinic.test\nTo: sam@hospital.test\nX-Big: '
