@@ -78,11 +78,20 @@ TEST_SUITE("peermail::crypto::key_judge")
              "--quick-lsign-key AAAA) or pin it in a [[peer]] entry");
   }
 
-  TEST_CASE("judge_recipient_key: a pinned key needs no validity")
+  TEST_CASE("judge_recipient_key: a pinned key still needs full validity (E2E-04)")
   {
     auto j = judge_recipient_key(good_key(k_validity_unknown), "sam@hospital.test", true,
                                  policy());
-    CHECK(j.ok());
+    CHECK(j.problem == KeyProblem::validity);
+    CHECK(j.check_id == "E2E-04");
+    CHECK(j.reason
+          == "the pinned key AAAA for <sam@hospital.test> has unknown validity; full or "
+             "ultimate is required");
+    CHECK(j.fix
+          == "after verifying the fingerprint out of band, certify it: gpg --quick-lsign-key "
+             "AAAA");
+    CHECK(judge_recipient_key(good_key(k_validity_full), "sam@hospital.test", true, policy())
+            .ok());
   }
 
   TEST_CASE("judge_recipient_key: expired key (KEY-02)")

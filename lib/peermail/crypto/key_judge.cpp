@@ -346,6 +346,18 @@ judge_recipient_key(const KeyFacts& key,
   if (!j.ok()) {
     return j;
   }
+  // A pin says which key is right; validity says the keyring agrees. Both are
+  // required: GnuPG (without "always trust", which never exists here) refuses
+  // to encrypt to a key below full validity, so a pinned key must be certified.
+  if (pinned && uid->validity < k_validity_full) {
+    return problem(std::move(j), KeyProblem::validity, "E2E-04",
+                   fmt::format("the pinned key {} for <{}> has {} validity; full or ultimate is "
+                               "required",
+                               key.fingerprint, address, validity_name(uid->validity)),
+                   fmt::format("after verifying the fingerprint out of band, certify it: gpg "
+                               "--quick-lsign-key {}",
+                               key.fingerprint));
+  }
   if (!pinned && uid->validity < k_validity_full) {
     return problem(std::move(j), KeyProblem::validity, "E2E-04",
                    fmt::format("the user ID <{}> of key {} has {} validity; full or ultimate is "

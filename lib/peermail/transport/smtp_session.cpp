@@ -12,7 +12,11 @@
 #include <curl/curl.h>
 #include <fmt/core.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <cstring>
 
@@ -45,7 +49,9 @@ struct TransferState
   CURL* curl = nullptr;
   const SessionOptions* opts = nullptr;
   TranscriptFilter* filter = nullptr;
-  std::string_view message;
+  std::string_view message; // the message, or …
+  int fd = -1;              // … a file descriptor to stream it from (pread)
+  std::size_t total = 0;    // message size in bytes
   std::size_t offset = 0;
   bool body_started = false;
   std::vector<RecipientResult> recipients;
@@ -218,10 +224,25 @@ read_cb(char* buffer, size_t size, size_t nitems, void* userp)
         return CURL_READFUNC_ABORT;
       }
     }
-    const std::size_t n = std::min(size * nitems, st.message.size() - st.offset);
-    std::memcpy(buffer, st.message.data() + st.offset, n);
-    st.offset += n;
-    return n;
+    const std::size_t want = std::min(size * nitems, st.total - st.offset);
+    if (st.fd < 0) {
+      std::memcpy(buffer, st.message.data() + st.offset, want);
+      st.offset += want;
+      return want;
+    }
+    // Streaming: memory stays flat whatever the message size.
+    ssize_t n = 0;
+    do {
+      n = ::pread(st.fd, buffer, want, static_cast<off_t>(st.offset));
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 || (n == 0 && want > 0)) {
+      st.abort_error = Error(Errc::io,
+                             n < 0 ? fmt::format("cannot read the message: {}", std::strerror(errno))
+                                   : std::string("the message file shrank while it was sent"));
+      return CURL_READFUNC_ABORT;
+    }
+    st.offset += static_cast<std::size_t>(n);
+    return static_cast<std::size_t>(n);
   } catch (...) {
     st.abort_error = Error(Errc::internal, "unexpected failure while sending the message");
     return CURL_READFUNC_ABORT;
@@ -248,10 +269,16 @@ public:
   SmtpSession& operator=(const SmtpSession&) = delete;
 
   Result<SendResult> send(const Envelope& envelope, std::string_view message) override;
+  Result<SendResult> send_fd(const Envelope& envelope, int fd) override;
   void close() override;
 
 private:
   Result<void> configure();
+  // Send from `message`, or from `fd` (when >= 0) of `size` bytes.
+  Result<SendResult> transfer(const Envelope& envelope,
+                              std::string_view message,
+                              int fd,
+                              std::size_t size);
 
   SessionOptions m_opts;
   CurlPtr m_curl;
@@ -331,6 +358,22 @@ SmtpSession::configure()
 Result<SendResult>
 SmtpSession::send(const Envelope& envelope, std::string_view message)
 {
+  return transfer(envelope, message, -1, message.size());
+}
+
+Result<SendResult>
+SmtpSession::send_fd(const Envelope& envelope, int fd)
+{
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    return Transport::send_fd(envelope, fd); // not a file: read it whole
+  }
+  return transfer(envelope, {}, fd, static_cast<std::size_t>(st.st_size));
+}
+
+Result<SendResult>
+SmtpSession::transfer(const Envelope& envelope, std::string_view message, int fd, std::size_t size)
+{
   if (bad_address(envelope.mail_from)) {
     return fail(Errc::data, "the envelope sender is not a plain address");
   }
@@ -342,7 +385,7 @@ SmtpSession::send(const Envelope& envelope, std::string_view message)
       return fail(Errc::data, fmt::format("recipient \"{}\" is not a plain address", sanitize(r)));
     }
   }
-  if (message.empty()) {
+  if (size == 0) {
     return fail(Errc::data, "the message is empty");
   }
   if (!m_curl) {
@@ -355,6 +398,8 @@ SmtpSession::send(const Envelope& envelope, std::string_view message)
   m_state.opts = &m_opts;
   m_state.filter = &m_filter;
   m_state.message = message;
+  m_state.fd = fd;
+  m_state.total = size;
   for (const auto& r : envelope.rcpt_to) {
     m_state.recipients.push_back(RecipientResult{r, 0, "", false});
   }
@@ -373,7 +418,7 @@ SmtpSession::send(const Envelope& envelope, std::string_view message)
   PM_SETOPT(CURLOPT_MAIL_FROM, from.c_str());
   // libcurl does not copy the list: it must outlive the transfer.
   PM_SETOPT(CURLOPT_MAIL_RCPT, rcpts.get());
-  PM_SETOPT(CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
+  PM_SETOPT(CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
   m_errbuf[0] = '\0';
 
   const CURLcode rc = curl_easy_perform(c);
@@ -394,7 +439,7 @@ SmtpSession::send(const Envelope& envelope, std::string_view message)
     f.got_reply = m_state.got_reply;
     return unexpected(error_from_curl(f, m_opts.account));
   }
-  if (!m_state.body_started || m_state.offset != message.size() || code != 250) {
+  if (!m_state.body_started || m_state.offset != size || code != 250) {
     // libcurl reported success but the message did not go out whole.
     Error e(Errc::protocol,
             fmt::format("{}:{}: the submission ended without a final 250 reply",

@@ -101,11 +101,13 @@ test_pin_mismatch_fails_e2e04() {
   expect_contains out "pins 0123456789ABCDEF0123456789ABCDEF01234567 for <sam@hospital.test>, but the keyring has $SAM"
 }
 
-test_pinned_unknown_validity_peer_passes() {
-  # The pin is the out-of-band verification (DESIGN.md §4).
+test_pinned_unknown_validity_peer_fails_e2e04() {
+  # A pin names the right key; GnuPG still needs full validity to encrypt to it
+  # (no "always trust" exists), so a pinned but uncertified key fails.
   peer_config c.toml uma@hospital.test "$UMA"
-  expect_exit 0 pm --config c.toml check --only E2E-04,E2E-01
-  expect_contains out "pinned by [[peer]]"
+  expect_exit 1 pm --config c.toml check --only E2E-04,E2E-01
+  expect_contains out "fail  E2E-04"
+  expect_contains out "the pinned key $UMA for <uma@hospital.test> has unknown validity"
 }
 
 test_missing_baa_fails_cfg01() {
