@@ -19,10 +19,12 @@ test_check_unknown_validity_67() {
   expect_contains out "fix: verify the fingerprint with uma@hospital.test out of band"
 }
 
-test_check_pinned_unknown_validity_ready() {
+test_check_pinned_unknown_validity_67() {
+  # The pin names the key, but GnuPG only encrypts to keys of full validity.
   write_config c.toml signing_key="$ANA" extra="[[peer]]\naddress = \"uma@hospital.test\"\nfingerprint = \"$UMA\""
-  expect_exit 0 pm --config c.toml keys check uma@hospital.test
-  expect_contains out "ready: key $UMA, pinned"
+  expect_exit 67 pm --config c.toml keys check uma@hospital.test
+  expect_contains out "the pinned key $UMA for <uma@hospital.test> has unknown validity"
+  expect_contains out "gpg --quick-lsign-key $UMA"
 }
 
 test_check_each_defect_67() {
