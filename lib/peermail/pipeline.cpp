@@ -309,6 +309,7 @@ private:
       o.sign = true;
       o.encrypt = true;
       o.protect_subject = m_cfg.policy.protect_subject;
+      o.temp_dir = m_req.temp_dir;
       PEERMAIL_TRY(m_plain->rewind());
       PEERMAIL_TRY_ASSIGN(auto out, util::TempFile::create(m_req.temp_dir));
       auto r = protector->protect_fd(m_plain->fd(), out.fd(), o);

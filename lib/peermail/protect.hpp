@@ -21,6 +21,7 @@ struct ProtectOptions
   bool sign = true;
   bool encrypt = true;
   bool protect_subject = true; // outer Subject becomes "[...]" (RFC 9788)
+  std::string temp_dir;         // protect_fd(): where scratch files go ("" = /tmp)
 };
 
 struct ProtectResult

@@ -4,6 +4,8 @@
 #include <fmt/core.h>
 #include <gpgme.h>
 
+#include <cerrno>
+
 namespace peermail::crypto {
 
 namespace {
@@ -159,10 +161,10 @@ Engine::sign_detached(std::string_view data, const std::string& signer_fpr)
   return SignOutput{take_data(out.get()), algo, signer_fpr};
 }
 
-Result<SignOutput>
-Engine::encrypt(std::string_view data,
-                const std::vector<std::string>& recipient_fprs,
-                const std::string& signer_fpr)
+Result<int>
+Engine::encrypt_data(gpgme_data_t in, gpgme_data_t out,
+                     const std::vector<std::string>& recipient_fprs,
+                     const std::string& signer_fpr)
 {
   if (recipient_fprs.empty()) {
     return fail(Errc::no_key, "no recipients to encrypt to", "E2E-01");
@@ -182,13 +184,11 @@ Engine::encrypt(std::string_view data,
       return unexpected(from_gpgme(e, "adding the signer"));
     }
   }
-  PEERMAIL_TRY_ASSIGN(Data in, make_data(data));
-  PEERMAIL_TRY_ASSIGN(Data out, make_data());
   // Never GPGME_ENCRYPT_ALWAYS_TRUST (E2E-04).
   const auto flags = static_cast<gpgme_encrypt_flags_t>(0);
   const auto err = signer_fpr.empty()
-                     ? gpgme_op_encrypt(ctx, keys.data(), flags, in.get(), out.get())
-                     : gpgme_op_encrypt_sign(ctx, keys.data(), flags, in.get(), out.get());
+                     ? gpgme_op_encrypt(ctx, keys.data(), flags, in, out)
+                     : gpgme_op_encrypt_sign(ctx, keys.data(), flags, in, out);
   gpgme_encrypt_result_t er = gpgme_op_encrypt_result(ctx);
   if (er != nullptr && er->invalid_recipients != nullptr) {
     return fail(Errc::no_key,
@@ -210,7 +210,86 @@ Engine::encrypt(std::string_view data,
   if (er == nullptr) {
     return fail(Errc::crypto, "GnuPG returned no encryption result");
   }
+  return algo;
+}
+
+Result<SignOutput>
+Engine::encrypt(std::string_view data,
+                const std::vector<std::string>& recipient_fprs,
+                const std::string& signer_fpr)
+{
+  PEERMAIL_TRY_ASSIGN(Data in, make_data(data));
+  PEERMAIL_TRY_ASSIGN(Data out, make_data());
+  PEERMAIL_TRY_ASSIGN(int algo, encrypt_data(in.get(), out.get(), recipient_fprs, signer_fpr));
   return SignOutput{take_data(out.get()), algo, signer_fpr};
+}
+
+namespace {
+
+// gpgme_data callbacks over Engine::ReadFn / WriteFn; never throw.
+struct StreamCbs
+{
+  const Engine::ReadFn* read;
+  const Engine::WriteFn* write;
+};
+
+ssize_t
+stream_read_cb(void* handle, void* buffer, size_t size)
+{
+  try {
+    auto* s = static_cast<StreamCbs*>(handle);
+    const auto n = (*s->read)(static_cast<char*>(buffer), size);
+    if (n < 0) {
+      errno = EIO;
+      return -1;
+    }
+    return static_cast<ssize_t>(n);
+  } catch (...) {
+    errno = EIO;
+    return -1;
+  }
+}
+
+ssize_t
+stream_write_cb(void* handle, const void* buffer, size_t size)
+{
+  try {
+    auto* s = static_cast<StreamCbs*>(handle);
+    if (!(*s->write)(std::string_view(static_cast<const char*>(buffer), size))) {
+      errno = EIO;
+      return -1;
+    }
+    return static_cast<ssize_t>(size);
+  } catch (...) {
+    errno = EIO;
+    return -1;
+  }
+}
+
+} // namespace
+
+Result<SignOutput>
+Engine::encrypt_stream(const ReadFn& read, const WriteFn& write,
+                       const std::vector<std::string>& recipient_fprs,
+                       const std::string& signer_fpr)
+{
+  StreamCbs handle{&read, &write};
+  gpgme_data_cbs in_cbs{};
+  in_cbs.read = stream_read_cb;
+  gpgme_data_cbs out_cbs{};
+  out_cbs.write = stream_write_cb;
+  gpgme_data_t raw_in = nullptr;
+  if (auto e = gpgme_data_new_from_cbs(&raw_in, &in_cbs, &handle); e != 0) {
+    return unexpected(from_gpgme(e, "creating a data buffer"));
+  }
+  Data in(raw_in);
+  gpgme_data_t raw_out = nullptr;
+  if (auto e = gpgme_data_new_from_cbs(&raw_out, &out_cbs, &handle); e != 0) {
+    return unexpected(from_gpgme(e, "creating a data buffer"));
+  }
+  Data out(raw_out);
+  PEERMAIL_TRY_ASSIGN(int algo, encrypt_data(in.get(), out.get(), recipient_fprs, signer_fpr));
+  return SignOutput{std::string(), algo, signer_fpr};
 }
 
 std::vector<SignatureFacts>

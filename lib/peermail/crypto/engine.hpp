@@ -9,6 +9,8 @@
 #include <peermail/crypto/signature.hpp>
 #include <peermail/util/result.hpp>
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -57,6 +59,17 @@ public:
                              const std::vector<std::string>& recipient_fprs,
                              const std::string& signer_fpr);
 
+  // Streaming encrypt(): pull the plaintext through `read` (fill up to n bytes
+  // of the buffer, return the count, 0 at EOF, -1 on error) and push the
+  // armored output (LF line ends, as GnuPG writes it) through `write`
+  // (return false on error). Neither callback may throw. Same checks and
+  // errors as encrypt(); SignOutput::data stays empty.
+  using ReadFn = std::function<std::int64_t(char* buf, std::size_t n)>;
+  using WriteFn = std::function<bool(std::string_view bytes)>;
+  Result<SignOutput> encrypt_stream(const ReadFn& read, const WriteFn& write,
+                                    const std::vector<std::string>& recipient_fprs,
+                                    const std::string& signer_fpr);
+
   // Look up the public keys `fprs` (full fingerprints) in ONE keyring listing
   // and keep them for encrypt(), instead of one lookup (two gpg processes)
   // per key later. Keys already cached are skipped. Returns how many were
@@ -77,6 +90,9 @@ private:
   explicit Engine(Ctx ctx);
   Result<gpgme_key_t> key(const std::string& fpr, bool secret);
   std::vector<SignatureFacts> collect_signatures();
+  Result<int> encrypt_data(gpgme_data_t in, gpgme_data_t out,
+                           const std::vector<std::string>& recipient_fprs,
+                           const std::string& signer_fpr);
 
   Ctx m_ctx;
   std::map<std::string, Key> m_public;

@@ -189,31 +189,18 @@ to_crlf(std::string_view text)
   return out;
 }
 
-Result<Prepared>
-prepare(std::string_view message, SubjectProtection subject)
+namespace {
+
+// Split the parsed `msg` into `p` (all but p.inner) and return the body, ready
+// to be serialized as the inner entity (canonical leaves, protected headers).
+Result<GMimeObject*>
+split_message(const GPtr<GMimeMessage>& msg, SubjectProtection subject, Prepared& p)
 {
-  // A bare CR inside a header would become a line break once the headers are
-  // written with CRLF (a new header, e.g. Bcc, in the outer headers): refuse
-  // it as header injection (RFC 5322 §2.2).
-  for (std::size_t i = 0; i < message.size(); ++i) {
-    if (message[i] == '\n' && (i + 1 == message.size() || message[i + 1] == '\n'
-                               || message.substr(i + 1, 2) == "\r\n")) {
-      break; // the empty line that ends the header section
-    }
-    if (message[i] == '\r' && (i + 1 == message.size() || message[i + 1] != '\n')) {
-      return fail(Errc::data, "a header contains a bare CR (RFC 5322 §2.2): refused as header injection");
-    }
-  }
-  auto msg = parse_gmime_message(message);
-  if (!msg) {
-    return fail(Errc::data, "the input is not an RFC 5322 message");
-  }
   GMimeObject* msg_obj = GMIME_OBJECT(msg.get());
   GMimeHeaderList* headers = g_mime_object_get_header_list(msg_obj);
   if (g_mime_header_list_get_count(headers) == 0) {
     return fail(Errc::data, "the input message has no headers");
   }
-  Prepared p;
   PEERMAIL_TRY_ASSIGN(auto from, from_addresses(headers));
   if (from.size() != 1) {
     return fail(Errc::data,
@@ -255,16 +242,6 @@ prepare(std::string_view message, SubjectProtection subject)
     }
   }
   g_mime_content_type_set_parameter(g_mime_object_get_content_type(body), "protected-headers", "v1");
-  auto crlf = crlf_format();
-  p.inner = to_crlf(to_bytes(body, crlf.get()));
-  for (const unsigned char c : p.inner) {
-    if (c >= 0x80 || c == 0) {
-      // Only input puts such bytes here: raw 8-bit in a part header, or a
-      // part declared base64 or quoted-printable whose content is neither.
-      return fail(Errc::data, "the message has raw 8-bit bytes that cannot be made 7-bit safe "
-                              "(in a part header, or in a base64 or quoted-printable part)");
-    }
-  }
 
   // The outer headers: everything but the content headers and Bcc.
   for (int i = 0; i < count; ++i) {
@@ -288,8 +265,104 @@ prepare(std::string_view message, SubjectProtection subject)
     p.outer_headers += "Subject: [...]\r\n";
   }
   p.outer_headers += "MIME-Version: 1.0\r\n";
+  return body;
+}
+
+} // namespace
+
+std::string
+raw_8bit_message()
+{
+  // Only input puts such bytes in the inner entity: raw 8-bit in a part
+  // header, or a part declared base64 or quoted-printable whose content is
+  // neither.
+  return "the message has raw 8-bit bytes that cannot be made 7-bit safe "
+         "(in a part header, or in a base64 or quoted-printable part)";
+}
+
+Result<Prepared>
+prepare(std::string_view message, SubjectProtection subject)
+{
+  // A bare CR inside a header would become a line break once the headers are
+  // written with CRLF (a new header, e.g. Bcc, in the outer headers): refuse
+  // it as header injection (RFC 5322 §2.2).
+  for (std::size_t i = 0; i < message.size(); ++i) {
+    if (message[i] == '\n' && (i + 1 == message.size() || message[i + 1] == '\n'
+                               || message.substr(i + 1, 2) == "\r\n")) {
+      break; // the empty line that ends the header section
+    }
+    if (message[i] == '\r' && (i + 1 == message.size() || message[i + 1] != '\n')) {
+      return fail(Errc::data, "a header contains a bare CR (RFC 5322 §2.2): refused as header injection");
+    }
+  }
+  auto msg = parse_gmime_message(message);
+  if (!msg) {
+    return fail(Errc::data, "the input is not an RFC 5322 message");
+  }
+  Prepared p;
+  PEERMAIL_TRY_ASSIGN(GMimeObject * body, split_message(msg, subject, p));
+  auto crlf = crlf_format();
+  p.inner = to_crlf(to_bytes(body, crlf.get()));
+  for (const unsigned char c : p.inner) {
+    if (c >= 0x80 || c == 0) {
+      return fail(Errc::data, raw_8bit_message());
+    }
+  }
   return p;
 }
+
+struct StreamPrepared::Impl
+{
+  GPtr<GMimeStream> input;
+  GPtr<GMimeMessage> msg;
+  GMimeObject* body = nullptr; // owned by msg
+};
+
+StreamPrepared::StreamPrepared() : m_impl(std::make_unique<Impl>())
+{
+}
+StreamPrepared::StreamPrepared(StreamPrepared&&) noexcept = default;
+StreamPrepared& StreamPrepared::operator=(StreamPrepared&&) noexcept = default;
+StreamPrepared::~StreamPrepared() = default;
+
+Result<void>
+StreamPrepared::write_inner(int out_fd) const
+{
+  GPtr<GMimeStream> out(g_mime_stream_fs_new(out_fd));
+  if (!out) {
+    return fail(Errc::io, "cannot open a stream on the temporary file");
+  }
+  g_mime_stream_fs_set_owner(GMIME_STREAM_FS(out.get()), FALSE);
+  auto crlf = crlf_format();
+  if (g_mime_object_write_to_stream(m_impl->body, crlf.get(), out.get()) < 0
+      || g_mime_stream_flush(out.get()) != 0) {
+    return fail(Errc::io, "cannot write the message to the temporary file");
+  }
+  return {};
+}
+
+Result<StreamPrepared>
+prepare_fd(int fd, SubjectProtection subject)
+{
+  StreamPrepared sp;
+  sp.m_impl->input.reset(g_mime_stream_fs_new(fd));
+  if (!sp.m_impl->input) {
+    return fail(Errc::io, "cannot read the message");
+  }
+  g_mime_stream_fs_set_owner(GMIME_STREAM_FS(sp.m_impl->input.get()), FALSE);
+  // With a seekable stream and persist_stream, GMime keeps leaf contents as
+  // substreams of the file: only headers and structure are held in memory.
+  GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(sp.m_impl->input.get()));
+  g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
+  g_mime_parser_set_persist_stream(parser.get(), TRUE);
+  sp.m_impl->msg.reset(g_mime_parser_construct_message(parser.get(), nullptr));
+  if (!sp.m_impl->msg) {
+    return fail(Errc::data, "the input is not an RFC 5322 message");
+  }
+  PEERMAIL_TRY_ASSIGN(sp.m_impl->body, split_message(sp.m_impl->msg, subject, sp.head));
+  return sp;
+}
+
 
 std::string
 assemble_signed(const Prepared& p, std::string_view signature, std::string_view micalg)
@@ -319,30 +392,76 @@ assemble_signed(const Prepared& p, std::string_view signature, std::string_view 
 }
 
 std::string
-assemble_encrypted(const Prepared& p, std::string_view ciphertext)
+new_boundary()
 {
-  const std::string body = to_crlf(ciphertext);
-  const std::string b = random_boundary(body);
+  return random_boundary({});
+}
+
+std::string
+encrypted_head(const Prepared& p, std::string_view boundary)
+{
   std::string out = p.outer_headers;
   out += fmt::format("Content-Type: multipart/encrypted;\r\n"
                      " protocol=\"application/pgp-encrypted\";\r\n"
                      " boundary=\"{}\"\r\n\r\n",
-                     b);
+                     boundary);
   out += "This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n";
-  out += fmt::format("--{}\r\n", b);
+  out += fmt::format("--{}\r\n", boundary);
   out += "Content-Type: application/pgp-encrypted\r\n"
          "Content-Description: PGP/MIME version identification\r\n\r\n"
          "Version: 1\r\n\r\n";
-  out += fmt::format("--{}\r\n", b);
+  out += fmt::format("--{}\r\n", boundary);
   out += "Content-Type: application/octet-stream; name=\"encrypted.asc\"\r\n"
          "Content-Description: OpenPGP encrypted message\r\n"
          "Content-Disposition: inline; filename=\"encrypted.asc\"\r\n\r\n";
-  out += body;
-  if (!body.empty() && body.back() != '\n') {
-    out += "\r\n";
-  }
-  out += fmt::format("\r\n--{}--\r\n", b);
   return out;
+}
+
+std::string
+encrypted_tail(std::string_view boundary, bool body_ended_with_newline)
+{
+  std::string out = body_ended_with_newline ? "" : "\r\n";
+  out += fmt::format("\r\n--{}--\r\n", boundary);
+  return out;
+}
+
+std::string
+assemble_encrypted(const Prepared& p, std::string_view ciphertext)
+{
+  const std::string body = to_crlf(ciphertext);
+  const std::string b = random_boundary(body);
+  std::string out = encrypted_head(p, b);
+  out += body;
+  out += encrypted_tail(b, body.empty() || body.back() == '\n');
+  return out;
+}
+
+void
+CrlfNormalizer::feed(std::string_view in, std::string& out)
+{
+  for (const char c : in) {
+    if (c == '\n') {
+      out += "\r\n";
+      m_cr = false;
+      continue;
+    }
+    if (m_cr) {
+      out += "\r\n"; // a lone CR
+    }
+    m_cr = c == '\r';
+    if (!m_cr) {
+      out += c;
+    }
+  }
+}
+
+void
+CrlfNormalizer::finish(std::string& out)
+{
+  if (m_cr) {
+    out += "\r\n";
+    m_cr = false;
+  }
 }
 
 } // namespace peermail::mime

@@ -9,6 +9,7 @@
 
 #include <peermail/util/result.hpp>
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,40 @@ struct Prepared
 // PGP/MIME protected.
 Result<Prepared> prepare(std::string_view message, SubjectProtection subject);
 
+// The error message for raw 8-bit bytes in the inner entity (Errc::data).
+std::string raw_8bit_message();
+
+// A message split for streaming protection (large attachments): like Prepared,
+// but the inner entity is not held in memory. Leaf contents stay in the input
+// file and are read again by write_inner(); the input fd must stay open and
+// unchanged until then.
+class StreamPrepared
+{
+public:
+  StreamPrepared();
+  StreamPrepared(StreamPrepared&&) noexcept;
+  StreamPrepared& operator=(StreamPrepared&&) noexcept;
+  ~StreamPrepared();
+
+  Prepared head; // everything but `inner` (empty)
+
+  // Write the inner entity to `out_fd` as prepare() would serialize it, but
+  // before to_crlf() and the 8-bit check: the caller applies CrlfNormalizer
+  // and checks the bytes as it streams them (so the result equals
+  // prepare().inner). Errc::io on write errors.
+  Result<void> write_inner(int out_fd) const;
+
+private:
+  friend Result<StreamPrepared> prepare_fd(int fd, SubjectProtection subject);
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+// prepare() for a message read from `fd` (current offset to EOF; a seekable
+// file). Parses headers and MIME structure; leaf contents are not loaded.
+// Same errors as prepare() except the 8-bit check (see write_inner()).
+Result<StreamPrepared> prepare_fd(int fd, SubjectProtection subject);
+
 // The addresses of a message, for choosing keys.
 struct MessageAddresses
 {
@@ -60,6 +95,26 @@ std::string assemble_signed(const Prepared& p, std::string_view signature, std::
 // Return the complete multipart/encrypted message (RFC 3156 §4) around the
 // armored `ciphertext`.
 std::string assemble_encrypted(const Prepared& p, std::string_view ciphertext);
+
+// The pieces of assemble_encrypted(), for streaming the ciphertext:
+// encrypted_head(p, b) + to_crlf(ciphertext) + encrypted_tail(b, ended)
+// where `ended` says whether the ciphertext was empty or ended with LF.
+// new_boundary() is random and cannot occur in ASCII armor.
+std::string new_boundary();
+std::string encrypted_head(const Prepared& p, std::string_view boundary);
+std::string encrypted_tail(std::string_view boundary, bool body_ended_with_newline);
+
+// to_crlf() over a stream of chunks: feed() appends the converted chunk to
+// `out` (a CR at a chunk end waits for the next chunk); finish() ends it.
+class CrlfNormalizer
+{
+public:
+  void feed(std::string_view in, std::string& out);
+  void finish(std::string& out);
+
+private:
+  bool m_cr = false;
+};
 
 // Return `text` with every line ending (LF or CRLF) as CRLF.
 std::string to_crlf(std::string_view text);
