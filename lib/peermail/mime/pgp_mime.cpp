@@ -201,6 +201,16 @@ split_message(const GPtr<GMimeMessage>& msg, SubjectProtection subject, Prepared
   if (g_mime_header_list_get_count(headers) == 0) {
     return fail(Errc::data, "the input message has no headers");
   }
+  // A bare CR in a header value would become a line break once written with
+  // CRLF (a new header, e.g. Bcc, outside or inside): header injection.
+  for (int i = 0; i < g_mime_header_list_get_count(headers); ++i) {
+    const std::string raw = str(g_mime_header_get_raw_value(g_mime_header_list_get_header_at(headers, i)));
+    for (std::size_t k = 0; k < raw.size(); ++k) {
+      if (raw[k] == '\r' && (k + 1 == raw.size() || raw[k + 1] != '\n')) {
+        return fail(Errc::data, "a header contains a bare CR (RFC 5322 §2.2): refused as header injection");
+      }
+    }
+  }
   PEERMAIL_TRY_ASSIGN(auto from, from_addresses(headers));
   if (from.size() != 1) {
     return fail(Errc::data,
