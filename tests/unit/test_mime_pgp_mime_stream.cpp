@@ -131,6 +131,30 @@ TEST_SUITE("peermail::mime::pgp_mime (streaming)")
     CHECK(sp.error().message == "the message must have exactly one From address (found 0)");
   }
 
+  TEST_CASE("prepare_fd: a bare CR in a header is refused like prepare(); in the body it is not")
+  {
+    const std::string bad_header = "From: ana@clinic.test\nTo: sam@hospital.test\nX-Ref: 1\rBcc: e@x.test\n"
+                                   "Subject: x\n\nbody\n";
+    const std::string cr_last = "From: ana@clinic.test\nTo: sam@hospital.test\n\r";
+    const std::string bad_body = "From: ana@clinic.test\nTo: sam@hospital.test\nSubject: x\n"
+                                 "Date: Mon, 30 Nov 2026 10:00:00 +0000\nMessage-ID: <m3@clinic.test>\n"
+                                 "\nbo\rdy\n";
+    for (const std::string& m : {bad_header, cr_last, bad_body}) {
+      auto mem = mime::prepare(m, mime::SubjectProtection::placeholder);
+      auto in = util::TempFile::create();
+      REQUIRE(in);
+      REQUIRE(util::write_fd(in->fd(), m));
+      REQUIRE(in->rewind());
+      auto sp = mime::prepare_fd(in->fd(), mime::SubjectProtection::placeholder);
+      REQUIRE(bool(sp) == bool(mem));
+      if (!mem) {
+        CHECK(sp.error().message == mem.error().message);
+      }
+    }
+    CHECK_FALSE(mime::prepare(bad_header, mime::SubjectProtection::placeholder));
+    check_same_split(bad_body, mime::SubjectProtection::placeholder);
+  }
+
   TEST_CASE("CrlfNormalizer equals to_crlf across every chunk split")
   {
     const std::string text = "a\nb\r\nc\rd\r\r\n\n\re\r";

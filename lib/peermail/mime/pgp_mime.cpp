@@ -7,8 +7,10 @@
 #include <fmt/core.h>
 
 #include <array>
+#include <cerrno>
 #include <random>
 #include <strings.h>
+#include <unistd.h>
 
 namespace peermail::mime {
 
@@ -351,9 +353,73 @@ StreamPrepared::write_inner(int out_fd) const
   return {};
 }
 
+namespace {
+
+// prepare()'s bare-CR check over the header section of `fd` (from its current
+// offset, read with pread in chunks: the offset does not move).
+Result<void>
+check_header_cr_fd(int fd)
+{
+  enum class St { normal, after_lf, pending_cr, after_lf_cr };
+  const auto refused = [] {
+    return fail(Errc::data, "a header contains a bare CR (RFC 5322 §2.2): refused as header injection");
+  };
+  off_t pos = ::lseek(fd, 0, SEEK_CUR);
+  if (pos < 0) {
+    return fail(Errc::io, "cannot read the message");
+  }
+  St st = St::normal;
+  std::array<char, 64 * 1024> buf{};
+  for (;;) {
+    const ssize_t got = ::pread(fd, buf.data(), buf.size(), pos);
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0) {
+      return fail(Errc::io, "cannot read the message");
+    }
+    if (got == 0) {
+      break;
+    }
+    pos += got;
+    for (ssize_t i = 0; i < got; ++i) {
+      const char c = buf[static_cast<std::size_t>(i)];
+      switch (st) {
+      case St::normal:
+        st = c == '\n' ? St::after_lf : c == '\r' ? St::pending_cr : St::normal;
+        break;
+      case St::after_lf:
+        if (c == '\n') {
+          return {};
+        }
+        st = c == '\r' ? St::after_lf_cr : St::normal;
+        break;
+      case St::pending_cr:
+        if (c != '\n') {
+          return refused();
+        }
+        st = St::after_lf;
+        break;
+      case St::after_lf_cr:
+        if (c != '\n') {
+          return refused();
+        }
+        return {};
+      }
+    }
+  }
+  if (st == St::pending_cr || st == St::after_lf_cr) {
+    return refused();
+  }
+  return {};
+}
+
+} // namespace
+
 Result<StreamPrepared>
 prepare_fd(int fd, SubjectProtection subject)
 {
+  PEERMAIL_TRY(check_header_cr_fd(fd));
   StreamPrepared sp;
   sp.m_impl->input.reset(g_mime_stream_fs_new(fd));
   if (!sp.m_impl->input) {
