@@ -38,16 +38,17 @@ const std::vector<Command>&
 commands()
 {
   static const std::vector<Command> k_commands = {
-    {"init", "write a compliant starter config (mode 0600)", register_init},
-    {"check", "run the compliance checklist over config, keyring and (--probe) server", register_check},
-    {"keys", "key readiness per address: list, check, import", register_keys},
-    {"encrypt", "turn an RFC 5322 message into PGP/MIME, signed and encrypted", register_encrypt},
-    {"sign", "sign an RFC 5322 message as PGP/MIME multipart/signed", register_sign},
-    {"verify", "verify (and decrypt) a received message and print the verdict", register_verify},
-    {"send", "compose, sign, encrypt, submit over TLS and audit a message", register_send},
-    {"sendmail", "sendmail-compatible entry point with the same policy", register_sendmail},
-    {"batch", "templated, resumable notifications to many recipients", register_batch},
-    {"audit", "show, verify or export the tamper-evident audit log", register_audit},
+    {"init",     "write a compliant starter config (mode 0600)",                  register_init    },
+    {"check",
+     "run the compliance checklist over config, keyring and (--probe) server",    register_check   },
+    {"keys",     "key readiness per address: list, check, import",                register_keys    },
+    {"encrypt",  "turn an RFC 5322 message into PGP/MIME, signed and encrypted",  register_encrypt },
+    {"sign",     "sign an RFC 5322 message as PGP/MIME multipart/signed",         register_sign    },
+    {"verify",   "verify (and decrypt) a received message and print the verdict", register_verify  },
+    {"send",     "compose, sign, encrypt, submit over TLS and audit a message",   register_send    },
+    {"sendmail", "sendmail-compatible entry point with the same policy",          register_sendmail},
+    {"batch",    "templated, resumable notifications to many recipients",         register_batch   },
+    {"audit",    "show, verify or export the tamper-evident audit log",           register_audit   },
   };
   return k_commands;
 }
@@ -57,10 +58,14 @@ build_app(CLI::App& app, GlobalOptions& g, int* exit_code)
 {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("peermail ") + PEERMAIL_VERSION);
-  app.add_option("--config", g.config_path, "config file (default: $PEERMAIL_CONFIG, "
-                                             "else $XDG_CONFIG_HOME/peermail/config.toml)");
-  app.add_option("--account", g.account, "account to use (default: \"default\"; "
-                                         "env PEERMAIL_ACCOUNT)");
+  app.add_option("--config",
+                 g.config_path,
+                 "config file (default: $PEERMAIL_CONFIG, "
+                 "else $XDG_CONFIG_HOME/peermail/config.toml)");
+  app.add_option("--account",
+                 g.account,
+                 "account to use (default: \"default\"; "
+                 "env PEERMAIL_ACCOUNT)");
   app.add_option("--gnupg-home", g.gnupg_home, "GnuPG home directory (default: $GNUPGHOME)");
   app.add_flag("--json", g.json, "machine-readable JSON output");
   app.add_flag("-v,--verbose", g.verbose, "more detail (repeat for more); secrets are redacted");

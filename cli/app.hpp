@@ -35,8 +35,8 @@ struct GlobalOptions
   std::string gnupg_home_dir() const;
 
   // Load the config with these options. `strictness` as in config::load.
-  Result<config::Config> load_config(
-    config::Strictness strictness = config::Strictness::refuse) const;
+  Result<config::Config>
+  load_config(config::Strictness strictness = config::Strictness::refuse) const;
 };
 
 // Every subcommand registers itself from one table (ninja's kTools[]): the

@@ -49,12 +49,14 @@ BatchReporter::recipient(const std::string& email,
                          int exit_code)
 {
   if (m_json) {
-    nlohmann::json j = {{"email", email},
-                        {"status", status},
-                        {"message_id", message_id},
-                        {"smtp_code", smtp_code ? nlohmann::json(*smtp_code) : nlohmann::json()},
-                        {"attempts", attempts},
-                        {"error", error ? nlohmann::json(error->message) : nlohmann::json()}};
+    nlohmann::json j = {
+      {"email",      email                                                    },
+      {"status",     status                                                   },
+      {"message_id", message_id                                               },
+      {"smtp_code",  smtp_code ? nlohmann::json(*smtp_code) : nlohmann::json()},
+      {"attempts",   attempts                                                 },
+      {"error",      error ? nlohmann::json(error->message) : nlohmann::json()}
+    };
     if (error) {
       j["check_id"] = error->check_id;
       j["exit_code"] = exit_code;
@@ -121,33 +123,36 @@ BatchReporter::summary(const BatchTally& t, int exit_code)
   const double secs =
     std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
   if (m_json) {
-    nlohmann::json j = {{"summary",
-                         {{"recipients", t.total},
-                          {"sent", m_dry_run ? 0 : t.sent},
-                          {"would_send", m_dry_run ? t.sent : 0},
-                          {"failed", t.failed},
-                          {"not_sent", t.not_sent},
-                          {"already_sent", t.already_sent},
-                          {"unready", t.unready},
-                          {"dry_run", m_dry_run},
-                          {"seconds", secs},
-                          {"exit_code", exit_code}}}};
+    nlohmann::json j = {
+      {"summary",
+       {{"recipients", t.total},
+        {"sent", m_dry_run ? 0 : t.sent},
+        {"would_send", m_dry_run ? t.sent : 0},
+        {"failed", t.failed},
+        {"not_sent", t.not_sent},
+        {"already_sent", t.already_sent},
+        {"unready", t.unready},
+        {"dry_run", m_dry_run},
+        {"seconds", secs},
+        {"exit_code", exit_code}}}
+    };
     fmt::print("{}\n", j.dump());
     return;
   }
   const double rate = secs > 0 ? static_cast<double>(t.sent + t.failed) / secs : 0.0;
-  fmt::print("batch{}: {} {}, {} failed, {} not sent, {} already sent, {} skipped (no usable "
-             "key) of {} recipients in {:.1f} s ({:.1f} msg/s)\n",
-             m_dry_run ? " (dry run, nothing was sent)" : "",
-             t.sent,
-             m_dry_run ? "would be sent" : "sent",
-             t.failed,
-             t.not_sent,
-             t.already_sent,
-             t.unready,
-             t.total,
-             secs,
-             rate);
+  fmt::print(
+    "batch{}: {} {}, {} failed, {} not sent, {} already sent, {} skipped (no usable "
+    "key) of {} recipients in {:.1f} s ({:.1f} msg/s)\n",
+    m_dry_run ? " (dry run, nothing was sent)" : "",
+    t.sent,
+    m_dry_run ? "would be sent" : "sent",
+    t.failed,
+    t.not_sent,
+    t.already_sent,
+    t.unready,
+    t.total,
+    secs,
+    rate);
 }
 
 } // namespace peermail::cli

@@ -17,9 +17,9 @@ namespace peermail::cli {
 
 struct BatchTally
 {
-  std::size_t total = 0;        // recipients selected (shard) from the file
-  std::size_t to_send = 0;      // of which this run submits
-  std::size_t sent = 0;         // "sent" / "would-send" in this run
+  std::size_t total = 0;   // recipients selected (shard) from the file
+  std::size_t to_send = 0; // of which this run submits
+  std::size_t sent = 0;    // "sent" / "would-send" in this run
   std::size_t failed = 0;
   std::size_t not_sent = 0;     // never attempted (batch stopped)
   std::size_t already_sent = 0; // sent by an earlier run (journal)

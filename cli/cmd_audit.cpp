@@ -19,15 +19,15 @@ namespace {
 
 struct AuditOptions
 {
-  std::string file;     // --file: a log to read instead of [audit] path
-  std::string since;    // --since
-  std::string until;    // --until
-  std::string outcome;  // --outcome
-  std::string action;   // --action
-  std::string recipient; // --recipient
-  std::string output;   // export -o
+  std::string file;             // --file: a log to read instead of [audit] path
+  std::string since;            // --since
+  std::string until;            // --until
+  std::string outcome;          // --outcome
+  std::string action;           // --action
+  std::string recipient;        // --recipient
+  std::string output;           // export -o
   std::uint64_t expect_seq = 0; // verify --expect-seq
-  std::string anchor;   // verify --anchor
+  std::string anchor;           // verify --anchor
 };
 
 // Return the log to read: --file, else [audit] path from the config.
@@ -141,7 +141,12 @@ run_show(const AuditOptions& o, const GlobalOptions& g)
   std::uint64_t shown = 0;
   if (!g.json) {
     fmt::print("{:<24} {:<10} {:<14} {:<4} {:<30} {}\n",
-               "TIME", "ACTION", "OUTCOME", "SMTP", "RECIPIENTS", "MESSAGE-ID");
+               "TIME",
+               "ACTION",
+               "OUTCOME",
+               "SMTP",
+               "RECIPIENTS",
+               "MESSAGE-ID");
   }
   auto r = audit::for_each_record(*path, *filter, [&](const nlohmann::json& j, std::uint64_t) {
     ++shown;
@@ -222,11 +227,13 @@ run_verify(const AuditOptions& o, const GlobalOptions& g)
     return print_error(rep.error());
   }
   if (g.json) {
-    nlohmann::json j = {{"ok", rep->ok},
-                        {"path", *path},
-                        {"records", rep->records},
-                        {"head_seq", rep->head_seq},
-                        {"head_hash", rep->head_hash}};
+    nlohmann::json j = {
+      {"ok",        rep->ok       },
+      {"path",      *path         },
+      {"records",   rep->records  },
+      {"head_seq",  rep->head_seq },
+      {"head_hash", rep->head_hash}
+    };
     if (!rep->ok) {
       j["problem"] = rep->problem;
       j["line"] = rep->first_bad_line ? nlohmann::json(*rep->first_bad_line) : nlohmann::json();
@@ -252,8 +259,9 @@ run_verify(const AuditOptions& o, const GlobalOptions& g)
                rep->records == 1 ? "" : "s");
     if (rep->records > 0) {
       fmt::print("head: seq {} hash {}\n", rep->head_seq, rep->head_hash);
-      print_note("record the head elsewhere; later `audit verify --anchor HASH --expect-seq N` "
-                 "also detects removal of the last records");
+      print_note(
+        "record the head elsewhere; later `audit verify --anchor HASH --expect-seq N` "
+        "also detects removal of the last records");
     }
   }
   return 0;

@@ -39,10 +39,10 @@ struct BatchOptions
   std::string template_path; // --template
   std::string journal;       // --journal ("" = derived)
   bool dry_run = false;
-  unsigned workers = 0;      // 0 = hardware threads
-  std::string rate;          // "N/min", "N/s", "N/h", "N"
+  unsigned workers = 0; // 0 = hardware threads
+  std::string rate;     // "N/min", "N/s", "N/h", "N"
   int max_attempts = 3;
-  std::string shard;         // "I/N", 1 <= I <= N
+  std::string shard; // "I/N", 1 <= I <= N
   bool skip_unready = false;
 };
 
@@ -167,15 +167,22 @@ report_problems(const GlobalOptions& g,
   if (g.json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& p : problems) {
-      list.push_back({{"line", p.line},
-                      {"email", p.email},
-                      {"kind", std::string(to_string(p.error.code))},
-                      {"message", p.error.message},
-                      {"check_id", p.error.check_id},
-                      {"fix", p.error.fix}});
+      list.push_back({
+        {"line",     p.line                              },
+        {"email",    p.email                             },
+        {"kind",     std::string(to_string(p.error.code))},
+        {"message",  p.error.message                     },
+        {"check_id", p.error.check_id                    },
+        {"fix",      p.error.fix                         }
+      });
     }
     fmt::print("{}\n",
-               nlohmann::json({{"ok", false}, {"exit_code", code}, {"problems", list}}).dump());
+               nlohmann::json({
+                                {"ok",        false},
+                                {"exit_code", code },
+                                {"problems",  list }
+    })
+                 .dump());
   }
   std::set<std::string> fixes;
   for (const auto& p : problems) {
@@ -225,9 +232,8 @@ public:
       return print_error(cfg.error());
     }
     m_cfg = std::move(*cfg);
-    auto input = batch::load_input(m_o.recipients,
-                                   m_o.template_path,
-                                   m_cfg.identity.signing_key + "\n" + m_cfg.identity.from);
+    auto input = batch::load_input(
+      m_o.recipients, m_o.template_path, m_cfg.identity.signing_key + "\n" + m_cfg.identity.from);
     if (!input) {
       return print_error(input.error());
     }
@@ -338,11 +344,11 @@ private:
         problems.push_back(
           {row->line,
            row->email,
-           Error(Errc::data,
-                 fmt::format("{} is listed twice (lines {} and {})", row->email, it->second,
-                             row->line),
-                 "",
-                 "remove the duplicate row")});
+           Error(
+             Errc::data,
+             fmt::format("{} is listed twice (lines {} and {})", row->email, it->second, row->line),
+             "",
+             "remove the duplicate row")});
         continue;
       }
       emails.push_back(row->email);
@@ -507,8 +513,13 @@ private:
       if (auto it = entries.find(row->email); it != entries.end()) {
         if (it->second.sent) {
           ++m_tally.already_sent;
-          out.recipient(row->email, "already-sent", it->second.message_id, std::nullopt,
-                        it->second.attempts, std::nullopt, k_ok);
+          out.recipient(row->email,
+                        "already-sent",
+                        it->second.message_id,
+                        std::nullopt,
+                        it->second.attempts,
+                        std::nullopt,
+                        k_ok);
           continue;
         }
         job.message_id = it->second.message_id;
@@ -535,7 +546,8 @@ private:
     }
 
     batch::Options opts;
-    opts.workers = m_o.workers != 0 ? m_o.workers : std::max(1U, std::thread::hardware_concurrency());
+    opts.workers =
+      m_o.workers != 0 ? m_o.workers : std::max(1U, std::thread::hardware_concurrency());
     opts.rate_per_minute = rate;
     opts.max_attempts = m_o.max_attempts;
     opts.dry_run = m_o.dry_run;
@@ -614,7 +626,8 @@ register_batch(CLI::App& sub, const GlobalOptions& g, int* exit_code)
   sub.add_option("--rate", o->rate, "at most N messages per minute in total (N/min, N/s, N/h)");
   sub.add_option("--max-attempts", o->max_attempts, "attempts per message for 4xx/timeouts (3)");
   sub.add_option("--shard", o->shard, "send only shard I of N (stable hash of the address)");
-  sub.add_flag("--skip-unready", o->skip_unready, "send to recipients with a usable key, report the rest");
+  sub.add_flag(
+    "--skip-unready", o->skip_unready, "send to recipients with a usable key, report the rest");
   sub.callback([o, &g, exit_code] { *exit_code = BatchRun(g, *o).go(); });
 }
 

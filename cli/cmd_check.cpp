@@ -48,7 +48,9 @@ parse_only(const std::vector<std::string>& raw)
         continue;
       }
       if (policy::find_item(id) == nullptr) {
-        return fail(Errc::usage, fmt::format("--only: unknown checklist ID \"{}\"", part), "",
+        return fail(Errc::usage,
+                    fmt::format("--only: unknown checklist ID \"{}\"", part),
+                    "",
                     "use IDs such as TLS-02,AUD-05 (see CHECKLIST.md)");
       }
       ids.insert(id);
@@ -79,8 +81,8 @@ run_probe(const GlobalOptions& g, const config::Config& cfg, std::vector<policy:
     f.level = item->level;
     f.reference = std::string(item->reference);
     f.status = policy::Status::fail;
-    f.evidence = fmt::format("probe of {}:{} failed: {}", cfg.account().host, cfg.account().port,
-                             report.error().message);
+    f.evidence = fmt::format(
+      "probe of {}:{} failed: {}", cfg.account().host, cfg.account().port, report.error().message);
     f.fix = report.error().fix;
     policy::merge_findings(fs, {f});
     return;
@@ -120,8 +122,11 @@ print_text(const std::vector<policy::Finding>& fs, const std::string& config_pat
       std::cout << fmt::format("               fix: {}\n", f.fix);
     }
   }
-  std::cout << fmt::format("\n{} pass, {} warn, {} fail, {} skip: {}\n", counts[0], counts[1],
-                           counts[2], counts[3],
+  std::cout << fmt::format("\n{} pass, {} warn, {} fail, {} skip: {}\n",
+                           counts[0],
+                           counts[1],
+                           counts[2],
+                           counts[3],
                            counts[2] > 0 ? "NOT COMPLIANT" : "no failures");
 }
 
@@ -159,15 +164,21 @@ run_check(const GlobalOptions& g, const CheckOptions& o)
   }
   const bool failed = policy::any_fail(findings);
   if (g.json) {
-    nlohmann::json out = {{"ok", !failed}, {"profile", "hipaa"}, {"findings", nlohmann::json::array()}};
+    nlohmann::json out = {
+      {"ok",       !failed                },
+      {"profile",  "hipaa"                },
+      {"findings", nlohmann::json::array()}
+    };
     for (const auto& f : findings) {
-      out["findings"].push_back({{"id", f.id},
-                                 {"title", f.title},
-                                 {"status", policy::to_string(f.status)},
-                                 {"level", policy::to_string(f.level)},
-                                 {"evidence", f.evidence},
-                                 {"fix", f.fix},
-                                 {"reference", f.reference}});
+      out["findings"].push_back({
+        {"id",        f.id                       },
+        {"title",     f.title                    },
+        {"status",    policy::to_string(f.status)},
+        {"level",     policy::to_string(f.level) },
+        {"evidence",  f.evidence                 },
+        {"fix",       f.fix                      },
+        {"reference", f.reference                }
+      });
     }
     std::cout << out.dump() << "\n";
   } else {
@@ -182,15 +193,17 @@ void
 register_check(CLI::App& sub, const GlobalOptions& g, int* exit_code)
 {
   auto opts = std::make_shared<CheckOptions>();
-  sub.add_flag("--probe", opts->probe,
+  sub.add_flag("--probe",
+               opts->probe,
                "also probe the live submission server (TLS, certificate, AUTH); sends no mail");
   sub.add_option("--only", opts->only, "report only these checklist IDs (e.g. TLS-02,AUD-05)")
     ->delimiter(',');
-  sub.footer("Evaluates every CHECKLIST.md item (profile hipaa) over the config, the files it\n"
-             "names and the GnuPG keyring. Items that need a live server report skip \"needs\n"
-             "--probe\"; items that need a human report skip with the reason.\n"
-             "Exit: 0 no FAIL; 1 some FAIL; 64 unknown --only ID; 66 config missing;\n"
-             "78 config cannot be loaded.");
+  sub.footer(
+    "Evaluates every CHECKLIST.md item (profile hipaa) over the config, the files it\n"
+    "names and the GnuPG keyring. Items that need a live server report skip \"needs\n"
+    "--probe\"; items that need a human report skip with the reason.\n"
+    "Exit: 0 no FAIL; 1 some FAIL; 64 unknown --only ID; 66 config missing;\n"
+    "78 config cannot be loaded.");
   sub.callback([&g, opts, exit_code] { *exit_code = run_check(g, *opts); });
 }
 

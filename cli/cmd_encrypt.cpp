@@ -44,10 +44,11 @@ run_encrypt(const EncryptOptions& o, const GlobalOptions& g)
   }
   if (!o.no_sign) {
     if (addrs->from.size() != 1 || addrs->from.front() != cfg->identity.address) {
-      return print_error(Error(Errc::data,
-                               fmt::format("the From address must be identity.from <{}> to sign",
-                                           cfg->identity.address),
-                               "SIG-01", "send from the configured identity, or use --no-sign"));
+      return print_error(Error(
+        Errc::data,
+        fmt::format("the From address must be identity.from <{}> to sign", cfg->identity.address),
+        "SIG-01",
+        "send from the configured identity, or use --no-sign"));
     }
   }
   std::vector<std::string> recipients;
@@ -58,7 +59,8 @@ run_encrypt(const EncryptOptions& o, const GlobalOptions& g)
     recipients = addrs->recipients;
   }
   if (recipients.empty()) {
-    return print_error(Error(Errc::usage, "no recipients: the message has no To/Cc/Bcc and no -r was given"));
+    return print_error(
+      Error(Errc::usage, "no recipients: the message has no To/Cc/Bcc and no -r was given"));
   }
   const std::string home = g.gnupg_home_dir();
   auto keyring = crypto::Keyring::open(home);
@@ -98,8 +100,10 @@ void
 register_encrypt(CLI::App& sub, const GlobalOptions& g, int* exit_code)
 {
   auto opts = std::make_shared<EncryptOptions>();
-  sub.add_option("-r,--recipient", opts->recipients,
-                 "encrypt to ADDR (repeatable; default: To, Cc and Bcc of the message)")
+  sub
+    .add_option("-r,--recipient",
+                opts->recipients,
+                "encrypt to ADDR (repeatable; default: To, Cc and Bcc of the message)")
     ->allow_extra_args(false);
   sub.add_flag("--no-sign", opts->no_sign, "encrypt without signing");
   sub.add_option("file", opts->input, "RFC 5322 message to encrypt (- or omitted: stdin)");

@@ -76,7 +76,8 @@ run_init(const GlobalOptions& g, InitOptions o)
                              fmt::format("--tls {} is not compliant: only \"implicit\" and "
                                          "\"starttls\" exist",
                                          o.tls),
-                             "TLS-01", "use --tls implicit (port 465) or --tls starttls (port 587)"));
+                             "TLS-01",
+                             "use --tls implicit (port 465) or --tls starttls (port 587)"));
   }
   if (o.port == 0) {
     o.port = o.tls == "implicit" ? 465 : 587;
@@ -84,7 +85,8 @@ run_init(const GlobalOptions& g, InitOptions o)
   if (o.port == 25) {
     return print_error(Error(Errc::insecure_config,
                              "--port 25 is not compliant: port 25 is for relaying, not submission",
-                             "TLS-01", "use port 465 (implicit TLS) or 587 (STARTTLS)"));
+                             "TLS-01",
+                             "use port 465 (implicit TLS) or 587 (STARTTLS)"));
   }
   if (!o.password_command.empty() && !o.password_env.empty()) {
     return print_error(
@@ -98,10 +100,10 @@ run_init(const GlobalOptions& g, InitOptions o)
     const char* question;
   };
   const Field required[] = {
-    {"--from", &o.from, "Your address, e.g. Dr. Ana Ruiz <ana.ruiz@clinic.example>"},
-    {"--signing-key", &o.signing_key, "Full fingerprint of your signing key"},
-    {"--host", &o.host, "Submission server host name"},
-    {"--username", &o.username, "Your own submission user name"},
+    {"--from",        &o.from,        "Your address, e.g. Dr. Ana Ruiz <ana.ruiz@clinic.example>"},
+    {"--signing-key", &o.signing_key, "Full fingerprint of your signing key"                     },
+    {"--host",        &o.host,        "Submission server host name"                              },
+    {"--username",    &o.username,    "Your own submission user name"                            },
   };
   std::vector<std::string> missing;
   for (const auto& f : required) {
@@ -117,7 +119,9 @@ run_init(const GlobalOptions& g, InitOptions o)
     for (const auto& m : missing) {
       names += (names.empty() ? "" : ", ") + m;
     }
-    return print_error(Error(Errc::usage, fmt::format("missing required values: {}", names), "",
+    return print_error(Error(Errc::usage,
+                             fmt::format("missing required values: {}", names),
+                             "",
                              "pass them as options (no terminal to ask on)"));
   }
   if (o.password_command.empty() && o.password_env.empty() && tty) {
@@ -128,10 +132,13 @@ run_init(const GlobalOptions& g, InitOptions o)
   text += "[identity]\n";
   text += fmt::format("from = {}\n", toml_string(o.from));
   text += fmt::format("user_id = {}\n", toml_string(o.username));
-  text += fmt::format("signing_key = {}\n\n", toml_string(util::normalize_fingerprint(o.signing_key)));
+  text +=
+    fmt::format("signing_key = {}\n\n", toml_string(util::normalize_fingerprint(o.signing_key)));
   text += "[account.default]\n";
-  text += fmt::format("host = {}\nport = {}\ntls = {}\nmin_tls = \"1.2\"\n", toml_string(o.host),
-                      o.port, toml_string(o.tls));
+  text += fmt::format("host = {}\nport = {}\ntls = {}\nmin_tls = \"1.2\"\n",
+                      toml_string(o.host),
+                      o.port,
+                      toml_string(o.tls));
   text += fmt::format("username = {}\n", toml_string(o.username));
   if (!o.password_command.empty()) {
     text += fmt::format("password_command = {}\n", toml_string(o.password_command));
@@ -139,21 +146,24 @@ run_init(const GlobalOptions& g, InitOptions o)
     text += fmt::format("password_env = {}\n", toml_string(o.password_env));
   }
   text += "timeout_s = 30\n\n";
-  text += "[policy]\nencrypt_to_self = true\nprotect_subject = true\nmin_rsa_bits = 3072\n"
-          "expiry_warning_days = 30\n\n";
-  text += "# Verified correspondents: add one [[peer]] per address, fingerprint checked\n"
-          "# out of band.\n# [[peer]]\n# address = \"sam.lee@hospital.example\"\n"
-          "# fingerprint = \"...\"\n\n";
+  text +=
+    "[policy]\nencrypt_to_self = true\nprotect_subject = true\nmin_rsa_bits = 3072\n"
+    "expiry_warning_days = 30\n\n";
+  text +=
+    "# Verified correspondents: add one [[peer]] per address, fingerprint checked\n"
+    "# out of band.\n# [[peer]]\n# address = \"sam.lee@hospital.example\"\n"
+    "# fingerprint = \"...\"\n\n";
   text += "[audit]\n";
   if (!o.audit_path.empty()) {
     text += fmt::format("path = {}\n", toml_string(o.audit_path));
   }
   text += "retention_days = 2192\n\n";
-  text += "# Attestations peermail cannot measure; `peermail check` fails CFG-01 until the\n"
-          "# BAA is filled in.\n[compliance]\n"
-          "# baa = { provider = \"...\", reference = \"...\", expires = 2027-06-30 }\n"
-          "# risk_analysis = { reference = \"...\", date = 2026-03-01 }\n"
-          "# emergency_access = { reference = \"...\", date = 2026-03-01 }\n";
+  text +=
+    "# Attestations peermail cannot measure; `peermail check` fails CFG-01 until the\n"
+    "# BAA is filled in.\n[compliance]\n"
+    "# baa = { provider = \"...\", reference = \"...\", expires = 2027-06-30 }\n"
+    "# risk_analysis = { reference = \"...\", date = 2026-03-01 }\n"
+    "# emergency_access = { reference = \"...\", date = 2026-03-01 }\n";
 
   config::LoadOptions lo;
   lo.env = g.env;
@@ -163,9 +173,13 @@ run_init(const GlobalOptions& g, InitOptions o)
   if (!parsed) {
     return print_error(parsed.error());
   }
-  struct stat st{};
+  struct stat st
+  {
+  };
   if (::stat(path.c_str(), &st) == 0 && !o.force) {
-    return print_error(Error(Errc::usage, fmt::format("{} exists; not overwriting it", path), "",
+    return print_error(Error(Errc::usage,
+                             fmt::format("{} exists; not overwriting it", path),
+                             "",
                              "pass --force to replace it"));
   }
   make_parents(path);
@@ -198,10 +212,11 @@ register_init(CLI::App& sub, const GlobalOptions& g, int* exit_code)
   sub.add_option("--audit-path", o->audit_path, "audit log path");
   sub.add_option("-o,--output", o->output, "file to write (default: the config path)");
   sub.add_flag("--force", o->force, "replace an existing file");
-  sub.footer("Writes the config atomically with mode 0600 (parent directories 0700). Missing\n"
-             "values are asked for on a terminal. Exit: 0 written; 64 missing values or the\n"
-             "file exists (use --force); 74 write error; 78 a non-compliant choice (--port 25,\n"
-             "--tls other than implicit/starttls).");
+  sub.footer(
+    "Writes the config atomically with mode 0600 (parent directories 0700). Missing\n"
+    "values are asked for on a terminal. Exit: 0 written; 64 missing values or the\n"
+    "file exists (use --force); 74 write error; 78 a non-compliant choice (--port 25,\n"
+    "--tls other than implicit/starttls).");
   sub.callback([&g, o, exit_code] { *exit_code = run_init(g, *o); });
 }
 

@@ -37,7 +37,9 @@ load_optional_config(const GlobalOptions& g)
   if (!g.config_path && g.getenv("PEERMAIL_CONFIG").empty()) {
     config::LoadOptions o;
     o.env = g.env;
-    struct stat st{};
+    struct stat st
+    {
+    };
     if (::stat(config::resolve_path(o).c_str(), &st) != 0) {
       return std::optional<config::Config>();
     }
@@ -106,22 +108,25 @@ key_json(const crypto::KeyFacts& k, bool secret)
   j["invalid"] = k.invalid;
   j["uids"] = nlohmann::json::array();
   for (const auto& u : k.uids) {
-    j["uids"].push_back({{"uid", u.uid},
-                         {"email", u.address},
-                         {"validity", crypto::validity_name(u.validity)},
-                         {"revoked", u.revoked}});
+    j["uids"].push_back({
+      {"uid",      u.uid                            },
+      {"email",    u.address                        },
+      {"validity", crypto::validity_name(u.validity)},
+      {"revoked",  u.revoked                        }
+    });
   }
   j["subkeys"] = nlohmann::json::array();
   for (const auto& s : k.subkeys) {
-    j["subkeys"].push_back({{"fingerprint", s.fingerprint},
-                            {"algo", s.algo},
-                            {"length", s.length},
-                            {"usage", usage_of(s)},
-                            {"state", state_of(s)},
-                            {"created", crypto::format_date(s.created)},
-                            {"expires", s.expires == 0 ? std::string("never")
-                                                       : crypto::format_date(s.expires)},
-                            {"secret", s.secret}});
+    j["subkeys"].push_back({
+      {"fingerprint", s.fingerprint                                                         },
+      {"algo",        s.algo                                                                },
+      {"length",      s.length                                                              },
+      {"usage",       usage_of(s)                                                           },
+      {"state",       state_of(s)                                                           },
+      {"created",     crypto::format_date(s.created)                                        },
+      {"expires",     s.expires == 0 ? std::string("never") : crypto::format_date(s.expires)},
+      {"secret",      s.secret                                                              }
+    });
   }
   return j;
 }
@@ -150,7 +155,9 @@ run_list(const GlobalOptions& g)
     secret_fprs.insert(k.fingerprint);
   }
   if (g.json) {
-    nlohmann::json out = {{"keys", nlohmann::json::array()}};
+    nlohmann::json out = {
+      {"keys", nlohmann::json::array()}
+    };
     for (const auto& k : *keys) {
       out["keys"].push_back(key_json(k, secret_fprs.count(k.fingerprint) > 0));
     }
@@ -159,18 +166,25 @@ run_list(const GlobalOptions& g)
   }
   for (const auto& k : *keys) {
     const bool secret = secret_fprs.count(k.fingerprint) > 0;
-    std::cout << fmt::format("{}  {}{}\n", secret ? "sec" : "pub", k.fingerprint,
+    std::cout << fmt::format("{}  {}{}\n",
+                             secret ? "sec" : "pub",
+                             k.fingerprint,
                              k.revoked   ? "  [revoked]"
                              : k.expired ? "  [expired]"
                                          : "");
     for (const auto& u : k.uids) {
-      std::cout << fmt::format("     uid  {:<9} {}{}\n", crypto::validity_name(u.validity), u.uid,
+      std::cout << fmt::format("     uid  {:<9} {}{}\n",
+                               crypto::validity_name(u.validity),
+                               u.uid,
                                u.revoked ? "  [revoked]" : "");
     }
     for (const auto& s : k.subkeys) {
       std::cout << fmt::format("     {}  {:<8} {}  {:<14} created {}  expires {}{}\n",
-                               &s == &k.subkeys.front() ? "key" : "sub", s.algo, s.fingerprint,
-                               usage_of(s), crypto::format_date(s.created),
+                               &s == &k.subkeys.front() ? "key" : "sub",
+                               s.algo,
+                               s.fingerprint,
+                               usage_of(s),
+                               crypto::format_date(s.created),
                                s.expires == 0 ? std::string("never")
                                               : crypto::format_date(s.expires),
                                state_of(s) == "usable" ? "" : "  [" + state_of(s) + "]");
@@ -204,7 +218,10 @@ run_check(const GlobalOptions& g, const KeysOptions& o)
   }
   const auto policy = key_policy(*cfg);
   bool all_ready = true;
-  nlohmann::json out = {{"ok", true}, {"addresses", nlohmann::json::array()}};
+  nlohmann::json out = {
+    {"ok",        true                   },
+    {"addresses", nlohmann::json::array()}
+  };
   for (const auto& addr : addresses) {
     std::optional<std::string> pinned;
     if (*cfg) {
@@ -216,21 +233,25 @@ run_check(const GlobalOptions& g, const KeysOptions& o)
     }
     all_ready = all_ready && j->ok();
     if (g.json) {
-      out["addresses"].push_back({{"address", addr},
-                                  {"ready", j->ok()},
-                                  {"fingerprint", j->key ? j->key->fingerprint : ""},
-                                  {"subkey", j->subkey_fingerprint},
-                                  {"pinned", pinned.has_value()},
-                                  {"problem", crypto::to_string(j->problem)},
-                                  {"check_id", j->check_id},
-                                  {"reason", j->reason},
-                                  {"fix", j->fix},
-                                  {"warnings", j->warnings}});
+      out["addresses"].push_back({
+        {"address",     addr                             },
+        {"ready",       j->ok()                          },
+        {"fingerprint", j->key ? j->key->fingerprint : ""},
+        {"subkey",      j->subkey_fingerprint            },
+        {"pinned",      pinned.has_value()               },
+        {"problem",     crypto::to_string(j->problem)    },
+        {"check_id",    j->check_id                      },
+        {"reason",      j->reason                        },
+        {"fix",         j->fix                           },
+        {"warnings",    j->warnings                      }
+      });
       continue;
     }
     if (j->ok()) {
-      std::cout << fmt::format("{}: ready: key {}{} (encryption subkey {})\n", addr,
-                               j->key->fingerprint, pinned ? ", pinned" : "",
+      std::cout << fmt::format("{}: ready: key {}{} (encryption subkey {})\n",
+                               addr,
+                               j->key->fingerprint,
+                               pinned ? ", pinned" : "",
                                j->subkey_fingerprint);
     } else {
       std::cout << fmt::format("{}: not ready: {} [{}]\n", addr, j->reason, j->check_id);
@@ -273,8 +294,9 @@ run_import(const GlobalOptions& g, const KeysOptions& o)
   for (const auto& f : *fprs) {
     std::cout << "imported " << f << "\n";
   }
-  print_note("verify each fingerprint with its owner out of band, then pin it in a [[peer]] "
-             "entry or certify it (gpg --quick-lsign-key FPR)");
+  print_note(
+    "verify each fingerprint with its owner out of band, then pin it in a [[peer]] "
+    "entry or certify it (gpg --quick-lsign-key FPR)");
   return k_ok;
 }
 
@@ -285,26 +307,31 @@ register_keys(CLI::App& sub, const GlobalOptions& g, int* exit_code)
 {
   auto opts = std::make_shared<KeysOptions>();
   sub.require_subcommand(1);
-  sub.footer("The keys commands read the config (for [[peer]] pins and [policy]) and refuse a\n"
-             "non-compliant or unsafe one like every command (exit 78/77). When no --config\n"
-             "or $PEERMAIL_CONFIG is given and the default config file does not exist, they\n"
-             "run with the default policy (min_rsa_bits 3072, no pins).\n"
-             "Exit: 0 ready/done; 67 an address has no usable, valid key; 65 no key data;\n"
-             "66 file missing.");
+  sub.footer(
+    "The keys commands read the config (for [[peer]] pins and [policy]) and refuse a\n"
+    "non-compliant or unsafe one like every command (exit 78/77). When no --config\n"
+    "or $PEERMAIL_CONFIG is given and the default config file does not exist, they\n"
+    "run with the default policy (min_rsa_bits 3072, no pins).\n"
+    "Exit: 0 ready/done; 67 an address has no usable, valid key; 65 no key data;\n"
+    "66 file missing.");
 
-  auto* list = sub.add_subcommand("list", "list keys: fingerprint, user IDs and validity, "
-                                          "algorithm, expiry, usage; secret keys marked sec");
+  auto* list = sub.add_subcommand("list",
+                                  "list keys: fingerprint, user IDs and validity, "
+                                  "algorithm, expiry, usage; secret keys marked sec");
   list->callback([&g, exit_code] { *exit_code = run_list(g); });
 
-  auto* check = sub.add_subcommand("check", "say per address whether a usable, valid, strong, "
-                                            "unexpired, unrevoked key exists (exit 67 if not)");
+  auto* check = sub.add_subcommand("check",
+                                   "say per address whether a usable, valid, strong, "
+                                   "unexpired, unrevoked key exists (exit 67 if not)");
   check->add_option("address", opts->addresses, "e-mail addresses")->required();
   check->callback([&g, opts, exit_code] { *exit_code = run_check(g, *opts); });
 
-  auto* import = sub.add_subcommand("import", "import keys from FILE (\"-\" = stdin) and print "
-                                              "their fingerprints");
+  auto* import = sub.add_subcommand("import",
+                                    "import keys from FILE (\"-\" = stdin) and print "
+                                    "their fingerprints");
   import->add_option("file", opts->file, "armored or binary OpenPGP keys")->required();
-  import->callback([&g, opts, exit_code] { *exit_code = run_import(g, *opts); });
-}
+  import->callback([&g, opts, exit_code] { *exit_code = run_import(g, *opts);
+});
+} // namespace peermail::cli
 
 } // namespace peermail::cli

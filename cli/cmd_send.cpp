@@ -49,13 +49,15 @@ report_error(const GlobalOptions& g, const Error& e)
 {
   const int code = print_error(e);
   if (g.json) {
-    nlohmann::json j = {{"ok", false},
-                        {"exit_code", code},
-                        {"error",
-                         {{"kind", std::string(to_string(e.code))},
-                          {"message", e.message},
-                          {"check_id", e.check_id},
-                          {"fix", e.fix}}}};
+    nlohmann::json j = {
+      {"ok",        false},
+      {"exit_code", code },
+      {"error",
+       {{"kind", std::string(to_string(e.code))},
+        {"message", e.message},
+        {"check_id", e.check_id},
+        {"fix", e.fix}}  }
+    };
     if (e.smtp_status) {
       j["error"]["smtp_code"] = *e.smtp_status;
     }
@@ -142,15 +144,17 @@ print_dry_run(const GlobalOptions& g,
 {
   const auto& a = cfg.account();
   if (g.json) {
-    nlohmann::json j = {{"ok", true},
-                        {"dry_run", true},
-                        {"server", fmt::format("{}:{}", a.host, a.port)},
-                        {"tls", std::string(config::to_string(a.tls))},
-                        {"mail_from", cfg.identity.address},
-                        {"recipients", rcpts},
-                        {"message_id", msg.message_id},
-                        {"protocol", std::string(protocol_name(msg.protection))},
-                        {"bytes", msg.wire.size()}};
+    nlohmann::json j = {
+      {"ok",                                        true                                       },
+      {"dry_run",                                   true                                       },
+      {"server",                                    fmt::format("{}:{}",                         a.host, a.port)},
+      {"tls",                                    std::string(config::to_string(a.tls))                                                                              },
+      {"mail_from",cfg.identity.address},
+      {"recipients",                                                     rcpts                                                                                                                                                                },
+      {"message_id",msg.message_id},
+      {"protocol",                                            std::string(protocol_name(msg.protection))                                                                                                                                                                                                                          },
+      {"bytes",msg.wire.size()}
+    };
     fmt::print("{}\n", j.dump());
     return;
   }
@@ -174,18 +178,24 @@ print_sent(const GlobalOptions& g,
   if (g.json) {
     nlohmann::json rs = nlohmann::json::array();
     for (const auto& r : res.recipients) {
-      rs.push_back(
-        {{"address", r.address}, {"code", r.code}, {"reply", r.reply}, {"accepted", r.accepted}});
+      rs.push_back({
+        {"address",  r.address },
+        {"code",     r.code    },
+        {"reply",    r.reply   },
+        {"accepted", r.accepted}
+      });
     }
-    nlohmann::json j = {{"ok", true},
-                        {"server", fmt::format("{}:{}", a.host, a.port)},
-                        {"message_id", msg.message_id},
-                        {"recipients", rs},
-                        {"smtp", {{"code", res.code}, {"reply", res.reply}}},
-                        {"tls",
-                         {{"version", res.tls.version},
-                          {"cipher", res.tls.cipher},
-                          {"peer_cert_sha256", res.tls.peer_cert_sha256}}}};
+    nlohmann::json j = {
+      {"ok",                                        true                                           },
+      {"server",                                    fmt::format("{}:{}",                             a.host, a.port)},
+      {"message_id",                                    msg.message_id                                                                                  },
+      {"recipients",rs},
+      {"smtp",                                                {{"code", res.code}, {"reply", res.reply}}                                                                                                                                        },
+      {"tls",
+       {{"version", res.tls.version},
+        {"cipher", res.tls.cipher},
+        {"peer_cert_sha256", res.tls.peer_cert_sha256}}}
+    };
     fmt::print("{}\n", j.dump());
     return;
   }
@@ -284,10 +294,9 @@ void
 register_send(CLI::App& sub, const GlobalOptions& g, int* exit_code)
 {
   auto opts = std::make_shared<SendOptions>();
-  sub.add_option("--message", opts->message,
-                 "submit this already encrypted RFC 5322 message (\"-\": stdin)");
-  sub.add_option("--to", opts->to,
-                 "recipient (repeatable); with --message: overrides To/Cc/Bcc");
+  sub.add_option(
+    "--message", opts->message, "submit this already encrypted RFC 5322 message (\"-\": stdin)");
+  sub.add_option("--to", opts->to, "recipient (repeatable); with --message: overrides To/Cc/Bcc");
   add_compose_options(sub, opts->compose);
   sub.add_flag("--dry-run", opts->dry_run, "check and show what would be sent; send nothing");
   sub.callback([opts, &g, exit_code] {

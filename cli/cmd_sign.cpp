@@ -27,15 +27,19 @@ check_from(const std::string& message, const config::Config& cfg)
 {
   PEERMAIL_TRY_ASSIGN(auto addrs, mime::read_addresses(message));
   if (addrs.from.size() != 1) {
-    return fail(Errc::data,
-                fmt::format("the message must have exactly one From address (found {})", addrs.from.size()),
-                "SIG-01", "write a single \"From:\" header with your address");
+    return fail(
+      Errc::data,
+      fmt::format("the message must have exactly one From address (found {})", addrs.from.size()),
+      "SIG-01",
+      "write a single \"From:\" header with your address");
   }
   if (addrs.from.front() != cfg.identity.address) {
     return fail(Errc::data,
-                fmt::format("the From address <{}> is not identity.from <{}>", addrs.from.front(),
+                fmt::format("the From address <{}> is not identity.from <{}>",
+                            addrs.from.front(),
                             cfg.identity.address),
-                "SIG-01", "send from the configured identity (or use a config for that identity)");
+                "SIG-01",
+                "send from the configured identity (or use a config for that identity)");
   }
   return {};
 }

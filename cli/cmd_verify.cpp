@@ -68,24 +68,28 @@ render_json(const VerifyReport& r)
   nlohmann::json sigs = nlohmann::json::array();
   for (const auto& s : r.signatures) {
     const auto* u = shown_uid(s, r.from);
-    sigs.push_back({{"fingerprint", s.fingerprint},
-                    {"uid", u != nullptr ? u->uid : ""},
-                    {"email", u != nullptr ? u->address : ""},
-                    {"status", std::string(crypto::to_string(s.status))},
-                    {"validity", std::string(crypto::validity_string(s.validity))},
-                    {"hash_algo", crypto::hash_name(s.hash_algo)},
-                    {"created", rfc3339(s.created)}});
+    sigs.push_back({
+      {"fingerprint", s.fingerprint                                   },
+      {"uid",         u != nullptr ? u->uid : ""                      },
+      {"email",       u != nullptr ? u->address : ""                  },
+      {"status",      std::string(crypto::to_string(s.status))        },
+      {"validity",    std::string(crypto::validity_string(s.validity))},
+      {"hash_algo",   crypto::hash_name(s.hash_algo)                  },
+      {"created",     rfc3339(s.created)                              }
+    });
   }
-  nlohmann::json j = {{"verdict", std::string(to_string(r.verdict))},
-                      {"encrypted", r.encrypted},
-                      {"decrypted", r.decrypted},
-                      {"integrity_protected", r.integrity_protected},
-                      {"signatures", sigs},
-                      {"from", join(r.from)},
-                      {"from_matches_signer", r.from_matches_signer},
-                      {"fully_covered", r.fully_covered},
-                      {"protected_headers", r.protected_headers},
-                      {"warnings", r.warnings}};
+  nlohmann::json j = {
+    {"verdict",             std::string(to_string(r.verdict))},
+    {"encrypted",           r.encrypted                      },
+    {"decrypted",           r.decrypted                      },
+    {"integrity_protected", r.integrity_protected            },
+    {"signatures",          sigs                             },
+    {"from",                join(r.from)                     },
+    {"from_matches_signer", r.from_matches_signer            },
+    {"fully_covered",       r.fully_covered                  },
+    {"protected_headers",   r.protected_headers              },
+    {"warnings",            r.warnings                       }
+  };
   return j.dump() + "\n";
 }
 
@@ -98,7 +102,8 @@ render_text(const VerifyReport& r)
   }
   if (r.encrypted) {
     out += fmt::format("encrypted: yes; decrypted: {}; integrity protected: {}\n",
-                       r.decrypted ? "yes" : "no", r.integrity_protected ? "yes" : "no");
+                       r.decrypted ? "yes" : "no",
+                       r.integrity_protected ? "yes" : "no");
   } else {
     out += "encrypted: no\n";
   }
@@ -108,14 +113,19 @@ render_text(const VerifyReport& r)
   for (const auto& s : r.signatures) {
     const auto* u = shown_uid(s, r.from);
     out += fmt::format("signature: {} by {} ({}), key validity {}, {}, made {}\n",
-                       crypto::to_string(s.status), s.fingerprint,
-                       u != nullptr ? u->uid : "unknown key", crypto::validity_string(s.validity),
-                       crypto::hash_name(s.hash_algo), rfc3339(s.created));
+                       crypto::to_string(s.status),
+                       s.fingerprint,
+                       u != nullptr ? u->uid : "unknown key",
+                       crypto::validity_string(s.validity),
+                       crypto::hash_name(s.hash_algo),
+                       rfc3339(s.created));
   }
-  out += fmt::format("from: {} ({})\n", r.from.empty() ? "(none)" : join(r.from),
+  out += fmt::format("from: {} ({})\n",
+                     r.from.empty() ? "(none)" : join(r.from),
                      r.from_matches_signer ? "matches the signer" : "does not match a signer");
-  out += fmt::format("coverage: {}\n", r.fully_covered ? "the signature covers the whole message"
-                                                       : "not everything a reader sees is signed");
+  out += fmt::format("coverage: {}\n",
+                     r.fully_covered ? "the signature covers the whole message"
+                                     : "not everything a reader sees is signed");
   out += fmt::format("protected headers: {}\n", r.protected_headers ? "yes" : "no");
   for (const auto& w : r.warnings) {
     out += fmt::format("warning: {}\n", w);
@@ -168,7 +178,8 @@ void
 register_verify(CLI::App& sub, const GlobalOptions& g, int* exit_code)
 {
   auto opts = std::make_shared<VerifyOptions>();
-  sub.add_flag("--decrypt", opts->decrypt,
+  sub.add_flag("--decrypt",
+               opts->decrypt,
                "also write the decrypted message (to -o FILE, else stdout with the report on "
                "stderr); never on a decryption or integrity failure");
   sub.add_option("-o,--output", opts->output, "write the decrypted message to FILE (mode 0600)");

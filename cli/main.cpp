@@ -47,9 +47,10 @@ main(int argc, char** argv)
       return print_error(lib.error());
     }
     int exit_code = 0;
-    CLI::App app{"peermail: compliant secure messaging (OpenPGP end to end, verified TLS, "
-                 "tamper-evident audit)",
-                 "peermail"};
+    CLI::App app{
+      "peermail: compliant secure messaging (OpenPGP end to end, verified TLS, "
+      "tamper-evident audit)",
+      "peermail"};
     build_app(app, g, &exit_code);
     std::vector<std::string> rev(args.rbegin(), args.rend());
     try {

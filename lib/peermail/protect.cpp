@@ -8,6 +8,7 @@
 
 #include <fmt/core.h>
 #include <openssl/evp.h>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,7 +25,9 @@ namespace {
 class InnerSource
 {
 public:
-  explicit InnerSource(int fd) : m_fd(fd), m_md(EVP_MD_CTX_new())
+  explicit InnerSource(int fd)
+    : m_fd(fd),
+      m_md(EVP_MD_CTX_new())
   {
     m_ok = m_md != nullptr && EVP_DigestInit_ex(m_md, EVP_sha256(), nullptr) == 1;
   }
@@ -77,8 +80,16 @@ public:
     return static_cast<std::int64_t>(k);
   }
 
-  bool raw_8bit() const { return m_raw_8bit; }
-  bool io_failed() const { return m_io_failed || !m_ok; }
+  bool
+  raw_8bit() const
+  {
+    return m_raw_8bit;
+  }
+  bool
+  io_failed() const
+  {
+    return m_io_failed || !m_ok;
+  }
 
   // The hex SHA-256 of everything read (call after EOF).
   std::string
@@ -111,7 +122,8 @@ private:
 class ArmorSink
 {
 public:
-  explicit ArmorSink(int fd) : m_fd(fd)
+  explicit ArmorSink(int fd)
+    : m_fd(fd)
   {
   }
 
@@ -143,8 +155,16 @@ public:
     return {};
   }
 
-  bool io_failed() const { return m_io_failed; }
-  bool ended_with_newline() const { return m_ended_lf; }
+  bool
+  io_failed() const
+  {
+    return m_io_failed;
+  }
+  bool
+  ended_with_newline() const
+  {
+    return m_ended_lf;
+  }
 
 private:
   int m_fd;
@@ -157,7 +177,8 @@ private:
 class GpgProtector final : public Protector
 {
 public:
-  explicit GpgProtector(std::unique_ptr<crypto::Engine> engine) : m_engine(std::move(engine))
+  explicit GpgProtector(std::unique_ptr<crypto::Engine> engine)
+    : m_engine(std::move(engine))
   {
   }
 
@@ -168,11 +189,13 @@ public:
       return fail(Errc::usage, "nothing to do: neither signing nor encrypting");
     }
     if (opts.sign && opts.signer_fingerprint.empty()) {
-      return fail(Errc::no_key, "no signing key configured", "SIG-01",
+      return fail(Errc::no_key,
+                  "no signing key configured",
+                  "SIG-01",
                   "set identity.signing_key to your key's full fingerprint");
     }
     const auto subject = opts.encrypt && opts.protect_subject ? mime::SubjectProtection::placeholder
-                                                             : mime::SubjectProtection::keep;
+                                                              : mime::SubjectProtection::keep;
     PEERMAIL_TRY_ASSIGN(mime::Prepared prepared, mime::prepare(message, subject));
     ProtectResult out;
     out.message_id = prepared.message_id;
@@ -180,8 +203,10 @@ public:
     if (opts.encrypt) {
       // RFC 3156 §6.2: one OpenPGP message, signed then encrypted, over the
       // whole inner entity (what stock gpg and Thunderbird verify).
-      PEERMAIL_TRY_ASSIGN(auto enc, m_engine->encrypt(prepared.inner, opts.recipient_fingerprints,
-                                                      opts.sign ? opts.signer_fingerprint : std::string()));
+      PEERMAIL_TRY_ASSIGN(auto enc,
+                          m_engine->encrypt(prepared.inner,
+                                            opts.recipient_fingerprints,
+                                            opts.sign ? opts.signer_fingerprint : std::string()));
       if (opts.sign) {
         out.hash_algo = crypto::hash_name(enc.hash_algo);
       }
@@ -207,8 +232,8 @@ public:
     if (!opts.sign || !opts.encrypt || opts.signer_fingerprint.empty()) {
       return Protector::protect_fd(in_fd, out_fd, opts);
     }
-    const auto subject = opts.protect_subject ? mime::SubjectProtection::placeholder
-                                              : mime::SubjectProtection::keep;
+    const auto subject =
+      opts.protect_subject ? mime::SubjectProtection::placeholder : mime::SubjectProtection::keep;
     PEERMAIL_TRY_ASSIGN(auto prepared, mime::prepare_fd(in_fd, subject));
     PEERMAIL_TRY_ASSIGN(auto inner, util::TempFile::create(opts.temp_dir));
     PEERMAIL_TRY(prepared.write_inner(inner.fd()));
@@ -218,10 +243,11 @@ public:
     PEERMAIL_TRY(util::write_fd(out_fd, mime::encrypted_head(prepared.head, boundary)));
     InnerSource source(inner.fd());
     ArmorSink sink(out_fd);
-    auto enc = m_engine->encrypt_stream(
-      [&source](char* buf, std::size_t n) { return source.read(buf, n); },
-      [&sink](std::string_view bytes) { return sink.write(bytes); }, opts.recipient_fingerprints,
-      opts.signer_fingerprint);
+    auto enc =
+      m_engine->encrypt_stream([&source](char* buf, std::size_t n) { return source.read(buf, n); },
+                               [&sink](std::string_view bytes) { return sink.write(bytes); },
+                               opts.recipient_fingerprints,
+                               opts.signer_fingerprint);
     if (source.raw_8bit()) {
       return fail(Errc::data, mime::raw_8bit_message());
     }

@@ -16,12 +16,12 @@ namespace peermail {
 
 struct ProtectOptions
 {
-  std::string signer_fingerprint;               // full fingerprint; required when signing
+  std::string signer_fingerprint;                  // full fingerprint; required when signing
   std::vector<std::string> recipient_fingerprints; // already judged usable (crypto::Keyring)
   bool sign = true;
   bool encrypt = true;
   bool protect_subject = true; // outer Subject becomes "[...]" (RFC 9788)
-  std::string temp_dir;         // protect_fd(): where scratch files go ("" = /tmp)
+  std::string temp_dir;        // protect_fd(): where scratch files go ("" = /tmp)
 };
 
 struct ProtectResult

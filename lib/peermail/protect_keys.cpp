@@ -50,7 +50,8 @@ resolve_protect_keys(crypto::Keyring& keyring,
     }
   };
   for (const auto& addr : recipients) {
-    PEERMAIL_TRY_ASSIGN(auto j, keyring.judge_recipient(addr, cfg.pinned_fingerprint(addr), policy));
+    PEERMAIL_TRY_ASSIGN(auto j,
+                        keyring.judge_recipient(addr, cfg.pinned_fingerprint(addr), policy));
     if (!j.ok() || !j.key) {
       return unexpected(key_error(j, fmt::format("recipient <{}>", addr)));
     }
@@ -65,7 +66,8 @@ resolve_protect_keys(crypto::Keyring& keyring,
     }
     PEERMAIL_TRY_ASSIGN(auto j, keyring.judge_recipient(self, pinned, policy));
     if (!j.ok() || !j.key) {
-      return unexpected(key_error(j, fmt::format("own key for <{}> (policy.encrypt_to_self)", self)));
+      return unexpected(
+        key_error(j, fmt::format("own key for <{}> (policy.encrypt_to_self)", self)));
     }
     add_unique(keys.recipient_fingerprints, j.key->fingerprint);
   }
@@ -85,7 +87,8 @@ resolve_protect_keys(crypto::Keyring& keyring,
     add_unique(keys.recipient_fingerprints, j.key->fingerprint);
   }
   if (sign) {
-    PEERMAIL_TRY_ASSIGN(auto j, keyring.judge_signer(cfg.identity.signing_key, cfg.identity.address, policy));
+    PEERMAIL_TRY_ASSIGN(
+      auto j, keyring.judge_signer(cfg.identity.signing_key, cfg.identity.address, policy));
     if (!j.ok() || !j.key) {
       return unexpected(key_error(j, fmt::format("signing key for <{}>", cfg.identity.address)));
     }

@@ -17,9 +17,9 @@ namespace peermail {
 
 struct ProtectKeys
 {
-  std::string signer_fingerprint;               // empty when not signing
+  std::string signer_fingerprint;                  // empty when not signing
   std::vector<std::string> recipient_fingerprints; // unique, in order
-  std::vector<std::string> warnings;            // expiring keys, …
+  std::vector<std::string> warnings;               // expiring keys, …
 };
 
 // Return the KeyPolicy of `cfg`.

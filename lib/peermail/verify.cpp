@@ -10,16 +10,26 @@ std::string_view
 to_string(Verdict v)
 {
   switch (v) {
-  case Verdict::valid: return "valid";
-  case Verdict::bad_signature: return "bad-signature";
-  case Verdict::untrusted_key: return "untrusted-key";
-  case Verdict::signer_mismatch: return "signer-mismatch";
-  case Verdict::partially_signed: return "partially-signed";
-  case Verdict::unsigned_: return "unsigned";
-  case Verdict::weak_hash: return "weak-hash";
-  case Verdict::integrity_failure: return "integrity-failure";
-  case Verdict::decrypt_failed: return "decrypt-failed";
-  case Verdict::malformed: return "malformed";
+  case Verdict::valid:
+    return "valid";
+  case Verdict::bad_signature:
+    return "bad-signature";
+  case Verdict::untrusted_key:
+    return "untrusted-key";
+  case Verdict::signer_mismatch:
+    return "signer-mismatch";
+  case Verdict::partially_signed:
+    return "partially-signed";
+  case Verdict::unsigned_:
+    return "unsigned";
+  case Verdict::weak_hash:
+    return "weak-hash";
+  case Verdict::integrity_failure:
+    return "integrity-failure";
+  case Verdict::decrypt_failed:
+    return "decrypt-failed";
+  case Verdict::malformed:
+    return "malformed";
   }
   return "malformed";
 }
@@ -99,7 +109,8 @@ append(std::vector<crypto::SignatureFacts>& to, std::vector<crypto::SignatureFac
 class GpgVerifier final : public Verifier
 {
 public:
-  explicit GpgVerifier(std::unique_ptr<crypto::Engine> engine) : m_engine(std::move(engine))
+  explicit GpgVerifier(std::unique_ptr<crypto::Engine> engine)
+    : m_engine(std::move(engine))
   {
   }
 
@@ -119,9 +130,11 @@ public:
     }
     switch (ins.shape) {
     case mime::Shape::plain:
-    case mime::Shape::unsupported: break;
+    case mime::Shape::unsupported:
+      break;
     case mime::Shape::signed_mime: {
-      PEERMAIL_TRY_ASSIGN(r.signatures, m_engine->verify_detached(ins.signed_content, ins.signature));
+      PEERMAIL_TRY_ASSIGN(r.signatures,
+                          m_engine->verify_detached(ins.signed_content, ins.signature));
       r.fully_covered = ins.covers_all;
       break;
     }
@@ -189,7 +202,8 @@ private:
     bool inner_covered = combined;
     switch (inner->shape) {
     case mime::Shape::signed_mime: {
-      PEERMAIL_TRY_ASSIGN(auto sigs, m_engine->verify_detached(inner->signed_content, inner->signature));
+      PEERMAIL_TRY_ASSIGN(auto sigs,
+                          m_engine->verify_detached(inner->signed_content, inner->signature));
       append(r.signatures, std::move(sigs));
       inner_covered = inner_covered || inner->covers_all;
       break;
@@ -206,7 +220,8 @@ private:
       inner_covered = false;
       break;
     case mime::Shape::plain:
-    case mime::Shape::unsupported: break;
+    case mime::Shape::unsupported:
+      break;
     }
     r.fully_covered = ins.covers_all && inner_covered;
     if (ins.covers_all) {

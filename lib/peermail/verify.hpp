@@ -40,11 +40,11 @@ struct VerifyReport
   bool encrypted = false;
   bool decrypted = false;
   bool integrity_protected = false;
-  bool integrity_failure = false;  // decryption found manipulation or no MDC
-  std::string failure;             // why decryption failed / what is malformed
+  bool integrity_failure = false; // decryption found manipulation or no MDC
+  std::string failure;            // why decryption failed / what is malformed
   bool malformed = false;
   std::vector<crypto::SignatureFacts> signatures;
-  std::vector<std::string> from;   // all From addresses the reader sees
+  std::vector<std::string> from; // all From addresses the reader sees
   bool from_matches_signer = false;
   bool fully_covered = false;
   bool protected_headers = false;

@@ -8,12 +8,11 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
-#include <map>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,7 +68,8 @@ LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
   RecipientLimits limits;
   limits.max_rows = 200;
   limits.max_field_bytes = 4096;
-  const RecipientList list = parse_recipients(people, jsonl ? RecipientFormat::jsonl : RecipientFormat::csv, limits);
+  const RecipientList list =
+    parse_recipients(people, jsonl ? RecipientFormat::jsonl : RecipientFormat::csv, limits);
   check(list.rows.size() <= limits.max_rows);
   for (const auto& row : list.rows) {
     check(is_valid_email(row.email));
@@ -105,7 +105,8 @@ LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
       bool empty_value = false;
       for (const auto& p : t->placeholders()) {
         auto it = row.fields.find(p.field);
-        empty_value = empty_value || (p.in_header && (it == row.fields.end() || it->second.empty()));
+        empty_value =
+          empty_value || (p.in_header && (it == row.fields.end() || it->second.empty()));
       }
       if (!empty_value) {
         check(header_lines(*msg) == header_lines(*reference));

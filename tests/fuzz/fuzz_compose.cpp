@@ -6,8 +6,9 @@
 #include <peermail/mime/compose.hpp>
 #include <peermail/mime/envelope.hpp>
 
-#include <fuzzer/FuzzedDataProvider.h>
 #include <gmime/gmime.h>
+
+#include <fuzzer/FuzzedDataProvider.h>
 
 #include <cctype>
 #include <cstddef>

@@ -34,9 +34,10 @@ has_bcc_header(std::string_view wire)
   const std::string_view head = wire.substr(0, end);
   for (std::size_t pos = 0; pos < head.size();) {
     const auto eol = head.find("\r\n", pos);
-    const std::string_view line = head.substr(pos, eol == std::string_view::npos ? head.npos : eol - pos);
-    if (line.size() >= 4 && (line[0] | 0x20) == 'b' && (line[1] | 0x20) == 'c' && (line[2] | 0x20) == 'c'
-        && line[3] == ':') {
+    const std::string_view line =
+      head.substr(pos, eol == std::string_view::npos ? head.npos : eol - pos);
+    if (line.size() >= 4 && (line[0] | 0x20) == 'b' && (line[1] | 0x20) == 'c'
+        && (line[2] | 0x20) == 'c' && line[3] == ':') {
       return true;
     }
     if (eol == std::string_view::npos) {

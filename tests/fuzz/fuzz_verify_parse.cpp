@@ -50,7 +50,8 @@ LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
   VerifyReport r;
   r.from = ins->from;
   r.malformed = !ins->malformed.empty();
-  r.encrypted = ins->shape == mime::Shape::encrypted_mime || ins->shape == mime::Shape::inline_encrypted;
+  r.encrypted =
+    ins->shape == mime::Shape::encrypted_mime || ins->shape == mime::Shape::inline_encrypted;
   r.fully_covered = ins->covers_all;
   r.from_matches_signer = from_matches_signer(r.from, r.signatures);
   const Verdict v = decide(r);

@@ -127,9 +127,19 @@ TEST_SUITE("peermail::audit::AuditLog")
     for (const auto& [k, v] : j.items()) {
       keys.insert(k);
     }
-    const std::set<std::string> want = {"user", "action", "outcome", "message_id", "recipients",
-                                        "signer_fpr", "recipient_fprs", "protocol", "hash_algo",
-                                        "tls", "smtp", "content_sha256", "config_sha256"};
+    const std::set<std::string> want = {"user",
+                                        "action",
+                                        "outcome",
+                                        "message_id",
+                                        "recipients",
+                                        "signer_fpr",
+                                        "recipient_fprs",
+                                        "protocol",
+                                        "hash_algo",
+                                        "tls",
+                                        "smtp",
+                                        "content_sha256",
+                                        "config_sha256"};
     CHECK(keys == want);
     CHECK(j["tls"]["version"] == "TLSv1.3");
     CHECK(j["tls"]["peer_cert_sha256"].is_null());
@@ -150,7 +160,11 @@ TEST_SUITE("peermail::audit::AuditLog")
 
   TEST_CASE("audit::canonical: sorted compact keys without hash")
   {
-    const json j = {{"b", 1}, {"a", "x"}, {"hash", "h"}};
+    const json j = {
+      {"b",    1  },
+      {"a",    "x"},
+      {"hash", "h"}
+    };
     CHECK(canonical(j) == R"({"a":"x","b":1})");
     CHECK(record_hash(j) == peermail::util::sha256_hex(R"({"a":"x","b":1})"));
     CHECK(record_hash(j) == "cdab067e9f3beb32d1252cfd63e492592fecbf591b0d08cadb24bb17f3864246");
@@ -385,8 +399,8 @@ TEST_SUITE("peermail::audit::AuditLog")
     auto last = [&](const std::string& content) {
       std::ofstream(path, std::ios::trunc | std::ios::binary) << content;
       peermail::audit::detail::Fd fd(::open(path.c_str(), O_RDONLY));
-      auto r = peermail::audit::detail::read_last_line(fd.get(),
-                                                       static_cast<off_t>(content.size()));
+      auto r =
+        peermail::audit::detail::read_last_line(fd.get(), static_cast<off_t>(content.size()));
       REQUIRE(r);
       return *r;
     };
@@ -503,8 +517,14 @@ TEST_SUITE("peermail::audit::query")
     CHECK(*parse_time("2024-02-29") + 86400000 == *parse_time("2024-03-01"));
     CHECK(format_time(*parse_time("2026-03-01T12:34:56.789Z")) == "2026-03-01T12:34:56.789Z");
     CHECK(format_time(0) == "1970-01-01T00:00:00.000Z");
-    for (const char* bad : {"", "2026", "2026-13-01", "2025-02-29", "2026-03-01T12:00:00",
-                            "2026-03-01T25:00:00Z", "yesterday", "2026-03-01T12:00:00Zjunk"}) {
+    for (const char* bad : {"",
+                            "2026",
+                            "2026-13-01",
+                            "2025-02-29",
+                            "2026-03-01T12:00:00",
+                            "2026-03-01T25:00:00Z",
+                            "yesterday",
+                            "2026-03-01T12:00:00Zjunk"}) {
       auto r = parse_time(bad);
       CHECK_FALSE(r);
       if (!r) {

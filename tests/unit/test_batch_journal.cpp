@@ -24,8 +24,11 @@ TEST_SUITE("peermail::batch::Journal")
     auto j = Journal::open(path, "batch-1");
     REQUIRE(j);
     CHECK(*peermail::util::file_mode(path) == 0600);
-    REQUIRE(j->add_pending({{"a@x.example", "id-a@x"}, {"b@x.example", "id-b@x"},
-                            {"c@x.example", "id-c@x"}}));
+    REQUIRE(j->add_pending({
+      {"a@x.example", "id-a@x"},
+      {"b@x.example", "id-b@x"},
+      {"c@x.example", "id-c@x"}
+    }));
     REQUIRE(j->record_attempt("a@x.example"));
     REQUIRE(j->mark_sent("a@x.example", 250));
     REQUIRE(j->record_attempt("b@x.example"));
@@ -63,10 +66,14 @@ TEST_SUITE("peermail::batch::Journal")
     peermail::test::TempDir dir;
     auto j = Journal::open(dir.path() + "/j", "b");
     REQUIRE(j);
-    REQUIRE(j->add_pending({{"a@x.example", "first-id"}}));
+    REQUIRE(j->add_pending({
+      {"a@x.example", "first-id"}
+    }));
     REQUIRE(j->mark_sent("a@x.example", 250));
     REQUIRE(j->mark_failed("a@x.example", 451, "late failure"));
-    REQUIRE(j->add_pending({{"a@x.example", "second-id"}}));
+    REQUIRE(j->add_pending({
+      {"a@x.example", "second-id"}
+    }));
     auto a = *j->get("a@x.example");
     CHECK(a->state == EntryState::sent);
     CHECK(a->message_id == "first-id");
@@ -86,7 +93,10 @@ TEST_SUITE("peermail::batch::Journal")
     {
       auto j = Journal::open(path, "batch-1");
       REQUIRE(j);
-      REQUIRE(j->add_pending({{"a@x.example", "id-a"}, {"b@x.example", "id-b"}}));
+      REQUIRE(j->add_pending({
+        {"a@x.example", "id-a"},
+        {"b@x.example", "id-b"}
+      }));
       REQUIRE(j->mark_sent("a@x.example", 250));
     }
     auto again = Journal::open(path, "batch-1");
@@ -122,7 +132,11 @@ TEST_SUITE("peermail::batch::Journal")
     REQUIRE(pid >= 0);
     if (pid == 0) {
       auto j = Journal::open(path, "crash");
-      if (!j || !j->add_pending({{"a@x.example", "id-a"}, {"b@x.example", "id-b"}})
+      if (!j
+          || !j->add_pending({
+            {"a@x.example", "id-a"},
+            {"b@x.example", "id-b"}
+      })
           || !j->record_attempt("a@x.example") || !j->mark_sent("a@x.example", 250)
           || !j->record_attempt("b@x.example")) {
         ::_exit(1);

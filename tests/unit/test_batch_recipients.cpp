@@ -46,7 +46,11 @@ TEST_SUITE("peermail::batch::recipients")
     CHECK(parse_csv("")->empty());
     CHECK(parse_csv("a")->at(0).fields == std::vector<std::string>{"a"});
     CHECK(parse_csv("a,")->at(0).fields == std::vector<std::string>{"a", ""});
-    CHECK(parse_csv("\xEF\xBB\xBF" "email\nx@y.z\n")->at(0).fields[0] == "email");
+    CHECK(parse_csv("\xEF\xBB\xBF"
+                    "email\nx@y.z\n")
+            ->at(0)
+            .fields[0]
+          == "email");
     CHECK(parse_csv("a\n\n\nb\n")->size() == 2);
     CHECK(parse_csv("a\n\n\nb\n")->at(1).line == 4);
     CHECK(parse_csv("\"\"\n")->size() == 1); // a quoted empty field is a record
@@ -69,10 +73,11 @@ TEST_SUITE("peermail::batch::recipients")
 
   TEST_CASE("batch::parse_recipients: CSV rows and fields")
   {
-    const auto l = parse_recipients("Email,name,session\r\n"
-                                    " Sam.Lee@Hospital.Example ,Sam,\"Tue, 10:00\"\r\n"
-                                    "kim@clinic.example,Kim,\"Wed\nroom 2\"\r\n",
-                                    RecipientFormat::csv);
+    const auto l = parse_recipients(
+      "Email,name,session\r\n"
+      " Sam.Lee@Hospital.Example ,Sam,\"Tue, 10:00\"\r\n"
+      "kim@clinic.example,Kim,\"Wed\nroom 2\"\r\n",
+      RecipientFormat::csv);
     CHECK(l.problems.empty());
     CHECK(l.columns == std::vector<std::string>{"email", "name", "session"});
     REQUIRE(l.rows.size() == 2);
@@ -85,16 +90,17 @@ TEST_SUITE("peermail::batch::recipients")
 
   TEST_CASE("batch::parse_recipients: all problems are collected")
   {
-    const auto l = parse_recipients("email,name\n"
-                                    "good@clinic.example,A\n"
-                                    "not-an-address,B\n"
-                                    ",C\n"
-                                    "GOOD@clinic.example,D\n"
-                                    "x@clinic.example\n"
-                                    "\"evil@clinic.example\r\nBcc: all@x.example\",E\n"
-                                    "nul@clinic.example,\"a\0b\"\n"
-                                    "ok2@clinic.example,F\n"s,
-                                    RecipientFormat::csv);
+    const auto l = parse_recipients(
+      "email,name\n"
+      "good@clinic.example,A\n"
+      "not-an-address,B\n"
+      ",C\n"
+      "GOOD@clinic.example,D\n"
+      "x@clinic.example\n"
+      "\"evil@clinic.example\r\nBcc: all@x.example\",E\n"
+      "nul@clinic.example,\"a\0b\"\n"
+      "ok2@clinic.example,F\n"s,
+      RecipientFormat::csv);
     CHECK(problem_texts(l)
           == std::vector<std::string>{
             "line 3: email: is not a valid address",
@@ -118,9 +124,9 @@ TEST_SUITE("peermail::batch::recipients")
     CHECK(problem_texts(parse_recipients("email,first name\n", RecipientFormat::csv))
           == std::vector<std::string>{
             "line 1: first name: column 2 has an invalid name (letters, digits, _ . - only)"});
-    CHECK(problem_texts(parse_recipients("", RecipientFormat::csv))
-          == std::vector<std::string>{
-            "no header row (a header with an `email` column is required)"});
+    CHECK(
+      problem_texts(parse_recipients("", RecipientFormat::csv))
+      == std::vector<std::string>{"no header row (a header with an `email` column is required)"});
     CHECK(problem_texts(parse_recipients("email\n", RecipientFormat::csv))
           == std::vector<std::string>{"no recipients"});
     CHECK(problem_texts(parse_recipients("email\n\"x\n", RecipientFormat::csv))
@@ -131,23 +137,23 @@ TEST_SUITE("peermail::batch::recipients")
   {
     RecipientLimits lim;
     lim.max_rows = 2;
-    const auto l = parse_recipients("email\na@x.example\nb@x.example\nc@x.example\n",
-                                    RecipientFormat::csv,
-                                    lim);
+    const auto l =
+      parse_recipients("email\na@x.example\nb@x.example\nc@x.example\n", RecipientFormat::csv, lim);
     CHECK(problem_texts(l) == std::vector<std::string>{"line 4: more than 2 rows; split the file"});
     CHECK(l.rows.size() == 2);
   }
 
   TEST_CASE("batch::parse_recipients: JSON Lines")
   {
-    const auto l = parse_recipients("{\"email\":\"Sam@Hospital.Example\",\"name\":\"Sam\",\"n\":3}\n"
-                                    "\n"
-                                    "[1,2]\n"
-                                    "{\"name\":\"nobody\"}\n"
-                                    "{\"email\":\"kim@clinic.example\",\"tags\":[\"a\"]}\r\n"
-                                    "{\"email\":\"lee@clinic.example\",\"name\":null,\"vip\":true}\r\n"
-                                    "{broken\n",
-                                    RecipientFormat::jsonl);
+    const auto l = parse_recipients(
+      "{\"email\":\"Sam@Hospital.Example\",\"name\":\"Sam\",\"n\":3}\n"
+      "\n"
+      "[1,2]\n"
+      "{\"name\":\"nobody\"}\n"
+      "{\"email\":\"kim@clinic.example\",\"tags\":[\"a\"]}\r\n"
+      "{\"email\":\"lee@clinic.example\",\"name\":null,\"vip\":true}\r\n"
+      "{broken\n",
+      RecipientFormat::jsonl);
     CHECK(problem_texts(l)
           == std::vector<std::string>{
             "line 3: not a JSON object",
@@ -178,9 +184,21 @@ TEST_SUITE("peermail::batch::recipients")
     for (const char* ok : {"a@b.example", "first.last+tag@sub.clinic.example", "x_y@d-1.org"}) {
       CHECK(is_valid_email(ok));
     }
-    for (const char* bad : {"", "a", "@b.example", "a@", "a@b", "a b@c.example", "a@b..example",
-                            "<a@b.example>", ".a@b.example", "a..b@c.example", "a@.b.example",
-                            "a@b.example.", "a@b@c.example", "a@b_c.example", "a\n@b.example"}) {
+    for (const char* bad : {"",
+                            "a",
+                            "@b.example",
+                            "a@",
+                            "a@b",
+                            "a b@c.example",
+                            "a@b..example",
+                            "<a@b.example>",
+                            ".a@b.example",
+                            "a..b@c.example",
+                            "a@.b.example",
+                            "a@b.example.",
+                            "a@b@c.example",
+                            "a@b_c.example",
+                            "a\n@b.example"}) {
       CHECK_MESSAGE(!is_valid_email(bad), bad);
     }
   }

@@ -22,8 +22,8 @@ namespace {
 struct World
 {
   std::mutex mu;
-  std::map<std::string, int> delivered;      // rcpt → accepted submissions
-  std::map<std::string, int> tries;          // rcpt → send() calls
+  std::map<std::string, int> delivered;            // rcpt → accepted submissions
+  std::map<std::string, int> tries;                // rcpt → send() calls
   std::map<std::string, std::vector<int>> replies; // rcpt → scripted codes (0 = accept)
   std::set<std::thread::id> protect_threads;
   std::atomic<int> sessions{0};
@@ -35,7 +35,8 @@ struct World
 class FakeProtector : public Protector
 {
 public:
-  explicit FakeProtector(World& w) : m_w(w)
+  explicit FakeProtector(World& w)
+    : m_w(w)
   {
   }
   Result<ProtectResult>
@@ -63,7 +64,8 @@ private:
 class FakeTransport : public transport::Transport
 {
 public:
-  explicit FakeTransport(World& w) : m_w(w)
+  explicit FakeTransport(World& w)
+    : m_w(w)
   {
   }
   Result<transport::SendResult>
@@ -161,9 +163,8 @@ struct Harness
   const Outcome&
   by_email(const std::string& email) const
   {
-    auto it = std::find_if(outcomes.begin(), outcomes.end(), [&](const Outcome& o) {
-      return o.email == email;
-    });
+    auto it = std::find_if(
+      outcomes.begin(), outcomes.end(), [&](const Outcome& o) { return o.email == email; });
     REQUIRE(it != outcomes.end());
     return *it;
   }

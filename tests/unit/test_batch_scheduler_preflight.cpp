@@ -27,7 +27,8 @@ TEST_SUITE("batch::preflight")
 {
   TEST_CASE("personal_message adds the Message-ID, To when absent, and From")
   {
-    auto m = batch::personal_message("Subject: hello\n\nbody\n", "sam@x.test", "abc@clinic.test", ana());
+    auto m =
+      batch::personal_message("Subject: hello\n\nbody\n", "sam@x.test", "abc@clinic.test", ana());
     REQUIRE(m.has_value());
     CHECK(m->find("Message-ID: <abc@clinic.test>") != std::string::npos);
     CHECK(m->find("To: <sam@x.test>") != std::string::npos);
@@ -37,18 +38,23 @@ TEST_SUITE("batch::preflight")
 
   TEST_CASE("personal_message keeps a To that names the row's email")
   {
-    auto m = batch::personal_message("From: ana@clinic.test\r\nTo: Sam <SAM@x.test>\r\nSubject: s\r\n\r\nb\r\n",
-                                     "sam@x.test", "id1@clinic.test", ana());
+    auto m = batch::personal_message(
+      "From: ana@clinic.test\r\nTo: Sam <SAM@x.test>\r\nSubject: s\r\n\r\nb\r\n",
+      "sam@x.test",
+      "id1@clinic.test",
+      ana());
     REQUIRE(m.has_value());
     CHECK(m->find("Message-ID: <id1@clinic.test>") != std::string::npos);
   }
 
   TEST_CASE("personal_message refuses other recipients, Message-ID and a foreign From")
   {
-    auto wrong_to = batch::personal_message("To: kim@x.test\n\nb\n", "sam@x.test", "i@c.test", ana());
+    auto wrong_to =
+      batch::personal_message("To: kim@x.test\n\nb\n", "sam@x.test", "i@c.test", ana());
     REQUIRE_FALSE(wrong_to.has_value());
     CHECK(wrong_to.error().code == Errc::data);
-    CHECK(wrong_to.error().message == "the template's To header does not name exactly the row's email");
+    CHECK(wrong_to.error().message
+          == "the template's To header does not name exactly the row's email");
 
     auto cc = batch::personal_message("Cc: kim@x.test\n\nb\n", "sam@x.test", "i@c.test", ana());
     REQUIRE_FALSE(cc.has_value());
@@ -58,7 +64,8 @@ TEST_SUITE("batch::preflight")
     REQUIRE_FALSE(mid.has_value());
     CHECK(mid.error().code == Errc::data);
 
-    auto from = batch::personal_message("From: eve@evil.test\n\nb\n", "sam@x.test", "i@c.test", ana());
+    auto from =
+      batch::personal_message("From: eve@evil.test\n\nb\n", "sam@x.test", "i@c.test", ana());
     REQUIRE_FALSE(from.has_value());
     CHECK(from.error().check_id == "SIG-01");
   }

@@ -11,13 +11,14 @@ using namespace peermail::batch;
 
 namespace {
 
-const char* const k_tmpl = "From: Ana <ana@clinic.example>\n"
-                           "To: {{ name }} <{{email}}>\n"
-                           "Subject: Session {{session}}\n"
-                           "\n"
-                           "Dear {{name}},\n"
-                           "your session: {{session}}\n"
-                           "{{notes}}\n";
+const char* const k_tmpl =
+  "From: Ana <ana@clinic.example>\n"
+  "To: {{ name }} <{{email}}>\n"
+  "Subject: Session {{session}}\n"
+  "\n"
+  "Dear {{name}},\n"
+  "your session: {{session}}\n"
+  "{{notes}}\n";
 
 std::vector<std::string>
 texts(const std::vector<InputProblem>& ps)
@@ -45,10 +46,12 @@ TEST_SUITE("peermail::batch::Template")
     CHECK(t->placeholders()[0].line == 2);
     CHECK(t->placeholders()[0].in_header);
     CHECK_FALSE(t->placeholders()[3].in_header);
-    auto out = t->render({{"email", "sam@hospital.example"},
-                          {"name", "Sam"},
-                          {"session", "Tue 10:00"},
-                          {"notes", "line one\nline two"}});
+    auto out = t->render({
+      {"email",   "sam@hospital.example"},
+      {"name",    "Sam"                 },
+      {"session", "Tue 10:00"           },
+      {"notes",   "line one\nline two"  }
+    });
     REQUIRE(out);
     CHECK(*out
           == "From: Ana <ana@clinic.example>\n"
@@ -65,10 +68,12 @@ TEST_SUITE("peermail::batch::Template")
     std::vector<InputProblem> probs;
     auto t = Template::parse(k_tmpl, probs);
     REQUIRE(t);
-    const std::map<std::string, std::string> evil = {{"email", "sam@hospital.example"},
-                                                     {"name", "Sam"},
-                                                     {"session", "x\r\nBcc: all@evil.example"},
-                                                     {"notes", ""}};
+    const std::map<std::string, std::string> evil = {
+      {"email",   "sam@hospital.example"      },
+      {"name",    "Sam"                       },
+      {"session", "x\r\nBcc: all@evil.example"},
+      {"notes",   ""                          }
+    };
     auto out = t->render(evil);
     REQUIRE_FALSE(out);
     CHECK(out.error().code == Errc::data);
@@ -79,7 +84,13 @@ TEST_SUITE("peermail::batch::Template")
     CHECK(texts(t->check_row(7, evil))
           == std::vector<std::string>{"line 7: session: contains a line break or NUL and reaches "
                                       "a header (template line 3): header injection"});
-    CHECK(texts(t->check_row(8, {{"email", "a@b.example"}, {"name", "A"}, {"notes", std::string("a\0b", 3)}}))
+    CHECK(texts(t->check_row(
+            8,
+            {
+              {"email", "a@b.example"},
+              {       "name",    "A"             },
+              { "notes",     std::string("a\0b",                  3)}
+    }))
           == std::vector<std::string>{"line 8: session: missing (template line 3 uses it)",
                                       "line 8: notes: contains a NUL character"});
   }
@@ -87,12 +98,13 @@ TEST_SUITE("peermail::batch::Template")
   TEST_CASE("batch::Template: syntax problems are listed with lines")
   {
     std::vector<InputProblem> probs;
-    auto t = Template::parse("Subject: {{ subject\n"
-                             "To: {{email}}\n"
-                             "\n"
-                             "Hi {{first name}} and {{}}\n"
-                             "{{ok}} {{unclosed\n",
-                             probs);
+    auto t = Template::parse(
+      "Subject: {{ subject\n"
+      "To: {{email}}\n"
+      "\n"
+      "Hi {{first name}} and {{}}\n"
+      "{{ok}} {{unclosed\n",
+      probs);
     REQUIRE_FALSE(t);
     CHECK(t.error().code == Errc::data);
     CHECK(t.error().message == "template: 4 problems");
@@ -104,15 +116,17 @@ TEST_SUITE("peermail::batch::Template")
             "line 5: \"{{\" is not closed by \"}}\" on the same line",
           });
     std::vector<InputProblem> p3;
-    CHECK_FALSE(Template::parse("Subject: ok {{a}}\n{{hdr}}: x\nX-{{b}}: y\n  folded {{c}}\n\n{{d}}\n", p3));
+    CHECK_FALSE(
+      Template::parse("Subject: ok {{a}}\n{{hdr}}: x\nX-{{b}}: y\n  folded {{c}}\n\n{{d}}\n", p3));
     CHECK(texts(p3)
           == std::vector<std::string>{
             "line 2: hdr: a placeholder in a header must come after the colon (header values only)",
             "line 3: b: a placeholder in a header must come after the colon (header values only)"});
     std::vector<InputProblem> p2;
     CHECK_FALSE(Template::parse("\nbody only\n", p2));
-    CHECK(texts(p2) == std::vector<std::string>{
-                         "line 1: the template has no header section (it starts with an empty line)"});
+    CHECK(texts(p2)
+          == std::vector<std::string>{
+            "line 1: the template has no header section (it starts with an empty line)"});
   }
 
   TEST_CASE("batch::Template::check_fields: unknown fields with did-you-mean")
@@ -135,7 +149,10 @@ TEST_SUITE("peermail::batch::Template")
     REQUIRE(t);
     CHECK(t->placeholders()[0].in_header);
     CHECK_FALSE(t->placeholders()[1].in_header);
-    CHECK(*t->render({{"email", "a@b.example"}, {"x", "1\r\n2"}})
+    CHECK(*t->render({
+            {"email", "a@b.example"},
+            {"x",     "1\r\n2"     }
+    })
           == "Subject: hi\r\nTo: a@b.example\r\n\r\nBody 1\r\n2\r\n");
     auto plain = Template::parse("Subject: hi\n\nno fields\n", probs);
     REQUIRE(plain);

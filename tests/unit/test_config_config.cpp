@@ -105,17 +105,17 @@ TEST_SUITE("peermail::config")
     }
     SUBCASE("literal password never echoed")
     {
-      auto c = parse(with("password_command = \"pass show smtp/clinic\"",
-                          "password = \"hunter2\""),
-                     "c.toml", opts());
+      auto c = parse(with("password_command = \"pass show smtp/clinic\"", "password = \"hunter2\""),
+                     "c.toml",
+                     opts());
       REQUIRE(!c);
       CHECK(c.error().check_id == "AUTH-04");
       CHECK(c.error().message.find("hunter2") == std::string::npos);
     }
     SUBCASE("verification off")
     {
-      auto c = parse(with("min_tls = \"1.2\"", "min_tls = \"1.2\"\ninsecure = true"), "c.toml",
-                     opts());
+      auto c =
+        parse(with("min_tls = \"1.2\"", "min_tls = \"1.2\"\ninsecure = true"), "c.toml", opts());
       REQUIRE(!c);
       CHECK(c.error().check_id == "TLS-04");
     }
@@ -157,8 +157,8 @@ TEST_SUITE("peermail::config")
     }
     SUBCASE("short key id")
     {
-      auto c = parse(with("0123 4567 89ab cdef 0123 4567 89AB CDEF 0123 4567", "89ABCDEF"),
-                     "c.toml", opts());
+      auto c = parse(
+        with("0123 4567 89ab cdef 0123 4567 89AB CDEF 0123 4567", "89ABCDEF"), "c.toml", opts());
       REQUIRE(!c);
       CHECK(c.error().message
             == "c.toml:5:15: identity.signing_key: must be a full fingerprint (40 or 64 hex "

@@ -66,8 +66,8 @@ TEST_SUITE("peermail::crypto::key_judge")
 
   TEST_CASE("judge_recipient_key: marginal validity is refused (E2E-04)")
   {
-    auto j = judge_recipient_key(good_key(k_validity_marginal), "sam@hospital.test", false,
-                                 policy());
+    auto j =
+      judge_recipient_key(good_key(k_validity_marginal), "sam@hospital.test", false, policy());
     CHECK(j.problem == KeyProblem::validity);
     CHECK(j.check_id == "E2E-04");
     CHECK(j.reason
@@ -80,8 +80,7 @@ TEST_SUITE("peermail::crypto::key_judge")
 
   TEST_CASE("judge_recipient_key: a pinned key still needs full validity (E2E-04)")
   {
-    auto j = judge_recipient_key(good_key(k_validity_unknown), "sam@hospital.test", true,
-                                 policy());
+    auto j = judge_recipient_key(good_key(k_validity_unknown), "sam@hospital.test", true, policy());
     CHECK(j.problem == KeyProblem::validity);
     CHECK(j.check_id == "E2E-04");
     CHECK(j.reason
@@ -90,8 +89,7 @@ TEST_SUITE("peermail::crypto::key_judge")
     CHECK(j.fix
           == "after verifying the fingerprint out of band, certify it: gpg --quick-lsign-key "
              "AAAA");
-    CHECK(judge_recipient_key(good_key(k_validity_full), "sam@hospital.test", true, policy())
-            .ok());
+    CHECK(judge_recipient_key(good_key(k_validity_full), "sam@hospital.test", true, policy()).ok());
   }
 
   TEST_CASE("judge_recipient_key: expired key (KEY-02)")
@@ -103,7 +101,8 @@ TEST_SUITE("peermail::crypto::key_judge")
     CHECK(j.problem == KeyProblem::expired);
     CHECK(j.check_id == "KEY-02");
     CHECK(j.reason == "key AAAA expired on 2025-12-22");
-    CHECK(j.fix == "ask sam@hospital.test for an updated key, then run `peermail keys import FILE`");
+    CHECK(j.fix
+          == "ask sam@hospital.test for an updated key, then run `peermail keys import FILE`");
   }
 
   TEST_CASE("judge_recipient_key: expired encryption subkey only")
@@ -228,15 +227,15 @@ TEST_SUITE("peermail::crypto::key_judge")
     new_key.subkeys[0].created = k_now - k_day;
     auto marginal = good_key(k_validity_marginal, "NEW2");
     marginal.subkeys[0].created = k_now;
-    j = choose_recipient_key({old_key, marginal, new_key}, "sam@hospital.test", std::nullopt,
-                             policy());
+    j = choose_recipient_key(
+      {old_key, marginal, new_key}, "sam@hospital.test", std::nullopt, policy());
     CHECK(j.ok());
     REQUIRE(j.key);
     CHECK(j.key->fingerprint == "NEW1");
 
     // The pin wins even over a newer valid key.
-    j = choose_recipient_key({old_key, new_key}, "sam@hospital.test", std::string("OLD1"),
-                             policy());
+    j =
+      choose_recipient_key({old_key, new_key}, "sam@hospital.test", std::string("OLD1"), policy());
     CHECK(j.ok());
     CHECK(j.key->fingerprint == "OLD1");
   }

@@ -10,7 +10,8 @@ TEST_SUITE("peermail::crypto::signature")
 {
   TEST_CASE("classify_status: error codes and summary bits")
   {
-    CHECK(classify_status(GPG_ERR_NO_ERROR, GPGME_SIGSUM_VALID | GPGME_SIGSUM_GREEN) == SigStatus::good);
+    CHECK(classify_status(GPG_ERR_NO_ERROR, GPGME_SIGSUM_VALID | GPGME_SIGSUM_GREEN)
+          == SigStatus::good);
     CHECK(classify_status(GPG_ERR_NO_ERROR, 0) == SigStatus::good);
     CHECK(classify_status(GPG_ERR_BAD_SIGNATURE, 0) == SigStatus::bad);
     CHECK(classify_status(GPG_ERR_NO_ERROR, GPGME_SIGSUM_RED) == SigStatus::bad);

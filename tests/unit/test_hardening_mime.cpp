@@ -35,7 +35,8 @@ good_request()
 std::string
 nested(int levels, const std::string& innermost)
 {
-  std::string s = "From: ana@clinic.test\r\nTo: sam@hospital.test\r\nSubject: x\r\nMIME-Version: 1.0\r\n";
+  std::string s =
+    "From: ana@clinic.test\r\nTo: sam@hospital.test\r\nSubject: x\r\nMIME-Version: 1.0\r\n";
   for (int i = 0; i < levels; ++i) {
     s += "Content-Type: multipart/mixed; boundary=\"b" + std::to_string(i) + "\"\r\n\r\n--b"
          + std::to_string(i) + "\r\n";
@@ -59,8 +60,8 @@ TEST_SUITE("hardening.compose")
 {
   TEST_CASE("CR, LF or NUL in any field is refused as header injection")
   {
-    for (const std::string& bad : {std::string("\r"), std::string("\n"), std::string("\r\n"),
-                                  std::string("\0", 1)}) {
+    for (const std::string& bad :
+         {std::string("\r"), std::string("\n"), std::string("\r\n"), std::string("\0", 1)}) {
       const std::string evil = "x" + bad + "Bcc: evil@attacker.test";
       auto check = [&](ComposeRequest r) {
         auto c = compose(r);
@@ -87,13 +88,19 @@ TEST_SUITE("hardening.compose")
       r.message_id = "1@clinic.test" + bad + "X-Evil: 1";
       check(r);
       r = good_request();
-      r.attachments = {{"/tmp/scan" + bad + "X-Evil: 1.pdf", "", ""}};
+      r.attachments = {
+        {"/tmp/scan" + bad + "X-Evil: 1.pdf", "", ""}
+      };
       check(r);
       r = good_request();
-      r.attachments = {{"/etc/hostname", "scan" + bad + ".pdf", ""}};
+      r.attachments = {
+        {"/etc/hostname", "scan" + bad + ".pdf", ""}
+      };
       check(r);
       r = good_request();
-      r.attachments = {{"/etc/hostname", "", "text/plain" + bad + "X-Evil: 1"}};
+      r.attachments = {
+        {"/etc/hostname", "", "text/plain" + bad + "X-Evil: 1"}
+      };
       check(r);
     }
   }
@@ -112,7 +119,8 @@ TEST_SUITE("hardening.compose")
     SubmissionOptions o;
     o.identity = {"Ana", "ana@clinic.test"};
     o.recipients_from_headers = true;
-    auto nul = prepare_submission(std::string("To: sam@hospital.test\nSubject: a\0b\n\nx\n", 38), o);
+    auto nul =
+      prepare_submission(std::string("To: sam@hospital.test\nSubject: a\0b\n\nx\n", 38), o);
     REQUIRE_FALSE(nul.has_value());
     CHECK(nul.error().code == Errc::data);
     o.full_name = "Ana\r\nBcc: evil@attacker.test";
@@ -157,7 +165,8 @@ TEST_SUITE("hardening.prepare")
            "From: ana@clinic.test\nTo: sam@hospital.test\nSubject: x\nMIME-Version: 1.0\n"
            "Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n!!!!not base64\xff\n",
            "From: ana@clinic.test\nTo: sam@hospital.test\nSubject: x\nMIME-Version: 1.0\n"
-           "Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n=ZZ=\xc3\x28 broken=\n",
+           "Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n=ZZ=\xc3\x28 "
+           "broken=\n",
          }) {
       auto p = prepare(msg, SubjectProtection::placeholder);
       REQUIRE_FALSE(p.has_value());
@@ -167,13 +176,15 @@ TEST_SUITE("hardening.prepare")
 
   TEST_CASE("a bare CR in a header is refused: it would become a new header line")
   {
-    auto p = prepare("From: ana@clinic.test\nTo: sam@hospital.test\nX-Ref: 1\rBcc: evil@attacker.test\n"
-                     "Subject: x\n\nbody\n",
-                     SubjectProtection::placeholder);
+    auto p = prepare(
+      "From: ana@clinic.test\nTo: sam@hospital.test\nX-Ref: 1\rBcc: evil@attacker.test\n"
+      "Subject: x\n\nbody\n",
+      SubjectProtection::placeholder);
     REQUIRE_FALSE(p.has_value());
     CHECK(p.error().code == Errc::data);
-    auto ok = prepare("From: ana@clinic.test\r\nTo: sam@hospital.test\r\nSubject: x\r\n\r\nbo\rdy\r\n",
-                      SubjectProtection::placeholder);
+    auto ok =
+      prepare("From: ana@clinic.test\r\nTo: sam@hospital.test\r\nSubject: x\r\n\r\nbo\rdy\r\n",
+              SubjectProtection::placeholder);
     REQUIRE(ok.has_value());
     CHECK(ok->outer_headers.find("Bcc") == std::string::npos);
   }
@@ -200,7 +211,8 @@ TEST_SUITE("hardening.inspect")
 {
   TEST_CASE("empty, blank and header-less input is not a message")
   {
-    for (const std::string& in : {std::string(), std::string(" \r\n\t\n"), std::string("\0\0\0", 3)}) {
+    for (const std::string& in :
+         {std::string(), std::string(" \r\n\t\n"), std::string("\0\0\0", 3)}) {
       auto r = inspect(in);
       REQUIRE_FALSE(r.has_value());
       CHECK(r.error().code == Errc::data);
@@ -228,8 +240,10 @@ TEST_SUITE("hardening.inspect")
   {
     const std::string msg =
       "From: ana@clinic.test\r\nMIME-Version: 1.0\r\nContent-Type: multipart/signed; "
-      "protocol=\"application/pgp-signature\"; boundary=s\r\n\r\n--s\r\nContent-Type: text/plain\r\n\r\n"
-      "a\r\n--s\r\nContent-Type: text/plain\r\n\r\nb\r\n--s\r\nContent-Type: application/pgp-signature\r\n\r\n"
+      "protocol=\"application/pgp-signature\"; boundary=s\r\n\r\n--s\r\nContent-Type: "
+      "text/plain\r\n\r\n"
+      "a\r\n--s\r\nContent-Type: text/plain\r\n\r\nb\r\n--s\r\nContent-Type: "
+      "application/pgp-signature\r\n\r\n"
       "x\r\n--s--\r\n";
     auto r = inspect(msg);
     REQUIRE(r.has_value());
@@ -241,8 +255,9 @@ TEST_SUITE("hardening.inspect")
 
   TEST_CASE("20000 sibling parts and a NUL in a header parse without harm")
   {
-    std::string msg = "From: ana@clinic.test\r\nSubject: a" + std::string("\0", 1)
-                      + "b\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n";
+    std::string msg =
+      "From: ana@clinic.test\r\nSubject: a" + std::string("\0", 1)
+      + "b\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n";
     for (int i = 0; i < 20000; ++i) {
       msg += "--B\r\nContent-Type: text/plain\r\n\r\npart\r\n";
     }

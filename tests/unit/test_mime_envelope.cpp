@@ -9,21 +9,22 @@ using namespace peermail::mime;
 
 namespace {
 
-const char* const k_pgp = "From: Ana <ana@clinic.test>\n"
-                          "To: Sam <sam@hospital.test>, team: kim@h.test, lee@h.test;\n"
-                          "Cc: sam@hospital.test\n"
-                          "Bcc: hidden@h.test\n"
-                          "Message-ID: <m1@clinic.test>\n"
-                          "MIME-Version: 1.0\n"
-                          "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; "
-                          "boundary=\"b\"\n"
-                          "\n"
-                          "--b\n"
-                          "Content-Type: application/pgp-encrypted\n\nVersion: 1\n\n"
-                          "--b\n"
-                          "Content-Type: application/octet-stream\n\n"
-                          "-----BEGIN PGP MESSAGE-----\n\nwcBMA\n-----END PGP MESSAGE-----\n\n"
-                          "--b--\n";
+const char* const k_pgp =
+  "From: Ana <ana@clinic.test>\n"
+  "To: Sam <sam@hospital.test>, team: kim@h.test, lee@h.test;\n"
+  "Cc: sam@hospital.test\n"
+  "Bcc: hidden@h.test\n"
+  "Message-ID: <m1@clinic.test>\n"
+  "MIME-Version: 1.0\n"
+  "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; "
+  "boundary=\"b\"\n"
+  "\n"
+  "--b\n"
+  "Content-Type: application/pgp-encrypted\n\nVersion: 1\n\n"
+  "--b\n"
+  "Content-Type: application/octet-stream\n\n"
+  "-----BEGIN PGP MESSAGE-----\n\nwcBMA\n-----END PGP MESSAGE-----\n\n"
+  "--b--\n";
 
 } // namespace
 
@@ -39,7 +40,8 @@ TEST_SUITE("peermail::mime::parse_outgoing")
     CHECK(m->to == std::vector<std::string>{"sam@hospital.test", "kim@h.test", "lee@h.test"});
     CHECK(m->bcc == std::vector<std::string>{"hidden@h.test"});
     CHECK(m->all_recipients()
-          == std::vector<std::string>{"sam@hospital.test", "kim@h.test", "lee@h.test", "hidden@h.test"});
+          == std::vector<std::string>{
+            "sam@hospital.test", "kim@h.test", "lee@h.test", "hidden@h.test"});
     CHECK(m->wire.find("hidden@h.test") == std::string::npos);
     CHECK(m->wire.find("Bcc") == std::string::npos);
     CHECK(m->wire.find("wcBMA\r\n") != std::string::npos);
@@ -51,17 +53,20 @@ TEST_SUITE("peermail::mime::parse_outgoing")
     auto plain = parse_outgoing("From: a@b.test\nTo: c@d.test\nSubject: x\n\nbody\n");
     REQUIRE(plain);
     CHECK(plain->protection == Protection::none);
-    auto other = parse_outgoing("To: c@d.test\nContent-Type: multipart/encrypted; "
-                                "protocol=\"application/x-other\"; boundary=b\n\n--b--\n");
+    auto other = parse_outgoing(
+      "To: c@d.test\nContent-Type: multipart/encrypted; "
+      "protocol=\"application/x-other\"; boundary=b\n\n--b--\n");
     REQUIRE(other);
     CHECK(other->protection == Protection::none);
-    auto smime = parse_outgoing("To: c@d.test\nContent-Type: application/pkcs7-mime; "
-                                "smime-type=enveloped-data; name=smime.p7m\n"
-                                "Content-Transfer-Encoding: base64\n\nMIAGCSqGSIb3DQEHA6CAMIACAQA=\n");
+    auto smime = parse_outgoing(
+      "To: c@d.test\nContent-Type: application/pkcs7-mime; "
+      "smime-type=enveloped-data; name=smime.p7m\n"
+      "Content-Transfer-Encoding: base64\n\nMIAGCSqGSIb3DQEHA6CAMIACAQA=\n");
     REQUIRE(smime);
     CHECK(smime->protection == Protection::smime_enveloped);
-    auto signed_only = parse_outgoing("To: c@d.test\nContent-Type: application/pkcs7-mime; "
-                                      "smime-type=signed-data\n\nMIAG\n");
+    auto signed_only = parse_outgoing(
+      "To: c@d.test\nContent-Type: application/pkcs7-mime; "
+      "smime-type=signed-data\n\nMIAG\n");
     REQUIRE(signed_only);
     CHECK(signed_only->protection == Protection::none);
   }

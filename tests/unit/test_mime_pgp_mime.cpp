@@ -8,18 +8,19 @@ using namespace peermail;
 
 namespace {
 
-const std::string k_message = "From: Ana Ruiz <ana@clinic.test>\n"
-                              "To: Sam <sam@hospital.test>, b@x.test\n"
-                              "Cc: c@x.test\n"
-                              "Bcc: hidden@x.test\n"
-                              "Subject: Lab results\n"
-                              "Message-ID: <m1@clinic.test>\n"
-                              "Content-Type: text/plain; charset=utf-8\n"
-                              "Content-Transfer-Encoding: 8bit\n"
-                              "\n"
-                              "From the lab\n"
-                              "trailing space \n"
-                              "caf\xc3\xa9\n";
+const std::string k_message =
+  "From: Ana Ruiz <ana@clinic.test>\n"
+  "To: Sam <sam@hospital.test>, b@x.test\n"
+  "Cc: c@x.test\n"
+  "Bcc: hidden@x.test\n"
+  "Subject: Lab results\n"
+  "Message-ID: <m1@clinic.test>\n"
+  "Content-Type: text/plain; charset=utf-8\n"
+  "Content-Transfer-Encoding: 8bit\n"
+  "\n"
+  "From the lab\n"
+  "trailing space \n"
+  "caf\xc3\xa9\n";
 
 bool
 only_crlf(const std::string& s)
@@ -46,7 +47,8 @@ TEST_SUITE("peermail::mime::pgp_mime")
     }
     CHECK(p->inner.find("protected-headers=v1") != std::string::npos);
     CHECK(p->inner.find("Subject: Lab results\r\n") != std::string::npos);
-    CHECK(p->inner.find("\r\nFrom the lab") == std::string::npos); // From-armor: not a bare "From " line
+    CHECK(p->inner.find("\r\nFrom the lab")
+          == std::string::npos); // From-armor: not a bare "From " line
     CHECK(p->inner.find("Bcc") == std::string::npos);
     CHECK(p->outer_headers.find("Subject: [...]\r\n") != std::string::npos);
     CHECK(p->outer_headers.find("Lab results") == std::string::npos);
@@ -54,7 +56,9 @@ TEST_SUITE("peermail::mime::pgp_mime")
     CHECK(p->outer_headers.find("Content-Type") == std::string::npos);
     CHECK(p->message_id == "m1@clinic.test");
     CHECK(p->from_address == "ana@clinic.test");
-    CHECK(p->recipients == std::vector<std::string>{"sam@hospital.test", "b@x.test", "c@x.test", "hidden@x.test"});
+    CHECK(
+      p->recipients
+      == std::vector<std::string>{"sam@hospital.test", "b@x.test", "c@x.test", "hidden@x.test"});
   }
 
   TEST_CASE("prepare: sign-only keeps the Subject")
@@ -66,8 +70,9 @@ TEST_SUITE("peermail::mime::pgp_mime")
 
   TEST_CASE("prepare: refusals")
   {
-    CHECK(mime::prepare("From: a@x.test, b@x.test\n\nhi\n", mime::SubjectProtection::keep).error().code
-          == Errc::data);
+    CHECK(
+      mime::prepare("From: a@x.test, b@x.test\n\nhi\n", mime::SubjectProtection::keep).error().code
+      == Errc::data);
     CHECK(mime::prepare("To: a@x.test\n\nhi\n", mime::SubjectProtection::keep).error().message
           == "the message must have exactly one From address (found 0)");
   }
@@ -92,13 +97,14 @@ TEST_SUITE("peermail::mime::pgp_mime")
 
   TEST_CASE("inspect: a signed part beside unsigned text does not cover all")
   {
-    const std::string msg = "From: a@x.test\nMIME-Version: 1.0\n"
-                            "Content-Type: multipart/mixed; boundary=m\n\n"
-                            "--m\nContent-Type: text/plain\n\nunsigned\n"
-                            "--m\nContent-Type: multipart/signed; protocol=\"application/pgp-signature\"; boundary=s\n\n"
-                            "--s\nContent-Type: text/plain\n\nsigned\n"
-                            "--s\nContent-Type: application/pgp-signature\n\nSIG\n--s--\n"
-                            "--m--\n";
+    const std::string msg =
+      "From: a@x.test\nMIME-Version: 1.0\n"
+      "Content-Type: multipart/mixed; boundary=m\n\n"
+      "--m\nContent-Type: text/plain\n\nunsigned\n"
+      "--m\nContent-Type: multipart/signed; protocol=\"application/pgp-signature\"; boundary=s\n\n"
+      "--s\nContent-Type: text/plain\n\nsigned\n"
+      "--s\nContent-Type: application/pgp-signature\n\nSIG\n--s--\n"
+      "--m--\n";
     auto ins = mime::inspect(msg);
     REQUIRE(ins);
     CHECK(ins->shape == mime::Shape::signed_mime);
@@ -107,9 +113,10 @@ TEST_SUITE("peermail::mime::pgp_mime")
 
   TEST_CASE("inspect: inline cleartext signature with text around it")
   {
-    const std::string msg = "From: a@x.test\nContent-Type: text/plain\n\nhello\n"
-                            "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nx\n"
-                            "-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n";
+    const std::string msg =
+      "From: a@x.test\nContent-Type: text/plain\n\nhello\n"
+      "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nx\n"
+      "-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n";
     auto ins = mime::inspect(msg);
     REQUIRE(ins);
     CHECK(ins->shape == mime::Shape::inline_signed);
@@ -123,10 +130,12 @@ TEST_SUITE("peermail::mime::pgp_mime")
 
   TEST_CASE("restore_decrypted: the protected Subject replaces the placeholder")
   {
-    const std::string outer = "From: a@x.test\r\nSubject: [...]\r\nX-Keep: 1\r\nMIME-Version: 1.0\r\n"
-                              "Content-Type: multipart/encrypted; boundary=b\r\n\r\n--b--\r\n";
-    const std::string inner = "Content-Type: text/plain; protected-headers=v1\r\nSubject: Real\r\n"
-                              "From: a@x.test\r\n\r\nbody\r\n";
+    const std::string outer =
+      "From: a@x.test\r\nSubject: [...]\r\nX-Keep: 1\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/encrypted; boundary=b\r\n\r\n--b--\r\n";
+    const std::string inner =
+      "Content-Type: text/plain; protected-headers=v1\r\nSubject: Real\r\n"
+      "From: a@x.test\r\n\r\nbody\r\n";
     auto r = mime::restore_decrypted(outer, inner);
     REQUIRE(r);
     CHECK(r->find("[...]") == std::string::npos);

@@ -23,19 +23,20 @@ attachment_b64(std::size_t lines)
   return out;
 }
 
-const std::string k_text_message = "From: Ana Ruiz <ana@clinic.test>\n"
-                                   "To: Sam <sam@hospital.test>, b@x.test\n"
-                                   "Cc: c@x.test\n"
-                                   "Bcc: hidden@x.test\n"
-                                   "Subject: Lab results\n"
-                                   "Date: Mon, 30 Nov 2026 10:00:00 +0000\n"
-                                   "Message-ID: <m1@clinic.test>\n"
-                                   "Content-Type: text/plain; charset=utf-8\n"
-                                   "Content-Transfer-Encoding: 8bit\n"
-                                   "\n"
-                                   "From the lab\n"
-                                   "trailing space \n"
-                                   "caf\xc3\xa9\n";
+const std::string k_text_message =
+  "From: Ana Ruiz <ana@clinic.test>\n"
+  "To: Sam <sam@hospital.test>, b@x.test\n"
+  "Cc: c@x.test\n"
+  "Bcc: hidden@x.test\n"
+  "Subject: Lab results\n"
+  "Date: Mon, 30 Nov 2026 10:00:00 +0000\n"
+  "Message-ID: <m1@clinic.test>\n"
+  "Content-Type: text/plain; charset=utf-8\n"
+  "Content-Transfer-Encoding: 8bit\n"
+  "\n"
+  "From the lab\n"
+  "trailing space \n"
+  "caf\xc3\xa9\n";
 
 std::string
 multipart_message(std::size_t attachment_lines)
@@ -133,12 +134,14 @@ TEST_SUITE("peermail::mime::pgp_mime (streaming)")
 
   TEST_CASE("prepare_fd: a bare CR in a header is refused like prepare(); in the body it is not")
   {
-    const std::string bad_header = "From: ana@clinic.test\nTo: sam@hospital.test\nX-Ref: 1\rBcc: e@x.test\n"
-                                   "Subject: x\n\nbody\n";
+    const std::string bad_header =
+      "From: ana@clinic.test\nTo: sam@hospital.test\nX-Ref: 1\rBcc: e@x.test\n"
+      "Subject: x\n\nbody\n";
     const std::string cr_last = "From: ana@clinic.test\nTo: sam@hospital.test\n\r";
-    const std::string bad_body = "From: ana@clinic.test\nTo: sam@hospital.test\nSubject: x\n"
-                                 "Date: Mon, 30 Nov 2026 10:00:00 +0000\nMessage-ID: <m3@clinic.test>\n"
-                                 "\nbo\rdy\n";
+    const std::string bad_body =
+      "From: ana@clinic.test\nTo: sam@hospital.test\nSubject: x\n"
+      "Date: Mon, 30 Nov 2026 10:00:00 +0000\nMessage-ID: <m3@clinic.test>\n"
+      "\nbo\rdy\n";
     for (const std::string& m : {bad_header, cr_last, bad_body}) {
       auto mem = mime::prepare(m, mime::SubjectProtection::placeholder);
       auto in = util::TempFile::create();
@@ -172,13 +175,16 @@ TEST_SUITE("peermail::mime::pgp_mime (streaming)")
   {
     auto p = mime::prepare(k_text_message, mime::SubjectProtection::placeholder);
     REQUIRE(p);
-    for (const std::string& ct : {std::string("-----BEGIN PGP MESSAGE-----\n\nhQ\n=ab\n-----END PGP MESSAGE-----\n"),
-                                 std::string("no newline at end"), std::string()}) {
+    for (const std::string& ct :
+         {std::string("-----BEGIN PGP MESSAGE-----\n\nhQ\n=ab\n-----END PGP MESSAGE-----\n"),
+          std::string("no newline at end"),
+          std::string()}) {
       const std::string whole = mime::assemble_encrypted(*p, ct);
       const auto at = whole.find("boundary=\"") + 10;
       const std::string b = whole.substr(at, whole.find('"', at) - at);
       const bool ended = ct.empty() || ct.back() == '\n';
-      CHECK(whole == mime::encrypted_head(*p, b) + mime::to_crlf(ct) + mime::encrypted_tail(b, ended));
+      CHECK(whole
+            == mime::encrypted_head(*p, b) + mime::to_crlf(ct) + mime::encrypted_tail(b, ended));
     }
     const std::string b1 = mime::new_boundary();
     CHECK(b1.rfind("=-pm-", 0) == 0);

@@ -14,17 +14,18 @@ config::Config
 clean_config()
 {
   config::LoadOptions o;
-  auto r = config::parse("[identity]\nfrom = \"Ana <ana@clinic.test>\"\nuser_id = \"ana\"\n"
-                         "signing_key = \"0123456789ABCDEF0123456789ABCDEF01234567\"\n"
-                         "[account.default]\nhost = \"smtp.clinic.test\"\nport = 465\n"
-                         "tls = \"implicit\"\nusername = \"ana\"\npassword_env = \"PW\"\n"
-                         "[audit]\npath = \"/var/lib/pm/audit.jsonl\"\n"
-                         "[compliance]\n"
-                         "baa = { provider = \"P\", reference = \"BAA-1\", expires = 2027-06-30 }\n"
-                         "risk_analysis = { reference = \"RA-1\", date = 2025-11-01 }\n"
-                         "emergency_access = { reference = \"EA-1\", date = 2025-11-01 }\n",
-                         "c.toml",
-                         o);
+  auto r = config::parse(
+    "[identity]\nfrom = \"Ana <ana@clinic.test>\"\nuser_id = \"ana\"\n"
+    "signing_key = \"0123456789ABCDEF0123456789ABCDEF01234567\"\n"
+    "[account.default]\nhost = \"smtp.clinic.test\"\nport = 465\n"
+    "tls = \"implicit\"\nusername = \"ana\"\npassword_env = \"PW\"\n"
+    "[audit]\npath = \"/var/lib/pm/audit.jsonl\"\n"
+    "[compliance]\n"
+    "baa = { provider = \"P\", reference = \"BAA-1\", expires = 2027-06-30 }\n"
+    "risk_analysis = { reference = \"RA-1\", date = 2025-11-01 }\n"
+    "emergency_access = { reference = \"EA-1\", date = 2025-11-01 }\n",
+    "c.toml",
+    o);
   REQUIRE(r);
   return *r;
 }
@@ -89,7 +90,8 @@ TEST_SUITE("peermail::policy::checklist")
     cfg.compliance.risk_analysis->date = config::Date{2024, 1, 1};
     auto fs = evaluate(facts(cfg));
     CHECK(get(fs, "CFG-01").status == Status::fail);
-    CHECK(get(fs, "CFG-01").evidence == "no Business Associate Agreement attested (compliance.baa)");
+    CHECK(get(fs, "CFG-01").evidence
+          == "no Business Associate Agreement attested (compliance.baa)");
     CHECK(get(fs, "CFG-03").status == Status::warn);
     CHECK(get(fs, "CFG-03").evidence == "risk analysis RA-1 of 2024-01-01 is older than 12 months");
     CHECK(any_fail(fs));
@@ -98,10 +100,14 @@ TEST_SUITE("peermail::policy::checklist")
   TEST_CASE("evaluate: violations fail their item with evidence and fix")
   {
     auto cfg = clean_config();
-    cfg.violations.push_back(config::Violation{"account.default.min_tls", "\"1.0\"",
-                                               config::SourcePos{"c.toml", 9, 11}, "TLS-02",
-                                               "TLS versions below 1.2 must not be used",
-                                               "set min_tls = \"1.2\" or \"1.3\""});
+    cfg.violations.push_back(config::Violation{
+      "account.default.min_tls",
+      "\"1.0\"",
+      config::SourcePos{"c.toml", 9, 11},
+      "TLS-02",
+      "TLS versions below 1.2 must not be used",
+      "set min_tls = \"1.2\" or \"1.3\""
+    });
     auto fs = evaluate(facts(cfg));
     const auto& f = get(fs, "TLS-02");
     CHECK(f.status == Status::fail);
@@ -115,8 +121,9 @@ TEST_SUITE("peermail::policy::checklist")
   {
     auto cfg = clean_config();
     auto f = facts(cfg);
-    f.gpg_conf = "# comment\ntrust-model always\npersonal-cipher-preferences CAST5 AES\n"
-                 "digest-algo SHA1\n";
+    f.gpg_conf =
+      "# comment\ntrust-model always\npersonal-cipher-preferences CAST5 AES\n"
+      "digest-algo SHA1\n";
     f.gpg_agent_conf = "default-cache-ttl 86400\n";
     auto fs = evaluate(f);
     CHECK(get(fs, "E2E-04").status == Status::fail);

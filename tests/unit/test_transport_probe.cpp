@@ -55,8 +55,15 @@ TEST_SUITE("peermail::transport::probe_findings")
   {
     peermail::config::Config cfg;
     const auto fs = probe_findings(good_report(), cfg);
-    for (const char* id : {"TLS-01", "TLS-02", "TLS-03", "TLS-04", "TLS-05", "TLS-07", "TLS-09",
-                           "AUTH-01", "AUTH-02"}) {
+    for (const char* id : {"TLS-01",
+                           "TLS-02",
+                           "TLS-03",
+                           "TLS-04",
+                           "TLS-05",
+                           "TLS-07",
+                           "TLS-09",
+                           "AUTH-01",
+                           "AUTH-02"}) {
       CAPTURE(id);
       CHECK(status_of(fs, id) == Status::pass);
     }

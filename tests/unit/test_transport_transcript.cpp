@@ -55,8 +55,7 @@ TEST_SUITE("peermail::transport::TranscriptFilter")
 
 TEST_SUITE("peermail::transport::error_from_curl")
 {
-  peermail::config::Account
-  account(peermail::config::TlsMode mode)
+  peermail::config::Account account(peermail::config::TlsMode mode)
   {
     peermail::config::Account a;
     a.host = "smtp.example";
@@ -93,7 +92,9 @@ TEST_SUITE("peermail::transport::error_from_curl")
     auto e = error_from_curl(f, st);
     CHECK(e.code == Errc::unavailable);
     CHECK(e.check_id == "TLS-01");
-    CHECK(e.message == "smtp.example:587: the server does not offer STARTTLS; mail is never sent without TLS");
+    CHECK(
+      e.message
+      == "smtp.example:587: the server does not offer STARTTLS; mail is never sent without TLS");
     f.smtp_code = 454;
     f.last_command = "STARTTLS";
     f.last_reply = "454 4.7.0 no";
@@ -101,7 +102,8 @@ TEST_SUITE("peermail::transport::error_from_curl")
 
     CurlFailure v;
     v.curl_code = CURLE_PEER_FAILED_VERIFICATION;
-    v.detail = "SSL: no alternative certificate subject name matches target host name 'smtp.example'";
+    v.detail =
+      "SSL: no alternative certificate subject name matches target host name 'smtp.example'";
     CHECK(error_from_curl(v, st).check_id == "TLS-05");
     v.detail = "SSL certificate problem: certificate has expired";
     CHECK(error_from_curl(v, st).check_id == "TLS-04");

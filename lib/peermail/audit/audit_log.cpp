@@ -37,9 +37,10 @@ io_error(const std::string& path, const std::string& what, int err)
   if (err == ENOSPC || err == EDQUOT) {
     fix = "free space on that file system, or set [audit] path to another location";
   } else if (err == EROFS || err == EACCES || err == EPERM) {
-    fix = fmt::format("make {} writable by this user, or set [audit] path to a writable "
-                      "location",
-                      path);
+    fix = fmt::format(
+      "make {} writable by this user, or set [audit] path to a writable "
+      "location",
+      path);
   } else {
     fix = "check the file and its directory, or set [audit] path to a writable location";
   }
@@ -75,7 +76,8 @@ void
 fsync_parent(const std::string& path)
 {
   const auto slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const std::string dir =
+    slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     ::fsync(dfd);
@@ -88,10 +90,8 @@ Result<detail::Fd>
 open_locked(const std::string& path)
 {
   if (path.empty()) {
-    return fail(Errc::io,
-                "audit log: no path configured",
-                k_check_id,
-                "set [audit] path in the config");
+    return fail(
+      Errc::io, "audit log: no path configured", k_check_id, "set [audit] path in the config");
   }
   PEERMAIL_TRY(make_parent_dirs(path));
   detail::Fd fd(::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
@@ -142,9 +142,8 @@ read_tail(const std::string& path, int fd, off_t size)
                 fix);
   }
   nlohmann::json j = nlohmann::json::parse(line->text, nullptr, false);
-  if (!j.is_object() || !j.contains("seq") || !j["seq"].is_number_unsigned()
-      || !j.contains("hash") || !j["hash"].is_string()
-      || j["hash"].get<std::string>().size() != 64) {
+  if (!j.is_object() || !j.contains("seq") || !j["seq"].is_number_unsigned() || !j.contains("hash")
+      || !j["hash"].is_string() || j["hash"].get<std::string>().size() != 64) {
     return fail(Errc::io,
                 fmt::format("audit log {}: the last line is not a valid audit record; refusing "
                             "to chain onto it",
@@ -160,7 +159,9 @@ read_tail(const std::string& path, int fd, off_t size)
 std::string
 os_user()
 {
-  struct passwd pw {};
+  struct passwd pw
+  {
+  };
   struct passwd* out = nullptr;
   std::array<char, 4096> buf{};
   if (::getpwuid_r(::geteuid(), &pw, buf.data(), buf.size(), &out) == 0 && out != nullptr
@@ -187,7 +188,9 @@ Result<nlohmann::json>
 append_locked(const std::string& path, const Record& r)
 {
   PEERMAIL_TRY_ASSIGN(detail::Fd fd, open_locked(path));
-  struct stat st {};
+  struct stat st
+  {
+  };
   if (::fstat(fd.get(), &st) != 0) {
     return unexpected(io_error(path, "cannot stat", errno));
   }
@@ -202,8 +205,7 @@ append_locked(const std::string& path, const Record& r)
   j["prev"] = tail.hash;
   j["tool_version"] = PEERMAIL_VERSION;
   j["hash"] = record_hash(j);
-  const std::string line =
-    j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  const std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 
   // One write() of the whole line; should the kernel write less (disk full),
   // finish or roll back while we still hold the lock.
@@ -237,7 +239,8 @@ append_locked(const std::string& path, const Record& r)
 
 } // namespace
 
-AuditLog::AuditLog(std::string path) : m_path(std::move(path))
+AuditLog::AuditLog(std::string path)
+  : m_path(std::move(path))
 {
 }
 
@@ -253,7 +256,9 @@ AuditLog::check_writable(const std::string& path)
 {
   try {
     PEERMAIL_TRY_ASSIGN(detail::Fd fd, open_locked(path));
-    struct stat st {};
+    struct stat st
+    {
+    };
     if (::fstat(fd.get(), &st) != 0) {
       return unexpected(io_error(path, "cannot stat", errno));
     }
@@ -262,7 +267,9 @@ AuditLog::check_writable(const std::string& path)
     }
     // A full file system would let the message go out and then fail the
     // record: refuse before sending unless a few records' worth is free.
-    struct statvfs vfs {};
+    struct statvfs vfs
+    {
+    };
     if (::fstatvfs(fd.get(), &vfs) == 0
         && static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize < k_min_free_bytes) {
       return unexpected(io_error(path, "no space left for a record", ENOSPC));
@@ -320,10 +327,14 @@ to_json(const Record& r)
   j["recipient_fprs"] = r.recipient_fprs;
   j["protocol"] = r.protocol;
   j["hash_algo"] = r.hash_algo;
-  j["tls"] = {{"version", opt(r.tls_version)},
-              {"cipher", opt(r.tls_cipher)},
-              {"peer_cert_sha256", opt(r.tls_peer_cert_sha256)}};
-  j["smtp"] = {{"code", r.smtp_code ? nlohmann::json(*r.smtp_code) : nlohmann::json(nullptr)}};
+  j["tls"] = {
+    {"version",          opt(r.tls_version)         },
+    {"cipher",           opt(r.tls_cipher)          },
+    {"peer_cert_sha256", opt(r.tls_peer_cert_sha256)}
+  };
+  j["smtp"] = {
+    {"code", r.smtp_code ? nlohmann::json(*r.smtp_code) : nlohmann::json(nullptr)}
+  };
   j["content_sha256"] = r.content_sha256;
   j["config_sha256"] = r.config_sha256;
   if (!r.check_id.empty()) {

@@ -76,9 +76,9 @@ struct Record
   std::optional<int> smtp_code;
   std::string content_sha256;
   std::string config_sha256;
-  std::string check_id;     // for refusals: the checklist item
-  std::string exit_code;    // "EX_TEMPFAIL", … (for refusals and failures)
-  std::string user;         // identity.user_id, else the OS user
+  std::string check_id;  // for refusals: the checklist item
+  std::string exit_code; // "EX_TEMPFAIL", … (for refusals and failures)
+  std::string user;      // identity.user_id, else the OS user
 };
 
 // The append-only, hash-chained JSON Lines log. Each line gets seq, ts (UTC
@@ -147,9 +147,9 @@ struct VerifyReport
   std::uint64_t records = 0;                   // records read and intact
   std::optional<std::uint64_t> first_bad_line; // 1-based line number
   std::optional<std::uint64_t> first_bad_seq;  // the record named in `problem`
-  std::string problem; // "record 7 (line 7) was changed: hash mismatch", …
-  std::uint64_t head_seq = 0;                  // last intact record
-  std::string head_hash;                       // its hash ("" if none)
+  std::string problem;        // "record 7 (line 7) was changed: hash mismatch", …
+  std::uint64_t head_seq = 0; // last intact record
+  std::string head_hash;      // its hash ("" if none)
 };
 
 // Recompute the chain of the log at `path`. A tampered log is a report with

@@ -63,8 +63,8 @@ parse_rfc3339(std::string_view s)
       || d > k_days[static_cast<std::size_t>(mo - 1)] + (mo == 2 && is_leap(y) ? 1 : 0)) {
     return std::nullopt;
   }
-  std::int64_t ms = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))
-                    * 86400000;
+  std::int64_t ms =
+    days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400000;
   if (s.size() == 10) {
     return ms;
   }
@@ -72,8 +72,8 @@ parse_rfc3339(std::string_view s)
   int mi = 0;
   int sec = 0;
   if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) || s.size() < 19
-      || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)
-      || h > 23 || mi > 59 || sec > 60) {
+      || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec) || h > 23
+      || mi > 59 || sec > 60) {
     return std::nullopt;
   }
   ms += (h * 3600LL + mi * 60LL + sec) * 1000;

@@ -102,7 +102,8 @@ verify_impl(const std::string& path, const VerifyOptions& opts)
       return bad(n, expected, fmt::format("line {} is not a valid audit record", n));
     }
     if (record_hash(p->j) != p->hash) {
-      return bad(n, p->seq, fmt::format("record {} (line {}) was changed: hash mismatch", p->seq, n));
+      return bad(
+        n, p->seq, fmt::format("record {} (line {}) was changed: hash mismatch", p->seq, n));
     }
     if (p->seq > expected) {
       if (const auto at = find_seq(in, expected)) {
@@ -133,9 +134,8 @@ verify_impl(const std::string& path, const VerifyOptions& opts)
     }
     if (p->prev != last_hash) {
       if (p->seq == 1) {
-        return bad(n,
-                   1,
-                   fmt::format("record 1 (line {}) was changed: prev is not the genesis value", n));
+        return bad(
+          n, 1, fmt::format("record 1 (line {}) was changed: prev is not the genesis value", n));
       }
       return bad(last_line,
                  p->seq - 1,

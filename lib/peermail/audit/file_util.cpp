@@ -55,14 +55,15 @@ read_last_line(int fd, off_t size)
     pos -= want;
     std::size_t got = 0;
     while (got < static_cast<std::size_t>(want)) {
-      const ssize_t n = ::pread(fd, buf.data() + got, static_cast<std::size_t>(want) - got,
-                                pos + static_cast<off_t>(got));
+      const ssize_t n = ::pread(
+        fd, buf.data() + got, static_cast<std::size_t>(want) - got, pos + static_cast<off_t>(got));
       if (n < 0 && errno == EINTR) {
         continue;
       }
       if (n <= 0) {
-        return fail(Errc::io,
-                    fmt::format("cannot read: {}", n < 0 ? std::strerror(errno) : "unexpected end"));
+        return fail(
+          Errc::io,
+          fmt::format("cannot read: {}", n < 0 ? std::strerror(errno) : "unexpected end"));
       }
       got += static_cast<std::size_t>(n);
     }

@@ -15,10 +15,12 @@ class Fd
 {
 public:
   Fd() = default;
-  explicit Fd(int fd) : m_fd(fd)
+  explicit Fd(int fd)
+    : m_fd(fd)
   {
   }
-  Fd(Fd&& o) noexcept : m_fd(o.m_fd)
+  Fd(Fd&& o) noexcept
+    : m_fd(o.m_fd)
   {
     o.m_fd = -1;
   }

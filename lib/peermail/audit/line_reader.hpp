@@ -34,7 +34,8 @@ public:
   bool ok() const;
 
 private:
-  explicit LineReader(std::ifstream in) : m_in(std::move(in))
+  explicit LineReader(std::ifstream in)
+    : m_in(std::move(in))
   {
   }
   std::ifstream m_in;

@@ -236,8 +236,10 @@ Journal::open(const std::string& path, const std::string& batch_id)
     if (auto r = j.exec(k_schema); !r) {
       return rollback(r.error());
     }
-    auto ins = prepare(raw, path, "INSERT INTO meta (key, value) VALUES ('batch_id', ?1), "
-                                  "('schema_version', ?2)");
+    auto ins = prepare(raw,
+                       path,
+                       "INSERT INTO meta (key, value) VALUES ('batch_id', ?1), "
+                       "('schema_version', ?2)");
     if (!ins) {
       return rollback(ins.error());
     }
@@ -256,14 +258,14 @@ Journal::open(const std::string& path, const std::string& batch_id)
     }
     const std::string stored = column_text(sel->get(), 0);
     if (stored != batch_id) {
-      return rollback(Error(
-        Errc::data,
-        fmt::format("journal {}: belongs to another batch (the recipients file, template or "
-                    "identity changed since it was written)",
-                    path),
-        "",
-        "pass another --journal FILE for the new batch, or restore the original inputs to "
-        "resume"));
+      return rollback(
+        Error(Errc::data,
+              fmt::format("journal {}: belongs to another batch (the recipients file, template or "
+                          "identity changed since it was written)",
+                          path),
+              "",
+              "pass another --journal FILE for the new batch, or restore the original inputs to "
+              "resume"));
     }
   }
   PEERMAIL_TRY(j.exec("COMMIT"));
@@ -430,8 +432,8 @@ Journal::mark_failed(const std::string& email,
 Result<JournalCounts>
 Journal::counts() const
 {
-  PEERMAIL_TRY_ASSIGN(Stmt s,
-                      prepare(m_db, m_path, "SELECT state, count(*) FROM recipients GROUP BY state"));
+  PEERMAIL_TRY_ASSIGN(
+    Stmt s, prepare(m_db, m_path, "SELECT state, count(*) FROM recipients GROUP BY state"));
   JournalCounts c;
   int rc = 0;
   while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {

@@ -55,14 +55,14 @@ std::string_view to_string(EntryState s);
 
 struct JournalEntry
 {
-  std::string email;           // bare, lower-case
-  std::string message_id;      // as stored by add_pending (caller's form)
+  std::string email;      // bare, lower-case
+  std::string message_id; // as stored by add_pending (caller's form)
   EntryState state = EntryState::pending;
-  int attempts = 0;            // submission attempts recorded so far
+  int attempts = 0;             // submission attempts recorded so far
   std::optional<int> smtp_code; // last SMTP reply code, if any
-  std::string error;           // last error message (failed), never content
-  std::int64_t updated_ms = 0; // last change, ms since the epoch (UTC)
-  std::int64_t order = 0;      // insertion order (rows come back in this order)
+  std::string error;            // last error message (failed), never content
+  std::int64_t updated_ms = 0;  // last change, ms since the epoch (UTC)
+  std::int64_t order = 0;       // insertion order (rows come back in this order)
 };
 
 struct JournalCounts

@@ -64,11 +64,11 @@ judge_signer(const config::Config& cfg, crypto::Keyring& keyring)
   }
   const auto policy = key_policy(cfg);
   SignerKeys out;
-  PEERMAIL_TRY_ASSIGN(
-    auto signer, keyring.judge_signer(cfg.identity.signing_key, cfg.identity.address, policy));
+  PEERMAIL_TRY_ASSIGN(auto signer,
+                      keyring.judge_signer(cfg.identity.signing_key, cfg.identity.address, policy));
   if (!signer.ok()) {
-    return fail(Errc::no_key, fmt::format("signing key: {}", signer.reason), signer.check_id,
-                signer.fix);
+    return fail(
+      Errc::no_key, fmt::format("signing key: {}", signer.reason), signer.check_id, signer.fix);
   }
   for (const auto& w : signer.warnings) {
     out.warnings.push_back(fmt::format("signing key: {}", w));
@@ -76,8 +76,7 @@ judge_signer(const config::Config& cfg, crypto::Keyring& keyring)
   out.signer_fpr = signer.key ? signer.key->fingerprint : cfg.identity.signing_key;
   if (cfg.policy.encrypt_to_self) {
     PEERMAIL_TRY_ASSIGN(
-      auto self,
-      keyring.judge_recipient(cfg.identity.address, cfg.identity.signing_key, policy));
+      auto self, keyring.judge_recipient(cfg.identity.address, cfg.identity.signing_key, policy));
     if (!self.ok()) {
       return fail(Errc::no_key,
                   fmt::format("encrypt_to_self: {}", self.reason),
@@ -104,7 +103,8 @@ judge_recipients(const config::Config& cfg,
     if (out.count(addr) != 0) {
       continue;
     }
-    PEERMAIL_TRY_ASSIGN(auto j, keyring.judge_recipient(addr, cfg.pinned_fingerprint(addr), policy));
+    PEERMAIL_TRY_ASSIGN(auto j,
+                        keyring.judge_recipient(addr, cfg.pinned_fingerprint(addr), policy));
     out.emplace(addr, std::move(j));
   }
   return out;
@@ -172,7 +172,9 @@ shard_of(std::string_view email, std::size_t count)
 }
 
 std::string
-deterministic_message_id(std::string_view batch_key, std::string_view email, std::string_view domain)
+deterministic_message_id(std::string_view batch_key,
+                         std::string_view email,
+                         std::string_view domain)
 {
   const auto hex = util::sha256_hex(fmt::format("{}\n{}", batch_key, util::to_lower(email)));
   return fmt::format("{}@{}", hex.substr(0, 32), domain);

@@ -32,8 +32,8 @@ struct Problem
 // The identity's keys, judged once.
 struct SignerKeys
 {
-  std::string signer_fpr;               // the signing key (full fingerprint)
-  std::vector<std::string> extra_fprs;  // encrypt-to-self, archive
+  std::string signer_fpr;              // the signing key (full fingerprint)
+  std::vector<std::string> extra_fprs; // encrypt-to-self, archive
   std::vector<std::string> warnings;
 };
 
@@ -49,9 +49,7 @@ Result<SignerKeys> judge_signer(const config::Config& cfg, crypto::Keyring& keyr
 // are judged once). Returns address → judgement. Errors: keyring failures
 // only; an unusable key is a judgement.
 Result<std::map<std::string, crypto::KeyJudgement>> judge_recipients(
-  const config::Config& cfg,
-  crypto::Keyring& keyring,
-  const std::vector<std::string>& emails);
+  const config::Config& cfg, crypto::Keyring& keyring, const std::vector<std::string>& emails);
 
 // Turn the template output `rendered` for `email` into the personal message
 // that will be protected: a To header is added when the template has none

@@ -33,7 +33,9 @@ ends_with(std::string_view s, std::string_view suffix)
 class Collector
 {
 public:
-  Collector(RecipientList& out, const RecipientLimits& limits) : m_out(out), m_limits(limits)
+  Collector(RecipientList& out, const RecipientLimits& limits)
+    : m_out(out),
+      m_limits(limits)
   {
   }
 
@@ -252,7 +254,8 @@ parse_csv(std::string_view text, std::size_t max_field_bytes)
     pos = 3;
   }
   auto too_long = [&](std::size_t at) {
-    return fail(Errc::data, fmt::format("line {}: a field is longer than {} bytes", at, max_field_bytes));
+    return fail(Errc::data,
+                fmt::format("line {}: a field is longer than {} bytes", at, max_field_bytes));
   };
   while (pos < n) {
     CsvRecord rec;
@@ -306,7 +309,8 @@ parse_csv(std::string_view text, std::size_t max_field_bytes)
           }
         }
         if (pos < n && text[pos] == '\r' && !(pos + 1 < n && text[pos + 1] == '\n')) {
-          return fail(Errc::data, fmt::format("line {}: a carriage return without line feed", line));
+          return fail(Errc::data,
+                      fmt::format("line {}: a carriage return without line feed", line));
         }
       }
       rec.fields.push_back(std::move(field));

@@ -63,16 +63,16 @@ struct RecipientLimits
 // One recipient.
 struct RecipientRow
 {
-  std::size_t line = 0;  // line of the file where the row starts
-  std::string email;     // the `email` value, trimmed and lower-cased
+  std::size_t line = 0;                      // line of the file where the row starts
+  std::string email;                         // the `email` value, trimmed and lower-cased
   std::map<std::string, std::string> fields; // every column, `email` included (as normalised)
 };
 
 struct RecipientList
 {
   RecipientFormat format = RecipientFormat::csv;
-  std::vector<std::string> columns;  // header order (CSV) or first-seen order (JSON Lines)
-  std::vector<RecipientRow> rows;    // rows with a valid, unique email
+  std::vector<std::string> columns; // header order (CSV) or first-seen order (JSON Lines)
+  std::vector<RecipientRow> rows;   // rows with a valid, unique email
   std::vector<InputProblem> problems;
 };
 
@@ -108,7 +108,6 @@ bool is_valid_email(std::string_view email);
 
 // Read and parse the recipients file `path` (format by detect_format).
 // Errors: no_input (missing or unreadable), data (over max_file_bytes).
-Result<RecipientList> read_recipients(const std::string& path,
-                                      const RecipientLimits& limits = {});
+Result<RecipientList> read_recipients(const std::string& path, const RecipientLimits& limits = {});
 
 } // namespace peermail::batch

@@ -13,7 +13,8 @@ namespace {
 class JournalResume : public Resume
 {
 public:
-  explicit JournalResume(Journal j) : m_j(std::move(j))
+  explicit JournalResume(Journal j)
+    : m_j(std::move(j))
   {
   }
 
@@ -46,10 +47,8 @@ public:
       return m_j.mark_sent(o.email, o.smtp_code.value_or(250));
     }
     if (o.status == "failed") {
-      return m_j.mark_failed(o.email,
-                             o.smtp_code,
-                             o.error ? o.error->message : std::string(),
-                             o.attempts);
+      return m_j.mark_failed(
+        o.email, o.smtp_code, o.error ? o.error->message : std::string(), o.attempts);
     }
     return {};
   }

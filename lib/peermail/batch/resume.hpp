@@ -32,9 +32,9 @@ public:
   // Return the journal's entry for every address of `emails`; addresses it
   // does not know yet get the Message-ID `make_id(email)`, stored durably (one
   // transaction) before this returns.
-  virtual Result<std::map<std::string, ResumeEntry>> plan(
-    const std::vector<std::string>& emails,
-    const std::function<std::string(const std::string& email)>& make_id) = 0;
+  virtual Result<std::map<std::string, ResumeEntry>>
+  plan(const std::vector<std::string>& emails,
+       const std::function<std::string(const std::string& email)>& make_id) = 0;
 
   // Record the outcome of one message durably ("sent", "failed"; others are
   // ignored).

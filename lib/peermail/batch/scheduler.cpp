@@ -28,8 +28,8 @@ RateLimiter::RateLimiter(double per_minute)
   : m_state(std::make_shared<State>())
 {
   if (per_minute > 0) {
-    m_state->interval = std::chrono::duration_cast<Clock::duration>(
-      std::chrono::duration<double>(60.0 / per_minute));
+    m_state->interval =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(60.0 / per_minute));
   }
 }
 
@@ -109,10 +109,10 @@ public:
   Summary
   go()
   {
-    const unsigned n = std::max(1U,
-                                std::min<unsigned>(m_opts.workers,
-                                                   static_cast<unsigned>(
-                                                     std::max<std::size_t>(1, m_jobs.size()))));
+    const unsigned n =
+      std::max(1U,
+               std::min<unsigned>(m_opts.workers,
+                                  static_cast<unsigned>(std::max<std::size_t>(1, m_jobs.size()))));
     m_running = n;
     std::vector<std::thread> threads;
     threads.reserve(n);
@@ -143,8 +143,8 @@ private:
 
   std::mutex m_mu;
   std::condition_variable m_cv;
-  std::deque<Outcome> m_done;     // guarded by m_mu
-  unsigned m_running = 0;         // guarded by m_mu
+  std::deque<Outcome> m_done;        // guarded by m_mu
+  unsigned m_running = 0;            // guarded by m_mu
   std::optional<Error> m_stop_error; // guarded by m_mu: first reason to stop
 
   Summary m_summary; // only touched by the recording thread
@@ -213,9 +213,10 @@ private:
   void
   work()
   {
-    auto protector = m_hooks.make_protector ? m_hooks.make_protector()
-                                            : Result<std::unique_ptr<Protector>>(
-                                                fail(Errc::internal, "no protector factory"));
+    auto protector =
+      m_hooks.make_protector
+        ? m_hooks.make_protector()
+        : Result<std::unique_ptr<Protector>>(fail(Errc::internal, "no protector factory"));
     if (!protector) {
       request_stop(protector.error());
       return;
@@ -282,10 +283,9 @@ private:
       sleep(m_limiter.reserve());
       o.attempts = attempt;
       if (!session) {
-        auto s = m_hooks.make_transport
-                   ? m_hooks.make_transport()
-                   : Result<std::unique_ptr<transport::Transport>>(
-                       fail(Errc::internal, "no transport factory"));
+        auto s = m_hooks.make_transport ? m_hooks.make_transport()
+                                        : Result<std::unique_ptr<transport::Transport>>(
+                                          fail(Errc::internal, "no transport factory"));
         if (!s) {
           last = s.error();
           if (is_retryable(*last)) {

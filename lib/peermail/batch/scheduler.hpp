@@ -33,10 +33,10 @@ namespace peermail::batch {
 // One message to one recipient, already rendered and validated.
 struct Job
 {
-  std::size_t index = 0;   // position in the recipients file (0-based)
-  std::string email;       // envelope recipient, bare lower-case address
-  std::string message;     // the plaintext RFC 5322 message (CRLF), with its Message-ID
-  std::string message_id;  // without angle brackets
+  std::size_t index = 0;  // position in the recipients file (0-based)
+  std::string email;      // envelope recipient, bare lower-case address
+  std::string message;    // the plaintext RFC 5322 message (CRLF), with its Message-ID
+  std::string message_id; // without angle brackets
   std::vector<std::string> recipient_fprs; // the recipient's key, then self/archive
 };
 
@@ -46,25 +46,25 @@ struct Outcome
   std::size_t index = 0;
   std::string email;
   std::string message_id;
-  std::string status;          // "sent", "would-send", "failed", "not-sent"
-  int attempts = 0;            // submission attempts made (0: never submitted)
+  std::string status; // "sent", "would-send", "failed", "not-sent"
+  int attempts = 0;   // submission attempts made (0: never submitted)
   std::optional<int> smtp_code;
-  std::optional<Error> error;  // for "failed" and "not-sent"
+  std::optional<Error> error; // for "failed" and "not-sent"
   std::vector<std::string> recipient_fprs;
-  std::string hash_algo;       // of the signature
-  std::string content_sha256;  // of the signed entity
+  std::string hash_algo;      // of the signature
+  std::string content_sha256; // of the signed entity
   std::optional<transport::TlsInfo> tls;
 };
 
 struct Options
 {
-  unsigned workers = 2;         // >= 1
-  double rate_per_minute = 0;   // 0: unlimited
-  int max_attempts = 3;         // >= 1; attempts per message
+  unsigned workers = 2;                    // >= 1
+  double rate_per_minute = 0;              // 0: unlimited
+  int max_attempts = 3;                    // >= 1; attempts per message
   std::chrono::milliseconds backoff{1000}; // first retry delay; doubles each time
   std::chrono::milliseconds max_backoff{60000};
-  bool dry_run = false;         // protect, but never submit ("would-send")
-  std::string mail_from;        // envelope sender (the identity)
+  bool dry_run = false;  // protect, but never submit ("would-send")
+  std::string mail_from; // envelope sender (the identity)
   std::string signer_fpr;
   bool protect_subject = true;
 };
@@ -89,9 +89,9 @@ struct Hooks
 
 struct Summary
 {
-  std::size_t sent = 0;       // "sent" or "would-send"
+  std::size_t sent = 0; // "sent" or "would-send"
   std::size_t failed = 0;
-  std::size_t not_sent = 0;   // never attempted (batch stopped)
+  std::size_t not_sent = 0;     // never attempted (batch stopped)
   std::optional<Error> stopped; // why the batch stopped early, if it did
 };
 

@@ -19,16 +19,16 @@ namespace peermail::batch {
 // One recipient row.
 struct Row
 {
-  std::size_t line = 0;  // line of the recipients file where the row starts
-  std::string email;     // the `email` column, lower-cased and trimmed
+  std::size_t line = 0;                      // line of the recipients file where the row starts
+  std::string email;                         // the `email` column, lower-cased and trimmed
   std::map<std::string, std::string> fields; // every column, `email` included
 };
 
 struct Input
 {
-  std::vector<Row> rows;          // the rows that could be read (bad ones too, when they have an email)
-  std::vector<Problem> problems;  // every bad row, field, placeholder, template problem
-  std::string batch_key;          // batch id: recipients file, template and identity (journal, Message-IDs)
+  std::vector<Row> rows; // the rows that could be read (bad ones too, when they have an email)
+  std::vector<Problem> problems; // every bad row, field, placeholder, template problem
+  std::string batch_key; // batch id: recipients file, template and identity (journal, Message-IDs)
   // Render the template for `row`. Errors: data (missing field, header
   // injection), naming the field, never its value.
   std::function<Result<std::string>(const Row& row)> render;

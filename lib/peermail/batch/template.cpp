@@ -68,7 +68,8 @@ Template::parse(std::string_view text, std::vector<InputProblem>& problems)
   const std::size_t before = problems.size();
   const std::size_t hdr_end = header_end(text);
   if (hdr_end == 0) {
-    problems.push_back({1, "", "the template has no header section (it starts with an empty line)"});
+    problems.push_back(
+      {1, "", "the template has no header section (it starts with an empty line)"});
   }
   std::size_t line = 1;
   std::size_t pos = 0;

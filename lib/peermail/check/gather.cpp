@@ -28,7 +28,9 @@ stat_file(const std::string& path)
 {
   policy::FileFacts f;
   f.path = path;
-  struct stat st{};
+  struct stat st
+  {
+  };
   if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
     f.is_symlink = true;
   }
@@ -100,7 +102,8 @@ agent_protection(const std::string& home, const crypto::KeyFacts& key)
   // One query per keygrip: run_capture keeps only the first output line.
   for (const auto& grip : grips) {
     auto out = util::run_capture(base + " " + shell_quote("KEYINFO " + grip) + " /bye",
-                                 "gpg-connect-agent", std::chrono::seconds(10));
+                                 "gpg-connect-agent",
+                                 std::chrono::seconds(10));
     if (!out) {
       return std::nullopt;
     }

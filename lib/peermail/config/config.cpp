@@ -10,9 +10,9 @@
 
 #include <algorithm>
 #include <cassert>
-#include <tuple>
 #include <functional>
 #include <set>
+#include <tuple>
 
 namespace peermail::config {
 
@@ -125,8 +125,7 @@ parse_mailbox(std::string_view text)
   }
   const auto at = addr.rfind('@');
   if (addr.empty() || at == std::string::npos || at == 0 || at + 1 == addr.size()
-      || addr.find_first_of(" ,;<>()[]\\\"\t") != std::string::npos
-      || addr.find('@') != at) {
+      || addr.find_first_of(" ,;<>()[]\\\"\t") != std::string::npos || addr.find('@') != at) {
     return fail(Errc::data, fmt::format("\"{}\" is not a single valid email address", t));
   }
   if (name.find_first_of("<>") != std::string::npos
@@ -147,41 +146,41 @@ struct Key
 };
 
 constexpr Key k_identity_keys[] = {
-  {"from", Key::Type::string},
-  {"user_id", Key::Type::string},
+  {"from",        Key::Type::string},
+  {"user_id",     Key::Type::string},
   {"signing_key", Key::Type::string},
 };
 constexpr Key k_account_keys[] = {
-  {"host", Key::Type::string},
-  {"port", Key::Type::integer},
-  {"tls", Key::Type::string},
-  {"min_tls", Key::Type::string},
-  {"ca_file", Key::Type::string},
-  {"pin_sha256", Key::Type::string},
-  {"username", Key::Type::string},
-  {"password_command", Key::Type::string},
-  {"password_env", Key::Type::string},
-  {"oauth2_token_command", Key::Type::string},
-  {"timeout_s", Key::Type::integer},
+  {"host",                 Key::Type::string },
+  {"port",                 Key::Type::integer},
+  {"tls",                  Key::Type::string },
+  {"min_tls",              Key::Type::string },
+  {"ca_file",              Key::Type::string },
+  {"pin_sha256",           Key::Type::string },
+  {"username",             Key::Type::string },
+  {"password_command",     Key::Type::string },
+  {"password_env",         Key::Type::string },
+  {"oauth2_token_command", Key::Type::string },
+  {"timeout_s",            Key::Type::integer},
 };
 constexpr Key k_policy_keys[] = {
-  {"encrypt_to_self", Key::Type::boolean},
-  {"archive_key", Key::Type::string},
-  {"protect_subject", Key::Type::boolean},
-  {"min_rsa_bits", Key::Type::integer},
+  {"encrypt_to_self",     Key::Type::boolean},
+  {"archive_key",         Key::Type::string },
+  {"protect_subject",     Key::Type::boolean},
+  {"min_rsa_bits",        Key::Type::integer},
   {"expiry_warning_days", Key::Type::integer},
 };
 constexpr Key k_peer_keys[] = {
-  {"address", Key::Type::string},
+  {"address",     Key::Type::string},
   {"fingerprint", Key::Type::string},
 };
 constexpr Key k_audit_keys[] = {
-  {"path", Key::Type::string},
+  {"path",           Key::Type::string },
   {"retention_days", Key::Type::integer},
 };
 constexpr Key k_compliance_keys[] = {
-  {"baa", Key::Type::date_table},
-  {"risk_analysis", Key::Type::date_table},
+  {"baa",              Key::Type::date_table},
+  {"risk_analysis",    Key::Type::date_table},
   {"emergency_access", Key::Type::date_table},
 };
 constexpr std::string_view k_top_level[] = {
@@ -198,49 +197,68 @@ struct Weakening
   std::string_view fix;
 };
 constexpr Weakening k_weakening[] = {
-  {"password", "AUTH-04", "a literal password must not be stored in the config",
-   "remove it and set password_command (e.g. \"pass show smtp\") or password_env"},
-  {"pass", "AUTH-04", "a literal password must not be stored in the config",
-   "remove it and set password_command or password_env"},
-  {"secret", "AUTH-04", "a literal secret must not be stored in the config",
-   "remove it and set password_command or password_env"},
-  {"token", "AUTH-04", "a literal token must not be stored in the config",
-   "remove it and set oauth2_token_command"},
-  {"oauth2_token", "AUTH-04", "a literal token must not be stored in the config",
-   "remove it and set oauth2_token_command"},
-  {"passphrase", "AUTH-04", "a literal passphrase must not be stored in the config",
-   "remove it; let gpg-agent ask for it"},
-  {"insecure", "TLS-04", "certificate verification cannot be turned off",
-   "remove the key; point ca_file at the CA that signed the server certificate"},
-  {"verify", "TLS-04", "certificate verification cannot be turned off",
-   "remove the key; verification is always on"},
-  {"verify_peer", "TLS-04", "certificate verification cannot be turned off",
-   "remove the key; point ca_file at the CA that signed the server certificate"},
-  {"verify_host", "TLS-05", "hostname verification cannot be turned off",
-   "remove the key; set host to a name in the server certificate"},
-  {"verify_hostname", "TLS-05", "hostname verification cannot be turned off",
-   "remove the key; set host to a name in the server certificate"},
-  {"tls_verify", "TLS-04", "certificate verification cannot be turned off",
-   "remove the key; verification is always on"},
-  {"tls_certcheck", "TLS-04", "certificate verification cannot be turned off",
-   "remove the key; verification is always on"},
-  {"tls_nocertcheck", "TLS-04", "certificate verification cannot be turned off",
-   "remove the key; verification is always on"},
-  {"skip_verify", "TLS-04", "certificate verification cannot be turned off",
-   "remove the key; verification is always on"},
-  {"allow_plaintext", "TLS-01", "plaintext submission is never allowed",
-   "remove the key; use tls = \"implicit\" (port 465) or \"starttls\" (port 587)"},
-  {"allow_insecure", "CFG-04", "insecure overrides cannot be set in the config",
-   "remove the key"},
-  {"always_trust", "E2E-04", "\"always trust\" would encrypt to unverified keys",
-   "remove the key; pin the peer's fingerprint in a [[peer]] entry"},
-  {"trust_model", "E2E-04", "the trust model cannot be weakened",
-   "remove the key; pin the peer's fingerprint in a [[peer]] entry"},
-  {"encrypt", "E2E-01", "end-to-end encryption cannot be turned off",
-   "remove the key; every message is encrypted"},
-  {"sign", "SIG-01", "signing cannot be turned off", "remove the key; every message is signed"},
-  {"enabled", "AUD-04", "the audit log cannot be turned off",
-   "remove the key; the audit log is always on"},
+  {"password",
+   "AUTH-04",                   "a literal password must not be stored in the config",
+   "remove it and set password_command (e.g. \"pass show smtp\") or password_env"                                                 },
+  {"pass",
+   "AUTH-04",                   "a literal password must not be stored in the config",
+   "remove it and set password_command or password_env"                                                                           },
+  {"secret",
+   "AUTH-04",                   "a literal secret must not be stored in the config",
+   "remove it and set password_command or password_env"                                                                           },
+  {"token",
+   "AUTH-04",                   "a literal token must not be stored in the config",
+   "remove it and set oauth2_token_command"                                                                                       },
+  {"oauth2_token",
+   "AUTH-04",                   "a literal token must not be stored in the config",
+   "remove it and set oauth2_token_command"                                                                                       },
+  {"passphrase",
+   "AUTH-04",                   "a literal passphrase must not be stored in the config",
+   "remove it; let gpg-agent ask for it"                                                                                          },
+  {"insecure",
+   "TLS-04",                    "certificate verification cannot be turned off",
+   "remove the key; point ca_file at the CA that signed the server certificate"                                                   },
+  {"verify",
+   "TLS-04",                    "certificate verification cannot be turned off",
+   "remove the key; verification is always on"                                                                                    },
+  {"verify_peer",
+   "TLS-04",                    "certificate verification cannot be turned off",
+   "remove the key; point ca_file at the CA that signed the server certificate"                                                   },
+  {"verify_host",
+   "TLS-05",                    "hostname verification cannot be turned off",
+   "remove the key; set host to a name in the server certificate"                                                                 },
+  {"verify_hostname",
+   "TLS-05",                    "hostname verification cannot be turned off",
+   "remove the key; set host to a name in the server certificate"                                                                 },
+  {"tls_verify",
+   "TLS-04",                    "certificate verification cannot be turned off",
+   "remove the key; verification is always on"                                                                                    },
+  {"tls_certcheck",
+   "TLS-04",                    "certificate verification cannot be turned off",
+   "remove the key; verification is always on"                                                                                    },
+  {"tls_nocertcheck",
+   "TLS-04",                    "certificate verification cannot be turned off",
+   "remove the key; verification is always on"                                                                                    },
+  {"skip_verify",
+   "TLS-04",                    "certificate verification cannot be turned off",
+   "remove the key; verification is always on"                                                                                    },
+  {"allow_plaintext",
+   "TLS-01",                    "plaintext submission is never allowed",
+   "remove the key; use tls = \"implicit\" (port 465) or \"starttls\" (port 587)"                                                 },
+  {"allow_insecure",  "CFG-04", "insecure overrides cannot be set in the config",        "remove the key"                         },
+  {"always_trust",
+   "E2E-04",                    "\"always trust\" would encrypt to unverified keys",
+   "remove the key; pin the peer's fingerprint in a [[peer]] entry"                                                               },
+  {"trust_model",
+   "E2E-04",                    "the trust model cannot be weakened",
+   "remove the key; pin the peer's fingerprint in a [[peer]] entry"                                                               },
+  {"encrypt",
+   "E2E-01",                    "end-to-end encryption cannot be turned off",
+   "remove the key; every message is encrypted"                                                                                   },
+  {"sign",            "SIG-01", "signing cannot be turned off",                          "remove the key; every message is signed"},
+  {"enabled",
+   "AUD-04",                    "the audit log cannot be turned off",
+   "remove the key; the audit log is always on"                                                                                   },
 };
 
 class Parser
@@ -259,30 +277,30 @@ private:
   const LoadOptions& m_opts;
   Config m_cfg;
 
-  SourcePos pos(const toml::source_region& src) const
+  SourcePos
+  pos(const toml::source_region& src) const
   {
     return SourcePos{m_path, static_cast<int>(src.begin.line), static_cast<int>(src.begin.column)};
   }
 
-  Error err(const toml::source_region& src, const std::string& key, const std::string& msg) const
+  Error
+  err(const toml::source_region& src, const std::string& key, const std::string& msg) const
   {
-    return Error(Errc::config,
-                 fmt::format("{}:{}:{}: {}: {}", m_path, src.begin.line, src.begin.column, key, msg));
+    return Error(
+      Errc::config,
+      fmt::format("{}:{}:{}: {}: {}", m_path, src.begin.line, src.begin.column, key, msg));
   }
 
-  void violate(const std::string& key,
-               const std::string& value,
-               SourcePos where,
-               std::string_view check_id,
-               std::string_view problem,
-               std::string_view fix)
+  void
+  violate(const std::string& key,
+          const std::string& value,
+          SourcePos where,
+          std::string_view check_id,
+          std::string_view problem,
+          std::string_view fix)
   {
-    m_cfg.violations.push_back(Violation{key,
-                                         value,
-                                         std::move(where),
-                                         std::string(check_id),
-                                         std::string(problem),
-                                         std::string(fix)});
+    m_cfg.violations.push_back(Violation{
+      key, value, std::move(where), std::string(check_id), std::string(problem), std::string(fix)});
   }
 
   template<typename KeyRange>
@@ -361,7 +379,8 @@ Parser::check_keys(const toml::table& tbl, const std::string& prefix, const KeyR
       }
     }
     if (!weak) {
-      return unexpected(err(k.source(), full, fmt::format("unknown key{}", did_you_mean(name, names))));
+      return unexpected(
+        err(k.source(), full, fmt::format("unknown key{}", did_you_mean(name, names))));
     }
   }
   return {};
@@ -453,7 +472,10 @@ Parser::parse_account(const std::string& name, const toml::table& t)
     a.port = static_cast<int>(p);
     port_set = true;
     if (a.port == 25) {
-      violate(prefix + ".port", "25", pos(n->source()), "TLS-01",
+      violate(prefix + ".port",
+              "25",
+              pos(n->source()),
+              "TLS-01",
               "port 25 is for relay between servers, not for submission",
               "use port = 465 with tls = \"implicit\", or port = 587 with tls = \"starttls\"");
     }
@@ -465,7 +487,10 @@ Parser::parse_account(const std::string& name, const toml::table& t)
     } else if (v == "starttls") {
       a.tls = TlsMode::starttls;
     } else {
-      violate(prefix + ".tls", fmt::format("\"{}\"", v), pos(n->source()), "TLS-01",
+      violate(prefix + ".tls",
+              fmt::format("\"{}\"", v),
+              pos(n->source()),
+              "TLS-01",
               "only \"implicit\" and \"starttls\" (always required) exist; mail is never sent "
               "without TLS",
               "set tls = \"implicit\" (port 465) or tls = \"starttls\" (port 587)");
@@ -481,11 +506,17 @@ Parser::parse_account(const std::string& name, const toml::table& t)
     } else if (v == "1.3") {
       a.min_tls = TlsVersion::v1_3;
     } else if (v == "1.0" || v == "1.1" || v == "1" || v == "ssl3" || v == "SSLv3") {
-      violate(prefix + ".min_tls", fmt::format("\"{}\"", v), pos(n->source()), "TLS-02",
-              "TLS versions below 1.2 must not be used", "set min_tls = \"1.2\" or \"1.3\"");
+      violate(prefix + ".min_tls",
+              fmt::format("\"{}\"", v),
+              pos(n->source()),
+              "TLS-02",
+              "TLS versions below 1.2 must not be used",
+              "set min_tls = \"1.2\" or \"1.3\"");
     } else {
-      return unexpected(err(n->source(), prefix + ".min_tls",
-                            fmt::format("\"{}\" is not a TLS version (use \"1.2\" or \"1.3\")", v)));
+      return unexpected(
+        err(n->source(),
+            prefix + ".min_tls",
+            fmt::format("\"{}\" is not a TLS version (use \"1.2\" or \"1.3\")", v)));
     }
   }
   if (auto n = t.get("ca_file")) {
@@ -495,8 +526,10 @@ Parser::parse_account(const std::string& name, const toml::table& t)
   if (auto n = t.get("pin_sha256")) {
     PEERMAIL_TRY_ASSIGN(a.pin_sha256, get_string(*n, prefix + ".pin_sha256"));
     if (a.pin_sha256.size() != 44 || a.pin_sha256.back() != '=') {
-      return unexpected(err(n->source(), prefix + ".pin_sha256",
-                            "must be the base64 SHA-256 of the server's public key (44 characters)"));
+      return unexpected(
+        err(n->source(),
+            prefix + ".pin_sha256",
+            "must be the base64 SHA-256 of the server's public key (44 characters)"));
     }
   }
   if (auto n = t.get("username")) {
@@ -516,8 +549,8 @@ Parser::parse_account(const std::string& name, const toml::table& t)
     ++secrets;
   }
   if (secrets > 1) {
-    return unexpected(err(t.source(), prefix,
-                          "set only one of password_command, password_env, oauth2_token_command"));
+    return unexpected(err(
+      t.source(), prefix, "set only one of password_command, password_env, oauth2_token_command"));
   }
   if (secrets > 0) {
     m_cfg.references_secrets = true;
@@ -548,7 +581,10 @@ Parser::parse_policy(const toml::table& t)
   if (auto n = t.get("protect_subject")) {
     PEERMAIL_TRY_ASSIGN(p.protect_subject, get_bool(*n, "policy.protect_subject"));
     if (!p.protect_subject) {
-      violate("policy.protect_subject", "false", pos(n->source()), "E2E-06",
+      violate("policy.protect_subject",
+              "false",
+              pos(n->source()),
+              "E2E-06",
               "the real Subject would travel unencrypted",
               "set protect_subject = true (the outer Subject becomes \"[...]\")");
     }
@@ -557,7 +593,10 @@ Parser::parse_policy(const toml::table& t)
     PEERMAIL_TRY_ASSIGN(auto v, get_int(*n, "policy.min_rsa_bits", 1, 16384));
     p.min_rsa_bits = static_cast<int>(v);
     if (v < 2048) {
-      violate("policy.min_rsa_bits", std::to_string(v), pos(n->source()), "KEY-01",
+      violate("policy.min_rsa_bits",
+              std::to_string(v),
+              pos(n->source()),
+              "KEY-01",
               "RSA keys below 2048 bits give less than 112-bit security",
               "set min_rsa_bits = 3072 (or at least 2048)");
     }
@@ -591,7 +630,8 @@ Parser::parse_peers(const toml::node& n)
     PEERMAIL_TRY_ASSIGN(auto addr, get_string(*a, prefix + ".address"));
     auto mb = parse_mailbox(addr);
     if (!mb || !mb->first.empty()) {
-      return unexpected(err(a->source(), prefix + ".address",
+      return unexpected(err(a->source(),
+                            prefix + ".address",
                             fmt::format("\"{}\" is not a plain email address", addr)));
     }
     p.address = mb->second;
@@ -599,12 +639,13 @@ Parser::parse_peers(const toml::node& n)
     p.fingerprint = util::normalize_fingerprint(fpr);
     if ((p.fingerprint.size() != 40 && p.fingerprint.size() != 64)
         || p.fingerprint.find_first_not_of("0123456789ABCDEF") != std::string::npos) {
-      return unexpected(err(f->source(), prefix + ".fingerprint",
+      return unexpected(err(f->source(),
+                            prefix + ".fingerprint",
                             "must be a full fingerprint (40 or 64 hex digits), not a key ID"));
     }
     if (!seen.insert(p.address).second) {
-      return unexpected(err(a->source(), prefix + ".address",
-                            fmt::format("{} is listed twice", p.address)));
+      return unexpected(
+        err(a->source(), prefix + ".address", fmt::format("{} is listed twice", p.address)));
     }
     m_cfg.positions[prefix + ".address"] = pos(a->source());
     m_cfg.peers.push_back(p);
@@ -619,7 +660,11 @@ Parser::parse_audit(const toml::table& t)
   if (auto n = t.get("path")) {
     PEERMAIL_TRY_ASSIGN(auto p, get_string(*n, "audit.path"));
     if (p.empty()) {
-      violate("audit.path", "\"\"", pos(n->source()), "AUD-04", "the audit log cannot be turned off",
+      violate("audit.path",
+              "\"\"",
+              pos(n->source()),
+              "AUD-04",
+              "the audit log cannot be turned off",
               "set path to a file, e.g. \"~/.local/state/peermail/audit.jsonl\"");
     }
     m_cfg.audit.path = p;
@@ -656,8 +701,8 @@ Parser::parse_compliance(const toml::table& t)
     for (const char* dk : {"date", "expires"}) {
       if (auto v = tbl->get(dk)) {
         if (!v->is_date()) {
-          return unexpected(err(v->source(), prefix + "." + dk,
-                                "expected a date such as 2027-06-30 (no quotes)"));
+          return unexpected(
+            err(v->source(), prefix + "." + dk, "expected a date such as 2027-06-30 (no quotes)"));
         }
         const auto d = *v->value<toml::date>();
         Date out{d.year, d.month, d.day};
@@ -702,7 +747,10 @@ Parser::apply_env()
     a.port = static_cast<int>(p);
     m_cfg.positions[prefix + ".port"] = src("PEERMAIL_PORT");
     if (p == 25) {
-      violate(prefix + ".port", "25", src("PEERMAIL_PORT"), "TLS-01",
+      violate(prefix + ".port",
+              "25",
+              src("PEERMAIL_PORT"),
+              "TLS-01",
               "port 25 is for relay between servers, not for submission",
               "use port 465 (implicit TLS) or 587 (STARTTLS)");
     }
@@ -734,7 +782,8 @@ Parser::finish()
   }
   m_cfg.audit.path = util::expand_home(m_cfg.audit.path, home);
   if (m_cfg.accounts.empty()) {
-    return fail(Errc::config, fmt::format("{}: no [account.NAME] table; add [account.default]", m_path));
+    return fail(Errc::config,
+                fmt::format("{}: no [account.NAME] table; add [account.default]", m_path));
   }
   for (const auto& [name, a] : m_cfg.accounts) {
     if (a.host.empty()) {
@@ -775,7 +824,8 @@ Parser::run(std::string_view text)
     }
     if (!known) {
       std::vector<std::string_view> names(std::begin(k_top_level), std::end(k_top_level));
-      return unexpected(err(k.source(), name, fmt::format("unknown key{}", did_you_mean(name, names))));
+      return unexpected(
+        err(k.source(), name, fmt::format("unknown key{}", did_you_mean(name, names))));
     }
     if (name != "peer" && !v.is_table()) {
       return unexpected(err(v.source(), name, "expected a table"));
@@ -788,8 +838,8 @@ Parser::run(std::string_view text)
     for (auto&& [k, v] : *t) {
       const std::string name(k.str());
       if (!v.is_table()) {
-        return unexpected(err(v.source(), "account." + name,
-                              "expected a table such as [account.default]"));
+        return unexpected(
+          err(v.source(), "account." + name, "expected a table such as [account.default]"));
       }
       PEERMAIL_TRY(parse_account(name, *v.as_table()));
     }
@@ -813,7 +863,8 @@ Parser::run(std::string_view text)
   if (m_opts.account) {
     want = *m_opts.account;
     want_src = {"--account", 0, 0};
-  } else if (auto e = m_opts.env.find("PEERMAIL_ACCOUNT"); e != m_opts.env.end() && !e->second.empty()) {
+  } else if (auto e = m_opts.env.find("PEERMAIL_ACCOUNT");
+             e != m_opts.env.end() && !e->second.empty()) {
     want = e->second;
     want_src = {"$PEERMAIL_ACCOUNT", 0, 0};
   }
@@ -823,9 +874,10 @@ Parser::run(std::string_view text)
       for (const auto& [n, a] : m_cfg.accounts) {
         names.push_back(n);
       }
-      return fail(Errc::config,
-                  fmt::format("{}: no account \"{}\" in {}{}", want_src.file, want, m_path,
-                              did_you_mean(want, names)));
+      return fail(
+        Errc::config,
+        fmt::format(
+          "{}: no account \"{}\" in {}{}", want_src.file, want, m_path, did_you_mean(want, names)));
     }
     m_cfg.account_name = want;
   } else if (m_cfg.accounts.count("default")) {
@@ -833,16 +885,18 @@ Parser::run(std::string_view text)
   } else if (m_cfg.accounts.size() == 1) {
     m_cfg.account_name = m_cfg.accounts.begin()->first;
   } else if (!m_cfg.accounts.empty()) {
-    return fail(Errc::config,
-                fmt::format("{}: several accounts and none is \"default\"; choose one with --account",
-                            m_path));
+    return fail(
+      Errc::config,
+      fmt::format("{}: several accounts and none is \"default\"; choose one with --account",
+                  m_path));
   }
   PEERMAIL_TRY(apply_env());
   PEERMAIL_TRY(finish());
   // toml++ iterates tables in key order; report violations in file order.
-  std::stable_sort(m_cfg.violations.begin(), m_cfg.violations.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.pos.line, a.pos.column) < std::tie(b.pos.line, b.pos.column);
-  });
+  std::stable_sort(
+    m_cfg.violations.begin(), m_cfg.violations.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.pos.line, a.pos.column) < std::tie(b.pos.line, b.pos.column);
+    });
 
   if (m_opts.strictness == Strictness::refuse && !m_cfg.violations.empty()) {
     const auto& v = m_cfg.violations.front();
@@ -877,8 +931,14 @@ load(const LoadOptions& opts)
     if (opts.check_permissions) {
       return unexpected(perm.error());
     }
-    cfg.violations.push_back(Violation{"(file)", "", SourcePos{path, 0, 0}, perm.error().check_id,
-                                       perm.error().message, perm.error().fix});
+    cfg.violations.push_back(Violation{
+      "(file)",
+      "",
+      SourcePos{path, 0, 0},
+      perm.error().check_id,
+      perm.error().message,
+      perm.error().fix
+    });
   }
   return cfg;
 }

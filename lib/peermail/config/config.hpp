@@ -101,8 +101,8 @@ struct Compliance
 // (Errc::insecure_config); `check` reports each as a FAIL finding.
 struct Violation
 {
-  std::string key;      // dotted path, e.g. "account.default.min_tls"
-  std::string value;    // rendered value (never a secret: literal secrets show as "…")
+  std::string key;   // dotted path, e.g. "account.default.min_tls"
+  std::string value; // rendered value (never a secret: literal secrets show as "…")
   SourcePos pos;
   std::string check_id; // e.g. "TLS-02"
   std::string problem;  // e.g. "TLS versions below 1.2 must not be used"
@@ -142,11 +142,11 @@ enum class Strictness {
 
 struct LoadOptions
 {
-  std::optional<std::string> path;           // --config
-  std::optional<std::string> account;        // --account
-  std::map<std::string, std::string> env;    // the environment (PEERMAIL_*, XDG_*, HOME)
+  std::optional<std::string> path;        // --config
+  std::optional<std::string> account;     // --account
+  std::map<std::string, std::string> env; // the environment (PEERMAIL_*, XDG_*, HOME)
   Strictness strictness = Strictness::refuse;
-  bool check_permissions = true;             // refuse unsafe modes with Errc::permissions
+  bool check_permissions = true; // refuse unsafe modes with Errc::permissions
 };
 
 // Return the config path: `opts.path`, else $PEERMAIL_CONFIG, else

@@ -26,8 +26,8 @@ make_context(const std::string& gnupg_home)
     return unexpected(from_gpgme(e, "gpgme_set_protocol"));
   }
   if (!gnupg_home.empty()) {
-    if (auto e = gpgme_ctx_set_engine_info(raw, GPGME_PROTOCOL_OpenPGP, nullptr,
-                                           gnupg_home.c_str());
+    if (auto e =
+          gpgme_ctx_set_engine_info(raw, GPGME_PROTOCOL_OpenPGP, nullptr, gnupg_home.c_str());
         e != 0) {
       return unexpected(from_gpgme(e, fmt::format("GnuPG home {}", gnupg_home)));
     }

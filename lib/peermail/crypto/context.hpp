@@ -14,21 +14,24 @@ namespace peermail::crypto {
 // RAII handles for GPGME objects (unique_ptr + deleter).
 struct CtxDeleter
 {
-  void operator()(gpgme_ctx_t c) const
+  void
+  operator()(gpgme_ctx_t c) const
   {
     gpgme_release(c);
   }
 };
 struct DataDeleter
 {
-  void operator()(gpgme_data_t d) const
+  void
+  operator()(gpgme_data_t d) const
   {
     gpgme_data_release(d);
   }
 };
 struct KeyDeleter
 {
-  void operator()(gpgme_key_t k) const
+  void
+  operator()(gpgme_key_t k) const
   {
     gpgme_key_unref(k);
   }

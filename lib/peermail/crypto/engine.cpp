@@ -14,7 +14,8 @@ namespace {
 class OpScope
 {
 public:
-  OpScope(gpgme_ctx_t ctx, bool armor) : m_ctx(ctx)
+  OpScope(gpgme_ctx_t ctx, bool armor)
+    : m_ctx(ctx)
   {
     gpgme_set_armor(ctx, armor ? 1 : 0);
     gpgme_signers_clear(ctx);
@@ -46,25 +47,30 @@ check_sign_result(gpgme_ctx_t ctx, gpgme_key_t signer)
   }
   if (res->invalid_signers != nullptr) {
     return fail(Errc::no_key,
-                fmt::format("GnuPG refused signing key {}: {}", short_fpr(res->invalid_signers->fpr),
+                fmt::format("GnuPG refused signing key {}: {}",
+                            short_fpr(res->invalid_signers->fpr),
                             gpgme_strerror(res->invalid_signers->reason)),
-                "SIG-01", "check the key with `peermail keys check` (expired, revoked or no secret key?)");
+                "SIG-01",
+                "check the key with `peermail keys check` (expired, revoked or no secret key?)");
   }
   if (res->signatures == nullptr || res->signatures->next != nullptr) {
     return fail(Errc::crypto, "GnuPG did not make exactly one signature");
   }
   bool ours = false;
-  for (gpgme_subkey_t sk = signer->subkeys; sk != nullptr && res->signatures->fpr != nullptr; sk = sk->next) {
+  for (gpgme_subkey_t sk = signer->subkeys; sk != nullptr && res->signatures->fpr != nullptr;
+       sk = sk->next) {
     ours = ours || (sk->fpr != nullptr && std::string_view(sk->fpr) == res->signatures->fpr);
   }
   if (!ours) {
-    return fail(Errc::crypto, fmt::format("GnuPG signed with {}, not with the configured key",
-                                          short_fpr(res->signatures->fpr)));
+    return fail(Errc::crypto,
+                fmt::format("GnuPG signed with {}, not with the configured key",
+                            short_fpr(res->signatures->fpr)));
   }
   const int algo = res->signatures->hash_algo;
   if (!micalg_for(algo)) {
     return fail(Errc::crypto,
-                fmt::format("GnuPG signed with {}, weaker than SHA-256", hash_name(algo)), "SIG-02",
+                fmt::format("GnuPG signed with {}, weaker than SHA-256", hash_name(algo)),
+                "SIG-02",
                 "set `personal-digest-preferences SHA512 SHA384 SHA256` in gpg.conf");
   }
   return algo;
@@ -72,7 +78,8 @@ check_sign_result(gpgme_ctx_t ctx, gpgme_key_t signer)
 
 } // namespace
 
-Engine::Engine(Ctx ctx) : m_ctx(std::move(ctx))
+Engine::Engine(Ctx ctx)
+  : m_ctx(std::move(ctx))
 {
 }
 
@@ -93,8 +100,10 @@ Engine::key(const std::string& fpr, bool secret)
   gpgme_key_t raw = nullptr;
   if (auto e = gpgme_get_key(m_ctx.get(), fpr.c_str(), &raw, secret ? 1 : 0); e != 0) {
     if (gpgme_err_code(e) == GPG_ERR_EOF) {
-      return fail(Errc::no_key, fmt::format("no {} key {} in the keyring", secret ? "secret" : "public", fpr),
-                  secret ? "SIG-01" : "E2E-04", "import the key, then run `peermail keys check`");
+      return fail(Errc::no_key,
+                  fmt::format("no {} key {} in the keyring", secret ? "secret" : "public", fpr),
+                  secret ? "SIG-01" : "E2E-04",
+                  "import the key, then run `peermail keys check`");
     }
     return unexpected(from_gpgme(e, fmt::format("looking up key {}", fpr)));
   }
@@ -154,7 +163,8 @@ Engine::sign_detached(std::string_view data, const std::string& signer_fpr)
   PEERMAIL_TRY_ASSIGN(Data in, make_data(data));
   PEERMAIL_TRY_ASSIGN(Data out, make_data());
   const auto err = gpgme_op_sign(ctx, in.get(), out.get(), GPGME_SIG_MODE_DETACH);
-  if (gpgme_sign_result_t r = gpgme_op_sign_result(ctx); err != 0 && (r == nullptr || r->invalid_signers == nullptr)) {
+  if (gpgme_sign_result_t r = gpgme_op_sign_result(ctx);
+      err != 0 && (r == nullptr || r->invalid_signers == nullptr)) {
     return unexpected(from_gpgme(err, "signing"));
   }
   PEERMAIL_TRY_ASSIGN(int algo, check_sign_result(ctx, signer));
@@ -162,7 +172,8 @@ Engine::sign_detached(std::string_view data, const std::string& signer_fpr)
 }
 
 Result<int>
-Engine::encrypt_data(gpgme_data_t in, gpgme_data_t out,
+Engine::encrypt_data(gpgme_data_t in,
+                     gpgme_data_t out,
                      const std::vector<std::string>& recipient_fprs,
                      const std::string& signer_fpr)
 {
@@ -186,15 +197,17 @@ Engine::encrypt_data(gpgme_data_t in, gpgme_data_t out,
   }
   // Never GPGME_ENCRYPT_ALWAYS_TRUST (E2E-04).
   const auto flags = static_cast<gpgme_encrypt_flags_t>(0);
-  const auto err = signer_fpr.empty()
-                     ? gpgme_op_encrypt(ctx, keys.data(), flags, in, out)
-                     : gpgme_op_encrypt_sign(ctx, keys.data(), flags, in, out);
+  const auto err = signer_fpr.empty() ? gpgme_op_encrypt(ctx, keys.data(), flags, in, out)
+                                      : gpgme_op_encrypt_sign(ctx, keys.data(), flags, in, out);
   gpgme_encrypt_result_t er = gpgme_op_encrypt_result(ctx);
   if (er != nullptr && er->invalid_recipients != nullptr) {
-    return fail(Errc::no_key,
-                fmt::format("GnuPG refused recipient key {}: {}", short_fpr(er->invalid_recipients->fpr),
-                            gpgme_strerror(er->invalid_recipients->reason)),
-                "E2E-04", "check the key with `peermail keys check ADDR`; it must be valid (full or ultimate)");
+    return fail(
+      Errc::no_key,
+      fmt::format("GnuPG refused recipient key {}: {}",
+                  short_fpr(er->invalid_recipients->fpr),
+                  gpgme_strerror(er->invalid_recipients->reason)),
+      "E2E-04",
+      "check the key with `peermail keys check ADDR`; it must be valid (full or ultimate)");
   }
   int algo = 0;
   if (!signer_fpr.empty()) {
@@ -269,7 +282,8 @@ stream_write_cb(void* handle, const void* buffer, size_t size)
 } // namespace
 
 Result<SignOutput>
-Engine::encrypt_stream(const ReadFn& read, const WriteFn& write,
+Engine::encrypt_stream(const ReadFn& read,
+                       const WriteFn& write,
                        const std::vector<std::string>& recipient_fprs,
                        const std::string& signer_fpr)
 {
@@ -346,15 +360,15 @@ Engine::decrypt(std::string_view ciphertext)
   const bool nomdc = dr != nullptr && dr->legacy_cipher_nomdc != 0;
   if (err != 0) {
     const auto code = gpgme_err_code(err);
-    const bool no_seckey = code == GPG_ERR_NO_SECKEY
-                           || (dr != nullptr && dr->recipients != nullptr && [dr] {
-                                for (auto r = dr->recipients; r != nullptr; r = r->next) {
-                                  if (gpgme_err_code(r->status) != GPG_ERR_NO_SECKEY) {
-                                    return false;
-                                  }
-                                }
-                                return true;
-                              }());
+    const bool no_seckey =
+      code == GPG_ERR_NO_SECKEY || (dr != nullptr && dr->recipients != nullptr && [dr] {
+        for (auto r = dr->recipients; r != nullptr; r = r->next) {
+          if (gpgme_err_code(r->status) != GPG_ERR_NO_SECKEY) {
+            return false;
+          }
+        }
+        return true;
+      }());
     if (nomdc) {
       d.integrity_failure = true;
       d.failure = "the message is not integrity protected (no MDC)";

@@ -22,8 +22,8 @@ namespace peermail::crypto {
 // A produced signature (or signed ciphertext).
 struct SignOutput
 {
-  std::string data;      // ASCII-armored detached signature or ciphertext
-  int hash_algo = 0;     // gpgme_hash_algo_t actually used (0 when not signed)
+  std::string data;  // ASCII-armored detached signature or ciphertext
+  int hash_algo = 0; // gpgme_hash_algo_t actually used (0 when not signed)
   std::string signer_fingerprint;
 };
 
@@ -66,7 +66,8 @@ public:
   // errors as encrypt(); SignOutput::data stays empty.
   using ReadFn = std::function<std::int64_t(char* buf, std::size_t n)>;
   using WriteFn = std::function<bool(std::string_view bytes)>;
-  Result<SignOutput> encrypt_stream(const ReadFn& read, const WriteFn& write,
+  Result<SignOutput> encrypt_stream(const ReadFn& read,
+                                    const WriteFn& write,
                                     const std::vector<std::string>& recipient_fprs,
                                     const std::string& signer_fpr);
 
@@ -90,7 +91,8 @@ private:
   explicit Engine(Ctx ctx);
   Result<gpgme_key_t> key(const std::string& fpr, bool secret);
   std::vector<SignatureFacts> collect_signatures();
-  Result<int> encrypt_data(gpgme_data_t in, gpgme_data_t out,
+  Result<int> encrypt_data(gpgme_data_t in,
+                           gpgme_data_t out,
                            const std::vector<std::string>& recipient_fprs,
                            const std::string& signer_fpr);
 

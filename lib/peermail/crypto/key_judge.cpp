@@ -30,12 +30,22 @@ curve_bits(const std::string& curve_lower)
     unsigned bits;
   };
   static constexpr Curve k_curves[] = {
-    {"ed25519", 256},         {"cv25519", 256},         {"curve25519", 256},
-    {"x25519", 256},          {"nistp256", 256},        {"brainpoolp256r1", 256},
-    {"secp256k1", 256},       {"ed448", 448},           {"cv448", 448},
-    {"x448", 448},            {"nistp384", 384},        {"brainpoolp384r1", 384},
-    {"nistp521", 521},        {"brainpoolp512r1", 512}, {"nistp224", 224},
-    {"nistp192", 192},
+    {"ed25519",         256},
+    {"cv25519",         256},
+    {"curve25519",      256},
+    {"x25519",          256},
+    {"nistp256",        256},
+    {"brainpoolp256r1", 256},
+    {"secp256k1",       256},
+    {"ed448",           448},
+    {"cv448",           448},
+    {"x448",            448},
+    {"nistp384",        384},
+    {"brainpoolp384r1", 384},
+    {"nistp521",        521},
+    {"brainpoolp512r1", 512},
+    {"nistp224",        224},
+    {"nistp192",        192},
   };
   for (const auto& c : k_curves) {
     if (c.name == curve_lower) {
@@ -95,9 +105,10 @@ std::string
 renew_fix(Role role, const KeyFacts& key, const std::string& address)
 {
   if (role == Role::signer) {
-    return fmt::format("extend it (gpg --quick-set-expire {} 1y '*') or create a new key and set "
-                       "identity.signing_key",
-                       key.fingerprint);
+    return fmt::format(
+      "extend it (gpg --quick-set-expire {} 1y '*') or create a new key and set "
+      "identity.signing_key",
+      key.fingerprint);
   }
   return fmt::format("ask {} for an updated key, then run `peermail keys import FILE`", address);
 }
@@ -106,13 +117,15 @@ std::string
 replace_fix(Role role, const std::string& address)
 {
   if (role == Role::signer) {
-    return fmt::format("create a new key (gpg --quick-gen-key '{}' ed25519 sign 1y, then add a "
-                       "cv25519 encryption subkey) and set identity.signing_key",
-                       address);
+    return fmt::format(
+      "create a new key (gpg --quick-gen-key '{}' ed25519 sign 1y, then add a "
+      "cv25519 encryption subkey) and set identity.signing_key",
+      address);
   }
-  return fmt::format("ask {} for a new key, verify its fingerprint out of band, then run "
-                     "`peermail keys import FILE` and pin it in a [[peer]] entry",
-                     address);
+  return fmt::format(
+    "ask {} for a new key, verify its fingerprint out of band, then run "
+    "`peermail keys import FILE` and pin it in a [[peer]] entry",
+    address);
 }
 
 // Checks shared by recipients and signers: key-level state, then the
@@ -130,28 +143,41 @@ judge_common(KeyJudgement j,
   const std::string usage_id = role == Role::signer ? "SIG-01" : "E2E-01";
 
   if (key.revoked) {
-    return problem(std::move(j), KeyProblem::revoked, "KEY-03",
-                   fmt::format("key {} is revoked", fpr), replace_fix(role, address));
+    return problem(std::move(j),
+                   KeyProblem::revoked,
+                   "KEY-03",
+                   fmt::format("key {} is revoked", fpr),
+                   replace_fix(role, address));
   }
   if (key.expired) {
     const std::int64_t when = key.subkeys.empty() ? 0 : key.subkeys[0].expires;
-    return problem(std::move(j), KeyProblem::expired, "KEY-02",
+    return problem(std::move(j),
+                   KeyProblem::expired,
+                   "KEY-02",
                    when > 0 ? fmt::format("key {} expired on {}", fpr, format_date(when))
                             : fmt::format("key {} has expired", fpr),
                    renew_fix(role, key, address));
   }
   if (key.disabled) {
-    return problem(std::move(j), KeyProblem::disabled, "KEY-03",
+    return problem(std::move(j),
+                   KeyProblem::disabled,
+                   "KEY-03",
                    fmt::format("key {} is disabled in the keyring", fpr),
                    fmt::format("enable it (gpg --edit-key {} enable) if it is still trusted, or {}",
-                               fpr, replace_fix(role, address)));
+                               fpr,
+                               replace_fix(role, address)));
   }
   if (key.invalid) {
-    return problem(std::move(j), KeyProblem::invalid, "KEY-03",
-                   fmt::format("key {} is invalid", fpr), replace_fix(role, address));
+    return problem(std::move(j),
+                   KeyProblem::invalid,
+                   "KEY-03",
+                   fmt::format("key {} is invalid", fpr),
+                   replace_fix(role, address));
   }
   if (role == Role::signer && !key.has_secret) {
-    return problem(std::move(j), KeyProblem::no_secret, "SIG-01",
+    return problem(std::move(j),
+                   KeyProblem::no_secret,
+                   "SIG-01",
                    fmt::format("the secret part of signing key {} is not in the keyring", fpr),
                    "import the secret key into this GnuPG home (gpg --import), or set "
                    "identity.signing_key to a key whose secret part you hold");
@@ -183,18 +209,27 @@ judge_common(KeyJudgement j,
   }
   if (chosen == nullptr) {
     if (expired_sub != nullptr) {
-      return problem(std::move(j), KeyProblem::expired, "KEY-02",
-                     fmt::format("the {} subkey {} of key {} expired on {}", usage,
-                                 expired_sub->fingerprint, fpr, format_date(expired_sub->expires)),
+      return problem(std::move(j),
+                     KeyProblem::expired,
+                     "KEY-02",
+                     fmt::format("the {} subkey {} of key {} expired on {}",
+                                 usage,
+                                 expired_sub->fingerprint,
+                                 fpr,
+                                 format_date(expired_sub->expires)),
                      renew_fix(role, key, address));
     }
     if (revoked_sub != nullptr) {
-      return problem(std::move(j), KeyProblem::revoked, "KEY-03",
-                     fmt::format("the {} subkey {} of key {} is revoked", usage,
-                                 revoked_sub->fingerprint, fpr),
-                     replace_fix(role, address));
+      return problem(
+        std::move(j),
+        KeyProblem::revoked,
+        "KEY-03",
+        fmt::format("the {} subkey {} of key {} is revoked", usage, revoked_sub->fingerprint, fpr),
+        replace_fix(role, address));
     }
-    return problem(std::move(j), KeyProblem::no_usable_subkey, usage_id,
+    return problem(std::move(j),
+                   KeyProblem::no_usable_subkey,
+                   usage_id,
                    fmt::format("key {} has no usable {} subkey", fpr, usage),
                    role == Role::signer
                      ? std::string("add a signing subkey whose secret part you hold, or set "
@@ -211,13 +246,16 @@ judge_common(KeyJudgement j,
   for (const auto* s : judged) {
     auto st = judge_strength(*s, policy);
     if (st.verdict == Strength::Verdict::weak) {
-      return problem(std::move(j), KeyProblem::weak, "KEY-01",
+      return problem(std::move(j),
+                     KeyProblem::weak,
+                     "KEY-01",
                      fmt::format("key {}: {}", fpr, st.reason),
                      role == Role::signer
                        ? replace_fix(role, address)
                        : fmt::format("ask {} for a stronger key (ed25519/cv25519, or RSA of at "
                                      "least {} bits), then run `peermail keys import FILE`",
-                                     address, std::max(2048, policy.min_rsa_bits)));
+                                     address,
+                                     std::max(2048, policy.min_rsa_bits)));
     }
     if (st.verdict == Strength::Verdict::warn) {
       j.warnings.push_back(fmt::format("key {}: {} [KEY-01]", fpr, st.reason));
@@ -227,9 +265,10 @@ judge_common(KeyJudgement j,
   // Lifetime warnings (KEY-02).
   const std::int64_t expires = effective_expiry(key, *chosen);
   if (expires == 0) {
-    j.warnings.push_back(fmt::format("key {} never expires; keys need a finite cryptoperiod "
-                                     "[KEY-02]",
-                                     fpr));
+    j.warnings.push_back(
+      fmt::format("key {} never expires; keys need a finite cryptoperiod "
+                  "[KEY-02]",
+                  fpr));
   } else if (expires - now < static_cast<std::int64_t>(policy.expiry_warning_days) * k_day) {
     const std::int64_t days = std::max<std::int64_t>(0, (expires - now) / k_day);
     j.warnings.push_back(
@@ -244,12 +283,18 @@ std::string_view
 validity_name(int validity)
 {
   switch (validity) {
-  case k_validity_undefined: return "undefined";
-  case k_validity_never: return "never";
-  case k_validity_marginal: return "marginal";
-  case k_validity_full: return "full";
-  case k_validity_ultimate: return "ultimate";
-  default: return "unknown";
+  case k_validity_undefined:
+    return "undefined";
+  case k_validity_never:
+    return "never";
+  case k_validity_marginal:
+    return "marginal";
+  case k_validity_full:
+    return "full";
+  case k_validity_ultimate:
+    return "ultimate";
+  default:
+    return "unknown";
   }
 }
 
@@ -282,17 +327,19 @@ judge_strength(const SubkeyFacts& subkey, const KeyPolicy& policy)
     const unsigned floor = static_cast<unsigned>(std::max(2048, policy.min_rsa_bits));
     if (bits < 2048) {
       st.verdict = Strength::Verdict::weak;
-      st.reason = fmt::format("{} gives less than 112-bit security (at least 2048 bits, "
-                              "policy {} bits)",
-                              name, floor);
+      st.reason = fmt::format(
+        "{} gives less than 112-bit security (at least 2048 bits, "
+        "policy {} bits)",
+        name,
+        floor);
     } else if (bits < floor) {
       st.verdict = Strength::Verdict::weak;
-      st.reason = fmt::format("{} is below the policy minimum of {} bits (policy.min_rsa_bits)",
-                              name, floor);
+      st.reason =
+        fmt::format("{} is below the policy minimum of {} bits (policy.min_rsa_bits)", name, floor);
     } else if (bits < 3072 && after_2030) {
       st.verdict = Strength::Verdict::warn;
-      st.reason = fmt::format("{} gives only 112-bit security and must not be used after 2030",
-                              name);
+      st.reason =
+        fmt::format("{} gives only 112-bit security and must not be used after 2030", name);
     }
     return st;
   }
@@ -306,13 +353,13 @@ judge_strength(const SubkeyFacts& subkey, const KeyPolicy& policy)
   }
   if (bits < 224) {
     st.verdict = Strength::Verdict::weak;
-    st.reason = fmt::format("{} gives less than 112-bit security (curves of at least 224 bits "
-                            "are required)",
-                            name);
+    st.reason = fmt::format(
+      "{} gives less than 112-bit security (curves of at least 224 bits "
+      "are required)",
+      name);
   } else if (bits < 255 && after_2030) {
     st.verdict = Strength::Verdict::warn;
-    st.reason = fmt::format("{} gives only 112-bit security and must not be used after 2030",
-                            name);
+    st.reason = fmt::format("{} gives only 112-bit security and must not be used after 2030", name);
   }
   return st;
 }
@@ -329,18 +376,25 @@ judge_recipient_key(const KeyFacts& key,
   const UidFacts* uid = find_uid(key, address, true);
   if (uid == nullptr) {
     if (const UidFacts* dead = find_uid(key, address, false); dead != nullptr) {
-      return problem(std::move(j), KeyProblem::revoked, "KEY-03",
-                     fmt::format("the user ID <{}> of key {} is {}", address, key.fingerprint,
+      return problem(std::move(j),
+                     KeyProblem::revoked,
+                     "KEY-03",
+                     fmt::format("the user ID <{}> of key {} is {}",
+                                 address,
+                                 key.fingerprint,
                                  dead->revoked ? "revoked" : "invalid"),
                      replace_fix(Role::recipient, address));
     }
-    return problem(std::move(j), KeyProblem::uid_mismatch, "E2E-04",
-                   fmt::format("{}key {} has no user ID for <{}>", pinned ? "pinned " : "",
-                               key.fingerprint, address),
-                   pinned ? fmt::format("check the [[peer]] entry for {}: its fingerprint must be "
-                                        "the key that carries this address",
-                                        address)
-                          : replace_fix(Role::recipient, address));
+    return problem(
+      std::move(j),
+      KeyProblem::uid_mismatch,
+      "E2E-04",
+      fmt::format(
+        "{}key {} has no user ID for <{}>", pinned ? "pinned " : "", key.fingerprint, address),
+      pinned ? fmt::format("check the [[peer]] entry for {}: its fingerprint must be "
+                           "the key that carries this address",
+                           address)
+             : replace_fix(Role::recipient, address));
   }
   j = judge_common(std::move(j), key, address, Role::recipient, policy);
   if (!j.ok()) {
@@ -350,22 +404,31 @@ judge_recipient_key(const KeyFacts& key,
   // required: GnuPG (without "always trust", which never exists here) refuses
   // to encrypt to a key below full validity, so a pinned key must be certified.
   if (pinned && uid->validity < k_validity_full) {
-    return problem(std::move(j), KeyProblem::validity, "E2E-04",
+    return problem(std::move(j),
+                   KeyProblem::validity,
+                   "E2E-04",
                    fmt::format("the pinned key {} for <{}> has {} validity; full or ultimate is "
                                "required",
-                               key.fingerprint, address, validity_name(uid->validity)),
+                               key.fingerprint,
+                               address,
+                               validity_name(uid->validity)),
                    fmt::format("after verifying the fingerprint out of band, certify it: gpg "
                                "--quick-lsign-key {}",
                                key.fingerprint));
   }
   if (!pinned && uid->validity < k_validity_full) {
-    return problem(std::move(j), KeyProblem::validity, "E2E-04",
+    return problem(std::move(j),
+                   KeyProblem::validity,
+                   "E2E-04",
                    fmt::format("the user ID <{}> of key {} has {} validity; full or ultimate is "
                                "required",
-                               address, key.fingerprint, validity_name(uid->validity)),
+                               address,
+                               key.fingerprint,
+                               validity_name(uid->validity)),
                    fmt::format("verify the fingerprint with {} out of band, then certify it "
                                "(gpg --quick-lsign-key {}) or pin it in a [[peer]] entry",
-                               address, key.fingerprint));
+                               address,
+                               key.fingerprint));
   }
   return j;
 }
@@ -391,17 +454,23 @@ choose_recipient_key(const std::vector<KeyFacts>& candidates,
     j.address = address;
     if (other != nullptr) {
       j.key = *other;
-      return problem(std::move(j), KeyProblem::pin_mismatch, "E2E-04",
+      return problem(std::move(j),
+                     KeyProblem::pin_mismatch,
+                     "E2E-04",
                      fmt::format("the [[peer]] entry pins {} for <{}>, but the keyring has {}",
-                                 want, address, other->fingerprint),
+                                 want,
+                                 address,
+                                 other->fingerprint),
                      fmt::format("import the pinned key; if {} really has a new key, verify it "
                                  "out of band and update the [[peer]] fingerprint",
                                  address));
     }
-    return problem(std::move(j), KeyProblem::missing, "E2E-01",
-                   fmt::format("the pinned key {} for <{}> is not in the keyring", want, address),
-                   fmt::format("get the key {} from {} and run `peermail keys import FILE`", want,
-                               address));
+    return problem(
+      std::move(j),
+      KeyProblem::missing,
+      "E2E-01",
+      fmt::format("the pinned key {} for <{}> is not in the keyring", want, address),
+      fmt::format("get the key {} from {} and run `peermail keys import FILE`", want, address));
   }
 
   std::vector<KeyJudgement> judged;
@@ -413,7 +482,9 @@ choose_recipient_key(const std::vector<KeyFacts>& candidates,
   if (judged.empty()) {
     KeyJudgement j;
     j.address = address;
-    return problem(std::move(j), KeyProblem::missing, "E2E-01",
+    return problem(std::move(j),
+                   KeyProblem::missing,
+                   "E2E-01",
                    fmt::format("no key for <{}> in the keyring", address),
                    fmt::format("get {}'s public key, verify its fingerprint out of band, run "
                                "`peermail keys import FILE` and pin it in a [[peer]] entry",
@@ -445,23 +516,32 @@ judge_signer_key(const KeyFacts* key,
   j.address = address;
   const std::string fpr = util::normalize_fingerprint(fingerprint);
   if (fpr.empty()) {
-    return problem(std::move(j), KeyProblem::missing, "SIG-01", "identity.signing_key is not set",
+    return problem(std::move(j),
+                   KeyProblem::missing,
+                   "SIG-01",
+                   "identity.signing_key is not set",
                    "set identity.signing_key to the full fingerprint of your signing key "
                    "(gpg --list-secret-keys --with-colons)");
   }
   if (key == nullptr) {
-    return problem(std::move(j), KeyProblem::missing, "SIG-01",
+    return problem(std::move(j),
+                   KeyProblem::missing,
+                   "SIG-01",
                    fmt::format("signing key {} is not in the keyring", fpr),
                    "import your secret key into this GnuPG home (gpg --import), or set "
                    "identity.signing_key to a key you hold");
   }
   j.key = *key;
   if (find_uid(*key, address, true) == nullptr) {
-    return problem(std::move(j), KeyProblem::uid_mismatch, "SIG-01",
+    return problem(std::move(j),
+                   KeyProblem::uid_mismatch,
+                   "SIG-01",
                    fmt::format("signing key {} has no user ID for the sender <{}>", fpr, address),
                    fmt::format("add the user ID (gpg --quick-add-uid {} '<{}>') or set "
                                "identity.signing_key to a key for <{}>",
-                               fpr, address, address));
+                               fpr,
+                               address,
+                               address));
   }
   return judge_common(std::move(j), *key, address, Role::signer, policy);
 }

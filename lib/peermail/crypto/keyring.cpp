@@ -18,18 +18,30 @@ std::string_view
 to_string(KeyProblem p)
 {
   switch (p) {
-  case KeyProblem::none: return "none";
-  case KeyProblem::missing: return "missing";
-  case KeyProblem::pin_mismatch: return "pin_mismatch";
-  case KeyProblem::uid_mismatch: return "uid_mismatch";
-  case KeyProblem::revoked: return "revoked";
-  case KeyProblem::expired: return "expired";
-  case KeyProblem::disabled: return "disabled";
-  case KeyProblem::invalid: return "invalid";
-  case KeyProblem::no_usable_subkey: return "no_usable_subkey";
-  case KeyProblem::weak: return "weak";
-  case KeyProblem::validity: return "validity";
-  case KeyProblem::no_secret: return "no_secret";
+  case KeyProblem::none:
+    return "none";
+  case KeyProblem::missing:
+    return "missing";
+  case KeyProblem::pin_mismatch:
+    return "pin_mismatch";
+  case KeyProblem::uid_mismatch:
+    return "uid_mismatch";
+  case KeyProblem::revoked:
+    return "revoked";
+  case KeyProblem::expired:
+    return "expired";
+  case KeyProblem::disabled:
+    return "disabled";
+  case KeyProblem::invalid:
+    return "invalid";
+  case KeyProblem::no_usable_subkey:
+    return "no_usable_subkey";
+  case KeyProblem::weak:
+    return "weak";
+  case KeyProblem::validity:
+    return "validity";
+  case KeyProblem::no_secret:
+    return "no_secret";
   }
   return "none";
 }
@@ -59,9 +71,9 @@ KeyFacts
 to_facts(gpgme_key_t k)
 {
   KeyFacts f;
-  f.fingerprint = util::normalize_fingerprint(str(k->fpr != nullptr ? k->fpr
-                                                 : k->subkeys != nullptr ? k->subkeys->fpr
-                                                                         : nullptr));
+  f.fingerprint = util::normalize_fingerprint(str(k->fpr != nullptr       ? k->fpr
+                                                  : k->subkeys != nullptr ? k->subkeys->fpr
+                                                                          : nullptr));
   f.revoked = k->revoked != 0;
   f.expired = k->expired != 0;
   f.disabled = k->disabled != 0;
@@ -118,9 +130,12 @@ public:
                   const KeyPolicy& policy) override
   {
     const std::string addr = util::to_lower(address);
-    const std::string cache_key =
-      fmt::format("{}\n{}\n{}\n{}\n{}", addr, pinned ? util::normalize_fingerprint(*pinned) : "-",
-                  policy.min_rsa_bits, policy.expiry_warning_days, policy.now);
+    const std::string cache_key = fmt::format("{}\n{}\n{}\n{}\n{}",
+                                              addr,
+                                              pinned ? util::normalize_fingerprint(*pinned) : "-",
+                                              policy.min_rsa_bits,
+                                              policy.expiry_warning_days,
+                                              policy.now);
     if (auto it = m_judged.find(cache_key); it != m_judged.end()) {
       return it->second;
     }
@@ -162,8 +177,8 @@ public:
     if (key == nullptr && !fpr.empty()) {
       // Public part only: report the missing secret, not a missing key.
       PEERMAIL_TRY(load_public());
-      if (auto it = m_by_fpr.find(fpr); it != m_by_fpr.end()
-                                        && m_public[it->second].fingerprint == fpr) {
+      if (auto it = m_by_fpr.find(fpr);
+          it != m_by_fpr.end() && m_public[it->second].fingerprint == fpr) {
         KeyFacts pub = m_public[it->second];
         pub.has_secret = false;
         return judge_signer_key(&pub, fpr, util::to_lower(address), policy);
@@ -189,14 +204,18 @@ public:
     PEERMAIL_TRY_ASSIGN(auto d, make_data(data));
     if (auto e = gpgme_op_import(m_ctx.get(), d.get()); e != 0) {
       if (gpgme_err_code(e) == GPG_ERR_NO_DATA) {
-        return fail(Errc::data, "no OpenPGP key data found", "",
+        return fail(Errc::data,
+                    "no OpenPGP key data found",
+                    "",
                     "pass an exported public key (gpg --export --armor FPR)");
       }
       return unexpected(from_gpgme(e, "importing keys"));
     }
     gpgme_import_result_t r = gpgme_op_import_result(m_ctx.get());
     if (r == nullptr || r->considered == 0) {
-      return fail(Errc::data, "no OpenPGP key data found", "",
+      return fail(Errc::data,
+                  "no OpenPGP key data found",
+                  "",
                   "pass an exported public key (gpg --export --armor FPR)");
     }
     std::vector<std::string> fprs;
@@ -210,7 +229,9 @@ public:
       }
     }
     if (fprs.empty()) {
-      return fail(Errc::data, "no usable OpenPGP key in the input", "",
+      return fail(Errc::data,
+                  "no usable OpenPGP key in the input",
+                  "",
                   "pass an exported public key (gpg --export --armor FPR)");
     }
     // The keyring changed: forget what was listed and judged.

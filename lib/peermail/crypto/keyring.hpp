@@ -15,9 +15,9 @@ namespace peermail::crypto {
 struct SubkeyFacts
 {
   std::string fingerprint;
-  std::string algo;        // gpgme_pubkey_algo_string(): "rsa3072", "ed25519", "cv25519"
-  unsigned length = 0;     // bits
-  std::string curve;       // "" for RSA
+  std::string algo;    // gpgme_pubkey_algo_string(): "rsa3072", "ed25519", "cv25519"
+  unsigned length = 0; // bits
+  std::string curve;   // "" for RSA
   bool can_sign = false;
   bool can_encrypt = false;
   bool can_certify = false;
@@ -43,7 +43,7 @@ struct UidFacts
 
 struct KeyFacts
 {
-  std::string fingerprint; // primary key, upper case
+  std::string fingerprint;          // primary key, upper case
   std::vector<SubkeyFacts> subkeys; // [0] is the primary key
   std::vector<UidFacts> uids;
   bool revoked = false;
@@ -57,9 +57,9 @@ struct KeyFacts
 // Why a key cannot be used, in the order they are checked.
 enum class KeyProblem {
   none,
-  missing,          // no key for the address / fingerprint
-  pin_mismatch,     // the roster pins another fingerprint
-  uid_mismatch,     // the key has no user ID for this address
+  missing,      // no key for the address / fingerprint
+  pin_mismatch, // the roster pins another fingerprint
+  uid_mismatch, // the key has no user ID for this address
   revoked,
   expired,
   disabled,
@@ -83,16 +83,17 @@ struct KeyPolicy
 // The verdict on one address or fingerprint.
 struct KeyJudgement
 {
-  std::string address;           // the address asked about ("" for a bare fingerprint)
-  std::optional<KeyFacts> key;   // the key that was chosen or examined
+  std::string address;            // the address asked about ("" for a bare fingerprint)
+  std::optional<KeyFacts> key;    // the key that was chosen or examined
   std::string subkey_fingerprint; // the usable encryption/signing subkey, if any
   KeyProblem problem = KeyProblem::none;
-  std::string reason;            // "key 89AB… expired on 2026-01-01"
-  std::string fix;               // "ask sam.lee@… for a new key, then `peermail keys import`"
-  std::string check_id;          // "KEY-02", "E2E-04", …
+  std::string reason;                // "key 89AB… expired on 2026-01-01"
+  std::string fix;                   // "ask sam.lee@… for a new key, then `peermail keys import`"
+  std::string check_id;              // "KEY-02", "E2E-04", …
   std::vector<std::string> warnings; // expiring within expiry_warning_days, RSA-2048 after 2030, …
 
-  bool ok() const
+  bool
+  ok() const
   {
     return problem == KeyProblem::none;
   }

@@ -12,13 +12,20 @@ std::string_view
 to_string(SigStatus s)
 {
   switch (s) {
-  case SigStatus::good: return "good";
-  case SigStatus::bad: return "bad";
-  case SigStatus::no_key: return "no-key";
-  case SigStatus::key_expired: return "key-expired";
-  case SigStatus::key_revoked: return "key-revoked";
-  case SigStatus::sig_expired: return "sig-expired";
-  case SigStatus::error: return "error";
+  case SigStatus::good:
+    return "good";
+  case SigStatus::bad:
+    return "bad";
+  case SigStatus::no_key:
+    return "no-key";
+  case SigStatus::key_expired:
+    return "key-expired";
+  case SigStatus::key_revoked:
+    return "key-revoked";
+  case SigStatus::sig_expired:
+    return "sig-expired";
+  case SigStatus::error:
+    return "error";
   }
   return "error";
 }
@@ -30,12 +37,18 @@ classify_status(unsigned status_code, unsigned summary)
     return SigStatus::bad;
   }
   switch (status_code) {
-  case GPG_ERR_NO_ERROR: break;
-  case GPG_ERR_NO_PUBKEY: return SigStatus::no_key;
-  case GPG_ERR_KEY_EXPIRED: return SigStatus::key_expired;
-  case GPG_ERR_CERT_REVOKED: return SigStatus::key_revoked;
-  case GPG_ERR_SIG_EXPIRED: return SigStatus::sig_expired;
-  default: return SigStatus::error;
+  case GPG_ERR_NO_ERROR:
+    break;
+  case GPG_ERR_NO_PUBKEY:
+    return SigStatus::no_key;
+  case GPG_ERR_KEY_EXPIRED:
+    return SigStatus::key_expired;
+  case GPG_ERR_CERT_REVOKED:
+    return SigStatus::key_revoked;
+  case GPG_ERR_SIG_EXPIRED:
+    return SigStatus::sig_expired;
+  default:
+    return SigStatus::error;
   }
   if ((summary & GPGME_SIGSUM_KEY_REVOKED) != 0) {
     return SigStatus::key_revoked;
@@ -58,11 +71,10 @@ signature_trusted(const SignatureFacts& sig)
   if (sig.status != SigStatus::good || sig.wrong_key_usage) {
     return false;
   }
-  constexpr unsigned k_disqualifying = GPGME_SIGSUM_RED | GPGME_SIGSUM_KEY_REVOKED
-                                       | GPGME_SIGSUM_KEY_EXPIRED | GPGME_SIGSUM_SIG_EXPIRED
-                                       | GPGME_SIGSUM_KEY_MISSING | GPGME_SIGSUM_CRL_MISSING
-                                       | GPGME_SIGSUM_CRL_TOO_OLD | GPGME_SIGSUM_BAD_POLICY
-                                       | GPGME_SIGSUM_SYS_ERROR;
+  constexpr unsigned k_disqualifying =
+    GPGME_SIGSUM_RED | GPGME_SIGSUM_KEY_REVOKED | GPGME_SIGSUM_KEY_EXPIRED
+    | GPGME_SIGSUM_SIG_EXPIRED | GPGME_SIGSUM_KEY_MISSING | GPGME_SIGSUM_CRL_MISSING
+    | GPGME_SIGSUM_CRL_TOO_OLD | GPGME_SIGSUM_BAD_POLICY | GPGME_SIGSUM_SYS_ERROR;
   if ((sig.summary & k_disqualifying) != 0) {
     return false;
   }
@@ -80,8 +92,10 @@ hash_is_weak(int hash_algo)
   case GPGME_MD_SHA224:
   case GPGME_MD_SHA256:
   case GPGME_MD_SHA384:
-  case GPGME_MD_SHA512: return false;
-  default: return true;
+  case GPGME_MD_SHA512:
+    return false;
+  default:
+    return true;
   }
 }
 
@@ -89,10 +103,14 @@ std::optional<std::string>
 micalg_for(int hash_algo)
 {
   switch (hash_algo) {
-  case GPGME_MD_SHA256: return std::string("pgp-sha256");
-  case GPGME_MD_SHA384: return std::string("pgp-sha384");
-  case GPGME_MD_SHA512: return std::string("pgp-sha512");
-  default: return std::nullopt;
+  case GPGME_MD_SHA256:
+    return std::string("pgp-sha256");
+  case GPGME_MD_SHA384:
+    return std::string("pgp-sha384");
+  case GPGME_MD_SHA512:
+    return std::string("pgp-sha512");
+  default:
+    return std::nullopt;
   }
 }
 
@@ -113,12 +131,18 @@ std::string_view
 validity_string(int validity)
 {
   switch (validity) {
-  case GPGME_VALIDITY_UNDEFINED: return "undefined";
-  case GPGME_VALIDITY_NEVER: return "never";
-  case GPGME_VALIDITY_MARGINAL: return "marginal";
-  case GPGME_VALIDITY_FULL: return "full";
-  case GPGME_VALIDITY_ULTIMATE: return "ultimate";
-  default: return "unknown";
+  case GPGME_VALIDITY_UNDEFINED:
+    return "undefined";
+  case GPGME_VALIDITY_NEVER:
+    return "never";
+  case GPGME_VALIDITY_MARGINAL:
+    return "marginal";
+  case GPGME_VALIDITY_FULL:
+    return "full";
+  case GPGME_VALIDITY_ULTIMATE:
+    return "ultimate";
+  default:
+    return "unknown";
   }
 }
 
@@ -137,8 +161,9 @@ normalize_address(std::string_view addr)
     addr.remove_suffix(1);
   }
   std::string out(addr);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+    return static_cast<char>(std::tolower(c));
+  });
   return out;
 }
 

@@ -30,12 +30,12 @@ std::string_view to_string(SigStatus s);
 // One signature as GPGME reported it, plus the signer key's user IDs.
 struct SignatureFacts
 {
-  std::string fingerprint;       // as reported (full fingerprint, or key ID when unknown)
+  std::string fingerprint; // as reported (full fingerprint, or key ID when unknown)
   SigStatus status = SigStatus::error;
-  unsigned summary = 0;          // gpgme_sigsum_t bits
-  int validity = 0;              // gpgme_validity_t of the signer key
-  int hash_algo = 0;             // gpgme_hash_algo_t
-  std::int64_t created = 0;      // seconds since the epoch
+  unsigned summary = 0;     // gpgme_sigsum_t bits
+  int validity = 0;         // gpgme_validity_t of the signer key
+  int hash_algo = 0;        // gpgme_hash_algo_t
+  std::int64_t created = 0; // seconds since the epoch
   bool wrong_key_usage = false;
   struct Uid
   {

@@ -21,7 +21,8 @@ collect(InternetAddressList* list, std::vector<std::string>& out)
   for (int i = 0; i < n; ++i) {
     InternetAddress* a = internet_address_list_get_address(list, i);
     if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
-      out.push_back(util::to_lower(str(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)))));
+      out.push_back(
+        util::to_lower(str(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)))));
     } else if (INTERNET_ADDRESS_IS_GROUP(a)) {
       collect(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)), out);
     }
@@ -49,7 +50,8 @@ from_addresses(GMimeHeaderList* headers)
     if (name == nullptr || ::strcasecmp(name, "From") != 0) {
       continue;
     }
-    GPtr<InternetAddressList> list(internet_address_list_parse(nullptr, g_mime_header_get_value(h)));
+    GPtr<InternetAddressList> list(
+      internet_address_list_parse(nullptr, g_mime_header_get_value(h)));
     collect(list.get(), out);
   }
   return out;

@@ -24,10 +24,10 @@ struct OutgoingMessage
   std::vector<std::string> from; // addresses of the From header
   std::vector<std::string> to;   // addresses of To (groups expanded)
   std::vector<std::string> cc;
-  std::vector<std::string> bcc;  // Bcc and Resent-Bcc; these headers never travel
-  std::string message_id;        // without angle brackets; "" when absent
+  std::vector<std::string> bcc; // Bcc and Resent-Bcc; these headers never travel
+  std::string message_id;       // without angle brackets; "" when absent
   Protection protection = Protection::none;
-  std::string wire;              // the message without Bcc headers, CRLF line ends
+  std::string wire; // the message without Bcc headers, CRLF line ends
 
   // Return To, Cc and Bcc in that order without duplicates.
   std::vector<std::string> all_recipients() const;

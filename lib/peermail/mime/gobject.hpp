@@ -13,7 +13,8 @@ namespace peermail::mime {
 
 struct GObjectUnref
 {
-  void operator()(gpointer p) const
+  void
+  operator()(gpointer p) const
   {
     if (p != nullptr) {
       g_object_unref(p);
@@ -26,7 +27,8 @@ template<typename T> using GPtr = std::unique_ptr<T, GObjectUnref>;
 
 struct FormatOptionsFree
 {
-  void operator()(GMimeFormatOptions* o) const
+  void
+  operator()(GMimeFormatOptions* o) const
   {
     g_mime_format_options_free(o);
   }

@@ -9,8 +9,9 @@
 
 #include <fmt/core.h>
 
-#include <set>
 #include <strings.h>
+
+#include <set>
 
 namespace peermail::mime {
 
@@ -45,7 +46,8 @@ quiet_prologue(const char* text)
     return true;
   }
   return t.find('\n') == std::string_view::npos
-         && (t.rfind("This is an OpenPGP/MIME", 0) == 0 || t.rfind("This is a multi-part message in MIME format", 0) == 0);
+         && (t.rfind("This is an OpenPGP/MIME", 0) == 0
+             || t.rfind("This is a multi-part message in MIME format", 0) == 0);
 }
 
 bool
@@ -63,7 +65,8 @@ quiet_boundaries(GMimeMultipart* mp, std::vector<std::string>& warnings)
 std::size_t
 find_line(std::string_view text, std::string_view marker, std::size_t from = 0)
 {
-  for (auto pos = text.find(marker, from); pos != std::string_view::npos; pos = text.find(marker, pos + 1)) {
+  for (auto pos = text.find(marker, from); pos != std::string_view::npos;
+       pos = text.find(marker, pos + 1)) {
     if (pos == 0 || text[pos - 1] == '\n') {
       return pos;
     }
@@ -105,7 +108,8 @@ examine(GMimeObject* obj, bool at_root, Inspection& ins)
     auto* mp = GMIME_MULTIPART(obj);
     if (!protocol_is(obj, "application/pgp-signature")) {
       ins.shape = Shape::unsupported;
-      ins.warnings.emplace_back("multipart/signed with a protocol other than OpenPGP is not judged");
+      ins.warnings.emplace_back(
+        "multipart/signed with a protocol other than OpenPGP is not judged");
       return true;
     }
     ins.shape = Shape::signed_mime;
@@ -132,7 +136,8 @@ examine(GMimeObject* obj, bool at_root, Inspection& ins)
     auto* mp = GMIME_MULTIPART(obj);
     if (!protocol_is(obj, "application/pgp-encrypted")) {
       ins.shape = Shape::unsupported;
-      ins.warnings.emplace_back("multipart/encrypted with a protocol other than OpenPGP is not judged");
+      ins.warnings.emplace_back(
+        "multipart/encrypted with a protocol other than OpenPGP is not judged");
       return true;
     }
     ins.shape = Shape::encrypted_mime;
@@ -165,9 +170,10 @@ examine(GMimeObject* obj, bool at_root, Inspection& ins)
     return false;
   }
   const std::string text = decoded_content(GMIME_PART(obj));
-  for (auto [begin, end, shape] :
-       {std::tuple{k_begin_signed, k_end_signature, Shape::inline_signed},
-        std::tuple{k_begin_message, k_end_message, Shape::inline_encrypted}}) {
+  for (auto [begin, end, shape] : {
+         std::tuple{k_begin_signed,  k_end_signature, Shape::inline_signed   },
+         std::tuple{k_begin_message, k_end_message,   Shape::inline_encrypted}
+  }) {
     const auto b = find_line(text, begin);
     if (b == std::string::npos) {
       continue;
@@ -181,7 +187,8 @@ examine(GMimeObject* obj, bool at_root, Inspection& ins)
     auto stop = text.find('\n', e);
     stop = stop == std::string::npos ? text.size() : stop + 1;
     ins.payload = text.substr(b, stop - b);
-    const bool alone = blank(std::string_view(text).substr(0, b)) && blank(std::string_view(text).substr(stop));
+    const bool alone =
+      blank(std::string_view(text).substr(0, b)) && blank(std::string_view(text).substr(stop));
     if (!alone) {
       ins.warnings.emplace_back("text outside the inline OpenPGP block is not protected");
     }
@@ -208,7 +215,8 @@ inspect(std::string_view bytes)
   }
   GMimeHeaderList* headers = g_mime_object_get_header_list(GMIME_OBJECT(msg.get()));
   GMimeObject* root = g_mime_message_get_mime_part(msg.get());
-  const int root_headers = root != nullptr ? g_mime_header_list_get_count(g_mime_object_get_header_list(root)) : 0;
+  const int root_headers =
+    root != nullptr ? g_mime_header_list_get_count(g_mime_object_get_header_list(root)) : 0;
   if (g_mime_header_list_get_count(headers) == 0 && root_headers == 0) {
     return fail(Errc::data, "the input has no message headers");
   }
@@ -253,7 +261,8 @@ restore_decrypted(std::string_view outer, std::string_view inner)
   std::set<std::string> inner_names;
   GMimeHeaderList* ih = g_mime_object_get_header_list(GMIME_OBJECT(in_msg.get()));
   for (int i = 0; i < g_mime_header_list_get_count(ih); ++i) {
-    inner_names.insert(util::to_lower(str(g_mime_header_get_name(g_mime_header_list_get_header_at(ih, i)))));
+    inner_names.insert(
+      util::to_lower(str(g_mime_header_get_name(g_mime_header_list_get_header_at(ih, i)))));
   }
   const bool crlf = inner.find("\r\n") != std::string_view::npos;
   std::string out;
@@ -262,7 +271,8 @@ restore_decrypted(std::string_view outer, std::string_view inner)
     GMimeHeader* h = g_mime_header_list_get_header_at(oh, i);
     const std::string name = str(g_mime_header_get_name(h));
     const std::string lname = util::to_lower(name);
-    if (lname.rfind("content-", 0) == 0 || lname == "mime-version" || inner_names.count(lname) != 0) {
+    if (lname.rfind("content-", 0) == 0 || lname == "mime-version"
+        || inner_names.count(lname) != 0) {
       continue;
     }
     std::string raw = str(g_mime_header_get_raw_value(h));

@@ -6,11 +6,12 @@
 
 #include <fmt/core.h>
 
+#include <strings.h>
+#include <unistd.h>
+
 #include <array>
 #include <cerrno>
 #include <random>
-#include <strings.h>
-#include <unistd.h>
 
 namespace peermail::mime {
 
@@ -112,9 +113,9 @@ canonicalize_for_signing(GMimeObject* object)
   }
   GMimeContentType* ct = g_mime_object_get_content_type(object);
   const bool text = ct != nullptr && g_mime_content_type_is_type(ct, "text", "*");
-  g_mime_part_set_content_encoding(part, text && !needs.from_line
-                                           ? GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE
-                                           : GMIME_CONTENT_ENCODING_BASE64);
+  g_mime_part_set_content_encoding(part,
+                                   text && !needs.from_line ? GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE
+                                                            : GMIME_CONTENT_ENCODING_BASE64);
 }
 
 std::string
@@ -167,7 +168,8 @@ read_addresses(std::string_view message)
     return fail(Errc::data, "the input is not an RFC 5322 message");
   }
   MessageAddresses a;
-  PEERMAIL_TRY_ASSIGN(a.from, from_addresses(g_mime_object_get_header_list(GMIME_OBJECT(msg.get()))));
+  PEERMAIL_TRY_ASSIGN(a.from,
+                      from_addresses(g_mime_object_get_header_list(GMIME_OBJECT(msg.get()))));
   a.recipients = recipients_of(msg.get());
   return a;
 }
@@ -206,18 +208,22 @@ split_message(const GPtr<GMimeMessage>& msg, SubjectProtection subject, Prepared
   // A bare CR in a header value would become a line break once written with
   // CRLF (a new header, e.g. Bcc, outside or inside): header injection.
   for (int i = 0; i < g_mime_header_list_get_count(headers); ++i) {
-    const std::string raw = str(g_mime_header_get_raw_value(g_mime_header_list_get_header_at(headers, i)));
+    const std::string raw =
+      str(g_mime_header_get_raw_value(g_mime_header_list_get_header_at(headers, i)));
     for (std::size_t k = 0; k < raw.size(); ++k) {
       if (raw[k] == '\r' && (k + 1 == raw.size() || raw[k + 1] != '\n')) {
-        return fail(Errc::data, "a header contains a bare CR (RFC 5322 §2.2): refused as header injection");
+        return fail(Errc::data,
+                    "a header contains a bare CR (RFC 5322 §2.2): refused as header injection");
       }
     }
   }
   PEERMAIL_TRY_ASSIGN(auto from, from_addresses(headers));
   if (from.size() != 1) {
-    return fail(Errc::data,
-                fmt::format("the message must have exactly one From address (found {})", from.size()),
-                "SIG-01", "write a single \"From: Name <addr>\" header");
+    return fail(
+      Errc::data,
+      fmt::format("the message must have exactly one From address (found {})", from.size()),
+      "SIG-01",
+      "write a single \"From: Name <addr>\" header");
   }
   p.from_address = from.front();
   p.recipients = recipients_of(msg.get());
@@ -253,7 +259,8 @@ split_message(const GPtr<GMimeMessage>& msg, SubjectProtection subject, Prepared
       }
     }
   }
-  g_mime_content_type_set_parameter(g_mime_object_get_content_type(body), "protected-headers", "v1");
+  g_mime_content_type_set_parameter(
+    g_mime_object_get_content_type(body), "protected-headers", "v1");
 
   // The outer headers: everything but the content headers and Bcc.
   for (int i = 0; i < count; ++i) {
@@ -299,12 +306,14 @@ prepare(std::string_view message, SubjectProtection subject)
   // written with CRLF (a new header, e.g. Bcc, in the outer headers): refuse
   // it as header injection (RFC 5322 §2.2).
   for (std::size_t i = 0; i < message.size(); ++i) {
-    if (message[i] == '\n' && (i + 1 == message.size() || message[i + 1] == '\n'
-                               || message.substr(i + 1, 2) == "\r\n")) {
+    if (message[i] == '\n'
+        && (i + 1 == message.size() || message[i + 1] == '\n'
+            || message.substr(i + 1, 2) == "\r\n")) {
       break; // the empty line that ends the header section
     }
     if (message[i] == '\r' && (i + 1 == message.size() || message[i + 1] != '\n')) {
-      return fail(Errc::data, "a header contains a bare CR (RFC 5322 §2.2): refused as header injection");
+      return fail(Errc::data,
+                  "a header contains a bare CR (RFC 5322 §2.2): refused as header injection");
     }
   }
   auto msg = parse_gmime_message(message);
@@ -330,7 +339,8 @@ struct StreamPrepared::Impl
   GMimeObject* body = nullptr; // owned by msg
 };
 
-StreamPrepared::StreamPrepared() : m_impl(std::make_unique<Impl>())
+StreamPrepared::StreamPrepared()
+  : m_impl(std::make_unique<Impl>())
 {
 }
 StreamPrepared::StreamPrepared(StreamPrepared&&) noexcept = default;
@@ -362,7 +372,8 @@ check_header_cr_fd(int fd)
 {
   enum class St { normal, after_lf, pending_cr, after_lf_cr };
   const auto refused = [] {
-    return fail(Errc::data, "a header contains a bare CR (RFC 5322 §2.2): refused as header injection");
+    return fail(Errc::data,
+                "a header contains a bare CR (RFC 5322 §2.2): refused as header injection");
   };
   off_t pos = ::lseek(fd, 0, SEEK_CUR);
   if (pos < 0) {
@@ -439,26 +450,28 @@ prepare_fd(int fd, SubjectProtection subject)
   return sp;
 }
 
-
 std::string
 assemble_signed(const Prepared& p, std::string_view signature, std::string_view micalg)
 {
   const std::string sig = to_crlf(signature);
   const std::string b = random_boundary(p.inner + sig);
   std::string out = p.outer_headers;
-  out += fmt::format("Content-Type: multipart/signed; micalg=\"{}\";\r\n"
-                     " protocol=\"application/pgp-signature\";\r\n"
-                     " boundary=\"{}\"\r\n\r\n",
-                     micalg, b);
+  out += fmt::format(
+    "Content-Type: multipart/signed; micalg=\"{}\";\r\n"
+    " protocol=\"application/pgp-signature\";\r\n"
+    " boundary=\"{}\"\r\n\r\n",
+    micalg,
+    b);
   out += "This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n";
   // RFC 3156 §5: the first part is exactly the signed entity; the CRLF
   // before the boundary belongs to the delimiter.
   out += fmt::format("--{}\r\n", b);
   out += p.inner;
   out += fmt::format("\r\n--{}\r\n", b);
-  out += "Content-Type: application/pgp-signature; name=\"signature.asc\"\r\n"
-         "Content-Description: OpenPGP digital signature\r\n"
-         "Content-Disposition: attachment; filename=\"signature.asc\"\r\n\r\n";
+  out +=
+    "Content-Type: application/pgp-signature; name=\"signature.asc\"\r\n"
+    "Content-Description: OpenPGP digital signature\r\n"
+    "Content-Disposition: attachment; filename=\"signature.asc\"\r\n\r\n";
   out += sig;
   if (!sig.empty() && sig.back() != '\n') {
     out += "\r\n";
@@ -477,19 +490,22 @@ std::string
 encrypted_head(const Prepared& p, std::string_view boundary)
 {
   std::string out = p.outer_headers;
-  out += fmt::format("Content-Type: multipart/encrypted;\r\n"
-                     " protocol=\"application/pgp-encrypted\";\r\n"
-                     " boundary=\"{}\"\r\n\r\n",
-                     boundary);
+  out += fmt::format(
+    "Content-Type: multipart/encrypted;\r\n"
+    " protocol=\"application/pgp-encrypted\";\r\n"
+    " boundary=\"{}\"\r\n\r\n",
+    boundary);
   out += "This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n";
   out += fmt::format("--{}\r\n", boundary);
-  out += "Content-Type: application/pgp-encrypted\r\n"
-         "Content-Description: PGP/MIME version identification\r\n\r\n"
-         "Version: 1\r\n\r\n";
+  out +=
+    "Content-Type: application/pgp-encrypted\r\n"
+    "Content-Description: PGP/MIME version identification\r\n\r\n"
+    "Version: 1\r\n\r\n";
   out += fmt::format("--{}\r\n", boundary);
-  out += "Content-Type: application/octet-stream; name=\"encrypted.asc\"\r\n"
-         "Content-Description: OpenPGP encrypted message\r\n"
-         "Content-Disposition: inline; filename=\"encrypted.asc\"\r\n\r\n";
+  out +=
+    "Content-Type: application/octet-stream; name=\"encrypted.asc\"\r\n"
+    "Content-Description: OpenPGP encrypted message\r\n"
+    "Content-Disposition: inline; filename=\"encrypted.asc\"\r\n\r\n";
   return out;
 }
 

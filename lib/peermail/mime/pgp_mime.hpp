@@ -25,12 +25,12 @@ enum class SubjectProtection {
 // A message split for protection.
 struct Prepared
 {
-  std::string outer_headers;  // CRLF header lines for the outer message, ending with
-                              // "MIME-Version: 1.0\r\n"; no Content-*, no Bcc
-  std::string inner;          // the canonical entity to sign or encrypt: CRLF
-                              // line ends, 7-bit clean, protected headers inside
-  std::string message_id;     // without angle brackets (generated if missing)
-  std::string from_address;   // the single From address, lower case
+  std::string outer_headers;           // CRLF header lines for the outer message, ending with
+                                       // "MIME-Version: 1.0\r\n"; no Content-*, no Bcc
+  std::string inner;                   // the canonical entity to sign or encrypt: CRLF
+                                       // line ends, 7-bit clean, protected headers inside
+  std::string message_id;              // without angle brackets (generated if missing)
+  std::string from_address;            // the single From address, lower case
   std::vector<std::string> recipients; // To, Cc and Bcc addresses, lower case, unique
 };
 

@@ -14,9 +14,9 @@ namespace peermail::policy {
 // One item of CHECKLIST.md (profile "hipaa").
 struct ChecklistItem
 {
-  std::string_view id;        // "TLS-02"
-  std::string_view area;      // "Transport (TLS)"
-  std::string_view title;     // "TLS 1.2 or newer"
+  std::string_view id;    // "TLS-02"
+  std::string_view area;  // "Transport (TLS)"
+  std::string_view title; // "TLS 1.2 or newer"
   Level level;
   std::string_view reference; // "NIST SP 800-52r2 §4.1; RFC 8996"
 };

@@ -20,8 +20,8 @@ struct FileFacts
   bool exists = false;
   bool is_dir = false;
   bool is_symlink = false;
-  unsigned mode = 0;          // permission bits (07777)
-  bool owned_by_user = true;  // uid == the invoking user
+  unsigned mode = 0;         // permission bits (07777)
+  bool owned_by_user = true; // uid == the invoking user
 };
 
 // One key the configuration relies on, and its verdict.
@@ -49,12 +49,12 @@ struct Facts
   std::optional<FileFacts> ca_file;
   std::optional<FileFacts> audit_dir;
   std::optional<FileFacts> audit_file;
-  std::optional<FileFacts> gnupg_home;          // unset: GnuPG's default home was not found
-  std::vector<FileFacts> private_key_files;     // private-keys-v1.d/*
-  std::optional<std::string> gpg_conf;          // file text, when it exists
+  std::optional<FileFacts> gnupg_home;      // unset: GnuPG's default home was not found
+  std::vector<FileFacts> private_key_files; // private-keys-v1.d/*
+  std::optional<std::string> gpg_conf;      // file text, when it exists
   std::optional<std::string> gpg_agent_conf;
 
-  std::string keyring_error;                    // the keyring could not be read
+  std::string keyring_error; // the keyring could not be read
   std::optional<KeyCheck> signer;
   std::vector<KeyCheck> peers;
   std::optional<KeyCheck> archive;

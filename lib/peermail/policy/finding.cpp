@@ -7,10 +7,14 @@ std::string_view
 to_string(Status s)
 {
   switch (s) {
-  case Status::pass: return "pass";
-  case Status::warn: return "warn";
-  case Status::fail: return "fail";
-  case Status::skip: return "skip";
+  case Status::pass:
+    return "pass";
+  case Status::warn:
+    return "warn";
+  case Status::fail:
+    return "fail";
+  case Status::skip:
+    return "skip";
   }
   return "skip";
 }
@@ -19,10 +23,14 @@ std::string_view
 to_string(Level l)
 {
   switch (l) {
-  case Level::required: return "required";
-  case Level::addressable: return "addressable";
-  case Level::recommended: return "recommended";
-  case Level::conditional: return "conditional";
+  case Level::required:
+    return "required";
+  case Level::addressable:
+    return "addressable";
+  case Level::recommended:
+    return "recommended";
+  case Level::conditional:
+    return "conditional";
   }
   return "required";
 }

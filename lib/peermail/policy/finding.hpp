@@ -18,8 +18,8 @@ std::string_view to_string(Level l);
 // holds a secret, a subject or a body.
 struct Finding
 {
-  std::string id;        // "TLS-02"
-  std::string title;     // "TLS 1.2 or newer"
+  std::string id;    // "TLS-02"
+  std::string title; // "TLS 1.2 or newer"
   Status status = Status::skip;
   Level level = Level::required;
   std::string evidence;  // "account.default.min_tls = \"1.0\" (config.toml:9)"

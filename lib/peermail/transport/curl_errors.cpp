@@ -103,13 +103,12 @@ error_from_curl(const CurlFailure& f, const config::Account& a)
   Error e;
   switch (static_cast<CURLcode>(f.curl_code)) {
   case CURLE_LOGIN_DENIED:
-    e = Error(Errc::auth,
-              fmt::format("{}: the server refused the login of user \"{}\": {}",
-                          hp,
-                          a.username,
-                          reply_text(f)),
-              "AUTH-01",
-              fmt::format("check account.{}.username and its password source", a.name));
+    e =
+      Error(Errc::auth,
+            fmt::format(
+              "{}: the server refused the login of user \"{}\": {}", hp, a.username, reply_text(f)),
+            "AUTH-01",
+            fmt::format("check account.{}.username and its password source", a.name));
     break;
   case CURLE_USE_SSL_FAILED:
     if (f.smtp_code >= 400 || f.last_command == "STARTTLS") {
@@ -134,17 +133,13 @@ error_from_curl(const CurlFailure& f, const config::Account& a)
     if (contains(f.detail, "subject name") || contains(f.detail, "does not match")
         || contains(f.detail, "hostname mismatch")) {
       e = Error(Errc::unavailable,
-                fmt::format("{}: the server certificate is not issued for \"{}\" ({})",
-                            hp,
-                            a.host,
-                            f.detail),
+                fmt::format(
+                  "{}: the server certificate is not issued for \"{}\" ({})", hp, a.host, f.detail),
                 "TLS-05",
                 "set host to the name on the server's certificate (not an alias or IP)");
     } else {
       e = Error(Errc::unavailable,
-                fmt::format("{}: the server certificate cannot be verified ({})",
-                            hp,
-                            f.detail),
+                fmt::format("{}: the server certificate cannot be verified ({})", hp, f.detail),
                 "TLS-04",
                 a.ca_file.empty()
                   ? std::string("an expired or self-signed certificate must be fixed on "
@@ -161,13 +156,11 @@ error_from_curl(const CurlFailure& f, const config::Account& a)
               "if the server's key was replaced on purpose, update pin_sha256");
     break;
   case CURLE_SSL_CACERT_BADFILE:
-    e = Error(Errc::config,
-              fmt::format("account.{}.ca_file = \"{}\" cannot be used ({})",
-                          a.name,
-                          a.ca_file,
-                          f.detail),
-              "TLS-04",
-              "point ca_file at a readable PEM file holding the CA certificate");
+    e = Error(
+      Errc::config,
+      fmt::format("account.{}.ca_file = \"{}\" cannot be used ({})", a.name, a.ca_file, f.detail),
+      "TLS-04",
+      "point ca_file at a readable PEM file holding the CA certificate");
     break;
   case CURLE_SSL_CONNECT_ERROR:
   case CURLE_SSL_CIPHER:
@@ -239,12 +232,13 @@ error_from_curl(const CurlFailure& f, const config::Account& a)
     if (f.smtp_code >= 400 && f.smtp_code < 600) {
       e = by_reply_code(f, hp);
     } else {
-      e = Error(Errc::protocol,
-                fmt::format("{}: SMTP failed during {} ({})",
-                            hp,
-                            what_failed(f),
-                            f.detail.empty() ? curl_easy_strerror(static_cast<CURLcode>(f.curl_code))
-                                             : f.detail));
+      e =
+        Error(Errc::protocol,
+              fmt::format("{}: SMTP failed during {} ({})",
+                          hp,
+                          what_failed(f),
+                          f.detail.empty() ? curl_easy_strerror(static_cast<CURLcode>(f.curl_code))
+                                           : f.detail));
     }
     break;
   }

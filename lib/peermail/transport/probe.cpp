@@ -17,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -26,7 +27,6 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <memory>
 
 namespace peermail::transport {
@@ -74,7 +74,8 @@ struct Reply
 class Conn
 {
 public:
-  explicit Conn(std::vector<std::string>* transcript) : m_transcript(transcript)
+  explicit Conn(std::vector<std::string>* transcript)
+    : m_transcript(transcript)
   {
   }
   ~Conn()
@@ -146,8 +147,8 @@ public:
     SSL_set_fd(m_ssl.get(), m_fd);
     in_addr a4{};
     in6_addr a6{};
-    const bool is_ip = inet_pton(AF_INET, host.c_str(), &a4) == 1
-                       || inet_pton(AF_INET6, host.c_str(), &a6) == 1;
+    const bool is_ip =
+      inet_pton(AF_INET, host.c_str(), &a4) == 1 || inet_pton(AF_INET6, host.c_str(), &a6) == 1;
     if (!is_ip) {
       SSL_set_tlsext_host_name(m_ssl.get(), host.c_str()); // SNI
     }
@@ -287,7 +288,8 @@ make_ctx(const config::Account& a, int version, bool legacy)
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr); // judged, not enforced
   if (!a.ca_file.empty()) {
     if (SSL_CTX_load_verify_locations(ctx.get(), a.ca_file.c_str(), nullptr) != 1) {
-      return fail(Errc::config, fmt::format("account.{}.ca_file = \"{}\" cannot be read", a.name, a.ca_file));
+      return fail(Errc::config,
+                  fmt::format("account.{}.ca_file = \"{}\" cannot be read", a.name, a.ca_file));
     }
   } else {
     SSL_CTX_set_default_verify_paths(ctx.get());
@@ -406,15 +408,18 @@ measure_tls(SSL* ssl, const config::Account& a, ProbeReport& rep)
   }
   in_addr a4{};
   in6_addr a6{};
-  if (inet_pton(AF_INET, a.host.c_str(), &a4) == 1 || inet_pton(AF_INET6, a.host.c_str(), &a6) == 1) {
+  if (inet_pton(AF_INET, a.host.c_str(), &a4) == 1
+      || inet_pton(AF_INET6, a.host.c_str(), &a6) == 1) {
     rep.hostname_match = X509_check_ip_asc(leaf, a.host.c_str(), 0) == 1;
   } else {
     // RFC 7817 §3 / RFC 9525: DNS-ID only; a wildcard only as the whole left-most label.
-    rep.hostname_match = X509_check_host(leaf, a.host.c_str(), a.host.size(),
-                                         X509_CHECK_FLAG_NEVER_CHECK_SUBJECT
-                                           | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
-                                         nullptr)
-                         == 1;
+    rep.hostname_match =
+      X509_check_host(leaf,
+                      a.host.c_str(),
+                      a.host.size(),
+                      X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+                      nullptr)
+      == 1;
   }
   int days = 0;
   int secs = 0;
@@ -423,11 +428,11 @@ measure_tls(SSL* ssl, const config::Account& a, ProbeReport& rep)
   }
   if (EVP_PKEY* key = X509_get0_pubkey(leaf); key != nullptr) {
     const int id = EVP_PKEY_get_base_id(key);
-    rep.key_type = id == EVP_PKEY_RSA ? "RSA"
-                   : id == EVP_PKEY_EC ? "EC"
+    rep.key_type = id == EVP_PKEY_RSA       ? "RSA"
+                   : id == EVP_PKEY_EC      ? "EC"
                    : id == EVP_PKEY_ED25519 ? "ED25519"
-                   : id == EVP_PKEY_ED448 ? "ED448"
-                   : OBJ_nid2sn(id);
+                   : id == EVP_PKEY_ED448   ? "ED448"
+                                            : OBJ_nid2sn(id);
     rep.key_bits = EVP_PKEY_get_bits(key);
   }
   rep.signature_algorithm = OBJ_nid2ln(X509_get_signature_nid(leaf));
@@ -441,7 +446,10 @@ b64(std::string_view s)
 
 // AUTH with the configured credentials (RFC 4954), inside verified TLS only.
 Result<void>
-try_login(Conn& c, const config::Credentials& cr, const std::vector<std::string>& mechs, ProbeReport& rep)
+try_login(Conn& c,
+          const config::Credentials& cr,
+          const std::vector<std::string>& mechs,
+          ProbeReport& rep)
 {
   const auto has = [&](const char* m) {
     return std::find(mechs.begin(), mechs.end(), m) != mechs.end();
@@ -453,7 +461,8 @@ try_login(Conn& c, const config::Credentials& cr, const std::vector<std::string>
       rep.login_reply = "the server does not offer XOAUTH2";
       return {};
     }
-    const std::string blob = "user=" + cr.username + "\x01" + "auth=Bearer " + cr.oauth2_token + "\x01\x01";
+    const std::string blob =
+      "user=" + cr.username + "\x01" + "auth=Bearer " + cr.oauth2_token + "\x01\x01";
     PEERMAIL_TRY(c.send_line("AUTH XOAUTH2 " + b64(blob)));
     PEERMAIL_TRY_ASSIGN(r, c.read_reply());
     if (r.code == 334) {
@@ -461,7 +470,8 @@ try_login(Conn& c, const config::Credentials& cr, const std::vector<std::string>
       PEERMAIL_TRY_ASSIGN(r, c.read_reply());
     }
   } else if (has("PLAIN")) {
-    const std::string blob = std::string(1, '\0') + cr.username + std::string(1, '\0') + cr.password;
+    const std::string blob =
+      std::string(1, '\0') + cr.username + std::string(1, '\0') + cr.password;
     PEERMAIL_TRY(c.send_line("AUTH PLAIN " + b64(blob)));
     PEERMAIL_TRY_ASSIGN(r, c.read_reply());
   } else if (has("LOGIN")) {
@@ -481,7 +491,9 @@ try_login(Conn& c, const config::Credentials& cr, const std::vector<std::string>
     return {};
   }
   rep.login_reply = r.last;
-  rep.login = r.code == 235 ? LoginResult::ok : r.code == 535 ? LoginResult::denied : LoginResult::failed;
+  rep.login = r.code == 235   ? LoginResult::ok
+              : r.code == 535 ? LoginResult::denied
+                              : LoginResult::failed;
   return {};
 }
 

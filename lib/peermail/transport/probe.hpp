@@ -28,23 +28,23 @@ struct ProbeReport
 
   // Before TLS (STARTTLS mode only).
   bool starttls_offered = false;
-  int starttls_code = 0;                      // reply to STARTTLS (0: not sent)
-  std::string starttls_reply;                 // sanitised
-  bool starttls_injection = false;            // bytes pipelined after the 220
-  std::vector<std::string> auth_before_tls;   // AUTH mechanisms advertised in clear
+  int starttls_code = 0;                    // reply to STARTTLS (0: not sent)
+  std::string starttls_reply;               // sanitised
+  bool starttls_injection = false;          // bytes pipelined after the 220
+  std::vector<std::string> auth_before_tls; // AUTH mechanisms advertised in clear
 
   // The TLS session (min TLS 1.2, SNI, verification evaluated, not enforced).
   bool tls_ok = false;
-  std::string tls_error;       // why the handshake or the exchange failed
-  std::string tls_version;     // "TLSv1.3"
-  std::string cipher;          // IANA name
+  std::string tls_error;   // why the handshake or the exchange failed
+  std::string tls_version; // "TLSv1.3"
+  std::string cipher;      // IANA name
   int cipher_bits = 0;
-  std::string group;           // key exchange group, e.g. "x25519"
+  std::string group; // key exchange group, e.g. "x25519"
   bool chain_valid = false;
-  std::string chain_error;     // OpenSSL's verify error string
+  std::string chain_error; // OpenSSL's verify error string
   bool hostname_match = false;
   std::optional<long> days_to_expiry; // negative: expired
-  std::string key_type;        // "RSA", "EC", "ED25519"
+  std::string key_type;               // "RSA", "EC", "ED25519"
   int key_bits = 0;
   std::string signature_algorithm; // "ecdsa-with-SHA256"
   std::string peer_cert_sha256;
@@ -56,11 +56,11 @@ struct ProbeReport
   // After TLS.
   std::vector<std::string> auth_mechanisms; // from the post-TLS EHLO
   bool requiretls = false;
-  int mail_without_auth_code = 0;           // reply to MAIL FROM without AUTH
+  int mail_without_auth_code = 0; // reply to MAIL FROM without AUTH
   LoginResult login = LoginResult::not_tried;
-  std::string login_reply;                  // sanitised, never the secret
+  std::string login_reply; // sanitised, never the secret
 
-  std::vector<std::string> transcript;      // redacted dialogue
+  std::vector<std::string> transcript; // redacted dialogue
 };
 
 // Probe the server of `account`. Credentials are used only inside a TLS

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // ProbeReport → checklist findings (pure).
 #include "probe.hpp"
-
 #include "tls_info.hpp"
 
 #include <peermail/policy/checklist.hpp>
@@ -48,18 +47,20 @@ join(const std::vector<std::string>& v)
 bool
 contains_any(const std::string& s, std::initializer_list<const char*> words)
 {
-  return std::any_of(words.begin(), words.end(), [&](const char* w) {
-    return s.find(w) != std::string::npos;
-  });
+  return std::any_of(
+    words.begin(), words.end(), [&](const char* w) { return s.find(w) != std::string::npos; });
 }
 
 std::string_view
 legacy_name(LegacyTls l)
 {
   switch (l) {
-  case LegacyTls::accepted: return "accepted";
-  case LegacyTls::refused: return "refused";
-  case LegacyTls::not_testable: return "not testable with the local OpenSSL";
+  case LegacyTls::accepted:
+    return "accepted";
+  case LegacyTls::refused:
+    return "refused";
+  case LegacyTls::not_testable:
+    return "not testable with the local OpenSSL";
   }
   return "?";
 }
@@ -75,101 +76,145 @@ probe_findings(const ProbeReport& r, const config::Config& cfg)
 
   // TLS-01: TLS before anything else.
   if (r.tls_ok) {
-    out.push_back(make("TLS-01",
-                       Status::pass,
-                       starttls ? fmt::format("{}: STARTTLS offered and answered 220; {} established", hp, r.tls_version)
-                                : fmt::format("{}: implicit TLS, {} established", hp, r.tls_version)));
+    out.push_back(make(
+      "TLS-01",
+      Status::pass,
+      starttls
+        ? fmt::format("{}: STARTTLS offered and answered 220; {} established", hp, r.tls_version)
+        : fmt::format("{}: implicit TLS, {} established", hp, r.tls_version)));
   } else {
     out.push_back(make("TLS-01",
                        Status::fail,
                        fmt::format("{}: no TLS session: {}", hp, r.tls_error),
-                       starttls ? "the server must offer STARTTLS on this port, or use its implicit-TLS "
-                                  "port (tls = \"implicit\", port = 465)"
-                                : "check that this port speaks implicit TLS; for STARTTLS (port 587) set "
-                                  "tls = \"starttls\""));
+                       starttls
+                         ? "the server must offer STARTTLS on this port, or use its implicit-TLS "
+                           "port (tls = \"implicit\", port = 465)"
+                         : "check that this port speaks implicit TLS; for STARTTLS (port 587) set "
+                           "tls = \"starttls\""));
   }
 
   // TLS-09: STARTTLS stripping and injection.
   if (!starttls) {
-    out.push_back(make("TLS-09", Status::pass, fmt::format("{}: implicit TLS, no STARTTLS to strip", hp)));
+    out.push_back(
+      make("TLS-09", Status::pass, fmt::format("{}: implicit TLS, no STARTTLS to strip", hp)));
   } else if (!r.starttls_offered) {
-    out.push_back(make("TLS-09", Status::fail, fmt::format("{}: STARTTLS not offered in EHLO", hp),
+    out.push_back(make("TLS-09",
+                       Status::fail,
+                       fmt::format("{}: STARTTLS not offered in EHLO", hp),
                        "the server must offer STARTTLS; peermail never falls back to plaintext"));
   } else if (r.starttls_code != 220) {
-    out.push_back(make("TLS-09", Status::fail,
+    out.push_back(make("TLS-09",
+                       Status::fail,
                        fmt::format("{}: STARTTLS answered with {}", hp, r.starttls_reply),
                        "the server must answer STARTTLS with 220"));
   } else if (r.starttls_injection) {
-    out.push_back(make("TLS-09", Status::fail,
-                       fmt::format("{}: the server sent data after its 220 to STARTTLS (injection)", hp),
-                       "the server (or something on the path) must not pipeline replies around STARTTLS"));
+    out.push_back(
+      make("TLS-09",
+           Status::fail,
+           fmt::format("{}: the server sent data after its 220 to STARTTLS (injection)", hp),
+           "the server (or something on the path) must not pipeline replies around STARTTLS"));
   } else {
-    out.push_back(make("TLS-09", Status::pass,
-                       fmt::format("{}: STARTTLS 220, nothing pipelined; capabilities re-read after TLS", hp)));
+    out.push_back(
+      make("TLS-09",
+           Status::pass,
+           fmt::format("{}: STARTTLS 220, nothing pipelined; capabilities re-read after TLS", hp)));
   }
 
   if (!r.tls_ok && r.tls_version.empty()) {
     // Nothing more can be measured without a TLS session.
     for (const char* id : {"TLS-02", "TLS-03", "TLS-04", "TLS-05", "TLS-07"}) {
-      out.push_back(make(id, Status::fail, fmt::format("{}: no TLS session to measure", hp),
-                         "fix TLS-01 first"));
+      out.push_back(make(
+        id, Status::fail, fmt::format("{}: no TLS session to measure", hp), "fix TLS-01 first"));
     }
   } else {
     // TLS-02: versions.
     const int v = tls_version_number(r.tls_version);
-    const std::string legacy = fmt::format("TLS 1.0 {}, TLS 1.1 {}", legacy_name(r.tls1_0), legacy_name(r.tls1_1));
+    const std::string legacy =
+      fmt::format("TLS 1.0 {}, TLS 1.1 {}", legacy_name(r.tls1_0), legacy_name(r.tls1_1));
     if (v < 12) {
-      out.push_back(make("TLS-02", Status::fail, fmt::format("{}: negotiated {}", hp, r.tls_version),
+      out.push_back(make("TLS-02",
+                         Status::fail,
+                         fmt::format("{}: negotiated {}", hp, r.tls_version),
                          "the server must support TLS 1.2 or newer"));
     } else if (r.tls1_0 == LegacyTls::accepted || r.tls1_1 == LegacyTls::accepted) {
-      out.push_back(make("TLS-02", Status::warn,
-                         fmt::format("{}: negotiated {}; the server still accepts old versions ({})", hp, r.tls_version, legacy),
-                         "ask the provider to disable TLS 1.0 and 1.1 (RFC 8996)"));
+      out.push_back(
+        make("TLS-02",
+             Status::warn,
+             fmt::format("{}: negotiated {}; the server still accepts old versions ({})",
+                         hp,
+                         r.tls_version,
+                         legacy),
+             "ask the provider to disable TLS 1.0 and 1.1 (RFC 8996)"));
     } else if (v < 13) {
-      out.push_back(make("TLS-02", Status::warn,
-                         fmt::format("{}: negotiated {} (TLS 1.3 offered but not chosen); {}", hp, r.tls_version, legacy),
-                         "ask the provider to enable TLS 1.3 (NIST SP 800-52r2 §3.1)"));
+      out.push_back(
+        make("TLS-02",
+             Status::warn,
+             fmt::format(
+               "{}: negotiated {} (TLS 1.3 offered but not chosen); {}", hp, r.tls_version, legacy),
+             "ask the provider to enable TLS 1.3 (NIST SP 800-52r2 §3.1)"));
     } else {
-      out.push_back(make("TLS-02", Status::pass, fmt::format("{}: negotiated {}; {}", hp, r.tls_version, legacy)));
+      out.push_back(make(
+        "TLS-02", Status::pass, fmt::format("{}: negotiated {}; {}", hp, r.tls_version, legacy)));
     }
 
     // TLS-03: cipher suite and group.
-    const std::string cs = fmt::format("{}: {} ({} bits), group {}", hp, r.cipher, r.cipher_bits,
+    const std::string cs = fmt::format("{}: {} ({} bits), group {}",
+                                       hp,
+                                       r.cipher,
+                                       r.cipher_bits,
                                        r.group.empty() ? "(unknown)" : r.group);
-    if (contains_any(r.cipher, {"NULL", "EXPORT", "anon", "RC4", "3DES", "DES_CBC"}) || r.cipher_bits < 112) {
-      out.push_back(make("TLS-03", Status::fail, cs, "the server must not negotiate weak cipher suites"));
-    } else if (v < 13 && (!contains_any(r.cipher, {"ECDHE", "DHE"}) || contains_any(r.cipher, {"CBC"}))) {
-      out.push_back(make("TLS-03", Status::warn, cs,
-                         "prefer ECDHE with AES-GCM or ChaCha20-Poly1305 (NIST SP 800-52r2 §3.3.1)"));
+    if (contains_any(r.cipher, {"NULL", "EXPORT", "anon", "RC4", "3DES", "DES_CBC"})
+        || r.cipher_bits < 112) {
+      out.push_back(
+        make("TLS-03", Status::fail, cs, "the server must not negotiate weak cipher suites"));
+    } else if (v < 13
+               && (!contains_any(r.cipher, {"ECDHE", "DHE"}) || contains_any(r.cipher, {"CBC"}))) {
+      out.push_back(
+        make("TLS-03",
+             Status::warn,
+             cs,
+             "prefer ECDHE with AES-GCM or ChaCha20-Poly1305 (NIST SP 800-52r2 §3.3.1)"));
     } else {
       out.push_back(make("TLS-03", Status::pass, cs));
     }
 
     // TLS-04: chain.
-    out.push_back(r.chain_valid
-                    ? make("TLS-04", Status::pass, fmt::format("{}: certificate chain verified", hp))
-                    : make("TLS-04", Status::fail,
-                           fmt::format("{}: certificate chain does not verify: {}", hp, r.chain_error),
-                           "the server needs a certificate from a trusted CA; for a private CA set ca_file"));
+    out.push_back(
+      r.chain_valid
+        ? make("TLS-04", Status::pass, fmt::format("{}: certificate chain verified", hp))
+        : make("TLS-04",
+               Status::fail,
+               fmt::format("{}: certificate chain does not verify: {}", hp, r.chain_error),
+               "the server needs a certificate from a trusted CA; for a private CA set ca_file"));
 
     // TLS-05: identity.
-    out.push_back(r.hostname_match
-                    ? make("TLS-05", Status::pass, fmt::format("{}: certificate matches \"{}\" (DNS-ID)", hp, r.host))
-                    : make("TLS-05", Status::fail,
-                           fmt::format("{}: certificate is not issued for \"{}\"", hp, r.host),
-                           "set host to the name on the server's certificate"));
+    out.push_back(
+      r.hostname_match ? make(
+        "TLS-05", Status::pass, fmt::format("{}: certificate matches \"{}\" (DNS-ID)", hp, r.host))
+                       : make("TLS-05",
+                              Status::fail,
+                              fmt::format("{}: certificate is not issued for \"{}\"", hp, r.host),
+                              "set host to the name on the server's certificate"));
 
     // TLS-07: certificate profile.
-    const std::string prof = fmt::format("{}: {} {} bits, {}, expires in {} days", hp, r.key_type, r.key_bits,
-                                         r.signature_algorithm,
-                                         r.days_to_expiry ? std::to_string(*r.days_to_expiry) : "?");
-    const bool weak_key = (r.key_type == "RSA" && r.key_bits < 2048) || (r.key_type == "EC" && r.key_bits < 256);
+    const std::string prof =
+      fmt::format("{}: {} {} bits, {}, expires in {} days",
+                  hp,
+                  r.key_type,
+                  r.key_bits,
+                  r.signature_algorithm,
+                  r.days_to_expiry ? std::to_string(*r.days_to_expiry) : "?");
+    const bool weak_key =
+      (r.key_type == "RSA" && r.key_bits < 2048) || (r.key_type == "EC" && r.key_bits < 256);
     const bool weak_sig = contains_any(r.signature_algorithm, {"sha1", "SHA1", "md5", "MD5"});
     if (weak_key || weak_sig || (r.days_to_expiry && *r.days_to_expiry < 0)) {
-      out.push_back(make("TLS-07", Status::fail, prof,
+      out.push_back(make("TLS-07",
+                         Status::fail,
+                         prof,
                          "the server certificate must be valid, ≥ 112-bit and SHA-256+ signed"));
     } else if (r.days_to_expiry && *r.days_to_expiry < cfg.policy.expiry_warning_days) {
-      out.push_back(make("TLS-07", Status::warn, prof, "ask the provider to renew the certificate"));
+      out.push_back(
+        make("TLS-07", Status::warn, prof, "ask the provider to renew the certificate"));
     } else {
       out.push_back(make("TLS-07", Status::pass, prof));
     }
@@ -179,56 +224,75 @@ probe_findings(const ProbeReport& r, const config::Config& cfg)
   if (r.tls_ok) {
     out.push_back(r.requiretls
                     ? make("TLS-10", Status::pass, fmt::format("{}: REQUIRETLS advertised", hp))
-                    : make("TLS-10", Status::warn, fmt::format("{}: REQUIRETLS not advertised", hp),
+                    : make("TLS-10",
+                           Status::warn,
+                           fmt::format("{}: REQUIRETLS not advertised", hp),
                            "end-to-end encryption (E2E-01) remains the primary control; ask the "
                            "provider about REQUIRETLS / MTA-STS"));
   }
 
   // AUTH-02: no credentials before TLS.
   if (starttls && !r.auth_before_tls.empty()) {
-    out.push_back(make("AUTH-02", Status::warn,
-                       fmt::format("{}: AUTH {} advertised before TLS (peermail never uses it)", hp,
+    out.push_back(make("AUTH-02",
+                       Status::warn,
+                       fmt::format("{}: AUTH {} advertised before TLS (peermail never uses it)",
+                                   hp,
                                    join(r.auth_before_tls)),
                        "ask the provider not to offer AUTH before STARTTLS (RFC 4954 §4)"));
   } else {
-    out.push_back(make("AUTH-02", Status::pass,
-                       fmt::format("{}: no AUTH before TLS", hp)));
+    out.push_back(make("AUTH-02", Status::pass, fmt::format("{}: no AUTH before TLS", hp)));
   }
 
   if (r.tls_ok) {
     // AUTH-01: authentication required, and the configured login works.
     const std::string mail = fmt::format("MAIL without AUTH answered {}", r.mail_without_auth_code);
     if (r.login == LoginResult::denied) {
-      out.push_back(make("AUTH-01", Status::fail, fmt::format("{}: login refused: {}", hp, r.login_reply),
+      out.push_back(make("AUTH-01",
+                         Status::fail,
+                         fmt::format("{}: login refused: {}", hp, r.login_reply),
                          "check username and the password source of the account"));
     } else if (r.mail_without_auth_code >= 200 && r.mail_without_auth_code < 300) {
-      out.push_back(make("AUTH-01", Status::warn,
-                         fmt::format("{}: {}: the server accepts mail without authentication", hp, mail),
-                         "the submission server should require AUTH (RFC 6409 §4.3)"));
+      out.push_back(
+        make("AUTH-01",
+             Status::warn,
+             fmt::format("{}: {}: the server accepts mail without authentication", hp, mail),
+             "the submission server should require AUTH (RFC 6409 §4.3)"));
     } else if (r.login == LoginResult::ok) {
       out.push_back(make("AUTH-01", Status::pass, fmt::format("{}: {}; login ok", hp, mail)));
     } else if (r.login == LoginResult::failed) {
-      out.push_back(make("AUTH-01", Status::warn, fmt::format("{}: {}; login failed: {}", hp, mail, r.login_reply),
+      out.push_back(make("AUTH-01",
+                         Status::warn,
+                         fmt::format("{}: {}; login failed: {}", hp, mail, r.login_reply),
                          "check the AUTH mechanisms the server offers"));
     } else {
-      out.push_back(make("AUTH-01", Status::warn,
-                         fmt::format("{}: {}; login not tested{}", hp, mail,
-                                     r.login_reply.empty() ? " (no credentials)" : ": " + r.login_reply),
-                         "set username and a password source to test the login"));
+      out.push_back(
+        make("AUTH-01",
+             Status::warn,
+             fmt::format("{}: {}; login not tested{}",
+                         hp,
+                         mail,
+                         r.login_reply.empty() ? " (no credentials)" : ": " + r.login_reply),
+             "set username and a password source to test the login"));
     }
 
     // AUTH-03: mechanisms after TLS.
     const auto has = [&](const char* m) {
-      return std::find(r.auth_mechanisms.begin(), r.auth_mechanisms.end(), m) != r.auth_mechanisms.end();
+      return std::find(r.auth_mechanisms.begin(), r.auth_mechanisms.end(), m)
+             != r.auth_mechanisms.end();
     };
     const std::string mechs = fmt::format("{}: AUTH after TLS: {}", hp, join(r.auth_mechanisms));
     if (has("CRAM-MD5") || has("DIGEST-MD5")) {
-      out.push_back(make("AUTH-03", Status::warn, mechs, "ask the provider to drop CRAM-MD5/DIGEST-MD5"));
-    } else if (has("SCRAM-SHA-256") || has("SCRAM-SHA-256-PLUS") || has("OAUTHBEARER") || has("XOAUTH2")) {
+      out.push_back(
+        make("AUTH-03", Status::warn, mechs, "ask the provider to drop CRAM-MD5/DIGEST-MD5"));
+    } else if (has("SCRAM-SHA-256") || has("SCRAM-SHA-256-PLUS") || has("OAUTHBEARER")
+               || has("XOAUTH2")) {
       out.push_back(make("AUTH-03", Status::pass, mechs));
     } else {
-      out.push_back(make("AUTH-03", Status::warn, mechs,
-                         "prefer SCRAM-SHA-256 or OAuth tokens (oauth2_token_command) from an MFA identity"));
+      out.push_back(
+        make("AUTH-03",
+             Status::warn,
+             mechs,
+             "prefer SCRAM-SHA-256 or OAuth tokens (oauth2_token_command) from an MFA identity"));
     }
   }
   return out;

@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <array>
+#include <cerrno>
 #include <cstring>
 
 namespace peermail::transport {
@@ -115,7 +115,10 @@ on_outgoing_line(TransferState& st, std::string_view line)
 }
 
 void
-for_each_line(std::string_view data, std::string* partial, void (*fn)(TransferState&, std::string_view), TransferState& st)
+for_each_line(std::string_view data,
+              std::string* partial,
+              void (*fn)(TransferState&, std::string_view),
+              TransferState& st)
 {
   std::string buf;
   if (partial != nullptr) {
@@ -236,9 +239,10 @@ read_cb(char* buffer, size_t size, size_t nitems, void* userp)
       n = ::pread(st.fd, buffer, want, static_cast<off_t>(st.offset));
     } while (n < 0 && errno == EINTR);
     if (n < 0 || (n == 0 && want > 0)) {
-      st.abort_error = Error(Errc::io,
-                             n < 0 ? fmt::format("cannot read the message: {}", std::strerror(errno))
-                                   : std::string("the message file shrank while it was sent"));
+      st.abort_error =
+        Error(Errc::io,
+              n < 0 ? fmt::format("cannot read the message: {}", std::strerror(errno))
+                    : std::string("the message file shrank while it was sent"));
       return CURL_READFUNC_ABORT;
     }
     st.offset += static_cast<std::size_t>(n);
@@ -258,7 +262,8 @@ bad_address(const std::string& a)
 class SmtpSession final : public Transport
 {
 public:
-  explicit SmtpSession(SessionOptions opts) : m_opts(std::move(opts))
+  explicit SmtpSession(SessionOptions opts)
+    : m_opts(std::move(opts))
   {
   }
   ~SmtpSession() override
@@ -275,10 +280,8 @@ public:
 private:
   Result<void> configure();
   // Send from `message`, or from `fd` (when >= 0) of `size` bytes.
-  Result<SendResult> transfer(const Envelope& envelope,
-                              std::string_view message,
-                              int fd,
-                              std::size_t size);
+  Result<SendResult>
+  transfer(const Envelope& envelope, std::string_view message, int fd, std::size_t size);
 
   SessionOptions m_opts;
   CurlPtr m_curl;
@@ -293,7 +296,7 @@ private:
   do {                                                                                             \
     if (const CURLcode rc_ = curl_easy_setopt(c, opt, value); rc_ != CURLE_OK) {                   \
       return fail(Errc::internal,                                                                  \
-                  fmt::format("libcurl: cannot set " #opt ": {}", curl_easy_strerror(rc_)));      \
+                  fmt::format("libcurl: cannot set " #opt ": {}", curl_easy_strerror(rc_)));       \
     }                                                                                              \
   } while (false)
 
@@ -307,17 +310,15 @@ SmtpSession::configure()
   }
   CURL* c = m_curl.get();
   // RFC 8314 §3.3: implicit TLS; RFC 3207: STARTTLS, always required (never TRY).
-  m_url = fmt::format("{}://{}:{}/",
-                      a.tls == config::TlsMode::implicit ? "smtps" : "smtp",
-                      a.host,
-                      a.port);
+  m_url = fmt::format(
+    "{}://{}:{}/", a.tls == config::TlsMode::implicit ? "smtps" : "smtp", a.host, a.port);
   PM_SETOPT(CURLOPT_URL, m_url.c_str());
   PM_SETOPT(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   PM_SETOPT(CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
   // libcurl 7.88 defaults to TLS 1.0 as minimum: set it explicitly.
   PM_SETOPT(CURLOPT_SSLVERSION,
             static_cast<long>(a.min_tls == config::TlsVersion::v1_3 ? CURL_SSLVERSION_TLSv1_3
-                                                                      : CURL_SSLVERSION_TLSv1_2));
+                                                                    : CURL_SSLVERSION_TLSv1_2));
   PM_SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
   PM_SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
   if (!a.ca_file.empty()) {
@@ -364,7 +365,9 @@ SmtpSession::send(const Envelope& envelope, std::string_view message)
 Result<SendResult>
 SmtpSession::send_fd(const Envelope& envelope, int fd)
 {
-  struct stat st {};
+  struct stat st
+  {
+  };
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     return Transport::send_fd(envelope, fd); // not a file: read it whole
   }
@@ -433,7 +436,8 @@ SmtpSession::transfer(const Envelope& envelope, std::string_view message, int fd
     CurlFailure f;
     f.curl_code = rc;
     f.smtp_code = code;
-    f.detail = sanitize(m_errbuf[0] != '\0' ? std::string(m_errbuf.data()) : curl_easy_strerror(rc));
+    f.detail =
+      sanitize(m_errbuf[0] != '\0' ? std::string(m_errbuf.data()) : curl_easy_strerror(rc));
     f.last_reply = m_state.last_reply;
     f.last_command = m_state.last_command;
     f.got_reply = m_state.got_reply;

@@ -25,9 +25,8 @@ tls_info_from_ssl(const void* ssl_ptr)
     unsigned char* der = nullptr;
     const int len = i2d_X509(cert, &der);
     if (len > 0 && der != nullptr) {
-      info.peer_cert_sha256 =
-        util::sha256_hex(std::string_view(reinterpret_cast<const char*>(der),
-                                          static_cast<std::size_t>(len)));
+      info.peer_cert_sha256 = util::sha256_hex(
+        std::string_view(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len)));
     }
     OPENSSL_free(der);
   }

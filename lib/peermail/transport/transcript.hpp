@@ -31,7 +31,8 @@ public:
   std::string incoming(std::string_view line);
 
   // Return true while an AUTH exchange is in progress.
-  bool in_auth() const
+  bool
+  in_auth() const
   {
     return m_in_auth;
   }

@@ -38,8 +38,8 @@ struct TlsInfo
 
 struct SendResult
 {
-  int code = 0;                 // final SMTP reply code (250 on success)
-  std::string reply;            // final reply text, sanitised
+  int code = 0;      // final SMTP reply code (250 on success)
+  std::string reply; // final reply text, sanitised
   std::vector<RecipientResult> recipients;
   TlsInfo tls;
 };
@@ -76,7 +76,7 @@ struct SessionOptions
 {
   config::Account account;
   std::optional<config::Credentials> credentials; // resolved lazily by the caller
-  TranscriptFn transcript;                       // may be empty
+  TranscriptFn transcript;                        // may be empty
 };
 
 // Create a libcurl-backed session for `opts.account` (no connection yet).

@@ -38,9 +38,9 @@ struct Error
 {
   Errc code = Errc::internal;
   std::string message;
-  std::string check_id;             // e.g. "TLS-02"; empty if none
-  std::string fix;                  // e.g. "set min_tls = \"1.2\""; may be empty
-  std::optional<int> smtp_status;   // SMTP reply code, when one was received
+  std::string check_id;           // e.g. "TLS-02"; empty if none
+  std::string fix;                // e.g. "set min_tls = \"1.2\""; may be empty
+  std::optional<int> smtp_status; // SMTP reply code, when one was received
 
   Error() = default;
   Error(Errc c, std::string msg, std::string id = {}, std::string fix_text = {})

@@ -52,7 +52,9 @@ read_file(const std::string& path, std::uint64_t max_bytes)
   if (fd < 0) {
     return fail(Errc::no_input, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
   }
-  struct stat st {};
+  struct stat st
+  {
+  };
   if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     ::close(fd);
     return fail(Errc::no_input, fmt::format("{}: is a directory", path));
@@ -129,7 +131,9 @@ expand_home(const std::string& path, const std::string& home)
 Result<mode_t>
 file_mode(const std::string& path)
 {
-  struct stat st {};
+  struct stat st
+  {
+  };
   if (::stat(path.c_str(), &st) != 0) {
     return fail(errno == ENOENT ? Errc::no_input : Errc::io,
                 fmt::format("{}: cannot stat: {}", path, std::strerror(errno)));
@@ -140,7 +144,9 @@ file_mode(const std::string& path)
 Result<void>
 secure_file_check(const std::string& path, Secrecy secrecy, const std::string& check_id)
 {
-  struct stat st {};
+  struct stat st
+  {
+  };
   if (::stat(path.c_str(), &st) != 0) {
     return fail(errno == ENOENT ? Errc::no_input : Errc::io,
                 fmt::format("{}: cannot stat: {}", path, std::strerror(errno)));
@@ -149,7 +155,9 @@ secure_file_check(const std::string& path, Secrecy secrecy, const std::string& c
   if (st.st_uid != ::geteuid()) {
     return fail(Errc::permissions,
                 fmt::format("{}: owned by uid {}, not by the user running peermail (uid {})",
-                            path, st.st_uid, ::geteuid()),
+                            path,
+                            st.st_uid,
+                            ::geteuid()),
                 check_id,
                 fmt::format("chown $(id -u) {}", path));
   }
@@ -163,7 +171,8 @@ secure_file_check(const std::string& path, Secrecy secrecy, const std::string& c
     return fail(Errc::permissions,
                 fmt::format("{}: mode {:04o} lets others read a file that holds secret "
                             "references",
-                            path, mode),
+                            path,
+                            mode),
                 check_id,
                 fmt::format("chmod 600 {}", path));
   }

@@ -13,17 +13,14 @@ namespace peermail::util {
 
 // Read the whole of `path` ("-" is not special here). Errors: no_input when the
 // file is missing or unreadable; data when it exceeds `max_bytes`.
-Result<std::string> read_file(const std::string& path,
-                              std::uint64_t max_bytes = 256ULL << 20);
+Result<std::string> read_file(const std::string& path, std::uint64_t max_bytes = 256ULL << 20);
 
 // Read all of standard input, up to `max_bytes` (data error beyond it).
 Result<std::string> read_stdin(std::uint64_t max_bytes = 256ULL << 20);
 
 // Write `data` to `path` atomically: a temporary file in the same directory
 // with `mode`, fsync, rename. Nothing is left behind on failure.
-Result<void> write_file_atomic(const std::string& path,
-                               std::string_view data,
-                               mode_t mode = 0600);
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0600);
 
 // Expand a leading "~/" with `home`.
 std::string expand_home(const std::string& path, const std::string& home);

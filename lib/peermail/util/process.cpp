@@ -31,8 +31,8 @@ run_capture(const std::string& command, const std::string& what, std::chrono::mi
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
   const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
   pid_t pid = 0;
-  const int rc = ::posix_spawn(
-    &pid, "/bin/sh", &fa, nullptr, const_cast<char* const*>(argv), environ);
+  const int rc =
+    ::posix_spawn(&pid, "/bin/sh", &fa, nullptr, const_cast<char* const*>(argv), environ);
   posix_spawn_file_actions_destroy(&fa);
   ::close(fds[1]);
   if (rc != 0) {

@@ -14,8 +14,7 @@ namespace peermail::util {
 // `check_id`) when the command exits non-zero or runs longer than `timeout`.
 // `what` names the setting in error messages (e.g. "password_command");
 // neither the command's output nor its text appear in errors.
-Result<std::string> run_capture(const std::string& command,
-                                const std::string& what,
-                                std::chrono::milliseconds timeout);
+Result<std::string>
+run_capture(const std::string& command, const std::string& what, std::chrono::milliseconds timeout);
 
 } // namespace peermail::util

@@ -16,7 +16,8 @@ namespace peermail {
 template<typename E> class Unexpected
 {
 public:
-  explicit Unexpected(E e) : m_error(std::move(e))
+  explicit Unexpected(E e)
+    : m_error(std::move(e))
   {
   }
   E&
@@ -39,23 +40,25 @@ unexpected(Error e)
 inline Unexpected<Error>
 fail(Errc code, std::string message, std::string check_id = {}, std::string fix = {})
 {
-  return Unexpected<Error>(
-    Error(code, std::move(message), std::move(check_id), std::move(fix)));
+  return Unexpected<Error>(Error(code, std::move(message), std::move(check_id), std::move(fix)));
 }
 
 template<typename T> class [[nodiscard]] Result
 {
 public:
-  Result(T value) : m_v(std::in_place_index<0>, std::move(value))
+  Result(T value)
+    : m_v(std::in_place_index<0>, std::move(value))
   {
   }
   template<typename U,
-           typename = std::enable_if_t<std::is_constructible_v<T, U&&>
-                                       && !std::is_same_v<std::decay_t<U>, Result>>>
-  Result(U&& value) : m_v(std::in_place_index<0>, T(std::forward<U>(value)))
+           typename = std::enable_if_t<
+             std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, Result>>>
+  Result(U&& value)
+    : m_v(std::in_place_index<0>, T(std::forward<U>(value)))
   {
   }
-  Result(Unexpected<Error> e) : m_v(std::in_place_index<1>, std::move(e.error()))
+  Result(Unexpected<Error> e)
+    : m_v(std::in_place_index<1>, std::move(e.error()))
   {
   }
 
@@ -132,7 +135,9 @@ template<> class [[nodiscard]] Result<void>
 {
 public:
   Result() = default;
-  Result(Unexpected<Error> e) : m_error(std::move(e.error())), m_ok(false)
+  Result(Unexpected<Error> e)
+    : m_error(std::move(e.error())),
+      m_ok(false)
   {
   }
   bool
@@ -170,22 +175,21 @@ private:
 } // namespace peermail
 
 // Return the error of `expr` from the enclosing function if it failed.
-#define PEERMAIL_TRY(expr)                                                     \
-  do {                                                                         \
-    auto peermail_try_r_ = (expr);                                             \
-    if (!peermail_try_r_) {                                                    \
-      return ::peermail::unexpected(std::move(peermail_try_r_.error()));      \
-    }                                                                          \
+#define PEERMAIL_TRY(expr)                                                                         \
+  do {                                                                                             \
+    auto peermail_try_r_ = (expr);                                                                 \
+    if (!peermail_try_r_) {                                                                        \
+      return ::peermail::unexpected(std::move(peermail_try_r_.error()));                           \
+    }                                                                                              \
   } while (false)
 
 #define PEERMAIL_CONCAT_(a, b) a##b
 #define PEERMAIL_CONCAT(a, b) PEERMAIL_CONCAT_(a, b)
 
 // Declare `var` from the value of `expr`, or return its error.
-#define PEERMAIL_TRY_ASSIGN(var, expr)                                         \
-  auto PEERMAIL_CONCAT(peermail_r_, __LINE__) = (expr);                        \
-  if (!PEERMAIL_CONCAT(peermail_r_, __LINE__)) {                               \
-    return ::peermail::unexpected(                                             \
-      std::move(PEERMAIL_CONCAT(peermail_r_, __LINE__).error()));              \
-  }                                                                            \
+#define PEERMAIL_TRY_ASSIGN(var, expr)                                                             \
+  auto PEERMAIL_CONCAT(peermail_r_, __LINE__) = (expr);                                            \
+  if (!PEERMAIL_CONCAT(peermail_r_, __LINE__)) {                                                   \
+    return ::peermail::unexpected(std::move(PEERMAIL_CONCAT(peermail_r_, __LINE__).error()));      \
+  }                                                                                                \
   var = std::move(*PEERMAIL_CONCAT(peermail_r_, __LINE__))
