@@ -79,3 +79,34 @@ TEST_SUITE("peermail::mime::parse_outgoing")
     CHECK(m.error().message == "the message is empty");
   }
 }
+
+TEST_SUITE("peermail::mime::parse_outgoing hostile headers")
+{
+  // Found by fuzz_outgoing: a bare CR inside a quoted display name let GMime
+  // return an "address" holding CR, which would have gone into RCPT TO.
+  TEST_CASE("mime::parse_outgoing: a bare CR in a header is refused")
+  {
+    const std::string in = "From: a@b.test\nTo: \"Same\rBcc: hi, Lee\" <sam@h.test>\n\nx\n";
+    auto m = parse_outgoing(in);
+    REQUIRE_FALSE(m);
+    CHECK(m.error().code == peermail::Errc::data);
+    CHECK(m.error().message.find("bare CR") != std::string::npos);
+  }
+
+  TEST_CASE("mime::parse_outgoing: an address that is not an addr-spec is refused")
+  {
+    std::string nul_in = "From: a@b.test\nTo: \"x\" <sam";
+    nul_in.push_back('\0');
+    nul_in += "y@h.test>\n\nx\n";
+    auto nul = parse_outgoing(nul_in);
+    if (nul) {
+      for (const auto& a : nul->all_recipients()) {
+        CHECK(a.find('\0') == std::string::npos);
+      }
+    }
+    auto bad = parse_outgoing("From: a@b.test\nCc: nodomain@localhost\n\nx\n");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == peermail::Errc::data);
+    CHECK(bad.error().message == "the Cc address \"nodomain@localhost\" is not a valid address");
+  }
+}

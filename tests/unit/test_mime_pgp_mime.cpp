@@ -95,6 +95,45 @@ TEST_SUITE("peermail::mime::pgp_mime")
     CHECK(ins->from == std::vector<std::string>{"ana@clinic.test"});
   }
 
+  TEST_CASE("inspect: outer headers that differ from the protected ones are not signed")
+  {
+    auto p = mime::prepare(k_message, mime::SubjectProtection::keep);
+    REQUIRE(p);
+    const std::string sig = "-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n";
+    const std::string good = mime::assemble_signed(*p, sig, "pgp-sha256");
+    // The first occurrence of each header is the outer one.
+    const auto replace_first = [&](std::string from, std::string to) {
+      std::string m = good;
+      const auto at = m.find(from);
+      REQUIRE(at != std::string::npos);
+      m.replace(at, from.size(), to);
+      return m;
+    };
+    // The same Subject, encoded and folded differently, is the same header.
+    auto same = mime::inspect(
+      replace_first("Subject: Lab results", "Subject:\r\n =?utf-8?q?Lab_results?="));
+    REQUIRE(same);
+    CHECK(same->covers_all);
+
+    auto subject = mime::inspect(replace_first("Subject: Lab results", "Subject: Lab results: ALL CLEAR"));
+    REQUIRE(subject);
+    CHECK(subject->shape == mime::Shape::signed_mime);
+    CHECK_FALSE(subject->covers_all);
+    REQUIRE(subject->warnings.size() == 1);
+    CHECK(subject->warnings[0].rfind("the outer Subject differs", 0) == 0);
+
+    auto ids = mime::inspect(
+      replace_first("Message-ID: <m1@clinic.test>", "Message-ID: <replayed@clinic.test>"));
+    REQUIRE(ids);
+    CHECK_FALSE(ids->covers_all);
+    CHECK(ids->warnings.at(0).rfind("the outer Message-ID differs", 0) == 0);
+
+    auto cc = mime::inspect(replace_first("Cc: c@x.test", "Cc: c@x.test, spy@evil.test"));
+    REQUIRE(cc);
+    CHECK_FALSE(cc->covers_all);
+    CHECK(cc->warnings.at(0).rfind("the outer Cc differs", 0) == 0);
+  }
+
   TEST_CASE("inspect: a signed part beside unsigned text does not cover all")
   {
     const std::string msg =

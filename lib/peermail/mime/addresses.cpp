@@ -29,7 +29,32 @@ collect(InternetAddressList* list, std::vector<std::string>& out)
   }
 }
 
+void
+collect_envelope(InternetAddressList* list, std::vector<std::string>& out)
+{
+  if (list == nullptr) {
+    return;
+  }
+  const int n = internet_address_list_length(list);
+  for (int i = 0; i < n; ++i) {
+    InternetAddress* a = internet_address_list_get_address(list, i);
+    if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+      out.push_back(str(internet_address_mailbox_get_idn_addr(INTERNET_ADDRESS_MAILBOX(a))));
+    } else if (INTERNET_ADDRESS_IS_GROUP(a)) {
+      collect_envelope(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)), out);
+    }
+  }
+}
+
 } // namespace
+
+std::vector<std::string>
+envelope_addresses(InternetAddressList* list)
+{
+  std::vector<std::string> out;
+  collect_envelope(list, out);
+  return out;
+}
 
 std::vector<std::string>
 mailbox_addresses(InternetAddressList* list)

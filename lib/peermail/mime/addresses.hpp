@@ -16,6 +16,12 @@ namespace peermail::mime {
 // expanded); `list` may be null.
 std::vector<std::string> mailbox_addresses(InternetAddressList* list);
 
+// Return the addresses of every mailbox in `list` (groups expanded) as they
+// go into the SMTP envelope: internationalised domains in their ASCII
+// (punycode) form, case kept, an empty string for a mailbox without an
+// address; `list` may be null.
+std::vector<std::string> envelope_addresses(InternetAddressList* list);
+
 // Return the addresses of all From headers in `headers` (several From headers
 // count together: a reader may see any of them).
 Result<std::vector<std::string>> from_addresses(GMimeHeaderList* headers);

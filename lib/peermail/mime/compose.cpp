@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "compose.hpp"
 
+#include "addresses.hpp"
+
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
 #include <gmime/gmime.h>
+#include <idn2.h>
 
 #include <fcntl.h>
 #include <sys/random.h>
@@ -272,30 +275,30 @@ write_message(GMimeObject* obj, GMimeStream* out)
   return static_cast<std::uint64_t>(end >= start && start >= 0 ? end - start : n);
 }
 
-void
-collect(InternetAddressList* list, std::vector<std::string>& out)
-{
-  if (list == nullptr) {
-    return;
-  }
-  const int n = internet_address_list_length(list);
-  for (int i = 0; i < n; ++i) {
-    InternetAddress* ia = internet_address_list_get_address(list, i);
-    if (INTERNET_ADDRESS_IS_GROUP(ia)) {
-      collect(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)), out);
-    } else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-      const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-      out.emplace_back(addr != nullptr ? addr : "");
-    }
-  }
-}
-
 std::string
 domain_of(std::string_view address)
 {
   const auto at = address.rfind('@');
   return at == std::string_view::npos ? std::string("localhost")
                                       : std::string(address.substr(at + 1));
+}
+
+// True when the ASCII `domain` decodes as IDNA2008 and encodes back to
+// the same ASCII form.
+bool
+round_trips_idna(std::string_view domain)
+{
+  const std::string ascii = util::to_lower(domain);
+  char* unicode = nullptr;
+  if (idn2_to_unicode_8z8z(ascii.c_str(), &unicode, 0) != IDN2_OK) {
+    return false;
+  }
+  char* back = nullptr;
+  const int rc = idn2_to_ascii_8z(unicode, &back, IDN2_NONTRANSITIONAL);
+  const bool same = rc == IDN2_OK && ascii == back;
+  idn2_free(back);
+  idn2_free(unicode);
+  return same;
 }
 
 } // namespace
@@ -335,6 +338,12 @@ is_valid_address(std::string_view address)
         return false;
       }
     }
+  }
+  // A domain with A-labels must be valid IDNA2008 that maps back to itself
+  // (RFC 5890 §2.3.2.1): otherwise readers and MTAs each decode it their
+  // own way, and the address a reader sees is not the one mail goes to.
+  if (util::to_lower(domain).find("xn--") != std::string::npos && !round_trips_idna(domain)) {
+    return false;
   }
   return true;
 }
@@ -673,8 +682,7 @@ prepare_submission(std::string_view raw, const SubmissionOptions& opts)
 
   Composed c;
   // From: exactly the identity (SIG-01). Add it when missing.
-  std::vector<std::string> from;
-  collect(g_mime_message_get_from(msg.get()), from);
+  const auto from = envelope_addresses(g_mime_message_get_from(msg.get()));
   if (from.empty()) {
     c.from = opts.identity;
     if (opts.full_name) {
@@ -700,12 +708,9 @@ prepare_submission(std::string_view raw, const SubmissionOptions& opts)
   // Recipients: those named in To/Cc stay visible; every other envelope
   // recipient (Bcc header, arguments not in To/Cc) is a Bcc and gets its own
   // copy.
-  std::vector<std::string> hdr_to;
-  std::vector<std::string> hdr_cc;
-  std::vector<std::string> hdr_bcc;
-  collect(g_mime_message_get_to(msg.get()), hdr_to);
-  collect(g_mime_message_get_cc(msg.get()), hdr_cc);
-  collect(g_mime_message_get_bcc(msg.get()), hdr_bcc);
+  const auto hdr_to = envelope_addresses(g_mime_message_get_to(msg.get()));
+  const auto hdr_cc = envelope_addresses(g_mime_message_get_cc(msg.get()));
+  const auto hdr_bcc = envelope_addresses(g_mime_message_get_bcc(msg.get()));
   std::set<std::string> visible;
   for (const auto* list : {&hdr_to, &hdr_cc}) {
     for (const auto& a : *list) {

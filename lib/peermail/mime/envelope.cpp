@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "envelope.hpp"
 
+#include "addresses.hpp"
+#include "compose.hpp"
+
 #include <peermail/util/strings.hpp>
 
+#include <fmt/format.h>
 #include <gmime/gmime.h>
 
 #include <algorithm>
@@ -33,26 +37,6 @@ struct FormatFree
   }
 };
 
-void
-collect(InternetAddressList* list, std::vector<std::string>& out)
-{
-  if (list == nullptr) {
-    return;
-  }
-  const int n = internet_address_list_length(list);
-  for (int i = 0; i < n; ++i) {
-    InternetAddress* ia = internet_address_list_get_address(list, i);
-    if (INTERNET_ADDRESS_IS_GROUP(ia)) {
-      collect(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)), out);
-    } else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-      const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-      if (addr != nullptr && *addr != '\0') {
-        out.emplace_back(addr);
-      }
-    }
-  }
-}
-
 // Parse every header named `name` in `headers` as an address list.
 void
 collect_header(GMimeHeaderList* headers, const char* name, std::vector<std::string>& out)
@@ -68,7 +52,11 @@ collect_header(GMimeHeaderList* headers, const char* name, std::vector<std::stri
       continue;
     }
     Ptr<InternetAddressList> list(internet_address_list_parse(nullptr, raw));
-    collect(list.get(), out);
+    for (auto& a : envelope_addresses(list.get())) {
+      if (!a.empty()) {
+        out.push_back(std::move(a));
+      }
+    }
   }
 }
 
@@ -127,6 +115,44 @@ to_crlf(std::string_view in)
   return out;
 }
 
+// A bare CR in a header value becomes a line break once written with CRLF:
+// a header (or an SMTP command) the author never wrote.
+bool
+has_bare_cr_in_headers(GMimeHeaderList* headers)
+{
+  const int n = g_mime_header_list_get_count(headers);
+  for (int i = 0; i < n; ++i) {
+    const char* raw = g_mime_header_get_raw_value(g_mime_header_list_get_header_at(headers, i));
+    for (const char* c = raw; c != nullptr && *c != '\0'; ++c) {
+      if (*c == '\r' && c[1] != '\n') {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// Every address that becomes an SMTP envelope address must be a plain
+// addr-spec: no control bytes, spaces or quoting that could end an SMTP
+// command early (RFC 5321 §4.1.2).
+Result<void>
+check_addresses(const char* header, const std::vector<std::string>& list)
+{
+  for (const auto& a : list) {
+    if (!is_valid_address(a)) {
+      const bool control = std::any_of(a.begin(), a.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+      });
+      return fail(Errc::data,
+                  control ? fmt::format("a {} address contains a control character: refused", header)
+                          : fmt::format("the {} address \"{}\" is not a valid address", header, a),
+                  "",
+                  "fix the message's address headers (user@example.org)");
+    }
+  }
+  return {};
+}
+
 } // namespace
 
 std::vector<std::string>
@@ -165,12 +191,20 @@ parse_outgoing(std::string_view bytes)
     return fail(Errc::data, "the input is not an RFC 5322 message (no header block)");
   }
 
+  if (has_bare_cr_in_headers(headers)) {
+    return fail(Errc::data,
+                "a header contains a bare CR (RFC 5322 §2.2): refused as header injection");
+  }
+
   OutgoingMessage out;
   collect_header(headers, "From", out.from);
   collect_header(headers, "To", out.to);
   collect_header(headers, "Cc", out.cc);
   collect_header(headers, "Bcc", out.bcc);
   collect_header(headers, "Resent-Bcc", out.bcc);
+  PEERMAIL_TRY(check_addresses("To", out.to));
+  PEERMAIL_TRY(check_addresses("Cc", out.cc));
+  PEERMAIL_TRY(check_addresses("Bcc", out.bcc));
   if (const char* id = g_mime_message_get_message_id(msg.get()); id != nullptr) {
     out.message_id = id;
   }

@@ -8,9 +8,11 @@
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <strings.h>
 
+#include <array>
 #include <set>
 
 namespace peermail::mime {
@@ -74,6 +76,78 @@ find_line(std::string_view text, std::string_view marker, std::size_t from = 0)
   return std::string_view::npos;
 }
 
+// The headers RFC 9788 §4.2 protects that a reader sees and compares.
+constexpr std::array<const char*, 7> k_compared = {
+  "From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID"};
+
+// A header value as a reader sees it: decoded, unfolded, runs of
+// whitespace as one space, trimmed. Address headers compare by their
+// lower-cased addresses; Date by the instant it names.
+std::string
+comparable(std::string_view name, GMimeHeader* h)
+{
+  const char* value = g_mime_header_get_value(h);
+  if (iequals(name, "From") || iequals(name, "To") || iequals(name, "Cc")
+      || iequals(name, "Reply-To")) {
+    GPtr<InternetAddressList> list(internet_address_list_parse(nullptr, value));
+    std::string out;
+    for (const auto& a : mailbox_addresses(list.get())) {
+      out += a;
+      out += ',';
+    }
+    return out;
+  }
+  if (iequals(name, "Date")) {
+    if (GDateTime* t = g_mime_utils_header_decode_date(value); t != nullptr) {
+      const auto secs = g_date_time_to_unix(t);
+      g_date_time_unref(t);
+      return std::to_string(secs);
+    }
+  }
+  const std::string raw = str(value);
+  std::string out;
+  for (const char c : util::trim(raw)) {
+    const bool space = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    if (space && (out.empty() || out.back() == ' ')) {
+      continue;
+    }
+    out.push_back(space ? ' ' : c);
+  }
+  return out;
+}
+
+// Every value of header `name` in `headers`, comparable, joined by newlines.
+std::optional<std::string>
+comparable_values(GMimeHeaderList* headers, const char* name)
+{
+  std::optional<std::string> out;
+  const int n = g_mime_header_list_get_count(headers);
+  for (int i = 0; i < n; ++i) {
+    GMimeHeader* h = g_mime_header_list_get_header_at(headers, i);
+    if (iequals(str(g_mime_header_get_name(h)), name)) {
+      out = out ? *out + "\n" + comparable(name, h) : comparable(name, h);
+    }
+  }
+  return out;
+}
+
+// RFC 9788 §4.10: a signed-only message whose outer headers differ from its
+// protected ones shows the reader headers the signer never signed (an old
+// signed body replayed under a new Subject, Date or Message-ID). Returns
+// the names that differ.
+std::vector<std::string>
+outer_headers_differing(GMimeHeaderList* outer, const ProtectedHeaders& ph)
+{
+  std::vector<std::string> out;
+  for (const auto& [name, inner] : ph.fields) {
+    const auto seen = comparable_values(outer, name.c_str());
+    if (seen && *seen != inner) {
+      out.push_back(name);
+    }
+  }
+  return out;
+}
+
 std::optional<ProtectedHeaders>
 protected_headers_of(GMimeObject* entity, GMimeHeaderList* headers)
 {
@@ -88,6 +162,11 @@ protected_headers_of(GMimeObject* entity, GMimeHeaderList* headers)
   }
   if (GMimeHeader* s = g_mime_header_list_get_header(headers, "Subject"); s != nullptr) {
     ph.subject = str(g_mime_header_get_value(s));
+  }
+  for (const char* name : k_compared) {
+    if (auto value = comparable_values(headers, name); value) {
+      ph.fields.emplace_back(name, std::move(*value));
+    }
   }
   return ph;
 }
@@ -230,6 +309,16 @@ inspect(std::string_view bytes)
   if (examine(root, true, ins)) {
     if (ins.shape == Shape::encrypted_mime || ins.shape == Shape::inline_encrypted) {
       ins.protected_headers.reset(); // they are inside, found after decryption
+    }
+    if (ins.shape == Shape::signed_mime && ins.protected_headers) {
+      const auto differ = outer_headers_differing(headers, *ins.protected_headers);
+      if (!differ.empty()) {
+        ins.covers_all = false;
+        ins.warnings.push_back(
+          fmt::format("the outer {} differs from the signed (protected) one: a reader sees "
+                      "a header the signer did not sign",
+                      fmt::join(differ, ", ")));
+      }
     }
     return ins;
   }

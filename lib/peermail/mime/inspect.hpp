@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace peermail::mime {
@@ -30,6 +31,9 @@ struct ProtectedHeaders
 {
   std::vector<std::string> from; // lower-cased addresses
   std::optional<std::string> subject;
+  // Each protected header as a reader would compare it (name as in RFC 9788
+  // §4.2, value decoded and unfolded, whitespace collapsed).
+  std::vector<std::pair<std::string, std::string>> fields;
 };
 
 struct Inspection
