@@ -24,6 +24,7 @@ struct EncryptOptions
 {
   std::vector<std::string> recipients;
   bool no_sign = false;
+  bool hide_recipients = false;
   std::string input = "-";
 };
 
@@ -55,8 +56,18 @@ run_encrypt(const EncryptOptions& o, const GlobalOptions& g)
   for (const auto& r : o.recipients) {
     recipients.push_back(util::to_lower(util::trim(r)));
   }
+  // One ciphertext names every recipient's key ID: Bcc recipients would be
+  // revealed to the others (RFC 5322 §3.6.3). Hide all key IDs then, as
+  // gpg --throw-keyids does; `send` instead gives each Bcc its own copy.
+  bool hide = o.hide_recipients;
   if (recipients.empty()) {
     recipients = addrs->recipients;
+    if (!addrs->bcc.empty() && !hide) {
+      hide = true;
+      print_note("the message has Bcc recipients: no recipient key IDs are written, so "
+                 "To/Cc recipients cannot see who else can decrypt it (peermail send "
+                 "instead gives each Bcc recipient a copy of their own)");
+    }
   }
   if (recipients.empty()) {
     return print_error(
@@ -84,6 +95,7 @@ run_encrypt(const EncryptOptions& o, const GlobalOptions& g)
   po.sign = !o.no_sign;
   po.encrypt = true;
   po.protect_subject = cfg->policy.protect_subject;
+  po.hide_recipients = hide;
   auto out = (*protector)->protect(*message, po);
   if (!out) {
     return print_error(out.error());
@@ -106,6 +118,10 @@ register_encrypt(CLI::App& sub, const GlobalOptions& g, int* exit_code)
                 "encrypt to ADDR (repeatable; default: To, Cc and Bcc of the message)")
     ->allow_extra_args(false);
   sub.add_flag("--no-sign", opts->no_sign, "encrypt without signing");
+  sub.add_flag("--hide-recipients",
+               opts->hide_recipients,
+               "write no recipient key IDs (gpg --throw-keyids); automatic when the message has "
+               "Bcc recipients and no -r is given");
   sub.add_option("file", opts->input, "RFC 5322 message to encrypt (- or omitted: stdin)");
   sub.callback([opts, &g, exit_code] { *exit_code = run_encrypt(*opts, g); });
 }

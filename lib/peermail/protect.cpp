@@ -203,6 +203,7 @@ public:
     if (opts.encrypt) {
       // RFC 3156 §6.2: one OpenPGP message, signed then encrypted, over the
       // whole inner entity (what stock gpg and Thunderbird verify).
+      m_engine->set_hide_recipients(opts.hide_recipients);
       PEERMAIL_TRY_ASSIGN(auto enc,
                           m_engine->encrypt(prepared.inner,
                                             opts.recipient_fingerprints,
@@ -243,6 +244,7 @@ public:
     PEERMAIL_TRY(util::write_fd(out_fd, mime::encrypted_head(prepared.head, boundary)));
     InnerSource source(inner.fd());
     ArmorSink sink(out_fd);
+    m_engine->set_hide_recipients(opts.hide_recipients);
     auto enc =
       m_engine->encrypt_stream([&source](char* buf, std::size_t n) { return source.read(buf, n); },
                                [&sink](std::string_view bytes) { return sink.write(bytes); },

@@ -21,6 +21,7 @@ struct ProtectOptions
   bool sign = true;
   bool encrypt = true;
   bool protect_subject = true; // outer Subject becomes "[...]" (RFC 9788)
+  bool hide_recipients = false; // no recipient key IDs in the ciphertext (Bcc)
   std::string temp_dir;        // protect_fd(): where scratch files go ("" = /tmp)
 };
 

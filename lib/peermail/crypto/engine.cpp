@@ -196,7 +196,8 @@ Engine::encrypt_data(gpgme_data_t in,
     }
   }
   // Never GPGME_ENCRYPT_ALWAYS_TRUST (E2E-04).
-  const auto flags = static_cast<gpgme_encrypt_flags_t>(0);
+  const auto flags =
+    static_cast<gpgme_encrypt_flags_t>(m_hide_recipients ? GPGME_ENCRYPT_THROW_KEYIDS : 0);
   const auto err = signer_fpr.empty() ? gpgme_op_encrypt(ctx, keys.data(), flags, in, out)
                                       : gpgme_op_encrypt_sign(ctx, keys.data(), flags, in, out);
   gpgme_encrypt_result_t er = gpgme_op_encrypt_result(ctx);

@@ -71,6 +71,12 @@ public:
                                     const std::vector<std::string>& recipient_fprs,
                                     const std::string& signer_fpr);
 
+  // Leave the recipients' key IDs out of what encrypt() and encrypt_stream()
+  // write (gpg --throw-keyids): a reader's client then tries its secret
+  // keys. For one ciphertext shared by recipients who must not learn of
+  // each other (Bcc).
+  void set_hide_recipients(bool on) { m_hide_recipients = on; }
+
   // Look up the public keys `fprs` (full fingerprints) in ONE keyring listing
   // and keep them for encrypt(), instead of one lookup (two gpg processes)
   // per key later. Keys already cached are skipped. Returns how many were
@@ -97,6 +103,7 @@ private:
                            const std::string& signer_fpr);
 
   Ctx m_ctx;
+  bool m_hide_recipients = false;
   std::map<std::string, Key> m_public;
   std::map<std::string, Key> m_secret;
 };

@@ -171,6 +171,7 @@ read_addresses(std::string_view message)
   PEERMAIL_TRY_ASSIGN(a.from,
                       from_addresses(g_mime_object_get_header_list(GMIME_OBJECT(msg.get()))));
   a.recipients = recipients_of(msg.get());
+  a.bcc = mailbox_addresses(g_mime_message_get_addresses(msg.get(), GMIME_ADDRESS_TYPE_BCC));
   return a;
 }
 

@@ -82,6 +82,7 @@ struct MessageAddresses
 {
   std::vector<std::string> from;       // every From address, lower case
   std::vector<std::string> recipients; // To, Cc and Bcc, lower case, unique
+  std::vector<std::string> bcc;        // the Bcc ones among them
 };
 
 // Parse `message` and return its addresses. Errc::data when unparseable.

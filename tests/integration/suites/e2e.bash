@@ -118,6 +118,41 @@ test_encrypt_decrypted_by_gpg_good_signature() {
     expect_contains packets "keyid $ana_sub"
 }
 
+# With a Bcc, one ciphertext must not name each recipient's key: the To
+# recipient would learn who was Bcc'd. All key IDs are left out (zero).
+test_encrypt_with_bcc_hides_every_key_id() {
+    write_msg
+    sed -i 's/^To: Sam Lee <sam@hospital.test>\r$/To: Sam Lee <sam@hospital.test>\r\nBcc: ana@clinic.test\r/' msg.eml
+    expect_contains msg.eml "Bcc: ana@clinic.test"
+    expect_exit 0 pm --config "$CFG" encrypt msg.eml
+    mv out enc.eml
+    expect_contains err "the message has Bcc recipients: no recipient key IDs are written"
+    expect_not_contains enc.eml "Bcc"
+    mime encrypted-payload enc.eml payload.asc
+    gpg --list-packets payload.asc >packets 2>&1 || true
+    local sam_sub
+    sam_sub=$(gpg --with-colons --list-keys "$SAM" | awk -F: '$1 == "sub" {print $5; exit}')
+    expect_not_contains packets "keyid $sam_sub"
+    expect_eq "$(grep -c 'pubkey enc packet.*keyid 0000000000000000' packets)" 2 "hidden key IDs"
+    # Recipients still decrypt: their client tries its secret keys (gpg
+    # exits 2 after a key that did not fit, yet decrypts with the next one).
+    gpg --status-fd 2 --decrypt payload.asc >out 2>err || true
+    expect_contains err "[GNUPG:] DECRYPTION_OKAY"
+    expect_contains err "[GNUPG:] GOODSIG"
+    expect_contains out "Subject: Lab results for bed 12"
+    expect_not_contains out "Bcc"
+    expect_exit 0 pm --config "$CFG" verify --decrypt -o plain.eml enc.eml
+    expect_contains out "verdict: valid"
+    expect_not_contains plain.eml "Bcc"
+    # Without a Bcc the key IDs stay (a reader's client needs no guessing).
+    write_msg plain.eml
+    expect_exit 0 pm --config "$CFG" encrypt plain.eml
+    mv out enc2.eml
+    mime encrypted-payload enc2.eml payload2.asc
+    gpg --list-packets payload2.asc >packets2 2>&1 || true
+    expect_contains packets2 "keyid $sam_sub"
+}
+
 test_encrypt_no_sign() {
     write_msg
     expect_exit 0 pm --config "$CFG" encrypt --no-sign -r sam@hospital.test msg.eml
