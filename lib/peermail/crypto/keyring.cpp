@@ -3,12 +3,14 @@
 
 #include <peermail/crypto/context.hpp>
 #include <peermail/crypto/key_judge.hpp>
+#include <peermail/util/process.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
 #include <gpgme.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -115,6 +117,33 @@ to_facts(gpgme_key_t k)
   return f;
 }
 
+std::string
+shell_quote(const std::string& s)
+{
+  std::string out = "'";
+  for (const char c : s) {
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
+  return out + "'";
+}
+
+// True when a gpg-agent answers for `home` ("" = default) without being
+// started. Asked only after GnuPG found no secret key: GnuPG starts the
+// agent itself when it may, so a missing agent then means it cannot run.
+bool
+agent_running(const std::string& home)
+{
+  std::string cmd = "gpg-connect-agent --no-autostart";
+  if (!home.empty()) {
+    cmd += " --homedir " + shell_quote(home);
+  }
+  // gpg-connect-agent exits 0 even when it cannot connect: ask for an
+  // answer only a running agent gives.
+  cmd += " 'GETINFO version' /bye";
+  const auto out = util::run_capture(cmd, "gpg-connect-agent", std::chrono::seconds(5));
+  return out.has_value() && out->find("\nOK") != std::string::npos;
+}
+
 class GpgmeKeyring final : public Keyring
 {
 public:
@@ -181,7 +210,17 @@ public:
           it != m_by_fpr.end() && m_public[it->second].fingerprint == fpr) {
         KeyFacts pub = m_public[it->second];
         pub.has_secret = false;
-        return judge_signer_key(&pub, fpr, util::to_lower(address), policy);
+        KeyJudgement j = judge_signer_key(&pub, fpr, util::to_lower(address), policy);
+        if (j.problem == KeyProblem::no_secret && !agent_running(m_home)) {
+          // Without its agent GnuPG lists no secret keys at all: name the
+          // real cause rather than blame the keyring.
+          j.reason = fmt::format("the gpg-agent is not running and could not be started, so "
+                                 "the secret part of signing key {} cannot be used",
+                                 fpr);
+          j.fix = "start it (gpgconf --launch gpg-agent; check gpg.conf for no-autostart), "
+                  "then try again";
+        }
+        return j;
       }
     }
     return judge_signer_key(key, fpr, util::to_lower(address), policy);

@@ -8,6 +8,8 @@
 
 # shellcheck source=../tls.bash
 . "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
+# shellcheck source=../fixtures/fail_fsync.bash
+. "$PEERMAIL_SOURCE_DIR/tests/integration/fixtures/fail_fsync.bash"
 
 PASSWORD='pw-Fa8-never-shown'
 SUBJECT='Fault test subject 8812'
@@ -146,6 +148,68 @@ test_audit_log_damaged_tail_74_nothing_sent() {
     expect_nothing_sent
 }
 
+# --- write-ahead audit: a disk that fills around the submission ---------------
+
+# send_failing_fsync N: send_one with the Nth fsync() of ./audit.jsonl failing
+# with ENOSPC (stdout ./out, stderr ./err, exit status returned).
+send_failing_fsync() {
+    local rc=0
+    with_failing_fsync audit.jsonl "$1" \
+        "$PEERMAIL_BIN" send --to sam@hospital.test --subject "$SUBJECT" --body-file body.txt \
+        >out 2>err || rc=$?
+    return $rc
+}
+
+test_pending_record_not_written_74_nothing_submitted() {
+    local why
+    if ! why=$(build_fail_fsync); then echo "SKIP: $why"; return 0; fi
+    setup_server
+    : >"$SMTP_SPOOL/transcript.log"
+    local rc=0
+    send_failing_fsync 1 || rc=$?
+    expect_eq "$rc" 74 "exit status"
+    expect_contains err "peermail: error: nothing was submitted: the audit record of the attempt could not be written: audit log $PWD/audit.jsonl: cannot sync to disk: No space left on device [AUD-04]"
+    expect_contains err 'peermail: fix: free space on that file system, or set [audit] path to another location'
+    expect_not_contains err "$SUBJECT"
+    expect_nothing_sent
+    # The failed record was rolled back: the log is empty and intact.
+    expect_eq "$(wc -c <audit.jsonl)" 0 "audit log bytes"
+}
+
+test_outcome_not_written_after_250_74_pending_proves_attempt() {
+    local why
+    if ! why=$(build_fail_fsync); then echo "SKIP: $why"; return 0; fi
+    setup_server
+    local rc=0
+    send_failing_fsync 2 || rc=$?
+    expect_eq "$rc" 74 "exit status"
+    expect_contains err "peermail: error: submitted to the server but the audit outcome could not be written: audit log $PWD/audit.jsonl: cannot sync to disk: No space left on device; pending record 1 proves the attempt [AUD-01]"
+    expect_contains err 'peermail: fix: do not send the message again: the server accepted it; free space on that file system, or set [audit] path to another location; `peermail audit verify` lists pending record 1 as unresolved'
+    expect_not_contains err "$SUBJECT"
+    expect_not_contains out "$SUBJECT"
+    # The server got it exactly once.
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    # The log holds the pending record only, complete and chained.
+    expect_eq "$(wc -l <audit.jsonl)" 1 "audit records"
+    [ -z "$(tail -c 1 audit.jsonl)" ] || fail "the audit log was left with a partial line"
+    expect_contains audit.jsonl '"outcome":"pending"'
+    expect_contains audit.jsonl '"seq":1,'
+    expect_contains audit.jsonl '"recipients":["sam@hospital.test"]'
+    expect_contains audit.jsonl '"smtp":{"code":null}'
+    expect_not_contains audit.jsonl "$SUBJECT"
+    expect_exit 0 pm audit verify --file audit.jsonl
+    expect_contains out "audit log audit.jsonl: 1 record, chain intact"
+    expect_contains err 'peermail: warning: 1 pending record without an outcome record: seq 1 ('
+    expect_exit 0 pm --json audit verify --file audit.jsonl
+    expect_eq "$(/usr/bin/python3 -c 'import json; d=json.load(open("out")); print(d["ok"], d["unresolved"])')" "True [1]"
+    # Logging resumes; the next send is resolved, record 1 stays unresolved.
+    expect_exit 0 send_one
+    expect_eq "$(spool_count)" 2 "messages delivered"
+    expect_contains audit.jsonl '"pending_seq":2,'
+    expect_exit 0 pm --json audit verify --file audit.jsonl
+    expect_eq "$(/usr/bin/python3 -c 'import json; d=json.load(open("out")); print(d["ok"], d["records"], d["unresolved"])')" "True 3 [1]"
+}
+
 # --- keyring faults -------------------------------------------------------------
 
 test_missing_keyring_clear_error_nothing_sent() {
@@ -216,10 +280,10 @@ test_gpg_agent_gone_clear_error_nothing_sent() {
     GNUPGHOME=$home pm --gnupg-home "$home" send --to sam@hospital.test --subject "$SUBJECT" \
         --body-file body.txt >out 2>err || rc=$?
     # Without an agent GnuPG cannot see the secret key: refused (67) before
-    # any connection. (The message blames the keyring, not the agent:
-    # reported to the crypto owner.)
+    # any connection, naming the agent as the cause.
     [ $rc = 67 ] || { cat err >&2; fail "unexpected exit $rc without an agent"; }
-    expect_contains err 'peermail: error: signing key: '
+    expect_contains err 'peermail: error: signing key: the gpg-agent is not running and could not be started'
+    expect_contains err 'peermail: fix: start it (gpgconf --launch gpg-agent'
     expect_contains err '[SIG-01]'
     expect_contains audit.jsonl '"action":"refusal"'
     expect_not_contains err "$SUBJECT"
