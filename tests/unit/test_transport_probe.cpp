@@ -36,7 +36,19 @@ good_report()
   r.auth_mechanisms = {"PLAIN", "LOGIN"};
   r.mail_without_auth_code = 530;
   r.login = LoginResult::ok;
+  r.ocsp = {OcspStatus::good, "good", "2030-01-02 03:04:05 UTC"};
+  r.sni_sent = true;
+  r.tls_library = "OpenSSL 3.0.19 27 Jan 2026";
   return r;
+}
+
+// A copy: callers pass temporaries.
+Finding
+finding(const std::vector<Finding>& fs, const std::string& id)
+{
+  auto it = std::find_if(fs.begin(), fs.end(), [&](const Finding& f) { return f.id == id; });
+  REQUIRE(it != fs.end());
+  return *it;
 }
 
 Status
@@ -60,7 +72,9 @@ TEST_SUITE("peermail::transport::probe_findings")
                            "TLS-03",
                            "TLS-04",
                            "TLS-05",
+                           "TLS-06",
                            "TLS-07",
+                           "TLS-08",
                            "TLS-09",
                            "AUTH-01",
                            "AUTH-02"}) {
@@ -117,6 +131,129 @@ TEST_SUITE("peermail::transport::probe_findings")
       CHECK(status_of(fs, "AUTH-01") == Status::fail);
       CHECK(status_of(fs, "TLS-03") == Status::fail);
       CHECK(status_of(fs, "TLS-02") == Status::warn);
+    }
+  }
+
+  TEST_CASE("transport::probe_findings: TLS-06 from the stapled OCSP response")
+  {
+    peermail::config::Config cfg;
+    auto r = good_report();
+    SUBCASE("good")
+    {
+      const auto& f = finding(probe_findings(r, cfg), "TLS-06");
+      CHECK(f.status == Status::pass);
+      CHECK(f.evidence
+            == "smtp.example:587: stapled OCSP: good (valid until 2030-01-02 03:04:05 UTC)");
+      CHECK(f.fix.empty());
+    }
+    SUBCASE("nothing stapled: warn")
+    {
+      r.ocsp = {OcspStatus::none, "no stapled OCSP response", ""};
+      const auto& f = finding(probe_findings(r, cfg), "TLS-06");
+      CHECK(f.status == Status::warn);
+      CHECK(f.evidence == "smtp.example:587: no stapled OCSP response: revocation status unknown");
+      CHECK(f.fix == "ask the provider to enable OCSP stapling");
+    }
+    SUBCASE("unknown: warn")
+    {
+      r.ocsp = {OcspStatus::unknown, "the responder does not know the certificate", ""};
+      const auto& f = finding(probe_findings(r, cfg), "TLS-06");
+      CHECK(f.status == Status::warn);
+      CHECK(f.evidence
+            == "smtp.example:587: stapled OCSP: the responder does not know the certificate: "
+               "revocation status unknown");
+    }
+    SUBCASE("revoked: fail")
+    {
+      r.ocsp = {OcspStatus::revoked, "revoked at 2025-01-01 00:00:00 UTC (keyCompromise)", ""};
+      const auto& f = finding(probe_findings(r, cfg), "TLS-06");
+      CHECK(f.status == Status::fail);
+      CHECK(f.evidence
+            == "smtp.example:587: stapled OCSP: the server certificate is revoked at 2025-01-01 "
+               "00:00:00 UTC (keyCompromise)");
+      CHECK_FALSE(f.fix.empty());
+    }
+    SUBCASE("invalid: fail")
+    {
+      r.ocsp = {OcspStatus::invalid, "the response is not for the server certificate", ""};
+      const auto& f = finding(probe_findings(r, cfg), "TLS-06");
+      CHECK(f.status == Status::fail);
+      CHECK(f.evidence
+            == "smtp.example:587: stapled OCSP response rejected: the response is not for the "
+               "server certificate");
+    }
+    SUBCASE("no TLS session: fail")
+    {
+      r.tls_ok = false;
+      r.tls_version.clear();
+      const auto fs = probe_findings(r, cfg);
+      CHECK(finding(fs, "TLS-06").status == Status::fail);
+      CHECK(std::none_of(fs.begin(), fs.end(), [](const Finding& f) { return f.id == "TLS-08"; }));
+    }
+  }
+
+  TEST_CASE("transport::probe_findings: TLS-08 judges the server's handshake")
+  {
+    peermail::config::Config cfg;
+    auto r = good_report();
+    SUBCASE("TLS 1.3")
+    {
+      const auto& f = finding(probe_findings(r, cfg), "TLS-08");
+      CHECK(f.status == Status::pass);
+      CHECK(f.evidence
+            == "smtp.example:587: TLSv1.3 (renegotiation and EMS not applicable), no compression, "
+               "SNI sent; OpenSSL 3.0.19 27 Jan 2026: 0-RTT off");
+    }
+    r.tls_version = "TLSv1.2";
+    r.cipher = "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384";
+    SUBCASE("TLS 1.2 with RFC 5746 and EMS")
+    {
+      r.secure_renegotiation = true;
+      r.extended_master_secret = true;
+      const auto& f = finding(probe_findings(r, cfg), "TLS-08");
+      CHECK(f.status == Status::pass);
+      CHECK(f.evidence
+            == "smtp.example:587: TLSv1.2, secure renegotiation, Extended Master Secret, no "
+               "compression, SNI sent; OpenSSL 3.0.19 27 Jan 2026: 0-RTT off");
+    }
+    SUBCASE("TLS 1.2 without EMS, with compression")
+    {
+      r.secure_renegotiation = true;
+      r.compression = true;
+      const auto& f = finding(probe_findings(r, cfg), "TLS-08");
+      CHECK(f.status == Status::warn);
+      CHECK(f.evidence
+            == "smtp.example:587: TLSv1.2, secure renegotiation, no Extended Master Secret, "
+               "compression on, SNI sent; OpenSSL 3.0.19 27 Jan 2026: 0-RTT off; missing: "
+               "Extended Master Secret (RFC 7627), compression off (CRIME)");
+      CHECK(f.fix
+            == "ask the provider to enable secure renegotiation and Extended Master Secret and "
+               "to disable TLS compression");
+    }
+    SUBCASE("TLS 1.2 without secure renegotiation")
+    {
+      r.extended_master_secret = true;
+      const auto& f = finding(probe_findings(r, cfg), "TLS-08");
+      CHECK(f.status == Status::warn);
+      CHECK(f.evidence.find("; missing: secure renegotiation (RFC 5746)") != std::string::npos);
+    }
+    SUBCASE("an IP address needs no SNI; a name does")
+    {
+      r.secure_renegotiation = true;
+      r.extended_master_secret = true;
+      r.sni_sent = false;
+      CHECK(finding(probe_findings(r, cfg), "TLS-08").status == Status::warn);
+      r.host = "127.0.0.1";
+      CHECK(finding(probe_findings(r, cfg), "TLS-08").status == Status::pass);
+    }
+    SUBCASE("an old TLS library warns")
+    {
+      r.secure_renegotiation = true;
+      r.extended_master_secret = true;
+      r.tls_library = "OpenSSL 1.1.1w  11 Sep 2023";
+      const auto& f = finding(probe_findings(r, cfg), "TLS-08");
+      CHECK(f.status == Status::warn);
+      CHECK(f.fix == "use OpenSSL 3.x (Debian 12: libssl3)");
     }
   }
 }

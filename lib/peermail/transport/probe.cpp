@@ -4,6 +4,7 @@
 // every property of the session can be measured (CHECKLIST.md §8).
 #include "probe.hpp"
 
+#include "ocsp.hpp"
 #include "tls_info.hpp"
 #include "transcript.hpp"
 
@@ -11,6 +12,7 @@
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -152,6 +154,8 @@ public:
     if (!is_ip) {
       SSL_set_tlsext_host_name(m_ssl.get(), host.c_str()); // SNI
     }
+    // TLS-06: ask for a stapled OCSP response (status_request, RFC 6066 §8).
+    SSL_set_tlsext_status_type(m_ssl.get(), TLSEXT_STATUSTYPE_ocsp);
     ERR_clear_error();
     if (SSL_connect(m_ssl.get()) != 1) {
       return fail(Errc::unavailable, openssl_error());
@@ -436,6 +440,35 @@ measure_tls(SSL* ssl, const config::Account& a, ProbeReport& rep)
     rep.key_bits = EVP_PKEY_get_bits(key);
   }
   rep.signature_algorithm = OBJ_nid2ln(X509_get_signature_nid(leaf));
+
+  // TLS-06: the stapled OCSP response, judged against the verified chain.
+  const unsigned char* staple = nullptr;
+  const long staple_len = SSL_get_tlsext_status_ocsp_resp(ssl, &staple);
+  STACK_OF(X509)* chain = vr == X509_V_OK ? SSL_get0_verified_chain(ssl) : nullptr;
+  if (chain == nullptr) {
+    chain = SSL_get_peer_cert_chain(ssl);
+  }
+  rep.ocsp = judge_ocsp(staple != nullptr && staple_len > 0
+                          ? std::string_view(reinterpret_cast<const char*>(staple),
+                                             static_cast<std::size_t>(staple_len))
+                          : std::string_view(),
+                        chain,
+                        SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl)));
+}
+
+// TLS-08: what the server negotiated (renegotiation indication and EMS exist
+// only up to TLS 1.2; TLS 1.3 has neither nor compression).
+void
+measure_hygiene(SSL* ssl, const config::Account& a, ProbeReport& rep)
+{
+  rep.secure_renegotiation = SSL_get_secure_renegotiation_support(ssl) == 1;
+  rep.extended_master_secret = SSL_get_extms_support(ssl) == 1;
+  rep.compression = SSL_get_current_compression(ssl) != nullptr;
+  in_addr a4{};
+  in6_addr a6{};
+  rep.sni_sent =
+    inet_pton(AF_INET, a.host.c_str(), &a4) != 1 && inet_pton(AF_INET6, a.host.c_str(), &a6) != 1;
+  rep.tls_library = OpenSSL_version(OPENSSL_VERSION);
 }
 
 std::string
@@ -539,6 +572,7 @@ probe(const config::Account& a, const std::optional<config::Credentials>& creden
   } else {
     rep.tls_ok = true;
     measure_tls(c.ssl(), a, rep);
+    measure_hygiene(c.ssl(), a, rep);
     auto rest = [&]() -> Result<void> {
       if (a.tls == config::TlsMode::implicit) {
         PEERMAIL_TRY_ASSIGN(auto greeting, c.read_reply());

@@ -7,6 +7,7 @@
 
 #include <peermail/config/config.hpp>
 #include <peermail/policy/finding.hpp>
+#include <peermail/transport/ocsp.hpp>
 #include <peermail/util/result.hpp>
 
 #include <optional>
@@ -49,6 +50,17 @@ struct ProbeReport
   std::string signature_algorithm; // "ecdsa-with-SHA256"
   std::string peer_cert_sha256;
 
+  // TLS-06: the stapled OCSP response (status_request is always sent; no
+  // OCSP or CRL is fetched over the network).
+  OcspVerdict ocsp;
+
+  // TLS-08: handshake hygiene as the server negotiated it.
+  bool secure_renegotiation = false;   // RFC 5746 (TLS 1.2 and older)
+  bool extended_master_secret = false; // RFC 7627 (TLS 1.2 and older)
+  bool compression = false;            // TLS compression (CRIME)
+  bool sni_sent = false;               // false for an IP address host
+  std::string tls_library;             // "OpenSSL 3.0.19 27 Jan 2026"
+
   // Separate handshakes forcing TLS 1.0 and 1.1 (expected to fail).
   LegacyTls tls1_0 = LegacyTls::not_testable;
   LegacyTls tls1_1 = LegacyTls::not_testable;
@@ -69,8 +81,8 @@ struct ProbeReport
 Result<ProbeReport> probe(const config::Account& account,
                           const std::optional<config::Credentials>& credentials);
 
-// Judge `report` against the checklist: TLS-01..TLS-05, TLS-07..TLS-10 and
-// AUTH-01..AUTH-03. Pure.
+// Judge `report` against the checklist: TLS-01..TLS-10 and AUTH-01..AUTH-03.
+// Pure.
 std::vector<policy::Finding> probe_findings(const ProbeReport& report, const config::Config& cfg);
 
 } // namespace peermail::transport

@@ -7,6 +7,8 @@
 
 #include <fmt/core.h>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 
 namespace peermail::transport {
@@ -63,6 +65,111 @@ legacy_name(LegacyTls l)
     return "not testable with the local OpenSSL";
   }
   return "?";
+}
+
+bool
+is_ip_address(const std::string& host)
+{
+  in_addr a4{};
+  in6_addr a6{};
+  return inet_pton(AF_INET, host.c_str(), &a4) == 1 || inet_pton(AF_INET6, host.c_str(), &a6) == 1;
+}
+
+// TLS-06 from the stapled OCSP response. AIA OCSP and CRLs are not fetched.
+Finding
+revocation_finding(const ProbeReport& r, const std::string& hp)
+{
+  const OcspVerdict& o = r.ocsp;
+  switch (o.status) {
+  case OcspStatus::good:
+    return make(
+      "TLS-06",
+      Status::pass,
+      fmt::format("{}: stapled OCSP: good ({})",
+                  hp,
+                  o.next_update.empty() ? "no nextUpdate" : "valid until " + o.next_update));
+  case OcspStatus::revoked:
+    return make("TLS-06",
+                Status::fail,
+                fmt::format("{}: stapled OCSP: the server certificate is {}", hp, o.reason),
+                "do not use this server until the provider replaces its revoked certificate");
+  case OcspStatus::invalid:
+    return make("TLS-06",
+                Status::fail,
+                fmt::format("{}: stapled OCSP response rejected: {}", hp, o.reason),
+                "the provider must staple a current OCSP response signed by the certificate's "
+                "issuer or its OCSP responder");
+  case OcspStatus::unknown:
+    return make("TLS-06",
+                Status::warn,
+                fmt::format("{}: stapled OCSP: {}: revocation status unknown", hp, o.reason),
+                "ask the provider to staple a current OCSP response for its certificate");
+  case OcspStatus::none:
+    break;
+  }
+  return make("TLS-06",
+              Status::warn,
+              fmt::format("{}: no stapled OCSP response: revocation status unknown", hp),
+              "ask the provider to enable OCSP stapling");
+}
+
+// TLS-08: the server's side of the handshake plus the local library.
+Finding
+hygiene_finding(const ProbeReport& r, const std::string& hp, int version)
+{
+  std::vector<std::string> parts;
+  std::vector<std::string> missing;
+  if (version >= 13) {
+    parts.emplace_back(r.tls_version + " (renegotiation and EMS not applicable)");
+  } else {
+    parts.push_back(r.tls_version);
+    parts.emplace_back(r.secure_renegotiation ? "secure renegotiation" : "no secure renegotiation");
+    parts.emplace_back(r.extended_master_secret ? "Extended Master Secret"
+                                                : "no Extended Master Secret");
+    if (!r.secure_renegotiation) {
+      missing.emplace_back("secure renegotiation (RFC 5746)");
+    }
+    if (!r.extended_master_secret) {
+      missing.emplace_back("Extended Master Secret (RFC 7627)");
+    }
+  }
+  parts.emplace_back(r.compression ? "compression on" : "no compression");
+  if (r.compression) {
+    missing.emplace_back("compression off (CRIME)");
+  }
+  if (r.sni_sent) {
+    parts.emplace_back("SNI sent");
+  } else if (!is_ip_address(r.host)) {
+    parts.emplace_back("SNI not sent");
+    missing.emplace_back("SNI");
+  }
+  const bool library_ok = r.tls_library.rfind("OpenSSL 3", 0) == 0;
+  std::string evidence = fmt::format("{}: ", hp);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    evidence += (i == 0 ? "" : ", ") + parts[i];
+  }
+  evidence +=
+    fmt::format("; {}: 0-RTT off", r.tls_library.empty() ? "TLS library unknown" : r.tls_library);
+  if (!library_ok) {
+    missing.emplace_back("a TLS library known to keep 0-RTT and False Start off (OpenSSL 3.x)");
+  }
+  if (missing.empty()) {
+    return make("TLS-08", Status::pass, evidence);
+  }
+  std::string list;
+  for (const auto& m : missing) {
+    list += (list.empty() ? "" : ", ") + m;
+  }
+  std::string fix;
+  if (missing.size() > (library_ok ? 0U : 1U)) {
+    fix =
+      "ask the provider to enable secure renegotiation and Extended Master Secret and to "
+      "disable TLS compression";
+  }
+  if (!library_ok) {
+    fix += std::string(fix.empty() ? "" : "; ") + "use OpenSSL 3.x (Debian 12: libssl3)";
+  }
+  return make("TLS-08", Status::warn, fmt::format("{}; missing: {}", evidence, list), fix);
 }
 
 } // namespace
@@ -122,7 +229,7 @@ probe_findings(const ProbeReport& r, const config::Config& cfg)
 
   if (!r.tls_ok && r.tls_version.empty()) {
     // Nothing more can be measured without a TLS session.
-    for (const char* id : {"TLS-02", "TLS-03", "TLS-04", "TLS-05", "TLS-07"}) {
+    for (const char* id : {"TLS-02", "TLS-03", "TLS-04", "TLS-05", "TLS-06", "TLS-07"}) {
       out.push_back(make(
         id, Status::fail, fmt::format("{}: no TLS session to measure", hp), "fix TLS-01 first"));
     }
@@ -218,6 +325,9 @@ probe_findings(const ProbeReport& r, const config::Config& cfg)
     } else {
       out.push_back(make("TLS-07", Status::pass, prof));
     }
+
+    out.push_back(revocation_finding(r, hp));
+    out.push_back(hygiene_finding(r, hp, v));
   }
 
   // TLS-10: REQUIRETLS for later hops.

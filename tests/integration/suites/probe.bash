@@ -31,6 +31,52 @@ print([f["status"] for f in d["findings"] if f["id"]==sys.argv[1]][0])' "$1"
 
 expect_status() { expect_eq "$(status "$1")" "$2" "$1"; }
 
+# evidence ID: the evidence of ID in ./out (check --json).
+evidence() {
+    /usr/bin/python3 -c 'import json,sys
+d=json.load(open("out"))
+print([f["evidence"] for f in d["findings"] if f["id"]==sys.argv[1]][0])' "$1"
+}
+
+# start_stapling_server OCSP_DER [s_server options...]: an implicit-TLS
+# server (openssl s_server, certificate $TEST_CA/server.pem) that staples
+# OCSP_DER, greets with 220 and closes after one connection. Python's ssl
+# cannot staple. Exports SMTP_PORT.
+start_stapling_server() {
+    local resp=$1
+    shift
+    printf '220 stapling test server\r\n' >greeting
+    openssl s_server -accept 0 -naccept 1 -cert "$TEST_CA/server.pem" \
+        -key "$TEST_CA/server.key" -status_file "$resp" "$@" <greeting >s_server.log 2>&1 &
+    register_pid $!
+    local i
+    for i in $(seq 1 100); do
+        grep -q '^ACCEPT' s_server.log && break
+        sleep 0.05
+    done
+    SMTP_PORT=$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' s_server.log)
+    [ -n "$SMTP_PORT" ] || { cat s_server.log >&2; fail "s_server did not start"; }
+    export SMTP_PORT
+}
+
+# ocsp_response STATUS OUT [NAME]: an OCSP response signed by the test CA
+# saying STATUS (good | revoked) for $TEST_CA/NAME.pem (default: server).
+ocsp_response() {
+    local cert=$TEST_CA/${3:-server}.pem serial
+    serial=$(openssl x509 -in "$cert" -noout -serial | cut -d= -f2)
+    if [ "$1" = revoked ]; then
+        printf 'R\t301231000000Z\t240101000000Z,keyCompromise\t%s\tunknown\t/CN=localhost\n' \
+            "$serial" >index.txt
+    else
+        printf 'V\t301231000000Z\t\t%s\tunknown\t/CN=localhost\n' "$serial" >index.txt
+    fi
+    openssl ocsp -issuer "$TEST_CA/ca.pem" -cert "$cert" -no_nonce -reqout req.der \
+        >/dev/null 2>&1
+    openssl ocsp -index index.txt -rsigner "$TEST_CA/ca.pem" -rkey "$TEST_CA/ca.key" \
+        -CA "$TEST_CA/ca.pem" -reqin req.der -respout "$2" -ndays 1 >/dev/null 2>&1
+    [ -s "$2" ] || fail "openssl ocsp made no response"
+}
+
 expect_no_data() {
     expect_eq "$(spool_count)" 0 "messages delivered"
     expect_not_contains "$SMTP_SPOOL/transcript.log" " DATA"
@@ -139,4 +185,57 @@ test_legacy_tls_only_fails() {
     expect_exit 1 probe
     expect_status TLS-01 fail
     expect_no_data
+}
+
+test_no_staple_warns_and_hygiene_is_probed() {
+    start_smtp starttls --user ana --password "$PW"
+    cfg starttls
+    PM_TEST_PASSWORD=$PW expect_exit 0 pm --config c.toml --json check --probe --only TLS-06,TLS-08
+    expect_status TLS-06 warn
+    expect_eq "$(evidence TLS-06)" \
+        "localhost:$SMTP_PORT: no stapled OCSP response: revocation status unknown" TLS-06
+    expect_contains out "ask the provider to enable OCSP stapling"
+    expect_status TLS-08 pass
+    expect_eq "$(evidence TLS-08 | sed 's/; OpenSSL 3.*: 0-RTT off$/; OpenSSL 3: 0-RTT off/')" \
+        "localhost:$SMTP_PORT: TLSv1.3 (renegotiation and EMS not applicable), no compression, SNI sent; OpenSSL 3: 0-RTT off" \
+        TLS-08
+    expect_no_data
+}
+
+test_no_probe_skips_revocation() {
+    SMTP_PORT=587
+    cfg starttls
+    expect_exit 0 pm --config c.toml --json check --only TLS-06
+    expect_status TLS-06 skip
+}
+
+test_stapled_good_passes() {
+    ocsp_response good resp.der
+    start_stapling_server resp.der -tls1_2
+    cfg implicit
+    expect_exit 0 pm --config c.toml --json check --probe --only TLS-04,TLS-06,TLS-08
+    expect_status TLS-04 pass
+    expect_status TLS-06 pass
+    expect_contains out "localhost:$SMTP_PORT: stapled OCSP: good (valid until "
+    expect_status TLS-08 pass
+    expect_contains out "localhost:$SMTP_PORT: TLSv1.2, secure renegotiation, Extended Master Secret, no compression, SNI sent; "
+}
+
+test_stapled_revoked_fails() {
+    ocsp_response revoked resp.der
+    start_stapling_server resp.der
+    cfg implicit
+    expect_exit 1 pm --config c.toml --json check --probe --only TLS-06
+    expect_status TLS-06 fail
+    expect_contains out "localhost:$SMTP_PORT: stapled OCSP: the server certificate is revoked at 2024-01-01 00:00:00 UTC (keyCompromise)"
+}
+
+test_stapled_for_other_certificate_fails() {
+    # A valid response of the test CA, but about another of its certificates.
+    ocsp_response good resp.der wronghost
+    start_stapling_server resp.der
+    cfg implicit
+    expect_exit 1 pm --config c.toml --json check --probe --only TLS-06
+    expect_status TLS-06 fail
+    expect_contains out "stapled OCSP response rejected: the response is not for the server certificate"
 }
