@@ -138,10 +138,11 @@ agent_running(const std::string& home)
     cmd += " --homedir " + shell_quote(home);
   }
   // gpg-connect-agent exits 0 even when it cannot connect: ask for an
-  // answer only a running agent gives.
+  // answer only a running agent gives (run_capture keeps the first line,
+  // "D 2.2.40").
   cmd += " 'GETINFO version' /bye";
   const auto out = util::run_capture(cmd, "gpg-connect-agent", std::chrono::seconds(5));
-  return out.has_value() && out->find("\nOK") != std::string::npos;
+  return out.has_value() && out->rfind("D ", 0) == 0;
 }
 
 class GpgmeKeyring final : public Keyring
