@@ -8,6 +8,7 @@
 #include <peermail/util/fs.hpp>
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <cstdio>
 #include <memory>
@@ -228,11 +229,12 @@ run_verify(const AuditOptions& o, const GlobalOptions& g)
   }
   if (g.json) {
     nlohmann::json j = {
-      {"ok",        rep->ok       },
-      {"path",      *path         },
-      {"records",   rep->records  },
-      {"head_seq",  rep->head_seq },
-      {"head_hash", rep->head_hash}
+      {"ok",         rep->ok        },
+      {"path",       *path          },
+      {"records",    rep->records   },
+      {"head_seq",   rep->head_seq  },
+      {"head_hash",  rep->head_hash },
+      {"unresolved", rep->unresolved}
     };
     if (!rep->ok) {
       j["problem"] = rep->problem;
@@ -251,6 +253,16 @@ run_verify(const AuditOptions& o, const GlobalOptions& g)
                   rep->records,
                   rep->records == 1 ? "" : "s")));
     return rc;
+  }
+  if (!rep->unresolved.empty()) {
+    const auto n = rep->unresolved.size();
+    print_warn(
+      fmt::format("{} pending record{} without an outcome record: seq {} (a crash, or "
+                  "the outcome could not be written; the message may have reached the "
+                  "server: check there, or in the batch journal, before resending)",
+                  n,
+                  n == 1 ? "" : "s",
+                  fmt::join(rep->unresolved, ", ")));
   }
   if (!g.json) {
     fmt::print("audit log {}: {} record{}, chain intact\n",

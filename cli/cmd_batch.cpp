@@ -14,6 +14,7 @@
 #include "output.hpp"
 
 #include <peermail/audit/audit_log.hpp>
+#include <peermail/audit/write_ahead.hpp>
 #include <peermail/batch/preflight.hpp>
 #include <peermail/batch/resume.hpp>
 #include <peermail/batch/scheduler.hpp>
@@ -418,8 +419,9 @@ private:
     return {};
   }
 
-  Result<void>
-  audit_outcome(const batch::Outcome& o, int code)
+  // The audit record of `o` without its outcome.
+  audit::Record
+  batch_record(const batch::Outcome& o) const
   {
     audit::Record r;
     r.action = "batch";
@@ -431,6 +433,28 @@ private:
     r.content_sha256 = o.content_sha256;
     r.config_sha256 = m_cfg.sha256;
     r.user = m_cfg.identity.user_id;
+    return r;
+  }
+
+  // Write-ahead: the "pending" record of `o`, before it is submitted. Called
+  // from worker threads (the audit log locks each append).
+  Result<std::uint64_t>
+  audit_pending(const batch::Outcome& o) const
+  {
+    audit::Record r = batch_record(o);
+    r.outcome = std::string(audit::k_outcome_pending);
+    auto seq = m_services.append_audit(m_cfg.audit.path, r);
+    if (!seq) {
+      return unexpected(audit::pending_not_written(seq.error()));
+    }
+    return *seq;
+  }
+
+  Result<void>
+  audit_outcome(const batch::Outcome& o, int code)
+  {
+    audit::Record r = batch_record(o);
+    r.pending_seq = o.pending_seq;
     r.smtp_code = o.smtp_code;
     if (o.tls && !o.tls->version.empty()) {
       r.tls_version = o.tls->version;
@@ -450,7 +474,12 @@ private:
       r.check_id = o.error->check_id;
       r.exit_code = std::string(exit_code_name(code));
     }
-    PEERMAIL_TRY(m_services.append_audit(m_cfg.audit.path, r));
+    if (auto a = m_services.append_audit(m_cfg.audit.path, r); !a) {
+      if (o.status == "sent" && o.pending_seq) {
+        return unexpected(audit::outcome_not_written(a.error(), *o.pending_seq));
+      }
+      return unexpected(a.error());
+    }
     return {};
   }
 
@@ -568,6 +597,7 @@ private:
       so.credentials = m_credentials;
       return m_services.make_transport(std::move(so));
     };
+    hooks.before_submit = [this](const batch::Outcome& o) { return audit_pending(o); };
     hooks.on_outcome = [&](const batch::Outcome& o) -> Result<void> {
       int code = k_ok;
       if (o.status == "sent" || o.status == "would-send") {

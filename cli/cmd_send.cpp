@@ -13,6 +13,7 @@
 #endif
 #if PEERMAIL_SEND_AUDIT
 #  include <peermail/audit/audit_log.hpp>
+#  include <peermail/audit/write_ahead.hpp>
 #endif
 #include <peermail/config/config.hpp>
 #include <peermail/mime/envelope.hpp>
@@ -22,8 +23,10 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 namespace peermail::cli {
 
@@ -67,17 +70,13 @@ report_error(const GlobalOptions& g, const Error& e)
 }
 
 #if PEERMAIL_SEND_AUDIT
-// Append the audit record of this attempt. Never a subject or body.
-Result<void>
-audit_attempt(const config::Config& cfg,
-              const mime::OutgoingMessage& msg,
-              const std::vector<std::string>& rcpts,
-              const Result<transport::SendResult>& result)
+// The audit record of this attempt, without its outcome. Never a subject or
+// body.
+audit::Record
+attempt_record(const config::Config& cfg,
+               const mime::OutgoingMessage& msg,
+               const std::vector<std::string>& rcpts)
 {
-  if (cfg.audit.path.empty()) {
-    return {};
-  }
-  PEERMAIL_TRY_ASSIGN(auto log, audit::AuditLog::open(cfg.audit.path));
   audit::Record r;
   r.action = "send";
   r.message_id = msg.message_id;
@@ -86,6 +85,47 @@ audit_attempt(const config::Config& cfg,
   r.content_sha256 = util::sha256_hex(msg.wire);
   r.config_sha256 = cfg.sha256;
   r.user = cfg.identity.user_id;
+  return r;
+}
+
+// Write-ahead: append the "pending" record before anything is submitted and
+// return its seq (nullopt when no log is configured). An error means nothing
+// may be submitted.
+Result<std::optional<std::uint64_t>>
+audit_pending(const config::Config& cfg,
+              const mime::OutgoingMessage& msg,
+              const std::vector<std::string>& rcpts)
+{
+  if (cfg.audit.path.empty()) {
+    return std::optional<std::uint64_t>();
+  }
+  audit::Record r = attempt_record(cfg, msg, rcpts);
+  r.outcome = std::string(audit::k_outcome_pending);
+  auto log = audit::AuditLog::open(cfg.audit.path);
+  if (!log) {
+    return unexpected(audit::pending_not_written(log.error()));
+  }
+  auto j = log->append(r);
+  if (!j) {
+    return unexpected(audit::pending_not_written(j.error()));
+  }
+  return std::optional<std::uint64_t>((*j)["seq"].get<std::uint64_t>());
+}
+
+// Append the outcome record of this attempt, linked to its pending record.
+// After a 250, an error is worded by audit::outcome_not_written.
+Result<void>
+audit_attempt(const config::Config& cfg,
+              const mime::OutgoingMessage& msg,
+              const std::vector<std::string>& rcpts,
+              const Result<transport::SendResult>& result,
+              std::optional<std::uint64_t> pending_seq)
+{
+  if (cfg.audit.path.empty()) {
+    return {};
+  }
+  audit::Record r = attempt_record(cfg, msg, rcpts);
+  r.pending_seq = pending_seq;
   if (result) {
     r.outcome = "sent";
     r.smtp_code = result->code;
@@ -100,15 +140,31 @@ audit_attempt(const config::Config& cfg,
     r.check_id = e.check_id;
     r.exit_code = std::string(exit_code_name(exit_code(e.code)));
   }
-  PEERMAIL_TRY(log.append(r));
-  return {};
+  auto appended = [&]() -> Result<void> {
+    PEERMAIL_TRY_ASSIGN(auto log, audit::AuditLog::open(cfg.audit.path));
+    PEERMAIL_TRY(log.append(r));
+    return {};
+  }();
+  if (!appended && result && pending_seq) {
+    return unexpected(audit::outcome_not_written(appended.error(), *pending_seq));
+  }
+  return appended;
 }
 #else
+Result<std::optional<std::uint64_t>>
+audit_pending(const config::Config& /*cfg*/,
+              const mime::OutgoingMessage& /*msg*/,
+              const std::vector<std::string>& /*rcpts*/)
+{
+  return std::optional<std::uint64_t>();
+}
+
 Result<void>
 audit_attempt(const config::Config& /*cfg*/,
               const mime::OutgoingMessage& /*msg*/,
               const std::vector<std::string>& /*rcpts*/,
-              const Result<transport::SendResult>& /*result*/)
+              const Result<transport::SendResult>& /*result*/,
+              std::optional<std::uint64_t> /*pending_seq*/)
 {
   return {};
 }
@@ -273,10 +329,15 @@ run_send_message(const SendOptions& o, const GlobalOptions& g)
     return report_error(g, session.error());
   }
   const transport::Envelope env{cfg->identity.address, *rcpts};
+  auto pending = audit_pending(*cfg, *msg, *rcpts);
+  if (!pending) {
+    (*session)->close();
+    return report_error(g, pending.error());
+  }
   auto res = (*session)->send(env, msg->wire);
   (*session)->close();
 
-  auto audited = audit_attempt(*cfg, *msg, *rcpts, res);
+  auto audited = audit_attempt(*cfg, *msg, *rcpts, res, *pending);
   if (!res) {
     if (!audited) {
       print_warn(fmt::format("audit record not written: {}", audited.error().message));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "pipeline.hpp"
 
+#include <peermail/audit/write_ahead.hpp>
 #include <peermail/util/fd_io.hpp>
 #include <peermail/util/strings.hpp>
 
@@ -83,8 +84,9 @@ private:
     return r;
   }
 
-  // Append `r`; an audit failure after a submission is itself an error.
-  Result<void>
+  // Append `r` and return its seq; an audit failure after a submission is
+  // itself an error.
+  Result<std::uint64_t>
   audit(const audit::Record& r)
   {
     if (!m_s.append_audit) {
@@ -96,7 +98,7 @@ private:
       e.check_id = e.check_id.empty() ? "AUD-01" : e.check_id;
       return unexpected(std::move(e));
     }
-    return {};
+    return *a;
   }
 
   // Record a refusal (AUD-04) and return `e`.
@@ -413,8 +415,17 @@ private:
       env.mail_from = m_cfg.identity.address;
       env.rcpt_to = cr.rcpt_to;
       PEERMAIL_TRY(c.file->rewind());
+      // Write-ahead: the attempt is on record before anything is submitted.
+      audit::Record pending = copy_record(c);
+      pending.outcome = std::string(audit::k_outcome_pending);
+      auto pending_seq = audit(pending);
+      if (!pending_seq) {
+        t.close();
+        return unexpected(audit::pending_not_written(pending_seq.error(), k == 0));
+      }
       auto sent = t.send_fd(env, c.file->fd());
       audit::Record r = copy_record(c);
+      r.pending_seq = *pending_seq;
       if (sent) {
         cr.status = "sent";
         cr.smtp_code = sent->code;
@@ -455,13 +466,10 @@ private:
       }
       if (auto a = audit(r); !a) {
         t.close();
-        Error e = a.error();
-        e.message = fmt::format("{}{}",
-                                sent ? "the message was sent, but its audit record could not be "
-                                       "written: "
-                                     : "",
-                                e.message);
-        return unexpected(std::move(e));
+        if (sent) {
+          return unexpected(audit::outcome_not_written(a.error(), *pending_seq));
+        }
+        return unexpected(a.error());
       }
     }
     t.close();

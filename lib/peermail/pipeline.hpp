@@ -5,7 +5,9 @@
 // and `batch`: preflight (transport settings — already refused by
 // config::load —, every recipient key, the signing key, the audit log) →
 // build MIME → sign+encrypt (one copy for To/Cc, one separately encrypted
-// copy per Bcc recipient) → submit over TLS → audit → report. Fail closed:
+// copy per Bcc recipient) → per copy: audit "pending" (write-ahead; nothing
+// is submitted if it cannot be written) → submit over TLS → audit the
+// outcome with pending_seq → report. Fail closed:
 // nothing is submitted unless every copy was protected. Collaborators come
 // through `Services` so that tests can use fakes.
 
@@ -39,7 +41,10 @@ struct Services
                                             const std::map<std::string, std::string>& env)>
     resolve_credentials;
   std::function<Result<void>(const std::string& path)> check_audit_writable;
-  std::function<Result<void>(const std::string& path, const audit::Record& record)> append_audit;
+  // Append `record` to the log at `path` and return its seq (for the
+  // pending_seq of the outcome that follows a "pending" record).
+  std::function<Result<std::uint64_t>(const std::string& path, const audit::Record& record)>
+    append_audit;
   // The sysexits name for the audit record ("EX_NOUSER"); the CLI passes its
   // one mapping table. Default: the Errc name.
   std::function<std::string(Errc code)> exit_name;

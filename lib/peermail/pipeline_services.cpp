@@ -21,10 +21,10 @@ default_services()
   s.check_audit_writable = [](const std::string& path) {
     return audit::AuditLog::check_writable(path);
   };
-  s.append_audit = [](const std::string& path, const audit::Record& r) -> Result<void> {
+  s.append_audit = [](const std::string& path, const audit::Record& r) -> Result<std::uint64_t> {
     PEERMAIL_TRY_ASSIGN(auto log, audit::AuditLog::open(path));
-    PEERMAIL_TRY(log.append(r));
-    return {};
+    PEERMAIL_TRY_ASSIGN(auto j, log.append(r));
+    return j["seq"].get<std::uint64_t>();
   };
   return s;
 }

@@ -88,7 +88,9 @@ struct Recorder
   std::vector<transport::Envelope> envelopes;
   std::vector<std::string> submitted;
   std::vector<audit::Record> audit;
-  int fail_send_at = -1; // index of the send that fails with 4xx
+  std::vector<std::size_t> audit_after_sends; // envelopes seen when each record was appended
+  int fail_send_at = -1;                      // index of the send that fails with 4xx
+  int fail_audit_at = -1;                     // index of the append that fails (disk full)
   bool closed = false;
 };
 
@@ -178,9 +180,17 @@ fakes(Recorder& rec, FakeKeyring* keyring_template = nullptr)
     return c;
   };
   s.check_audit_writable = [](const std::string&) -> Result<void> { return {}; };
-  s.append_audit = [&rec](const std::string&, const audit::Record& r) -> Result<void> {
+  s.append_audit = [&rec](const std::string&, const audit::Record& r) -> Result<std::uint64_t> {
+    if (static_cast<int>(rec.audit.size()) == rec.fail_audit_at) {
+      rec.fail_audit_at = -1;
+      return fail(Errc::io,
+                  "audit log /x/audit.jsonl: cannot sync to disk: No space left on device",
+                  "AUD-04",
+                  "free space on that file system");
+    }
     rec.audit.push_back(r);
-    return {};
+    rec.audit_after_sends.push_back(rec.envelopes.size());
+    return static_cast<std::uint64_t>(rec.audit.size()); // the seq
   };
   s.exit_name = [](Errc c) {
     return c == Errc::no_key ? std::string("EX_NOUSER") : std::string(to_string(c));
@@ -253,14 +263,30 @@ TEST_SUITE("peermail::pipeline")
     }
     CHECK(rec.submitted[0].find(fpr_for("b1@hospital.test")) == std::string::npos);
     CHECK(rec.closed);
-    REQUIRE(rec.audit.size() == 3);
+    // Write-ahead: pending, outcome, pending, outcome, … (one pair per copy).
+    REQUIRE(rec.audit.size() == 6);
+    CHECK(rec.audit_after_sends == std::vector<std::size_t>{0, 1, 1, 2, 2, 3});
     CHECK(rec.audit[0].action == "send");
-    CHECK(rec.audit[0].outcome == "sent");
-    CHECK(rec.audit[0].smtp_code == 250);
-    CHECK(rec.audit[0].tls_version == "TLSv1.3");
+    CHECK(rec.audit[0].outcome == "pending");
     CHECK(rec.audit[0].message_id == report.message_id);
+    CHECK(rec.audit[0].content_sha256 == "00ff");
     CHECK(rec.audit[0].hash_algo == "SHA512");
-    CHECK(rec.audit[1].recipients == std::vector<std::string>{"b1@hospital.test"});
+    CHECK(rec.audit[0].recipient_fprs == rec.protected_with[0].recipient_fingerprints);
+    CHECK(!rec.audit[0].smtp_code);
+    CHECK(!rec.audit[0].tls_version);
+    CHECK(!rec.audit[0].pending_seq);
+    CHECK(rec.audit[1].action == "send");
+    CHECK(rec.audit[1].outcome == "sent");
+    CHECK(rec.audit[1].smtp_code == 250);
+    CHECK(rec.audit[1].tls_version == "TLSv1.3");
+    CHECK(rec.audit[1].message_id == report.message_id);
+    CHECK(rec.audit[1].hash_algo == "SHA512");
+    CHECK(rec.audit[1].pending_seq == std::optional<std::uint64_t>(1));
+    CHECK(rec.audit[2].outcome == "pending");
+    CHECK(rec.audit[2].recipients == std::vector<std::string>{"b1@hospital.test"});
+    CHECK(rec.audit[3].recipients == std::vector<std::string>{"b1@hospital.test"});
+    CHECK(rec.audit[3].pending_seq == std::optional<std::uint64_t>(3));
+    CHECK(rec.audit[5].pending_seq == std::optional<std::uint64_t>(5));
     REQUIRE(report.recipients.size() == 4);
     for (const auto& r : report.recipients) {
       CHECK(r.status == "sent");
@@ -316,12 +342,72 @@ TEST_SUITE("peermail::pipeline")
     REQUIRE(report.error);
     CHECK(report.error->code == Errc::temp);
     CHECK(rec.envelopes.size() == 2);
-    REQUIRE(rec.audit.size() == 2);
-    CHECK(rec.audit[0].outcome == "sent");
-    CHECK(rec.audit[1].outcome == "tempfail");
-    CHECK(rec.audit[1].smtp_code == 451);
+    REQUIRE(rec.audit.size() == 4);
+    CHECK(rec.audit[0].outcome == "pending");
+    CHECK(rec.audit[1].outcome == "sent");
+    CHECK(rec.audit[2].outcome == "pending");
+    CHECK(rec.audit[3].outcome == "tempfail");
+    CHECK(rec.audit[3].smtp_code == 451);
+    CHECK(rec.audit[3].pending_seq == std::optional<std::uint64_t>(3));
     CHECK(report.copies[2].status == "not-sent");
     CHECK(report.recipients[2].status == "failed");
+  }
+
+  TEST_CASE("pipeline::run: no pending record, nothing submitted (74, AUD-04)")
+  {
+    Recorder rec;
+    rec.fail_audit_at = 0;
+    auto report = run(make_config(), make_request(), fakes(rec));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::io);
+    CHECK(report.error->message
+          == "nothing was submitted: the audit record of the attempt could not be written: "
+             "audit log /x/audit.jsonl: cannot sync to disk: No space left on device");
+    CHECK(report.error->check_id == "AUD-04");
+    CHECK(report.error->fix == "free space on that file system");
+    CHECK(rec.envelopes.empty());
+    CHECK(rec.audit.empty());
+    CHECK(rec.closed);
+    for (const auto& r : report.recipients) {
+      CHECK(r.status == "not-sent");
+    }
+  }
+
+  TEST_CASE("pipeline::run: the outcome record fails after a 250 (74, AUD-01)")
+  {
+    Recorder rec;
+    rec.fail_audit_at = 1;
+    auto report = run(make_config(), make_request(), fakes(rec));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::io);
+    CHECK(report.error->message
+          == "submitted to the server but the audit outcome could not be written: audit log "
+             "/x/audit.jsonl: cannot sync to disk: No space left on device; pending record 1 "
+             "proves the attempt");
+    CHECK(report.error->check_id == "AUD-01");
+    CHECK(report.error->fix
+          == "do not send the message again: the server accepted it; free space on that file "
+             "system; `peermail audit verify` lists pending record 1 as unresolved");
+    CHECK(rec.envelopes.size() == 1); // submitted once, and nothing after it
+    REQUIRE(rec.audit.size() == 1);
+    CHECK(rec.audit[0].outcome == "pending");
+    CHECK(report.copies[0].status == "sent");
+    CHECK(report.copies[1].status == "not-sent");
+    CHECK(rec.closed);
+  }
+
+  TEST_CASE("pipeline::run: a later copy without its pending record is not submitted")
+  {
+    Recorder rec;
+    rec.fail_audit_at = 2;
+    auto report = run(make_config(), make_request(), fakes(rec));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::io);
+    CHECK(report.error->message.rfind("this copy was not submitted: ", 0) == 0);
+    CHECK(rec.envelopes.size() == 1);
+    REQUIRE(rec.audit.size() == 2);
+    CHECK(rec.audit[1].outcome == "sent");
+    CHECK(report.copies[1].status == "not-sent");
   }
 
   TEST_CASE("pipeline::run: audit records hold no subject or body")

@@ -343,6 +343,9 @@ to_json(const Record& r)
   if (!r.exit_code.empty()) {
     j["exit_code"] = r.exit_code;
   }
+  if (r.pending_seq) {
+    j["pending_seq"] = *r.pending_seq;
+  }
   return j;
 }
 

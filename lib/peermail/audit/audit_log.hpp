@@ -20,7 +20,8 @@
 //   recipient_fprs, protocol, hash_algo, tls {version, cipher,
 //   peer_cert_sha256}, smtp {code}, content_sha256, tool_version,
 //   config_sha256, prev, hash
-// and optionally check_id and exit_code (refusals and failures). Unknown
+// and optionally check_id and exit_code (refusals and failures) and
+// pending_seq (see "Write-ahead" below). Unknown
 // values are JSON null (tls, smtp members) or "" / [] so every record has the
 // same schema (AUD-01).
 //
@@ -45,6 +46,15 @@
 // NEVER chained onto: append and check_writable refuse with Errc::io naming
 // the file and the fix, so the sender fails closed until a human has looked.
 //
+// Write-ahead (AUD-01): every submission is preceded by a record with
+// outcome "pending" (same fields as the outcome, tls/smtp null), appended and
+// fsynced BEFORE anything is sent; if it cannot be written nothing is sent.
+// After the submission the outcome record ("sent", "failed", "tempfail", …)
+// carries "pending_seq": the seq of its pending record. A pending record that
+// no later record names in pending_seq is "unresolved" (a crash, or the
+// outcome could not be written): the message may or may not have reached
+// the server. verify() lists these without failing the chain.
+//
 // Limits of a hash chain: removing the LAST record(s), or rewriting the whole
 // chain from some point on, cannot be detected from the file alone. Record
 // the head (`audit verify` prints "head seq N hash H") somewhere else (a
@@ -59,11 +69,14 @@ inline constexpr std::string_view k_genesis_prev =
 // The longest line append() and verify() accept (a record is < 4 KiB).
 inline constexpr std::size_t k_max_line_bytes = 1U << 20;
 
+// The outcome of the write-ahead record appended before a submission.
+inline constexpr std::string_view k_outcome_pending = "pending";
+
 // One audit event (DESIGN.md §7). Never a subject, body, file name or secret.
 struct Record
 {
   std::string action;  // "send", "batch", "verify", "probe", "refusal", "sendmail"
-  std::string outcome; // "sent", "refused", "failed", "tempfail", "valid", "bad-signature", …
+  std::string outcome; // "pending", "sent", "refused", "failed", "tempfail", "valid", …
   std::string message_id;
   std::vector<std::string> recipients;
   std::string signer_fpr;
@@ -79,6 +92,8 @@ struct Record
   std::string check_id;  // for refusals: the checklist item
   std::string exit_code; // "EX_TEMPFAIL", … (for refusals and failures)
   std::string user;      // identity.user_id, else the OS user
+  // For the outcome of a submission: the seq of its "pending" record.
+  std::optional<std::uint64_t> pending_seq;
 };
 
 // The append-only, hash-chained JSON Lines log. Each line gets seq, ts (UTC
@@ -150,6 +165,10 @@ struct VerifyReport
   std::string problem;        // "record 7 (line 7) was changed: hash mismatch", …
   std::uint64_t head_seq = 0; // last intact record
   std::string head_hash;      // its hash ("" if none)
+  // Seqs of "pending" records that no later record resolves (pending_seq),
+  // ascending. Not a chain break: a crash or a lost outcome record. Only
+  // filled when ok.
+  std::vector<std::uint64_t> unresolved;
 };
 
 // Recompute the chain of the log at `path`. A tampered log is a report with

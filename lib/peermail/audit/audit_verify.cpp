@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include <exception>
+#include <set>
 
 namespace peermail::audit {
 
@@ -60,6 +61,21 @@ find_seq(detail::LineReader& in, std::uint64_t seq)
   return std::nullopt;
 }
 
+// Note a "pending" record, and forget the one an outcome record resolves.
+void
+track_pending(const nlohmann::json& j, std::set<std::uint64_t>& pending)
+{
+  const auto outcome = j.find("outcome");
+  if (outcome != j.end() && outcome->is_string()
+      && outcome->get<std::string>() == k_outcome_pending) {
+    pending.insert(j["seq"].get<std::uint64_t>());
+  }
+  const auto resolved = j.find("pending_seq");
+  if (resolved != j.end() && resolved->is_number_unsigned()) {
+    pending.erase(resolved->get<std::uint64_t>());
+  }
+}
+
 std::string
 missing_range(std::uint64_t from, std::uint64_t to)
 {
@@ -76,6 +92,7 @@ verify_impl(const std::string& path, const VerifyOptions& opts)
   std::string last_hash(k_genesis_prev);
   std::uint64_t last_line = 0;
   bool anchor_seen = opts.anchor_hash.empty();
+  std::set<std::uint64_t> pending; // write-ahead records without an outcome yet
 
   auto bad = [&](std::uint64_t line, std::uint64_t seq, std::string problem) {
     rep.ok = false;
@@ -162,6 +179,7 @@ verify_impl(const std::string& path, const VerifyOptions& opts)
     if (!anchor_seen && p->hash == opts.anchor_hash) {
       anchor_seen = true;
     }
+    track_pending(p->j, pending);
   }
   if (!in.ok()) {
     return fail(Errc::io, fmt::format("audit log {}: read error", path));
@@ -181,6 +199,7 @@ verify_impl(const std::string& path, const VerifyOptions& opts)
                            "after that hash was recorded",
                            opts.anchor_hash));
   }
+  rep.unresolved.assign(pending.begin(), pending.end());
   return rep;
 }
 

@@ -268,6 +268,18 @@ private:
       o.status = "would-send";
       return o;
     }
+    if (m_hooks.before_submit) {
+      auto seq = m_hooks.before_submit(o);
+      if (!seq) {
+        o.status = "failed";
+        o.error = seq.error();
+        if (stops_batch(seq.error())) {
+          request_stop(seq.error());
+        }
+        return o;
+      }
+      o.pending_seq = *seq;
+    }
     transport::Envelope env;
     env.mail_from = m_opts.mail_from;
     env.rcpt_to = {job.email};

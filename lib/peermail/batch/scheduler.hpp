@@ -8,13 +8,15 @@
 // lost connection, timeout) are retried with exponential backoff on a fresh
 // connection up to max_attempts; permanent ones (5xx) are final.
 //
-// Everything stateful and durable (journal, audit log, output) happens in
-// ONE thread, the caller of run(): workers hand their outcomes over a queue
-// and `on_outcome` is always called from the calling thread, so the journal
-// (SQLite) and the audit log need no locking of their own. A message whose
-// 250 arrived but whose outcome was not yet recorded when the process died is
-// sent again on the rerun with the same Message-ID (the documented worst
-// case); nothing is ever lost.
+// Outcomes (journal, audit log, output) are recorded in ONE thread, the
+// caller of run(): workers hand their outcomes over a queue and `on_outcome`
+// is always called from the calling thread, so the journal (SQLite) needs no
+// locking of its own. The one exception is the write-ahead audit record
+// (`before_submit`), appended by the worker itself right before its first
+// submission attempt; the audit log serialises appends with flock. A message
+// whose 250 arrived but whose outcome was not yet recorded when the process
+// died is sent again on the rerun with the same Message-ID (the documented
+// worst case), and its "pending" audit record proves the first attempt.
 
 #include <peermail/protect.hpp>
 #include <peermail/transport/transport.hpp>
@@ -22,6 +24,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -54,6 +57,7 @@ struct Outcome
   std::string hash_algo;      // of the signature
   std::string content_sha256; // of the signed entity
   std::optional<transport::TlsInfo> tls;
+  std::optional<std::uint64_t> pending_seq; // the write-ahead audit record, if written
 };
 
 struct Options
@@ -75,6 +79,12 @@ struct Hooks
 {
   std::function<Result<std::unique_ptr<Protector>>()> make_protector;
   std::function<Result<std::unique_ptr<transport::Transport>>()> make_transport;
+  // Append the write-ahead ("pending") audit record of `o` (protected, about
+  // to be submitted for the first time) and return its seq. Called from
+  // worker threads: must be thread-safe. An error means the message is not
+  // submitted: its outcome is "failed" with that error (and an io error
+  // stops the batch). Empty: no write-ahead record.
+  std::function<Result<std::uint64_t>(const Outcome& o)> before_submit;
   // Record one outcome (journal, audit, output), called from run()'s thread
   // in completion order. An error stops the batch: no new job starts, jobs
   // in flight finish and are still passed here; the first error is returned

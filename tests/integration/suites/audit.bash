@@ -132,6 +132,52 @@ test_verify_json() {
     expect_eq "$("$PYTHON" -c 'import json; d=json.load(open("out")); print(d["ok"], d["line"], d["seq"])')" "False 1 1"
 }
 
+# A log written by an independent implementation with write-ahead records:
+# 1 pending (never resolved), 2 pending, 3 sent (pending_seq 2), 4 pending and
+# 5 failed (pending_seq 4).
+py_write_ahead_log() {
+    "$PYTHON" - "$1" <<'PY'
+import hashlib, json, sys
+rows = [("pending", None, None), ("pending", None, None), ("sent", 2, 250),
+        ("pending", None, None), ("failed", 4, 550)]
+prev = "0" * 64
+with open(sys.argv[1], "w") as f:
+    for i, (outcome, pseq, code) in enumerate(rows, 1):
+        r = {"seq": i, "ts": "2026-05-01T10:00:0%d.000Z" % i, "user": "ana", "action": "send",
+             "outcome": outcome, "message_id": "<m@clinic.test>", "recipients": ["sam.lee@hospital.example"],
+             "signer_fpr": "F" * 40, "recipient_fprs": ["E" * 40], "protocol": "OpenPGP",
+             "hash_algo": "SHA512", "tls": {"version": None, "cipher": None, "peer_cert_sha256": None},
+             "smtp": {"code": code}, "content_sha256": "a" * 64, "tool_version": "0.1.0",
+             "config_sha256": "", "prev": prev}
+        if pseq is not None:
+            r["pending_seq"] = pseq
+        r["hash"] = hashlib.sha256(json.dumps(r, sort_keys=True, separators=(",", ":"),
+                                              ensure_ascii=False).encode()).hexdigest()
+        prev = r["hash"]
+        f.write(json.dumps(r, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n")
+PY
+}
+
+test_verify_lists_unresolved_pending_records() {
+    py_write_ahead_log a.jsonl
+    expect_exit 0 pm audit verify --file a.jsonl
+    expect_contains out 'audit log a.jsonl: 5 records, chain intact'
+    expect_contains err 'peermail: warning: 1 pending record without an outcome record: seq 1 (a crash, or the outcome could not be written; the message may have reached the server: check there, or in the batch journal, before resending)'
+    expect_exit 0 pm --json audit verify --file a.jsonl
+    expect_eq "$("$PYTHON" -c 'import json; d=json.load(open("out")); print(d["ok"], d["records"], d["unresolved"])')" "True 5 [1]"
+    expect_exit 0 pm audit show --file a.jsonl --outcome pending
+    expect_eq "$(grep -c ' pending ' out)" 3 "pending rows"
+    # A broken chain fails as before (exit 1); unresolved records are only
+    # listed for an intact chain.
+    py_edit a.jsonl 'lines.pop(0)'
+    expect_exit 1 pm --json audit verify --file a.jsonl
+    expect_eq "$("$PYTHON" -c 'import json; d=json.load(open("out")); print(d["ok"], d["unresolved"])')" "False []"
+    # No pending records: no warning.
+    make_log b.jsonl 2
+    expect_exit 0 pm audit verify --file b.jsonl
+    expect_not_contains err 'pending'
+}
+
 test_independent_implementation_agrees() {
     # A log chained by python with the documented canonical form verifies,
     # and peermail's own records verify in python.

@@ -6,6 +6,8 @@
 # --skip-unready, retries on 4xx, 5xx final, --shard, --dry-run.
 
 . "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
+# shellcheck source=../fixtures/fail_fsync.bash
+. "$PEERMAIL_SOURCE_DIR/tests/integration/fixtures/fail_fsync.bash"
 
 suite_probe() { probe_gpg && probe_smtp; }
 
@@ -93,8 +95,13 @@ test_200_recipients_delivered_exactly_once() {
     expect_not_contains "$m" "access code"
     expect_eq "$(grep -l '"tls": true' "$SMTP_SPOOL"/msg-*.json | wc -l)" 200 "over TLS"
     expect_clear_ok
-    # One audit record per recipient; no subject in it.
-    expect_eq "$(grep -c '"action":"batch"' audit.jsonl)" 200 "audit records"
+    # Two audit records per recipient (write-ahead "pending", then the
+    # outcome naming it); no subject in them; none left unresolved.
+    expect_eq "$(grep -c '"action":"batch"' audit.jsonl)" 400 "audit records"
+    expect_eq "$(grep -c '"outcome":"pending"' audit.jsonl)" 200 "pending records"
+    expect_eq "$(grep -c '"pending_seq":' audit.jsonl)" 200 "outcome records naming their pending one"
+    expect_exit 0 pm --json audit verify --file audit.jsonl
+    expect_eq "$(/usr/bin/python3 -c 'import json; d=json.load(open("out")); print(d["ok"], d["records"], d["unresolved"])')" "True 400 []"
     expect_not_contains audit.jsonl "Peer-support"
     # Message-IDs are distinct.
     expect_eq "$(grep -h '^Message-ID:' "$SMTP_SPOOL"/msg-*.eml | sort -u | wc -l)" 200 "Message-IDs"
@@ -245,4 +252,27 @@ test_dry_run_sends_nothing() {
     expect_eq "$(spool_count)" 0 "messages delivered"
     [ ! -f people.csv.journal ] || fail "a dry run created a journal"
     expect_not_contains "$SMTP_SPOOL/transcript.log" "MAIL"
+}
+
+test_outcome_not_written_after_250_74_journal_and_pending_prove_it() {
+    local why
+    if ! why=$(build_fail_fsync); then echo "SKIP: $why"; return 0; fi
+    setup_server
+    recipients 1
+    local rc=0
+    PM_TEST_PASSWORD=$PW with_failing_fsync audit.jsonl 2 "$PEERMAIL_BIN" --config c.toml batch \
+        --template "$FIX/notice.eml" --recipients people.csv --workers 1 >out 2>err || rc=$?
+    expect_eq "$rc" 74 "exit status"
+    expect_contains err "peermail: error: submitted to the server but the audit outcome could not be written: audit log $PWD/audit.jsonl: cannot sync to disk: No space left on device; pending record 1 proves the attempt [AUD-01]"
+    expect_not_contains err "Peer-support"
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    expect_eq "$(wc -l <audit.jsonl)" 1 "audit records"
+    expect_contains audit.jsonl '"outcome":"pending"'
+    expect_contains audit.jsonl '"recipients":["p001@people.test"]'
+    expect_exit 0 pm --json audit verify --file audit.jsonl
+    expect_eq "$(/usr/bin/python3 -c 'import json; d=json.load(open("out")); print(d["ok"], d["unresolved"])')" "True [1]"
+    # The journal knows it was sent: the rerun does not send it again.
+    expect_exit 0 batch --recipients people.csv --json
+    expect_eq "$(grep -c '"status":"already-sent"' out)" 1 "already-sent lines"
+    expect_eq "$(spool_count)" 1 "messages after the rerun"
 }
