@@ -456,18 +456,15 @@ measure_tls(SSL* ssl, const config::Account& a, ProbeReport& rep)
                         SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl)));
 }
 
-// TLS-08: what the server negotiated (renegotiation indication and EMS exist
-// only up to TLS 1.2; TLS 1.3 has neither nor compression).
+// TLS-08: what the server negotiated. Renegotiation indication and EMS exist
+// only up to TLS 1.2; TLS 1.3 has neither, nor compression.
 void
-measure_hygiene(SSL* ssl, const config::Account& a, ProbeReport& rep)
+measure_hygiene(SSL* ssl, ProbeReport& rep)
 {
   rep.secure_renegotiation = SSL_get_secure_renegotiation_support(ssl) == 1;
   rep.extended_master_secret = SSL_get_extms_support(ssl) == 1;
   rep.compression = SSL_get_current_compression(ssl) != nullptr;
-  in_addr a4{};
-  in6_addr a6{};
-  rep.sni_sent =
-    inet_pton(AF_INET, a.host.c_str(), &a4) != 1 && inet_pton(AF_INET6, a.host.c_str(), &a6) != 1;
+  rep.sni_sent = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) != nullptr;
   rep.tls_library = OpenSSL_version(OPENSSL_VERSION);
 }
 
@@ -572,7 +569,7 @@ probe(const config::Account& a, const std::optional<config::Credentials>& creden
   } else {
     rep.tls_ok = true;
     measure_tls(c.ssl(), a, rep);
-    measure_hygiene(c.ssl(), a, rep);
+    measure_hygiene(c.ssl(), rep);
     auto rest = [&]() -> Result<void> {
       if (a.tls == config::TlsMode::implicit) {
         PEERMAIL_TRY_ASSIGN(auto greeting, c.read_reply());
