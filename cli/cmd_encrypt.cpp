@@ -6,10 +6,8 @@
 #include "message_input.hpp"
 #include "output.hpp"
 
-#include <peermail/crypto/keyring.hpp>
 #include <peermail/mime/pgp_mime.hpp>
 #include <peermail/protect.hpp>
-#include <peermail/protect_keys.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
@@ -64,46 +62,22 @@ run_encrypt(const EncryptOptions& o, const GlobalOptions& g)
     recipients = addrs->recipients;
     if (!addrs->bcc.empty() && !hide) {
       hide = true;
-      print_note("the message has Bcc recipients: no recipient key IDs are written, so "
-                 "To/Cc recipients cannot see who else can decrypt it (peermail send "
-                 "instead gives each Bcc recipient a copy of their own)");
+      print_note(
+        "the message has Bcc recipients: no recipient key IDs are written, so "
+        "To/Cc recipients cannot see who else can decrypt it (peermail send "
+        "instead gives each Bcc recipient a copy of their own)");
     }
   }
   if (recipients.empty()) {
     return print_error(
       Error(Errc::usage, "no recipients: the message has no To/Cc/Bcc and no -r was given"));
   }
-  const std::string home = g.gnupg_home_dir();
-  auto keyring = crypto::Keyring::open(home);
-  if (!keyring) {
-    return print_error(keyring.error());
-  }
-  auto keys = resolve_protect_keys(**keyring, *cfg, recipients, !o.no_sign);
-  if (!keys) {
-    return print_error(keys.error());
-  }
-  for (const auto& w : keys->warnings) {
-    print_warn(w);
-  }
-  auto protector = Protector::create(home);
-  if (!protector) {
-    return print_error(protector.error());
-  }
   ProtectOptions po;
-  po.signer_fingerprint = keys->signer_fingerprint;
-  po.recipient_fingerprints = keys->recipient_fingerprints;
   po.sign = !o.no_sign;
   po.encrypt = true;
   po.protect_subject = cfg->policy.protect_subject;
   po.hide_recipients = hide;
-  auto out = (*protector)->protect(*message, po);
-  if (!out) {
-    return print_error(out.error());
-  }
-  if (auto w = write_stdout(out->message); !w) {
-    return print_error(w.error());
-  }
-  return 0;
+  return protect_to_stdout(g, *cfg, *message, recipients, po);
 }
 
 } // namespace

@@ -4,10 +4,8 @@
 #include "message_input.hpp"
 #include "output.hpp"
 
-#include <peermail/crypto/keyring.hpp>
 #include <peermail/mime/pgp_mime.hpp>
 #include <peermail/protect.hpp>
-#include <peermail/protect_keys.hpp>
 
 #include <fmt/core.h>
 
@@ -58,35 +56,11 @@ run_sign(const SignOptions& o, const GlobalOptions& g)
   if (auto r = check_from(*message, *cfg); !r) {
     return print_error(r.error());
   }
-  const std::string home = g.gnupg_home_dir();
-  auto keyring = crypto::Keyring::open(home);
-  if (!keyring) {
-    return print_error(keyring.error());
-  }
-  auto keys = resolve_protect_keys(**keyring, *cfg, {}, true);
-  if (!keys) {
-    return print_error(keys.error());
-  }
-  for (const auto& w : keys->warnings) {
-    print_warn(w);
-  }
-  auto protector = Protector::create(home);
-  if (!protector) {
-    return print_error(protector.error());
-  }
   ProtectOptions po;
-  po.signer_fingerprint = keys->signer_fingerprint;
   po.sign = true;
   po.encrypt = false;
   po.protect_subject = false;
-  auto out = (*protector)->protect(*message, po);
-  if (!out) {
-    return print_error(out.error());
-  }
-  if (auto w = write_stdout(out->message); !w) {
-    return print_error(w.error());
-  }
-  return 0;
+  return protect_to_stdout(g, *cfg, *message, {}, po);
 }
 
 } // namespace

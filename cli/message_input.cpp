@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "message_input.hpp"
 
+#include "app.hpp"
+#include "output.hpp"
+
+#include <peermail/crypto/keyring.hpp>
+#include <peermail/protect_keys.hpp>
 #include <peermail/util/fs.hpp>
 
 #include <cstdio>
@@ -23,6 +28,41 @@ write_stdout(std::string_view data)
     return fail(Errc::io, "cannot write to standard output");
   }
   return {};
+}
+
+int
+protect_to_stdout(const GlobalOptions& g,
+                  const config::Config& cfg,
+                  const std::string& message,
+                  const std::vector<std::string>& recipients,
+                  ProtectOptions po)
+{
+  const std::string home = g.gnupg_home_dir();
+  auto keyring = crypto::Keyring::open(home);
+  if (!keyring) {
+    return print_error(keyring.error());
+  }
+  auto keys = resolve_protect_keys(**keyring, cfg, recipients, po.sign);
+  if (!keys) {
+    return print_error(keys.error());
+  }
+  for (const auto& w : keys->warnings) {
+    print_warn(w);
+  }
+  auto protector = Protector::create(home);
+  if (!protector) {
+    return print_error(protector.error());
+  }
+  po.signer_fingerprint = keys->signer_fingerprint;
+  po.recipient_fingerprints = keys->recipient_fingerprints;
+  auto out = (*protector)->protect(message, po);
+  if (!out) {
+    return print_error(out.error());
+  }
+  if (auto w = write_stdout(out->message); !w) {
+    return print_error(w.error());
+  }
+  return 0;
 }
 
 } // namespace peermail::cli

@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <peermail/protect.hpp>
 #include <peermail/util/result.hpp>
 
 #include <string>
 #include <string_view>
+#include <vector>
+
+namespace peermail::config {
+struct Config;
+}
 
 namespace peermail::cli {
+
+struct GlobalOptions;
 
 // Read the message named on the command line: "-" (or empty) is stdin,
 // anything else a file (Errc::no_input when missing or unreadable).
@@ -14,5 +22,14 @@ Result<std::string> read_message_input(const std::string& path);
 
 // Write `data` to stdout completely (Errc::io on failure).
 Result<void> write_stdout(std::string_view data);
+
+// `sign` and `encrypt`: judge the keys of `recipients` (and of the signer
+// when `po.sign`), fill them into `po`, protect `message` and write it to
+// stdout; print key warnings. Returns the exit code.
+int protect_to_stdout(const GlobalOptions& g,
+                      const config::Config& cfg,
+                      const std::string& message,
+                      const std::vector<std::string>& recipients,
+                      ProtectOptions po);
 
 } // namespace peermail::cli

@@ -20,9 +20,9 @@ struct ProtectOptions
   std::vector<std::string> recipient_fingerprints; // already judged usable (crypto::Keyring)
   bool sign = true;
   bool encrypt = true;
-  bool protect_subject = true; // outer Subject becomes "[...]" (RFC 9788)
+  bool protect_subject = true;  // outer Subject becomes "[...]" (RFC 9788)
   bool hide_recipients = false; // no recipient key IDs in the ciphertext (Bcc)
-  std::string temp_dir;        // protect_fd(): where scratch files go ("" = /tmp)
+  std::string temp_dir;         // protect_fd(): where scratch files go ("" = /tmp)
 };
 
 struct ProtectResult

@@ -97,7 +97,8 @@ LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
     return v;
   };
   if (!back) {
-    std::fprintf(stderr, "parse_outgoing refused what compose wrote: %s\n", back.error().message.c_str());
+    std::fprintf(
+      stderr, "parse_outgoing refused what compose wrote: %s\n", back.error().message.c_str());
   }
   check(back.has_value());
   // Envelope addresses keep internationalised domains in their ASCII form

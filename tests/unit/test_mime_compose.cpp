@@ -213,9 +213,9 @@ TEST_SUITE("peermail::mime::compose")
 
   TEST_CASE("mime::is_valid_address: A-labels must be IDNA2008 that round-trips")
   {
-    CHECK(is_valid_address("kim@xn--bcher-kva.example"));    // bücher.example
-    CHECK(is_valid_address("kim@XN--BCHER-KVA.example"));    // case does not matter
-    CHECK(!is_valid_address("kim@clc.xn--an2"));             // not punycode (fuzz_compose)
+    CHECK(is_valid_address("kim@xn--bcher-kva.example"));     // bücher.example
+    CHECK(is_valid_address("kim@XN--BCHER-KVA.example"));     // case does not matter
+    CHECK(!is_valid_address("kim@clc.xn--an2"));              // not punycode (fuzz_compose)
     CHECK(!is_valid_address("kim@xn--bcher-kva.pn--x.test")); // mixed with a fake A-label
     CHECK(!is_valid_address("kim@xn--ls8h.example"));         // an emoji: not IDNA2008
   }

@@ -110,12 +110,13 @@ TEST_SUITE("peermail::mime::pgp_mime")
       return m;
     };
     // The same Subject, encoded and folded differently, is the same header.
-    auto same = mime::inspect(
-      replace_first("Subject: Lab results", "Subject:\r\n =?utf-8?q?Lab_results?="));
+    auto same =
+      mime::inspect(replace_first("Subject: Lab results", "Subject:\r\n =?utf-8?q?Lab_results?="));
     REQUIRE(same);
     CHECK(same->covers_all);
 
-    auto subject = mime::inspect(replace_first("Subject: Lab results", "Subject: Lab results: ALL CLEAR"));
+    auto subject =
+      mime::inspect(replace_first("Subject: Lab results", "Subject: Lab results: ALL CLEAR"));
     REQUIRE(subject);
     CHECK(subject->shape == mime::Shape::signed_mime);
     CHECK_FALSE(subject->covers_all);

@@ -2,6 +2,7 @@
 #include "preflight.hpp"
 
 #include <peermail/mime/compose.hpp>
+#include <peermail/protect_keys.hpp>
 #include <peermail/util/fs.hpp>
 #include <peermail/util/strings.hpp>
 
@@ -44,15 +45,6 @@ has_header(std::string_view msg, std::string_view name)
 
 } // namespace
 
-crypto::KeyPolicy
-key_policy(const config::Config& cfg)
-{
-  crypto::KeyPolicy p;
-  p.min_rsa_bits = cfg.policy.min_rsa_bits;
-  p.expiry_warning_days = cfg.policy.expiry_warning_days;
-  return p;
-}
-
 Result<SignerKeys>
 judge_signer(const config::Config& cfg, crypto::Keyring& keyring)
 {
@@ -62,7 +54,7 @@ judge_signer(const config::Config& cfg, crypto::Keyring& keyring)
                 "SIG-01",
                 "set identity.signing_key to the full fingerprint of your key");
   }
-  const auto policy = key_policy(cfg);
+  const auto policy = peermail::key_policy(cfg);
   SignerKeys out;
   PEERMAIL_TRY_ASSIGN(auto signer,
                       keyring.judge_signer(cfg.identity.signing_key, cfg.identity.address, policy));
@@ -96,7 +88,7 @@ judge_recipients(const config::Config& cfg,
                  crypto::Keyring& keyring,
                  const std::vector<std::string>& emails)
 {
-  const auto policy = key_policy(cfg);
+  const auto policy = peermail::key_policy(cfg);
   std::map<std::string, crypto::KeyJudgement> out;
   for (const auto& e : emails) {
     const auto addr = util::to_lower(e);

@@ -37,9 +37,6 @@ struct SignerKeys
   std::vector<std::string> warnings;
 };
 
-// Return the key policy of `cfg` ([policy] min_rsa_bits, expiry_warning_days).
-crypto::KeyPolicy key_policy(const config::Config& cfg);
-
 // Judge the signing key and the encrypt-to-self key of `cfg` and add the
 // archive key. Errors: no_key (SIG-01, E2E-05, KEY-…) with the fix, or
 // keyring failures.

@@ -75,7 +75,11 @@ public:
   // write (gpg --throw-keyids): a reader's client then tries its secret
   // keys. For one ciphertext shared by recipients who must not learn of
   // each other (Bcc).
-  void set_hide_recipients(bool on) { m_hide_recipients = on; }
+  void
+  set_hide_recipients(bool on)
+  {
+    m_hide_recipients = on;
+  }
 
   // Look up the public keys `fprs` (full fingerprints) in ONE keyring listing
   // and keep them for encrypt(), instead of one lookup (two gpg processes)

@@ -215,11 +215,13 @@ public:
         if (j.problem == KeyProblem::no_secret && !agent_running(m_home)) {
           // Without its agent GnuPG lists no secret keys at all: name the
           // real cause rather than blame the keyring.
-          j.reason = fmt::format("the gpg-agent is not running and could not be started, so "
-                                 "the secret part of signing key {} cannot be used",
-                                 fpr);
-          j.fix = "start it (gpgconf --launch gpg-agent; check gpg.conf for no-autostart), "
-                  "then try again";
+          j.reason = fmt::format(
+            "the gpg-agent is not running and could not be started, so "
+            "the secret part of signing key {} cannot be used",
+            fpr);
+          j.fix =
+            "start it (gpgconf --launch gpg-agent; check gpg.conf for no-autostart), "
+            "then try again";
         }
         return j;
       }

@@ -11,8 +11,10 @@ namespace peermail::mime {
 
 namespace {
 
+// Append what `take` makes of every mailbox in `list` (groups expanded).
+template<typename Take>
 void
-collect(InternetAddressList* list, std::vector<std::string>& out)
+collect(InternetAddressList* list, std::vector<std::string>& out, const Take& take)
 {
   if (list == nullptr) {
     return;
@@ -21,29 +23,23 @@ collect(InternetAddressList* list, std::vector<std::string>& out)
   for (int i = 0; i < n; ++i) {
     InternetAddress* a = internet_address_list_get_address(list, i);
     if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
-      out.push_back(
-        util::to_lower(str(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)))));
+      out.push_back(take(INTERNET_ADDRESS_MAILBOX(a)));
     } else if (INTERNET_ADDRESS_IS_GROUP(a)) {
-      collect(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)), out);
+      collect(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)), out, take);
     }
   }
 }
 
-void
-collect_envelope(InternetAddressList* list, std::vector<std::string>& out)
+std::string
+lower_addr(InternetAddressMailbox* m)
 {
-  if (list == nullptr) {
-    return;
-  }
-  const int n = internet_address_list_length(list);
-  for (int i = 0; i < n; ++i) {
-    InternetAddress* a = internet_address_list_get_address(list, i);
-    if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
-      out.push_back(str(internet_address_mailbox_get_idn_addr(INTERNET_ADDRESS_MAILBOX(a))));
-    } else if (INTERNET_ADDRESS_IS_GROUP(a)) {
-      collect_envelope(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)), out);
-    }
-  }
+  return util::to_lower(str(internet_address_mailbox_get_addr(m)));
+}
+
+std::string
+idn_addr(InternetAddressMailbox* m)
+{
+  return str(internet_address_mailbox_get_idn_addr(m));
 }
 
 } // namespace
@@ -52,7 +48,7 @@ std::vector<std::string>
 envelope_addresses(InternetAddressList* list)
 {
   std::vector<std::string> out;
-  collect_envelope(list, out);
+  collect(list, out, idn_addr);
   return out;
 }
 
@@ -60,7 +56,7 @@ std::vector<std::string>
 mailbox_addresses(InternetAddressList* list)
 {
   std::vector<std::string> out;
-  collect(list, out);
+  collect(list, out, lower_addr);
   return out;
 }
 
@@ -77,7 +73,7 @@ from_addresses(GMimeHeaderList* headers)
     }
     GPtr<InternetAddressList> list(
       internet_address_list_parse(nullptr, g_mime_header_get_value(h)));
-    collect(list.get(), out);
+    collect(list.get(), out, lower_addr);
   }
   return out;
 }

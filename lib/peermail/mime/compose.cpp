@@ -2,14 +2,15 @@
 #include "compose.hpp"
 
 #include "addresses.hpp"
+#include "gobject.hpp"
 
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
 #include <gmime/gmime.h>
-#include <idn2.h>
 
 #include <fcntl.h>
+#include <idn2.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,30 +28,6 @@ namespace peermail::mime {
 
 namespace {
 
-// --- GObject RAII ---
-
-struct GObjectUnref
-{
-  void
-  operator()(gpointer p) const
-  {
-    if (p != nullptr) {
-      g_object_unref(p);
-    }
-  }
-};
-template<typename T> using GPtr = std::unique_ptr<T, GObjectUnref>;
-
-struct FormatOptionsFree
-{
-  void
-  operator()(GMimeFormatOptions* p) const
-  {
-    g_mime_format_options_free(p);
-  }
-};
-using FormatOptions = std::unique_ptr<GMimeFormatOptions, FormatOptionsFree>;
-
 struct DateTimeUnref
 {
   void
@@ -59,16 +36,6 @@ struct DateTimeUnref
     g_date_time_unref(p);
   }
 };
-
-// Canonical CRLF line ends on output (RFC 5322 §2.3; RFC 3156 §3 wants the
-// signed entity in canonical form anyway).
-FormatOptions
-dos_format()
-{
-  FormatOptions fo(g_mime_format_options_new());
-  g_mime_format_options_set_newline_format(fo.get(), GMIME_NEWLINE_FORMAT_DOS);
-  return fo;
-}
 
 bool
 is_atext(unsigned char c)
@@ -265,7 +232,7 @@ build(const ComposeRequest& req, const Composed& c)
 Result<std::uint64_t>
 write_message(GMimeObject* obj, GMimeStream* out)
 {
-  auto fo = dos_format();
+  auto fo = crlf_format();
   const gint64 start = g_mime_stream_tell(out);
   const auto n = g_mime_object_write_to_stream(obj, fo.get(), out);
   if (n < 0 || g_mime_stream_flush(out) != 0) {

@@ -3,6 +3,7 @@
 
 #include "addresses.hpp"
 #include "compose.hpp"
+#include "gobject.hpp"
 
 #include <peermail/util/strings.hpp>
 
@@ -15,27 +16,6 @@
 namespace peermail::mime {
 
 namespace {
-
-struct Unref
-{
-  void
-  operator()(gpointer p) const
-  {
-    if (p != nullptr) {
-      g_object_unref(p);
-    }
-  }
-};
-template<typename T> using Ptr = std::unique_ptr<T, Unref>;
-
-struct FormatFree
-{
-  void
-  operator()(GMimeFormatOptions* o) const
-  {
-    g_mime_format_options_free(o);
-  }
-};
 
 // Parse every header named `name` in `headers` as an address list.
 void
@@ -51,7 +31,7 @@ collect_header(GMimeHeaderList* headers, const char* name, std::vector<std::stri
     if (raw == nullptr) {
       continue;
     }
-    Ptr<InternetAddressList> list(internet_address_list_parse(nullptr, raw));
+    GPtr<InternetAddressList> list(internet_address_list_parse(nullptr, raw));
     for (auto& a : envelope_addresses(list.get())) {
       if (!a.empty()) {
         out.push_back(std::move(a));
@@ -144,8 +124,9 @@ check_addresses(const char* header, const std::vector<std::string>& list)
         return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
       });
       return fail(Errc::data,
-                  control ? fmt::format("a {} address contains a control character: refused", header)
-                          : fmt::format("the {} address \"{}\" is not a valid address", header, a),
+                  control
+                    ? fmt::format("a {} address contains a control character: refused", header)
+                    : fmt::format("the {} address \"{}\" is not a valid address", header, a),
                   "",
                   "fix the message's address headers (user@example.org)");
     }
@@ -178,10 +159,10 @@ parse_outgoing(std::string_view bytes)
   if (util::trim(bytes).empty()) {
     return fail(Errc::data, "the message is empty");
   }
-  Ptr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
-  Ptr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
+  GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
-  Ptr<GMimeMessage> msg(g_mime_parser_construct_message(parser.get(), nullptr));
+  GPtr<GMimeMessage> msg(g_mime_parser_construct_message(parser.get(), nullptr));
   if (!msg) {
     return fail(Errc::data, "the input is not an RFC 5322 message (no header block)");
   }
@@ -213,9 +194,8 @@ parse_outgoing(std::string_view bytes)
   // Bcc recipients must not learn of each other (RFC 5322 §3.6.3).
   remove_all(obj, "Bcc");
   remove_all(obj, "Resent-Bcc");
-  std::unique_ptr<GMimeFormatOptions, FormatFree> fmt(g_mime_format_options_new());
-  g_mime_format_options_set_newline_format(fmt.get(), GMIME_NEWLINE_FORMAT_DOS);
-  Ptr<GMimeStream> mem(g_mime_stream_mem_new());
+  FormatOptions fmt = crlf_format();
+  GPtr<GMimeStream> mem(g_mime_stream_mem_new());
   if (g_mime_object_write_to_stream(obj, fmt.get(), mem.get()) < 0) {
     return fail(Errc::internal, "cannot serialise the message");
   }
