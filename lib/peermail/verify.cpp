@@ -4,6 +4,11 @@
 #include <peermail/crypto/engine.hpp>
 #include <peermail/mime/inspect.hpp>
 
+#include <fmt/core.h>
+
+#include <cstdint>
+#include <optional>
+
 namespace peermail {
 
 std::string_view
@@ -106,6 +111,34 @@ append(std::vector<crypto::SignatureFacts>& to, std::vector<crypto::SignatureFac
   }
 }
 
+// A signature made long before or after the message's Date is how an old
+// signed message replayed under new headers looks (Thunderbird calls it a
+// date mismatch). Said as a warning: the verdict rules of DESIGN.md §6 do
+// not include it, and a draft signed a day later is not an attack.
+std::string
+date_warning(const std::optional<std::int64_t>& date,
+             const std::vector<crypto::SignatureFacts>& signatures)
+{
+  constexpr std::int64_t k_day = 86400;
+  if (!date) {
+    return {};
+  }
+  for (const auto& s : signatures) {
+    if (s.created <= 0) {
+      continue;
+    }
+    const std::int64_t diff = s.created - *date;
+    if (diff > k_day || diff < -k_day) {
+      return fmt::format(
+        "the signature was made {} days {} the message's Date header: it "
+        "may be an older signed message under new headers",
+        (diff < 0 ? -diff : diff) / k_day,
+        diff < 0 ? "before" : "after");
+    }
+  }
+  return {};
+}
+
 class GpgVerifier final : public Verifier
 {
 public:
@@ -150,6 +183,9 @@ public:
     }
     }
     r.protected_headers = ph.has_value();
+    if (auto w = date_warning(ins.date, r.signatures); !w.empty()) {
+      r.warnings.push_back(std::move(w));
+    }
     r.from_matches_signer = from_matches_signer(r.from, r.signatures);
     if (ph && !ph->from.empty() && ph->from != r.from) {
       r.from_matches_signer = false;

@@ -303,6 +303,12 @@ inspect(std::string_view bytes)
   if (auto from = from_addresses(headers); from) {
     ins.from = std::move(*from);
   }
+  if (GMimeHeader* d = g_mime_header_list_get_header(headers, "Date"); d != nullptr) {
+    if (GDateTime* t = g_mime_utils_header_decode_date(g_mime_header_get_value(d)); t != nullptr) {
+      ins.date = g_date_time_to_unix(t);
+      g_date_time_unref(t);
+    }
+  }
   if (root == nullptr) {
     return ins;
   }
@@ -315,8 +321,8 @@ inspect(std::string_view bytes)
       if (!differ.empty()) {
         ins.covers_all = false;
         ins.warnings.push_back(
-          fmt::format("the outer {} differs from the signed (protected) one: a reader sees "
-                      "a header the signer did not sign",
+          fmt::format("outer headers differ from the signed (protected) ones ({}): a reader "
+                      "sees headers the signer did not sign",
                       fmt::join(differ, ", ")));
       }
     }

@@ -8,6 +8,7 @@
 
 #include <peermail/util/result.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,12 +40,13 @@ struct ProtectedHeaders
 struct Inspection
 {
   Shape shape = Shape::plain;
-  bool covers_all = false;       // the protected node is all a reader sees
-  std::string signed_content;    // signed_mime: the first part in canonical CRLF form
-  std::string signature;         // signed_mime: the signature bytes
-  std::string payload;           // encrypted_mime / inline_*: the armored block
-  std::string malformed;         // non-empty: why the structure is malformed
-  std::vector<std::string> from; // addresses of all From headers
+  bool covers_all = false;          // the protected node is all a reader sees
+  std::string signed_content;       // signed_mime: the first part in canonical CRLF form
+  std::string signature;            // signed_mime: the signature bytes
+  std::string payload;              // encrypted_mime / inline_*: the armored block
+  std::string malformed;            // non-empty: why the structure is malformed
+  std::vector<std::string> from;    // addresses of all From headers
+  std::optional<std::int64_t> date; // the outer Date header, seconds since the epoch
   std::optional<ProtectedHeaders> protected_headers; // of the signed/encrypted entity root
   std::vector<std::string> warnings;
 };

@@ -153,6 +153,24 @@ test_encrypt_with_bcc_hides_every_key_id() {
     expect_contains packets2 "keyid $sam_sub"
 }
 
+# A signature made long after the Date header is how a replayed old message
+# looks: a warning (DESIGN.md §6 has no date rule, so the verdict stands).
+test_signature_far_from_date_header_warns() {
+    write_msg
+    sed -i "s/^Date: .*\r\$/Date: $(date -u -R -d '400 days ago')\r/" msg.eml
+    expect_exit 0 pm --config "$CFG" sign msg.eml
+    mv out signed.eml
+    expect_exit 0 pm verify signed.eml
+    expect_contains out "verdict: valid"
+    expect_contains out "the signature was made 400 days after the message's Date header"
+    write_msg recent.eml
+    sed -i "s/^Date: .*\r\$/Date: $(date -u -R)\r/" recent.eml
+    expect_exit 0 pm --config "$CFG" sign recent.eml
+    mv out signed2.eml
+    expect_exit 0 pm verify signed2.eml
+    expect_not_contains out "Date header"
+}
+
 test_encrypt_no_sign() {
     write_msg
     expect_exit 0 pm --config "$CFG" encrypt --no-sign -r sam@hospital.test msg.eml
