@@ -12,7 +12,7 @@
 #
 # Usage: bench/batch-vs-loop.sh [N]        (N <= 200, default 200)
 #   PEERMAIL_BIN=path/to/peermail (default: build/cli/peermail)
-#   BENCH_KEEP=1 keeps the work directory.
+#   BENCH_KEEP=1 keeps the work directory; BENCH_WORKERS=N sets batch --workers.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-200}
@@ -115,7 +115,7 @@ protect_loop_message() { # EMAIL NAME CODE
 # --- (a) peermail batch ------------------------------------------------------
 before=$(delivered)
 t0=$(now_ms)
-PM_TEST_PASSWORD=$pw "$bin" --config c.toml batch --recipients people.csv \
+PM_TEST_PASSWORD=$pw "$bin" --config c.toml batch --recipients people.csv ${BENCH_WORKERS:+--workers "$BENCH_WORKERS"} \
     --template notice.eml --journal a.journal -q >a.out 2>a.err || {
     cat a.err >&2; exit 1; }
 t1=$(now_ms)
