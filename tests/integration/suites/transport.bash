@@ -92,9 +92,12 @@ test_starttls_ok() {
     expect_contains "$SMTP_SPOOL/transcript.log" "A PLAIN ok"
     expect_clear_ok
     expect_no_leak
-    # One audit record, with TLS facts and no content.
-    expect_eq "$(wc -l <audit.jsonl)" 1 "audit records"
-    expect_contains audit.jsonl '"outcome":"sent"'
+    # Two audit records: the write-ahead "pending" one, then the outcome
+    # naming it, with TLS facts and no content.
+    expect_eq "$(wc -l <audit.jsonl)" 2 "audit records"
+    expect_eq "$(sed -n 1p audit.jsonl | grep -c '"outcome":"pending"')" 1 "first record pending"
+    expect_eq "$(sed -n 2p audit.jsonl | grep -c '"outcome":"sent"')" 1 "second record sent"
+    expect_contains audit.jsonl '"pending_seq":1'
     expect_contains audit.jsonl '"message_id":"t1@clinic.test"'
     expect_contains audit.jsonl '"version":"TLSv1.3"'
     expect_not_contains audit.jsonl "$BODY_MARK"
