@@ -5,6 +5,7 @@
 #include <gpgme.h>
 
 #include <cerrno>
+#include <string_view>
 
 namespace peermail::crypto {
 
@@ -370,14 +371,24 @@ Engine::decrypt(std::string_view ciphertext)
         }
         return true;
       }());
+    // DECRYPTION_INFO names the cipher once the session key is known and
+    // decryption has begun (GPGME says "?.?" when gpg never got there).
+    const bool began =
+      dr != nullptr && dr->symkey_algo != nullptr && std::string_view(dr->symkey_algo) != "?.?";
     if (nomdc) {
       d.integrity_failure = true;
       d.failure = "the message is not integrity protected (no MDC)";
+    } else if (began && !no_seckey) {
+      // gpg can die mid-stream on damaged data ("zlib inflate problem"),
+      // which GPGME reports as no data or even as cancelled.
+      d.integrity_failure = true;
+      d.failure = fmt::format("the encrypted data is damaged: {}", gpgme_strerror(err));
     } else if (no_seckey) {
       d.failure = "no secret key for any recipient of the message";
     } else if (code == GPG_ERR_NO_DATA || code == GPG_ERR_INV_DATA) {
       d.failure = fmt::format("not OpenPGP encrypted data: {}", gpgme_strerror(err));
     } else if (code == GPG_ERR_CANCELED) {
+      // Cancelled before decryption began: a passphrase prompt was dismissed.
       return unexpected(from_gpgme(err, "decrypting"));
     } else {
       d.integrity_failure = true;

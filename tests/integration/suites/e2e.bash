@@ -364,6 +364,29 @@ open('tampered.bin','wb').write(b)"
     expect_eq "$(wc -c <out)" 0 "stdout bytes"
 }
 
+# Flip the last byte of the zlib stream inside the SEIPD packet (the MDC
+# packet is the last 22 bytes): gpg dies with "zlib inflate problem" before
+# any END_DECRYPTION, which GPGME reports as "cancelled". That is damage,
+# not a dismissed passphrase prompt: integrity-failure, never exit 75.
+test_damaged_compressed_data_integrity_failure() {
+    write_msg
+    pm --config "$CFG" encrypt msg.eml >enc.eml
+    mime encrypted-payload enc.eml payload.asc
+    gpg --dearmor <payload.asc >payload.bin
+    local off=$(($(stat -c %s payload.bin) - 23))
+    /usr/bin/python3 -c "
+b = bytearray(open('payload.bin','rb').read()); b[$off] ^= 0x01
+open('tampered.bin','wb').write(b)"
+    gpg --decrypt tampered.bin >/dev/null 2>gpg.err || true
+    expect_contains gpg.err "zlib inflate problem"
+    printf 'From: Ana Ruiz <ana@clinic.test>\nTo: sam@hospital.test\nSubject: [...]\n' >head
+    mime build-encrypted head tampered.bin tampered.eml
+    expect_exit 1 pm verify --decrypt -o plain.eml tampered.eml
+    expect_contains out "verdict: integrity-failure"
+    expect_contains out "reason: the encrypted data is damaged"
+    [ ! -e plain.eml ] || fail "plaintext written for damaged ciphertext"
+}
+
 test_no_integrity_protection_no_plaintext() {
     printf 'Content-Type: text/plain\r\n\r\nSecret words without MDC.\r\n' >inner
     gpg --batch --quiet --rfc2440 --no-force-mdc --cipher-algo CAST5 -e -r "$SAM" \
