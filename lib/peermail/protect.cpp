@@ -203,11 +203,11 @@ public:
     if (opts.encrypt) {
       // RFC 3156 §6.2: one OpenPGP message, signed then encrypted, over the
       // whole inner entity (what stock gpg and Thunderbird verify).
-      m_engine->set_hide_recipients(opts.hide_recipients);
       PEERMAIL_TRY_ASSIGN(auto enc,
                           m_engine->encrypt(prepared.inner,
                                             opts.recipient_fingerprints,
-                                            opts.sign ? opts.signer_fingerprint : std::string()));
+                                            opts.sign ? opts.signer_fingerprint : std::string(),
+                                            opts.hide_recipients));
       if (opts.sign) {
         out.hash_algo = crypto::hash_name(enc.hash_algo);
       }
@@ -244,12 +244,12 @@ public:
     PEERMAIL_TRY(util::write_fd(out_fd, mime::encrypted_head(prepared.head, boundary)));
     InnerSource source(inner.fd());
     ArmorSink sink(out_fd);
-    m_engine->set_hide_recipients(opts.hide_recipients);
     auto enc =
       m_engine->encrypt_stream([&source](char* buf, std::size_t n) { return source.read(buf, n); },
                                [&sink](std::string_view bytes) { return sink.write(bytes); },
                                opts.recipient_fingerprints,
-                               opts.signer_fingerprint);
+                               opts.signer_fingerprint,
+                               opts.hide_recipients);
     if (source.raw_8bit()) {
       return fail(Errc::data, mime::raw_8bit_message());
     }

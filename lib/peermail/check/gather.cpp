@@ -64,20 +64,6 @@ parent_dir(const std::string& path)
   return slash == 0 ? std::string("/") : path.substr(0, slash);
 }
 
-std::string
-shell_quote(const std::string& s)
-{
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
 // Ask gpg-agent (without starting one) how the signing key's secret parts are
 // stored: true when all are protected or on a card, false when any is in the
 // clear, unset when unknown.
@@ -95,13 +81,13 @@ agent_protection(const std::string& home, const crypto::KeyFacts& key)
   }
   std::string base = "gpg-connect-agent --no-autostart";
   if (!home.empty()) {
-    base += " --homedir " + shell_quote(home);
+    base += " --homedir " + util::shell_quote(home);
   }
   std::size_t seen = 0;
   bool all_protected = true;
   // One query per keygrip: run_capture keeps only the first output line.
   for (const auto& grip : grips) {
-    auto out = util::run_capture(base + " " + shell_quote("KEYINFO " + grip) + " /bye",
+    auto out = util::run_capture(base + " " + util::shell_quote("KEYINFO " + grip) + " /bye",
                                  "gpg-connect-agent",
                                  std::chrono::seconds(10));
     if (!out) {

@@ -176,7 +176,8 @@ Result<int>
 Engine::encrypt_data(gpgme_data_t in,
                      gpgme_data_t out,
                      const std::vector<std::string>& recipient_fprs,
-                     const std::string& signer_fpr)
+                     const std::string& signer_fpr,
+                     bool hide_recipients)
 {
   if (recipient_fprs.empty()) {
     return fail(Errc::no_key, "no recipients to encrypt to", "E2E-01");
@@ -198,7 +199,7 @@ Engine::encrypt_data(gpgme_data_t in,
   }
   // Never GPGME_ENCRYPT_ALWAYS_TRUST (E2E-04).
   const auto flags =
-    static_cast<gpgme_encrypt_flags_t>(m_hide_recipients ? GPGME_ENCRYPT_THROW_KEYIDS : 0);
+    static_cast<gpgme_encrypt_flags_t>(hide_recipients ? GPGME_ENCRYPT_THROW_KEYIDS : 0);
   const auto err = signer_fpr.empty() ? gpgme_op_encrypt(ctx, keys.data(), flags, in, out)
                                       : gpgme_op_encrypt_sign(ctx, keys.data(), flags, in, out);
   gpgme_encrypt_result_t er = gpgme_op_encrypt_result(ctx);
@@ -231,11 +232,13 @@ Engine::encrypt_data(gpgme_data_t in,
 Result<SignOutput>
 Engine::encrypt(std::string_view data,
                 const std::vector<std::string>& recipient_fprs,
-                const std::string& signer_fpr)
+                const std::string& signer_fpr,
+                bool hide_recipients)
 {
   PEERMAIL_TRY_ASSIGN(Data in, make_data(data));
   PEERMAIL_TRY_ASSIGN(Data out, make_data());
-  PEERMAIL_TRY_ASSIGN(int algo, encrypt_data(in.get(), out.get(), recipient_fprs, signer_fpr));
+  PEERMAIL_TRY_ASSIGN(
+    int algo, encrypt_data(in.get(), out.get(), recipient_fprs, signer_fpr, hide_recipients));
   return SignOutput{take_data(out.get()), algo, signer_fpr};
 }
 
@@ -287,7 +290,8 @@ Result<SignOutput>
 Engine::encrypt_stream(const ReadFn& read,
                        const WriteFn& write,
                        const std::vector<std::string>& recipient_fprs,
-                       const std::string& signer_fpr)
+                       const std::string& signer_fpr,
+                       bool hide_recipients)
 {
   StreamCbs handle{&read, &write};
   gpgme_data_cbs in_cbs{};
@@ -304,7 +308,8 @@ Engine::encrypt_stream(const ReadFn& read,
     return unexpected(from_gpgme(e, "creating a data buffer"));
   }
   Data out(raw_out);
-  PEERMAIL_TRY_ASSIGN(int algo, encrypt_data(in.get(), out.get(), recipient_fprs, signer_fpr));
+  PEERMAIL_TRY_ASSIGN(
+    int algo, encrypt_data(in.get(), out.get(), recipient_fprs, signer_fpr, hide_recipients));
   return SignOutput{std::string(), algo, signer_fpr};
 }
 

@@ -54,10 +54,13 @@ public:
 
   // Encrypt `data` to `recipient_fprs` (never "always trust"), signing it
   // first with `signer_fpr` unless that is empty (RFC 3156 §6.2 combined).
+  // `hide_recipients` leaves the key IDs out (gpg --throw-keyids): for one
+  // ciphertext shared by recipients who must not learn of each other (Bcc).
   // Errc::no_key names a recipient GnuPG rejected (invalid_recipients).
   Result<SignOutput> encrypt(std::string_view data,
                              const std::vector<std::string>& recipient_fprs,
-                             const std::string& signer_fpr);
+                             const std::string& signer_fpr,
+                             bool hide_recipients = false);
 
   // Streaming encrypt(): pull the plaintext through `read` (fill up to n bytes
   // of the buffer, return the count, 0 at EOF, -1 on error) and push the
@@ -69,17 +72,8 @@ public:
   Result<SignOutput> encrypt_stream(const ReadFn& read,
                                     const WriteFn& write,
                                     const std::vector<std::string>& recipient_fprs,
-                                    const std::string& signer_fpr);
-
-  // Leave the recipients' key IDs out of what encrypt() and encrypt_stream()
-  // write (gpg --throw-keyids): a reader's client then tries its secret
-  // keys. For one ciphertext shared by recipients who must not learn of
-  // each other (Bcc).
-  void
-  set_hide_recipients(bool on)
-  {
-    m_hide_recipients = on;
-  }
+                                    const std::string& signer_fpr,
+                                    bool hide_recipients = false);
 
   // Look up the public keys `fprs` (full fingerprints) in ONE keyring listing
   // and keep them for encrypt(), instead of one lookup (two gpg processes)
@@ -104,10 +98,10 @@ private:
   Result<int> encrypt_data(gpgme_data_t in,
                            gpgme_data_t out,
                            const std::vector<std::string>& recipient_fprs,
-                           const std::string& signer_fpr);
+                           const std::string& signer_fpr,
+                           bool hide_recipients);
 
   Ctx m_ctx;
-  bool m_hide_recipients = false;
   std::map<std::string, Key> m_public;
   std::map<std::string, Key> m_secret;
 };

@@ -117,16 +117,6 @@ to_facts(gpgme_key_t k)
   return f;
 }
 
-std::string
-shell_quote(const std::string& s)
-{
-  std::string out = "'";
-  for (const char c : s) {
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  }
-  return out + "'";
-}
-
 // True when a gpg-agent answers for `home` ("" = default) without being
 // started. Asked only after GnuPG found no secret key: GnuPG starts the
 // agent itself when it may, so a missing agent then means it cannot run.
@@ -135,7 +125,7 @@ agent_running(const std::string& home)
 {
   std::string cmd = "gpg-connect-agent --no-autostart";
   if (!home.empty()) {
-    cmd += " --homedir " + shell_quote(home);
+    cmd += " --homedir " + util::shell_quote(home);
   }
   // gpg-connect-agent exits 0 even when it cannot connect: ask for an
   // answer only a running agent gives (run_capture keeps the first line,

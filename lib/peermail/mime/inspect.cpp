@@ -80,6 +80,19 @@ find_line(std::string_view text, std::string_view marker, std::size_t from = 0)
 constexpr std::array<const char*, 7> k_compared = {
   "From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID"};
 
+// The instant an RFC 5322 date names, in seconds since the epoch.
+std::optional<std::int64_t>
+date_seconds(const char* value)
+{
+  GDateTime* t = g_mime_utils_header_decode_date(value);
+  if (t == nullptr) {
+    return std::nullopt;
+  }
+  const std::int64_t secs = g_date_time_to_unix(t);
+  g_date_time_unref(t);
+  return secs;
+}
+
 // A header value as a reader sees it: decoded, unfolded, runs of
 // whitespace as one space, trimmed. Address headers compare by their
 // lower-cased addresses; Date by the instant it names.
@@ -98,10 +111,8 @@ comparable(std::string_view name, GMimeHeader* h)
     return out;
   }
   if (iequals(name, "Date")) {
-    if (GDateTime* t = g_mime_utils_header_decode_date(value); t != nullptr) {
-      const auto secs = g_date_time_to_unix(t);
-      g_date_time_unref(t);
-      return std::to_string(secs);
+    if (auto secs = date_seconds(value); secs) {
+      return std::to_string(*secs);
     }
   }
   const std::string raw = str(value);
@@ -131,7 +142,7 @@ comparable_values(GMimeHeaderList* headers, const char* name)
   return out;
 }
 
-// RFC 9788 §4.10: a signed-only message whose outer headers differ from its
+// RFC 9788: a signed-only message whose outer headers differ from its
 // protected ones shows the reader headers the signer never signed (an old
 // signed body replayed under a new Subject, Date or Message-ID). Returns
 // the names that differ.
@@ -304,10 +315,7 @@ inspect(std::string_view bytes)
     ins.from = std::move(*from);
   }
   if (GMimeHeader* d = g_mime_header_list_get_header(headers, "Date"); d != nullptr) {
-    if (GDateTime* t = g_mime_utils_header_decode_date(g_mime_header_get_value(d)); t != nullptr) {
-      ins.date = g_date_time_to_unix(t);
-      g_date_time_unref(t);
-    }
+    ins.date = date_seconds(g_mime_header_get_value(d));
   }
   if (root == nullptr) {
     return ins;

@@ -83,4 +83,18 @@ normalize_fingerprint(std::string_view fpr)
   return out;
 }
 
+std::string
+shell_quote(std::string_view s)
+{
+  std::string out = "'";
+  for (const char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
 } // namespace peermail::util

@@ -22,6 +22,9 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 // Return true if `s` contains CR, LF or NUL (header injection guard).
 bool has_line_break_or_nul(std::string_view s);
 
+// Return `s` as one single-quoted /bin/sh word.
+std::string shell_quote(std::string_view s);
+
 // Return `fpr` upper-cased with spaces removed (OpenPGP fingerprint form).
 std::string normalize_fingerprint(std::string_view fpr);
 
