@@ -22,6 +22,7 @@ namespace {
 struct VerifyOptions
 {
   bool decrypt = false;
+  std::size_t max_plaintext = Verifier::k_max_plaintext;
   std::string output;
   std::string input = "-";
 };
@@ -80,6 +81,10 @@ render_json(const VerifyReport& r)
   }
   nlohmann::json j = {
     {"verdict",             std::string(to_string(r.verdict))},
+    {"reason",              r.failure                        },
+    {"fix",                 r.fix                            },
+    {"protocol",            r.protocol                       },
+    {"unsigned_headers",    r.unsigned_headers               },
     {"encrypted",           r.encrypted                      },
     {"decrypted",           r.decrypted                      },
     {"integrity_protected", r.integrity_protected            },
@@ -99,6 +104,9 @@ render_text(const VerifyReport& r)
   std::string out = fmt::format("verdict: {}\n", to_string(r.verdict));
   if (!r.failure.empty()) {
     out += fmt::format("reason: {}\n", r.failure);
+  }
+  if (!r.fix.empty()) {
+    out += fmt::format("fix: {}\n", r.fix);
   }
   if (r.encrypted) {
     out += fmt::format("encrypted: yes; decrypted: {}; integrity protected: {}\n",
@@ -127,6 +135,9 @@ render_text(const VerifyReport& r)
                      r.fully_covered ? "the signature covers the whole message"
                                      : "not everything a reader sees is signed");
   out += fmt::format("protected headers: {}\n", r.protected_headers ? "yes" : "no");
+  if (!r.unsigned_headers.empty()) {
+    out += fmt::format("unsigned headers: {}\n", join(r.unsigned_headers));
+  }
   for (const auto& w : r.warnings) {
     out += fmt::format("warning: {}\n", w);
   }
@@ -141,7 +152,7 @@ run_verify(const VerifyOptions& o, const GlobalOptions& g)
   if (!message) {
     return print_error(message.error());
   }
-  auto verifier = Verifier::create(g.gnupg_home_dir());
+  auto verifier = Verifier::create(g.gnupg_home_dir(), o.max_plaintext);
   if (!verifier) {
     return print_error(verifier.error());
   }
@@ -183,6 +194,11 @@ register_verify(CLI::App& sub, const GlobalOptions& g, int* exit_code)
                "also write the decrypted message (to -o FILE, else stdout with the report on "
                "stderr); never on a decryption or integrity failure");
   sub.add_option("-o,--output", opts->output, "write the decrypted message to FILE (mode 0600)");
+  sub
+    .add_option("--max-plaintext",
+                opts->max_plaintext,
+                "refuse decrypted content larger than BYTES (default 67108864, 64 MiB)")
+    ->check(CLI::PositiveNumber);
   sub.add_option("file", opts->input, "message to verify (- or omitted: stdin)");
   sub.callback([opts, &g, exit_code] { *exit_code = run_verify(*opts, g); });
 }

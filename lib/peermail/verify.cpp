@@ -5,7 +5,9 @@
 #include <peermail/mime/inspect.hpp>
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 
@@ -90,15 +92,21 @@ from_matches_signer(const std::vector<std::string>& from,
   if (from.size() != 1 || from.front().empty()) {
     return false;
   }
+  if (signatures.empty()) {
+    return false;
+  }
   for (const auto& s : signatures) {
+    bool holds = false;
     for (const auto& u : s.uids) {
-      if (u.address == from.front() && !u.revoked && !u.invalid
-          && crypto::validity_at_least_full(u.validity)) {
-        return true;
-      }
+      holds = holds
+              || (u.address == from.front() && !u.revoked && !u.invalid
+                  && crypto::validity_at_least_full(u.validity));
+    }
+    if (!holds) {
+      return false;
     }
   }
-  return false;
+  return true;
 }
 
 namespace {
@@ -139,11 +147,25 @@ date_warning(const std::optional<std::int64_t>& date,
   return {};
 }
 
+// The number of different keys that signed.
+std::size_t
+distinct_signers(const std::vector<crypto::SignatureFacts>& signatures)
+{
+  std::vector<std::string> seen;
+  for (const auto& s : signatures) {
+    if (std::find(seen.begin(), seen.end(), s.fingerprint) == seen.end()) {
+      seen.push_back(s.fingerprint);
+    }
+  }
+  return seen.size();
+}
+
 class GpgVerifier final : public Verifier
 {
 public:
-  explicit GpgVerifier(std::unique_ptr<crypto::Engine> engine)
-    : m_engine(std::move(engine))
+  GpgVerifier(std::unique_ptr<crypto::Engine> engine, std::size_t max_plaintext)
+    : m_engine(std::move(engine)),
+      m_max_plaintext(max_plaintext)
   {
   }
 
@@ -165,37 +187,90 @@ public:
     case mime::Shape::plain:
     case mime::Shape::unsupported:
       break;
+    case mime::Shape::smime:
+      r.protocol = "S/MIME";
+      if (ins.smime_encrypted) {
+        r.encrypted = true;
+        r.failure = "S/MIME decryption is not supported yet";
+      }
+      break;
     case mime::Shape::signed_mime: {
+      r.protocol = "OpenPGP";
       PEERMAIL_TRY_ASSIGN(r.signatures,
                           m_engine->verify_detached(ins.signed_content, ins.signature));
       r.fully_covered = ins.covers_all;
       break;
     }
     case mime::Shape::inline_signed: {
+      r.protocol = "OpenPGP";
       PEERMAIL_TRY_ASSIGN(r.signatures, m_engine->verify_cleartext(ins.payload, nullptr));
       r.fully_covered = ins.covers_all;
       break;
     }
     case mime::Shape::encrypted_mime:
     case mime::Shape::inline_encrypted: {
+      r.protocol = "OpenPGP";
       PEERMAIL_TRY(decrypt(message, ins, r, ph));
       break;
     }
     }
     r.protected_headers = ph.has_value();
+    judge_identity(ins, ph, r);
+    r.verdict = decide(r);
+    if (r.verdict != Verdict::valid && r.malformed) {
+      r.decrypted_message.clear(); // never plaintext for an ambiguous structure
+    }
+    return r;
+  }
+
+private:
+  // The rules that bind the signature to what a reader sees: the headers
+  // (RFC 9788), the From identity, one signer.
+  void
+  judge_identity(const mime::Inspection& ins,
+                 const std::optional<mime::ProtectedHeaders>& ph,
+                 VerifyReport& r)
+  {
     if (auto w = date_warning(ins.date, r.signatures); !w.empty()) {
       r.warnings.push_back(std::move(w));
+    }
+    if (r.signatures.empty()) {
+      return;
+    }
+    const bool encrypted =
+      ins.shape == mime::Shape::encrypted_mime || ins.shape == mime::Shape::inline_encrypted;
+    const auto cover = mime::judge_headers(ins.outer_fields, ph, encrypted);
+    r.unsigned_headers = cover.unsigned_names;
+    for (const auto& n : cover.notes) {
+      r.warnings.push_back(n);
+    }
+    if (!cover.differing.empty()) {
+      r.fully_covered = false;
+      r.warnings.push_back(
+        fmt::format("{} a reader sees but nobody signed: {}",
+                    ph ? "outer headers differ from the signed (protected) ones;" : "headers",
+                    fmt::join(cover.differing, ", ")));
+    }
+    if (distinct_signers(r.signatures) > 1) {
+      r.fully_covered = false;
+      r.warnings.emplace_back("parts of the message are signed by different keys");
     }
     r.from_matches_signer = from_matches_signer(r.from, r.signatures);
     if (ph && !ph->from.empty() && ph->from != r.from) {
       r.from_matches_signer = false;
       r.warnings.emplace_back("the protected From differs from the outer From");
     }
-    r.verdict = decide(r);
-    return r;
+    if (!ins.from_conflict.empty()) {
+      r.from_matches_signer = false;
+      r.warnings.push_back(ins.from_conflict);
+    }
+    for (const auto& s : r.signatures) {
+      if (!s.weak_key.empty()) {
+        r.warnings.push_back(fmt::format("the signing key is too weak: {} (KEY-01)", s.weak_key));
+      }
+    }
   }
 
-private:
   Result<void>
   decrypt(std::string_view message,
           const mime::Inspection& ins,
@@ -203,11 +278,16 @@ private:
           std::optional<mime::ProtectedHeaders>& ph)
   {
     r.encrypted = true;
-    PEERMAIL_TRY_ASSIGN(crypto::DecryptOutput d, m_engine->decrypt(ins.payload));
+    PEERMAIL_TRY_ASSIGN(crypto::DecryptOutput d, m_engine->decrypt(ins.payload, m_max_plaintext));
     r.decrypted = d.decrypted;
     r.integrity_protected = d.integrity_protected;
     r.integrity_failure = d.integrity_failure;
     r.failure = d.failure;
+    r.fix = d.fix;
+    if (d.too_large) {
+      r.malformed = true;
+      return {};
+    }
     if (!d.decrypted || !d.integrity_protected) {
       return {}; // nothing of the plaintext is kept
     }
@@ -217,6 +297,13 @@ private:
       r.fully_covered = ins.covers_all;
       if (!combined) {
         r.warnings.emplace_back("the inline encrypted block is not signed");
+      }
+      if (ins.covers_all) {
+        auto restored = mime::restore_decrypted(
+          message, "Content-Type: text/plain; charset=utf-8\n\n" + d.plaintext);
+        if (restored) {
+          r.decrypted_message = std::move(*restored);
+        }
       }
       return {};
     }
@@ -252,6 +339,7 @@ private:
     }
     case mime::Shape::encrypted_mime:
     case mime::Shape::inline_encrypted:
+    case mime::Shape::smime:
       r.warnings.emplace_back("nested encryption inside the decrypted message is not judged");
       inner_covered = false;
       break;
@@ -270,15 +358,16 @@ private:
   }
 
   std::unique_ptr<crypto::Engine> m_engine;
+  std::size_t m_max_plaintext;
 };
 
 } // namespace
 
 Result<std::unique_ptr<Verifier>>
-Verifier::create(const std::string& gnupg_home)
+Verifier::create(const std::string& gnupg_home, std::size_t max_plaintext)
 {
   PEERMAIL_TRY_ASSIGN(auto engine, crypto::Engine::create(gnupg_home));
-  return std::unique_ptr<Verifier>(new GpgVerifier(std::move(engine)));
+  return std::unique_ptr<Verifier>(new GpgVerifier(std::move(engine), max_plaintext));
 }
 
 } // namespace peermail

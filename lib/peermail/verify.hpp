@@ -42,12 +42,16 @@ struct VerifyReport
   bool integrity_protected = false;
   bool integrity_failure = false; // decryption found manipulation or no MDC
   std::string failure;            // why decryption failed / what is malformed
+  std::string fix;                // what the reader can do about `failure`, if anything
   bool malformed = false;
   std::vector<crypto::SignatureFacts> signatures;
+  std::string protocol = "none"; // "OpenPGP", "S/MIME" or "none"
   std::vector<std::string> from; // all From addresses the reader sees
   bool from_matches_signer = false;
   bool fully_covered = false;
   bool protected_headers = false;
+  // Visible headers (To, Subject, Reply-To, …) that no signature covers.
+  std::vector<std::string> unsigned_headers;
   std::vector<std::string> warnings;
   // The decrypted message with the protected Subject restored (RFC 9788);
   // set only when decryption succeeded with integrity protection and the
@@ -60,9 +64,9 @@ struct VerifyReport
 // partially-signed, weak-hash), or Verdict::valid.
 Verdict decide(const VerifyReport& r);
 
-// Return true when some signature has a user ID (not revoked or invalid,
-// validity full or ultimate) for the single address in `from` (and `from`
-// has exactly one address).
+// Return true when `from` has exactly one address and EVERY signature's key
+// has a user ID (not revoked or invalid, validity full or ultimate) for it:
+// a second signer cannot lend the message an identity it does not hold.
 bool from_matches_signer(const std::vector<std::string>& from,
                          const std::vector<crypto::SignatureFacts>& signatures);
 
@@ -70,8 +74,11 @@ bool from_matches_signer(const std::vector<std::string>& from,
 class Verifier
 {
 public:
-  // Create a verifier for `gnupg_home` ("" = default).
-  static Result<std::unique_ptr<Verifier>> create(const std::string& gnupg_home);
+  // Create a verifier for `gnupg_home` ("" = default). Decrypted content
+  // larger than `max_plaintext` bytes is refused (malformed), never kept.
+  static Result<std::unique_ptr<Verifier>> create(const std::string& gnupg_home,
+                                                  std::size_t max_plaintext = k_max_plaintext);
+  static constexpr std::size_t k_max_plaintext = 64 * 1024 * 1024;
 
   virtual ~Verifier() = default;
 

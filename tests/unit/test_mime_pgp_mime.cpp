@@ -109,30 +109,70 @@ TEST_SUITE("peermail::mime::pgp_mime")
       m.replace(at, from.size(), to);
       return m;
     };
+    // Judged as verify judges them: outer fields against the protected ones.
+    const auto judged = [&](const std::string& m) {
+      auto ins = mime::inspect(m);
+      REQUIRE(ins);
+      REQUIRE(ins->malformed.empty());
+      return mime::judge_headers(ins->outer_fields, ins->protected_headers, false);
+    };
     // The same Subject, encoded and folded differently, is the same header.
     auto same =
-      mime::inspect(replace_first("Subject: Lab results", "Subject:\r\n =?utf-8?q?Lab_results?="));
-    REQUIRE(same);
-    CHECK(same->covers_all);
+      judged(replace_first("Subject: Lab results", "Subject:\r\n =?utf-8?q?Lab_results?="));
+    CHECK(same.differing.empty());
+    CHECK(same.unsigned_names.empty());
 
-    auto subject =
-      mime::inspect(replace_first("Subject: Lab results", "Subject: Lab results: ALL CLEAR"));
-    REQUIRE(subject);
-    CHECK(subject->shape == mime::Shape::signed_mime);
-    CHECK_FALSE(subject->covers_all);
-    REQUIRE(subject->warnings.size() == 1);
-    CHECK(subject->warnings[0].find("(protected) ones (Subject)") != std::string::npos);
+    auto subject = judged(replace_first("Subject: Lab results", "Subject: Lab results: ALL CLEAR"));
+    CHECK(subject.differing == std::vector<std::string>{"Subject"});
 
-    auto ids = mime::inspect(
-      replace_first("Message-ID: <m1@clinic.test>", "Message-ID: <replayed@clinic.test>"));
-    REQUIRE(ids);
-    CHECK_FALSE(ids->covers_all);
-    CHECK(ids->warnings.at(0).find("(protected) ones (Message-ID)") != std::string::npos);
+    // A Message-ID replaced in transit is a note, not an alarm.
+    auto ids =
+      judged(replace_first("Message-ID: <m1@clinic.test>", "Message-ID: <replayed@clinic.test>"));
+    CHECK(ids.differing.empty());
+    CHECK(ids.unsigned_names == std::vector<std::string>{"Message-ID"});
+    CHECK(ids.notes.size() == 1);
 
-    auto cc = mime::inspect(replace_first("Cc: c@x.test", "Cc: c@x.test, spy@evil.test"));
-    REQUIRE(cc);
-    CHECK_FALSE(cc->covers_all);
-    CHECK(cc->warnings.at(0).find("(protected) ones (Cc)") != std::string::npos);
+    auto cc = judged(replace_first("Cc: c@x.test", "Cc: c@x.test, spy@evil.test"));
+    CHECK(cc.differing == std::vector<std::string>{"Cc"});
+
+    // An outer header the signer never wrote is as unsigned as a changed one.
+    auto added = judged(replace_first("Cc: c@x.test", "Cc: c@x.test\r\nReply-To: spy@evil.test"));
+    CHECK(added.differing == std::vector<std::string>{"Reply-To"});
+  }
+
+  TEST_CASE("judge_headers: legacy mail, encrypted placeholders, a Date moved by seconds")
+  {
+    const std::vector<mime::Field> outer = {
+      {"From",    "a@x.test,"},
+      {"To",      "b@x.test,"},
+      {"Subject", "[...]"    },
+      {"Date",    "1000"     }
+    };
+    // No protected headers: all visible headers are unsigned, none steers replies.
+    auto legacy = mime::judge_headers(outer, std::nullopt, false);
+    CHECK(legacy.unsigned_names == std::vector<std::string>{"To", "Subject", "Date"});
+    CHECK(legacy.differing.empty());
+    auto steering = outer;
+    steering.emplace_back("Sender", "spy@evil.test,");
+    CHECK(mime::judge_headers(steering, std::nullopt, false).differing
+          == std::vector<std::string>{"Sender"});
+
+    mime::ProtectedHeaders ph;
+    ph.fields = {
+      {"From",    "a@x.test,"},
+      {"To",      "b@x.test,"},
+      {"Subject", "Real"     },
+      {"Date",    "990"      }
+    };
+    // Encrypted: "[...]" is the expected obscured Subject; the Date moved 10 s.
+    auto enc = mime::judge_headers(outer, ph, true);
+    CHECK(enc.differing.empty());
+    CHECK(enc.notes.size() == 1);
+    // Signed only: the reader sees "[...]", which nobody signed.
+    CHECK(mime::judge_headers(outer, ph, false).differing == std::vector<std::string>{"Subject"});
+    // A Date a day off is not a transport delay.
+    ph.fields[3].second = "-85400";
+    CHECK(mime::judge_headers(outer, ph, true).differing == std::vector<std::string>{"Date"});
   }
 
   TEST_CASE("inspect: a signed part beside unsigned text does not cover all")
@@ -179,7 +219,8 @@ TEST_SUITE("peermail::mime::pgp_mime")
     auto r = mime::restore_decrypted(outer, inner);
     REQUIRE(r);
     CHECK(r->find("[...]") == std::string::npos);
-    CHECK(r->find("X-Keep: 1\r\n") != std::string::npos);
+    // An outer-only header was never encrypted or signed: not in the plaintext.
+    CHECK(r->find("X-Keep") == std::string::npos);
     CHECK(r->find("Subject: Real\r\n") != std::string::npos);
     CHECK(r->find("multipart/encrypted") == std::string::npos);
   }

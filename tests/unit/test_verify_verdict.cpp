@@ -124,6 +124,20 @@ TEST_SUITE("peermail::verify")
     auto unverified = sigs;
     unverified[0].uids[0].validity = GPGME_VALIDITY_MARGINAL;
     CHECK_FALSE(from_matches_signer({"ana@clinic.test"}, unverified));
+    // A second signer without a user ID for From (Mallory's signature beside
+    // Ana's old one) breaks the match: every signer must be the sender.
+    auto mixed = sigs;
+    mixed.push_back(good_sig("mallory@clinic.test"));
+    CHECK_FALSE(from_matches_signer({"ana@clinic.test"}, mixed));
+    CHECK_FALSE(from_matches_signer({"ana@clinic.test"}, {}));
+  }
+
+  TEST_CASE("a signing key below the KEY-01 floor is not trusted")
+  {
+    VerifyReport r = valid_report();
+    r.signatures[0].weak_key = "rsa1024 is below the policy minimum of 2048 bits";
+    CHECK_FALSE(crypto::signature_trusted(r.signatures[0]));
+    CHECK(decide(r) == Verdict::untrusted_key);
   }
 
   TEST_CASE("to_string(Verdict)")

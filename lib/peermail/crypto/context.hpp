@@ -53,6 +53,10 @@ Result<Ctx> make_context(const std::string& gnupg_home);
 Result<Data> make_data();
 Result<Data> make_data(std::string_view bytes);
 
+// Return the facts GPGME lists for `k` (subkeys, user IDs, validity).
+struct KeyFacts;
+KeyFacts to_facts(gpgme_key_t k);
+
 // Return and release the contents of `d` (which stays valid and empty).
 std::string take_data(gpgme_data_t d);
 

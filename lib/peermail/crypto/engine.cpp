@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "engine.hpp"
 
+#include "key_judge.hpp"
+
+#include <peermail/util/strings.hpp>
+
 #include <fmt/core.h>
 #include <gpgme.h>
 
@@ -341,65 +345,154 @@ Engine::collect_signatures()
     if (!k) {
       continue;
     }
-    for (gpgme_user_id_t u = (*k)->uids; u != nullptr; u = u->next) {
-      SignatureFacts::Uid uf;
-      uf.uid = u->uid != nullptr ? u->uid : "";
-      uf.address = normalize_address(u->address != nullptr ? u->address : "");
-      uf.validity = static_cast<int>(u->validity);
-      uf.revoked = u->revoked != 0;
-      uf.invalid = u->invalid != 0;
-      f.uids.push_back(std::move(uf));
+    const KeyFacts facts = to_facts(*k);
+    for (const auto& u : facts.uids) {
+      f.uids.push_back({u.uid, u.address, u.validity, u.revoked, u.invalid});
+    }
+    // The key that made the signature must be as strong as a key peermail
+    // would sign with (KEY-01's floor: below 112-bit security is weak).
+    KeyPolicy floor;
+    floor.min_rsa_bits = 2048;
+    const std::string sig_fpr = util::normalize_fingerprint(f.fingerprint);
+    for (const auto& sub : facts.subkeys) {
+      const bool signer =
+        sub.fingerprint == sig_fpr
+        || (sig_fpr.size() == 16 && sub.fingerprint.size() >= 16
+            && sub.fingerprint.compare(sub.fingerprint.size() - 16, 16, sig_fpr) == 0);
+      if (!signer) {
+        continue;
+      }
+      if (auto st = judge_strength(sub, floor); st.verdict == Strength::Verdict::weak) {
+        f.weak_key = st.reason;
+      }
     }
   }
   return out;
 }
 
+namespace {
+
+// A gpgme_data sink that keeps at most `limit` bytes and fails beyond.
+struct BoundedSink
+{
+  std::string bytes;
+  std::size_t limit = 0;
+  bool overflow = false;
+};
+
+ssize_t
+bounded_write_cb(void* handle, const void* buffer, size_t size)
+{
+  auto* s = static_cast<BoundedSink*>(handle);
+  if (s->bytes.size() + size > s->limit) {
+    s->overflow = true;
+    errno = EFBIG;
+    return -1;
+  }
+  try {
+    s->bytes.append(static_cast<const char*>(buffer), size);
+  } catch (...) {
+    errno = ENOMEM;
+    return -1;
+  }
+  return static_cast<ssize_t>(size);
+}
+
+// Errors that mean the reader could not use their own secret key.
+bool
+credential_problem(gpg_err_code_t code)
+{
+  switch (code) {
+  case GPG_ERR_BAD_PASSPHRASE:
+  case GPG_ERR_NO_PASSPHRASE:
+  case GPG_ERR_NO_PIN_ENTRY:
+  case GPG_ERR_PIN_ENTRY:
+  case GPG_ERR_CANCELED:
+  case GPG_ERR_FULLY_CANCELED:
+  case GPG_ERR_NO_AGENT:
+  case GPG_ERR_AGENT:
+  case GPG_ERR_ENOTTY:
+  case GPG_ERR_TIMEOUT:
+    return true;
+  default:
+    return false;
+  }
+}
+
+} // namespace
+
 Result<DecryptOutput>
-Engine::decrypt(std::string_view ciphertext)
+Engine::decrypt(std::string_view ciphertext, std::size_t max_plaintext)
 {
   gpgme_ctx_t ctx = m_ctx.get();
   OpScope scope(ctx, false);
   PEERMAIL_TRY_ASSIGN(Data in, make_data(ciphertext));
-  PEERMAIL_TRY_ASSIGN(Data out, make_data());
+  BoundedSink sink;
+  sink.limit = max_plaintext;
+  gpgme_data_cbs cbs{};
+  cbs.write = bounded_write_cb;
+  gpgme_data_t raw_out = nullptr;
+  if (auto e = gpgme_data_new_from_cbs(&raw_out, &cbs, &sink); e != 0) {
+    return unexpected(from_gpgme(e, "creating a data buffer"));
+  }
+  Data out(raw_out);
   const auto err = gpgme_op_decrypt_verify(ctx, in.get(), out.get());
   DecryptOutput d;
   gpgme_decrypt_result_t dr = gpgme_op_decrypt_result(ctx);
   const bool nomdc = dr != nullptr && dr->legacy_cipher_nomdc != 0;
-  if (err != 0) {
+  if (err != 0 || sink.overflow) {
     const auto code = gpgme_err_code(err);
-    const bool no_seckey =
-      code == GPG_ERR_NO_SECKEY || (dr != nullptr && dr->recipients != nullptr && [dr] {
-        for (auto r = dr->recipients; r != nullptr; r = r->next) {
-          if (gpgme_err_code(r->status) != GPG_ERR_NO_SECKEY) {
-            return false;
-          }
+    // The first recipient error that is not "no secret key" is why the
+    // reader's own key could not be used (a wrong passphrase, no pinentry).
+    gpg_err_code_t key_error = GPG_ERR_NO_ERROR;
+    bool no_seckey = code == GPG_ERR_NO_SECKEY;
+    if (dr != nullptr && dr->recipients != nullptr) {
+      no_seckey = true;
+      for (auto r = dr->recipients; r != nullptr; r = r->next) {
+        const auto rc = gpgme_err_code(r->status);
+        if (rc != GPG_ERR_NO_SECKEY) {
+          no_seckey = false;
+          key_error = key_error != GPG_ERR_NO_ERROR ? key_error : rc;
         }
-        return true;
-      }());
+      }
+    }
     // DECRYPTION_INFO names the cipher once the session key is known and
     // decryption has begun (GPGME says "?.?" when gpg never got there).
     const bool began =
       dr != nullptr && dr->symkey_algo != nullptr && std::string_view(dr->symkey_algo) != "?.?";
-    if (nomdc) {
+    const bool credentials = credential_problem(code) || credential_problem(key_error);
+    const auto reason =
+      key_error != GPG_ERR_NO_ERROR ? gpgme_strerror(gpgme_error(key_error)) : gpgme_strerror(err);
+    if (sink.overflow) {
+      d.too_large = true;
+      d.failure = fmt::format("the decrypted content is larger than {} MiB (limit)",
+                              max_plaintext / (1024 * 1024));
+      d.fix = "raise the limit with `verify --max-plaintext BYTES` if you expect such a message";
+    } else if (nomdc) {
       d.integrity_failure = true;
       d.failure = "the message is not integrity protected (no MDC)";
-    } else if (began && !no_seckey) {
+    } else if (began && !credentials) {
       // gpg can die mid-stream on damaged data ("zlib inflate problem"),
       // which GPGME reports as no data or even as cancelled.
       d.integrity_failure = true;
       d.failure = fmt::format("the encrypted data is damaged: {}", gpgme_strerror(err));
+    } else if (credentials) {
+      d.failure = fmt::format("your secret key could not be used: {}", reason);
+      d.fix =
+        "unlock the key (a terminal needs `export GPG_TTY=$(tty)`); for unattended use "
+        "see peermail-verify(1), UNATTENDED KEYS";
     } else if (no_seckey) {
       d.failure = "no secret key for any recipient of the message";
+      d.fix = "decrypt it where your secret key is, or import it with `gpg --import`";
     } else if (code == GPG_ERR_NO_DATA || code == GPG_ERR_INV_DATA) {
       d.failure = fmt::format("not OpenPGP encrypted data: {}", gpgme_strerror(err));
-    } else if (code == GPG_ERR_CANCELED) {
-      // Cancelled before decryption began: a passphrase prompt was dismissed.
-      return unexpected(from_gpgme(err, "decrypting"));
+    } else if (!began) {
+      d.failure = fmt::format("decryption failed: {}", gpgme_strerror(err));
     } else {
       d.integrity_failure = true;
       d.failure = fmt::format("decryption failed: {}", gpgme_strerror(err));
     }
-    return d; // `out` is released unread: no plaintext leaves this function
+    return d; // the sink is released unread: no plaintext leaves this function
   }
   d.decrypted = true;
   if (nomdc) {
@@ -409,7 +502,7 @@ Engine::decrypt(std::string_view ciphertext)
   }
   d.integrity_protected = true;
   d.signatures = collect_signatures();
-  d.plaintext = take_data(out.get());
+  d.plaintext = std::move(sink.bytes);
   return d;
 }
 

@@ -34,7 +34,9 @@ struct DecryptOutput
   bool decrypted = false;
   bool integrity_protected = false;
   bool integrity_failure = false; // manipulated data, missing MDC, bad packets
+  bool too_large = false;         // the plaintext exceeded the limit: nothing kept
   std::string failure;            // reason without content, e.g. "no secret key"
+  std::string fix;                // what the reader can do, when it is not the sender's fault
   std::string plaintext;
   std::vector<SignatureFacts> signatures; // from a combined sign+encrypt
 };
@@ -81,8 +83,13 @@ public:
   // found; a missing key is not an error here (encrypt() reports it).
   Result<std::size_t> prefetch_public(const std::vector<std::string>& fprs);
 
-  // Decrypt and verify `ciphertext` (armored or binary) in memory.
-  Result<DecryptOutput> decrypt(std::string_view ciphertext);
+  // Decrypt and verify `ciphertext` (armored or binary) in memory, keeping
+  // at most `max_plaintext` bytes: a larger plaintext (a compression bomb)
+  // stops gpg and is reported as too_large. Failures to get at the session
+  // key (no secret key, wrong passphrase, no pinentry, agent gone) are
+  // decryption failures with a fix, never integrity failures: only what
+  // happens after decryption began can say the data was manipulated.
+  Result<DecryptOutput> decrypt(std::string_view ciphertext, std::size_t max_plaintext);
 
   // Verify the detached `signature` over `data`.
   Result<std::vector<SignatureFacts>> verify_detached(std::string_view data,

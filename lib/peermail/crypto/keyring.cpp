@@ -69,6 +69,8 @@ address_of(gpgme_user_id_t u)
   return {};
 }
 
+} // namespace
+
 KeyFacts
 to_facts(gpgme_key_t k)
 {
@@ -116,6 +118,8 @@ to_facts(gpgme_key_t k)
   }
   return f;
 }
+
+namespace {
 
 // True when a gpg-agent answers for `home` ("" = default) without being
 // started. Asked only after GnuPG found no secret key: GnuPG starts the

@@ -68,6 +68,9 @@ classify_status(unsigned status_code, unsigned summary)
 bool
 signature_trusted(const SignatureFacts& sig)
 {
+  if (!sig.weak_key.empty()) {
+    return false;
+  }
   if (sig.status != SigStatus::good || sig.wrong_key_usage) {
     return false;
   }

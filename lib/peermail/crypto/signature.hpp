@@ -37,6 +37,7 @@ struct SignatureFacts
   int hash_algo = 0;        // gpgme_hash_algo_t
   std::int64_t created = 0; // seconds since the epoch
   bool wrong_key_usage = false;
+  std::string weak_key; // non-empty: why the signing key is too weak (KEY-01)
   struct Uid
   {
     std::string uid;     // "Name <addr>"
@@ -54,7 +55,8 @@ SigStatus classify_status(unsigned status_code, unsigned summary);
 
 // Return true when the signature is good and its key valid: summary VALID, or
 // GREEN with validity FULL/ULTIMATE; never with RED, a revoked/expired key or
-// signature, a missing key, or wrong key usage.
+// signature, a missing key, wrong key usage, or a signing key below the
+// KEY-01 floor (`weak_key`: the same strength rule as for sending).
 bool signature_trusted(const SignatureFacts& sig);
 
 // Return true for digest algorithms that must not be trusted in signatures

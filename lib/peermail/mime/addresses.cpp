@@ -5,16 +5,22 @@
 
 #include <peermail/util/strings.hpp>
 
+#include <fmt/core.h>
+
 #include <strings.h>
+
+#include <array>
+#include <cctype>
+#include <string_view>
 
 namespace peermail::mime {
 
 namespace {
 
 // Append what `take` makes of every mailbox in `list` (groups expanded).
-template<typename Take>
+template<typename T, typename Take>
 void
-collect(InternetAddressList* list, std::vector<std::string>& out, const Take& take)
+collect(InternetAddressList* list, std::vector<T>& out, const Take& take)
 {
   if (list == nullptr) {
     return;
@@ -28,6 +34,18 @@ collect(InternetAddressList* list, std::vector<std::string>& out, const Take& ta
       collect(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)), out, take);
     }
   }
+}
+
+// Call `visit` on every mailbox in `list` (groups expanded).
+template<typename Visit>
+void
+collect_each(InternetAddressList* list, const Visit& visit)
+{
+  std::vector<int> unused;
+  collect(list, unused, [&visit](InternetAddressMailbox* m) {
+    visit(m);
+    return 0;
+  });
 }
 
 std::string
@@ -60,6 +78,86 @@ mailbox_addresses(InternetAddressList* list)
   return out;
 }
 
+GPtr<InternetAddressList>
+parse_address_header(GMimeHeader* h)
+{
+  const char* raw = g_mime_header_get_raw_value(h);
+  GPtr<InternetAddressList> list(internet_address_list_parse(nullptr, raw != nullptr ? raw : ""));
+  if (!list) {
+    list.reset(internet_address_list_new());
+  }
+  return list;
+}
+
+namespace {
+
+// What a reader also takes for "@": FULLWIDTH COMMERCIAL AT (U+FF20) and
+// SMALL COMMERCIAL AT (U+FE6B), as UTF-8.
+constexpr std::array<std::string_view, 2> k_other_at_signs = {"\xef\xbc\xa0", "\xef\xb9\xab"};
+
+bool
+address_delimiter(char c)
+{
+  return std::isspace(static_cast<unsigned char>(c)) != 0
+         || std::string_view("<>\"'(),;:[]").find(c) != std::string_view::npos;
+}
+
+// Return the address-like tokens ("x@y") a reader would see in `name`.
+std::vector<std::string>
+addresses_in(std::string_view raw)
+{
+  std::string name;
+  name.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size();) {
+    bool other_at = false;
+    for (auto at : k_other_at_signs) {
+      if (raw.substr(i, at.size()) == at) {
+        other_at = true;
+        i += at.size();
+        break;
+      }
+    }
+    if (other_at) {
+      name.push_back('@');
+    } else {
+      name.push_back(raw[i++]);
+    }
+  }
+  std::vector<std::string> out;
+  for (auto at = name.find('@'); at != std::string::npos; at = name.find('@', at + 1)) {
+    auto b = at;
+    while (b > 0 && !address_delimiter(name[b - 1])) {
+      --b;
+    }
+    auto e = at + 1;
+    while (e < name.size() && !address_delimiter(name[e])) {
+      ++e;
+    }
+    if (b < at && at + 1 < e) {
+      out.push_back(util::to_lower(name.substr(b, e - b)));
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+std::string
+display_name_conflict(InternetAddressList* list)
+{
+  std::string out;
+  collect_each(list, [&out](InternetAddressMailbox* m) {
+    const std::string addr = lower_addr(m);
+    for (const auto& token : addresses_in(str(internet_address_get_name(INTERNET_ADDRESS(m))))) {
+      if (token != addr && out.empty()) {
+        out = fmt::format(
+          "the display name \"{}\" is another address than the sender's <{}>", token, addr);
+      }
+    }
+  });
+  return out;
+}
+
 Result<std::vector<std::string>>
 from_addresses(GMimeHeaderList* headers)
 {
@@ -71,9 +169,7 @@ from_addresses(GMimeHeaderList* headers)
     if (name == nullptr || ::strcasecmp(name, "From") != 0) {
       continue;
     }
-    GPtr<InternetAddressList> list(
-      internet_address_list_parse(nullptr, g_mime_header_get_value(h)));
-    collect(list.get(), out, lower_addr);
+    collect(parse_address_header(h).get(), out, lower_addr);
   }
   return out;
 }

@@ -3,6 +3,8 @@
 
 // Address extraction on GMime objects (internal to mime/).
 
+#include "gobject.hpp"
+
 #include <peermail/util/result.hpp>
 
 #include <gmime/gmime.h>
@@ -21,6 +23,17 @@ std::vector<std::string> mailbox_addresses(InternetAddressList* list);
 // (punycode) form, case kept, an empty string for a mailbox without an
 // address; `list` may be null.
 std::vector<std::string> envelope_addresses(InternetAddressList* list);
+
+// Parse the address header `h` from its raw value, as received: the list
+// structure (commas, angle brackets, groups) comes from the raw bytes and only
+// then are RFC 2047 encoded-words decoded, so an encoded-word can only ever be
+// a display name, never an address or a delimiter. Never null.
+GPtr<InternetAddressList> parse_address_header(GMimeHeader* h);
+
+// Return why a mailbox in `list` is ambiguous to a reader, or "": a display
+// name that holds an address other than the mailbox's own
+// ("alice@clinic.test" <mallory@clinic.test>), fullwidth at signs included.
+std::string display_name_conflict(InternetAddressList* list);
 
 // Return the addresses of all From headers in `headers` (several From headers
 // count together: a reader may see any of them).

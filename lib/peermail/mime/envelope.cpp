@@ -27,12 +27,7 @@ collect_header(GMimeHeaderList* headers, const char* name, std::vector<std::stri
     if (g_ascii_strcasecmp(g_mime_header_get_name(h), name) != 0) {
       continue;
     }
-    const char* raw = g_mime_header_get_raw_value(h);
-    if (raw == nullptr) {
-      continue;
-    }
-    GPtr<InternetAddressList> list(internet_address_list_parse(nullptr, raw));
-    for (auto& a : envelope_addresses(list.get())) {
+    for (auto& a : envelope_addresses(parse_address_header(h).get())) {
       if (!a.empty()) {
         out.push_back(std::move(a));
       }

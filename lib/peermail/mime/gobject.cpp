@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "gobject.hpp"
 
+#include "strict.hpp"
+
 namespace peermail::mime {
 
 FormatOptions
@@ -14,6 +16,10 @@ crlf_format()
 GPtr<GMimeMessage>
 parse_gmime_message(std::string_view bytes)
 {
+  // GMime's address parser recurses: bound the nesting before it runs.
+  if (!address_nesting_problem(bytes).empty()) {
+    return nullptr;
+  }
   GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
   GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);

@@ -4,6 +4,7 @@
 #include "addresses.hpp"
 #include "gobject.hpp"
 #include "pgp_mime.hpp"
+#include "strict.hpp"
 
 #include <peermail/util/strings.hpp>
 
@@ -13,6 +14,7 @@
 #include <strings.h>
 
 #include <array>
+#include <charconv>
 #include <set>
 
 namespace peermail::mime {
@@ -20,6 +22,7 @@ namespace peermail::mime {
 namespace {
 
 constexpr std::string_view k_begin_signed = "-----BEGIN PGP SIGNED MESSAGE-----";
+constexpr std::string_view k_begin_signature = "-----BEGIN PGP SIGNATURE-----";
 constexpr std::string_view k_end_signature = "-----END PGP SIGNATURE-----";
 constexpr std::string_view k_begin_message = "-----BEGIN PGP MESSAGE-----";
 constexpr std::string_view k_end_message = "-----END PGP MESSAGE-----";
@@ -36,26 +39,10 @@ blank(std::string_view s)
   return util::trim(s).empty();
 }
 
-// RFC 2046 §5.1.1: MIME readers ignore the preamble and epilogue, but a
-// non-MIME reader shows them. Accept only whitespace, or the one-line
-// boilerplate that PGP/MIME writers (peermail, Thunderbird, Enigmail) put
-// into the preamble.
-bool
-quiet_prologue(const char* text)
-{
-  const std::string_view t = util::trim(text != nullptr ? text : "");
-  if (t.empty()) {
-    return true;
-  }
-  return t.find('\n') == std::string_view::npos
-         && (t.rfind("This is an OpenPGP/MIME", 0) == 0
-             || t.rfind("This is a multi-part message in MIME format", 0) == 0);
-}
-
 bool
 quiet_boundaries(GMimeMultipart* mp, std::vector<std::string>& warnings)
 {
-  const bool ok = quiet_prologue(g_mime_multipart_get_prologue(mp))
+  const bool ok = quiet_preamble(str(g_mime_multipart_get_prologue(mp)))
                   && blank(str(g_mime_multipart_get_epilogue(mp)));
   if (!ok) {
     warnings.emplace_back("text outside the MIME parts (preamble or epilogue) is not signed");
@@ -76,9 +63,42 @@ find_line(std::string_view text, std::string_view marker, std::size_t from = 0)
   return std::string_view::npos;
 }
 
-// The headers RFC 9788 §4.2 protects that a reader sees and compares.
-constexpr std::array<const char*, 7> k_compared = {
-  "From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID"};
+// The headers a reader sees (RFC 9788 §4.2 and the reply-steering ones).
+constexpr std::array<const char*, 11> k_visible = {"From",
+                                                   "Sender",
+                                                   "To",
+                                                   "Cc",
+                                                   "Reply-To",
+                                                   "Mail-Reply-To",
+                                                   "Mail-Followup-To",
+                                                   "Followup-To",
+                                                   "Subject",
+                                                   "Date",
+                                                   "Message-ID"};
+
+// Headers that decide where a reply goes: never valid when unsigned.
+bool
+steers_replies(std::string_view name)
+{
+  for (const char* s : {"Sender", "Reply-To", "Mail-Reply-To", "Mail-Followup-To", "Followup-To"}) {
+    if (iequals(name, s)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool
+is_address_header(std::string_view name)
+{
+  for (const char* s :
+       {"From", "Sender", "To", "Cc", "Reply-To", "Mail-Reply-To", "Mail-Followup-To"}) {
+    if (iequals(name, s)) {
+      return true;
+    }
+  }
+  return false;
+}
 
 // The instant an RFC 5322 date names, in seconds since the epoch.
 std::optional<std::int64_t>
@@ -95,21 +115,19 @@ date_seconds(const char* value)
 
 // A header value as a reader sees it: decoded, unfolded, runs of
 // whitespace as one space, trimmed. Address headers compare by their
-// lower-cased addresses; Date by the instant it names.
+// lower-cased addresses (parsed from the raw value); Date by the instant.
 std::string
 comparable(std::string_view name, GMimeHeader* h)
 {
-  const char* value = g_mime_header_get_value(h);
-  if (iequals(name, "From") || iequals(name, "To") || iequals(name, "Cc")
-      || iequals(name, "Reply-To")) {
-    GPtr<InternetAddressList> list(internet_address_list_parse(nullptr, value));
+  if (is_address_header(name)) {
     std::string out;
-    for (const auto& a : mailbox_addresses(list.get())) {
+    for (const auto& a : mailbox_addresses(parse_address_header(h).get())) {
       out += a;
       out += ',';
     }
     return out;
   }
+  const char* value = g_mime_header_get_value(h);
   if (iequals(name, "Date")) {
     if (auto secs = date_seconds(value); secs) {
       return std::to_string(*secs);
@@ -127,36 +145,59 @@ comparable(std::string_view name, GMimeHeader* h)
   return out;
 }
 
-// Every value of header `name` in `headers`, comparable, joined by newlines.
-std::optional<std::string>
-comparable_values(GMimeHeaderList* headers, const char* name)
+// The visible headers of `headers`, comparable. Duplicates were refused
+// before (strict.hpp), so each name has one value.
+std::vector<Field>
+visible_fields(GMimeHeaderList* headers)
 {
-  std::optional<std::string> out;
+  std::vector<Field> out;
   const int n = g_mime_header_list_get_count(headers);
   for (int i = 0; i < n; ++i) {
     GMimeHeader* h = g_mime_header_list_get_header_at(headers, i);
-    if (iequals(str(g_mime_header_get_name(h)), name)) {
-      out = out ? *out + "\n" + comparable(name, h) : comparable(name, h);
+    const std::string name = str(g_mime_header_get_name(h));
+    for (const char* v : k_visible) {
+      if (iequals(name, v)) {
+        out.emplace_back(v, comparable(v, h));
+      }
     }
   }
   return out;
 }
 
-// RFC 9788: a signed-only message whose outer headers differ from its
-// protected ones shows the reader headers the signer never signed (an old
-// signed body replayed under a new Subject, Date or Message-ID). Returns
-// the names that differ.
-std::vector<std::string>
-outer_headers_differing(GMimeHeaderList* outer, const ProtectedHeaders& ph)
+// The epoch seconds comparable() made of a Date, if it could.
+std::optional<std::int64_t>
+epoch_of(std::string_view s)
 {
-  std::vector<std::string> out;
-  for (const auto& [name, inner] : ph.fields) {
-    const auto seen = comparable_values(outer, name.c_str());
-    if (seen && *seen != inner) {
-      out.push_back(name);
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+const std::string*
+field(const std::vector<Field>& fields, std::string_view name)
+{
+  for (const auto& [n, v] : fields) {
+    if (n == name) {
+      return &v;
     }
   }
-  return out;
+  return nullptr;
+}
+
+// An outer Subject that only says "encrypted" (RFC 9788 §4.5 and what
+// Thunderbird, Enigmail and K-9 write).
+bool
+obscured_subject(std::string_view s)
+{
+  for (const char* p : {"", "...", "[...]", "Encrypted Message", "Encrypted message"}) {
+    if (s == p) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::optional<ProtectedHeaders>
@@ -174,11 +215,7 @@ protected_headers_of(GMimeObject* entity, GMimeHeaderList* headers)
   if (GMimeHeader* s = g_mime_header_list_get_header(headers, "Subject"); s != nullptr) {
     ph.subject = str(g_mime_header_get_value(s));
   }
-  for (const char* name : k_compared) {
-    if (auto value = comparable_values(headers, name); value) {
-      ph.fields.emplace_back(name, std::move(*value));
-    }
-  }
+  ph.fields = visible_fields(headers);
   return ph;
 }
 
@@ -189,72 +226,133 @@ protocol_is(GMimeObject* obj, std::string_view want)
   return p != nullptr && iequals(p, want);
 }
 
-// Examine `obj` as the candidate protected node. Return false when it is
-// not protected at all.
 bool
-examine(GMimeObject* obj, bool at_root, Inspection& ins)
+type_is(GMimeObject* obj, const char* type, const char* subtype)
 {
-  if (GMIME_IS_MULTIPART_SIGNED(obj)) {
-    auto* mp = GMIME_MULTIPART(obj);
-    if (!protocol_is(obj, "application/pgp-signature")) {
-      ins.shape = Shape::unsupported;
-      ins.warnings.emplace_back(
-        "multipart/signed with a protocol other than OpenPGP is not judged");
-      return true;
-    }
-    ins.shape = Shape::signed_mime;
-    if (g_mime_multipart_get_count(mp) != 2) {
-      ins.malformed = "multipart/signed does not have exactly two parts (RFC 3156 §5)";
-      return true;
-    }
-    GMimeObject* content = g_mime_multipart_get_part(mp, 0);
-    GMimeObject* sig = g_mime_multipart_get_part(mp, 1);
-    GMimeContentType* sct = g_mime_object_get_content_type(sig);
-    if (!GMIME_IS_PART(sig) || sct == nullptr
-        || !g_mime_content_type_is_type(sct, "application", "pgp-signature")) {
-      ins.malformed = "the second part of multipart/signed is not application/pgp-signature";
-      return true;
-    }
-    auto crlf = crlf_format();
-    ins.signed_content = to_crlf(to_bytes(content, crlf.get()));
-    ins.signature = decoded_content(GMIME_PART(sig));
-    ins.covers_all = at_root && quiet_boundaries(mp, ins.warnings);
-    ins.protected_headers = protected_headers_of(content, g_mime_object_get_header_list(content));
+  GMimeContentType* ct = g_mime_object_get_content_type(obj);
+  return ct != nullptr && g_mime_content_type_is_type(ct, type, subtype);
+}
+
+// What examine() needs besides the node: the bytes as received.
+struct Context
+{
+  std::string_view bytes;
+  Inspection& ins;
+};
+
+bool
+examine_signed(GMimeObject* obj, bool at_root, Context& c)
+{
+  Inspection& ins = c.ins;
+  auto* mp = GMIME_MULTIPART(obj);
+  ins.shape = Shape::signed_mime;
+  if (g_mime_multipart_get_count(mp) != 2) {
+    ins.malformed = "multipart/signed does not have exactly two parts (RFC 3156 §5)";
     return true;
   }
-  if (GMIME_IS_MULTIPART_ENCRYPTED(obj)) {
-    auto* mp = GMIME_MULTIPART(obj);
-    if (!protocol_is(obj, "application/pgp-encrypted")) {
-      ins.shape = Shape::unsupported;
-      ins.warnings.emplace_back(
-        "multipart/encrypted with a protocol other than OpenPGP is not judged");
-      return true;
-    }
-    ins.shape = Shape::encrypted_mime;
-    if (g_mime_multipart_get_count(mp) != 2 || !GMIME_IS_PART(g_mime_multipart_get_part(mp, 1))) {
-      ins.malformed = "multipart/encrypted does not have exactly two parts (RFC 3156 §4)";
-      return true;
-    }
-    ins.payload = decoded_content(GMIME_PART(g_mime_multipart_get_part(mp, 1)));
-    ins.covers_all = at_root && quiet_boundaries(mp, ins.warnings);
+  GMimeObject* content = g_mime_multipart_get_part(mp, 0);
+  GMimeObject* sig = g_mime_multipart_get_part(mp, 1);
+  if (!GMIME_IS_PART(sig) || !type_is(sig, "application", "pgp-signature")) {
+    ins.malformed = "the second part of multipart/signed is not application/pgp-signature";
     return true;
   }
-  if (GMIME_IS_MULTIPART(obj)) {
-    if (at_root) {
-      return false; // searched by the caller
+  ins.signature = decoded_content(GMIME_PART(sig));
+  if (!armor_only(ins.signature, k_begin_signature, k_end_signature)) {
+    ins.malformed = "the signature part holds text outside one armored signature";
+    return true;
+  }
+  auto crlf = crlf_format();
+  const std::string parsed = to_crlf(to_bytes(content, crlf.get()));
+  if (at_root) {
+    // Verify over the bytes received, and only if GMime reads them the same
+    // way: a header line it drops or a part it splits differently would
+    // show one reader what another never verified.
+    const char* boundary = g_mime_multipart_get_boundary(mp);
+    auto raw = raw_first_part(c.bytes, str(boundary));
+    if (!raw || to_crlf(*raw) != parsed) {
+      ins.malformed =
+        "the signed part reads differently to different mail readers (it is not "
+        "exactly the bytes between the first two MIME boundaries)";
+      return true;
     }
-    auto* mp = GMIME_MULTIPART(obj);
-    const int n = g_mime_multipart_get_count(mp);
-    for (int i = 0; i < n; ++i) {
-      if (examine(g_mime_multipart_get_part(mp, i), false, ins)) {
-        return true;
-      }
+    ins.signed_content = to_crlf(*raw);
+  } else {
+    ins.signed_content = parsed;
+  }
+  ins.covers_all = at_root && quiet_boundaries(mp, ins.warnings);
+  ins.protected_headers = protected_headers_of(content, g_mime_object_get_header_list(content));
+  return true;
+}
+
+// RFC 3156 §4 from its two parts: "Version: 1", then one armored message.
+bool
+examine_encrypted(GMimeObject* version, GMimeObject* data, bool covers, Inspection& ins)
+{
+  ins.shape = Shape::encrypted_mime;
+  if (!GMIME_IS_PART(version) || !type_is(version, "application", "pgp-encrypted")
+      || !GMIME_IS_PART(data)) {
+    ins.malformed = "multipart/encrypted does not have the two parts of RFC 3156 §4";
+    return true;
+  }
+  if (util::trim(decoded_content(GMIME_PART(version))) != "Version: 1") {
+    ins.malformed = "the PGP/MIME version part holds more than \"Version: 1\"";
+    return true;
+  }
+  ins.payload = decoded_content(GMIME_PART(data));
+  if (!armor_only(ins.payload, k_begin_message, k_end_message)) {
+    ins.malformed = "the encrypted part holds text outside one armored OpenPGP message";
+    return true;
+  }
+  ins.covers_all = covers;
+  return true;
+}
+
+// Outlook and some gateways re-wrap PGP/MIME as multipart/mixed: an empty
+// text part (optional), the application/pgp-encrypted part, then the
+// ciphertext as an attachment. Thunderbird repairs exactly this shape.
+bool
+outlook_rewrapped(GMimeMultipart* mp, GMimeObject** version, GMimeObject** data)
+{
+  const int n = g_mime_multipart_get_count(mp);
+  int first = 0;
+  if (n == 3) {
+    GMimeObject* text = g_mime_multipart_get_part(mp, 0);
+    if (!GMIME_IS_PART(text) || !type_is(text, "text", "plain")
+        || !blank(decoded_content(GMIME_PART(text)))) {
+      return false;
     }
+    first = 1;
+  } else if (n != 2) {
     return false;
   }
-  if (!GMIME_IS_PART(obj)) {
-    return false; // message/rfc822 attachments are someone else's message
+  *version = g_mime_multipart_get_part(mp, first);
+  *data = g_mime_multipart_get_part(mp, first + 1);
+  return type_is(*version, "application", "pgp-encrypted")
+         && type_is(*data, "application", "octet-stream");
+}
+
+// The armor header lines after `begin_pos`'s line, up to the blank line.
+std::vector<std::string_view>
+armor_headers(std::string_view text, std::size_t begin_pos)
+{
+  std::vector<std::string_view> out;
+  auto pos = text.find('\n', begin_pos);
+  while (pos != std::string_view::npos && pos + 1 < text.size()) {
+    const auto end = text.find('\n', pos + 1);
+    std::string_view line =
+      text.substr(pos + 1, end == std::string_view::npos ? text.npos : end - pos - 1);
+    if (blank(line)) {
+      break;
+    }
+    out.push_back(line);
+    pos = end;
   }
+  return out;
+}
+
+bool
+examine_inline(GMimeObject* obj, bool at_root, Inspection& ins)
+{
   GMimeContentType* ct = g_mime_object_get_content_type(obj);
   if (ct == nullptr || !g_mime_content_type_is_type(ct, "text", "*")) {
     return false;
@@ -277,6 +375,36 @@ examine(GMimeObject* obj, bool at_root, Inspection& ins)
     auto stop = text.find('\n', e);
     stop = stop == std::string::npos ? text.size() : stop + 1;
     ins.payload = text.substr(b, stop - b);
+    bool covers = at_root;
+    if (!g_mime_content_type_is_type(ct, "text", "plain")) {
+      covers = false;
+      ins.warnings.push_back(fmt::format(
+        "an inline OpenPGP block in a {}/{} part: a reader sees that part rendered, which the "
+        "signature does not bind",
+        str(g_mime_content_type_get_media_type(ct)),
+        str(g_mime_content_type_get_media_subtype(ct))));
+    }
+    if (shape == Shape::inline_signed) {
+      // RFC 4880 §7: only "Hash:" armor headers in the cleartext header;
+      // armor headers of the signature block are shown and never signed.
+      for (auto line : armor_headers(text, b)) {
+        if (line.substr(0, 5) != "Hash:") {
+          ins.malformed = "the inline signed block has an armor header other than Hash:";
+          return true;
+        }
+      }
+      const auto sb = find_line(text, k_begin_signature, b);
+      for (auto line :
+           sb == std::string::npos ? std::vector<std::string_view>{} : armor_headers(text, sb)) {
+        if (line.substr(0, 8) != "Version:") {
+          covers = false;
+          ins.warnings.emplace_back(
+            "the signature block has an armor header (Comment: …) that a reader sees and nobody "
+            "signed");
+          break;
+        }
+      }
+    }
     const bool alone =
       blank(std::string_view(text).substr(0, b)) && blank(std::string_view(text).substr(stop));
     if (!alone) {
@@ -285,19 +413,143 @@ examine(GMimeObject* obj, bool at_root, Inspection& ins)
     if (find_line(text, begin, stop) != std::string::npos) {
       ins.warnings.emplace_back("more than one inline OpenPGP block");
     }
-    ins.covers_all = at_root && alone && find_line(text, begin, stop) == std::string::npos;
+    ins.covers_all = covers && alone && find_line(text, begin, stop) == std::string::npos;
     return true;
   }
   return false;
 }
 
+// Examine `obj` as the candidate protected node. Return false when it is
+// not protected at all.
+bool
+examine(GMimeObject* obj, bool at_root, Context& c, int depth = 0)
+{
+  Inspection& ins = c.ins;
+  if (depth > 64) {
+    ins.malformed = "MIME parts are nested too deeply";
+    return true;
+  }
+  if (GMIME_IS_MULTIPART_SIGNED(obj)) {
+    if (protocol_is(obj, "application/pgp-signature")) {
+      return examine_signed(obj, at_root, c);
+    }
+    const bool smime = protocol_is(obj, "application/pkcs7-signature")
+                       || protocol_is(obj, "application/x-pkcs7-signature");
+    ins.shape = smime ? Shape::smime : Shape::unsupported;
+    ins.warnings.emplace_back(smime ? "S/MIME signatures are not judged yet"
+                                    : "multipart/signed with an unknown protocol is not judged");
+    return true;
+  }
+  if (GMIME_IS_MULTIPART_ENCRYPTED(obj)) {
+    auto* mp = GMIME_MULTIPART(obj);
+    if (!protocol_is(obj, "application/pgp-encrypted")) {
+      ins.shape = Shape::unsupported;
+      ins.warnings.emplace_back("multipart/encrypted with an unknown protocol is not judged");
+      return true;
+    }
+    if (g_mime_multipart_get_count(mp) != 2) {
+      ins.shape = Shape::encrypted_mime;
+      ins.malformed = "multipart/encrypted does not have exactly two parts (RFC 3156 §4)";
+      return true;
+    }
+    return examine_encrypted(g_mime_multipart_get_part(mp, 0),
+                             g_mime_multipart_get_part(mp, 1),
+                             at_root && quiet_boundaries(mp, ins.warnings),
+                             ins);
+  }
+  if (type_is(obj, "application", "pkcs7-mime") || type_is(obj, "application", "x-pkcs7-mime")) {
+    const std::string st =
+      util::to_lower(str(g_mime_object_get_content_type_parameter(obj, "smime-type")));
+    ins.shape = Shape::smime;
+    ins.smime_encrypted = st.find("enveloped") != std::string::npos;
+    ins.warnings.emplace_back("S/MIME is recognised but not judged yet");
+    return true;
+  }
+  if (GMIME_IS_MULTIPART(obj)) {
+    auto* mp = GMIME_MULTIPART(obj);
+    GMimeObject* version = nullptr;
+    GMimeObject* data = nullptr;
+    if (at_root && outlook_rewrapped(mp, &version, &data)) {
+      ins.warnings.emplace_back("PGP/MIME re-wrapped as multipart/mixed (Outlook) was repaired");
+      return examine_encrypted(version, data, quiet_boundaries(mp, ins.warnings), ins);
+    }
+    if (at_root) {
+      return false; // searched by the caller
+    }
+    const int n = g_mime_multipart_get_count(mp);
+    for (int i = 0; i < n; ++i) {
+      if (examine(g_mime_multipart_get_part(mp, i), false, c, depth + 1)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  if (!GMIME_IS_PART(obj)) {
+    return false; // message/rfc822 attachments are someone else's message
+  }
+  return examine_inline(obj, at_root, ins);
+}
+
 } // namespace
+
+HeaderCoverage
+judge_headers(const std::vector<Field>& outer,
+              const std::optional<ProtectedHeaders>& ph,
+              bool encrypted)
+{
+  HeaderCoverage c;
+  for (const auto& [name, value] : outer) {
+    if (name == "From") {
+      continue; // judged against the signer
+    }
+    if (!ph) {
+      c.unsigned_names.push_back(name);
+      if (steers_replies(name)) {
+        c.differing.push_back(name);
+      }
+      continue;
+    }
+    const std::string* inner = field(ph->fields, name);
+    if (inner != nullptr && *inner == value) {
+      continue;
+    }
+    if (name == "Subject" && encrypted && obscured_subject(value)) {
+      continue;
+    }
+    c.unsigned_names.push_back(name);
+    if (name == "Message-ID") {
+      c.notes.emplace_back("the Message-ID is not the signed one (replaced in transit?)");
+      continue;
+    }
+    if (name == "Date" && inner == nullptr) {
+      // Thunderbird does not protect Date; the signature time is compared
+      // with it instead (a warning in verify when they are a day apart).
+      c.notes.emplace_back("the Date is not among the signed headers");
+      continue;
+    }
+    if (name == "Date") {
+      const auto a = epoch_of(value);
+      const auto b = epoch_of(*inner);
+      if (a && b && (*a - *b <= k_date_slack_s && *b - *a <= k_date_slack_s)) {
+        c.notes.push_back(fmt::format("the Date differs from the signed one by {} s", *a - *b));
+        continue;
+      }
+    }
+    c.differing.push_back(name);
+  }
+  return c;
+}
 
 Result<Inspection>
 inspect(std::string_view bytes)
 {
   if (blank(bytes)) {
     return fail(Errc::data, "the input is empty");
+  }
+  Inspection ins;
+  if (auto deep = address_nesting_problem(bytes); !deep.empty()) {
+    ins.malformed = deep;
+    return ins;
   }
   auto msg = parse_gmime_message(bytes);
   if (!msg) {
@@ -310,29 +562,27 @@ inspect(std::string_view bytes)
   if (g_mime_header_list_get_count(headers) == 0 && root_headers == 0) {
     return fail(Errc::data, "the input has no message headers");
   }
-  Inspection ins;
+  if (auto dup = duplicate_header_problem(msg.get()); !dup.empty()) {
+    ins.malformed = dup;
+    return ins;
+  }
   if (auto from = from_addresses(headers); from) {
     ins.from = std::move(*from);
+  }
+  if (GMimeHeader* f = g_mime_header_list_get_header(headers, "From"); f != nullptr) {
+    ins.from_conflict = display_name_conflict(parse_address_header(f).get());
   }
   if (GMimeHeader* d = g_mime_header_list_get_header(headers, "Date"); d != nullptr) {
     ins.date = date_seconds(g_mime_header_get_value(d));
   }
+  ins.outer_fields = visible_fields(headers);
   if (root == nullptr) {
     return ins;
   }
-  if (examine(root, true, ins)) {
+  Context c{bytes, ins};
+  if (examine(root, true, c)) {
     if (ins.shape == Shape::encrypted_mime || ins.shape == Shape::inline_encrypted) {
       ins.protected_headers.reset(); // they are inside, found after decryption
-    }
-    if (ins.shape == Shape::signed_mime && ins.protected_headers) {
-      const auto differ = outer_headers_differing(headers, *ins.protected_headers);
-      if (!differ.empty()) {
-        ins.covers_all = false;
-        ins.warnings.push_back(
-          fmt::format("outer headers differ from the signed (protected) ones ({}): a reader "
-                      "sees headers the signer did not sign",
-                      fmt::join(differ, ", ")));
-      }
     }
     return ins;
   }
@@ -341,7 +591,7 @@ inspect(std::string_view bytes)
     // cannot cover everything, and its headers protect nothing a reader sees.
     auto* mp = GMIME_MULTIPART(root);
     const int n = g_mime_multipart_get_count(mp);
-    for (int i = 0; i < n && !examine(g_mime_multipart_get_part(mp, i), false, ins); ++i) {
+    for (int i = 0; i < n && !examine(g_mime_multipart_get_part(mp, i), false, c, 1); ++i) {
     }
     ins.covers_all = false;
     ins.protected_headers.reset();
@@ -361,28 +611,34 @@ restore_decrypted(std::string_view outer, std::string_view inner)
   if (!out_msg || !in_msg) {
     return fail(Errc::data, "cannot parse the decrypted message");
   }
-  std::set<std::string> inner_names;
-  GMimeHeaderList* ih = g_mime_object_get_header_list(GMIME_OBJECT(in_msg.get()));
-  for (int i = 0; i < g_mime_header_list_get_count(ih); ++i) {
-    inner_names.insert(
-      util::to_lower(str(g_mime_header_get_name(g_mime_header_list_get_header_at(ih, i)))));
-  }
   const bool crlf = inner.find("\r\n") != std::string_view::npos;
+  GMimeObject* in_root = g_mime_message_get_mime_part(in_msg.get());
+  const bool protected_inner =
+    in_root != nullptr
+    && g_mime_object_get_content_type_parameter(in_root, "protected-headers") != nullptr;
   std::string out;
-  GMimeHeaderList* oh = g_mime_object_get_header_list(GMIME_OBJECT(out_msg.get()));
-  for (int i = 0; i < g_mime_header_list_get_count(oh); ++i) {
-    GMimeHeader* h = g_mime_header_list_get_header_at(oh, i);
-    const std::string name = str(g_mime_header_get_name(h));
-    const std::string lname = util::to_lower(name);
-    if (lname.rfind("content-", 0) == 0 || lname == "mime-version"
-        || inner_names.count(lname) != 0) {
-      continue;
+  if (!protected_inner) {
+    std::set<std::string> inner_names;
+    GMimeHeaderList* ih = g_mime_object_get_header_list(GMIME_OBJECT(in_msg.get()));
+    for (int i = 0; i < g_mime_header_list_get_count(ih); ++i) {
+      inner_names.insert(
+        util::to_lower(str(g_mime_header_get_name(g_mime_header_list_get_header_at(ih, i)))));
     }
-    std::string raw = str(g_mime_header_get_raw_value(h));
-    if (raw.empty() || raw.back() != '\n') {
-      raw += '\n';
+    GMimeHeaderList* oh = g_mime_object_get_header_list(GMIME_OBJECT(out_msg.get()));
+    for (int i = 0; i < g_mime_header_list_get_count(oh); ++i) {
+      GMimeHeader* h = g_mime_header_list_get_header_at(oh, i);
+      const std::string name = str(g_mime_header_get_name(h));
+      const std::string lname = util::to_lower(name);
+      if (lname.rfind("content-", 0) == 0 || lname == "mime-version"
+          || inner_names.count(lname) != 0) {
+        continue;
+      }
+      std::string raw = str(g_mime_header_get_raw_value(h));
+      if (raw.empty() || raw.back() != '\n') {
+        raw += '\n';
+      }
+      out += name + ":" + raw;
     }
-    out += name + ":" + raw;
   }
   out += "MIME-Version: 1.0\n";
   if (crlf) {

@@ -3,6 +3,7 @@
 
 #include "addresses.hpp"
 #include "gobject.hpp"
+#include "strict.hpp"
 
 #include <fmt/core.h>
 
@@ -463,7 +464,8 @@ assemble_signed(const Prepared& p, std::string_view signature, std::string_view 
     " boundary=\"{}\"\r\n\r\n",
     micalg,
     b);
-  out += "This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n";
+  out += k_signed_preamble;
+  out += "\r\n";
   // RFC 3156 §5: the first part is exactly the signed entity; the CRLF
   // before the boundary belongs to the delimiter.
   out += fmt::format("--{}\r\n", b);
@@ -496,7 +498,8 @@ encrypted_head(const Prepared& p, std::string_view boundary)
     " protocol=\"application/pgp-encrypted\";\r\n"
     " boundary=\"{}\"\r\n\r\n",
     boundary);
-  out += "This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n";
+  out += k_encrypted_preamble;
+  out += "\r\n";
   out += fmt::format("--{}\r\n", boundary);
   out +=
     "Content-Type: application/pgp-encrypted\r\n"

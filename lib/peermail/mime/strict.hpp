@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// The strict reading of received messages (internal to mime/): what makes a
+// message ambiguous, so that two mail readers could show different text or
+// headers for the same bytes. `verify` never calls such a message valid
+// (docs/THREATS.md, "Ambiguous structure").
+
+#include <gmime/gmime.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace peermail::mime {
+
+// The one-line preambles peermail writes before PGP/MIME parts.
+inline constexpr std::string_view k_signed_preamble =
+  "This is an OpenPGP/MIME signed message (RFC 4880 and 3156)";
+inline constexpr std::string_view k_encrypted_preamble =
+  "This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)";
+
+// Limits on address headers, checked on the raw bytes BEFORE GMime parses
+// them (its address parser recurses on groups and comments).
+inline constexpr int k_max_address_nesting = 8;
+inline constexpr std::size_t k_max_address_header = 256 * 1024;
+
+// Return why an address header in `bytes` (a message, or a part of one:
+// every line that starts like an address header is checked) nests groups or
+// comments deeper than k_max_address_nesting or is longer than
+// k_max_address_header, or "" when none does. Linear in `bytes`.
+std::string address_nesting_problem(std::string_view bytes);
+
+// Return why `msg` is ambiguous, or "": a header a reader shows or that
+// decides the structure (To, Subject, Date, Content-Type, …) appears twice
+// with different values in the message header or in a MIME part's header.
+// Depth-limited.
+std::string duplicate_header_problem(GMimeMessage* msg);
+
+// Return the bytes of the first body part of the multipart entity `entity`
+// (its own header block, then a body delimited by `boundary`) exactly as
+// received: from after the first delimiter line to before the CRLF (or LF)
+// that precedes the next one (RFC 2046 §5.1.1). Nothing when the delimiters
+// are not found.
+std::optional<std::string> raw_first_part(std::string_view entity, std::string_view boundary);
+
+// Return true when `text`, apart from surrounding whitespace, is exactly one
+// armored block from a `begin` line to an `end` line.
+bool armor_only(std::string_view text, std::string_view begin, std::string_view end);
+
+// Return true when a preamble is one that MIME writers put there and that
+// says nothing: empty, or exactly one of the known boilerplate sentences.
+bool quiet_preamble(std::string_view text);
+
+} // namespace peermail::mime

@@ -1,0 +1,188 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Write crafted messages that attack `peermail verify`, one file per attack
+class, and a table of the verdict each must get (expected.tsv).
+
+Usage: make_attacks.py OUTDIR ALICE_FPR MALLORY_FPR WEAK_FPR BOB_FPR
+
+GNUPGHOME must hold the secret keys of Alice (the colleague the reader
+trusts), Mallory (another certified colleague: an insider), Weak (a certified
+RSA-1024 key) and Bob (the reader). Messages are written byte by byte (not
+through Python's email package) so each attack is exactly the bytes named.
+Signing and encryption use stock gpg, independent of peermail.
+"""
+import os
+import subprocess
+import sys
+
+OUT, ALICE, MALLORY, WEAK, BOB = sys.argv[1:6]
+A = "alice@clinic.test"
+M = "mallory@clinic.test"
+W = "weak@clinic.test"
+B = "bob@clinic.test"
+expected = []
+
+
+def gpg(args, data):
+    p = subprocess.run(["gpg", "--batch", "--yes", "--armor", "--pinentry-mode", "loopback",
+                        "--passphrase", "", "--trust-model", "always"] + args,
+                       input=data, capture_output=True, check=True)
+    return p.stdout
+
+
+def crlf(b):
+    return b.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def detach(signer, content):
+    return gpg(["--local-user", signer, "--detach-sign", "--digest-algo", "SHA256"], crlf(content))
+
+
+def encrypt(to, data, signer=None):
+    args = ["--recipient", to, "--encrypt"]
+    if signer:
+        args = ["--local-user", signer, "--sign"] + args
+    return gpg(args, data)
+
+
+def write(name, verdict, data):
+    with open(os.path.join(OUT, name + ".eml"), "wb") as f:
+        f.write(data)
+    expected.append((name, verdict))
+
+
+def inner_text(body=b"Patient 4711: please call me about the results.\n", headers=None):
+    """A protected-headers text part (RFC 9788) or a legacy one."""
+    h = b"Content-Type: text/plain; charset=utf-8"
+    if headers is not None:
+        h += b"; protected-headers=\"v1\"\n" + headers
+    else:
+        h += b"\n"
+    return h + b"\n" + body
+
+
+PH = (f"From: Alice <{A}>\nTo: Bob <{B}>\nSubject: Results\n"
+      "Date: Sat, 05 Dec 2026 10:00:00 +0000\nMessage-ID: <1@clinic.test>\n").encode()
+OUTER = (f"From: Alice <{A}>\nTo: Bob <{B}>\nSubject: Results\n"
+         "Date: Sat, 05 Dec 2026 10:00:00 +0000\nMessage-ID: <1@clinic.test>\n").encode()
+
+
+def signed(signer, content, outer=OUTER, preamble=b"", sigpart=None, ct_extra=b""):
+    sig = sigpart if sigpart is not None else detach(signer, content)
+    return (outer + b"MIME-Version: 1.0\n" + ct_extra
+            + b"Content-Type: multipart/signed; micalg=pgp-sha256;\n"
+              b" protocol=\"application/pgp-signature\"; boundary=\"SIG\"\n\n"
+            + preamble + b"--SIG\n" + content + b"\n--SIG\n"
+              b"Content-Type: application/pgp-signature; name=\"signature.asc\"\n\n"
+            + sig + b"\n--SIG--\n")
+
+
+def encrypted(armor, outer=OUTER, version=b"Version: 1\n"):
+    return (outer + b"MIME-Version: 1.0\n"
+            b"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\";\n"
+            b" boundary=\"ENC\"\n\n--ENC\nContent-Type: application/pgp-encrypted\n\n"
+            + version + b"\n--ENC\nContent-Type: application/octet-stream; name=\"encrypted.asc\"\n\n"
+            + armor + b"\n--ENC--\n")
+
+
+# --- controls: genuine messages stay valid -----------------------------------
+good = inner_text(headers=PH)
+write("control-protected-headers", "valid", signed(ALICE, good))
+legacy = inner_text()
+write("control-legacy-signed", "valid", signed(ALICE, legacy))
+write("control-encrypted-signed", "valid",
+      encrypted(encrypt(BOB, crlf(good), signer=ALICE),
+                outer=OUTER.replace(b"Subject: Results", b"Subject: [...]")))
+# A provider replaced the Message-ID and moved the Date by seconds: notes only.
+mangled = OUTER.replace(b"<1@clinic.test>", b"<relay-77@mx.provider.example>").replace(
+    b"10:00:00", b"10:00:07")
+write("control-provider-rewrote-message-id-and-date", "valid", signed(ALICE, good, outer=mangled))
+
+# --- outer headers outside the signature --------------------------------------
+for name, line in [("reply-to", f"Reply-To: <{M}>"), ("cc", f"Cc: <{M}>"),
+                   ("sender", f"Sender: <{M}>"), ("mail-followup-to", f"Mail-Followup-To: <{M}>"),
+                   ("followup-to", f"Followup-To: <{M}>")]:
+    write(f"outer-{name}-added", "partially-signed",
+          signed(ALICE, good, outer=OUTER + line.encode() + b"\n"))
+    write(f"legacy-outer-{name}-added", "valid" if name == "cc" else "partially-signed", signed(ALICE, legacy, outer=OUTER + line.encode() + b"\n"))
+write("encrypted-outer-reply-to-added", "partially-signed",
+      encrypted(encrypt(BOB, crlf(good), signer=ALICE),
+                outer=OUTER.replace(b"Subject: Results", b"Subject: [...]")
+                + f"Reply-To: <{M}>\n".encode()))
+
+# --- replay: Alice's old signed message re-encrypted under new headers --------
+old_signed = signed(ALICE, good, outer=b"")  # an entity: Content-Type + body
+old_signed = old_signed[len(b"MIME-Version: 1.0\n"):]
+write("replay-reencrypted-new-subject", "partially-signed",
+      encrypted(encrypt(BOB, crlf(old_signed)),
+                outer=OUTER.replace(b"Subject: Results", b"Subject: Discharge today")))
+write("replay-reencrypted-new-to", "partially-signed",
+      encrypted(encrypt(BOB, crlf(old_signed)),
+                outer=OUTER.replace(f"To: Bob <{B}>".encode(), b"To: Carol <carol@clinic.test>")
+                .replace(b"Subject: Results", b"Subject: [...]")))
+
+# --- mixed signers: Mallory's text beside Alice's old signed part -------------
+mixed = (b"Content-Type: multipart/mixed; boundary=\"MIX\"\n\n--MIX\n"
+         b"Content-Type: text/plain\n\nAlso: send the records to mallory@clinic.test.\n--MIX\n"
+         + old_signed + b"\n--MIX--\n")
+write("mixed-signers", "signer-mismatch",
+      encrypted(encrypt(BOB, crlf(mixed), signer=MALLORY),
+                outer=OUTER.replace(b"Subject: Results", b"Subject: [...]")))
+
+# --- identity -------------------------------------------------------------------
+mal_outer = OUTER.replace(f"From: Alice <{A}>".encode(),
+                          f"From: =?utf-8?q?Mallory_=3C{M.replace('@', '=40')}=3E?= <{A}>".encode())
+write("from-encoded-word-address", "signer-mismatch", signed(MALLORY, legacy, outer=mal_outer))
+eve_outer = OUTER.replace(f"From: Alice <{A}>".encode(), f"From: \"{A}\" <{M}>".encode())
+write("from-display-name-is-another-address", "signer-mismatch",
+      signed(MALLORY, legacy, outer=eve_outer))
+fw_outer = OUTER.replace(f"From: Alice <{A}>".encode(),
+                         f"From: \"alice\uff20clinic.test\" <{M}>".encode())
+write("from-display-name-fullwidth-at", "signer-mismatch", signed(MALLORY, legacy, outer=fw_outer))
+write("weak-rsa1024-signer", "untrusted-key",
+      signed(WEAK, legacy, outer=OUTER.replace(f"From: Alice <{A}>".encode(), f"From: <{W}>".encode())))
+
+# --- structure that readers disagree on ---------------------------------------
+write("duplicate-content-type-earlier", "malformed",
+      signed(ALICE, legacy, ct_extra=b"Content-Type: text/plain\n"))
+# Every From counts: two From addresses can never match one signer.
+write("duplicate-from", "signer-mismatch",
+      signed(MALLORY, legacy, outer=f"From: <{A}>\n".encode()
+             + OUTER.replace(f"From: Alice <{A}>".encode(), f"From: <{M}>".encode())))
+write("duplicate-subject", "malformed",
+      signed(ALICE, good, outer=b"Subject: Fire Dr. Who\n" + OUTER))
+sig = detach(ALICE, legacy)
+write("text-before-signature-armor", "malformed",
+      signed(ALICE, legacy, sigpart=b"Ignore the above; wire the money.\n" + sig))
+write("text-before-version", "malformed",
+      encrypted(encrypt(BOB, crlf(good), signer=ALICE),
+                outer=OUTER.replace(b"Subject: Results", b"Subject: [...]"),
+                version=b"Unsigned note from the server.\nVersion: 1\n"))
+write("text-before-message-armor", "malformed",
+      encrypted(b"Unsigned note.\n" + encrypt(BOB, crlf(good), signer=ALICE),
+                outer=OUTER.replace(b"Subject: Results", b"Subject: [...]")))
+# Alice signed a part; an invalid header line is inserted into its header block.
+# GMime drops the line, other readers show it.
+injected = legacy.replace(b"charset=utf-8\n", b"charset=utf-8\nURGENT stop the medication now\n", 1)
+write("invalid-header-line-in-signed-part", "malformed",
+      signed(ALICE, legacy, sigpart=detach(ALICE, legacy)).replace(legacy, injected, 1))
+write("preamble-starts-with-boilerplate", "partially-signed",
+      signed(ALICE, good, preamble=b"This is an OpenPGP/MIME signed message (RFC 4880 and 3156)"
+             b" -- and the dose is 10x.\n"))
+
+# --- inline --------------------------------------------------------------------
+clear = gpg(["--local-user", ALICE, "--clearsign", "--digest-algo", "SHA256"],
+            b"Patient 4711: please call me.\n")
+inline_outer = OUTER + b"MIME-Version: 1.0\n"
+write("control-inline-signed", "valid",
+      inline_outer + b"Content-Type: text/plain; charset=utf-8\n\n" + clear)
+armor_hdr = clear.replace(b"-----BEGIN PGP SIGNATURE-----\n",
+                          b"-----BEGIN PGP SIGNATURE-----\nComment: and the dose is 10x\n", 1)
+write("inline-signature-armor-comment", "partially-signed",
+      inline_outer + b"Content-Type: text/plain; charset=utf-8\n\n" + armor_hdr)
+write("inline-signed-in-html", "partially-signed",
+      inline_outer + b"Content-Type: text/html; charset=utf-8\n\n" + clear)
+
+with open(os.path.join(OUT, "expected.tsv"), "w") as f:
+    for name, verdict in expected:
+        f.write(f"{name}\t{verdict}\n")
