@@ -57,13 +57,7 @@ run_sendmail(const SendmailOptions& o, const GlobalOptions& g)
       print_warn(fmt::format("sendmail: ignoring -o{}", v));
     }
   }
-  pipeline::SendRequest req;
-  req.action = "sendmail";
-  req.dry_run = o.dry_run;
-  req.gnupg_home = g.gnupg_home_dir();
-  req.temp_dir = g.getenv("TMPDIR");
-  req.env = g.env;
-  req.transcript = transcript_for(g);
+  auto req = cli_request("sendmail", o.dry_run, g);
   req.submission.recipients_from_headers = o.from_headers;
   req.submission.extra_recipients = o.recipients;
   req.submission.envelope_from = o.envelope_from;
@@ -78,15 +72,7 @@ run_sendmail(const SendmailOptions& o, const GlobalOptions& g)
     return render_error(raw.error(), g);
   }
   req.raw = std::move(*raw);
-  if (auto v = pipeline::validate(req); !v) {
-    return render_error(v.error(), g);
-  }
-  auto cfg = g.load_config();
-  if (!cfg) {
-    return render_error(cfg.error(), g);
-  }
-  const auto report = pipeline::run(*cfg, req, cli_services());
-  return render_send_report(report, g, Verbosity::silent);
+  return run_request(req, g, Verbosity::silent);
 }
 
 } // namespace

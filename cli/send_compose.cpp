@@ -51,13 +51,7 @@ run_send_compose(const ComposeCliOptions& o,
                               "\"[...]\")"),
                         g);
   }
-  pipeline::SendRequest req;
-  req.action = "send";
-  req.dry_run = dry_run;
-  req.gnupg_home = g.gnupg_home_dir();
-  req.temp_dir = g.getenv("TMPDIR");
-  req.env = g.env;
-  req.transcript = transcript_for(g);
+  auto req = cli_request("send", dry_run, g);
   mime::ComposeRequest c;
   c.to = to;
   c.cc = o.cc;
@@ -84,15 +78,7 @@ run_send_compose(const ComposeCliOptions& o,
     return render_error(e, g);
   }
   req.compose->body = std::move(*body);
-  if (auto v = pipeline::validate(req); !v) {
-    return render_error(v.error(), g);
-  }
-  auto cfg = g.load_config();
-  if (!cfg) {
-    return render_error(cfg.error(), g);
-  }
-  const auto report = pipeline::run(*cfg, req, cli_services());
-  return render_send_report(report, g, Verbosity::summary);
+  return run_request(req, g, Verbosity::summary);
 }
 
 } // namespace peermail::cli

@@ -95,8 +95,10 @@ print_text(const pipeline::SendReport& r)
     fmt::print("dry run: nothing was submitted\n");
     fmt::print("message-id:  <{}>\n", r.message_id);
     fmt::print("mail from:   {}\n", r.mail_from);
-    fmt::print("signed by:   {} ({})\n", r.signer_fpr, r.hash_algo);
-    fmt::print("plaintext:   {} bytes (never sent as such)\n", r.plaintext_size);
+    if (!r.signer_fpr.empty()) { // send --message: encrypted elsewhere, not signed here
+      fmt::print("signed by:   {} ({})\n", r.signer_fpr, r.hash_algo);
+      fmt::print("plaintext:   {} bytes (never sent as such)\n", r.plaintext_size);
+    }
     for (std::size_t i = 0; i < r.copies.size(); ++i) {
       const auto& c = r.copies[i];
       fmt::print("copy {}:      rcpt to {}; {} bytes; encrypted to {}\n",
@@ -163,6 +165,33 @@ render_send_report(const pipeline::SendReport& r, const GlobalOptions& g, Verbos
     }
   }
   return print_error(*r.error);
+}
+
+pipeline::SendRequest
+cli_request(std::string action, bool dry_run, const GlobalOptions& g)
+{
+  pipeline::SendRequest req;
+  req.action = std::move(action);
+  req.dry_run = dry_run;
+  req.gnupg_home = g.gnupg_home_dir();
+  req.temp_dir = g.getenv("TMPDIR");
+  req.env = g.env;
+  req.transcript = transcript_for(g);
+  return req;
+}
+
+int
+run_request(const pipeline::SendRequest& req, const GlobalOptions& g, Verbosity verbosity)
+{
+  if (auto v = pipeline::validate(req); !v) {
+    return render_error(v.error(), g);
+  }
+  auto cfg = g.load_config();
+  if (!cfg) {
+    return render_error(cfg.error(), g);
+  }
+  const auto report = pipeline::run(*cfg, req, cli_services());
+  return render_send_report(report, g, verbosity);
 }
 
 pipeline::Services

@@ -21,6 +21,14 @@ enum class Verbosity {
 int
 render_send_report(const pipeline::SendReport& report, const GlobalOptions& g, Verbosity verbosity);
 
+// Return a request for `action` with what every sending command takes from
+// `g`: GnuPG home, TMPDIR, environment, -v transcript.
+pipeline::SendRequest cli_request(std::string action, bool dry_run, const GlobalOptions& g);
+
+// Validate `req` (with its input read), load the config, run the pipeline
+// and render the report; return the exit code.
+int run_request(const pipeline::SendRequest& req, const GlobalOptions& g, Verbosity verbosity);
+
 // Return the services the CLI uses: the real ones, with the exit-code names
 // of cli/exit_codes.cpp for audit records.
 pipeline::Services cli_services();

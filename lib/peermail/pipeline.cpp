@@ -2,7 +2,10 @@
 #include "pipeline.hpp"
 
 #include <peermail/audit/write_ahead.hpp>
+#include <peermail/crypto/recipient_proof.hpp>
+#include <peermail/mime/envelope.hpp>
 #include <peermail/util/fd_io.hpp>
+#include <peermail/util/fs.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
@@ -65,6 +68,8 @@ private:
   std::optional<util::TempFile> m_plain;
   std::vector<Copy> m_copies;
   std::vector<std::string> m_extra_fprs; // self and archive
+  std::string m_ciphertext;              // `encrypted`: the armored PGP MESSAGE
+  std::string m_wire_sha256;             // `encrypted`: of the bytes submitted
 
   std::string
   exit_name(Errc code) const
@@ -78,7 +83,7 @@ private:
     audit::Record r;
     r.action = m_req.action;
     r.message_id = m_report.message_id;
-    r.signer_fpr = m_cfg.identity.signing_key;
+    r.signer_fpr = m_report.signer_fpr;
     r.config_sha256 = m_cfg.sha256;
     r.user = m_cfg.identity.user_id;
     return r;
@@ -166,6 +171,8 @@ private:
       PEERMAIL_TRY_ASSIGN(auto prepared, mime::prepare_submission(*m_req.raw, o));
       m_composed = std::move(prepared.first);
       PEERMAIL_TRY(util::write_fd(m_plain->fd(), prepared.second));
+    } else if (m_req.encrypted) {
+      return prepare_encrypted();
     } else {
       return fail(Errc::internal, "nothing to send");
     }
@@ -177,9 +184,124 @@ private:
     return {};
   }
 
+  // `encrypted`: parse strictly, take the envelope recipients, keep the
+  // bytes to submit in m_plain (they are ciphertext, never re-protected).
+  Result<void>
+  prepare_encrypted()
+  {
+    PEERMAIL_TRY(validate(m_req));
+    PEERMAIL_TRY_ASSIGN(auto msg, mime::parse_outgoing(*m_req.encrypted));
+    if (msg.protection != mime::Protection::pgp_mime_encrypted) {
+      std::string why = msg.protection == mime::Protection::smime_enveloped
+                          ? "it is S/MIME, whose recipients peermail cannot prove"
+                          : msg.not_protected_reason;
+      return fail(Errc::data,
+                  fmt::format("the message is not end-to-end encrypted PGP/MIME{}{}; nothing was "
+                              "sent",
+                              why.empty() ? "" : ": ",
+                              why),
+                  "E2E-01",
+                  "encrypt it first: peermail encrypt MESSAGE | peermail send --message -");
+    }
+    std::vector<mime::Mailbox> to;
+    std::vector<mime::Mailbox> cc;
+    std::vector<mime::Mailbox> bcc;
+    std::set<std::string> seen;
+    auto take = [&seen](const std::vector<std::string>& from, std::vector<mime::Mailbox>& into) {
+      for (const auto& a : from) {
+        const auto lower = util::to_lower(a);
+        if (seen.insert(lower).second) {
+          into.push_back({"", lower});
+        }
+      }
+    };
+    if (!m_req.envelope_to.empty()) {
+      for (const auto& t : m_req.envelope_to) {
+        PEERMAIL_TRY_ASSIGN(auto mb, mime::parse_address(t, "--to", m_req.limits));
+        take({mb.address}, to);
+      }
+    } else {
+      take(msg.to, to);
+      take(msg.cc, cc);
+      take(msg.bcc, bcc);
+    }
+    if (seen.empty()) {
+      return fail(Errc::data,
+                  "the message has no recipients (no To, Cc or Bcc)",
+                  "",
+                  "add a To header, or give --to ADDR");
+    }
+    if (seen.size() > m_req.limits.max_recipients) {
+      return fail(Errc::data,
+                  fmt::format("{} recipients exceed the limit of {}",
+                              seen.size(),
+                              m_req.limits.max_recipients));
+    }
+    PEERMAIL_TRY(util::write_fd(m_plain->fd(), msg.wire));
+    m_wire_sha256 = util::sha256_hex(msg.wire);
+    m_ciphertext = std::move(msg.ciphertext);
+    m_report.message_id = msg.message_id;
+    m_report.signer_fpr.clear(); // not signed here
+    add_recipients(to, "to");
+    add_recipients(cc, "cc");
+    add_recipients(bcc, "bcc");
+    return {};
+  }
+
+  // `encrypted`: prove from the session key packets that the message is
+  // encrypted to the judged key of every recipient (E2E-01).
+  Result<void>
+  prove_recipients(const std::vector<std::optional<crypto::KeyFacts>>& keys)
+  {
+    if (!m_s.session_key_ids) {
+      return fail(Errc::internal, "no recipient proof service");
+    }
+    PEERMAIL_TRY_ASSIGN(auto ids, m_s.session_key_ids(m_req.gnupg_home, m_ciphertext));
+    std::vector<std::string> bad;
+    const RecipientReport* first_bad = nullptr;
+    for (std::size_t i = 0; i < m_report.recipients.size(); ++i) {
+      auto& rr = m_report.recipients[i];
+      const auto v = crypto::prove_encrypted_to(*keys[i], rr.address, ids);
+      if (!v.ok) {
+        rr.status = "refused";
+        rr.reason = v.reason;
+        rr.check_id = "E2E-01";
+        rr.fix = v.fix;
+        bad.push_back(rr.address);
+        if (first_bad == nullptr) {
+          first_bad = &rr;
+        }
+      }
+    }
+    if (first_bad == nullptr) {
+      return {};
+    }
+    const std::string msg =
+      bad.size() == 1
+        ? fmt::format("cannot prove that {} can read the message: {}; nothing was sent",
+                      bad[0],
+                      first_bad->reason)
+        : fmt::format(
+          "cannot prove that {} of {} recipients can read the message ({}: {}); "
+          "nothing was sent",
+          bad.size(),
+          m_report.recipients.size(),
+          fmt::join(bad, ", "),
+          first_bad->reason);
+    return refuse(Error(Errc::no_key, msg, "E2E-01", first_bad->fix));
+  }
+
   Result<void>
   preflight()
   {
+    // The audit log cannot be turned off (AUD-01): no path, no send.
+    if (m_cfg.audit.path.empty()) {
+      return fail(Errc::config,
+                  "audit.path is not set: every submission is audited, so nothing was sent",
+                  "AUD-01",
+                  "set [audit] path (or PEERMAIL_AUDIT_PATH) to a file, e.g. "
+                  "\"~/.local/state/peermail/audit.jsonl\"");
+    }
     // The audit log must be writable before anything is judged or sent
     // (AUD-04: no unaudited sends).
     if (!m_s.check_audit_writable) {
@@ -192,7 +314,7 @@ private:
       }
       return unexpected(std::move(e));
     }
-    if (m_cfg.identity.signing_key.empty()) {
+    if (!m_req.encrypted && m_cfg.identity.signing_key.empty()) {
       return refuse(Error(Errc::no_key,
                           "identity.signing_key is not set: every message must be signed",
                           "SIG-01",
@@ -201,22 +323,28 @@ private:
     PEERMAIL_TRY_ASSIGN(auto keyring, m_s.open_keyring(m_req.gnupg_home));
     const auto policy = key_policy(m_cfg);
 
-    PEERMAIL_TRY_ASSIGN(
-      auto signer,
-      keyring->judge_signer(m_cfg.identity.signing_key, m_cfg.identity.address, policy));
-    if (!signer.ok()) {
-      return refuse(Error(
-        Errc::no_key, fmt::format("signing key: {}", signer.reason), signer.check_id, signer.fix));
-    }
-    for (const auto& w : signer.warnings) {
-      m_report.warnings.push_back(fmt::format("signing key: {}", w));
-    }
-    if (signer.key) {
-      m_report.signer_fpr = signer.key->fingerprint;
+    // An already encrypted message is not signed here: no signing key needed.
+    if (!m_req.encrypted) {
+      PEERMAIL_TRY_ASSIGN(
+        auto signer,
+        keyring->judge_signer(m_cfg.identity.signing_key, m_cfg.identity.address, policy));
+      if (!signer.ok()) {
+        return refuse(Error(Errc::no_key,
+                            fmt::format("signing key: {}", signer.reason),
+                            signer.check_id,
+                            signer.fix));
+      }
+      for (const auto& w : signer.warnings) {
+        m_report.warnings.push_back(fmt::format("signing key: {}", w));
+      }
+      if (signer.key) {
+        m_report.signer_fpr = signer.key->fingerprint;
+      }
     }
 
     std::vector<std::string> bad;
     const RecipientReport* first_bad = nullptr;
+    std::vector<std::optional<crypto::KeyFacts>> keys;
     for (auto& rr : m_report.recipients) {
       PEERMAIL_TRY_ASSIGN(
         auto j, keyring->judge_recipient(rr.address, m_cfg.pinned_fingerprint(rr.address), policy));
@@ -224,6 +352,7 @@ private:
       if (j.key) {
         rr.key_fpr = j.key->fingerprint;
       }
+      keys.push_back(j.key);
       if (!j.ok()) {
         rr.status = "refused";
         rr.reason = j.reason;
@@ -249,6 +378,11 @@ private:
                         m_report.recipients.size(),
                         fmt::join(bad, ", "));
       return refuse(Error(Errc::no_key, msg, first_bad->check_id, first_bad->fix));
+    }
+    if (m_req.encrypted) {
+      // Nothing is encrypted here: encrypt_to_self and the archive key are
+      // the business of whoever encrypted it (peermail encrypt honours them).
+      return prove_recipients(keys);
     }
 
     // Encrypt-to-self (E2E-05): the signing key must also be a usable
@@ -276,6 +410,19 @@ private:
   Result<void>
   protect_all()
   {
+    if (m_req.encrypted) {
+      // One copy, as it is: the message names its recipients' keys already.
+      Copy c;
+      for (std::size_t i = 0; i < m_report.recipients.size(); ++i) {
+        c.recipients.push_back(i);
+        c.fprs.push_back(m_report.recipients[i].key_fpr);
+      }
+      c.protect.content_sha256 = m_wire_sha256;
+      c.file.emplace(std::move(*m_plain));
+      m_plain.reset();
+      m_copies.push_back(std::move(c));
+      return report_copies();
+    }
     // One copy for the visible recipients, one per Bcc recipient, so that no
     // copy reveals a Bcc key ID (E2E-05).
     Copy visible;
@@ -327,6 +474,12 @@ private:
       c.file.emplace(std::move(out));
       m_report.hash_algo = c.protect.hash_algo;
     }
+    return report_copies();
+  }
+
+  Result<void>
+  report_copies()
+  {
     for (auto& c : m_copies) {
       CopyReport cr;
       for (const auto i : c.recipients) {
@@ -494,11 +647,28 @@ validate(const SendRequest& req)
     PEERMAIL_TRY(mime::validate(c, req.limits));
     return {};
   }
-  if (req.raw) {
-    if (req.raw->size() > req.submission.max_bytes) {
+  const auto check_size = [&req](std::size_t size) -> Result<void> {
+    if (size > req.submission.max_bytes) {
       return fail(Errc::data,
                   fmt::format("the message is larger than {} MiB", req.submission.max_bytes >> 20));
     }
+    return {};
+  };
+  if (req.encrypted) {
+    PEERMAIL_TRY(check_size(req.encrypted->size()));
+    if (req.envelope_to.size() > req.limits.max_recipients) {
+      return fail(Errc::data,
+                  fmt::format("{} recipients exceed the limit of {}",
+                              req.envelope_to.size(),
+                              req.limits.max_recipients));
+    }
+    for (const auto& a : req.envelope_to) {
+      PEERMAIL_TRY(mime::parse_address(a, "--to", req.limits));
+    }
+    return {};
+  }
+  if (req.raw) {
+    PEERMAIL_TRY(check_size(req.raw->size()));
     if (req.submission.full_name && util::has_line_break_or_nul(*req.submission.full_name)) {
       return fail(Errc::data, "-F: the name contains a line break or NUL byte (header injection)");
     }

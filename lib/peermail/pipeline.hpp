@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace peermail::pipeline {
@@ -45,6 +46,11 @@ struct Services
   // pending_seq of the outcome that follows a "pending" record).
   std::function<Result<std::uint64_t>(const std::string& path, const audit::Record& record)>
     append_audit;
+  // The key IDs of the session key packets of an already encrypted message
+  // (crypto::session_key_ids): the proof that its recipients can read it.
+  std::function<Result<std::vector<std::string>>(const std::string& gnupg_home,
+                                                 std::string_view ciphertext)>
+    session_key_ids;
   // The sysexits name for the audit record ("EX_NOUSER"); the CLI passes its
   // one mapping table. Default: the Errc name.
   std::function<std::string(Errc code)> exit_name;
@@ -58,11 +64,22 @@ Services default_services();
 struct SendRequest
 {
   std::string action = "send"; // audit action: "send", "sendmail", "batch"
-  // Exactly one of `compose` (send) and `raw` (sendmail, or an RFC 5322
-  // message) is set. For `compose`, an empty `from` is the identity.
+  // Exactly one of `compose` (send), `raw` (sendmail: a plaintext RFC 5322
+  // message) and `encrypted` (send --message) is set. For `compose`, an
+  // empty `from` is the identity.
   std::optional<mime::ComposeRequest> compose;
   std::optional<std::string> raw;
-  mime::SubmissionOptions submission; // for `raw`; `identity` is filled in by run()
+  // An already encrypted message: strict PGP/MIME (mime::parse_outgoing),
+  // submitted as it is (Bcc headers removed) in one copy, only after every
+  // envelope recipient's key passed the same judgement as in compose mode
+  // and the ciphertext was proven to be encrypted to it
+  // (crypto::prove_encrypted_to). Not signed or re-encrypted here.
+  std::optional<std::string> encrypted;
+  // For `encrypted`: the envelope recipients (--to), overriding To/Cc/Bcc.
+  std::vector<std::string> envelope_to;
+  // For `raw` and `encrypted`: max_bytes; for `raw` also the rest
+  // (`identity` is filled in by run()).
+  mime::SubmissionOptions submission;
   mime::ComposeLimits limits;
   bool dry_run = false;
   std::string gnupg_home;                 // "" = GnuPG's default
@@ -118,6 +135,7 @@ struct SendReport
 
 // Check `req` before the config is even loaded: header injection, addresses,
 // sizes, attachments (data 65, usage 64, no_input 66). Nothing is touched.
+// `run` checks the same again.
 Result<void> validate(const SendRequest& req);
 
 // Run the whole pipeline for `cfg`. Never throws; a failure is in

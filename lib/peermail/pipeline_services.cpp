@@ -3,6 +3,8 @@
 // that unit tests with fakes do not need them).
 #include "pipeline.hpp"
 
+#include <peermail/crypto/recipient_proof.hpp>
+
 namespace peermail::pipeline {
 
 Services
@@ -25,6 +27,9 @@ default_services()
     PEERMAIL_TRY_ASSIGN(auto log, audit::AuditLog::open(path));
     PEERMAIL_TRY_ASSIGN(auto j, log.append(r));
     return j["seq"].get<std::uint64_t>();
+  };
+  s.session_key_ids = [](const std::string& home, std::string_view ciphertext) {
+    return crypto::session_key_ids(home, ciphertext);
   };
   return s;
 }

@@ -110,3 +110,94 @@ TEST_SUITE("peermail::mime::parse_outgoing hostile headers")
     CHECK(bad.error().message == "the Cc address \"nodomain@localhost\" is not a valid address");
   }
 }
+
+TEST_SUITE("peermail::mime::parse_outgoing strict PGP/MIME")
+{
+  // k_pgp with `from` replaced by `to`.
+  std::string variant(std::string_view from, std::string_view to)
+  {
+    std::string s = k_pgp;
+    const auto at = s.find(from);
+    REQUIRE(at != std::string::npos);
+    s.replace(at, from.size(), to);
+    return s;
+  }
+
+  Protection protection(const std::string& msg)
+  {
+    auto m = parse_outgoing(msg);
+    REQUIRE(m);
+    return m->protection;
+  }
+
+  TEST_CASE("mime::parse_outgoing: the armored block is the ciphertext")
+  {
+    auto m = parse_outgoing(k_pgp);
+    REQUIRE(m);
+    CHECK(m->ciphertext == "-----BEGIN PGP MESSAGE-----\n\nwcBMA\n-----END PGP MESSAGE-----");
+    CHECK(m->not_protected_reason.empty());
+  }
+
+  TEST_CASE("mime::parse_outgoing: anything but the strict structure is not protected")
+  {
+    // Text after the armor, before it, a second block, a comment header.
+    CHECK(protection(variant("-----END PGP MESSAGE-----\n", "-----END PGP MESSAGE-----\nPHI\n"))
+          == Protection::none);
+    CHECK(protection(variant("-----BEGIN PGP MESSAGE-----\n", "PHI\n-----BEGIN PGP MESSAGE-----\n"))
+          == Protection::none);
+    CHECK(protection(variant("wcBMA\n",
+                             "wcBMA\n-----END PGP MESSAGE-----\n-----BEGIN PGP "
+                             "MESSAGE-----\n\nwcBMA\n"))
+          == Protection::none);
+    CHECK(protection(variant("-----BEGIN PGP MESSAGE-----\n\n",
+                             "-----BEGIN PGP MESSAGE-----\nComment: PHI\n\n"))
+          == Protection::none);
+    CHECK(protection(variant("wcBMA\n", "wcBMA\nnot radix 64!\n")) == Protection::none);
+    // A third part, a missing Version part, a wrong version.
+    CHECK(protection(variant("--b--\n", "--b\nContent-Type: text/plain\n\nPHI\n--b--\n"))
+          == Protection::none);
+    CHECK(protection(variant("\n\nVersion: 1\n", "\n\nVersion: 2\n")) == Protection::none);
+    CHECK(
+      protection(variant("Content-Type: application/pgp-encrypted\n", "Content-Type: text/plain\n"))
+      == Protection::none);
+    CHECK(
+      protection(variant("Content-Type: application/octet-stream\n", "Content-Type: text/plain\n"))
+      == Protection::none);
+    // Preamble and epilogue travel in clear.
+    CHECK(protection(variant("\n--b\nContent-Type: application/pgp-encrypted",
+                             "\nPotassium 6.1\n--b\nContent-Type: application/pgp-encrypted"))
+          == Protection::none);
+    CHECK(protection(variant("--b--\n", "--b--\nPHI in the epilogue\n")) == Protection::none);
+    // The notice PGP/MIME writers put into the preamble is fine; so is a
+    // Version armor header.
+    CHECK(protection(variant("\n--b\nContent-Type: application/pgp-encrypted",
+                             "\nThis is an OpenPGP/MIME encrypted message (RFC 4880 and "
+                             "3156)\n--b\nContent-Type: application/pgp-encrypted"))
+          == Protection::pgp_mime_encrypted);
+    CHECK(protection(variant("-----BEGIN PGP MESSAGE-----\n\n",
+                             "-----BEGIN PGP MESSAGE-----\nVersion: GnuPG v2\n\n"))
+          == Protection::pgp_mime_encrypted);
+    auto m = parse_outgoing(variant("--b--\n", "--b\nContent-Type: text/plain\n\nPHI\n--b--\n"));
+    REQUIRE(m);
+    CHECK(m->not_protected_reason.find("exactly two parts") != std::string::npos);
+    CHECK(m->ciphertext.empty());
+  }
+
+  TEST_CASE("mime::armor_problem: exactly one armored PGP MESSAGE")
+  {
+    CHECK(armor_problem("\n-----BEGIN PGP MESSAGE-----\r\n\r\nhQEM+/a=\r\n=AbCd\r\n"
+                        "-----END PGP MESSAGE-----\r\n\r\n")
+          == "");
+    CHECK(armor_problem("hello\n-----BEGIN PGP MESSAGE-----\n\nhQEM\n-----END PGP MESSAGE-----")
+            .find("outside the armor")
+          != std::string::npos);
+    CHECK(armor_problem("-----BEGIN PGP MESSAGE-----\n\nhQEM\n-----END PGP MESSAGE-----\nbye")
+            .find("outside the armor")
+          != std::string::npos);
+    CHECK(armor_problem("-----BEGIN PGP MESSAGE-----\n\nhQEM\nxx-----END PGP MESSAGE-----") != "");
+    CHECK(armor_problem("-----BEGIN PGP MESSAGE-----\nhQEM\n-----END PGP MESSAGE-----") != "");
+    CHECK(armor_problem("-----BEGIN PGP MESSAGE----- PHI\n\nhQEM\n-----END PGP MESSAGE-----")
+          != "");
+    CHECK(armor_problem("") != "");
+  }
+}

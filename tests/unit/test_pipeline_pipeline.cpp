@@ -46,6 +46,10 @@ public:
     }
     crypto::KeyFacts k;
     k.fingerprint = address == "ana@clinic.test" ? k_signer : fpr_for(address);
+    crypto::SubkeyFacts enc;
+    enc.fingerprint = k.fingerprint;
+    enc.can_encrypt = true;
+    k.subkeys.push_back(enc);
     j.key = k;
     return j;
   }
@@ -466,5 +470,185 @@ TEST_SUITE("peermail::pipeline")
     REQUIRE(!r);
     CHECK(r.error().code == Errc::data);
     CHECK(validate(make_request()));
+  }
+
+  // --- send --message: an already encrypted message ---------------------
+
+  // The key ID a fake ciphertext names for `address` (the last 16
+  // characters of its fake fingerprint).
+  std::string key_id_for(const std::string& address)
+  {
+    const auto f = fpr_for(address);
+    return f.substr(f.size() - 16);
+  }
+
+  std::string pgp_message(const std::string& to, const std::string& extra_headers = "")
+  {
+    return "From: Ana <ana@clinic.test>\nTo: " + to + "\n" + extra_headers
+           + "Message-ID: <e1@clinic.test>\nMIME-Version: 1.0\n"
+             "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; "
+             "boundary=\"b\"\n\n--b\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n"
+             "--b\nContent-Type: application/octet-stream\n\n"
+             "-----BEGIN PGP MESSAGE-----\n\nhQEMA\n-----END PGP MESSAGE-----\n\n--b--\n";
+  }
+
+  Services with_key_ids(Services s, std::vector<std::string> ids, std::string* seen = nullptr)
+  {
+    s.session_key_ids = [ids, seen](const std::string&,
+                                    std::string_view c) -> Result<std::vector<std::string>> {
+      if (seen != nullptr) {
+        *seen = std::string(c);
+      }
+      return ids;
+    };
+    s.make_protector = [](const std::string&) -> Result<std::unique_ptr<Protector>> {
+      return fail(Errc::internal, "an encrypted message is never protected again");
+    };
+    return s;
+  }
+
+  TEST_CASE("pipeline::run: an encrypted message proven for every recipient goes out as it is")
+  {
+    Recorder rec;
+    SendRequest req;
+    req.encrypted =
+      pgp_message("sam@hospital.test", "Cc: kim@hospital.test\nBcc: b1@hospital.test\n");
+    std::string ciphertext;
+    auto s = with_key_ids(fakes(rec),
+                          {key_id_for("sam@hospital.test"),
+                           key_id_for("kim@hospital.test"),
+                           key_id_for("b1@hospital.test")},
+                          &ciphertext);
+    auto report = run(make_config(), req, s);
+    REQUIRE(report.ok());
+    CHECK(ciphertext == "-----BEGIN PGP MESSAGE-----\n\nhQEMA\n-----END PGP MESSAGE-----");
+    REQUIRE(rec.envelopes.size() == 1);
+    CHECK(
+      rec.envelopes[0].rcpt_to
+      == std::vector<std::string>{"sam@hospital.test", "kim@hospital.test", "b1@hospital.test"});
+    REQUIRE(rec.submitted.size() == 1);
+    CHECK(rec.submitted[0].find("hQEMA") != std::string::npos);
+    CHECK(rec.submitted[0].find("b1@hospital.test") == std::string::npos); // Bcc removed
+    REQUIRE(rec.audit.size() == 2);
+    CHECK(rec.audit[0].outcome == "pending");
+    CHECK(rec.audit[1].outcome == "sent");
+    CHECK(rec.audit[1].pending_seq == std::optional<std::uint64_t>(1));
+    CHECK(rec.audit[1].signer_fpr.empty()); // not signed by us
+    CHECK(report.recipients[2].field == "bcc");
+    CHECK(report.recipients[0].key_fpr == fpr_for("sam@hospital.test"));
+  }
+
+  TEST_CASE("pipeline::run: an encrypted message not encrypted to a recipient's key (67)")
+  {
+    Recorder rec;
+    SendRequest req;
+    req.encrypted = pgp_message("sam@hospital.test");
+    auto report = run(make_config(), req, with_key_ids(fakes(rec), {"0123456789ABCDEF"}));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::no_key);
+    CHECK(report.error->message
+          == "cannot prove that sam@hospital.test can read the message: the message is not "
+             "encrypted to its key "
+               + fpr_for("sam@hospital.test") + "; nothing was sent");
+    CHECK(report.error->check_id == "E2E-01");
+    CHECK(rec.envelopes.empty());
+    REQUIRE(rec.audit.size() == 1);
+    CHECK(rec.audit[0].action == "refusal");
+    CHECK(report.recipients[0].status == "refused");
+  }
+
+  TEST_CASE("pipeline::run: --to overrides the headers and must itself be proven")
+  {
+    Recorder rec;
+    SendRequest req;
+    req.encrypted = pgp_message("sam@hospital.test");
+    req.envelope_to = {"Other <other@hospital.test>"};
+    auto report =
+      run(make_config(), req, with_key_ids(fakes(rec), {key_id_for("sam@hospital.test")}));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::no_key);
+    CHECK(report.error->message.find("other@hospital.test") != std::string::npos);
+    CHECK(rec.envelopes.empty());
+  }
+
+  TEST_CASE("pipeline::run: hidden recipients cannot be proven (67, with the fix)")
+  {
+    Recorder rec;
+    SendRequest req;
+    req.encrypted = pgp_message("sam@hospital.test");
+    auto report = run(make_config(), req, with_key_ids(fakes(rec), {"0000000000000000"}));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::no_key);
+    CHECK(report.error->message.find("hidden recipients") != std::string::npos);
+    CHECK(report.error->fix.find("without --hide-recipients") != std::string::npos);
+    CHECK(rec.envelopes.empty());
+  }
+
+  TEST_CASE("pipeline::run: a recipient without a usable key refuses the encrypted message")
+  {
+    Recorder rec;
+    SendRequest req;
+    req.encrypted = pgp_message("nokey@hospital.test");
+    FakeKeyring tmpl;
+    tmpl.unusable = {"nokey@hospital.test"};
+    auto report = run(make_config(), req, with_key_ids(fakes(rec, &tmpl), {"0123456789ABCDEF"}));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::no_key);
+    CHECK(report.error->message.rfind("no usable key for nokey@hospital.test", 0) == 0);
+    CHECK(rec.envelopes.empty());
+  }
+
+  TEST_CASE("pipeline::run: a plaintext message for send --message is refused (65, E2E-01)")
+  {
+    Recorder rec;
+    SendRequest req;
+    req.encrypted = std::string("From: ana@clinic.test\nTo: sam@hospital.test\n\nPHI\n");
+    auto report = run(make_config(), req, with_key_ids(fakes(rec), {}));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::data);
+    CHECK(report.error->check_id == "E2E-01");
+    CHECK(report.error->message.find("PHI") == std::string::npos);
+    CHECK(rec.envelopes.empty());
+    CHECK(rec.audit.empty());
+  }
+
+  TEST_CASE("pipeline::run: no audit path, nothing is judged or sent (78, AUD-01)")
+  {
+    for (bool encrypted : {false, true}) {
+      Recorder rec;
+      auto cfg = make_config();
+      cfg.audit.path.clear();
+      SendRequest req = make_request();
+      if (encrypted) {
+        req.compose.reset();
+        req.encrypted = pgp_message("sam@hospital.test");
+      }
+      auto report = run(cfg, req, with_key_ids(fakes(rec), {key_id_for("sam@hospital.test")}));
+      REQUIRE(report.error);
+      CHECK(report.error->code == Errc::config);
+      CHECK(report.error->message.find("audit.path") != std::string::npos);
+      CHECK(rec.envelopes.empty());
+      CHECK(rec.audit.empty());
+    }
+  }
+
+  TEST_CASE("pipeline::validate: send --message size and --to like compose mode")
+  {
+    SendRequest req;
+    req.encrypted = std::string((64U << 20) + 1, 'x');
+    auto big = validate(req);
+    REQUIRE_FALSE(big);
+    CHECK(big.error().code == Errc::data);
+    CHECK(big.error().message == "the message is larger than 64 MiB");
+    req.encrypted = pgp_message("sam@hospital.test");
+    req.envelope_to = {"sam@localhost"};
+    auto local = validate(req);
+    REQUIRE_FALSE(local);
+    CHECK(local.error().code == Errc::data);
+    auto compose = make_request();
+    compose.compose->to = {"sam@localhost"};
+    auto c = validate(compose);
+    REQUIRE_FALSE(c);
+    CHECK(local.error().message == c.error().message);
   }
 }

@@ -11,6 +11,7 @@
 #include <gmime/gmime.h>
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 
 namespace peermail::mime {
@@ -35,22 +36,92 @@ collect_header(GMimeHeaderList* headers, const char* name, std::vector<std::stri
   }
 }
 
-Protection
+constexpr std::string_view k_armor_begin = "-----BEGIN PGP MESSAGE-----";
+constexpr std::string_view k_armor_end = "-----END PGP MESSAGE-----";
+
+// RFC 2046 §5.1.1: a non-MIME reader shows the preamble and epilogue, and
+// they travel in clear. Only whitespace, or the one-line notice PGP/MIME
+// writers put into the preamble (peermail, Thunderbird, Enigmail).
+bool
+quiet_preamble(const char* text)
+{
+  const std::string_view t = util::trim(text != nullptr ? text : "");
+  return t.empty()
+         || (t.find('\n') == std::string_view::npos && t.rfind("This is an OpenPGP/MIME", 0) == 0);
+}
+
+bool
+is_type(GMimeObject* obj, const char* type, const char* subtype)
+{
+  GMimeContentType* ct = obj != nullptr ? g_mime_object_get_content_type(obj) : nullptr;
+  return ct != nullptr && g_mime_content_type_is_type(ct, type, subtype);
+}
+
+struct Judged
+{
+  Protection protection = Protection::none;
+  std::string ciphertext;
+  std::string reason;
+};
+
+// Judge the PGP/MIME structure of `top` (RFC 3156 §4) strictly.
+Judged
+judge_pgp_mime(GMimeObject* top)
+{
+  Judged j;
+  auto refuse = [&j](std::string why) {
+    j.reason = "its multipart/encrypted structure is not strict PGP/MIME (RFC 3156 §4): " + why;
+    return j;
+  };
+  if (!GMIME_IS_MULTIPART(top)) {
+    return refuse("it has no parts");
+  }
+  auto* mp = GMIME_MULTIPART(top);
+  if (g_mime_multipart_get_count(mp) != 2) {
+    return refuse("it must have exactly two parts");
+  }
+  if (!quiet_preamble(g_mime_multipart_get_prologue(mp))
+      || !util::trim(str(g_mime_multipart_get_epilogue(mp))).empty()) {
+    return refuse("text outside the MIME parts (preamble or epilogue) would travel in clear");
+  }
+  GMimeObject* version = g_mime_multipart_get_part(mp, 0);
+  GMimeObject* body = g_mime_multipart_get_part(mp, 1);
+  if (!GMIME_IS_PART(version) || !is_type(version, "application", "pgp-encrypted")) {
+    return refuse("the first part must be application/pgp-encrypted");
+  }
+  if (util::trim(decoded_content(GMIME_PART(version))) != "Version: 1") {
+    return refuse("the first part must hold \"Version: 1\" and nothing else");
+  }
+  if (!GMIME_IS_PART(body) || !is_type(body, "application", "octet-stream")) {
+    return refuse("the second part must be application/octet-stream");
+  }
+  std::string armored = decoded_content(GMIME_PART(body));
+  if (auto why = armor_problem(armored); !why.empty()) {
+    return refuse("the second part: " + why);
+  }
+  j.protection = Protection::pgp_mime_encrypted;
+  j.ciphertext = std::string(util::trim(armored));
+  return j;
+}
+
+Judged
 protection_of(GMimeObject* top)
 {
+  Judged j;
   if (top == nullptr) {
-    return Protection::none;
+    return j;
   }
   GMimeContentType* ct = g_mime_object_get_content_type(top);
   if (ct == nullptr) {
-    return Protection::none;
+    return j;
   }
   if (g_mime_content_type_is_type(ct, "multipart", "encrypted")) {
     const char* proto = g_mime_content_type_get_parameter(ct, "protocol");
     if (proto != nullptr && g_ascii_strcasecmp(proto, "application/pgp-encrypted") == 0) {
-      return Protection::pgp_mime_encrypted;
+      return judge_pgp_mime(top);
     }
-    return Protection::none;
+    j.reason = "its multipart/encrypted protocol is not application/pgp-encrypted";
+    return j;
   }
   if (g_mime_content_type_is_type(ct, "application", "pkcs7-mime")
       || g_mime_content_type_is_type(ct, "application", "x-pkcs7-mime")) {
@@ -58,10 +129,10 @@ protection_of(GMimeObject* top)
     if (st != nullptr
         && (g_ascii_strcasecmp(st, "enveloped-data") == 0
             || g_ascii_strcasecmp(st, "authEnveloped-data") == 0)) {
-      return Protection::smime_enveloped;
+      j.protection = Protection::smime_enveloped;
     }
   }
-  return Protection::none;
+  return j;
 }
 
 void
@@ -184,7 +255,10 @@ parse_outgoing(std::string_view bytes)
   if (const char* id = g_mime_message_get_message_id(msg.get()); id != nullptr) {
     out.message_id = id;
   }
-  out.protection = protection_of(g_mime_message_get_mime_part(msg.get()));
+  auto judged = protection_of(g_mime_message_get_mime_part(msg.get()));
+  out.protection = judged.protection;
+  out.ciphertext = std::move(judged.ciphertext);
+  out.not_protected_reason = std::move(judged.reason);
 
   // Bcc recipients must not learn of each other (RFC 5322 §3.6.3).
   remove_all(obj, "Bcc");
@@ -197,6 +271,62 @@ parse_outgoing(std::string_view bytes)
   GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
   out.wire = to_crlf(std::string_view(reinterpret_cast<const char*>(arr->data), arr->len));
   return out;
+}
+
+std::string
+armor_problem(std::string_view text)
+{
+  const std::string_view t = util::trim(text);
+  if (t.rfind(k_armor_begin, 0) != 0) {
+    return "it must begin with \"-----BEGIN PGP MESSAGE-----\"; nothing may stand outside the "
+           "armor";
+  }
+  if (t.size() < k_armor_end.size() || t.substr(t.size() - k_armor_end.size()) != k_armor_end) {
+    return "it must end with \"-----END PGP MESSAGE-----\"; nothing may stand outside the armor";
+  }
+  // Lines between BEGIN and END: armor headers, one empty line, radix-64.
+  std::string_view inner = t.substr(k_armor_begin.size(), t.size() - k_armor_begin.size());
+  inner = inner.substr(0, inner.size() - k_armor_end.size());
+  // BEGIN and END stand on lines of their own.
+  const auto first_nl = inner.find('\n');
+  if (first_nl == std::string_view::npos || util::trim(inner.substr(0, first_nl)) != ""
+      || inner.back() != '\n') {
+    return "the BEGIN and END lines of the armor must stand alone";
+  }
+  bool in_headers = true;
+  std::size_t pos = first_nl + 1;
+  while (pos < inner.size()) {
+    auto nl = inner.find('\n', pos);
+    if (nl == std::string_view::npos) {
+      nl = inner.size();
+    }
+    std::string_view line = inner.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    if (in_headers) {
+      if (line.empty()) {
+        in_headers = false;
+      } else if (line.rfind("Version: ", 0) != 0) {
+        return line.rfind("-----", 0) == 0
+                 ? "it must hold exactly one PGP MESSAGE block"
+                 : "an armor header other than Version (text there would travel in clear)";
+      }
+      continue;
+    }
+    const bool radix64 = std::all_of(line.begin(), line.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '/' || c == '=';
+    });
+    if (!radix64) {
+      return line.rfind("-----", 0) == 0 ? "it must hold exactly one PGP MESSAGE block"
+                                         : "a line inside the armor is not radix-64";
+    }
+  }
+  if (in_headers) {
+    return "the armor has no body";
+  }
+  return "";
 }
 
 } // namespace peermail::mime

@@ -14,9 +14,14 @@ namespace peermail::mime {
 
 // The top-level protection of a message.
 enum class Protection {
-  none,               // anything else: refused for submission (E2E-01)
-  pgp_mime_encrypted, // multipart/encrypted; protocol="application/pgp-encrypted" (RFC 3156 §4)
-  smime_enveloped,    // application/pkcs7-mime; smime-type=(auth)enveloped-data (RFC 8551 §3.3)
+  none, // anything else: refused for submission (E2E-01)
+  // multipart/encrypted; protocol="application/pgp-encrypted" (RFC 3156 §4),
+  // strictly: exactly two parts, the first application/pgp-encrypted holding
+  // "Version: 1", the second exactly one ASCII-armored PGP MESSAGE and
+  // nothing else; no text in the preamble (but the one-line "This is an
+  // OpenPGP/MIME …" notice) or epilogue. Anything less is `none`.
+  pgp_mime_encrypted,
+  smime_enveloped, // application/pkcs7-mime; smime-type=(auth)enveloped-data (RFC 8551 §3.3)
 };
 
 struct OutgoingMessage
@@ -27,6 +32,11 @@ struct OutgoingMessage
   std::vector<std::string> bcc; // Bcc and Resent-Bcc; these headers never travel
   std::string message_id;       // without angle brackets; "" when absent
   Protection protection = Protection::none;
+  // pgp_mime_encrypted: the armored PGP MESSAGE block (the only content of
+  // the encrypted part). none: why the message is not accepted as
+  // end-to-end encrypted ("" when its top level is not even claimed to be).
+  std::string ciphertext;
+  std::string not_protected_reason;
   std::string wire; // the message without Bcc headers, CRLF line ends
 
   // Return To, Cc and Bcc in that order without duplicates.
@@ -34,7 +44,15 @@ struct OutgoingMessage
 };
 
 // Parse `bytes` (an RFC 5322 message) with GMime. Errors: data when it is not
-// a message (empty, no header block).
+// a message (empty, no header block), a bare CR in a header, or a To/Cc/Bcc
+// address that is_valid_address() refuses.
 Result<OutgoingMessage> parse_outgoing(std::string_view bytes);
+
+// Return why `text` (the decoded encrypted part of a PGP/MIME message) is not
+// exactly one ASCII-armored PGP MESSAGE (RFC 4880 §6.2) with nothing outside
+// it, or "" when it is: whitespace around it is allowed; inside, armor
+// headers other than Version, or a line that is not radix-64, are refused
+// (text there would travel in clear).
+std::string armor_problem(std::string_view text);
 
 } // namespace peermail::mime

@@ -218,3 +218,177 @@ test_no_secret_or_content_in_any_output_or_log() {
         expect_not_contains "$f" 'Potassium'
     done
 }
+
+# --- send --message: an already protected message goes through the same
+# pipeline (issue 12): strict PGP/MIME, the same address rules, size limit and
+# audit as compose mode, and proof from the ciphertext that every envelope
+# recipient's judged key can decrypt it.
+
+# wrap_pgp_mime ARMOR TO: a PGP/MIME message (RFC 3156) around the armored
+# file ARMOR, addressed to TO.
+wrap_pgp_mime() {
+    printf 'From: Ana Ruiz <ana@clinic.test>\nTo: %s\nSubject: [...]\nMessage-ID: <m1@clinic.test>\nMIME-Version: 1.0\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted";\n boundary="b1"\n\n--b1\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--b1\nContent-Type: application/octet-stream; name="encrypted.asc"\n\n' "$2"
+    cat "$1"
+    printf '\n--b1--\n'
+}
+
+# expect_untouched: nothing delivered, the server never contacted.
+expect_untouched() {
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    [ ! -s "$SMTP_SPOOL/transcript.log" ] || fail "the server was contacted"
+}
+
+# legit_message FILE: a message made by `peermail encrypt` for Sam.
+legit_message() {
+    printf 'From: Ana Ruiz <ana@clinic.test>\nTo: Sam Lee <sam@hospital.test>\nSubject: %s\n\n%s\n' \
+        "$SUBJECT" "$BODY_MARK" >plain.eml
+    expect_exit 0 pm --config c.toml encrypt plain.eml
+    mv out "$1"
+}
+
+test_message_plaintext_refused_65_nothing_sent() {
+    setup_server
+    printf 'From: ana@clinic.test\nTo: sam@hospital.test\nSubject: x\n\n%s\n' "$BODY_MARK" >m.eml
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 65 pm --config c.toml send --message m.eml
+    expect_contains err 'the message is not end-to-end encrypted'
+    expect_contains err '[E2E-01]'
+    expect_not_contains err 'Potassium'
+    # multipart/mixed holding an armored block is not PGP/MIME either.
+    { printf 'From: ana@clinic.test\nTo: sam@hospital.test\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain\n\n%s\n--b1--\n' "$BODY_MARK"; } >m.eml
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 65 pm --config c.toml send --message m.eml
+    expect_contains err 'the message is not end-to-end encrypted'
+    expect_untouched
+}
+
+test_message_plaintext_beside_the_armor_refused_65() {
+    setup_server
+    legit_message good.eml
+    # PHI after the armor, inside the encrypted part.
+    /usr/bin/python3 - good.eml m.eml <<'PY'
+import sys
+m = open(sys.argv[1], "rb").read()
+end = b"-----END PGP MESSAGE-----\r\n"
+assert end in m
+open(sys.argv[2], "wb").write(m.replace(end, end + b"Potassium 6.1 for Zebulon\r\n"))
+PY
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 65 pm --config c.toml send --message m.eml
+    expect_contains err 'outside the armor'
+    expect_not_contains err 'Potassium'
+    # A third part in clear.
+    /usr/bin/python3 - good.eml m.eml <<'PY'
+import re, sys
+m = open(sys.argv[1], "rb").read()
+b = re.search(rb'boundary="([^"]+)"', m).group(1)
+last = b"--" + b + b"--"
+part = b"--" + b + b"\r\nContent-Type: text/plain\r\n\r\nPotassium 6.1\r\n"
+open(sys.argv[2], "wb").write(m.replace(last, part + last))
+PY
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 65 pm --config c.toml send --message m.eml
+    expect_contains err 'exactly two parts'
+    expect_not_contains err 'Potassium'
+    expect_untouched
+    if [ -f audit.jsonl ]; then expect_not_contains audit.jsonl '"outcome":"sent"'; fi
+}
+
+test_message_encrypted_to_another_key_67_names_sam() {
+    setup_server
+    local mal
+    mal=$(gpg_gen_key "Mal Other" mal@elsewhere.test)
+    printf 'Subject: x\n\n%s\n' "$BODY_MARK" |
+        gpg --batch --trust-model always --armor --encrypt -r "$mal" >c.asc
+    wrap_pgp_mime c.asc sam@hospital.test >m.eml
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 67 pm --config c.toml send --message m.eml --to sam@hospital.test
+    expect_contains err 'sam@hospital.test'
+    expect_contains err 'the message is not encrypted to its key'
+    expect_contains err 'nothing was sent'
+    expect_untouched
+    expect_not_contains audit.jsonl '"outcome":"sent"'
+    expect_not_contains audit.jsonl '"outcome":"pending"'
+}
+
+test_message_to_recipient_without_key_67() {
+    setup_server
+    legit_message m.eml
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 67 pm --config c.toml send --message m.eml \
+        --to nokey@hospital.test
+    expect_contains err 'no usable key for nokey@hospital.test'
+    expect_untouched
+    expect_not_contains audit.jsonl '"outcome":"sent"'
+}
+
+test_message_hidden_recipients_67_with_fix() {
+    setup_server
+    printf 'Subject: x\n\n%s\n' "$BODY_MARK" |
+        gpg --batch --trust-model always --armor --throw-keyids --encrypt -r "$SAM_FPR" >c.asc
+    wrap_pgp_mime c.asc sam@hospital.test >m.eml
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 67 pm --config c.toml send --message m.eml
+    expect_contains err 'sam@hospital.test'
+    expect_contains err 'hidden recipients'
+    expect_contains err 'without --hide-recipients'
+    expect_untouched
+}
+
+test_message_made_by_peermail_encrypt_is_sent_and_audited() {
+    setup_server
+    legit_message m.eml
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 0 pm --config c.toml --json send --message m.eml
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    expect_contains "$SMTP_SPOOL/msg-1.json" '"sam@hospital.test"'
+    # The same JSON report as compose mode.
+    /usr/bin/python3 - out "$SAM_FPR" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["ok"] is True, r
+rs = {x["address"]: x for x in r["recipients"]}
+assert rs["sam@hospital.test"]["status"] == "sent", rs
+assert rs["sam@hospital.test"]["key_fpr"] == sys.argv[2], rs
+assert len(r["copies"]) == 1 and r["copies"][0]["status"] == "sent", r
+assert r["tls"]["version"].startswith("TLSv1."), r
+PY
+    expect_eq "$(grep -c '"outcome":"pending"' audit.jsonl)" 1 "pending records"
+    expect_eq "$(grep -c '"outcome":"sent"' audit.jsonl)" 1 "sent records"
+    expect_contains audit.jsonl '"pending_seq":'
+    expect_not_contains audit.jsonl "$SUBJECT"
+    expect_not_contains audit.jsonl 'Potassium'
+    expect_clear_ok
+}
+
+test_message_to_localhost_refused_like_compose_mode() {
+    setup_server
+    legit_message m.eml
+    expect_exit 65 pm --config c.toml send --to sam@localhost --subject x --body-file body.txt
+    expect_contains err '--to: "sam@localhost" is not a valid email address'
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 65 pm --config c.toml send --message m.eml \
+        --to sam@localhost
+    expect_contains err '--to: "sam@localhost" is not a valid email address'
+    expect_untouched
+}
+
+test_message_over_64_mib_refused_65_before_connecting() {
+    setup_server
+    legit_message good.eml
+    # A valid PGP/MIME shell padded to 70 MiB with header lines.
+    {
+        head -c $((70 * 1024 * 1024)) /dev/zero | tr '\0' 'a' | fold -w 76 | sed 's/^/X-Pad: /'
+        cat good.eml
+    } >m.eml
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 65 pm --config c.toml send --message m.eml
+    expect_contains err 'the message is larger than 64 MiB'
+    expect_untouched
+    [ ! -s audit.jsonl ] || fail "an audit record for input refused before the config"
+}
+
+test_message_and_compose_refused_78_without_audit_path() {
+    setup_server
+    legit_message m.eml
+    # The audit log cannot be turned off: an empty path is refused (78)
+    # before anything is judged or sent, in both modes.
+    write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=implicit \
+        ca_file="$TEST_CA/ca.pem" audit_path=
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 78 pm --config c.toml send --message m.eml
+    expect_contains err 'audit.path'
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 78 pm --config c.toml \
+        send --to sam@hospital.test --subject x --body-file body.txt
+    expect_contains err 'audit.path'
+    expect_untouched
+}

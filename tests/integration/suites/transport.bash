@@ -6,25 +6,48 @@
 
 . "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
 
-suite_probe() { probe_smtp; }
+suite_probe() { probe_smtp && probe_gpg; }
 
+# `send --message` proves from the ciphertext that every recipient's key can
+# read it, so the messages here are really encrypted, to keys the config's
+# owner (Ana) has certified.
 suite_setup() {
     make_test_ca "$SUITE_DIR/ca"
-    echo "export TEST_CA=$SUITE_DIR/ca" >"$SUITE_DIR/env.sh"
+    gpg_home_new
+    local ana sam kim hidden
+    ana=$(gpg_gen_key "Ana Ruiz" ana@clinic.test)
+    sam=$(gpg_gen_key "Sam Lee" sam@hospital.test)
+    kim=$(gpg_gen_key "Kim Park" kim@hospital.test)
+    hidden=$(gpg_gen_key "Hidden Reader" hidden@hospital.test)
+    gpg_trust_ultimate "$ana"
+    gpg_certify "$ana" "$sam"
+    gpg_certify "$ana" "$kim"
+    gpg_certify "$ana" "$hidden"
+    gpg --batch --quiet --check-trustdb 2>/dev/null || true
+    {
+        echo "export TEST_CA=$SUITE_DIR/ca"
+        echo "export GNUPGHOME=$GNUPGHOME"
+        echo "export ANA_FPR=$ana SAM_FPR=$sam KIM_FPR=$kim HIDDEN_FPR=$hidden"
+    } >"$SUITE_DIR/env.sh"
 }
 
 PW=s3cret-pw-4711
-BODY_MARK=hQEMA-ciphertext-marker
+BODY_MARK=Potassium-6.1-plaintext-marker
 
-# A message that looks like PGP/MIME (RFC 3156); transport needs no real crypto.
+# A PGP/MIME message (RFC 3156) encrypted to Sam, Kim and Hidden. The header
+# starting with a dot checks dot-stuffing; the armor is kept in c.asc.
 write_pgp_message() {
-    cat >"${1:-m.eml}" <<EML
+    printf 'Subject: lab\n\n%s\n' "$BODY_MARK" |
+        gpg --batch --armor --encrypt -r "$SAM_FPR" -r "$KIM_FPR" -r "$HIDDEN_FPR" >c.asc
+    {
+        cat <<EML
 From: Ana Ruiz <ana@clinic.test>
 To: Sam Lee <sam@hospital.test>
 Cc: kim@hospital.test
 Bcc: hidden@hospital.test
 Subject: [...]
 Message-ID: <t1@clinic.test>
+.leading-dot-header: 1
 MIME-Version: 1.0
 Content-Type: multipart/encrypted; protocol="application/pgp-encrypted";
  boundary="b1"
@@ -37,14 +60,10 @@ Version: 1
 --b1
 Content-Type: application/octet-stream; name="encrypted.asc"
 
------BEGIN PGP MESSAGE-----
-
-$BODY_MARK
-.leading-dot-line
------END PGP MESSAGE-----
-
---b1--
 EML
+        cat c.asc
+        printf '\n--b1--\n'
+    } >"${1:-m.eml}"
 }
 
 # cfg MODE [write_config args]: config for the running sink.
@@ -77,16 +96,17 @@ test_starttls_ok() {
     write_pgp_message
     expect_exit 0 send
     expect_eq "$(spool_count)" 1 "messages delivered"
-    expect_contains out "sent      sam@hospital.test  (250 OK)"
-    expect_contains out "sent      hidden@hospital.test"
-    expect_contains err "over TLSv1.3"
+    expect_contains out "sent       to  sam@hospital.test  key $SAM_FPR  (250)"
+    expect_contains out "sent       bcc hidden@hospital.test"
     expect_contains "$SMTP_SPOOL/msg-1.json" '"mail_from": "ana@clinic.test"'
     expect_contains "$SMTP_SPOOL/msg-1.json" '"rcpt_tos": ["sam@hospital.test", "kim@hospital.test", "hidden@hospital.test"]'
     expect_contains "$SMTP_SPOOL/msg-1.json" '"tls": true'
     # Bcc never travels; the content arrives unchanged (dot-stuffing undone).
     expect_not_contains "$SMTP_SPOOL/msg-1.eml" "hidden@hospital.test"
-    expect_contains "$SMTP_SPOOL/msg-1.eml" "$BODY_MARK"
-    expect_contains "$SMTP_SPOOL/msg-1.eml" ".leading-dot-line"
+    expect_not_contains "$SMTP_SPOOL/msg-1.eml" "$BODY_MARK"
+    expect_contains "$SMTP_SPOOL/msg-1.eml" "$(sed -n 3p c.asc)"
+    expect_contains "$SMTP_SPOOL/msg-1.eml" "$(tail -n 2 c.asc | head -n 1)"
+    expect_contains "$SMTP_SPOOL/msg-1.eml" ".leading-dot-header: 1"
     expect_contains "$SMTP_SPOOL/transcript.log" "C plain STARTTLS"
     expect_contains "$SMTP_SPOOL/transcript.log" "C tls AUTH PLAIN"
     expect_contains "$SMTP_SPOOL/transcript.log" "A PLAIN ok"
@@ -111,7 +131,8 @@ test_implicit_tls_ok() {
     expect_eq "$(spool_count)" 1 "messages delivered"
     expect_contains out '"ok":true'
     expect_contains out '"version":"TLSv1.3"'
-    expect_contains out '{"accepted":true,"address":"sam@hospital.test","code":250,"reply":"250 OK"}'
+    expect_contains out '"address":"sam@hospital.test"'
+    expect_contains out '"status":"sent"'
     expect_no_leak
 }
 
@@ -151,9 +172,9 @@ test_dry_run_sends_nothing() {
     start_smtp starttls --user ana --password "$PW"
     cfg starttls
     write_pgp_message
-    expect_exit 0 pm --config c.toml send --message m.eml --dry-run --to other@x.test
-    expect_contains out "dry run: nothing was sent"
-    expect_contains out "rcpt to:    other@x.test"
+    expect_exit 0 pm --config c.toml send --message m.eml --dry-run --to kim@hospital.test
+    expect_contains out "dry run: nothing was submitted"
+    expect_contains out "rcpt to kim@hospital.test;"
     expect_not_contains out "sam@hospital.test"
     expect_eq "$(cat "$SMTP_SPOOL/transcript.log" 2>/dev/null | wc -l)" 0 "connections"
 }
