@@ -4,6 +4,7 @@
 #include "addresses.hpp"
 #include "compose.hpp"
 #include "gobject.hpp"
+#include "strict.hpp"
 
 #include <peermail/util/strings.hpp>
 
@@ -39,17 +40,6 @@ collect_header(GMimeHeaderList* headers, const char* name, std::vector<std::stri
 constexpr std::string_view k_armor_begin = "-----BEGIN PGP MESSAGE-----";
 constexpr std::string_view k_armor_end = "-----END PGP MESSAGE-----";
 
-// RFC 2046 §5.1.1: a non-MIME reader shows the preamble and epilogue, and
-// they travel in clear. Only whitespace, or the one-line notice PGP/MIME
-// writers put into the preamble (peermail, Thunderbird, Enigmail).
-bool
-quiet_preamble(const char* text)
-{
-  const std::string_view t = util::trim(text != nullptr ? text : "");
-  return t.empty()
-         || (t.find('\n') == std::string_view::npos && t.rfind("This is an OpenPGP/MIME", 0) == 0);
-}
-
 bool
 is_type(GMimeObject* obj, const char* type, const char* subtype)
 {
@@ -80,7 +70,9 @@ judge_pgp_mime(GMimeObject* top)
   if (g_mime_multipart_get_count(mp) != 2) {
     return refuse("it must have exactly two parts");
   }
-  if (!quiet_preamble(g_mime_multipart_get_prologue(mp))
+  // RFC 2046 §5.1.1: a non-MIME reader shows the preamble and epilogue,
+  // and they travel in clear (strict.hpp: quiet_preamble).
+  if (!quiet_preamble(str(g_mime_multipart_get_prologue(mp)))
       || !util::trim(str(g_mime_multipart_get_epilogue(mp))).empty()) {
     return refuse("text outside the MIME parts (preamble or epilogue) would travel in clear");
   }
