@@ -6,6 +6,7 @@
 
 #include <peermail/audit/audit_log.hpp>
 #include <peermail/util/fs.hpp>
+#include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
 #include <fmt/format.h>
@@ -65,19 +66,6 @@ make_filter(const AuditOptions& o)
   return f;
 }
 
-// Return `s` with control characters replaced, for a terminal.
-std::string
-printable(std::string s)
-{
-  for (char& c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      c = '?';
-    }
-  }
-  return s;
-}
-
 std::string
 field(const nlohmann::json& j, const char* key)
 {
@@ -86,9 +74,9 @@ field(const nlohmann::json& j, const char* key)
     return "-";
   }
   if (it->is_string()) {
-    return it->get<std::string>().empty() ? "-" : printable(it->get<std::string>());
+    return it->get<std::string>().empty() ? "-" : util::terminal_safe(it->get<std::string>());
   }
-  return printable(it->dump());
+  return util::terminal_safe(it->dump());
 }
 
 std::string
@@ -103,7 +91,8 @@ recipients(const nlohmann::json& j)
     if (!out.empty()) {
       out += ",";
     }
-    out += r.is_string() ? printable(r.get<std::string>()) : printable(r.dump());
+    out +=
+      r.is_string() ? util::terminal_safe(r.get<std::string>()) : util::terminal_safe(r.dump());
   }
   return out;
 }
@@ -115,7 +104,7 @@ smtp_code(const nlohmann::json& j)
   if (it == j.end() || !it->is_object() || !it->contains("code") || (*it)["code"].is_null()) {
     return "-";
   }
-  return printable((*it)["code"].dump());
+  return util::terminal_safe((*it)["code"].dump());
 }
 
 void

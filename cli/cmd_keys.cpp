@@ -175,7 +175,7 @@ run_list(const GlobalOptions& g)
     for (const auto& u : k.uids) {
       std::cout << fmt::format("     uid  {:<9} {}{}\n",
                                crypto::validity_name(u.validity),
-                               u.uid,
+                               util::terminal_safe(u.uid),
                                u.revoked ? "  [revoked]" : "");
     }
     for (const auto& s : k.subkeys) {

@@ -7,6 +7,7 @@
 #include "output.hpp"
 
 #include <peermail/util/fs.hpp>
+#include <peermail/util/strings.hpp>
 #include <peermail/verify.hpp>
 
 #include <fmt/core.h>
@@ -98,15 +99,18 @@ render_json(const VerifyReport& r)
   return j.dump() + "\n";
 }
 
+// Every text that came from the message or a key goes through
+// util::terminal_safe: a From with escape sequences must not draw a fake
+// "verdict: valid" on the reader's terminal.
 std::string
 render_text(const VerifyReport& r)
 {
   std::string out = fmt::format("verdict: {}\n", to_string(r.verdict));
   if (!r.failure.empty()) {
-    out += fmt::format("reason: {}\n", r.failure);
+    out += fmt::format("reason: {}\n", util::terminal_safe(r.failure));
   }
   if (!r.fix.empty()) {
-    out += fmt::format("fix: {}\n", r.fix);
+    out += fmt::format("fix: {}\n", util::terminal_safe(r.fix));
   }
   if (r.encrypted) {
     out += fmt::format("encrypted: yes; decrypted: {}; integrity protected: {}\n",
@@ -122,14 +126,14 @@ render_text(const VerifyReport& r)
     const auto* u = shown_uid(s, r.from);
     out += fmt::format("signature: {} by {} ({}), key validity {}, {}, made {}\n",
                        crypto::to_string(s.status),
-                       s.fingerprint,
-                       u != nullptr ? u->uid : "unknown key",
+                       util::terminal_safe(s.fingerprint),
+                       u != nullptr ? util::terminal_safe(u->uid) : "unknown key",
                        crypto::validity_string(s.validity),
                        crypto::hash_name(s.hash_algo),
                        rfc3339(s.created));
   }
   out += fmt::format("from: {} ({})\n",
-                     r.from.empty() ? "(none)" : join(r.from),
+                     r.from.empty() ? "(none)" : util::terminal_safe(join(r.from)),
                      r.from_matches_signer ? "matches the signer" : "does not match a signer");
   out += fmt::format("coverage: {}\n",
                      r.fully_covered ? "the signature covers the whole message"
@@ -139,7 +143,7 @@ render_text(const VerifyReport& r)
     out += fmt::format("unsigned headers: {}\n", join(r.unsigned_headers));
   }
   for (const auto& w : r.warnings) {
-    out += fmt::format("warning: {}\n", w);
+    out += fmt::format("warning: {}\n", util::terminal_safe(w));
   }
   return out;
 }

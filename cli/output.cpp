@@ -3,6 +3,8 @@
 
 #include "exit_codes.hpp"
 
+#include <peermail/util/strings.hpp>
+
 #include <fmt/core.h>
 
 #include <unistd.h>
@@ -19,12 +21,12 @@ int
 print_error(const Error& e)
 {
   if (e.check_id.empty()) {
-    fmt::print(stderr, "peermail: error: {}\n", e.message);
+    fmt::print(stderr, "peermail: error: {}\n", util::terminal_safe(e.message));
   } else {
-    fmt::print(stderr, "peermail: error: {} [{}]\n", e.message, e.check_id);
+    fmt::print(stderr, "peermail: error: {} [{}]\n", util::terminal_safe(e.message), e.check_id);
   }
   if (!e.fix.empty()) {
-    fmt::print(stderr, "peermail: fix: {}\n", e.fix);
+    fmt::print(stderr, "peermail: fix: {}\n", util::terminal_safe(e.fix));
   }
   return exit_code(e.code);
 }
@@ -32,14 +34,14 @@ print_error(const Error& e)
 void
 print_warn(std::string_view msg)
 {
-  fmt::print(stderr, "peermail: warning: {}\n", msg);
+  fmt::print(stderr, "peermail: warning: {}\n", util::terminal_safe(msg));
 }
 
 void
 print_note(std::string_view msg)
 {
   if (!g_quiet) {
-    fmt::print(stderr, "peermail: {}\n", msg);
+    fmt::print(stderr, "peermail: {}\n", util::terminal_safe(msg));
   }
 }
 

@@ -7,6 +7,8 @@
 
 namespace peermail::cli {
 
+// Everything printed here goes through util::terminal_safe (text from
+// messages, keys and servers cannot drive the terminal).
 // Print `e` to stderr as "peermail: error: <message> [ID]" followed by
 // "peermail: fix: <fix>" when there is one; return its exit code.
 int print_error(const Error& e);

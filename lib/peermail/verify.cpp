@@ -265,6 +265,12 @@ private:
       r.warnings.push_back(ins.from_conflict);
     }
     for (const auto& s : r.signatures) {
+      if (s.status == crypto::SigStatus::no_key && r.fix.empty()) {
+        r.fix = fmt::format(
+          "the signer's key {} is not in your keyring: get it from the sender, "
+          "check its fingerprint with them, then `peermail keys import FILE`",
+          s.fingerprint);
+      }
       if (!s.weak_key.empty()) {
         r.warnings.push_back(fmt::format("the signing key is too weak: {} (KEY-01)", s.weak_key));
       }

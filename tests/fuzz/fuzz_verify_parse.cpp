@@ -64,6 +64,9 @@ LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
     check(ins->payload.empty() && ins->signature.empty());
   }
   check(!to_string(v).empty());
+  // The header rule runs over whatever the parser found.
+  auto cover = mime::judge_headers(ins->outer_fields, ins->protected_headers, r.encrypted);
+  check(cover.differing.size() <= cover.unsigned_names.size());
   // A decrypted entity is judged by the same parser; its rebuild must not
   // crash either (the fuzz input plays both outer and inner message).
   const std::size_t half = size / 2;

@@ -208,6 +208,23 @@ TEST_SUITE("peermail::mime::pgp_mime")
     CHECK(mime::inspect("").error().code == Errc::data);
   }
 
+  TEST_CASE("restore_decrypted: layered (signed, then encrypted) restores the real Subject")
+  {
+    const std::string outer =
+      "From: a@x.test\r\nSubject: [...]\r\nReply-To: spy@evil.test\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/encrypted; boundary=b\r\n\r\n--b--\r\n";
+    const std::string inner =
+      "Content-Type: multipart/signed; protocol=\"application/pgp-signature\"; boundary=s\r\n\r\n"
+      "--s\r\nContent-Type: text/plain; protected-headers=v1\r\nSubject: Real\r\n"
+      "From: a@x.test\r\n\r\nbody\r\n--s\r\nContent-Type: application/pgp-signature\r\n\r\n"
+      "SIG\r\n--s--\r\n";
+    auto r = mime::restore_decrypted(outer, inner);
+    REQUIRE(r);
+    CHECK(r->rfind("Subject: Real\r\nFrom: a@x.test\r\nMIME-Version: 1.0\r\n", 0) == 0);
+    CHECK(r->find("[...]") == std::string::npos);
+    CHECK(r->find("spy@evil.test") == std::string::npos);
+  }
+
   TEST_CASE("restore_decrypted: the protected Subject replaces the placeholder")
   {
     const std::string outer =

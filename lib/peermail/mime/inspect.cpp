@@ -299,7 +299,11 @@ examine_encrypted(GMimeObject* version, GMimeObject* data, bool covers, Inspecti
     return true;
   }
   ins.payload = decoded_content(GMIME_PART(data));
-  if (!armor_only(ins.payload, k_begin_message, k_end_message)) {
+  // Binary OpenPGP (a packet header has its top bit set) holds no text a
+  // reader could see; anything else is exactly one armored message.
+  const bool binary =
+    !ins.payload.empty() && (static_cast<unsigned char>(ins.payload.front()) & 0x80) != 0;
+  if (!binary && !armor_only(ins.payload, k_begin_message, k_end_message)) {
     ins.malformed = "the encrypted part holds text outside one armored OpenPGP message";
     return true;
   }
@@ -490,6 +494,17 @@ examine(GMimeObject* obj, bool at_root, Context& c, int depth = 0)
   return examine_inline(obj, at_root, ins);
 }
 
+// Append header `h` as received ("Name:" and its raw, folded value).
+void
+append_header(std::string& out, const std::string& name, GMimeHeader* h)
+{
+  std::string raw = str(g_mime_header_get_raw_value(h));
+  if (raw.empty() || raw.back() != '\n') {
+    raw += '\n';
+  }
+  out += name + ":" + raw;
+}
+
 } // namespace
 
 HeaderCoverage
@@ -612,11 +627,30 @@ restore_decrypted(std::string_view outer, std::string_view inner)
     return fail(Errc::data, "cannot parse the decrypted message");
   }
   const bool crlf = inner.find("\r\n") != std::string_view::npos;
+  // The protected headers are on the inner root (combined sign+encrypt) or
+  // on the signed part of an inner multipart/signed (sign, then encrypt).
   GMimeObject* in_root = g_mime_message_get_mime_part(in_msg.get());
+  GMimeObject* holder = in_root;
+  if (holder != nullptr && GMIME_IS_MULTIPART_SIGNED(holder)
+      && g_mime_multipart_get_count(GMIME_MULTIPART(holder)) > 0) {
+    holder = g_mime_multipart_get_part(GMIME_MULTIPART(holder), 0);
+  }
   const bool protected_inner =
-    in_root != nullptr
-    && g_mime_object_get_content_type_parameter(in_root, "protected-headers") != nullptr;
+    holder != nullptr
+    && g_mime_object_get_content_type_parameter(holder, "protected-headers") != nullptr;
   std::string out;
+  if (protected_inner && holder != in_root) {
+    // Layered: lift the signed part's protected headers to the top.
+    GMimeHeaderList* ph = g_mime_object_get_header_list(holder);
+    for (int i = 0; i < g_mime_header_list_get_count(ph); ++i) {
+      GMimeHeader* h = g_mime_header_list_get_header_at(ph, i);
+      const std::string name = str(g_mime_header_get_name(h));
+      if (util::to_lower(name).rfind("content-", 0) == 0) {
+        continue;
+      }
+      append_header(out, name, h);
+    }
+  }
   if (!protected_inner) {
     std::set<std::string> inner_names;
     GMimeHeaderList* ih = g_mime_object_get_header_list(GMIME_OBJECT(in_msg.get()));
@@ -633,11 +667,7 @@ restore_decrypted(std::string_view outer, std::string_view inner)
           || inner_names.count(lname) != 0) {
         continue;
       }
-      std::string raw = str(g_mime_header_get_raw_value(h));
-      if (raw.empty() || raw.back() != '\n') {
-        raw += '\n';
-      }
-      out += name + ":" + raw;
+      append_header(out, name, h);
     }
   }
   out += "MIME-Version: 1.0\n";

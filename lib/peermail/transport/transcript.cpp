@@ -35,16 +35,14 @@ is_last_reply_line(std::string_view line)
 std::string
 sanitize(std::string_view text)
 {
-  std::string out;
-  out.reserve(text.size());
+  std::string line;
+  line.reserve(text.size());
   for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '\r' || c == '\n') {
-      continue;
+    if (c != '\r' && c != '\n') {
+      line.push_back(c);
     }
-    out.push_back(u < 0x20 || u == 0x7f ? '?' : c);
   }
-  return out;
+  return util::terminal_safe(line);
 }
 
 std::string

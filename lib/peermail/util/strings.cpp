@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "strings.hpp"
 
+#include <glib.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -95,6 +97,34 @@ shell_quote(std::string_view s)
     }
   }
   return out + "'";
+}
+
+std::string
+terminal_safe(std::string_view s)
+{
+  std::string out;
+  out.reserve(s.size());
+  const char* p = s.data();
+  const char* const end = s.data() + s.size();
+  while (p < end) {
+    const gunichar c = g_utf8_get_char_validated(p, end - p);
+    if (c == static_cast<gunichar>(-1) || c == static_cast<gunichar>(-2)) {
+      out.push_back('?'); // not UTF-8: one byte at a time
+      ++p;
+      continue;
+    }
+    const char* next = g_utf8_next_char(p);
+    const bool control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
+    const bool bidi = c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e)
+                      || (c >= 0x2066 && c <= 0x2069);
+    if (control || bidi) {
+      out.push_back('?');
+    } else {
+      out.append(p, next);
+    }
+    p = next;
+  }
+  return out;
 }
 
 } // namespace peermail::util

@@ -13,6 +13,14 @@ std::string_view trim(std::string_view s);
 // Return `s` in ASCII lower case.
 std::string to_lower(std::string_view s);
 
+// Return `s` safe to show on a terminal: C0 and C1 control characters, DEL,
+// bidirectional controls (U+061C, U+200E/F, U+202A–U+202E, U+2066–U+2069)
+// and bytes that are not UTF-8 become '?', so that no text from a message,
+// key or server can move the cursor, recolour, erase or reorder what
+// peermail prints. Line breaks and tabs are replaced too (one field, one
+// line).
+std::string terminal_safe(std::string_view s);
+
 // Split `s` at every `sep`; empty fields are kept.
 std::vector<std::string> split(std::string_view s, char sep);
 

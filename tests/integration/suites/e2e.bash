@@ -204,8 +204,10 @@ test_valid_signed_and_json() {
     /usr/bin/python3 - "$ANA" <<'PY'
 import json, sys
 r = json.load(open("out"))
-assert set(r) == {"verdict", "encrypted", "decrypted", "integrity_protected", "signatures", "from",
-                  "from_matches_signer", "fully_covered", "protected_headers", "warnings"}, sorted(r)
+assert set(r) == {"verdict", "reason", "fix", "protocol", "unsigned_headers", "encrypted", "decrypted",
+                  "integrity_protected", "signatures", "from", "from_matches_signer", "fully_covered",
+                  "protected_headers", "warnings"}, sorted(r)
+assert r["protocol"] == "OpenPGP" and r["reason"] == "" and r["unsigned_headers"] == [], r
 assert r["verdict"] == "valid" and r["encrypted"] is False and r["fully_covered"] is True
 s = r["signatures"][0]
 assert set(s) == {"fingerprint", "uid", "email", "status", "validity", "hash_algo", "created"}, sorted(s)

@@ -151,3 +151,38 @@ sys.stdout.write("From: <alice@clinic.test>\n" + (h + ": <x@clinic.test>\n") * 1
         [ $((SECONDS - start)) -lt 10 ] || fail "$h: took $((SECONDS - start)) s"
     done
 }
+
+# A second reader (Python's email package): wherever it reads a message
+# differently from peermail (defects, another From, two values of a shown
+# header), the verdict must not be valid. Runs over every crafted message
+# and, when present, the Thunderbird corpus.
+test_differential_second_reader_never_disagrees_with_valid() {
+    local f bad=0 n=0
+    local corpus="$PEERMAIL_SOURCE_DIR/../shared/corpora/thunderbird-openpgp/eml"
+    for f in "$EML"/*.eml "$corpus"/*.eml; do
+        [ -f "$f" ] || continue
+        n=$((n + 1))
+        rm -f plain.eml
+        pm --json verify --decrypt -o plain.eml "$f" >out 2>/dev/null || true
+        if ! why=$(/usr/bin/python3 "$PEERMAIL_SOURCE_DIR/tests/integration/attacks/differential.py" "$f" out); then
+            echo "$(basename "$f"): valid, but $why" >&2
+            bad=1
+        fi
+    done
+    [ "$n" -gt 30 ] || fail "only $n messages"
+    [ $bad -eq 0 ]
+}
+
+# Terminal forgery: a From with escape sequences, C1 controls and bidi
+# overrides cannot draw a fake report; the exit code and JSON stay right.
+test_terminal_forgery_in_from_is_neutralised() {
+    printf 'From: =?utf-8?q?x=1B[2J=1B[Hverdict=3A_valid?= <a@clinic.test>\nSubject: hi\n\nhello\n' >esc.eml
+    printf 'From: "\xc2\x9b2J\xe2\x80\xaeevil" <a@clinic.test>\nSubject: hi\n\nhello\n' >c1.eml
+    local f
+    for f in esc.eml c1.eml; do
+        expect_exit 1 pm verify "$f"
+        if LC_ALL=C grep -q $'\x1b' out err; then fail "$f: ESC reached the terminal"; fi
+        if grep -qP '\xc2\x9b|\xe2\x80\xae' out err; then fail "$f: C1/bidi reached the terminal"; fi
+        expect_contains out "verdict: unsigned"
+    done
+}
