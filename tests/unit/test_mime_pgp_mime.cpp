@@ -77,6 +77,31 @@ TEST_SUITE("peermail::mime::pgp_mime")
           == "the message must have exactly one From address (found 0)");
   }
 
+  TEST_CASE("prepare: only addressing and threading headers leave in clear when encrypted")
+  {
+    const std::string msg =
+      "From: Ana Ruiz <ana@clinic.test>\nTo: sam@hospital.test\n"
+      "Subject: MRN 4711\nThread-Topic: MRN 4711\nKeywords: oncology\n"
+      "Comments: call the family\nX-Patient: Jane Doe\n"
+      "Mail-Followup-To: team@clinic.test\nIn-Reply-To: <a@clinic.test>\n\nbody\n";
+    auto p = mime::prepare(msg, mime::SubjectProtection::placeholder);
+    REQUIRE(p);
+    for (const char* secret : {"MRN", "oncology", "family", "Jane"}) {
+      CHECK(p->outer_headers.find(secret) == std::string::npos);
+      CHECK(p->inner.find(secret) != std::string::npos);
+    }
+    CHECK(p->outer_headers.find("Subject: [...]") != std::string::npos);
+    CHECK(p->outer_headers.find("Mail-Followup-To: team@clinic.test") != std::string::npos);
+    CHECK(p->outer_headers.find("In-Reply-To: <a@clinic.test>") != std::string::npos);
+    // What leaves in clear and a reader sees is protected inside too, so
+    // that verify can hold the outer header to it.
+    CHECK(p->inner.find("Mail-Followup-To: team@clinic.test") != std::string::npos);
+    // Signed only, nothing is confidential: the outer headers stay.
+    auto s = mime::prepare(msg, mime::SubjectProtection::keep);
+    REQUIRE(s);
+    CHECK(s->outer_headers.find("X-Patient: Jane Doe") != std::string::npos);
+  }
+
   TEST_CASE("assemble_signed round-trips through inspect byte for byte")
   {
     auto p = mime::prepare(k_message, mime::SubjectProtection::keep);

@@ -321,7 +321,9 @@ to_json(const Record& r)
   j["user"] = r.user;
   j["action"] = r.action;
   j["outcome"] = r.outcome;
-  j["message_id"] = r.message_id;
+  // A caller's Message-ID can hold a name or a record number: only its
+  // SHA-256 is kept ("sha256:<hex>"; hash the ID the same way to find it).
+  j["message_id"] = r.message_id.empty() ? "" : "sha256:" + util::sha256_hex(r.message_id);
   j["recipients"] = r.recipients;
   j["signer_fpr"] = r.signer_fpr;
   j["recipient_fprs"] = r.recipient_fprs;

@@ -63,19 +63,6 @@ find_line(std::string_view text, std::string_view marker, std::size_t from = 0)
   return std::string_view::npos;
 }
 
-// The headers a reader sees (RFC 9788 §4.2 and the reply-steering ones).
-constexpr std::array<const char*, 11> k_visible = {"From",
-                                                   "Sender",
-                                                   "To",
-                                                   "Cc",
-                                                   "Reply-To",
-                                                   "Mail-Reply-To",
-                                                   "Mail-Followup-To",
-                                                   "Followup-To",
-                                                   "Subject",
-                                                   "Date",
-                                                   "Message-ID"};
-
 // Headers that decide where a reply goes: never valid when unsigned.
 bool
 steers_replies(std::string_view name)
@@ -155,7 +142,7 @@ visible_fields(GMimeHeaderList* headers)
   for (int i = 0; i < n; ++i) {
     GMimeHeader* h = g_mime_header_list_get_header_at(headers, i);
     const std::string name = str(g_mime_header_get_name(h));
-    for (const char* v : k_visible) {
+    for (const char* v : k_reader_visible) {
       if (iequals(name, v)) {
         out.emplace_back(v, comparable(v, h));
       }

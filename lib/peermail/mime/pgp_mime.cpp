@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <random>
@@ -17,9 +18,6 @@
 namespace peermail::mime {
 
 namespace {
-
-constexpr std::array<const char*, 7> k_protected_headers = {
-  "From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID"};
 
 bool
 iequals(std::string_view a, std::string_view b)
@@ -252,8 +250,14 @@ split_message(const GPtr<GMimeMessage>& msg, SubjectProtection subject, Prepared
 
   // The inner entity: canonical leaves, then the protected headers (RFC 9788).
   canonicalize_for_signing(body);
+  // Every header the sender wrote goes inside (k_reader_visible first, in
+  // that order), so that nothing travels only in clear.
   const int count = g_mime_header_list_get_count(headers);
-  for (const char* name : k_protected_headers) {
+  const auto inside = [](const std::string& name) {
+    return !istarts_with(name, "Content-") && !iequals(name, "MIME-Version")
+           && !iequals(name, "Bcc");
+  };
+  for (const char* name : k_reader_visible) {
     for (int i = 0; i < count; ++i) {
       GMimeHeader* h = g_mime_header_list_get_header_at(headers, i);
       if (iequals(str(g_mime_header_get_name(h)), name)) {
@@ -261,18 +265,36 @@ split_message(const GPtr<GMimeMessage>& msg, SubjectProtection subject, Prepared
       }
     }
   }
-  g_mime_content_type_set_parameter(
-    g_mime_object_get_content_type(body), "protected-headers", "v1");
-
-  // The outer headers: everything but the content headers and Bcc.
   for (int i = 0; i < count; ++i) {
     GMimeHeader* h = g_mime_header_list_get_header_at(headers, i);
     const std::string name = str(g_mime_header_get_name(h));
-    if (istarts_with(name, "Content-") || iequals(name, "MIME-Version") || iequals(name, "Bcc")) {
-      continue;
+    const bool visible = std::any_of(k_reader_visible.begin(),
+                                     k_reader_visible.end(),
+                                     [&name](const char* v) { return iequals(name, v); });
+    if (inside(name) && !visible) {
+      g_mime_object_append_header(body, name.c_str(), g_mime_header_get_value(h), nullptr);
     }
+  }
+  g_mime_content_type_set_parameter(
+    g_mime_object_get_content_type(body), "protected-headers", "v1");
+
+  // The outer headers: when the content is confidential (encrypted), only
+  // what may leave in clear (strict.hpp) and the Subject as the placeholder;
+  // signed only, all but the content headers and Bcc.
+  for (int i = 0; i < count; ++i) {
+    GMimeHeader* h = g_mime_header_list_get_header_at(headers, i);
+    const std::string name = str(g_mime_header_get_name(h));
     if (iequals(name, "Subject") && subject == SubjectProtection::placeholder) {
       p.outer_headers += "Subject: [...]\r\n";
+      continue;
+    }
+    const bool confidential = subject == SubjectProtection::placeholder;
+    if (confidential && !iequals(name, "Subject") && !may_leave_in_clear(name)) {
+      continue;
+    }
+    if (!confidential
+        && (istarts_with(name, "Content-") || iequals(name, "MIME-Version")
+            || iequals(name, "Bcc"))) {
       continue;
     }
     std::string raw = str(g_mime_header_get_raw_value(h));

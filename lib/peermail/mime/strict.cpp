@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include <array>
+#include <cstring>
 #include <map>
 
 namespace peermail::mime {
@@ -206,6 +207,25 @@ is_delimiter(std::string_view line, std::string_view boundary)
 }
 
 } // namespace
+
+bool
+may_leave_in_clear(std::string_view name)
+{
+  if (::strncasecmp(name.data(), "Subject", name.size()) == 0 && name.size() == 7) {
+    return false;
+  }
+  for (const char* v : k_reader_visible) {
+    if (name.size() == std::strlen(v) && ::strncasecmp(name.data(), v, name.size()) == 0) {
+      return true;
+    }
+  }
+  for (const char* v : {"In-Reply-To", "References", "Auto-Submitted", "Autocrypt"}) {
+    if (name.size() == std::strlen(v) && ::strncasecmp(name.data(), v, name.size()) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
 
 std::string
 address_nesting_problem(std::string_view bytes)

@@ -8,6 +8,7 @@
 
 #include <gmime/gmime.h>
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,28 @@ inline constexpr std::string_view k_signed_preamble =
   "This is an OpenPGP/MIME signed message (RFC 4880 and 3156)";
 inline constexpr std::string_view k_encrypted_preamble =
   "This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)";
+
+// The header policy of protected messages (RFC 9788), one list for what
+// peermail writes (mime::prepare) and what it judges (mime::inspect):
+// The headers a reader sees. Each is inside the signed entity (protected
+// headers), and verify requires each outer one to equal the inner one.
+inline constexpr std::array<const char*, 11> k_reader_visible = {"From",
+                                                                 "Sender",
+                                                                 "To",
+                                                                 "Cc",
+                                                                 "Reply-To",
+                                                                 "Mail-Reply-To",
+                                                                 "Mail-Followup-To",
+                                                                 "Followup-To",
+                                                                 "Subject",
+                                                                 "Date",
+                                                                 "Message-ID"};
+
+// Return true when header `name` may leave in clear in the outer header of a
+// protected message: addressing, threading and automation headers. Subject
+// leaves only as the placeholder; everything else (Keywords, Comments,
+// Thread-Topic, X-*, …) travels inside only.
+bool may_leave_in_clear(std::string_view name);
 
 // Limits on address headers, checked on the raw bytes BEFORE GMime parses
 // them (its address parser recurses on groups and comments).
