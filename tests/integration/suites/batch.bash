@@ -276,3 +276,16 @@ test_outcome_not_written_after_250_74_journal_and_pending_prove_it() {
     expect_eq "$(grep -c '"status":"already-sent"' out)" 1 "already-sent lines"
     expect_eq "$(spool_count)" 1 "messages after the rerun"
 }
+
+test_non_utf8_server_reply_batch_json_69_journal_and_audit() {
+    setup_server --raw-replies --data-reply '550 5.1.1 Empf\xe4nger unbekannt'
+    recipients 2
+    PEERMAIL_BATCH_BACKOFF_MS=20 expect_exit 69 batch --recipients people.csv --json
+    /usr/bin/python3 -c 'import json,sys
+for line in open("out", encoding="utf-8"): json.loads(line)' || fail "stdout is not JSON lines"
+    expect_eq "$(grep -c '"status":"failed"' out)" 2 "failed lines"
+    expect_contains out $'Empf\xef\xbf\xbdnger'
+    expect_contains out '"summary"'
+    expect_eq "$(grep -c '"outcome":"failed"' audit.jsonl)" 2 "audited failures"
+    expect_exit 0 pm --json audit verify --file audit.jsonl
+}
