@@ -2,6 +2,7 @@
 #include "batch_report.hpp"
 
 #include "exit_codes.hpp"
+#include "output.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -61,7 +62,7 @@ BatchReporter::recipient(const std::string& email,
       j["check_id"] = error->check_id;
       j["exit_code"] = exit_code;
     }
-    fmt::print("{}\n", j.dump());
+    print_json(j);
     std::fflush(stdout);
     return;
   }
@@ -136,7 +137,7 @@ BatchReporter::summary(const BatchTally& t, int exit_code)
         {"seconds", secs},
         {"exit_code", exit_code}}}
     };
-    fmt::print("{}\n", j.dump());
+    print_json(j);
     return;
   }
   const double rate = secs > 0 ? static_cast<double>(t.sent + t.failed) / secs : 0.0;

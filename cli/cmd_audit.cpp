@@ -2,6 +2,7 @@
 // `peermail audit show|verify|export`: read and check the audit log
 // (DESIGN.md §7).
 #include "app.hpp"
+#include "message_input.hpp"
 #include "output.hpp"
 
 #include <peermail/audit/audit_log.hpp>
@@ -91,8 +92,7 @@ recipients(const nlohmann::json& j)
     if (!out.empty()) {
       out += ",";
     }
-    out +=
-      r.is_string() ? util::terminal_safe(r.get<std::string>()) : util::terminal_safe(r.dump());
+    out += r.is_string() ? util::terminal_safe(r.get<std::string>()) : util::terminal_safe(json_text(r));
   }
   return out;
 }
@@ -104,7 +104,7 @@ smtp_code(const nlohmann::json& j)
   if (it == j.end() || !it->is_object() || !it->contains("code") || (*it)["code"].is_null()) {
     return "-";
   }
-  return util::terminal_safe((*it)["code"].dump());
+  return util::terminal_safe(json_text((*it)["code"]));
 }
 
 void
@@ -141,7 +141,7 @@ run_show(const AuditOptions& o, const GlobalOptions& g)
   auto r = audit::for_each_record(*path, *filter, [&](const nlohmann::json& j, std::uint64_t) {
     ++shown;
     if (g.json) {
-      fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      print_json(j);
       return;
     }
     fmt::print("{:<24} {:<10} {:<14} {:<4} {:<30} {}\n",
@@ -177,7 +177,7 @@ run_export(const AuditOptions& o, const GlobalOptions& g)
   const bool to_stdout = o.output.empty() || o.output == "-";
   auto r = audit::for_each_record(*path, *filter, [&](const nlohmann::json& j, std::uint64_t) {
     ++n;
-    std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    std::string line = json_text(j) + "\n";
     if (to_stdout) {
       std::fwrite(line.data(), 1, line.size(), stdout);
     } else {
@@ -188,7 +188,7 @@ run_export(const AuditOptions& o, const GlobalOptions& g)
     return print_error(r.error());
   }
   if (!to_stdout) {
-    auto w = util::write_file_atomic(o.output, out, 0600);
+    auto w = write_output(o.output, out);
     if (!w) {
       return print_error(w.error());
     }
@@ -230,7 +230,7 @@ run_verify(const AuditOptions& o, const GlobalOptions& g)
       j["line"] = rep->first_bad_line ? nlohmann::json(*rep->first_bad_line) : nlohmann::json();
       j["seq"] = rep->first_bad_seq ? nlohmann::json(*rep->first_bad_seq) : nlohmann::json();
     }
-    fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    print_json(j);
   }
   if (!rep->ok) {
     const int rc = print_error(Error(

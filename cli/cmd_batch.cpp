@@ -177,13 +177,11 @@ report_problems(const GlobalOptions& g,
         {"fix",      p.error.fix                         }
       });
     }
-    fmt::print("{}\n",
-               nlohmann::json({
-                                {"ok",        false},
-                                {"exit_code", code },
-                                {"problems",  list }
-    })
-                 .dump());
+    print_json(nlohmann::json({
+      {"ok",        false},
+      {"exit_code", code },
+      {"problems",  list }
+    }));
   }
   std::set<std::string> fixes;
   for (const auto& p : problems) {

@@ -180,7 +180,7 @@ run_check(const GlobalOptions& g, const CheckOptions& o)
         {"reference", f.reference                }
       });
     }
-    std::cout << out.dump() << "\n";
+    print_json(out);
   } else {
     print_text(findings, cfg->path);
   }

@@ -2,6 +2,7 @@
 // `peermail init`: write a compliant starter config (mode 0600).
 #include "app.hpp"
 #include "exit_codes.hpp"
+#include "message_input.hpp"
 #include "output.hpp"
 
 #include <peermail/config/config.hpp>
@@ -9,6 +10,7 @@
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -183,11 +185,13 @@ run_init(const GlobalOptions& g, InitOptions o)
                              "pass --force to replace it"));
   }
   make_parents(path);
-  if (auto w = util::write_file_atomic(path, text, 0600); !w) {
+  if (auto w = write_output(path, text); !w) {
     return print_error(w.error());
   }
   if (g.json) {
-    std::cout << fmt::format("{{\"written\": {}}}\n", toml_string(path));
+    print_json(nlohmann::json{
+      {"written", path}
+    });
   } else {
     std::cout << fmt::format("wrote {} (mode 0600)\n", path);
     print_note("fill in [compliance] and add [[peer]] entries, then run `peermail check`");

@@ -161,7 +161,7 @@ run_list(const GlobalOptions& g)
     for (const auto& k : *keys) {
       out["keys"].push_back(key_json(k, secret_fprs.count(k.fingerprint) > 0));
     }
-    std::cout << out.dump() << "\n";
+    print_json(out);
     return k_ok;
   }
   for (const auto& k : *keys) {
@@ -263,7 +263,7 @@ run_check(const GlobalOptions& g, const KeysOptions& o)
   }
   if (g.json) {
     out["ok"] = all_ready;
-    std::cout << out.dump() << "\n";
+    print_json(out);
   }
   return all_ready ? k_ok : k_nouser;
 }
@@ -288,7 +288,9 @@ run_import(const GlobalOptions& g, const KeysOptions& o)
     return print_error(fprs.error());
   }
   if (g.json) {
-    std::cout << nlohmann::json{{"imported", *fprs}}.dump() << "\n";
+    print_json(nlohmann::json{
+      {"imported", *fprs}
+    });
     return k_ok;
   }
   for (const auto& f : *fprs) {

@@ -96,7 +96,7 @@ render_json(const VerifyReport& r)
     {"protected_headers",   r.protected_headers              },
     {"warnings",            r.warnings                       }
   };
-  return j.dump() + "\n";
+  return json_text(j) + "\n";
 }
 
 // Every text that came from the message or a key goes through
@@ -177,7 +177,7 @@ run_verify(const VerifyOptions& o, const GlobalOptions& g)
       print_note(report->encrypted ? "no plaintext written: the message was not decrypted intact"
                                    : "no plaintext written: the message is not encrypted");
     } else if (!o.output.empty()) {
-      if (auto w = util::write_file_atomic(o.output, report->decrypted_message, 0600); !w) {
+      if (auto w = write_output(o.output, report->decrypted_message); !w) {
         return print_error(w.error());
       }
     } else if (auto w = write_stdout(report->decrypted_message); !w) {

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -57,10 +58,15 @@ main(int argc, char** argv)
       app.parse(rev);
     } catch (const CLI::ParseError& e) {
       const int rc = app.exit(e);
-      return rc == 0 ? 0 : k_usage;
+      return finish_stdout(rc == 0 ? 0 : k_usage);
     }
-    return exit_code;
+    // Every command: what it wrote on stdout must have arrived (74 if not).
+    return finish_stdout(exit_code);
   } catch (const std::exception& e) {
+    if (std::ferror(stdout) != 0) {
+      // fmt::print throws when stdout cannot be written (disk full, EPIPE).
+      return finish_stdout(k_ok);
+    }
     fmt::print(stderr, "peermail: error: internal: {}\n", e.what());
     return k_software;
   }

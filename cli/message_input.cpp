@@ -30,6 +30,15 @@ write_stdout(std::string_view data)
   return {};
 }
 
+Result<void>
+write_output(const std::string& path, std::string_view data)
+{
+  if (path == "-") {
+    return write_stdout(data);
+  }
+  return util::write_output_file(path, data, 0600);
+}
+
 int
 protect_to_stdout(const GlobalOptions& g,
                   const config::Config& cfg,

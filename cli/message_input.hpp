@@ -23,6 +23,11 @@ Result<std::string> read_message_input(const std::string& path);
 // Write `data` to stdout completely (Errc::io on failure).
 Result<void> write_stdout(std::string_view data);
 
+// Write `data` where `-o PATH` says, the same for every command: "-" is
+// stdout, anything else util::write_output_file (mode 0600; devices and FIFOs
+// in place, symlinks resolved, regular files replaced atomically).
+Result<void> write_output(const std::string& path, std::string_view data);
+
 // `sign` and `encrypt`: judge the keys of `recipients` (and of the signer
 // when `po.sign`), fill them into `po`, protect `message` and write it to
 // stdout; print key warnings. Returns the exit code.

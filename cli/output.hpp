@@ -3,6 +3,9 @@
 
 #include <peermail/util/error.hpp>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include <string>
 #include <string_view>
 
 namespace peermail::cli {
@@ -21,6 +24,20 @@ void print_note(std::string_view msg);
 
 // Set whether print_note prints (from -q).
 void set_quiet(bool quiet);
+
+// The one JSON writer of the CLI: compact text of `j`. Never throws on
+// content: invalid UTF-8 (a server reply, a Latin-1 user ID) becomes U+FFFD.
+std::string json_text(const nlohmann::json& j);
+
+// Print json_text(j) and a newline on stdout. Never throws: a write error is
+// reported once, at exit, by finish_stdout().
+void print_json(const nlohmann::json& j);
+
+// At exit, for every command: flush stdout and report a write error on it
+// (disk full, closed pipe). Returns `exit_code`, or k_ioerr (74) when the
+// command otherwise succeeded (0) or gave a verdict (1) that the reader of
+// stdout has now lost.
+int finish_stdout(int exit_code);
 
 // Return true if stdout/stderr is a terminal (for colour and progress bars).
 bool stdout_is_tty();

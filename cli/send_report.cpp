@@ -125,12 +125,10 @@ render_error(const Error& e, const GlobalOptions& g)
 {
   const int code = print_error(e);
   if (g.json) {
-    fmt::print("{}\n",
-               nlohmann::json({
-                                {"ok",    false        },
-                                {"error", error_json(e)}
-    })
-                 .dump());
+    print_json(nlohmann::json({
+      {"ok",    false        },
+      {"error", error_json(e)}
+    }));
   }
   return code;
 }
@@ -147,7 +145,7 @@ render_send_report(const pipeline::SendReport& r, const GlobalOptions& g, Verbos
     }
   }
   if (g.json) {
-    fmt::print("{}\n", report_json(r).dump());
+    print_json(report_json(r));
   } else if (!g.quiet && (verbosity == Verbosity::summary || r.dry_run)) {
     print_text(r);
   }

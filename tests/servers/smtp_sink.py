@@ -14,12 +14,15 @@ Everything lands in --spool:
 
 Faults (for the exit-code table): --rcpt-reply/--rcpt-fail, --data-reply,
 --data-fail-first N (451 to the first N messages), --drop-mid-data, --stall-at, --starttls-reply, --inject-after-starttls,
---auth-before-tls, --tls-max 1.1.
+--auth-before-tls, --tls-max 1.1. --raw-replies: --rcpt-reply and --data-reply
+take Python byte escapes ("550 Empf\\xe4nger") and go out as those raw bytes
+(a server that does not speak UTF-8).
 Run with /usr/bin/python3 (it has aiosmtpd).
 """
 
 import argparse
 import asyncio
+import codecs
 import json
 import os
 import ssl
@@ -45,11 +48,16 @@ class Handler:
         self.opts = opts
         self.rec = rec
 
+    def reply(self, text):
+        if self.opts.raw_replies:
+            return codecs.escape_decode(text.encode())[0]
+        return text
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.opts.rcpt_reply and (
             not self.opts.rcpt_fail or address in self.opts.rcpt_fail
         ):
-            return self.opts.rcpt_reply
+            return self.reply(self.opts.rcpt_reply)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -57,7 +65,7 @@ class Handler:
         if self.opts.stall_at == "data-end":
             await asyncio.sleep(3600)
         if self.opts.data_reply:
-            return self.opts.data_reply
+            return self.reply(self.opts.data_reply)
         if self.opts.data_fail_first > 0:
             self.opts.data_fail_first -= 1
             return "451 4.3.0 try again later"
@@ -161,6 +169,7 @@ def main():
     p.add_argument("--rcpt-reply", default="")
     p.add_argument("--rcpt-fail", action="append", default=[])
     p.add_argument("--data-reply", default="")
+    p.add_argument("--raw-replies", action="store_true")
     p.add_argument("--drop-mid-data", action="store_true")
     # Answer 451 to the end of DATA of the first N messages, then accept.
     p.add_argument("--data-fail-first", type=int, default=0)

@@ -86,7 +86,7 @@ TEST_SUITE("peermail::batch::Journal")
     CHECK_FALSE(j->record_attempt("zz@x.example"));
   }
 
-  TEST_CASE("batch::Journal: reopen resumes; another batch or a non-journal is refused")
+  TEST_CASE("batch::Journal: reopen resumes - another batch or a non-journal is refused")
   {
     peermail::test::TempDir dir;
     const std::string path = dir.path() + "/j.sqlite";
@@ -99,10 +99,12 @@ TEST_SUITE("peermail::batch::Journal")
       }));
       REQUIRE(j->mark_sent("a@x.example", 250));
     }
-    auto again = Journal::open(path, "batch-1");
-    REQUIRE(again);
-    CHECK(again->remaining()->size() == 1);
-    CHECK(again->get("b@x.example")->value().message_id == "id-b");
+    {
+      auto again = Journal::open(path, "batch-1");
+      REQUIRE(again);
+      CHECK(again->remaining()->size() == 1);
+      CHECK(again->get("b@x.example")->value().message_id == "id-b");
+    }
 
     auto other = Journal::open(path, "batch-2");
     REQUIRE_FALSE(other);
@@ -158,6 +160,58 @@ TEST_SUITE("peermail::batch::Journal")
     CHECK(b->attempts == 1);
     CHECK(b->message_id == "id-b"); // the resend reuses it
     REQUIRE(j->remaining()->size() == 1);
+  }
+
+  TEST_CASE("batch::Journal: one run at a time - a second opener gets temp naming the holder")
+  {
+    peermail::test::TempDir dir;
+    const std::string path = dir.path() + "/j.sqlite";
+    int ready[2];
+    int release[2];
+    REQUIRE(::pipe(ready) == 0);
+    REQUIRE(::pipe(release) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      // The first run: open, say so, hold the journal until told to stop.
+      ::close(ready[0]);
+      ::close(release[1]);
+      auto j = Journal::open(path, "batch-1");
+      const char c = j ? 'y' : 'n';
+      if (::write(ready[1], &c, 1) != 1) {
+        ::_exit(3);
+      }
+      char stop = 0;
+      (void)::read(release[0], &stop, 1);
+      ::_exit(j ? 0 : 1);
+    }
+    ::close(ready[1]);
+    ::close(release[0]);
+    char c = 0;
+    REQUIRE(::read(ready[0], &c, 1) == 1);
+    REQUIRE(c == 'y');
+
+    auto second = Journal::open(path, "batch-1");
+    REQUIRE_FALSE(second);
+    CHECK(second.error().code == Errc::temp);
+    CHECK(second.error().message
+          == "journal " + path + ": another batch run (pid " + std::to_string(pid)
+               + ") is using it; nothing was sent");
+
+    REQUIRE(::write(release[1], "x", 1) == 1);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    ::close(ready[0]);
+    ::close(release[1]);
+
+    // The holder is gone: the lock went with it.
+    auto third = Journal::open(path, "batch-1");
+    REQUIRE(third);
+    auto fourth = Journal::open(path, "batch-1");
+    REQUIRE_FALSE(fourth);
+    CHECK(fourth.error().code == Errc::temp);
   }
 
   TEST_CASE("batch::make_batch_id: length-prefixed parts")

@@ -118,6 +118,28 @@ TEST_SUITE("peermail::transport::probe_findings")
       CHECK(status_of(fs, "TLS-05") == Status::fail);
       CHECK(status_of(fs, "TLS-04") == Status::fail);
     }
+    SUBCASE("a valid chain whose key does not match pin_sha256 fails TLS-04")
+    {
+      auto r = good_report();
+      r.pin_configured = true;
+      r.pin_match = false;
+      r.spki_sha256 = "bm90IHRoZSBwaW5uZWQga2V5IGF0IGFsbCwgbm8gbm8gbm8=";
+      const auto fs = probe_findings(r, cfg);
+      CHECK(status_of(fs, "TLS-04") == Status::fail);
+      CHECK(status_of(fs, "TLS-05") == Status::pass);
+      r.pin_match = true;
+      CHECK(status_of(probe_findings(r, cfg), "TLS-04") == Status::pass);
+    }
+    SUBCASE("TLS 1.2 negotiated with min_tls = 1.3 fails TLS-02")
+    {
+      auto r = good_report();
+      r.tls_version = "TLSv1.2";
+      r.cipher = "ECDHE-ECDSA-AES256-GCM-SHA384";
+      r.min_tls = 13;
+      CHECK(status_of(probe_findings(r, cfg), "TLS-02") == Status::fail);
+      r.min_tls = 12;
+      CHECK(status_of(probe_findings(r, cfg), "TLS-02") == Status::warn);
+    }
     SUBCASE("AUTH before TLS, login denied, weak cipher")
     {
       auto r = good_report();

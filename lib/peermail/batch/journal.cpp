@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -153,8 +154,59 @@ make_batch_id(std::string_view recipients_bytes,
   return util::sha256_hex(buf);
 }
 
-Journal::Journal(sqlite3* db, std::string path, std::string batch_id)
+namespace {
+
+// Take the run lock of the journal at `path` (see journal.hpp): an exclusive,
+// non-blocking flock on "<path>.lock", which then holds our pid. Returns the
+// descriptor that holds it.
+Result<int>
+take_run_lock(const std::string& path)
+{
+  const std::string lock = path + ".lock";
+  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    return fail(Errc::io, fmt::format("journal {}: cannot create: {}", lock, std::strerror(errno)));
+  }
+  int rc = 0;
+  do {
+    rc = ::flock(fd, LOCK_EX | LOCK_NB);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) {
+    const int e = errno;
+    std::string holder(32, '\0');
+    const ssize_t n = ::pread(fd, holder.data(), holder.size(), 0);
+    holder.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == '\0')) {
+      holder.pop_back();
+    }
+    ::close(fd);
+    if (e != EWOULDBLOCK) {
+      return fail(Errc::io, fmt::format("journal {}: cannot lock: {}", lock, std::strerror(e)));
+    }
+    const bool pid_ok =
+      !holder.empty() && holder.find_first_not_of("0123456789") == std::string::npos;
+    return fail(Errc::temp,
+                fmt::format("journal {}: another batch run (pid {}) is using it; nothing was sent",
+                            path,
+                            pid_ok ? holder : std::string("unknown")),
+                "",
+                "wait for that run to finish, then run the same command again to resume");
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0
+      || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    const int e = errno;
+    ::close(fd);
+    return fail(Errc::io, fmt::format("journal {}: cannot write: {}", lock, std::strerror(e)));
+  }
+  return fd;
+}
+
+} // namespace
+
+Journal::Journal(sqlite3* db, std::string path, std::string batch_id, int lock_fd)
   : m_db(db),
+    m_lock_fd(lock_fd),
     m_path(std::move(path)),
     m_batch_id(std::move(batch_id))
 {
@@ -162,10 +214,12 @@ Journal::Journal(sqlite3* db, std::string path, std::string batch_id)
 
 Journal::Journal(Journal&& o) noexcept
   : m_db(o.m_db),
+    m_lock_fd(o.m_lock_fd),
     m_path(std::move(o.m_path)),
     m_batch_id(std::move(o.m_batch_id))
 {
   o.m_db = nullptr;
+  o.m_lock_fd = -1;
 }
 
 Journal&
@@ -175,8 +229,13 @@ Journal::operator=(Journal&& o) noexcept
     if (m_db != nullptr) {
       sqlite3_close_v2(m_db);
     }
+    if (m_lock_fd >= 0) {
+      ::close(m_lock_fd);
+    }
     m_db = o.m_db;
     o.m_db = nullptr;
+    m_lock_fd = o.m_lock_fd;
+    o.m_lock_fd = -1;
     m_path = std::move(o.m_path);
     m_batch_id = std::move(o.m_batch_id);
   }
@@ -187,6 +246,9 @@ Journal::~Journal()
 {
   if (m_db != nullptr) {
     sqlite3_close_v2(m_db);
+  }
+  if (m_lock_fd >= 0) {
+    ::close(m_lock_fd); // releases the run lock (after the database is closed)
   }
 }
 
@@ -204,16 +266,20 @@ Journal::exec(const char* sql) const
 Result<Journal>
 Journal::open(const std::string& path, const std::string& batch_id)
 {
+  // One run at a time, before anything else is touched.
+  PEERMAIL_TRY_ASSIGN(const int lock_fd, take_run_lock(path));
   // Create the file with mode 0600 ourselves; SQLite gives -wal/-shm the
   // same mode.
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return fail(Errc::io, fmt::format("journal {}: cannot create: {}", path, std::strerror(errno)));
+    const int e = errno;
+    ::close(lock_fd);
+    return fail(Errc::io, fmt::format("journal {}: cannot create: {}", path, std::strerror(e)));
   }
   ::close(fd);
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
-  Journal j(raw, path, batch_id);
+  Journal j(raw, path, batch_id, lock_fd);
   if (rc != SQLITE_OK) {
     return unexpected(db_error(raw, path, "cannot open"));
   }

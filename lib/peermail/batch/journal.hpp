@@ -14,8 +14,13 @@
 // Durability: journal_mode=WAL, synchronous=FULL: every committed call has
 // reached the disk when it returns, so `kill -9` at any moment loses nothing
 // that a call reported as done. The file (and its -wal/-shm) is mode 0600.
-// One process at a time should own a journal; concurrent openers wait up to
-// 5 s for the lock (busy_timeout) and then get Errc::io.
+// One run at a time owns a journal: open() takes an exclusive flock(2) on
+// "<path>.lock" (mode 0600, holding the owner's pid) and keeps it until the
+// Journal is destroyed, or the process dies. A second open() while it is held
+// fails at once with Errc::temp (75) naming the pid of the holder, so two
+// `batch` runs can never both send from one journal. (A separate file, not
+// the journal itself: closing any descriptor of the SQLite file would drop
+// SQLite's own POSIX locks.)
 //
 // The batch id is opaque here (e.g. make_batch_id()); a journal refuses to
 // be opened for another batch (Errc::data), so a changed recipients file or
@@ -82,9 +87,10 @@ std::string make_batch_id(std::string_view recipients_bytes,
 class Journal
 {
 public:
-  // Open or create (mode 0600) the journal at `path` for `batch_id`.
-  // Errors: io (cannot create, open or write; locked), data (not a journal,
-  // or a journal of another batch: the message says so and how to fix).
+  // Open or create (mode 0600) the journal at `path` for `batch_id`, and hold
+  // its run lock. Errors: temp (another run holds the lock: the message names
+  // its pid), io (cannot create, open or write), data (not a journal, or a
+  // journal of another batch: the message says so and how to fix).
   static Result<Journal> open(const std::string& path, const std::string& batch_id);
 
   Journal(Journal&&) noexcept;
@@ -141,10 +147,11 @@ public:
   }
 
 private:
-  Journal(sqlite3* db, std::string path, std::string batch_id);
+  Journal(sqlite3* db, std::string path, std::string batch_id, int lock_fd);
   Result<void> exec(const char* sql) const;
 
   sqlite3* m_db = nullptr;
+  int m_lock_fd = -1; // flock(LOCK_EX) on "<path>.lock", held while open
   std::string m_path;
   std::string m_batch_id;
 };

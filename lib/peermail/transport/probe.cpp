@@ -6,6 +6,7 @@
 
 #include "ocsp.hpp"
 #include "tls_info.hpp"
+#include "tls_policy.hpp"
 #include "transcript.hpp"
 
 #include <peermail/util/fs.hpp>
@@ -272,32 +273,41 @@ private:
 using CtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
 
 Result<CtxPtr>
-make_ctx(const config::Account& a, int version, bool legacy)
+new_ctx()
 {
   CtxPtr ctx(SSL_CTX_new(TLS_client_method()));
   if (!ctx) {
     return fail(Errc::internal, "OpenSSL: cannot create a context");
   }
-  if (legacy) {
-    SSL_CTX_set_security_level(ctx.get(), 0);
-    SSL_CTX_set_cipher_list(ctx.get(), "DEFAULT:@SECLEVEL=0");
-    if (SSL_CTX_set_min_proto_version(ctx.get(), version) != 1
-        || SSL_CTX_set_max_proto_version(ctx.get(), version) != 1) {
-      return fail(Errc::unavailable, "not testable");
-    }
-  } else {
-    SSL_CTX_set_min_proto_version(ctx.get(), version);
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr); // judged, not enforced
+  return ctx;
+}
+
+// A context that offers exactly the legacy `version` (TLS1_VERSION, ...).
+Result<CtxPtr>
+make_legacy_ctx(int version)
+{
+  PEERMAIL_TRY_ASSIGN(auto ctx, new_ctx());
+  SSL_CTX_set_security_level(ctx.get(), 0);
+  SSL_CTX_set_cipher_list(ctx.get(), "DEFAULT:@SECLEVEL=0");
+  if (SSL_CTX_set_min_proto_version(ctx.get(), version) != 1
+      || SSL_CTX_set_max_proto_version(ctx.get(), version) != 1) {
+    return fail(Errc::unavailable, "not testable");
   }
   SSL_CTX_set_options(ctx.get(), SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr); // judged, not enforced
-  if (!a.ca_file.empty()) {
-    if (SSL_CTX_load_verify_locations(ctx.get(), a.ca_file.c_str(), nullptr) != 1) {
-      return fail(Errc::config,
-                  fmt::format("account.{}.ca_file = \"{}\" cannot be read", a.name, a.ca_file));
-    }
-  } else {
-    SSL_CTX_set_default_verify_paths(ctx.get());
-  }
+  return ctx;
+}
+
+// The policy a send enforces (tls_policy.hpp), except that TLS 1.2 is
+// accepted so that a server below min_tls = "1.3" can be measured and then
+// judged (TLS-02) instead of failing the handshake unexplained.
+Result<CtxPtr>
+make_probe_ctx(const config::Account& a)
+{
+  PEERMAIL_TRY_ASSIGN(auto ctx, new_ctx());
+  TlsPolicy p = tls_policy(a);
+  p.min_version = 12;
+  PEERMAIL_TRY(apply_tls_policy(ctx.get(), p, false));
   return ctx;
 }
 
@@ -403,27 +413,21 @@ measure_tls(SSL* ssl, const config::Account& a, ProbeReport& rep)
     const char* name = SSL_group_to_name(ssl, nid);
     rep.group = name != nullptr ? name : OBJ_nid2sn(nid);
   }
+  // The rules a send enforces (tls_policy.hpp), judged here, never redone.
+  const TlsPolicy policy = tls_policy(a);
+  const TlsJudgement j = judge_tls(ssl, policy);
+  rep.min_tls = policy.min_version;
+  rep.chain_valid = j.chain_ok;
+  rep.chain_error = j.chain_error;
+  rep.hostname_match = j.host_ok;
+  rep.pin_configured = !policy.pin_sha256.empty();
+  rep.pin_match = j.pin_ok;
+  rep.spki_sha256 = j.spki_sha256;
+  rep.policy_ok = j.all_ok();
   const long vr = SSL_get_verify_result(ssl);
   X509* leaf = SSL_get0_peer_certificate(ssl);
-  rep.chain_valid = leaf != nullptr && vr == X509_V_OK;
-  rep.chain_error = leaf == nullptr ? "no certificate" : X509_verify_cert_error_string(vr);
   if (leaf == nullptr) {
     return;
-  }
-  in_addr a4{};
-  in6_addr a6{};
-  if (inet_pton(AF_INET, a.host.c_str(), &a4) == 1
-      || inet_pton(AF_INET6, a.host.c_str(), &a6) == 1) {
-    rep.hostname_match = X509_check_ip_asc(leaf, a.host.c_str(), 0) == 1;
-  } else {
-    // RFC 7817 §3 / RFC 9525: DNS-ID only; a wildcard only as the whole left-most label.
-    rep.hostname_match =
-      X509_check_host(leaf,
-                      a.host.c_str(),
-                      a.host.size(),
-                      X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
-                      nullptr)
-      == 1;
   }
   int days = 0;
   int secs = 0;
@@ -530,7 +534,7 @@ try_login(Conn& c,
 LegacyTls
 legacy_probe(const config::Account& a, int version)
 {
-  auto ctx = make_ctx(a, version, true);
+  auto ctx = make_legacy_ctx(version);
   if (!ctx) {
     return LegacyTls::not_testable;
   }
@@ -557,7 +561,7 @@ probe(const config::Account& a, const std::optional<config::Credentials>& creden
   rep.host = a.host;
   rep.port = a.port;
   rep.mode = a.tls;
-  PEERMAIL_TRY_ASSIGN(auto ctx, make_ctx(a, TLS1_2_VERSION, false));
+  PEERMAIL_TRY_ASSIGN(auto ctx, make_probe_ctx(a));
   Conn c(&rep.transcript);
   auto reached = reach_tls(c, a, ctx.get(), &rep);
   if (!reached) {
@@ -591,10 +595,13 @@ probe(const config::Account& a, const std::optional<config::Credentials>& creden
       PEERMAIL_TRY_ASSIGN(auto rset, c.read_reply());
       (void)rset;
       if (credentials && !credentials->username.empty()) {
-        if (rep.chain_valid && rep.hostname_match) {
+        // Only where a send would authenticate: every rule of the policy passed.
+        if (rep.policy_ok) {
           PEERMAIL_TRY(try_login(c, *credentials, caps.auth, rep));
         } else {
-          rep.login_reply = "not tried: the certificate did not verify";
+          rep.login_reply =
+            "not tried: the TLS session fails the account's policy (TLS-02, "
+            "TLS-04 or TLS-05)";
         }
       }
       PEERMAIL_TRY(c.send_line("QUIT"));

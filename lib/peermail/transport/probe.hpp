@@ -44,6 +44,11 @@ struct ProbeReport
   bool chain_valid = false;
   std::string chain_error; // OpenSSL's verify error string
   bool hostname_match = false;
+  int min_tls = 12; // min_tls of the account (12 or 13)
+  bool pin_configured = false;
+  bool pin_match = false;             // the leaf's SPKI matches pin_sha256 (true without a pin)
+  std::string spki_sha256;            // base64, what pin_sha256 would be
+  bool policy_ok = false;             // every rule a send enforces passed (tls_policy.hpp)
   std::optional<long> days_to_expiry; // negative: expired
   std::string key_type;               // "RSA", "EC", "ED25519"
   int key_bits = 0;
@@ -76,7 +81,8 @@ struct ProbeReport
 };
 
 // Probe the server of `account`. Credentials are used only inside a TLS
-// session whose chain and host name verified. Errors only for local failures
+// session that passed every rule a send enforces (tls_policy.hpp: version,
+// chain, host name, pin). Errors only for local failures
 // (no such host, cannot connect: temp); what the server does is in the report.
 Result<ProbeReport> probe(const config::Account& account,
                           const std::optional<config::Credentials>& credentials);

@@ -243,6 +243,14 @@ probe_findings(const ProbeReport& r, const config::Config& cfg)
                          Status::fail,
                          fmt::format("{}: negotiated {}", hp, r.tls_version),
                          "the server must support TLS 1.2 or newer"));
+    } else if (v < r.min_tls) {
+      // A send refuses this session (tls_policy.hpp): so does the probe.
+      out.push_back(
+        make("TLS-02",
+             Status::fail,
+             fmt::format(
+               "{}: negotiated {}, below min_tls = \"1.{}\"", hp, r.tls_version, r.min_tls - 10),
+             "the server must offer TLS 1.3, or set min_tls = \"1.2\""));
     } else if (r.tls1_0 == LegacyTls::accepted || r.tls1_1 == LegacyTls::accepted) {
       out.push_back(
         make("TLS-02",
@@ -285,14 +293,29 @@ probe_findings(const ProbeReport& r, const config::Config& cfg)
       out.push_back(make("TLS-03", Status::pass, cs));
     }
 
-    // TLS-04: chain.
-    out.push_back(
-      r.chain_valid
-        ? make("TLS-04", Status::pass, fmt::format("{}: certificate chain verified", hp))
-        : make("TLS-04",
-               Status::fail,
-               fmt::format("{}: certificate chain does not verify: {}", hp, r.chain_error),
-               "the server needs a certificate from a trusted CA; for a private CA set ca_file"));
+    // TLS-04: chain, and the pin a send enforces in addition to it.
+    if (!r.chain_valid) {
+      out.push_back(
+        make("TLS-04",
+             Status::fail,
+             fmt::format("{}: certificate chain does not verify: {}", hp, r.chain_error),
+             "the server needs a certificate from a trusted CA; for a private CA set ca_file"));
+    } else if (r.pin_configured && !r.pin_match) {
+      out.push_back(make("TLS-04",
+                         Status::fail,
+                         fmt::format("{}: certificate chain verified, but the server's public key "
+                                     "(sha256 {}) does not match pin_sha256",
+                                     hp,
+                                     r.spki_sha256.empty() ? "unknown" : r.spki_sha256),
+                         "if the server's key was replaced on purpose, update pin_sha256; "
+                         "otherwise do not use this server"));
+    } else {
+      out.push_back(make("TLS-04",
+                         Status::pass,
+                         fmt::format("{}: certificate chain verified{}",
+                                     hp,
+                                     r.pin_configured ? "; public key matches pin_sha256" : "")));
+    }
 
     // TLS-05: identity.
     out.push_back(

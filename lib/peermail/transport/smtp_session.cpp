@@ -4,6 +4,7 @@
 // one connection (libcurl keeps it alive between transfers).
 #include "curl_errors.hpp"
 #include "tls_info.hpp"
+#include "tls_policy.hpp"
 #include "transcript.hpp"
 #include "transport.hpp"
 
@@ -62,6 +63,7 @@ struct TransferState
   std::string partial_in;
   bool got_reply = false;
   TlsInfo tls;
+  std::optional<TlsJudgement> judgement; // of the session, by the one TLS policy
   std::optional<Error> abort_error;
 };
 
@@ -174,6 +176,7 @@ capture_tls(TransferState& st)
   if (curl_easy_getinfo(st.curl, CURLINFO_TLS_SSL_PTR, &info) == CURLE_OK && info != nullptr
       && info->backend == CURLSSLBACKEND_OPENSSL && info->internals != nullptr) {
     st.tls = tls_info_from_ssl(info->internals);
+    st.judgement = judge_tls(info->internals, tls_policy(st.opts->account));
   }
 }
 
@@ -184,8 +187,9 @@ preflight_body(TransferState& st)
 {
   const auto& a = st.opts->account;
   capture_tls(st);
-  const int need = a.min_tls == config::TlsVersion::v1_3 ? 13 : 12;
-  if (tls_version_number(st.tls.version) < need) {
+  // libcurl enforced the policy during the handshake; judge the session once
+  // more with the rules the probe uses, so that both can never disagree.
+  if (!st.judgement || !st.judgement->version_ok) {
     return Error(Errc::unavailable,
                  fmt::format("{}:{}: TLS {} was negotiated, below min_tls = \"{}\"; "
                              "nothing was sent",
@@ -194,6 +198,19 @@ preflight_body(TransferState& st)
                              st.tls.version.empty() ? "(unknown)" : st.tls.version,
                              config::to_string(a.min_tls)),
                  "TLS-02");
+  }
+  if (const auto& j = *st.judgement; !j.chain_ok || !j.host_ok || !j.pin_ok) {
+    return Error(Errc::unavailable,
+                 fmt::format("{}:{}: {}; nothing was sent",
+                             a.host,
+                             a.port,
+                             !j.chain_ok ? "the certificate chain does not verify: " + j.chain_error
+                             : !j.host_ok ? "the certificate is not issued for \"" + a.host + "\""
+                                          : std::string("the server's public key does not match "
+                                                        "pin_sha256")),
+                 !j.chain_ok  ? "TLS-04"
+                 : !j.host_ok ? "TLS-05"
+                              : "TLS-04");
   }
   for (const auto& r : st.recipients) {
     if (r.code < 200 || r.code >= 300) {
@@ -253,6 +270,19 @@ read_cb(char* buffer, size_t size, size_t nitems, void* userp)
   }
 }
 
+// CURLOPT_SSL_CTX_FUNCTION: apply the policy's host rule to the context
+// libcurl is about to handshake with. An exception barrier.
+CURLcode
+ssl_ctx_cb(CURL* /*curl*/, void* ssl_ctx, void* userp)
+{
+  try {
+    const auto& p = *static_cast<const TlsPolicy*>(userp);
+    return apply_tls_policy(ssl_ctx, p, true) ? CURLE_OK : CURLE_SSL_CERTPROBLEM;
+  } catch (...) {
+    return CURLE_SSL_CERTPROBLEM;
+  }
+}
+
 bool
 bad_address(const std::string& a)
 {
@@ -289,6 +319,7 @@ private:
   TranscriptFilter m_filter;
   TransferState m_state;
   std::string m_url;
+  TlsPolicy m_tls;
   std::string m_pin;
 };
 
@@ -315,17 +346,24 @@ SmtpSession::configure()
   PM_SETOPT(CURLOPT_URL, m_url.c_str());
   PM_SETOPT(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   PM_SETOPT(CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
-  // libcurl 7.88 defaults to TLS 1.0 as minimum: set it explicitly.
-  PM_SETOPT(CURLOPT_SSLVERSION,
-            static_cast<long>(a.min_tls == config::TlsVersion::v1_3 ? CURL_SSLVERSION_TLSv1_3
-                                                                    : CURL_SSLVERSION_TLSv1_2));
+  // The one TLS policy (tls_policy.hpp), enforced by libcurl during the
+  // handshake, before AUTH. libcurl 7.88 defaults to TLS 1.0 as minimum: set
+  // it explicitly.
+  m_tls = tls_policy(a);
+  PM_SETOPT(
+    CURLOPT_SSLVERSION,
+    static_cast<long>(m_tls.min_version >= 13 ? CURL_SSLVERSION_TLSv1_3 : CURL_SSLVERSION_TLSv1_2));
   PM_SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
   PM_SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!a.ca_file.empty()) {
-    PM_SETOPT(CURLOPT_CAINFO, a.ca_file.c_str());
+  if (!m_tls.ca_file.empty()) {
+    PM_SETOPT(CURLOPT_CAINFO, m_tls.ca_file.c_str());
   }
-  if (!a.pin_sha256.empty()) {
-    m_pin = "sha256//" + a.pin_sha256; // in addition to validation (RFC 8314 §5.4)
+  // The host name rule of the policy as part of chain verification, so that
+  // libcurl's own check is never the weaker one.
+  PM_SETOPT(CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
+  PM_SETOPT(CURLOPT_SSL_CTX_DATA, &m_tls);
+  if (!m_tls.pin_sha256.empty()) {
+    m_pin = "sha256//" + m_tls.pin_sha256; // in addition to validation (RFC 8314 §5.4)
     PM_SETOPT(CURLOPT_PINNEDPUBLICKEY, m_pin.c_str());
   }
   const long timeout = std::max(1, a.timeout_s);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "fs.hpp"
 
+#include "fd_io.hpp"
+
 #include <fmt/core.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -11,6 +13,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -89,16 +93,10 @@ write_file_atomic(const std::string& path, std::string_view data, mode_t mode)
   if (::fchmod(fd, mode) != 0) {
     return cleanup("chmod failed");
   }
-  std::size_t off = 0;
-  while (off < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return cleanup("write failed");
-    }
-    off += static_cast<std::size_t>(n);
+  if (auto w = write_fd(fd, data); !w) {
+    ::close(fd);
+    ::unlink(name.data());
+    return fail(Errc::io, fmt::format("{}: {}", path, w.error().message));
   }
   if (::fsync(fd) != 0) {
     return cleanup("fsync failed");
@@ -114,6 +112,71 @@ write_file_atomic(const std::string& path, std::string_view data, mode_t mode)
     return fail(Errc::io, fmt::format("{}: rename failed: {}", path, std::strerror(e)));
   }
   return {};
+}
+
+namespace {
+
+// Write all of `data` to the already existing device or FIFO `path`.
+Result<void>
+write_in_place(const std::string& path, std::string_view data)
+{
+  int fd = -1;
+  do {
+    fd = ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    return fail(Errc::io, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  }
+  if (auto w = write_fd(fd, data); !w) {
+    ::close(fd);
+    return fail(Errc::io, fmt::format("{}: {}", path, w.error().message));
+  }
+  if (::close(fd) != 0) {
+    return fail(Errc::io, fmt::format("{}: close failed: {}", path, std::strerror(errno)));
+  }
+  return {};
+}
+
+} // namespace
+
+Result<void>
+write_output_file(const std::string& path, std::string_view data, mode_t mode)
+{
+  struct stat st
+  {
+  };
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) {
+      return write_file_atomic(path, data, mode); // a new file
+    }
+    return fail(Errc::io, fmt::format("{}: {}", path, std::strerror(errno)));
+  }
+  if (S_ISLNK(st.st_mode)) {
+    // Write through the link, never replace it with a regular file.
+    char* resolved = ::realpath(path.c_str(), nullptr);
+    if (resolved == nullptr) {
+      return fail(Errc::io,
+                  fmt::format("{}: a symbolic link whose target cannot be resolved: {}",
+                              path,
+                              std::strerror(errno)));
+    }
+    const std::string target(resolved);
+    std::free(resolved);
+    if (::lstat(target.c_str(), &st) != 0) {
+      return fail(Errc::io, fmt::format("{}: {}", target, std::strerror(errno)));
+    }
+    return S_ISLNK(st.st_mode) ? fail(Errc::io, fmt::format("{}: cannot resolve the link", path))
+                               : write_output_file(target, data, mode);
+  }
+  if (S_ISREG(st.st_mode)) {
+    return write_file_atomic(path, data, mode);
+  }
+  if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+    return write_in_place(path, data);
+  }
+  return fail(
+    Errc::io,
+    fmt::format("{}: not a regular file, character device or FIFO; not writing to it", path));
 }
 
 std::string

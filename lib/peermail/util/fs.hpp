@@ -22,6 +22,18 @@ Result<std::string> read_stdin(std::uint64_t max_bytes = 256ULL << 20);
 // with `mode`, fsync, rename. Nothing is left behind on failure.
 Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0600);
 
+// Write `data` to `path` as `-o FILE` means it for every command (the caller
+// handles "-", standard output):
+//  - a regular file or a new name: atomically (write_file_atomic, `mode`);
+//  - a symbolic link: resolved; its target is written by these same rules (a
+//    link to a regular file stays a link, the file it points to is replaced
+//    atomically); a dangling link is refused;
+//  - a character device or a FIFO (/dev/null, a pipe to a reader): written in
+//    place, never replaced or recreated;
+//  - anything else (a directory, a socket, a block device): refused.
+// Errors: io.
+Result<void> write_output_file(const std::string& path, std::string_view data, mode_t mode = 0600);
+
 // Expand a leading "~/" with `home`.
 std::string expand_home(const std::string& path, const std::string& home);
 

@@ -235,6 +235,33 @@ test_export_round_trip() {
     expect_eq "$(wc -c <out)" 0 "filtered export"
 }
 
+test_export_o_keeps_devices_fifos_and_symlinks() {
+    make_log a.jsonl 3
+    # A symlink: written through, stays a link.
+    : >real.jsonl
+    ln -s real.jsonl link.jsonl
+    expect_exit 0 pm audit export --file a.jsonl -o link.jsonl
+    [ -L link.jsonl ] || fail "the symlink was replaced"
+    cmp a.jsonl real.jsonl
+    # A FIFO with a reader: gets the records, stays a FIFO.
+    mkfifo pipe
+    timeout 20 cat pipe >from-pipe &
+    local reader=$!
+    expect_exit 0 timeout 20 "$PEERMAIL_BIN" audit export --file a.jsonl -o pipe
+    wait "$reader"
+    [ -p pipe ] || fail "the FIFO was replaced"
+    cmp a.jsonl from-pipe
+    # A character device (a private /dev/null where root can mknod one).
+    local dev=/dev/null
+    if [ "$(id -u)" = 0 ] && mknod null c 1 3 2>/dev/null; then dev=$PWD/null; fi
+    expect_exit 0 pm audit export --file a.jsonl -o "$dev"
+    [ -c "$dev" ] || fail "$dev is no longer a character device"
+    # A dangling link is refused (74) and left alone.
+    ln -s missing/nowhere dangling
+    expect_exit 74 pm audit export --file a.jsonl -o dangling
+    [ -L dangling ] || fail "the dangling link was replaced"
+}
+
 test_config_path_used() {
     write_config c.toml signing_key=0123456789ABCDEF0123456789ABCDEF01234567 audit_path="$PWD/logs/audit.jsonl"
     expect_exit 0 pm --config c.toml audit test

@@ -276,3 +276,40 @@ test_outcome_not_written_after_250_74_journal_and_pending_prove_it() {
     expect_eq "$(grep -c '"status":"already-sent"' out)" 1 "already-sent lines"
     expect_eq "$(spool_count)" 1 "messages after the rerun"
 }
+
+test_second_run_on_the_same_journal_75_names_the_holder() {
+    # The first run hangs at the end of DATA of its first message; a second
+    # run of the same command must not send anything.
+    setup_server --stall-at data-end
+    recipients 5
+    PM_TEST_PASSWORD=$PW "$PEERMAIL_BIN" --config c.toml batch --template "$FIX/notice.eml" \
+        --recipients people.csv --workers 1 --json >out1 2>err1 &
+    local first=$!
+    register_pid "$first"
+    local i
+    for i in $(seq 1 200); do
+        grep -q ' DATA' "$SMTP_SPOOL/transcript.log" 2>/dev/null && break
+        sleep 0.05
+    done
+    expect_contains "$SMTP_SPOOL/transcript.log" " DATA"
+    # (timeout: a second run that does send would hang at the stalled server.)
+    PM_TEST_PASSWORD=$PW expect_exit 75 timeout 30 "$PEERMAIL_BIN" --config c.toml batch \
+        --template "$FIX/notice.eml" --recipients people.csv --workers 1 --json
+    expect_contains err "another batch run (pid $first) is using it; nothing was sent"
+    expect_eq "$(grep -c ' MAIL' "$SMTP_SPOOL/transcript.log")" 1 "MAIL commands (the first run's only)"
+    kill "$first" 2>/dev/null || true
+    wait "$first" 2>/dev/null || true
+}
+
+test_non_utf8_server_reply_batch_json_69_journal_and_audit() {
+    setup_server --raw-replies --data-reply '550 5.1.1 Empf\xe4nger unbekannt'
+    recipients 2
+    PEERMAIL_BATCH_BACKOFF_MS=20 expect_exit 69 batch --recipients people.csv --json
+    /usr/bin/python3 -c 'import json,sys
+for line in open("out", encoding="utf-8"): json.loads(line)' || fail "stdout is not JSON lines"
+    expect_eq "$(grep -c '"status":"failed"' out)" 2 "failed lines"
+    expect_contains out $'Empf\xef\xbf\xbdnger'
+    expect_contains out '"summary"'
+    expect_eq "$(grep -c '"outcome":"failed"' audit.jsonl)" 2 "audited failures"
+    expect_exit 0 pm --json audit verify --file audit.jsonl
+}

@@ -239,3 +239,53 @@ test_stapled_for_other_certificate_fails() {
     expect_status TLS-06 fail
     expect_contains out "stapled OCSP response rejected: the response is not for the server certificate"
 }
+
+# spki_pin CERT: the base64 SHA-256 of CERT's public key (what pin_sha256 holds).
+spki_pin() {
+    openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der 2>/dev/null |
+        openssl dgst -sha256 -binary | base64
+}
+
+# set_pin PIN: add pin_sha256 to the account of ./c.toml.
+set_pin() { sed -i "/^\[account.default\]/a pin_sha256 = \"$1\"" c.toml; }
+
+test_wrong_pin_fails_tls04_and_never_sends_auth() {
+    # A valid chain for the right host, but not the pinned key: send refuses
+    # this server, so the probe must neither pass TLS-04 nor log in to it.
+    start_smtp smtps --user ana --password "$PW"
+    cfg implicit
+    set_pin AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
+    expect_exit 1 probe
+    expect_status TLS-04 fail
+    expect_contains out "does not match pin_sha256"
+    expect_contains out "$(spki_pin "$TEST_CA/server.pem")"
+    expect_status TLS-05 pass
+    expect_status AUTH-01 warn
+    expect_contains out "login not tested: not tried"
+    expect_not_contains "$SMTP_SPOOL/transcript.log" "AUTH"
+    expect_not_contains "$SMTP_SPOOL/transcript.log" "A PLAIN"
+    expect_no_data
+}
+
+test_right_pin_passes_and_logs_in() {
+    start_smtp smtps --user ana --password "$PW"
+    cfg implicit
+    set_pin "$(spki_pin "$TEST_CA/server.pem")"
+    expect_exit 0 probe
+    expect_status TLS-04 pass
+    expect_contains out "public key matches pin_sha256"
+    expect_contains out "login ok"
+    expect_no_data
+}
+
+test_below_min_tls_fails_tls02_and_never_sends_auth() {
+    # min_tls = "1.3" against a TLS 1.2 server: send refuses it (TLS-02).
+    ocsp_response good resp.der
+    start_stapling_server resp.der -tls1_2
+    cfg implicit
+    sed -i 's/^min_tls = .*/min_tls = "1.3"/' c.toml
+    expect_exit 1 pm --config c.toml --json check --probe --only TLS-02,TLS-04
+    expect_status TLS-02 fail
+    expect_contains out 'negotiated TLSv1.2, below min_tls = \"1.3\"'
+    expect_status TLS-04 pass
+}

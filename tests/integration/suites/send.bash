@@ -392,3 +392,52 @@ test_message_and_compose_refused_78_without_audit_path() {
     expect_contains err 'audit.path'
     expect_untouched
 }
+
+# json_documents FILE: how many JSON documents FILE holds, one per line (fails
+# on anything that is not JSON).
+json_documents() {
+    /usr/bin/python3 -c 'import json,sys
+n=0
+for line in open(sys.argv[1], encoding="utf-8"):
+    json.loads(line); n+=1
+print(n)' "$1"
+}
+
+test_non_utf8_server_reply_json_69_one_document() {
+    # A server that answers in Latin-1: the reply reaches --json, which must
+    # still be one valid JSON document, and the exit code must stay 69.
+    start_smtp smtps --user ana --password "$PASSWORD" --raw-replies \
+        --rcpt-reply '550 5.1.1 Empf\xe4nger unbekannt'
+    write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=implicit \
+        ca_file="$TEST_CA/ca.pem"
+    printf '%s\n' "$BODY_MARK" >body.txt
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 69 pm --config c.toml --json send \
+        --to "Sam Lee <sam@hospital.test>" --subject "$SUBJECT" --body-file body.txt
+    expect_eq "$(json_documents out)" 1 "JSON documents on stdout"
+    expect_contains out $'550 5.1.1 Empf\xef\xbf\xbdnger unbekannt'
+    expect_contains out '"smtp_code":550'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    expect_not_contains out "$BODY_MARK"
+    expect_not_contains out "$PASSWORD"
+}
+
+test_stdout_write_error_74() {
+    setup_server
+    rc=0
+    pm --config c.toml --json keys list >/dev/full 2>err || rc=$?
+    expect_eq "$rc" 74 "keys list > /dev/full"
+    expect_contains err "cannot write to standard output"
+    rc=0
+    pm --config c.toml keys list >/dev/full 2>err || rc=$?
+    expect_eq "$rc" 74 "keys list (text) > /dev/full"
+}
+
+test_latin1_user_id_keys_list_json() {
+    setup_server
+    # A user ID in Latin-1, as old keys have: "J\xfcrgen".
+    gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+        --quick-gen-key "$(printf 'J\xfcrgen M <juergen@hospital.test>')" ed25519 sign,cert 1y 2>/dev/null
+    expect_exit 0 pm --config c.toml --json keys list
+    expect_eq "$(json_documents out)" 1 "JSON documents on stdout"
+    expect_contains out $'J\xef\xbf\xbdrgen'
+}

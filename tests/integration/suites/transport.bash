@@ -355,3 +355,14 @@ test_implicit_server_on_starttls_port_75() {
     expect_contains err "no SMTP greeting within 2 s; nothing was sent"
     expect_contains err 'set tls = "implicit" and port = 465'
 }
+
+test_wrong_pin_69_no_auth() {
+    start_smtp smtps --user ana --password "$PW"
+    cfg implicit
+    sed -i '/^\[account.default\]/a pin_sha256 = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="' c.toml
+    write_pgp_message
+    expect_exit 69 send
+    expect_contains err "does not match pin_sha256"
+    expect_not_contains "$SMTP_SPOOL/transcript.log" "AUTH"
+    expect_nothing_sent
+}

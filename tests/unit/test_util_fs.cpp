@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// util::write_output_file: what `-o FILE` does to what already is at FILE.
+#include "testutil.hpp"
+
+#include <peermail/util/fs.hpp>
+
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+
+using peermail::util::read_file;
+using peermail::util::write_output_file;
+
+namespace {
+
+struct stat
+lstat_of(const std::string& path)
+{
+  struct stat st
+  {
+  };
+  REQUIRE(::lstat(path.c_str(), &st) == 0);
+  return st;
+}
+
+} // namespace
+
+TEST_SUITE("peermail::util::write_output_file")
+{
+  TEST_CASE("util::write_output_file: a new file is created with the mode, an old one replaced")
+  {
+    peermail::test::TempDir dir;
+    const std::string path = dir.path() + "/out.txt";
+    REQUIRE(write_output_file(path, "one\n", 0600));
+    CHECK(*read_file(path) == "one\n");
+    CHECK((lstat_of(path).st_mode & 07777) == 0600);
+    const ino_t before = lstat_of(path).st_ino;
+    REQUIRE(write_output_file(path, "two\n", 0600));
+    CHECK(*read_file(path) == "two\n");
+    CHECK(lstat_of(path).st_ino != before); // replaced atomically, not rewritten
+  }
+
+  TEST_CASE("util::write_output_file: /dev/null stays a character device")
+  {
+    // As root, rename() would replace the device node with a regular file. So
+    // that a broken helper cannot break the machine's /dev/null, use a private
+    // copy of it (mknod, root) where possible; /dev/null itself only when not
+    // root (then a rename over it fails instead).
+    peermail::test::TempDir dir;
+    std::string dev = dir.path() + "/null";
+    if (::mknod(dev.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0) {
+      if (::geteuid() == 0) {
+        MESSAGE("skipped: cannot mknod a private /dev/null as root");
+        return;
+      }
+      dev = "/dev/null";
+    }
+    const struct stat before = lstat_of(dev);
+    REQUIRE(S_ISCHR(before.st_mode));
+    REQUIRE(write_output_file(dev, "discarded\n", 0600));
+    const struct stat after = lstat_of(dev);
+    CHECK(S_ISCHR(after.st_mode));
+    CHECK(after.st_ino == before.st_ino);
+    CHECK(after.st_rdev == before.st_rdev);
+  }
+
+  TEST_CASE("util::write_output_file: a FIFO with a reader gets the bytes and stays a FIFO")
+  {
+    peermail::test::TempDir dir;
+    const std::string fifo = dir.path() + "/pipe";
+    const std::string got = dir.path() + "/got";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      // The reader: copy the FIFO into `got`; give up after 5 s (a helper
+      // that replaced the FIFO leaves it waiting for a writer forever).
+      ::alarm(5);
+      const int in = ::open(fifo.c_str(), O_RDONLY);
+      const int out = ::open(got.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      char buf[256];
+      ssize_t n = 0;
+      while (in >= 0 && out >= 0 && (n = ::read(in, buf, sizeof buf)) > 0) {
+        if (::write(out, buf, static_cast<std::size_t>(n)) != n) {
+          ::_exit(2);
+        }
+      }
+      ::_exit(in >= 0 && out >= 0 && n == 0 ? 0 : 1);
+    }
+    const auto w = write_output_file(fifo, "through the pipe\n", 0600);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(w);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(*read_file(got) == "through the pipe\n");
+    CHECK(S_ISFIFO(lstat_of(fifo).st_mode));
+  }
+
+  TEST_CASE("util::write_output_file: a symlink is written through, never replaced")
+  {
+    peermail::test::TempDir dir;
+    const std::string target = dir.path() + "/real.txt";
+    const std::string link = dir.path() + "/link.txt";
+    REQUIRE(peermail::util::write_file_atomic(target, "old\n", 0600));
+    REQUIRE(::symlink("real.txt", link.c_str()) == 0);
+    REQUIRE(write_output_file(link, "new\n", 0600));
+    CHECK(S_ISLNK(lstat_of(link).st_mode));
+    CHECK(*read_file(target) == "new\n");
+    CHECK(S_ISREG(lstat_of(target).st_mode));
+
+    // A link to a device: the device is written in place, the link stays.
+    const std::string devlink = dir.path() + "/null";
+    REQUIRE(::symlink("/dev/null", devlink.c_str()) == 0);
+    REQUIRE(write_output_file(devlink, "x", 0600));
+    CHECK(S_ISLNK(lstat_of(devlink).st_mode));
+    CHECK(S_ISCHR(lstat_of("/dev/null").st_mode));
+
+    // A dangling link is refused and left alone.
+    const std::string dangling = dir.path() + "/dangling";
+    REQUIRE(::symlink("missing/nowhere", dangling.c_str()) == 0);
+    const auto r = write_output_file(dangling, "x", 0600);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == peermail::Errc::io);
+    CHECK(S_ISLNK(lstat_of(dangling).st_mode));
+  }
+
+  TEST_CASE("util::write_output_file: a directory is refused")
+  {
+    peermail::test::TempDir dir;
+    const auto r = write_output_file(dir.path(), "x", 0600);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == peermail::Errc::io);
+  }
+}
