@@ -14,7 +14,7 @@
 
 namespace peermail::cli {
 
-// Options shared by every command (DESIGN.md §2), plus the environment that
+// Options shared by every command (docs/DESIGN.md §2), plus the environment that
 // main() captured: the library never reads the environment itself.
 struct GlobalOptions
 {

@@ -27,7 +27,7 @@ struct BatchTally
   int worst = 0;                // worst exit code among recipients
 };
 
-// Return the worse of two exit codes for the batch (DESIGN.md §3): any
+// Return the worse of two exit codes for the batch (docs/DESIGN.md §3): any
 // failure beats success; a permanent failure beats a temporary one (75),
 // which a rerun may fix; otherwise the higher code.
 int worse_exit(int a, int b);

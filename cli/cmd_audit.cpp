@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `peermail audit show|verify|export`: read and check the audit log
-// (DESIGN.md §7).
+// (docs/DESIGN.md §7).
 #include "app.hpp"
 #include "message_input.hpp"
 #include "output.hpp"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `peermail batch`: templated, personal, signed and encrypted notifications to
-// many recipients, resumable through a durable journal (DESIGN.md §2.2).
+// many recipients, resumable through a durable journal (docs/DESIGN.md §2.2).
 //
 //   load config → read recipients + template (every problem collected) →
 //   select the shard → judge the signing key, encrypt-to-self and every

@@ -51,7 +51,7 @@ parse_only(const std::vector<std::string>& raw)
         return fail(Errc::usage,
                     fmt::format("--only: unknown checklist ID \"{}\"", part),
                     "",
-                    "use IDs such as TLS-02,AUD-05 (see CHECKLIST.md)");
+                    "use IDs such as TLS-02,AUD-05 (see docs/CHECKLIST.md)");
       }
       ids.insert(id);
     }
@@ -199,7 +199,7 @@ register_check(CLI::App& sub, const GlobalOptions& g, int* exit_code)
   sub.add_option("--only", opts->only, "report only these checklist IDs (e.g. TLS-02,AUD-05)")
     ->delimiter(',');
   sub.footer(
-    "Evaluates every CHECKLIST.md item (profile hipaa) over the config, the files it\n"
+    "Evaluates every docs/CHECKLIST.md item (profile hipaa) over the config, the files it\n"
     "names and the GnuPG keyring. Items that need a live server report skip \"needs\n"
     "--probe\"; items that need a human report skip with the reason.\n"
     "Exit: 0 no FAIL; 1 some FAIL; 64 unknown --only ID; 66 config missing;\n"

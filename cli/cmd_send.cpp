@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// `peermail send`: submit a message over verified TLS (DESIGN.md §2.1).
+// `peermail send`: submit a message over verified TLS (docs/DESIGN.md §2.1).
 //   send --message FILE|-   an already encrypted message (run_send_message)
 //   send --to … --subject … compose mode (send_compose.cpp)
 // Both go through pipeline::run: preflight, write-ahead audit, submission.

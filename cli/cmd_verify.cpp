@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// `peermail verify [--decrypt] [-o FILE] [FILE|-]`: the verdict of DESIGN.md
+// `peermail verify [--decrypt] [-o FILE] [FILE|-]`: the verdict of docs/DESIGN.md
 // §6 and the facts behind it. Needs only a GnuPG home, no config.
 #include "app.hpp"
 #include "exit_codes.hpp"

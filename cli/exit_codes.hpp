@@ -7,7 +7,7 @@
 
 namespace peermail::cli {
 
-// sysexits.h values used by peermail (DESIGN.md §3).
+// sysexits.h values used by peermail (docs/DESIGN.md §3).
 enum ExitCode : int {
   k_ok = 0,
   k_negative = 1, // check found a FAIL, verify not valid, audit verify tampering
@@ -25,7 +25,7 @@ enum ExitCode : int {
 };
 
 // Return the exit code for `code`: the one table that maps library errors to
-// DESIGN.md §3.
+// docs/DESIGN.md §3.
 int exit_code(Errc code);
 
 // Return the sysexits name of `code`, e.g. "EX_TEMPFAIL" (for audit and logs).

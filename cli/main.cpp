@@ -2,6 +2,7 @@
 #include "app.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "parse_errors.hpp"
 
 #include <peermail/init.hpp>
 
@@ -57,8 +58,7 @@ main(int argc, char** argv)
     try {
       app.parse(rev);
     } catch (const CLI::ParseError& e) {
-      const int rc = app.exit(e);
-      return finish_stdout(rc == 0 ? 0 : k_usage);
+      return finish_stdout(report_parse_error(app, e, args));
     }
     // Every command: what it wrote on stdout must have arrived (74 if not).
     return finish_stdout(exit_code);

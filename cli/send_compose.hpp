@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// `peermail send` compose mode (DESIGN.md §2.1): --to/--cc/--bcc/--subject,
+// `peermail send` compose mode (docs/DESIGN.md §2.1): --to/--cc/--bcc/--subject,
 // body from --body-file or stdin, --attach FILE... → pipeline::run.
 // cmd_send.cpp owns `--to` and `--dry-run` (shared with --message mode) and
 // calls into this file for everything else.

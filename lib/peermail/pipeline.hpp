@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// The send pipeline (DESIGN.md §2.1), the facade used by `send`, `sendmail`
+// The send pipeline (docs/DESIGN.md §2.1), the facade used by `send`, `sendmail`
 // and `batch`: preflight (transport settings — already refused by
 // config::load —, every recipient key, the signing key, the audit log) →
 // build MIME → sign+encrypt (one copy for To/Cc, one separately encrypted

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// Choose and judge the keys for protecting one message (DESIGN.md §4):
+// Choose and judge the keys for protecting one message (docs/DESIGN.md §4):
 // every recipient, the sender's own key (policy.encrypt_to_self), the
 // archive key (policy.archive_key) and the signing key. Shared by `encrypt`
 // and `sign`; the Keyring caches each judgement for the run.

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-// The tamper-evident audit log (DESIGN.md §7, CHECKLIST.md AUD-01…AUD-06).
+// The tamper-evident audit log (docs/DESIGN.md §7, CHECKLIST.md AUD-01…AUD-06).
 //
 // File format: JSON Lines, one object per event, every line ends with "\n".
 // Each object has the fields
@@ -72,7 +72,7 @@ inline constexpr std::size_t k_max_line_bytes = 1U << 20;
 // The outcome of the write-ahead record appended before a submission.
 inline constexpr std::string_view k_outcome_pending = "pending";
 
-// One audit event (DESIGN.md §7). Never a subject, body, file name or secret.
+// One audit event (docs/DESIGN.md §7). Never a subject, body, file name or secret.
 struct Record
 {
   std::string action;  // "send", "batch", "verify", "probe", "refusal", "sendmail"

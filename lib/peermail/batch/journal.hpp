@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// The durable batch journal (DESIGN.md §2.2): one SQLite file per batch run,
+// The durable batch journal (docs/DESIGN.md §2.2): one SQLite file per batch run,
 // keyed by (batch id, recipient email). It makes a rerun of the same command
 // resume, never sending twice to a recipient the server accepted.
 //

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// Batch preflight (DESIGN.md §2.2): everything is judged before the first
+// Batch preflight (docs/DESIGN.md §2.2): everything is judged before the first
 // message leaves — the signing key, encrypt-to-self, every recipient's key
 // (Keyring::judge_recipient once per address, single-threaded), and every
 // personal message as it will be protected. Problems are collected, never

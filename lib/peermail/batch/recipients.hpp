@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// Batch recipients (DESIGN.md §2.2): a CSV file (RFC 4180 with a header row)
+// Batch recipients (docs/DESIGN.md §2.2): a CSV file (RFC 4180 with a header row)
 // or JSON Lines (one flat object per line). Column `email` is required; every
 // other column is a template field. Pure: no I/O except read_recipients().
 //

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// The batch scheduler (DESIGN.md §2.2): protects and submits many personal
+// The batch scheduler (docs/DESIGN.md §2.2): protects and submits many personal
 // messages in parallel. N workers each own one Protector (their own GPGME
 // contexts) and one SMTP session reused across their messages; a global
 // token bucket paces submissions (--rate N/min); temporary failures (4xx,

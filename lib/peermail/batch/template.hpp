@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// Batch message templates (DESIGN.md §2.2): an RFC 5322 message with
+// Batch message templates (docs/DESIGN.md §2.2): an RFC 5322 message with
 // `{{field}}` placeholders in its headers and body. Pure, no I/O except
 // read_template().
 //

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-// Pure judgement of key facts (DESIGN.md §4, CHECKLIST.md E2E-04, KEY-01…05,
+// Pure judgement of key facts (docs/DESIGN.md §4, CHECKLIST.md E2E-04, KEY-01…05,
 // SIG-01). No GPGME, no I/O: the Keyring gathers KeyFacts and these functions
 // decide, so the rules are unit-tested with hand-made facts.
 namespace peermail::crypto {

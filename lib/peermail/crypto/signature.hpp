@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// Pure mappings from GPGME signature facts to judgements (DESIGN.md §6,
+// Pure mappings from GPGME signature facts to judgements (docs/DESIGN.md §6,
 // CHECKLIST.md SIG-02, SIG-03). No I/O: unit-tested with hand-made values.
 
 #include <cstdint>

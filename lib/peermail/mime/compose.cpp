@@ -638,7 +638,7 @@ prepare_submission(std::string_view raw, const SubmissionOptions& opts)
                   "drop -f, or use the account whose identity.from is that address");
     }
   }
-  // Parse the headers with GMime; never by hand (DESIGN.md §1).
+  // Parse the headers with GMime; never by hand (docs/DESIGN.md §1).
   GPtr<GMimeStream> in(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
   GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(in.get()));
   GPtr<GMimeMessage> msg(g_mime_parser_construct_message(parser.get(), nullptr));

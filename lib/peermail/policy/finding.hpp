@@ -14,7 +14,7 @@ enum class Level { required, addressable, recommended, conditional };
 std::string_view to_string(Status s);
 std::string_view to_string(Level l);
 
-// One checklist result, as printed by `check` (DESIGN.md §5). `evidence` never
+// One checklist result, as printed by `check` (docs/DESIGN.md §5). `evidence` never
 // holds a secret, a subject or a body.
 struct Finding
 {

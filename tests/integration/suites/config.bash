@@ -56,5 +56,21 @@ test_env_config_path() {
 
 test_usage_error_64() {
   expect_exit 64 pm --no-such-flag
+  expect_contains err "peermail: error: '--no-such-flag' is not an option of peermail"
   expect_exit 64 pm
+  expect_contains err "peermail: error: no command given"
+  expect_contains err "verify"
+  # A mistyped command or option: peermail's own reporter, did you mean.
+  expect_exit 64 pm sned
+  expect_contains err "peermail: error: 'sned' is not a peermail command"
+  expect_contains err "peermail: fix: did you mean 'send'?"
+  expect_exit 64 pm verify --decrpyt x.eml
+  expect_contains err "'--decrpyt' is not an option of peermail verify"
+  expect_contains err "did you mean '--decrypt'?"
+  expect_exit 64 pm keys lsit
+  expect_contains err "'lsit' is not a peermail keys command"
+  expect_contains err "did you mean 'list'?"
+  # Under --json: one JSON document with an integer exit_code.
+  expect_exit 64 pm --json sned
+  /usr/bin/python3 -c 'import json; e=json.load(open("out"))["error"]; assert e["exit_code"] == 64 and "send" in e["fix"], e'
 }

@@ -128,3 +128,17 @@ test_no_recipients_64_injection_65() {
     expect_exit 65 pm sendmail 'bogus address' <m.eml
     expect_eq "$(spool_count)" 0 "messages delivered"
 }
+
+# A Message-ID can name a patient and can be huge (1.1 MB): the audit record
+# keeps only its SHA-256, so the outcome is written and later sends work.
+test_huge_message_id_is_audited_as_a_hash() {
+    setup_server
+    local id
+    id="mrn-4711-$(head -c 1100000 /dev/zero | tr '\0' 'x')@clinic.test"
+    { printf 'From: ana@clinic.test\nTo: sam@hospital.test\nMessage-ID: <%s>\n' "$id"
+      printf 'Subject: %s\n\nCensus.\n' "$SUBJECT"; } >big.eml
+    expect_exit 0 pm sendmail -t <big.eml
+    expect_not_contains audit.jsonl "mrn-4711"
+    [ "$(wc -L <audit.jsonl)" -lt 8192 ] || fail "an audit record of $(wc -L <audit.jsonl) bytes"
+    message ana@clinic.test sam@hospital.test | expect_exit 0 pm sendmail -t
+}
