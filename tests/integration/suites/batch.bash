@@ -276,3 +276,31 @@ test_outcome_not_written_after_250_74_journal_and_pending_prove_it() {
     expect_eq "$(grep -c '"status":"already-sent"' out)" 1 "already-sent lines"
     expect_eq "$(spool_count)" 1 "messages after the rerun"
 }
+
+# issue 12: batch judges the archive key with the same key plan as send.
+test_weak_archive_key_67_nothing_sent() {
+    gpg_home_copy
+    local weak
+    weak=$(gpg_weak_key "Clinic Archive" archive@clinic.test)
+    gpg_certify "$SENDER_FPR" "$weak" # full validity: GnuPG itself would encrypt to it
+    setup_server
+    printf '\n[policy]\narchive_key = "%s"\n' "$weak" >>c.toml
+    recipients 3
+    expect_exit 67 batch --recipients people.csv
+    expect_contains err "archive key $weak (policy.archive_key)"
+    expect_contains err '[KEY-01]'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    [ ! -f people.csv.journal ] || fail "a refused batch created a journal"
+}
+
+# issue 12: the offline checklist gate applies to batch too (78).
+test_offline_checklist_fail_78_nothing_sent() {
+    setup_server
+    sed -i '/^baa = /d' c.toml
+    recipients 3
+    expect_exit 78 batch --recipients people.csv
+    expect_contains err 'checklist item CFG-01'
+    expect_contains err '[CFG-01]'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    [ ! -f people.csv.journal ] || fail "a refused batch created a journal"
+}

@@ -392,3 +392,59 @@ test_message_and_compose_refused_78_without_audit_path() {
     expect_contains err 'audit.path'
     expect_untouched
 }
+
+# issue 12: the archive key is judged by the one key plan (protect_keys.hpp),
+# in send as in encrypt and check.
+test_weak_archive_key_67_nothing_sent_encrypt_and_check_agree() {
+    gpg_home_copy
+    local weak
+    weak=$(gpg_weak_key "Clinic Archive" archive@clinic.test)
+    gpg_certify "$ANA_FPR" "$weak" # full validity: GnuPG itself would encrypt to it
+    setup_server
+    printf '\n[policy]\narchive_key = "%s"\n' "$weak" >>c.toml
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 67 pm --config c.toml send \
+        --to sam@hospital.test --subject "$SUBJECT" --body-file body.txt
+    expect_contains err "archive key $weak (policy.archive_key)"
+    expect_contains err 'rsa1024 gives less than 112-bit security'
+    expect_contains err '[KEY-01]'
+    expect_contains err 'fix: set policy.archive_key'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    [ ! -s "$SMTP_SPOOL/transcript.log" ] || fail "the server was contacted"
+    expect_contains audit.jsonl '"action":"refusal"'
+    printf 'From: Ana Ruiz <ana@clinic.test>\nTo: sam@hospital.test\nSubject: x\n\nbody\n' >m.eml
+    expect_exit 67 pm --config c.toml encrypt -r sam@hospital.test m.eml
+    expect_contains err "archive key $weak (policy.archive_key)"
+    expect_exit 1 pm --config c.toml check --only KEY-01
+    expect_contains out 'fail  KEY-01'
+    expect_contains out 'policy.archive_key'
+}
+
+# issue 12: every item `check` fails without a server blocks send (78)
+# before any connection, named; check still reports it.
+test_offline_checklist_fail_78_nothing_sent() {
+    setup_server
+    sed -i '/^baa = /d' c.toml
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 78 pm --config c.toml send \
+        --to sam@hospital.test --subject "$SUBJECT" --body-file body.txt
+    expect_contains err 'checklist item CFG-01 (Business Associate Agreement with the mail provider) fails'
+    expect_contains err 'compliance.baa'
+    expect_contains err '[CFG-01]'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    [ ! -s "$SMTP_SPOOL/transcript.log" ] || fail "the server was contacted"
+    expect_contains audit.jsonl '"check_id":"CFG-01"'
+    expect_exit 1 pm --config c.toml check --only CFG-01
+    expect_contains out 'fail  CFG-01'
+}
+
+# issue 12: a GnuPG home that does not exist is refused, not "0 key files
+# owner-only".
+test_missing_gnupg_home_refused_nothing_sent() {
+    setup_server
+    local rc=0
+    GNUPGHOME=$PWD/no-such-gnupg-home PM_TEST_PASSWORD=$PASSWORD pm --config c.toml send \
+        --to sam@hospital.test --subject "$SUBJECT" --body-file body.txt >out 2>err || rc=$?
+    [ "$rc" != 0 ] || fail "send with a missing GnuPG home exited 0"
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    [ ! -s "$SMTP_SPOOL/transcript.log" ] || fail "the server was contacted"
+    [ ! -e no-such-gnupg-home ] || fail "send created the GnuPG home"
+}
