@@ -20,6 +20,7 @@ suite_setup() {
     cp "$fix/pubring.kbx" "$fix/trustdb.gpg" "$GNUPGHOME/"
     mkdir -p -m 700 "$GNUPGHOME/private-keys-v1.d"
     cp "$fix/private-keys-v1.d/"*.key "$GNUPGHOME/private-keys-v1.d/"
+    chmod 600 "$GNUPGHOME/private-keys-v1.d/"*.key # KEY-05: owner-only, or send refuses (78)
     local sender
     sender=$(cat "$fix/sender.fpr")
     mkdir -p "$SUITE_DIR/fix"
