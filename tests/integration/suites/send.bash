@@ -440,10 +440,11 @@ test_offline_checklist_fail_78_nothing_sent() {
 # owner-only".
 test_missing_gnupg_home_refused_nothing_sent() {
     setup_server
-    local rc=0
-    GNUPGHOME=$PWD/no-such-gnupg-home PM_TEST_PASSWORD=$PASSWORD pm --config c.toml send \
-        --to sam@hospital.test --subject "$SUBJECT" --body-file body.txt >out 2>err || rc=$?
-    [ "$rc" != 0 ] || fail "send with a missing GnuPG home exited 0"
+    # The key plan runs first: no keyring, no signing key (67, SIG-01); check
+    # names the home itself (KEY-05, check.bash).
+    GNUPGHOME=$PWD/no-such-gnupg-home PM_TEST_PASSWORD=$PASSWORD expect_exit 67 pm --config c.toml \
+        send --to sam@hospital.test --subject "$SUBJECT" --body-file body.txt
+    expect_contains err "signing key $ANA_FPR is not in the keyring [SIG-01]"
     expect_eq "$(spool_count)" 0 "messages delivered"
     [ ! -s "$SMTP_SPOOL/transcript.log" ] || fail "the server was contacted"
     [ ! -e no-such-gnupg-home ] || fail "send created the GnuPG home"
