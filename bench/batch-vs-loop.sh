@@ -45,6 +45,7 @@ fix=$src/tests/fixtures/keys/batch-keyring
 cp "$fix/pubring.kbx" "$fix/trustdb.gpg" "$GNUPGHOME/"
 mkdir -p -m 700 "$GNUPGHOME/private-keys-v1.d"
 cp "$fix/private-keys-v1.d/"*.key "$GNUPGHOME/private-keys-v1.d/"
+chmod 600 "$GNUPGHOME/private-keys-v1.d/"*.key # KEY-05, or peermail refuses (78)
 sender=$(cat "$fix/sender.fpr")
 pw=bench-pw-4711
 

@@ -401,6 +401,14 @@ private:
       }
       return report_problems(m_g, m_o, problems);
     }
+    // The offline checklist, as in send: after the keys, before any connection.
+    if (auto c = m_services.offline_checklist(m_cfg, m_g.gnupg_home_dir(), m_g.env); !c) {
+      std::vector<batch::Problem> gate{
+        {0, "", c.error()}
+      };
+      audit_refusal(gate);
+      return report_problems(m_g, m_o, gate);
+    }
     return k_ok;
   }
 

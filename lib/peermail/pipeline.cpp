@@ -4,6 +4,7 @@
 #include <peermail/audit/write_ahead.hpp>
 #include <peermail/crypto/recipient_proof.hpp>
 #include <peermail/mime/envelope.hpp>
+#include <peermail/protect_keys.hpp>
 #include <peermail/util/fd_io.hpp>
 #include <peermail/util/fs.hpp>
 #include <peermail/util/strings.hpp>
@@ -18,15 +19,6 @@
 namespace peermail::pipeline {
 
 namespace {
-
-crypto::KeyPolicy
-key_policy(const config::Config& cfg)
-{
-  crypto::KeyPolicy p;
-  p.min_rsa_bits = cfg.policy.min_rsa_bits;
-  p.expiry_warning_days = cfg.policy.expiry_warning_days;
-  return p;
-}
 
 // One encrypted copy and where it goes.
 struct Copy
@@ -133,6 +125,7 @@ private:
   {
     PEERMAIL_TRY(prepare_message());
     PEERMAIL_TRY(preflight());
+    PEERMAIL_TRY(checklist_gate());
     PEERMAIL_TRY(protect_all());
     if (m_req.dry_run) {
       return finish_dry_run();
@@ -314,40 +307,29 @@ private:
       }
       return unexpected(std::move(e));
     }
-    if (!m_req.encrypted && m_cfg.identity.signing_key.empty()) {
-      return refuse(Error(Errc::no_key,
-                          "identity.signing_key is not set: every message must be signed",
-                          "SIG-01",
-                          "set identity.signing_key to the full fingerprint of your key"));
-    }
     PEERMAIL_TRY_ASSIGN(auto keyring, m_s.open_keyring(m_req.gnupg_home));
     const auto policy = key_policy(m_cfg);
 
-    // An already encrypted message is not signed here: no signing key needed.
+    // The key plan shared with encrypt, batch and check: the signing key,
+    // encrypt-to-self (E2E-05) and the archive key (policy.archive_key). An
+    // already encrypted message is not signed or encrypted here: whoever
+    // encrypted it answers for them (peermail encrypt honours them).
     if (!m_req.encrypted) {
-      PEERMAIL_TRY_ASSIGN(
-        auto signer,
-        keyring->judge_signer(m_cfg.identity.signing_key, m_cfg.identity.address, policy));
-      if (!signer.ok()) {
-        return refuse(Error(Errc::no_key,
-                            fmt::format("signing key: {}", signer.reason),
-                            signer.check_id,
-                            signer.fix));
+      PEERMAIL_TRY_ASSIGN(auto plan, judge_key_plan(*keyring, m_cfg, true, true, policy));
+      auto ids = require_key_plan(plan, m_cfg);
+      if (!ids) {
+        return refuse(ids.error());
       }
-      for (const auto& w : signer.warnings) {
-        m_report.warnings.push_back(fmt::format("signing key: {}", w));
-      }
-      if (signer.key) {
-        m_report.signer_fpr = signer.key->fingerprint;
-      }
+      m_report.warnings.insert(m_report.warnings.end(), ids->warnings.begin(), ids->warnings.end());
+      m_report.signer_fpr = ids->signer_fpr;
+      m_extra_fprs = ids->extra_fprs;
     }
 
     std::vector<std::string> bad;
     const RecipientReport* first_bad = nullptr;
     std::vector<std::optional<crypto::KeyFacts>> keys;
     for (auto& rr : m_report.recipients) {
-      PEERMAIL_TRY_ASSIGN(
-        auto j, keyring->judge_recipient(rr.address, m_cfg.pinned_fingerprint(rr.address), policy));
+      PEERMAIL_TRY_ASSIGN(auto j, judge_recipient(*keyring, m_cfg, rr.address, policy));
       rr.warnings = j.warnings;
       if (j.key) {
         rr.key_fpr = j.key->fingerprint;
@@ -380,29 +362,21 @@ private:
       return refuse(Error(Errc::no_key, msg, first_bad->check_id, first_bad->fix));
     }
     if (m_req.encrypted) {
-      // Nothing is encrypted here: encrypt_to_self and the archive key are
-      // the business of whoever encrypted it (peermail encrypt honours them).
       return prove_recipients(keys);
     }
+    return {};
+  }
 
-    // Encrypt-to-self (E2E-05): the signing key must also be a usable
-    // encryption key for the identity address.
-    if (m_cfg.policy.encrypt_to_self) {
-      PEERMAIL_TRY_ASSIGN(
-        auto self,
-        keyring->judge_recipient(m_cfg.identity.address, m_cfg.identity.signing_key, policy));
-      if (!self.ok()) {
-        return refuse(Error(Errc::no_key,
-                            fmt::format("encrypt_to_self: {}", self.reason),
-                            self.check_id.empty() ? "E2E-05" : self.check_id,
-                            self.fix));
-      }
-      m_extra_fprs.push_back(self.key ? self.key->fingerprint : m_cfg.identity.signing_key);
+  // Every checklist item `check` can decide without a server must not FAIL
+  // (exit 78 naming the item): the same evaluation as `peermail check`.
+  Result<void>
+  checklist_gate()
+  {
+    if (!m_s.offline_checklist) {
+      return fail(Errc::internal, "no checklist service");
     }
-    // The archive key is checked by GnuPG when encrypting (no user ID to
-    // judge it by); an unusable one fails the protection with no_key.
-    if (!m_cfg.policy.archive_key.empty()) {
-      m_extra_fprs.push_back(util::normalize_fingerprint(m_cfg.policy.archive_key));
+    if (auto r = m_s.offline_checklist(m_cfg, m_req.gnupg_home, m_req.env); !r) {
+      return refuse(r.error());
     }
     return {};
   }

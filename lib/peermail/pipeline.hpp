@@ -51,6 +51,14 @@ struct Services
   std::function<Result<std::vector<std::string>>(const std::string& gnupg_home,
                                                  std::string_view ciphertext)>
     session_key_ids;
+  // The checklist items `check` decides without a server
+  // (check::require_offline_checklist): Errc::config (exit 78) naming the
+  // failing item. Runs after the keys are judged, before anything is
+  // protected or any connection is made.
+  std::function<Result<void>(const config::Config& cfg,
+                             const std::string& gnupg_home,
+                             const std::map<std::string, std::string>& env)>
+    offline_checklist;
   // The sysexits name for the audit record ("EX_NOUSER"); the CLI passes its
   // one mapping table. Default: the Errc name.
   std::function<std::string(Errc code)> exit_name;

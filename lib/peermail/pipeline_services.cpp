@@ -3,6 +3,7 @@
 // that unit tests with fakes do not need them).
 #include "pipeline.hpp"
 
+#include <peermail/check/gather.hpp>
 #include <peermail/crypto/recipient_proof.hpp>
 
 namespace peermail::pipeline {
@@ -30,6 +31,14 @@ default_services()
   };
   s.session_key_ids = [](const std::string& home, std::string_view ciphertext) {
     return crypto::session_key_ids(home, ciphertext);
+  };
+  s.offline_checklist = [](const config::Config& cfg,
+                           const std::string& gnupg_home,
+                           const std::map<std::string, std::string>& env) {
+    check::GatherOptions o;
+    o.gnupg_home = gnupg_home;
+    o.env = env;
+    return check::require_offline_checklist(cfg, o);
   };
   return s;
 }

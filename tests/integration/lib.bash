@@ -65,6 +65,32 @@ CONF
   echo "$GNUPGHOME" >>"$SUITE_DIR/.gnupghomes"
 }
 
+# gpg_home_copy: copy $GNUPGHOME (without agent sockets) into a new throwaway
+# home and export it, for a test that changes the keyring.
+gpg_home_copy() {
+  local src=$GNUPGHOME
+  GNUPGHOME=$(mktemp -d /tmp/pmg.XXXXXX)
+  chmod 700 "$GNUPGHOME"
+  tar -C "$src" --exclude='S.*' -cf - . | tar -C "$GNUPGHOME" -xf -
+  export GNUPGHOME
+  echo "$GNUPGHOME" >>"$SUITE_DIR/.gnupghomes"
+}
+
+# gpg_weak_key NAME EMAIL: make an RSA-1024 key (below 112-bit security,
+# KEY-01) in a throwaway home, import its public key into $GNUPGHOME and print
+# its fingerprint.
+gpg_weak_key() {
+  local home fpr
+  home=$(mktemp -d /tmp/pmg.XXXXXX)
+  chmod 700 "$home"
+  echo "$home" >>"$SUITE_DIR/.gnupghomes"
+  GNUPGHOME=$home gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+    --quick-gen-key "$1 <$2>" rsa1024 sign,cert,encr 2y 2>/dev/null
+  fpr=$(GNUPGHOME=$home gpg --with-colons --list-keys "=$1 <$2>" | awk -F: '/^fpr:/ {print $10; exit}')
+  GNUPGHOME=$home gpg --batch --armor --export "$fpr" 2>/dev/null | gpg --batch --quiet --import 2>/dev/null
+  echo "$fpr"
+}
+
 # gpg_gen_key NAME EMAIL [ALGO] [EXPIRE]: create a key without passphrase with a
 # separate encryption subkey; print its fingerprint. ALGO: ed25519 (default,
 # with cv25519 encryption) or rsaNNNN. EXPIRE as for --quick-gen-key (default 2y).

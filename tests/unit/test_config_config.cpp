@@ -178,6 +178,33 @@ TEST_SUITE("peermail::config")
     CHECK(c->where("account.default.host") == "$PEERMAIL_HOST");
   }
 
+  TEST_CASE("config::parse: $PEERMAIL_HOST is validated like the file's host (TLS-05)")
+  {
+    for (const char* bad : {"evil.example:25",
+                            "user@host.example",
+                            "smtps://h.example",
+                            "a b",
+                            "h.example\r\nX: y"}) {
+      CAPTURE(bad);
+      auto o = opts();
+      o.env["PEERMAIL_HOST"] = bad;
+      auto c = parse(k_good, "c.toml", o);
+      REQUIRE_FALSE(c);
+      CHECK(c.error().code == Errc::config);
+      CHECK(c.error().check_id == "TLS-05");
+      CHECK(c.error().message.find("$PEERMAIL_HOST: account.default.host: must be a plain host "
+                                   "name")
+            == 0);
+      CHECK(!c.error().fix.empty());
+    }
+    auto c =
+      parse(with("host = \"smtp.clinic.example\"", "host = \"h.example:25\""), "c.toml", opts());
+    REQUIRE_FALSE(c);
+    CHECK(c.error().check_id == "TLS-05");
+    CHECK(c.error().message.find("account.default.host: must be a plain host name")
+          != std::string::npos);
+  }
+
   TEST_CASE("config::parse_mailbox")
   {
     CHECK(parse_mailbox("a@b.example")->second == "a@b.example");

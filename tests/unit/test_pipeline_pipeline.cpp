@@ -184,6 +184,11 @@ fakes(Recorder& rec, FakeKeyring* keyring_template = nullptr)
     return c;
   };
   s.check_audit_writable = [](const std::string&) -> Result<void> { return {}; };
+  s.offline_checklist = [](const config::Config&,
+                           const std::string&,
+                           const std::map<std::string, std::string>&) -> Result<void> {
+    return {};
+  };
   s.append_audit = [&rec](const std::string&, const audit::Record& r) -> Result<std::uint64_t> {
     if (static_cast<int>(rec.audit.size()) == rec.fail_audit_at) {
       rec.fail_audit_at = -1;
@@ -650,5 +655,50 @@ TEST_SUITE("peermail::pipeline")
     auto c = validate(compose);
     REQUIRE_FALSE(c);
     CHECK(local.error().message == c.error().message);
+  }
+
+  TEST_CASE("pipeline::run: an unusable archive key refuses everything (67, policy.archive_key)")
+  {
+    Recorder rec;
+    FakeKeyring tmpl;
+    tmpl.unusable = {""}; // the archive key: no user ID to judge it by
+    auto cfg = make_config();
+    cfg.policy.archive_key = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+    auto report = run(cfg, make_request(), fakes(rec, &tmpl));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::no_key);
+    CHECK(report.error->message.find("policy.archive_key") != std::string::npos);
+    CHECK(report.error->fix.find("policy.archive_key") != std::string::npos);
+    CHECK(report.error->check_id == "E2E-01");
+    CHECK(rec.protected_with.empty());
+    CHECK(rec.envelopes.empty());
+    REQUIRE(rec.audit.size() == 1);
+    CHECK(rec.audit[0].action == "refusal");
+  }
+
+  TEST_CASE("pipeline::run: a failing offline checklist item refuses before any connection (78)")
+  {
+    Recorder rec;
+    auto s = fakes(rec);
+    s.offline_checklist = [](const config::Config&,
+                             const std::string&,
+                             const std::map<std::string, std::string>&) -> Result<void> {
+      return fail(Errc::config, "checklist item CFG-01 fails", "CFG-01", "add compliance.baa");
+    };
+    bool connected = false;
+    s.make_transport =
+      [&connected](transport::SessionOptions) -> Result<std::unique_ptr<transport::Transport>> {
+      connected = true;
+      return fail(Errc::internal, "must not connect");
+    };
+    auto report = run(make_config(), make_request(), s);
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::config);
+    CHECK(report.error->check_id == "CFG-01");
+    CHECK_FALSE(connected);
+    CHECK(rec.protected_with.empty());
+    REQUIRE(rec.audit.size() == 1);
+    CHECK(rec.audit[0].action == "refusal");
+    CHECK(rec.audit[0].check_id == "CFG-01");
   }
 }

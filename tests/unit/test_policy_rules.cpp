@@ -50,6 +50,7 @@ facts(const config::Config& cfg)
   j.key = k;
   f.signer = KeyCheck{"signing key", "ana@clinic.test", j};
   f.secret_key_protected = true;
+  f.gnupg_home = FileFacts{"/home/a/.gnupg", true, true, false, 0700, true};
   return f;
 }
 
@@ -167,6 +168,49 @@ TEST_SUITE("peermail::policy::checklist")
              "without a passphrase");
     CHECK(get(fs, "AUTH-05").status == Status::fail);
     CHECK(get(fs, "AUD-05").status == Status::warn);
+  }
+
+  TEST_CASE("evaluate: a GnuPG home that does not exist fails KEY-05 with the fix")
+  {
+    auto cfg = clean_config();
+    auto f = facts(cfg);
+    f.gnupg_home = FileFacts{"/home/a/.nognupg", false, false, false, 0, true};
+    auto fs = evaluate(f);
+    CHECK(get(fs, "KEY-05").status == Status::fail);
+    CHECK(get(fs, "KEY-05").evidence.find("/home/a/.nognupg does not exist") != std::string::npos);
+    CHECK(get(fs, "KEY-05").fix.find("--gnupg-home") != std::string::npos);
+    f.gnupg_home.reset();
+    CHECK(get(evaluate(f), "KEY-05").status == Status::fail);
+  }
+
+  TEST_CASE("evaluate: a weak archive key fails KEY-01 (policy.archive_key)")
+  {
+    auto cfg = clean_config();
+    auto f = facts(cfg);
+    crypto::KeyJudgement j;
+    j.problem = crypto::KeyProblem::weak;
+    j.check_id = "KEY-01";
+    j.reason =
+      "archive key B (policy.archive_key): key B: rsa1024 gives less than 112-bit security";
+    j.fix = "set policy.archive_key to …";
+    f.archive = KeyCheck{"archive key", "", j};
+    auto fs = evaluate(f);
+    CHECK(get(fs, "KEY-01").status == Status::fail);
+    CHECK(get(fs, "KEY-01").evidence.find("policy.archive_key") != std::string::npos);
+  }
+
+  TEST_CASE("require_no_fail: the gate names the failing items, the first one's ID and fix")
+  {
+    auto cfg = clean_config();
+    CHECK(require_no_fail(evaluate(facts(cfg))));
+    cfg.compliance.baa.reset();
+    auto r = require_no_fail(evaluate(facts(cfg)));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::config);
+    CHECK(r.error().check_id == "CFG-01");
+    CHECK(r.error().message.find("checklist item CFG-01") == 0);
+    CHECK(r.error().message.find("compliance.baa") != std::string::npos);
+    CHECK(r.error().fix.find("compliance.baa") != std::string::npos);
   }
 
   TEST_CASE("merge_findings and find_item")

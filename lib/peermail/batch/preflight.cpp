@@ -48,39 +48,9 @@ has_header(std::string_view msg, std::string_view name)
 Result<SignerKeys>
 judge_signer(const config::Config& cfg, crypto::Keyring& keyring)
 {
-  if (cfg.identity.signing_key.empty()) {
-    return fail(Errc::no_key,
-                "identity.signing_key is not set: every message must be signed",
-                "SIG-01",
-                "set identity.signing_key to the full fingerprint of your key");
-  }
   const auto policy = peermail::key_policy(cfg);
-  SignerKeys out;
-  PEERMAIL_TRY_ASSIGN(auto signer,
-                      keyring.judge_signer(cfg.identity.signing_key, cfg.identity.address, policy));
-  if (!signer.ok()) {
-    return fail(
-      Errc::no_key, fmt::format("signing key: {}", signer.reason), signer.check_id, signer.fix);
-  }
-  for (const auto& w : signer.warnings) {
-    out.warnings.push_back(fmt::format("signing key: {}", w));
-  }
-  out.signer_fpr = signer.key ? signer.key->fingerprint : cfg.identity.signing_key;
-  if (cfg.policy.encrypt_to_self) {
-    PEERMAIL_TRY_ASSIGN(
-      auto self, keyring.judge_recipient(cfg.identity.address, cfg.identity.signing_key, policy));
-    if (!self.ok()) {
-      return fail(Errc::no_key,
-                  fmt::format("encrypt_to_self: {}", self.reason),
-                  self.check_id.empty() ? "E2E-05" : self.check_id,
-                  self.fix);
-    }
-    out.extra_fprs.push_back(self.key ? self.key->fingerprint : cfg.identity.signing_key);
-  }
-  if (!cfg.policy.archive_key.empty()) {
-    out.extra_fprs.push_back(util::normalize_fingerprint(cfg.policy.archive_key));
-  }
-  return out;
+  PEERMAIL_TRY_ASSIGN(auto plan, peermail::judge_key_plan(keyring, cfg, true, true, policy));
+  return peermail::require_key_plan(plan, cfg);
 }
 
 Result<std::map<std::string, crypto::KeyJudgement>>
@@ -95,8 +65,7 @@ judge_recipients(const config::Config& cfg,
     if (out.count(addr) != 0) {
       continue;
     }
-    PEERMAIL_TRY_ASSIGN(auto j,
-                        keyring.judge_recipient(addr, cfg.pinned_fingerprint(addr), policy));
+    PEERMAIL_TRY_ASSIGN(auto j, peermail::judge_recipient(keyring, cfg, addr, policy));
     out.emplace(addr, std::move(j));
   }
   return out;

@@ -9,6 +9,7 @@
 
 #include <peermail/config/config.hpp>
 #include <peermail/crypto/keyring.hpp>
+#include <peermail/protect_keys.hpp>
 #include <peermail/util/result.hpp>
 
 #include <cstdint>
@@ -29,17 +30,12 @@ struct Problem
   bool in_template = false; // `line` is a template line, not a recipients-file line
 };
 
-// The identity's keys, judged once.
-struct SignerKeys
-{
-  std::string signer_fpr;              // the signing key (full fingerprint)
-  std::vector<std::string> extra_fprs; // encrypt-to-self, archive
-  std::vector<std::string> warnings;
-};
+// The identity's keys, judged once (peermail::judge_key_plan).
+using SignerKeys = peermail::IdentityKeys;
 
-// Judge the signing key and the encrypt-to-self key of `cfg` and add the
-// archive key. Errors: no_key (SIG-01, E2E-05, KEY-…) with the fix, or
-// keyring failures.
+// Judge the signing key, the encrypt-to-self key and the archive key of `cfg`
+// (the key plan shared with send and check). Errors: no_key (SIG-01, E2E-05,
+// KEY-…) naming the setting, with the fix, or keyring failures.
 Result<SignerKeys> judge_signer(const config::Config& cfg, crypto::Keyring& keyring);
 
 // Judge the key of every address in `emails` (lower-case, bare; duplicates

@@ -2,6 +2,8 @@
 #include "gather.hpp"
 
 #include <peermail/crypto/keyring.hpp>
+#include <peermail/policy/checklist.hpp>
+#include <peermail/protect_keys.hpp>
 #include <peermail/util/fs.hpp>
 #include <peermail/util/process.hpp>
 #include <peermail/util/strings.hpp>
@@ -196,24 +198,27 @@ gather(const config::Config& cfg, const GatherOptions& opts)
     f.keyring_error = kr.error().message;
     return f;
   }
-  crypto::KeyPolicy kp;
-  kp.min_rsa_bits = cfg.policy.min_rsa_bits;
-  kp.expiry_warning_days = cfg.policy.expiry_warning_days;
-  kp.now = f.now;
-  if (!cfg.identity.signing_key.empty()) {
-    auto j = (*kr)->judge_signer(cfg.identity.signing_key, cfg.identity.address, kp);
-    if (!j) {
-      f.keyring_error = j.error().message;
-      return f;
-    }
-    f.signer = policy::KeyCheck{"signing key", cfg.identity.address, std::move(*j)};
+  // The same key plan as send, batch and encrypt (protect_keys.hpp).
+  const auto kp = key_policy(cfg, f.now);
+  auto plan = judge_key_plan(**kr, cfg, !cfg.identity.signing_key.empty(), true, kp);
+  if (!plan) {
+    f.keyring_error = plan.error().message;
+    return f;
+  }
+  if (plan->signer) {
+    f.signer = policy::KeyCheck{"signing key", cfg.identity.address, std::move(*plan->signer)};
     if (opts.query_agent && f.signer->judgement.key && f.signer->judgement.key->has_secret) {
       f.secret_key_protected = agent_protection(home, *f.signer->judgement.key);
     }
   }
+  if (plan->self) {
+    f.self = policy::KeyCheck{"own key", cfg.identity.address, std::move(*plan->self)};
+  }
+  if (plan->archive) {
+    f.archive = policy::KeyCheck{"archive key", "", std::move(*plan->archive)};
+  }
   for (const auto& p : cfg.peers) {
-    auto j = (*kr)->judge_recipient(
-      p.address, p.fingerprint.empty() ? std::nullopt : std::optional(p.fingerprint), kp);
+    auto j = judge_recipient(**kr, cfg, p.address, kp);
     if (!j) {
       f.keyring_error = j.error().message;
       return f;
@@ -221,6 +226,16 @@ gather(const config::Config& cfg, const GatherOptions& opts)
     f.peers.push_back(policy::KeyCheck{"peer", p.address, std::move(*j)});
   }
   return f;
+}
+
+Result<void>
+require_offline_checklist(const config::Config& cfg, GatherOptions opts)
+{
+  // gpg-agent is not asked: sending must not depend on whether an agent
+  // happens to be running (passphrase protection stays a `check` finding).
+  opts.query_agent = false;
+  const auto facts = gather(cfg, opts);
+  return policy::require_no_fail(policy::evaluate(facts));
 }
 
 } // namespace peermail::check

@@ -3,6 +3,7 @@
 
 #include <peermail/config/config.hpp>
 #include <peermail/policy/facts.hpp>
+#include <peermail/util/result.hpp>
 
 #include <cstdint>
 #include <map>
@@ -25,5 +26,11 @@ struct GatherOptions
 // what cannot be read is recorded (e.g. Facts::keyring_error) and judged.
 // The returned Facts points at `cfg`, which must outlive it.
 policy::Facts gather(const config::Config& cfg, const GatherOptions& opts);
+
+// The offline checklist gate of send, sendmail and batch: gather() without
+// asking gpg-agent, policy::evaluate(), and policy::require_no_fail() — the
+// same evaluation as `check` without --probe. Errors: Errc::config (exit 78)
+// naming the failing items, the first one's ID and fix.
+Result<void> require_offline_checklist(const config::Config& cfg, GatherOptions opts);
 
 } // namespace peermail::check

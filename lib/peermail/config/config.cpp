@@ -139,6 +139,27 @@ parse_mailbox(std::string_view text)
 
 namespace {
 
+// One rule for account.NAME.host wherever it is set (the file or
+// $PEERMAIL_HOST): a plain host name, the reference identity of TLS-05.
+// `where` is "file:line:col" or "$PEERMAIL_HOST". The value is not quoted
+// (it may hold line breaks).
+Result<void>
+check_host(const std::string& host, const std::string& where, const std::string& key)
+{
+  if (host.empty() || host.find_first_of(" /:@\t\r\n") != std::string::npos
+      || host.find('\0') != std::string::npos) {
+    return fail(Errc::config,
+                fmt::format("{}: {}: must be a plain host name (no scheme, port, user, path or "
+                            "spaces)",
+                            where,
+                            key),
+                "TLS-05",
+                "set it to the server's DNS name as in its certificate, e.g. "
+                "\"smtp.example.org\"; the port goes in `port`");
+  }
+  return {};
+}
+
 struct Key
 {
   std::string_view name;
@@ -463,9 +484,9 @@ Parser::parse_account(const std::string& name, const toml::table& t)
   bool port_set = false;
   if (auto n = t.get("host")) {
     PEERMAIL_TRY_ASSIGN(a.host, get_string(*n, prefix + ".host"));
-    if (a.host.empty() || a.host.find_first_of(" /:@\t\r\n") != std::string::npos) {
-      return unexpected(err(n->source(), prefix + ".host", "must be a plain host name"));
-    }
+    const auto& b = n->source().begin;
+    PEERMAIL_TRY(
+      check_host(a.host, fmt::format("{}:{}:{}", m_path, b.line, b.column), prefix + ".host"));
   }
   if (auto n = t.get("port")) {
     PEERMAIL_TRY_ASSIGN(auto p, get_int(*n, prefix + ".port", 1, 65535));
@@ -735,6 +756,7 @@ Parser::apply_env()
   };
   auto src = [](const char* k) { return SourcePos{fmt::format("${}", k), 0, 0}; };
   if (auto v = env("PEERMAIL_HOST")) {
+    PEERMAIL_TRY(check_host(*v, "$PEERMAIL_HOST", prefix + ".host"));
     a.host = *v;
     m_cfg.positions[prefix + ".host"] = src("PEERMAIL_HOST");
   }

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "checklist.hpp"
 
+#include <fmt/core.h>
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace peermail::policy {
@@ -225,6 +228,35 @@ any_fail(const std::vector<Finding>& findings)
 {
   return std::any_of(
     findings.begin(), findings.end(), [](const auto& f) { return f.status == Status::fail; });
+}
+
+Result<void>
+require_no_fail(const std::vector<Finding>& findings)
+{
+  std::vector<std::string> ids;
+  const Finding* first = nullptr;
+  for (const auto& f : findings) {
+    if (f.status == Status::fail) {
+      ids.push_back(f.id);
+      first = first == nullptr ? &f : first;
+    }
+  }
+  if (first == nullptr) {
+    return {};
+  }
+  const std::string what = ids.size() == 1
+                             ? fmt::format("checklist item {} ({}) fails", first->id, first->title)
+                             : fmt::format("{} checklist items fail ({}); {} ({})",
+                                           ids.size(),
+                                           fmt::join(ids, ", "),
+                                           first->id,
+                                           first->title);
+  return fail(Errc::config,
+              fmt::format("{}: {}; nothing was sent (`peermail check` shows every item)",
+                          what,
+                          first->evidence),
+              first->id,
+              first->fix);
 }
 
 } // namespace peermail::policy

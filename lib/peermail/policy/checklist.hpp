@@ -3,6 +3,7 @@
 
 #include <peermail/policy/facts.hpp>
 #include <peermail/policy/finding.hpp>
+#include <peermail/util/result.hpp>
 
 #include <optional>
 #include <string>
@@ -37,5 +38,10 @@ void merge_findings(std::vector<Finding>& findings, const std::vector<Finding>& 
 
 // Return true if any finding is a FAIL.
 bool any_fail(const std::vector<Finding>& findings);
+
+// The checklist gate of send, sendmail and batch: Errc::config (exit 78)
+// naming every failing item, with the first one's evidence, ID and fix, when
+// any finding is a FAIL; nothing otherwise. Pure.
+Result<void> require_no_fail(const std::vector<Finding>& findings);
 
 } // namespace peermail::policy

@@ -27,7 +27,7 @@ struct FileFacts
 // One key the configuration relies on, and its verdict.
 struct KeyCheck
 {
-  std::string role;    // "signing key", "peer", "archive key"
+  std::string role;    // "signing key", "peer", "own key", "archive key"
   std::string address; // the address judged ("" for the archive key)
   crypto::KeyJudgement judgement;
 };
@@ -57,7 +57,8 @@ struct Facts
   std::string keyring_error; // the keyring could not be read
   std::optional<KeyCheck> signer;
   std::vector<KeyCheck> peers;
-  std::optional<KeyCheck> archive;
+  std::optional<KeyCheck> self;    // policy.encrypt_to_self
+  std::optional<KeyCheck> archive; // policy.archive_key
   // Protection of the signing key's secret parts, from gpg-agent KEYINFO:
   // true protected (or on a card), false stored in the clear, unset unknown.
   std::optional<bool> secret_key_protected;

@@ -447,6 +447,9 @@ key_rules(Board& b, const Facts& f)
   for (const auto& p : f.peers) {
     all.push_back(&p);
   }
+  if (f.self) {
+    all.push_back(&*f.self);
+  }
   if (f.archive) {
     all.push_back(&*f.archive);
   }
@@ -527,6 +530,19 @@ void
 key_protection_rules(Board& b, const Facts& f)
 {
   bool bad = false;
+  if (!f.gnupg_home || !f.gnupg_home->exists || !f.gnupg_home->is_dir) {
+    // No keyring directory: nothing can be signed, and "0 private key files
+    // owner-only" would prove nothing.
+    bad = true;
+    b.fail("KEY-05",
+           f.gnupg_home
+             ? fmt::format("GnuPG home {} {}",
+                           f.gnupg_home->path,
+                           f.gnupg_home->exists ? "is not a directory" : "does not exist")
+             : std::string("no GnuPG home: neither $GNUPGHOME nor $HOME is set"),
+           "point --gnupg-home (or $GNUPGHOME) at the GnuPG home that holds your keys, "
+           "owner-only (chmod 700)");
+  }
   if (f.gnupg_home) {
     const auto& h = *f.gnupg_home;
     if (h.exists && ((h.mode & 077) != 0 || !h.owned_by_user)) {

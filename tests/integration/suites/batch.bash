@@ -20,6 +20,7 @@ suite_setup() {
     cp "$fix/pubring.kbx" "$fix/trustdb.gpg" "$GNUPGHOME/"
     mkdir -p -m 700 "$GNUPGHOME/private-keys-v1.d"
     cp "$fix/private-keys-v1.d/"*.key "$GNUPGHOME/private-keys-v1.d/"
+    chmod 600 "$GNUPGHOME/private-keys-v1.d/"*.key # KEY-05: owner-only, or send refuses (78)
     local sender
     sender=$(cat "$fix/sender.fpr")
     mkdir -p "$SUITE_DIR/fix"
@@ -312,4 +313,32 @@ for line in open("out", encoding="utf-8"): json.loads(line)' || fail "stdout is 
     expect_contains out '"summary"'
     expect_eq "$(grep -c '"outcome":"failed"' audit.jsonl)" 2 "audited failures"
     expect_exit 0 pm --json audit verify --file audit.jsonl
+}
+
+# issue 12: batch judges the archive key with the same key plan as send.
+test_weak_archive_key_67_nothing_sent() {
+    gpg_home_copy
+    local weak
+    weak=$(gpg_weak_key "Clinic Archive" archive@clinic.test)
+    gpg_certify "$SENDER_FPR" "$weak" # full validity: GnuPG itself would encrypt to it
+    setup_server
+    printf '\n[policy]\narchive_key = "%s"\n' "$weak" >>c.toml
+    recipients 3
+    expect_exit 67 batch --recipients people.csv
+    expect_contains err "archive key $weak (policy.archive_key)"
+    expect_contains err '[KEY-01]'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    [ ! -f people.csv.journal ] || fail "a refused batch created a journal"
+}
+
+# issue 12: the offline checklist gate applies to batch too (78).
+test_offline_checklist_fail_78_nothing_sent() {
+    setup_server
+    sed -i '/^baa = /d' c.toml
+    recipients 3
+    expect_exit 78 batch --recipients people.csv
+    expect_contains err 'checklist item CFG-01'
+    expect_contains err '[CFG-01]'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    [ ! -f people.csv.journal ] || fail "a refused batch created a journal"
 }

@@ -205,3 +205,35 @@ test_missing_config_66() {
   expect_exit 66 pm --config nope.toml check
 }
 
+
+# issue 12: a GnuPG home that does not exist FAILs KEY-05 with the fix.
+test_missing_gnupg_home_fails_key05() {
+    clean_config c.toml
+    GNUPGHOME=$PWD/no-such-home expect_exit 1 pm --config c.toml check --only KEY-05
+    expect_contains out 'fail  KEY-05'
+    expect_contains out "GnuPG home $PWD/no-such-home does not exist"
+    expect_contains out 'fix: point --gnupg-home'
+    expect_not_contains out 'private key file(s) owner-only'
+}
+
+# issue 12: the archive key is judged like every other key (KEY-01).
+test_weak_archive_key_fails_key01() {
+    gpg_home_copy
+    local weak
+    weak=$(gpg_weak_key "Clinic Archive" archive@clinic.test)
+    clean_config c.toml extra="[[peer]]\naddress = \"sam@hospital.test\"\nfingerprint = \"$SAM\"\n[policy]\narchive_key = \"$weak\""
+    expect_exit 1 pm --config c.toml check --only KEY-01
+    expect_contains out 'fail  KEY-01'
+    expect_contains out "archive key $weak (policy.archive_key)"
+    expect_contains out 'rsa1024 gives less than 112-bit security'
+}
+
+# issue 12: $PEERMAIL_HOST passes the same validation as the file's host.
+test_peermail_host_validated_like_the_file() {
+    clean_config c.toml
+    PEERMAIL_HOST='evil.example:2525' expect_exit 78 pm --config c.toml check
+    expect_contains err '$PEERMAIL_HOST: account.default.host: must be a plain host name'
+    expect_contains err '[TLS-05]'
+    PEERMAIL_HOST='smtp.other.test' expect_exit 0 pm --config c.toml check --only TLS-05
+    expect_contains out 'smtp.other.test'
+}

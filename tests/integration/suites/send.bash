@@ -441,3 +441,60 @@ test_latin1_user_id_keys_list_json() {
     expect_eq "$(json_documents out)" 1 "JSON documents on stdout"
     expect_contains out $'J\xef\xbf\xbdrgen'
 }
+
+# issue 12: the archive key is judged by the one key plan (protect_keys.hpp),
+# in send as in encrypt and check.
+test_weak_archive_key_67_nothing_sent_encrypt_and_check_agree() {
+    gpg_home_copy
+    local weak
+    weak=$(gpg_weak_key "Clinic Archive" archive@clinic.test)
+    gpg_certify "$ANA_FPR" "$weak" # full validity: GnuPG itself would encrypt to it
+    setup_server
+    printf '\n[policy]\narchive_key = "%s"\n' "$weak" >>c.toml
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 67 pm --config c.toml send \
+        --to sam@hospital.test --subject "$SUBJECT" --body-file body.txt
+    expect_contains err "archive key $weak (policy.archive_key)"
+    expect_contains err 'rsa1024 gives less than 112-bit security'
+    expect_contains err '[KEY-01]'
+    expect_contains err 'fix: set policy.archive_key'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    [ ! -s "$SMTP_SPOOL/transcript.log" ] || fail "the server was contacted"
+    expect_contains audit.jsonl '"action":"refusal"'
+    printf 'From: Ana Ruiz <ana@clinic.test>\nTo: sam@hospital.test\nSubject: x\n\nbody\n' >m.eml
+    expect_exit 67 pm --config c.toml encrypt -r sam@hospital.test m.eml
+    expect_contains err "archive key $weak (policy.archive_key)"
+    expect_exit 1 pm --config c.toml check --only KEY-01
+    expect_contains out 'fail  KEY-01'
+    expect_contains out 'policy.archive_key'
+}
+
+# issue 12: every item `check` fails without a server blocks send (78)
+# before any connection, named; check still reports it.
+test_offline_checklist_fail_78_nothing_sent() {
+    setup_server
+    sed -i '/^baa = /d' c.toml
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 78 pm --config c.toml send \
+        --to sam@hospital.test --subject "$SUBJECT" --body-file body.txt
+    expect_contains err 'checklist item CFG-01 (Business Associate Agreement with the mail provider) fails'
+    expect_contains err 'compliance.baa'
+    expect_contains err '[CFG-01]'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    [ ! -s "$SMTP_SPOOL/transcript.log" ] || fail "the server was contacted"
+    expect_contains audit.jsonl '"check_id":"CFG-01"'
+    expect_exit 1 pm --config c.toml check --only CFG-01
+    expect_contains out 'fail  CFG-01'
+}
+
+# issue 12: a GnuPG home that does not exist is refused, not "0 key files
+# owner-only".
+test_missing_gnupg_home_refused_nothing_sent() {
+    setup_server
+    # The key plan runs first: no keyring, no signing key (67, SIG-01); check
+    # names the home itself (KEY-05, check.bash).
+    GNUPGHOME=$PWD/no-such-gnupg-home PM_TEST_PASSWORD=$PASSWORD expect_exit 67 pm --config c.toml \
+        send --to sam@hospital.test --subject "$SUBJECT" --body-file body.txt
+    expect_contains err "signing key $ANA_FPR is not in the keyring [SIG-01]"
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    [ ! -s "$SMTP_SPOOL/transcript.log" ] || fail "the server was contacted"
+    [ ! -e no-such-gnupg-home ] || fail "send created the GnuPG home"
+}

@@ -70,7 +70,7 @@ EML
 cfg() {
     local tls=$1
     shift
-    write_config c.toml signing_key=0123456789ABCDEF0123456789ABCDEF01234567 \
+    write_config c.toml signing_key="$ANA_FPR" \
         host=localhost port="$SMTP_PORT" tls="$tls" ca_file="$TEST_CA/ca.pem" "$@"
 }
 
