@@ -60,6 +60,41 @@ first_unexpected(const std::string& what)
   return rest.substr(0, rest.find(' '));
 }
 
+// The first argument of `args` that `app` itself cannot take: an unknown
+// option, or a word that is not one of its commands. "" when none.
+std::string
+first_unknown(CLI::App* app, const std::vector<std::string>& args)
+{
+  const auto names = command_names(app);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.empty() || a.front() != '-') {
+      return std::find(names.begin(), names.end(), a) == names.end() ? a : std::string();
+    }
+    const std::string name = a.substr(0, a.find('='));
+    const CLI::Option* o = app->get_option_no_throw(name);
+    if (o == nullptr) {
+      return name;
+    }
+    if (a.find('=') == std::string::npos && o->get_items_expected_min() > 0) {
+      ++i; // its value
+    }
+  }
+  return {};
+}
+
+// The arguments after the command path that selected `where`.
+std::vector<std::string>
+args_of(CLI::App* where, CLI::App* app, const std::vector<std::string>& args)
+{
+  if (where == app) {
+    return args;
+  }
+  const auto it = std::find(args.begin(), args.end(), where->get_name());
+  return it == args.end() ? std::vector<std::string>{}
+                          : std::vector<std::string>(it + 1, args.end());
+}
+
 } // namespace
 
 std::string
@@ -96,7 +131,7 @@ report_parse_error(CLI::App& app, const CLI::ParseError& e, const std::vector<st
   } else if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr
              || what.find("subcommand is required") != std::string::npos) {
     const std::string word = what.find("subcommand is required") != std::string::npos
-                               ? std::string()
+                               ? first_unknown(where, args_of(where, &app, args))
                                : first_unexpected(what);
     const bool option = !word.empty() && word.front() == '-';
     if (word.empty()) {
@@ -122,8 +157,7 @@ report_parse_error(CLI::App& app, const CLI::ParseError& e, const std::vector<st
   }
   if (std::find(args.begin(), args.end(), "--json") != args.end()) {
     print_json({
-      {"error",
-       {{"kind", "usage"}, {"message", message}, {"fix", fix}, {"exit_code", k_usage}}}
+      {"error", {{"kind", "usage"}, {"message", message}, {"fix", fix}, {"exit_code", k_usage}}}
     });
     return k_usage;
   }

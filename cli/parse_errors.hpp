@@ -13,7 +13,8 @@ namespace peermail::cli {
 
 // Report the CLI11 parse error `e` for `app`, parsed from `args`; return the
 // exit code (0 for --help and --version, else 64).
-int report_parse_error(CLI::App& app, const CLI::ParseError& e, const std::vector<std::string>& args);
+int
+report_parse_error(CLI::App& app, const CLI::ParseError& e, const std::vector<std::string>& args);
 
 // Return the candidate closest to `word` within two edits, or "".
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);

@@ -19,6 +19,9 @@ namespace peermail::mime {
 
 namespace {
 
+// "Message-ID: <" + id + ">" must fit a 998-octet line.
+constexpr std::size_t k_max_message_id = 980;
+
 bool
 iequals(std::string_view a, std::string_view b)
 {
@@ -242,6 +245,14 @@ split_message(const GPtr<GMimeMessage>& msg, SubjectProtection subject, Prepared
     g_free(id);
   }
   p.message_id = str(g_mime_message_get_message_id(msg.get()));
+  if (p.message_id.size() > k_max_message_id) {
+    return fail(Errc::data,
+                fmt::format("the Message-ID is longer than {} characters: no header line may "
+                            "exceed 998 (RFC 5322 §2.1.1)",
+                            k_max_message_id),
+                "",
+                "let peermail make the Message-ID (leave the header out)");
+  }
   if (g_mime_header_list_get_header(headers, "Date") == nullptr) {
     GDateTime* now = g_date_time_new_now_utc();
     g_mime_message_set_date(msg.get(), now);

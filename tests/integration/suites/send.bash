@@ -414,7 +414,8 @@ test_non_utf8_server_reply_json_69_one_document() {
     PM_TEST_PASSWORD=$PASSWORD expect_exit 69 pm --config c.toml --json send \
         --to "Sam Lee <sam@hospital.test>" --subject "$SUBJECT" --body-file body.txt
     expect_eq "$(json_documents out)" 1 "JSON documents on stdout"
-    expect_contains out $'550 5.1.1 Empf\xef\xbf\xbdnger unbekannt'
+    # The reply is made terminal-safe where it enters (the byte becomes ?).
+    expect_contains out '550 5.1.1 Empf?nger unbekannt'
     expect_contains out '"smtp_code":550'
     expect_eq "$(spool_count)" 0 "messages delivered"
     expect_not_contains out "$BODY_MARK"
