@@ -58,6 +58,16 @@ make_data(std::string_view bytes)
   return Data(d);
 }
 
+Result<Data>
+make_data(gpgme_data_cbs* cbs, void* handle)
+{
+  gpgme_data_t d = nullptr;
+  if (auto e = gpgme_data_new_from_cbs(&d, cbs, handle); e != 0) {
+    return unexpected(from_gpgme(e, "creating a data buffer"));
+  }
+  return Data(d);
+}
+
 std::string
 take_data(gpgme_data_t d)
 {

@@ -52,6 +52,9 @@ Result<Ctx> make_context(const std::string& gnupg_home);
 // Create a memory data object, empty or holding a copy of `bytes`.
 Result<Data> make_data();
 Result<Data> make_data(std::string_view bytes);
+// Create a data object over callbacks; `cbs` (which GPGME keeps a pointer
+// to) and `handle` must outlive it.
+Result<Data> make_data(gpgme_data_cbs* cbs, void* handle);
 
 // Return the facts GPGME lists for `k` (subkeys, user IDs, validity).
 struct KeyFacts;

@@ -302,16 +302,8 @@ Engine::encrypt_stream(const ReadFn& read,
   in_cbs.read = stream_read_cb;
   gpgme_data_cbs out_cbs{};
   out_cbs.write = stream_write_cb;
-  gpgme_data_t raw_in = nullptr;
-  if (auto e = gpgme_data_new_from_cbs(&raw_in, &in_cbs, &handle); e != 0) {
-    return unexpected(from_gpgme(e, "creating a data buffer"));
-  }
-  Data in(raw_in);
-  gpgme_data_t raw_out = nullptr;
-  if (auto e = gpgme_data_new_from_cbs(&raw_out, &out_cbs, &handle); e != 0) {
-    return unexpected(from_gpgme(e, "creating a data buffer"));
-  }
-  Data out(raw_out);
+  PEERMAIL_TRY_ASSIGN(Data in, make_data(&in_cbs, &handle));
+  PEERMAIL_TRY_ASSIGN(Data out, make_data(&out_cbs, &handle));
   PEERMAIL_TRY_ASSIGN(
     int algo, encrypt_data(in.get(), out.get(), recipient_fprs, signer_fpr, hide_recipients));
   return SignOutput{std::string(), algo, signer_fpr};
@@ -431,11 +423,7 @@ Engine::decrypt(std::string_view ciphertext, std::size_t max_plaintext)
   sink.limit = max_plaintext;
   gpgme_data_cbs cbs{};
   cbs.write = bounded_write_cb;
-  gpgme_data_t raw_out = nullptr;
-  if (auto e = gpgme_data_new_from_cbs(&raw_out, &cbs, &sink); e != 0) {
-    return unexpected(from_gpgme(e, "creating a data buffer"));
-  }
-  Data out(raw_out);
+  PEERMAIL_TRY_ASSIGN(Data out, make_data(&cbs, &sink));
   const auto err = gpgme_op_decrypt_verify(ctx, in.get(), out.get());
   DecryptOutput d;
   gpgme_decrypt_result_t dr = gpgme_op_decrypt_result(ctx);

@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cerrno>
 
 namespace peermail::crypto {
 
@@ -29,11 +30,14 @@ names(const std::string& fpr, const std::string& id)
   return f.size() == 64 ? f.rfind(id, 0) == 0 : f.compare(f.size() - 16, 16, id) == 0;
 }
 
-// A write callback for the plaintext sink: accept and forget every byte.
+// A write callback for the plaintext sink: stop at the first byte. The
+// recipients (ENC_TO) are known before any plaintext flows, so the sender's
+// own copy is never decrypted whole (nor a compression bomb inflated).
 ssize_t
-discard(void* /*handle*/, const void* /*buffer*/, size_t size)
+stop_at_plaintext(void* /*handle*/, const void* /*buffer*/, size_t /*size*/)
 {
-  return static_cast<ssize_t>(size);
+  errno = ECANCELED;
+  return -1;
 }
 
 } // namespace
@@ -49,12 +53,8 @@ session_key_ids(const std::string& gnupg_home, std::string_view ciphertext)
   }
   PEERMAIL_TRY_ASSIGN(auto cipher, make_data(ciphertext));
   gpgme_data_cbs cbs{};
-  cbs.write = discard;
-  gpgme_data_t sink_raw = nullptr;
-  if (auto e = gpgme_data_new_from_cbs(&sink_raw, &cbs, nullptr); e != 0) {
-    return unexpected(from_gpgme(e, "gpgme_data_new_from_cbs"));
-  }
-  Data sink(sink_raw);
+  cbs.write = stop_at_plaintext;
+  PEERMAIL_TRY_ASSIGN(Data sink, make_data(&cbs, nullptr));
   // Without a secret key this fails (no secret key); the recipients are in
   // the result all the same.
   const gpgme_error_t err = gpgme_op_decrypt(ctx.get(), cipher.get(), sink.get());
