@@ -147,6 +147,17 @@ date_warning(const std::optional<std::int64_t>& date,
   return {};
 }
 
+const std::string*
+field_named(const std::vector<mime::Field>& fields, std::string_view name)
+{
+  for (const auto& [n, v] : fields) {
+    if (n == name) {
+      return &v;
+    }
+  }
+  return nullptr;
+}
+
 // The number of different keys that signed.
 std::size_t
 distinct_signers(const std::vector<crypto::SignatureFacts>& signatures)
@@ -173,6 +184,7 @@ public:
   verify(std::string_view message) override
   {
     PEERMAIL_TRY_ASSIGN(mime::Inspection ins, mime::inspect(message));
+    m_layer_fields.clear();
     VerifyReport r;
     r.from = ins.from;
     r.warnings = ins.warnings;
@@ -239,7 +251,22 @@ private:
     }
     const bool encrypted =
       ins.shape == mime::Shape::encrypted_mime || ins.shape == mime::Shape::inline_encrypted;
-    const auto cover = mime::judge_headers(ins.outer_fields, ph, encrypted);
+    auto cover = mime::judge_headers(ins.outer_fields, ph, encrypted);
+    if (!m_layer_fields.empty()) {
+      auto layer = mime::judge_headers(m_layer_fields, ph, false);
+      const auto* from = field_named(m_layer_fields, "From");
+      const auto* signed_from = ph ? field_named(ph->fields, "From") : nullptr;
+      if (from != nullptr && (signed_from == nullptr || *from != *signed_from)) {
+        layer.unsigned_names.emplace_back("From");
+        layer.differing.emplace_back("From");
+      }
+      for (auto& n : layer.unsigned_names) {
+        cover.unsigned_names.push_back("(decrypted) " + n);
+      }
+      for (auto& n : layer.differing) {
+        cover.differing.push_back("(decrypted) " + n);
+      }
+    }
     r.unsigned_headers = cover.unsigned_names;
     for (const auto& n : cover.notes) {
       r.warnings.push_back(n);
@@ -328,6 +355,13 @@ private:
       r.warnings.push_back(std::move(w));
     }
     ph = inner->protected_headers;
+    if (!combined
+        && (inner->shape == mime::Shape::signed_mime
+            || inner->shape == mime::Shape::inline_signed)) {
+      // Sign, then encrypt: the decrypted entity's own header block sits
+      // outside the signature; a reader of the decrypted message sees it.
+      m_layer_fields = inner->outer_fields;
+    }
     bool inner_covered = combined;
     switch (inner->shape) {
     case mime::Shape::signed_mime: {
@@ -365,6 +399,9 @@ private:
 
   std::unique_ptr<crypto::Engine> m_engine;
   std::size_t m_max_plaintext;
+  // The decrypted entity's own headers when it wraps a signed part (sign,
+  // then encrypt); reset for every message.
+  std::vector<mime::Field> m_layer_fields;
 };
 
 } // namespace

@@ -253,7 +253,7 @@ TEST_SUITE("hardening.inspect")
     CHECK(decide(v) == Verdict::malformed);
   }
 
-  TEST_CASE("20000 sibling parts and a NUL in a header parse without harm")
+  TEST_CASE("20000 sibling parts and a NUL in a header: malformed, without harm")
   {
     std::string msg =
       "From: ana@clinic.test\r\nSubject: a" + std::string("\0", 1)
@@ -265,7 +265,7 @@ TEST_SUITE("hardening.inspect")
     auto r = inspect(msg);
     REQUIRE(r.has_value());
     CHECK(r->shape == Shape::plain);
-    REQUIRE(r->from.size() == 1);
-    CHECK(r->from.front() == "ana@clinic.test");
+    // GMime cuts the Subject at the NUL, other readers do not.
+    CHECK(r->malformed.find("NUL") != std::string::npos);
   }
 }

@@ -9,6 +9,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <string_view>
@@ -18,9 +19,9 @@ namespace peermail::mime {
 namespace {
 
 // Append what `take` makes of every mailbox in `list` (groups expanded).
-template<typename T, typename Take>
+template<typename Take>
 void
-collect(InternetAddressList* list, std::vector<T>& out, const Take& take)
+collect(InternetAddressList* list, std::vector<std::string>& out, const Take& take)
 {
   if (list == nullptr) {
     return;
@@ -34,18 +35,6 @@ collect(InternetAddressList* list, std::vector<T>& out, const Take& take)
       collect(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)), out, take);
     }
   }
-}
-
-// Call `visit` on every mailbox in `list` (groups expanded).
-template<typename Visit>
-void
-collect_each(InternetAddressList* list, const Visit& visit)
-{
-  std::vector<int> unused;
-  collect(list, unused, [&visit](InternetAddressMailbox* m) {
-    visit(m);
-    return 0;
-  });
 }
 
 std::string
@@ -143,19 +132,24 @@ addresses_in(std::string_view raw)
 } // namespace
 
 std::string
-display_name_conflict(InternetAddressList* list)
+address_text_conflict(GMimeHeader* h)
 {
-  std::string out;
-  collect_each(list, [&out](InternetAddressMailbox* m) {
-    const std::string addr = lower_addr(m);
-    for (const auto& token : addresses_in(str(internet_address_get_name(INTERNET_ADDRESS(m))))) {
-      if (token != addr && out.empty()) {
-        out = fmt::format(
-          "the display name \"{}\" is another address than the sender's <{}>", token, addr);
-      }
+  const auto own = mailbox_addresses(parse_address_header(h).get());
+  // Everything a reader may see of the header: display names, comments,
+  // route syntax, encoded-words decoded.
+  const char* raw = g_mime_header_get_raw_value(h);
+  char* decoded = g_mime_utils_header_decode_text(nullptr, raw != nullptr ? raw : "");
+  const std::string text = str(decoded);
+  g_free(decoded);
+  for (const auto& token : addresses_in(text)) {
+    if (std::find(own.begin(), own.end(), token) == own.end()) {
+      return fmt::format("the {} header shows the address \"{}\", which is not its mailbox{}",
+                         str(g_mime_header_get_name(h)),
+                         token,
+                         own.size() == 1 ? " <" + own.front() + ">" : std::string());
     }
-  });
-  return out;
+  }
+  return {};
 }
 
 Result<std::vector<std::string>>

@@ -30,10 +30,12 @@ std::vector<std::string> envelope_addresses(InternetAddressList* list);
 // a display name, never an address or a delimiter. Never null.
 GPtr<InternetAddressList> parse_address_header(GMimeHeader* h);
 
-// Return why a mailbox in `list` is ambiguous to a reader, or "": a display
-// name that holds an address other than the mailbox's own
-// ("alice@clinic.test" <mallory@clinic.test>), fullwidth at signs included.
-std::string display_name_conflict(InternetAddressList* list);
+// Return why the address header `h` is ambiguous to a reader, or "": any
+// text a reader may see in it (display names, comments, route syntax,
+// RFC 2047 decoded) that holds an address other than the header's own
+// mailboxes ("alice@clinic.test" <mallory@…>, (alice@…) mallory@…,
+// <@alice@…:mallory@…>), fullwidth at signs included.
+std::string address_text_conflict(GMimeHeader* h);
 
 // Return the addresses of all From headers in `headers` (several From headers
 // count together: a reader may see any of them).

@@ -63,28 +63,54 @@ find_line(std::string_view text, std::string_view marker, std::size_t from = 0)
   return std::string_view::npos;
 }
 
-// Headers that decide where a reply goes: never valid when unsigned.
-bool
-steers_replies(std::string_view name)
-{
-  for (const char* s : {"Sender", "Reply-To", "Mail-Reply-To", "Mail-Followup-To", "Followup-To"}) {
-    if (iequals(name, s)) {
-      return true;
-    }
-  }
-  return false;
-}
-
 bool
 is_address_header(std::string_view name)
 {
-  for (const char* s :
-       {"From", "Sender", "To", "Cc", "Reply-To", "Mail-Reply-To", "Mail-Followup-To"}) {
-    if (iequals(name, s)) {
-      return true;
+  constexpr std::array<const char*, 13> k_address = {"From",
+                                                     "Sender",
+                                                     "To",
+                                                     "Cc",
+                                                     "Bcc",
+                                                     "Reply-To",
+                                                     "Mail-Reply-To",
+                                                     "Mail-Followup-To",
+                                                     "Resent-From",
+                                                     "Resent-Sender",
+                                                     "Resent-Reply-To",
+                                                     "Disposition-Notification-To",
+                                                     "Return-Receipt-To"};
+  return header_in(name, k_address);
+}
+
+// The comments "(…)" in a raw header value, outside quoted strings: a
+// reader sees them, GMime's address parser drops them.
+std::string
+comments_of(std::string_view raw)
+{
+  std::string out;
+  int depth = 0;
+  bool quoted = false;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (c == '\\' && i + 1 < raw.size()) {
+      if (depth > 0) {
+        out.push_back(raw[i + 1]);
+      }
+      ++i;
+      continue;
+    }
+    if (depth == 0 && c == '"') {
+      quoted = !quoted;
+    } else if (!quoted && c == '(') {
+      out += depth++ == 0 ? " (" : "(";
+    } else if (!quoted && c == ')' && depth > 0) {
+      out.push_back(')');
+      --depth;
+    } else if (depth > 0) {
+      out.push_back(c);
     }
   }
-  return false;
+  return out;
 }
 
 // The instant an RFC 5322 date names, in seconds since the epoch.
@@ -100,29 +126,12 @@ date_seconds(const char* value)
   return secs;
 }
 
-// A header value as a reader sees it: decoded, unfolded, runs of
-// whitespace as one space, trimmed. Address headers compare by their
-// lower-cased addresses (parsed from the raw value); Date by the instant.
+// `s` unfolded, runs of whitespace as one space, trimmed.
 std::string
-comparable(std::string_view name, GMimeHeader* h)
+collapse_space(std::string_view s)
 {
-  if (is_address_header(name)) {
-    std::string out;
-    for (const auto& a : mailbox_addresses(parse_address_header(h).get())) {
-      out += a;
-      out += ',';
-    }
-    return out;
-  }
-  const char* value = g_mime_header_get_value(h);
-  if (iequals(name, "Date")) {
-    if (auto secs = date_seconds(value); secs) {
-      return std::to_string(*secs);
-    }
-  }
-  const std::string raw = str(value);
   std::string out;
-  for (const char c : util::trim(raw)) {
+  for (const char c : util::trim(s)) {
     const bool space = c == ' ' || c == '\t' || c == '\r' || c == '\n';
     if (space && (out.empty() || out.back() == ' ')) {
       continue;
@@ -130,6 +139,31 @@ comparable(std::string_view name, GMimeHeader* h)
     out.push_back(space ? ' ' : c);
   }
   return out;
+}
+
+// A header value as a reader sees it: decoded, unfolded, runs of
+// whitespace as one space, trimmed. Address headers compare by their
+// lower-cased addresses (parsed from the raw value); Date by the instant.
+std::string
+comparable(std::string_view name, GMimeHeader* h)
+{
+  if (is_address_header(name)) {
+    // What a reader sees: display names (decoded), groups and addresses as
+    // GMime formats them, so that quoting and encoding do not matter, plus
+    // any comments; compared without case.
+    auto list = parse_address_header(h);
+    char* shown = internet_address_list_to_string(list.get(), nullptr, FALSE);
+    std::string out = util::to_lower(str(shown)) + comments_of(str(g_mime_header_get_raw_value(h)));
+    g_free(shown);
+    return collapse_space(out);
+  }
+  const char* value = g_mime_header_get_value(h);
+  if (iequals(name, "Date")) {
+    if (auto secs = date_seconds(value); secs) {
+      return std::to_string(*secs);
+    }
+  }
+  return collapse_space(str(value));
 }
 
 // The visible headers of `headers`, comparable. Duplicates were refused
@@ -341,6 +375,53 @@ armor_headers(std::string_view text, std::size_t begin_pos)
   return out;
 }
 
+// RFC 4880 §7.1: GnuPG dash-escapes only lines that start with "-" (and
+// "From "); it strips "- " from any line. A reader sees the "- " that the
+// signature does not cover.
+std::string
+dash_escape_problem(std::string_view text, std::size_t begin_pos)
+{
+  const auto sig = find_line(text, k_begin_signature, begin_pos);
+  std::string_view clear =
+    text.substr(begin_pos, sig == std::string_view::npos ? text.npos : sig - begin_pos);
+  for (auto pos = clear.find("\n- "); pos != std::string_view::npos;
+       pos = clear.find("\n- ", pos + 1)) {
+    const std::string_view rest = clear.substr(pos + 3);
+    if (rest.substr(0, 1) != "-" && rest.substr(0, 5) != "From ") {
+      return "a line of the inline signed text starts with \"- \", which the signature does not "
+             "cover";
+    }
+  }
+  return {};
+}
+
+// Base64 that goes on after its end padding: GMime stops decoding there,
+// other readers decode the rest.
+std::string
+inline_transfer_problem(GMimePart* part)
+{
+  if (g_mime_part_get_content_encoding(part) != GMIME_CONTENT_ENCODING_BASE64) {
+    return {};
+  }
+  GMimeDataWrapper* w = g_mime_part_get_content(part);
+  GMimeStream* raw = w != nullptr ? g_mime_data_wrapper_get_stream(w) : nullptr;
+  if (raw == nullptr) {
+    return {};
+  }
+  GPtr<GMimeStream> mem(g_mime_stream_mem_new());
+  g_mime_stream_reset(raw);
+  g_mime_stream_write_to_stream(raw, mem.get());
+  g_mime_stream_reset(raw);
+  GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
+  const std::string_view enc(reinterpret_cast<const char*>(arr->data), arr->len);
+  const auto pad = enc.find('=');
+  if (pad != std::string_view::npos
+      && enc.find_first_not_of("= \t\r\n", pad) != std::string_view::npos) {
+    return "base64 content goes on after its end padding (mail readers decode it differently)";
+  }
+  return {};
+}
+
 bool
 examine_inline(GMimeObject* obj, bool at_root, Inspection& ins)
 {
@@ -375,7 +456,15 @@ examine_inline(GMimeObject* obj, bool at_root, Inspection& ins)
         str(g_mime_content_type_get_media_type(ct)),
         str(g_mime_content_type_get_media_subtype(ct))));
     }
+    if (auto why = inline_transfer_problem(GMIME_PART(obj)); !why.empty()) {
+      ins.malformed = why;
+      return true;
+    }
     if (shape == Shape::inline_signed) {
+      if (auto why = dash_escape_problem(text, b); !why.empty()) {
+        ins.malformed = why;
+        return true;
+      }
       // RFC 4880 §7: only "Hash:" armor headers in the cleartext header;
       // armor headers of the signature block are shown and never signed.
       for (auto line : armor_headers(text, b)) {
@@ -492,6 +581,24 @@ append_header(std::string& out, const std::string& name, GMimeHeader* h)
   out += name + ":" + raw;
 }
 
+// The body of `entity`: what follows its first empty line (with that line).
+std::string_view
+body_of(std::string_view entity)
+{
+  for (std::size_t pos = 0; pos < entity.size();) {
+    auto end = entity.find('\n', pos);
+    if (end == std::string_view::npos) {
+      return {};
+    }
+    std::string_view line = entity.substr(pos, end - pos);
+    if (line.empty() || line == "\r") {
+      return entity.substr(pos);
+    }
+    pos = end + 1;
+  }
+  return {};
+}
+
 } // namespace
 
 HeaderCoverage
@@ -506,7 +613,7 @@ judge_headers(const std::vector<Field>& outer,
     }
     if (!ph) {
       c.unsigned_names.push_back(name);
-      if (steers_replies(name)) {
+      if (header_in(name, k_reply_steering)) {
         c.differing.push_back(name);
       }
       continue;
@@ -521,6 +628,10 @@ judge_headers(const std::vector<Field>& outer,
     c.unsigned_names.push_back(name);
     if (name == "Message-ID") {
       c.notes.emplace_back("the Message-ID is not the signed one (replaced in transit?)");
+      continue;
+    }
+    if (header_in(name, k_reader_noted)) {
+      c.notes.push_back(fmt::format("the {} header is not among the signed headers", name));
       continue;
     }
     if (name == "Date" && inner == nullptr) {
@@ -564,6 +675,10 @@ inspect(std::string_view bytes)
   if (g_mime_header_list_get_count(headers) == 0 && root_headers == 0) {
     return fail(Errc::data, "the input has no message headers");
   }
+  if (auto nul = header_nul_problem(bytes); !nul.empty()) {
+    ins.malformed = nul;
+    return ins;
+  }
   if (auto dup = duplicate_header_problem(msg.get()); !dup.empty()) {
     ins.malformed = dup;
     return ins;
@@ -572,7 +687,7 @@ inspect(std::string_view bytes)
     ins.from = std::move(*from);
   }
   if (GMimeHeader* f = g_mime_header_list_get_header(headers, "From"); f != nullptr) {
-    ins.from_conflict = display_name_conflict(parse_address_header(f).get());
+    ins.from_conflict = address_text_conflict(f);
   }
   if (GMimeHeader* d = g_mime_header_list_get_header(headers, "Date"); d != nullptr) {
     ins.date = date_seconds(g_mime_header_get_value(d));
@@ -660,6 +775,22 @@ restore_decrypted(std::string_view outer, std::string_view inner)
   out += "MIME-Version: 1.0\n";
   if (crlf) {
     out = to_crlf(out);
+  }
+  if (protected_inner && holder != in_root) {
+    // The decrypted entity's own header block is outside the signature:
+    // keep only what makes it MIME (Content-*), never a From or Reply-To.
+    GMimeHeaderList* ih = g_mime_object_get_header_list(in_root);
+    std::string content;
+    for (int i = 0; i < g_mime_header_list_get_count(ih); ++i) {
+      GMimeHeader* h = g_mime_header_list_get_header_at(ih, i);
+      const std::string name = str(g_mime_header_get_name(h));
+      if (util::to_lower(name).rfind("content-", 0) == 0) {
+        append_header(content, name, h);
+      }
+    }
+    out += crlf ? to_crlf(content) : content;
+    out += body_of(inner);
+    return out;
   }
   out += inner;
   return out;

@@ -269,6 +269,9 @@ split_message(const GPtr<GMimeMessage>& msg, SubjectProtection subject, Prepared
            && !iequals(name, "Bcc");
   };
   for (const char* name : k_reader_visible) {
+    if (!inside(name)) {
+      continue; // Bcc: never to the other recipients
+    }
     for (int i = 0; i < count; ++i) {
       GMimeHeader* h = g_mime_header_list_get_header_at(headers, i);
       if (iequals(str(g_mime_header_get_name(h)), name)) {

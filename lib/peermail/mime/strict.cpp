@@ -211,20 +211,37 @@ is_delimiter(std::string_view line, std::string_view boundary)
 bool
 may_leave_in_clear(std::string_view name)
 {
-  if (::strncasecmp(name.data(), "Subject", name.size()) == 0 && name.size() == 7) {
-    return false;
-  }
-  for (const char* v : k_reader_visible) {
-    if (name.size() == std::strlen(v) && ::strncasecmp(name.data(), v, name.size()) == 0) {
-      return true;
+  constexpr std::array<const char*, 13> k_clear = {"From",
+                                                   "Sender",
+                                                   "To",
+                                                   "Cc",
+                                                   "Reply-To",
+                                                   "Mail-Reply-To",
+                                                   "Mail-Followup-To",
+                                                   "Date",
+                                                   "Message-ID",
+                                                   "In-Reply-To",
+                                                   "References",
+                                                   "Auto-Submitted",
+                                                   "Autocrypt"};
+  return header_in(name, k_clear);
+}
+
+std::string
+header_nul_problem(std::string_view bytes)
+{
+  for (std::size_t pos = 0; pos < bytes.size();) {
+    const std::size_t end = line_end(bytes, pos);
+    const std::string_view line = bytes.substr(pos, end - pos);
+    if (line.empty() || line == "\r") {
+      return {};
     }
-  }
-  for (const char* v : {"In-Reply-To", "References", "Auto-Submitted", "Autocrypt"}) {
-    if (name.size() == std::strlen(v) && ::strncasecmp(name.data(), v, name.size()) == 0) {
-      return true;
+    if (line.find('\0') != std::string_view::npos) {
+      return "a header holds a NUL byte (some readers cut the value there, others do not)";
     }
+    pos = end + 1;
   }
-  return false;
+  return {};
 }
 
 std::string
@@ -319,12 +336,14 @@ quiet_preamble(std::string_view text)
   if (t.empty()) {
     return true;
   }
-  constexpr std::array<std::string_view, 5> k_boilerplate = {
+  constexpr std::array<std::string_view, 7> k_boilerplate = {
     k_signed_preamble,
     k_encrypted_preamble,
     "This is a multi-part message in MIME format.",
     "This is a multi-part message in MIME format",
-    "This is a cryptographically signed message in MIME format."};
+    "This is a cryptographically signed message in MIME format.",
+    "This is a multipart message in MIME format.",
+    "This is a MIME-encapsulated message"};
   for (auto b : k_boilerplate) {
     if (t == b) {
       return true;

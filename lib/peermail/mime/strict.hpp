@@ -24,8 +24,9 @@ inline constexpr std::string_view k_encrypted_preamble =
 // The header policy of protected messages (RFC 9788), one list for what
 // peermail writes (mime::prepare) and what it judges (mime::inspect):
 // The headers a reader sees. Each is inside the signed entity (protected
-// headers), and verify requires each outer one to equal the inner one.
-inline constexpr std::array<const char*, 11> k_reader_visible = {"From",
+// headers), and verify requires each outer one to equal the inner one (the
+// "note only" ones, k_reader_noted, are listed as unsigned when they differ).
+inline constexpr std::array<const char*, 21> k_reader_visible = {"From",
                                                                  "Sender",
                                                                  "To",
                                                                  "Cc",
@@ -35,7 +36,53 @@ inline constexpr std::array<const char*, 11> k_reader_visible = {"From",
                                                                  "Followup-To",
                                                                  "Subject",
                                                                  "Date",
-                                                                 "Message-ID"};
+                                                                 "Message-ID",
+                                                                 "List-Post",
+                                                                 "Disposition-Notification-To",
+                                                                 "Return-Receipt-To",
+                                                                 "Resent-From",
+                                                                 "Resent-Sender",
+                                                                 "Resent-Reply-To",
+                                                                 "Bcc",
+                                                                 "Organization",
+                                                                 "Comments",
+                                                                 "Newsgroups"};
+
+// Of k_reader_visible, the ones that decide where a reply, a read receipt
+// or a list post goes: never part of a valid message when unsigned.
+inline constexpr std::array<const char*, 10> k_reply_steering = {"Sender",
+                                                                 "Reply-To",
+                                                                 "Mail-Reply-To",
+                                                                 "Mail-Followup-To",
+                                                                 "Followup-To",
+                                                                 "List-Post",
+                                                                 "Disposition-Notification-To",
+                                                                 "Return-Receipt-To",
+                                                                 "Resent-Sender",
+                                                                 "Resent-Reply-To"};
+
+// Of k_reader_visible, the ones most readers show only on request: when
+// unsigned they are listed (unsigned_headers) and noted, not alarmed on.
+inline constexpr std::array<const char*, 4> k_reader_noted = {
+  "Bcc", "Organization", "Comments", "Newsgroups"};
+
+// Return true when `name` is one of `list` (ASCII case-insensitive).
+template<std::size_t N>
+bool
+header_in(std::string_view name, const std::array<const char*, N>& list)
+{
+  for (const char* v : list) {
+    if (std::string_view(v).size() == name.size()
+        && g_ascii_strncasecmp(v, name.data(), name.size()) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Return why the header block of `bytes` (up to its first empty line) holds
+// a NUL byte, or "": GMime cuts a value there, other readers do not.
+std::string header_nul_problem(std::string_view bytes);
 
 // Return true when header `name` may leave in clear in the outer header of a
 // protected message: addressing, threading and automation headers. Subject

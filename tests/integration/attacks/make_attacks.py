@@ -183,6 +183,67 @@ write("inline-signature-armor-comment", "partially-signed",
 write("inline-signed-in-html", "partially-signed",
       inline_outer + b"Content-Type: text/html; charset=utf-8\n\n" + clear)
 
+# --- found by an independent review (each was valid before) -------------------
+# Headers inside the encrypted part, above Alice's old signed part (sign, then
+# encrypt): a reader of the decrypted message sees them; nobody signed them.
+ent = signed(ALICE, good, outer=b"")[len(b"MIME-Version: 1.0\n"):]
+for name, inj in [("reply-to", f"Reply-To: Mallory <{M}>\n".encode()),
+                  ("from-subject", f"Subject: Stop all medication\nFrom: Mallory <{M}>\n".encode())]:
+    write(f"layered-injected-{name}", "partially-signed",
+          encrypted(encrypt(BOB, crlf(inj + ent)),
+                    outer=OUTER.replace(b"Subject: Results", b"Subject: ...")))
+# Another address in a comment or in route syntax of From (signed by Mallory).
+for i, frm in enumerate([f"(alice@clinic.test) {M}", f"Mallory <{M}> (alice@clinic.test)",
+                         f"<(alice@clinic.test) {M}>", "mallory@(alice@clinic.test)clinic.test",
+                         f"(=?utf-8?q?alice=40clinic.test?=) {M}",
+                         f"Alice <@alice@clinic.test:{M}>"]):
+    write(f"from-comment-or-route-{i}", "signer-mismatch",
+          signed(MALLORY, legacy, outer=OUTER.replace(f"From: Alice <{A}>".encode(),
+                                                      f"From: {frm}".encode())))
+# A NUL in a header: GMime cuts the value there, other readers do not.
+write("nul-in-subject", "malformed",
+      signed(ALICE, good, outer=OUTER.replace(b"Subject: Results",
+                                              b"Subject: Results\x00 - STOP ALL MEDICATION")))
+# Display text of address headers and steering headers outside the signature.
+write("outer-to-display-name-changed", "partially-signed",
+      signed(ALICE, good, outer=OUTER.replace(f"To: Bob <{B}>".encode(),
+                                              f"To: STOP ALL MEDICATION: Bob <{B}>;".encode())))
+write("outer-to-comment-added", "partially-signed",
+      signed(ALICE, good, outer=OUTER.replace(f"To: Bob <{B}>".encode(),
+                                              f"To: Bob <{B}> (and wire 5000 EUR)".encode())))
+for name in ["List-Post: <mailto:mallory@clinic.test>", f"Disposition-Notification-To: <{M}>"]:
+    write("outer-" + name.split(":")[0].lower() + "-added", "partially-signed",
+          signed(ALICE, good, outer=OUTER + name.encode() + b"\n"))
+# Inline: a "- " gpg strips, and base64 that goes on after its padding.
+dash = clear.replace(b"Patient 4711: please call me.\n", b"- Patient 4711: please call me.\n")
+write("inline-dash-escape-added", "malformed",
+      inline_outer + b"Content-Type: text/plain; charset=utf-8\n\n" + dash)
+import base64
+b64 = base64.encodebytes(clear) + base64.encodebytes(b"\nP.S. wire 5000 EUR to mallory\n")
+if b"=" in base64.encodebytes(clear):
+    write("inline-base64-after-padding", "malformed",
+          inline_outer + b"Content-Type: text/plain; charset=utf-8\n"
+          b"Content-Transfer-Encoding: base64\n\n" + b64)
+# A genuine preamble some writers use: not a false alarm.
+write("control-preamble-multipart-without-hyphen", "valid",
+      signed(ALICE, good, preamble=b"This is a multipart message in MIME format.\n"))
+
+# --- interoperability: genuine shapes other clients produce ----------------------
+# Outlook re-wraps PGP/MIME as multipart/mixed; Thunderbird repairs it.
+armor = encrypt(BOB, crlf(good), signer=ALICE)
+write("control-outlook-rewrapped", "valid",
+      OUTER.replace(b"Subject: Results", b"Subject: [...]") + b"MIME-Version: 1.0\n"
+      b"Content-Type: multipart/mixed; boundary=\"OL\"\n\n--OL\n"
+      b"Content-Type: text/plain; charset=us-ascii\n\n\n--OL\n"
+      b"Content-Type: application/pgp-encrypted; name=\"PGPMIME Versions Identification\"\n"
+      b"Content-Disposition: attachment; filename=\"PGPMIME Versions Identification\"\n\n"
+      b"Version: 1\n\n--OL\nContent-Type: application/octet-stream; name=\"encrypted.asc\"\n"
+      b"Content-Disposition: attachment; filename=\"encrypted.asc\"\n\n" + armor + b"\n--OL--\n")
+# Inline PGP, signed and encrypted (integrity protected): valid, and decrypted.
+write("control-inline-encrypted-signed", "valid",
+      inline_outer + b"Content-Type: text/plain; charset=utf-8\n\n"
+      + encrypt(BOB, b"Inline secret: call me.\n", signer=ALICE))
+
 with open(os.path.join(OUT, "expected.tsv"), "w") as f:
     for name, verdict in expected:
         f.write(f"{name}\t{verdict}\n")

@@ -186,3 +186,26 @@ test_terminal_forgery_in_from_is_neutralised() {
         expect_contains out "verdict: unsigned"
     done
 }
+
+# Inline PGP encrypted mail is decrypted to a readable message.
+test_inline_encrypted_is_decrypted() {
+    expect_exit 0 pm verify --decrypt -o plain.eml "$EML/control-inline-encrypted-signed.eml"
+    expect_contains plain.eml "Inline secret: call me."
+    expect_contains plain.eml "From: Alice <alice@clinic.test>"
+}
+
+# S/MIME is named S/MIME (not "encrypted: no") and never valid, until it is
+# judged (issue 17). Skipped without the corpus.
+test_smime_is_recognised_never_valid() {
+    local dir="$PEERMAIL_SOURCE_DIR/../shared/corpora/thunderbird-smime" f n=0
+    [ -d "$dir" ] || { echo "S/MIME corpus absent: skipped"; return 0; }
+    for f in "$dir"/*.eml; do
+        n=$((n + 1))
+        pm --json verify "$f" >out 2>err || true
+        /usr/bin/python3 -c 'import json,sys; d=json.load(open("out"))
+assert d["verdict"] != "valid", d
+assert d["protocol"] == "S/MIME" or d["verdict"] == "malformed", (sys.argv[1], d)' "$(basename "$f")" ||
+            fail "$(basename "$f")"
+    done
+    [ "$n" -gt 50 ] || fail "only $n S/MIME messages"
+}
