@@ -25,4 +25,17 @@ TEST_SUITE("util::strings")
                               "a\xe6\x97")
           == "??a??");
   }
+
+  TEST_CASE("valid_utf8: GLib's rules, not a hand-written approximation")
+  {
+    CHECK(util::valid_utf8("Zo\xc3\xab"));
+    CHECK_FALSE(util::valid_utf8("\xc0\x80"));         // overlong NUL
+    CHECK_FALSE(util::valid_utf8("\xe0\x80\xaf"));     // overlong '/'
+    CHECK_FALSE(util::valid_utf8("\xed\xa0\x80"));     // a surrogate
+    CHECK_FALSE(util::valid_utf8("\xf4\x90\x80\x80")); // above U+10FFFF
+    CHECK_FALSE(util::valid_utf8(std::string("a\0b", 3)));
+    CHECK_FALSE(util::valid_utf8("ab\xe6\x97"));
+    CHECK(util::valid_utf8("ab\xe6\x97", true));   // cut inside the last character
+    CHECK_FALSE(util::valid_utf8("ab\xff", true)); // not the start of any character
+  }
 }

@@ -43,40 +43,6 @@ is_atext(unsigned char c)
   return std::isalnum(c) != 0 || std::strchr("!#$%&'*+-/=?^_`{|}~", c) != nullptr;
 }
 
-bool
-valid_utf8(std::string_view s, bool allow_truncated_tail = false)
-{
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
-      n = 1;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-    } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
-      n = 3;
-    } else {
-      return false;
-    }
-    const std::size_t avail = std::min(n, s.size() - i - 1);
-    if (avail < n && !allow_truncated_tail) {
-      return false;
-    }
-    for (std::size_t k = 1; k <= avail; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) {
-        return false;
-      }
-    }
-    i += n + 1;
-  }
-  return true;
-}
-
 std::string
 basename_of(const std::string& path)
 {
@@ -346,7 +312,7 @@ parse_address(std::string_view text, std::string_view field, const ComposeLimits
         Errc::data,
         fmt::format("{}: display name longer than {} bytes", field, limits.max_display_name_bytes));
     }
-    if (!valid_utf8(name)) {
+    if (!util::valid_utf8(name)) {
       return fail(Errc::data, fmt::format("{}: display name is not valid UTF-8", field));
     }
     m.display_name = std::string(name);
@@ -454,7 +420,7 @@ guess_content_type(std::string_view filename, std::string_view head)
       return m.type;
     }
   }
-  const bool texty = head.find('\0') == std::string_view::npos && valid_utf8(head, true);
+  const bool texty = head.find('\0') == std::string_view::npos && util::valid_utf8(head, true);
   if (by_ext != nullptr) {
     // A "text" extension on binary content is not text.
     if (std::string_view(by_ext).starts_with("text/") && !texty) {
@@ -531,7 +497,7 @@ validate(const ComposeRequest& req, const ComposeLimits& limits)
     return fail(Errc::data,
                 fmt::format("--subject is longer than {} bytes", limits.max_subject_bytes));
   }
-  if (!valid_utf8(req.subject)) {
+  if (!util::valid_utf8(req.subject)) {
     return fail(Errc::data, "--subject is not valid UTF-8");
   }
   if (req.body.size() > limits.max_body_bytes) {
@@ -540,7 +506,7 @@ validate(const ComposeRequest& req, const ComposeLimits& limits)
                 "",
                 "send large content as an --attach file");
   }
-  if (req.body.find('\0') != std::string::npos || !valid_utf8(req.body)) {
+  if (req.body.find('\0') != std::string::npos || !util::valid_utf8(req.body)) {
     return fail(Errc::data,
                 "the body is not UTF-8 text",
                 "",

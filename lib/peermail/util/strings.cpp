@@ -127,4 +127,17 @@ terminal_safe(std::string_view s)
   return out;
 }
 
+bool
+valid_utf8(std::string_view s, bool allow_truncated_tail)
+{
+  const gchar* end = nullptr;
+  if (g_utf8_validate_len(s.data(), s.size(), &end)) {
+    return true;
+  }
+  const auto rest = static_cast<gssize>(s.data() + s.size() - end);
+  // -2: a valid but incomplete sequence at the very end.
+  return allow_truncated_tail && rest < 4
+         && g_utf8_get_char_validated(end, rest) == static_cast<gunichar>(-2);
+}
+
 } // namespace peermail::util

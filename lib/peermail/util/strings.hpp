@@ -21,6 +21,11 @@ std::string to_lower(std::string_view s);
 // line).
 std::string terminal_safe(std::string_view s);
 
+// Return true when `s` is UTF-8 (GLib's validator: no overlong forms, no
+// surrogates, nothing above U+10FFFF, no NUL). With `allow_truncated_tail`,
+// `s` may end inside one character (a buffer cut, e.g. a file's first KiB).
+bool valid_utf8(std::string_view s, bool allow_truncated_tail = false);
+
 // Split `s` at every `sep`; empty fields are kept.
 std::vector<std::string> split(std::string_view s, char sep);
 
