@@ -120,6 +120,34 @@ TEST_SUITE("peermail::audit::AuditLog")
     CHECK(lines[1] == b->dump());
   }
 
+  TEST_CASE(
+    "audit::open: a log others can write, a symlink or a world-writable directory is "
+    "refused (77)")
+  {
+    peermail::test::TempDir dir;
+    const std::string path = dir.path() + "/audit.jsonl";
+    REQUIRE(AuditLog::open(path));
+    REQUIRE(::chmod(path.c_str(), 0666) == 0);
+    auto loose = AuditLog::open(path);
+    REQUIRE_FALSE(loose);
+    CHECK(loose.error().code == Errc::permissions);
+    CHECK(loose.error().fix == "chmod 600 " + path);
+    REQUIRE(::chmod(path.c_str(), 0600) == 0);
+    REQUIRE(AuditLog::open(path));
+
+    const std::string link = dir.path() + "/link.jsonl";
+    REQUIRE(::symlink(path.c_str(), link.c_str()) == 0);
+    auto linked = AuditLog::open(link);
+    REQUIRE_FALSE(linked);
+    CHECK(linked.error().code == Errc::permissions);
+
+    REQUIRE(::chmod(dir.path().c_str(), 0777) == 0);
+    auto open_dir = AuditLog::open(path);
+    REQUIRE_FALSE(open_dir);
+    CHECK(open_dir.error().message.find("writable by anyone") != std::string::npos);
+    REQUIRE(::chmod(dir.path().c_str(), 0700) == 0);
+  }
+
   TEST_CASE("audit::to_json: the DESIGN §7 schema and nothing else")
   {
     const json j = to_json(sample());
@@ -431,18 +459,15 @@ TEST_SUITE("peermail::audit::AuditLog")
     CHECK(empty.error().code == Errc::io);
   }
 
-  TEST_CASE("audit: disk full is an io error")
+  TEST_CASE("audit: a device is not an audit log (disk full is the faults suite's fsync shim)")
   {
     if (::access("/dev/full", W_OK) != 0) {
       return;
     }
-    AuditLog log = *AuditLog::open("/dev/full");
-    auto r = log.append(sample());
-    REQUIRE_FALSE(r);
-    CHECK(r.error().code == Errc::io);
-    CHECK(r.error().message == "audit log /dev/full: cannot write: No space left on device");
-    CHECK(r.error().fix
-          == "free space on that file system, or set [audit] path to another location");
+    auto log = AuditLog::open("/dev/full");
+    REQUIRE_FALSE(log);
+    CHECK(log.error().code == Errc::permissions);
+    CHECK(log.error().message == "audit log /dev/full: is not a regular file");
   }
 
   TEST_CASE("audit: concurrent threads never lose or interleave records")
