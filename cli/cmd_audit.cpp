@@ -92,7 +92,8 @@ recipients(const nlohmann::json& j)
     if (!out.empty()) {
       out += ",";
     }
-    out += r.is_string() ? util::terminal_safe(r.get<std::string>()) : util::terminal_safe(json_text(r));
+    out +=
+      r.is_string() ? util::terminal_safe(r.get<std::string>()) : util::terminal_safe(json_text(r));
   }
   return out;
 }
