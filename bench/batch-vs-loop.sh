@@ -43,7 +43,7 @@ export TEST_CA=$SUITE_DIR/ca
 gpg_home_new
 fix=$src/tests/fixtures/keys/batch-keyring
 cp "$fix/pubring.kbx" "$fix/trustdb.gpg" "$GNUPGHOME/"
-mkdir -p -m 700 "$GNUPGHOME/private-keys-v1.d"
+mkdir -p "$GNUPGHOME/private-keys-v1.d" && chmod 700 "$GNUPGHOME/private-keys-v1.d"
 cp "$fix/private-keys-v1.d/"*.key "$GNUPGHOME/private-keys-v1.d/"
 chmod 600 "$GNUPGHOME/private-keys-v1.d/"*.key # KEY-05, or peermail refuses (78)
 sender=$(cat "$fix/sender.fpr")

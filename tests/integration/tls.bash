@@ -124,8 +124,8 @@ start_smtp() {
         >"$SMTP_SPOOL/server.log" 2>&1 &
     local pid=$!
     register_pid "$pid"
-    local i
-    for i in $(seq 1 100); do
+    local _
+    for _ in $(seq 1 100); do
         [ -s "$port_file" ] && break
         if ! kill -0 "$pid" 2>/dev/null; then
             cat "$SMTP_SPOOL/server.log" >&2

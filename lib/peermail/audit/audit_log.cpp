@@ -85,6 +85,15 @@ fsync_parent(const std::string& path)
   }
 }
 
+Error
+symlink_refusal(const std::string& path)
+{
+  return Error{Errc::permissions,
+               fmt::format("audit log {}: is a symbolic link", path),
+               "AUD-01",
+               "point [audit] path at the log file itself"};
+}
+
 // Open (creating) the log for appending and take the exclusive lock.
 // A log that someone else can write, or that sits in a directory anyone
 // can write, can be rewritten behind peermail's back: refuse it (77).
@@ -125,6 +134,44 @@ check_owner_only(const std::string& path, int fd)
   return {};
 }
 
+} // namespace
+
+Result<void>
+check_log_file(const std::string& path)
+{
+  if (path.empty()) {
+    return fail(
+      Errc::io, "audit log: no path configured", k_check_id, "set [audit] path in the config");
+  }
+  detail::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
+  if (fd) {
+    return check_owner_only(path, fd.get());
+  }
+  if (errno == ELOOP) {
+    return unexpected(symlink_refusal(path));
+  }
+  if (errno != ENOENT) {
+    return unexpected(io_error(path, "cannot open", errno));
+  }
+  // Not there yet: the first send creates it (0600); judge its directory.
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  struct stat ds
+  {
+  };
+  if (::stat(dir.c_str(), &ds) == 0 && (ds.st_mode & S_IWOTH) != 0 && (ds.st_mode & S_ISVTX) == 0) {
+    return fail(Errc::permissions,
+                fmt::format("audit log {}: its directory {} is writable by anyone", path, dir),
+                "AUD-01",
+                fmt::format("chmod o-w {}", dir));
+  }
+  return {};
+}
+
+namespace {
+
 Result<detail::Fd>
 open_locked(const std::string& path)
 {
@@ -137,10 +184,7 @@ open_locked(const std::string& path)
   detail::Fd fd(::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd) {
     if (errno == ELOOP) {
-      return fail(Errc::permissions,
-                  fmt::format("audit log {}: is a symbolic link", path),
-                  "AUD-01",
-                  "point [audit] path at the log file itself");
+      return unexpected(symlink_refusal(path));
     }
     return unexpected(io_error(path, "cannot open for appending", errno));
   }

@@ -66,6 +66,13 @@ namespace peermail::audit {
 inline constexpr std::string_view k_genesis_prev =
   "0000000000000000000000000000000000000000000000000000000000000000";
 
+// Judge the configured log file as append() will when it opens it (AUD-01):
+// a regular file of the caller's, not writable by others, not a symbolic
+// link, in a directory not writable by anyone without the sticky bit. A log
+// that does not exist yet is judged by its directory. For `check`, which must
+// report what `send` would refuse. Errc::permissions (77) or io.
+Result<void> check_log_file(const std::string& path);
+
 // The longest line append() and verify() accept (a record is < 4 KiB).
 inline constexpr std::size_t k_max_line_bytes = 1U << 20;
 

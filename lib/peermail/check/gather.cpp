@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "gather.hpp"
 
+#include <peermail/audit/audit_log.hpp>
 #include <peermail/crypto/keyring.hpp>
 #include <peermail/policy/checklist.hpp>
 #include <peermail/protect_keys.hpp>
@@ -160,6 +161,9 @@ gather(const config::Config& cfg, const GatherOptions& opts)
   if (!cfg.audit.path.empty()) {
     f.audit_file = stat_file(cfg.audit.path);
     f.audit_dir = stat_file(parent_dir(cfg.audit.path));
+    if (auto ok = audit::check_log_file(cfg.audit.path); !ok) {
+      f.audit_file_problem = ok.error();
+    }
   }
 
   std::string home = opts.gnupg_home;
@@ -235,6 +239,10 @@ require_offline_checklist(const config::Config& cfg, GatherOptions opts)
   // happens to be running (passphrase protection stays a `check` finding).
   opts.query_agent = false;
   const auto facts = gather(cfg, opts);
+  // An audit log the sender may not use keeps its own exit code (77).
+  if (facts.audit_file_problem) {
+    return unexpected(*facts.audit_file_problem);
+  }
   return policy::require_no_fail(policy::evaluate(facts));
 }
 

@@ -49,6 +49,9 @@ struct Facts
   std::optional<FileFacts> ca_file;
   std::optional<FileFacts> audit_dir;
   std::optional<FileFacts> audit_file;
+  // What the audit log's own rule (audit::check_log_file) says of the
+  // configured file; unset when it would be accepted.
+  std::optional<Error> audit_file_problem;
   std::optional<FileFacts> gnupg_home;      // unset: GnuPG's default home was not found
   std::vector<FileFacts> private_key_files; // private-keys-v1.d/*
   std::optional<std::string> gpg_conf;      // file text, when it exists

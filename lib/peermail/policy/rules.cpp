@@ -142,7 +142,7 @@ setting(const config::Config& cfg, const std::string& key, const std::string& va
 }
 
 std::string
-quoted(std::string_view s)
+toml_quoted(std::string_view s)
 {
   return fmt::format("\"{}\"", s);
 }
@@ -227,9 +227,10 @@ transport_rules(Board& b, const Facts& f)
     const auto& a = cfg.account();
     const std::string pre = "account." + a.name;
     b.pass("TLS-01",
-           fmt::format(
-             "{}, port {}", setting(cfg, pre + ".tls", quoted(config::to_string(a.tls))), a.port));
-    b.pass("TLS-02", setting(cfg, pre + ".min_tls", quoted(config::to_string(a.min_tls))));
+           fmt::format("{}, port {}",
+                       setting(cfg, pre + ".tls", toml_quoted(config::to_string(a.tls))),
+                       a.port));
+    b.pass("TLS-02", setting(cfg, pre + ".min_tls", toml_quoted(config::to_string(a.min_tls))));
     // TLS-04: no switch to turn verification off exists; the CA file must be sound.
     if (f.ca_file) {
       const auto& ca = *f.ca_file;
@@ -264,15 +265,16 @@ transport_rules(Board& b, const Facts& f)
       b.fail("TLS-05", fmt::format("{}.host is not set", pre), "set host to the server's name");
     } else if (ip) {
       b.warn("TLS-05",
-             setting(cfg, pre + ".host", quoted(host)) + ": an IP address",
+             setting(cfg, pre + ".host", toml_quoted(host)) + ": an IP address",
              "use the server's DNS name as host (an IP needs an iPAddress SAN)");
     } else if (host.find('.') == std::string::npos) {
       b.warn("TLS-05",
-             setting(cfg, pre + ".host", quoted(host)) + ": not a fully qualified domain name",
+             setting(cfg, pre + ".host", toml_quoted(host)) + ": not a fully qualified domain name",
              "set host to the fully qualified name in the server certificate");
     } else {
       b.pass("TLS-05",
-             setting(cfg, pre + ".host", quoted(host)) + ": hostname verification is always on");
+             setting(cfg, pre + ".host", toml_quoted(host))
+               + ": hostname verification is always on");
     }
     b.pass("TLS-09",
            a.tls == config::TlsMode::starttls
@@ -280,7 +282,7 @@ transport_rules(Board& b, const Facts& f)
              : "tls = \"implicit\": TLS from the first byte, nothing to strip");
     b.pass("AUTH-02",
            fmt::format("tls = {}: credentials are only sent inside TLS",
-                       quoted(config::to_string(a.tls))));
+                       toml_quoted(config::to_string(a.tls))));
     // AUTH-01: a personal submission identity.
     static const std::set<std::string> k_shared = {"admin",
                                                    "info",
@@ -304,12 +306,12 @@ transport_rules(Board& b, const Facts& f)
              "set username to your own submission account");
     } else if (k_shared.count(local) > 0) {
       b.fail("AUTH-01",
-             setting(cfg, pre + ".username", quoted(a.username)) + " looks shared",
+             setting(cfg, pre + ".username", toml_quoted(a.username)) + " looks shared",
              "use a personal submission account for each operator");
     } else {
       b.pass("AUTH-01",
-             setting(cfg, pre + ".username", quoted(a.username))
-               + fmt::format(", identity.user_id = {}", quoted(cfg.identity.user_id)));
+             setting(cfg, pre + ".username", toml_quoted(a.username))
+               + fmt::format(", identity.user_id = {}", toml_quoted(cfg.identity.user_id)));
     }
     if (!a.oauth2_token_command.empty()) {
       b.pass("AUTH-03", "OAuth 2.0 token (oauth2_token_command)");
@@ -593,8 +595,11 @@ audit_rules(Board& b, const Facts& f)
            "audit.path is empty",
            "set audit.path (default "
            "~/.local/state/peermail/audit.jsonl)");
+  } else if (f.audit_file_problem) {
+    // The same rule the sender applies when it opens the log.
+    b.fail("AUD-01", f.audit_file_problem->message, f.audit_file_problem->fix);
   } else {
-    b.pass("AUD-01", setting(cfg, "audit.path", quoted(cfg.audit.path)));
+    b.pass("AUD-01", setting(cfg, "audit.path", toml_quoted(cfg.audit.path)));
   }
   b.pass("AUD-02", "audit records never hold subjects, bodies, file names or secrets");
   b.pass("AUD-03", "records are hash-chained; `peermail audit verify` finds changes");
@@ -696,7 +701,7 @@ config_rules(Board& b, const Facts& f)
     b.pass("E2E-05",
            cfg.policy.encrypt_to_self
              ? setting(cfg, "policy.encrypt_to_self", "true")
-             : setting(cfg, "policy.archive_key", quoted(cfg.policy.archive_key)));
+             : setting(cfg, "policy.archive_key", toml_quoted(cfg.policy.archive_key)));
   } else {
     b.warn("E2E-05",
            setting(cfg, "policy.encrypt_to_self", "false") + " and no archive_key",

@@ -214,6 +214,42 @@ secure_file_check(const std::string& path, Secrecy secrecy, const std::string& c
     return fail(errno == ENOENT ? Errc::no_input : Errc::io,
                 fmt::format("{}: cannot stat: {}", path, std::strerror(errno)));
   }
+  return judge_private_file(path, st, secrecy, check_id);
+}
+
+Result<OpenedFile>
+read_file_with_stat(const std::string& path, std::uint64_t max_bytes)
+{
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) {
+    return fail(Errc::no_input, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  }
+  OpenedFile f;
+  if (::fstat(fd, &f.st) != 0) {
+    const int e = errno;
+    ::close(fd);
+    return fail(Errc::io, fmt::format("{}: cannot stat: {}", path, std::strerror(e)));
+  }
+  if (!S_ISREG(f.st.st_mode)) {
+    ::close(fd);
+    return fail(Errc::no_input,
+                fmt::format("{}: not a regular file (a directory, device or FIFO)", path));
+  }
+  auto r = read_fd(fd, path, max_bytes);
+  ::close(fd);
+  if (!r) {
+    return unexpected(r.error());
+  }
+  f.text = std::move(*r);
+  return f;
+}
+
+Result<void>
+judge_private_file(const std::string& path,
+                   const struct stat& st,
+                   Secrecy secrecy,
+                   const std::string& check_id)
+{
   const mode_t mode = st.st_mode & 07777;
   if (st.st_uid != ::geteuid()) {
     return fail(Errc::permissions,
@@ -238,6 +274,40 @@ secure_file_check(const std::string& path, Secrecy secrecy, const std::string& c
                             mode),
                 check_id,
                 fmt::format("chmod 600 {}", path));
+  }
+  // The directory the file really lives in decides who can replace it.
+  std::string dir = ".";
+  if (char* real = ::realpath(path.c_str(), nullptr); real != nullptr) {
+    const std::string r(real);
+    std::free(real);
+    const auto slash = r.rfind('/');
+    dir = slash == 0 ? "/" : r.substr(0, slash);
+  } else if (const auto slash = path.rfind('/'); slash != std::string::npos) {
+    dir = slash == 0 ? "/" : path.substr(0, slash);
+  }
+  struct stat ds
+  {
+  };
+  if (::stat(dir.c_str(), &ds) != 0) {
+    return {};
+  }
+  if ((ds.st_mode & 0022) != 0 && (ds.st_mode & S_ISVTX) == 0) {
+    return fail(Errc::permissions,
+                fmt::format("{}: its directory {} (mode {:04o}) lets others replace it",
+                            path,
+                            dir,
+                            ds.st_mode & 07777),
+                check_id,
+                fmt::format("chmod go-w {}", dir));
+  }
+  if (ds.st_uid != ::geteuid() && ds.st_uid != 0) {
+    return fail(Errc::permissions,
+                fmt::format("{}: its directory {} belongs to uid {}, who can replace it",
+                            path,
+                            dir,
+                            ds.st_uid),
+                check_id,
+                fmt::format("keep {} in a directory of your own", path));
   }
   return {};
 }

@@ -3,6 +3,7 @@
 
 #include <peermail/util/result.hpp>
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -49,6 +50,29 @@ enum class Secrecy {
 Result<void> secure_file_check(const std::string& path,
                                Secrecy secrecy,
                                const std::string& check_id = "AUTH-05");
+
+// A file read through one descriptor, with what fstat said of that
+// descriptor: the judgement (judge_private_file) and the text are of the same
+// file, whatever happens to the path in between.
+struct OpenedFile {
+  std::string text;
+  struct stat st {};
+};
+
+// Open `path` once (following symbolic links to the file they name), fstat
+// it, refuse anything but a regular file, and read it (data error beyond
+// `max_bytes`; no_input when missing or unreadable).
+Result<OpenedFile> read_file_with_stat(const std::string& path, std::uint64_t max_bytes);
+
+// Judge an opened file by its fstat result: it must belong to the user running
+// peermail, others must not write it (nor read it, for `secrecy` secret), and
+// its directory (of the resolved path) must not let others replace it:
+// group- or world-writable without the sticky bit, or owned by another user
+// than the caller or root. Errc::permissions with `check_id` and the fix.
+Result<void> judge_private_file(const std::string& path,
+                                const struct stat& st,
+                                Secrecy secrecy,
+                                const std::string& check_id);
 
 // Return the file mode bits (07777) of `path`, or an io/no_input error.
 Result<mode_t> file_mode(const std::string& path);

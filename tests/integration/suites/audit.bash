@@ -289,8 +289,8 @@ PY
 }
 
 test_concurrent_appends_never_lose_records() {
-    local p
-    for p in 1 2 3 4; do
+    local _
+    for _ in 1 2 3 4; do
         (for i in $(seq 8); do pm audit test --file a.jsonl >/dev/null || exit 1; done) &
     done
     wait

@@ -142,6 +142,24 @@ test_world_writable_audit_dir_fails_auth05() {
   expect_contains out "audit directory $PWD/state has mode 0777"
 }
 
+test_audit_log_others_can_write_fails_aud01_like_send() {
+  clean_config c.toml
+  mkdir -p state && : >state/audit.jsonl && chmod 666 state/audit.jsonl
+  expect_exit 1 pm --config c.toml check --only AUD-01
+  expect_contains out "fail  AUD-01"
+  expect_contains out "is writable by others (mode 0666)"
+  expect_contains out "chmod 600 $PWD/state/audit.jsonl"
+  # send applies the same rule with its own exit code, before anything else.
+  printf 'hello\n' >body.txt
+  expect_exit 77 pm --config c.toml send --to sam@hospital.test --subject s --body-file body.txt
+  expect_contains err "is writable by others (mode 0666) [AUD-01]"
+  chmod 600 state/audit.jsonl
+  ln -s audit.jsonl state/link.jsonl
+  sed -i "s|state/audit.jsonl|state/link.jsonl|" c.toml
+  expect_exit 1 pm --config c.toml check --only AUD-01
+  expect_contains out "is a symbolic link"
+}
+
 test_literal_secret_fails_auth04() {
   clean_config c.toml
   sed -i 's/^password_env = .*/password = "hunter2-secret"/' c.toml

@@ -29,6 +29,28 @@ test_world_writable_config_77() {
   expect_contains err 'peermail: fix: chmod 600'
 }
 
+test_config_in_a_directory_others_can_write_77() {
+  mkdir -m 700 shared && good_config && mv c.toml shared/c.toml
+  chmod 777 shared
+  expect_exit 77 pm --config shared/c.toml keys list
+  expect_contains err "its directory $PWD/shared (mode 0777) lets others replace it [AUTH-05]"
+  expect_contains err "peermail: fix: chmod go-w $PWD/shared"
+  # A symlink is judged by the file and directory it names, not the link's own.
+  chmod 700 shared && ln -s shared/c.toml link.toml && chmod 777 .
+  expect_exit 0 pm --config link.toml keys list
+  chmod 755 .
+  chmod 777 shared
+  expect_exit 77 pm --config link.toml keys list
+  expect_contains err "its directory $PWD/shared (mode 0777)"
+  chmod 700 shared
+}
+
+test_config_that_is_a_fifo_refused_66() {
+  mkfifo fifo.toml
+  expect_exit 66 pm --config fifo.toml keys list
+  expect_contains err 'fifo.toml: not a regular file'
+}
+
 test_secret_reference_readable_77() {
   good_config
   chmod 644 c.toml

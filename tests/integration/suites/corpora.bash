@@ -12,7 +12,7 @@ corpus_dir() { echo "$PEERMAIL_SOURCE_DIR/../shared/corpora/thunderbird-openpgp"
 
 suite_probe() {
     probe_gpg || return 1
-    [ -d "$(corpus_dir)/eml" ] || { echo "corpora not present at $(corpus_dir)"; return 1; }
+    [ -d "$(corpus_dir)/eml" ] || { echo "absent data: corpora not present at $(corpus_dir)"; return 1; }
 }
 
 suite_setup() {

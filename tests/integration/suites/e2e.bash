@@ -304,14 +304,14 @@ test_zero_signatures_unsigned() {
 test_unknown_validity_untrusted_key() {
     printf 'Content-Type: text/plain\r\n\r\nHello from Zed.\r\n' >content
     gpg --batch --quiet -u "$ZED" --armor --detach-sign -o sig.asc content
-    printf 'From: Zed Unknown <zed@clinic.test>\nTo: sam@hospital.test\nSubject: hi\n' >head
+    printf 'From: Zed Unknown <zed@clinic.test>\nTo: sam@hospital.test\nSubject: hi\n' >'head'
     mime build-signed head content sig.asc pgp-sha512 zed.eml
     verdict_is zed.eml untrusted-key
     expect_contains out "key validity unknown"
 }
 
 test_expired_key_untrusted_key() {
-    printf 'From: Old Key <old@clinic.test>\nTo: sam@hospital.test\nSubject: hi\n' >head
+    printf 'From: Old Key <old@clinic.test>\nTo: sam@hospital.test\nSubject: hi\n' >'head'
     mime build-signed head "$SUITE_DIR/old-content" "$SUITE_DIR/old-content.asc" pgp-sha512 old.eml
     verdict_is old.eml untrusted-key
 }
@@ -319,7 +319,7 @@ test_expired_key_untrusted_key() {
 test_revoked_key_untrusted_key() {
     printf 'Content-Type: text/plain\r\n\r\nHello from Rex.\r\n' >content
     gpg --batch --quiet -u "$REV" --armor --detach-sign -o sig.asc content
-    printf 'From: Rex Revoked <rex@clinic.test>\nTo: sam@hospital.test\nSubject: hi\n' >head
+    printf 'From: Rex Revoked <rex@clinic.test>\nTo: sam@hospital.test\nSubject: hi\n' >'head'
     mime build-signed head content sig.asc pgp-sha512 rex.eml
     verdict_is rex.eml valid
     # Revoke Rex's key with the certificate gpg made at key generation.
@@ -334,7 +334,7 @@ test_revoked_key_untrusted_key() {
 test_sha1_signature_weak_hash() {
     printf 'Content-Type: text/plain\r\n\r\nHello with an old digest.\r\n' >content
     gpg --batch --quiet -u "$ANA" --digest-algo SHA1 --armor --detach-sign -o sig.asc content 2>/dev/null
-    printf 'From: Ana Ruiz <ana@clinic.test>\nTo: sam@hospital.test\nSubject: hi\n' >head
+    printf 'From: Ana Ruiz <ana@clinic.test>\nTo: sam@hospital.test\nSubject: hi\n' >'head'
     mime build-signed head content sig.asc pgp-sha1 sha1.eml
     verdict_is sha1.eml weak-hash
     expect_contains out "SHA1"
@@ -353,7 +353,7 @@ test_tampered_ciphertext_no_plaintext() {
 import sys
 b = bytearray(open('payload.bin','rb').read()); b[$off] ^= 0x01
 open('tampered.bin','wb').write(b)"
-    printf 'From: Ana Ruiz <ana@clinic.test>\nTo: sam@hospital.test\nSubject: [...]\n' >head
+    printf 'From: Ana Ruiz <ana@clinic.test>\nTo: sam@hospital.test\nSubject: [...]\n' >'head'
     mime build-encrypted head tampered.bin tampered.eml
     expect_exit 1 pm verify --decrypt -o plain.eml tampered.eml
     grep -Eq "verdict: (integrity-failure|decrypt-failed)" out || fail "unexpected verdict: $(head -1 out)"
@@ -381,7 +381,7 @@ b = bytearray(open('payload.bin','rb').read()); b[$off] ^= 0x01
 open('tampered.bin','wb').write(b)"
     gpg --decrypt tampered.bin >/dev/null 2>gpg.err || true
     expect_contains gpg.err "zlib inflate problem"
-    printf 'From: Ana Ruiz <ana@clinic.test>\nTo: sam@hospital.test\nSubject: [...]\n' >head
+    printf 'From: Ana Ruiz <ana@clinic.test>\nTo: sam@hospital.test\nSubject: [...]\n' >'head'
     mime build-encrypted head tampered.bin tampered.eml
     expect_exit 1 pm verify --decrypt -o plain.eml tampered.eml
     expect_contains out "verdict: integrity-failure"
@@ -393,7 +393,7 @@ test_no_integrity_protection_no_plaintext() {
     printf 'Content-Type: text/plain\r\n\r\nSecret words without MDC.\r\n' >inner
     gpg --batch --quiet --rfc2440 --no-force-mdc --cipher-algo CAST5 -e -r "$SAM" \
         -o nomdc.gpg inner 2>/dev/null
-    printf 'From: Ana Ruiz <ana@clinic.test>\nTo: sam@hospital.test\nSubject: [...]\n' >head
+    printf 'From: Ana Ruiz <ana@clinic.test>\nTo: sam@hospital.test\nSubject: [...]\n' >'head'
     mime build-encrypted head nomdc.gpg nomdc.eml
     expect_exit 1 pm verify --decrypt -o plain.eml nomdc.eml
     expect_contains out "verdict: integrity-failure"

@@ -6,7 +6,7 @@ suite_probe() { probe_gpg; }
 suite_setup() { keyring_fixture_setup; }
 
 # Run without any config file (default policy).
-nocfg() { XDG_CONFIG_HOME=$PWD/none PEERMAIL_CONFIG= pm "$@"; }
+nocfg() { XDG_CONFIG_HOME=$PWD/none PEERMAIL_CONFIG="" pm "$@"; }
 
 test_check_ready_full_validity() {
   expect_exit 0 nocfg keys check sam@hospital.test
