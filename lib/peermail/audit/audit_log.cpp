@@ -88,43 +88,6 @@ fsync_parent(const std::string& path)
 // Open (creating) the log for appending and take the exclusive lock.
 // A log that someone else can write, or that sits in a directory anyone
 // can write, can be rewritten behind peermail's back: refuse it (77).
-Result<void>
-check_owner_only(const std::string& path, int fd)
-{
-  struct stat st
-  {
-  };
-  if (::fstat(fd, &st) != 0) {
-    return unexpected(io_error(path, "cannot stat", errno));
-  }
-  const auto refuse = [&path](const std::string& why, const std::string& fix) {
-    return fail(Errc::permissions, fmt::format("audit log {}: {}", path, why), "AUD-01", fix);
-  };
-  if (!S_ISREG(st.st_mode)) {
-    return refuse("is not a regular file", "point [audit] path at a regular file");
-  }
-  if (st.st_uid != ::geteuid()) {
-    return refuse("belongs to another user",
-                  "use a log file of your own (each user or service account keeps one)");
-  }
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-    return refuse(fmt::format("is writable by others (mode {:04o})", st.st_mode & 07777),
-                  fmt::format("chmod 600 {}", path));
-  }
-  const auto slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "."
-                          : slash == 0               ? "/"
-                                                     : path.substr(0, slash);
-  struct stat ds
-  {
-  };
-  if (::stat(dir.c_str(), &ds) == 0 && (ds.st_mode & S_IWOTH) != 0 && (ds.st_mode & S_ISVTX) == 0) {
-    return refuse(fmt::format("its directory {} is writable by anyone", dir),
-                  fmt::format("chmod o-w {}", dir));
-  }
-  return {};
-}
-
 Result<detail::Fd>
 open_locked(const std::string& path)
 {
@@ -144,7 +107,7 @@ open_locked(const std::string& path)
     }
     return unexpected(io_error(path, "cannot open for appending", errno));
   }
-  PEERMAIL_TRY(check_owner_only(path, fd.get()));
+  PEERMAIL_TRY(util::check_owner_only(fd.get(), path, {"audit log", "AUD-01", "[audit] path"}));
   int rc = 0;
   do {
     rc = ::flock(fd.get(), LOCK_EX);

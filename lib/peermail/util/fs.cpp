@@ -191,6 +191,46 @@ expand_home(const std::string& path, const std::string& home)
   return path;
 }
 
+Result<void>
+check_owner_only(int fd, const std::string& path, const OwnedFile& f)
+{
+  struct stat st
+  {
+  };
+  if (::fstat(fd, &st) != 0) {
+    return fail(Errc::io,
+                fmt::format("{} {}: cannot stat: {}", f.what, path, std::strerror(errno)));
+  }
+  const auto refuse = [&](const std::string& why, const std::string& fix) {
+    return fail(Errc::permissions, fmt::format("{} {}: {}", f.what, path, why), f.check_id, fix);
+  };
+  if (!S_ISREG(st.st_mode)) {
+    return refuse("is not a regular file", fmt::format("point {} at a regular file", f.setting));
+  }
+  if (st.st_uid != ::geteuid()) {
+    return refuse(
+      fmt::format("belongs to another user (uid {}, not {})", st.st_uid, ::geteuid()),
+      fmt::format(
+        "use a {} of your own: move {} aside, or point {} elsewhere", f.what, path, f.setting));
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return refuse(fmt::format("is writable by others (mode {:04o})", st.st_mode & 07777),
+                  fmt::format("chmod 600 {}", path));
+  }
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  struct stat ds
+  {
+  };
+  if (::stat(dir.c_str(), &ds) == 0 && (ds.st_mode & S_IWOTH) != 0 && (ds.st_mode & S_ISVTX) == 0) {
+    return refuse(fmt::format("its directory {} is writable by anyone", dir),
+                  fmt::format("chmod o-w {}", dir));
+  }
+  return {};
+}
+
 Result<mode_t>
 file_mode(const std::string& path)
 {

@@ -50,6 +50,23 @@ Result<void> secure_file_check(const std::string& path,
                                Secrecy secrecy,
                                const std::string& check_id = "AUTH-05");
 
+// How a file that peermail keeps its own state in (the audit log, a batch
+// journal and its lock and WAL files) is named in errors.
+struct OwnedFile
+{
+  std::string what;     // e.g. "audit log", "journal"
+  std::string check_id; // e.g. "AUD-01"
+  std::string setting;  // what points at it, e.g. "[audit] path", "--journal"
+};
+
+// Judge the open file `fd` (fstat, so it is the file that will be used, not
+// whatever `path` names later): it must be a regular file owned by the
+// effective user that neither group nor others can write, in a directory
+// that not anyone can write (unless sticky). Such a file can be planted or
+// rewritten behind peermail's back, so it is never trusted. Errors:
+// permissions ("<what> <path>: <why>", with `f.check_id` and the fix), io.
+Result<void> check_owner_only(int fd, const std::string& path, const OwnedFile& f);
+
 // Return the file mode bits (07777) of `path`, or an io/no_input error.
 Result<mode_t> file_mode(const std::string& path);
 
