@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app.hpp"
 
+#include <cstdlib>
+
 namespace peermail::cli {
 
 std::string
@@ -31,7 +33,18 @@ GlobalOptions::load_config(config::Strictness strictness) const
   o.env = env;
   o.strictness = strictness;
   o.check_permissions = strictness == config::Strictness::refuse;
-  return config::load(o);
+  auto cfg = config::load(o);
+  if (cfg) {
+    // The password stays in `env` (our copy) but leaves the process
+    // environment before any child exists: gpg-agent, started by GnuPG from
+    // this process, and every helper would otherwise inherit it (AUTH-04).
+    for (const auto& [name, acct] : cfg->accounts) {
+      if (!acct.password_env.empty()) {
+        ::unsetenv(acct.password_env.c_str());
+      }
+    }
+  }
+  return cfg;
 }
 
 const std::vector<Command>&

@@ -71,7 +71,7 @@ register_send(CLI::App& sub, const GlobalOptions& g, int* exit_code)
       if (compose_requested(opts->compose)) {
         *exit_code = print_error(Error(Errc::usage,
                                        "--message cannot be combined with --cc, --bcc, "
-                                       "--subject, --body-file or --attach"));
+                                       "--subject, --subject-file, --body-file or --attach"));
         return;
       }
       *exit_code = run_send_message(*opts, g);

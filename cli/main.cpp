@@ -8,6 +8,8 @@
 
 #include <fmt/core.h>
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <csignal>
@@ -23,6 +25,11 @@ int
 main(int argc, char** argv)
 {
   using namespace peermail::cli;
+  // No core dump and no ptrace by other processes of the user: a core of
+  // `send` would hold the password, the body and the Subject (AUTH-04).
+  const rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   std::signal(SIGPIPE, SIG_IGN);
   ::umask(077);
 

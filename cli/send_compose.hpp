@@ -19,11 +19,13 @@ struct ComposeCliOptions
   std::vector<std::string> cc;
   std::vector<std::string> bcc;
   std::optional<std::string> subject;
+  std::optional<std::string> subject_file; // --subject-file: keeps PHI off argv
   std::optional<std::string> body_file;
   std::vector<std::string> attach;
 };
 
-// Add --cc, --bcc, --subject, --body-file and --attach to `sub`, bound to `o`.
+// Add --cc, --bcc, --subject, --subject-file, --body-file and --attach to
+// `sub`, bound to `o`.
 void add_compose_options(CLI::App& sub, ComposeCliOptions& o);
 
 // Return true if any compose-only option was given.

@@ -49,7 +49,8 @@ _peermail() {
 
     # Option arguments.
     case $prev in
-    --config | --template | --recipients | --journal | --body-file | --attach | --message | \
+    --config | --template | --recipients | --journal | --body-file | --subject-file | --attach | \
+        --message | \
         -o | --output | --file | --audit-path)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")

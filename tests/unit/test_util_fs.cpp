@@ -139,3 +139,34 @@ TEST_SUITE("peermail::util::write_output_file")
     CHECK(r.error().code == peermail::Errc::io);
   }
 }
+
+TEST_SUITE("peermail::util::check_owner_only")
+{
+  TEST_CASE("util::check_owner_only: ours and 0600 passes; writable by others is refused")
+  {
+    peermail::test::TempDir dir;
+    const std::string path = dir.path() + "/j";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    REQUIRE(fd >= 0);
+    const peermail::util::OwnedFile f{"journal", "AUTH-05", "--journal"};
+    CHECK(peermail::util::check_owner_only(fd, path, f));
+    REQUIRE(::fchmod(fd, 0666) == 0);
+    auto r = peermail::util::check_owner_only(fd, path, f);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == peermail::Errc::permissions);
+    CHECK(r.error().message == "journal " + path + ": is writable by others (mode 0666)");
+    CHECK(r.error().check_id == "AUTH-05");
+    CHECK(r.error().fix == "chmod 600 " + path);
+    if (::geteuid() == 0) {
+      REQUIRE(::fchmod(fd, 0600) == 0);
+      REQUIRE(::fchown(fd, 65534, 65534) == 0);
+      auto foreign = peermail::util::check_owner_only(fd, path, f);
+      REQUIRE_FALSE(foreign);
+      CHECK(foreign.error().message
+            == "journal " + path + ": belongs to another user (uid 65534, not 0)");
+      CHECK(foreign.error().fix
+            == "use a journal of your own: move " + path + " aside, or point --journal elsewhere");
+    }
+    ::close(fd);
+  }
+}

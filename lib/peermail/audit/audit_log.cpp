@@ -85,6 +85,8 @@ fsync_parent(const std::string& path)
   }
 }
 
+const util::OwnedFile k_log_file{"audit log", "AUD-01", "[audit] path"};
+
 Error
 symlink_refusal(const std::string& path)
 {
@@ -92,46 +94,6 @@ symlink_refusal(const std::string& path)
                fmt::format("audit log {}: is a symbolic link", path),
                "AUD-01",
                "point [audit] path at the log file itself"};
-}
-
-// Open (creating) the log for appending and take the exclusive lock.
-// A log that someone else can write, or that sits in a directory anyone
-// can write, can be rewritten behind peermail's back: refuse it (77).
-Result<void>
-check_owner_only(const std::string& path, int fd)
-{
-  struct stat st
-  {
-  };
-  if (::fstat(fd, &st) != 0) {
-    return unexpected(io_error(path, "cannot stat", errno));
-  }
-  const auto refuse = [&path](const std::string& why, const std::string& fix) {
-    return fail(Errc::permissions, fmt::format("audit log {}: {}", path, why), "AUD-01", fix);
-  };
-  if (!S_ISREG(st.st_mode)) {
-    return refuse("is not a regular file", "point [audit] path at a regular file");
-  }
-  if (st.st_uid != ::geteuid()) {
-    return refuse("belongs to another user",
-                  "use a log file of your own (each user or service account keeps one)");
-  }
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-    return refuse(fmt::format("is writable by others (mode {:04o})", st.st_mode & 07777),
-                  fmt::format("chmod 600 {}", path));
-  }
-  const auto slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "."
-                          : slash == 0               ? "/"
-                                                     : path.substr(0, slash);
-  struct stat ds
-  {
-  };
-  if (::stat(dir.c_str(), &ds) == 0 && (ds.st_mode & S_IWOTH) != 0 && (ds.st_mode & S_ISVTX) == 0) {
-    return refuse(fmt::format("its directory {} is writable by anyone", dir),
-                  fmt::format("chmod o-w {}", dir));
-  }
-  return {};
 }
 
 } // namespace
@@ -145,7 +107,7 @@ check_log_file(const std::string& path)
   }
   detail::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
   if (fd) {
-    return check_owner_only(path, fd.get());
+    return util::check_owner_only(fd.get(), path, k_log_file);
   }
   if (errno == ELOOP) {
     return unexpected(symlink_refusal(path));
@@ -153,25 +115,15 @@ check_log_file(const std::string& path)
   if (errno != ENOENT) {
     return unexpected(io_error(path, "cannot open", errno));
   }
-  // Not there yet: the first send creates it (0600); judge its directory.
-  const auto slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "."
-                          : slash == 0               ? "/"
-                                                     : path.substr(0, slash);
-  struct stat ds
-  {
-  };
-  if (::stat(dir.c_str(), &ds) == 0 && (ds.st_mode & S_IWOTH) != 0 && (ds.st_mode & S_ISVTX) == 0) {
-    return fail(Errc::permissions,
-                fmt::format("audit log {}: its directory {} is writable by anyone", path, dir),
-                "AUD-01",
-                fmt::format("chmod o-w {}", dir));
-  }
-  return {};
+  // Not there yet: the first send creates it (0600) where it is judged again.
+  return util::check_directory_of(path, k_log_file);
 }
 
 namespace {
 
+// Open (creating) the log for appending and take the exclusive lock.
+// A log that someone else can write, or that sits in a directory others
+// can write, can be rewritten behind peermail's back: refuse it (77).
 Result<detail::Fd>
 open_locked(const std::string& path)
 {
@@ -188,7 +140,7 @@ open_locked(const std::string& path)
     }
     return unexpected(io_error(path, "cannot open for appending", errno));
   }
-  PEERMAIL_TRY(check_owner_only(path, fd.get()));
+  PEERMAIL_TRY(util::check_owner_only(fd.get(), path, k_log_file));
   int rc = 0;
   do {
     rc = ::flock(fd.get(), LOCK_EX);

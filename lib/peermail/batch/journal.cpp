@@ -156,6 +156,50 @@ make_batch_id(std::string_view recipients_bytes,
 
 namespace {
 
+const util::OwnedFile k_journal_file{"journal", "AUTH-05", "--journal"};
+
+Error
+open_error(const std::string& path, int err)
+{
+  if (err == ELOOP) {
+    return Error{Errc::permissions,
+                 fmt::format("journal {}: is a symbolic link", path),
+                 "AUTH-05",
+                 "point --journal at the journal file itself"};
+  }
+  return Error{Errc::io, fmt::format("journal {}: cannot create: {}", path, std::strerror(err))};
+}
+
+// Open the journal file `path` (and, if they exist, its SQLite "-wal" and
+// "-shm" files, which SQLite would replay) and judge each by the owner-only
+// rule: a journal planted by another user, or one others can write, would
+// decide who is skipped as already sent (AUTH-05).
+Result<void>
+check_journal_files(const std::string& path)
+{
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    return unexpected(open_error(path, errno));
+  }
+  auto ok = util::check_owner_only(fd, path, k_journal_file);
+  ::close(fd);
+  PEERMAIL_TRY(ok);
+  for (const char* suffix : {"-wal", "-shm"}) {
+    const std::string side = path + suffix;
+    const int sfd = ::open(side.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (sfd < 0) {
+      if (errno == ENOENT) {
+        continue;
+      }
+      return unexpected(open_error(side, errno));
+    }
+    auto side_ok = util::check_owner_only(sfd, side, k_journal_file);
+    ::close(sfd);
+    PEERMAIL_TRY(side_ok);
+  }
+  return {};
+}
+
 // Take the run lock of the journal at `path` (see journal.hpp): an exclusive,
 // non-blocking flock on "<path>.lock", which then holds our pid. Returns the
 // descriptor that holds it.
@@ -165,7 +209,11 @@ take_run_lock(const std::string& path)
   const std::string lock = path + ".lock";
   const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
-    return fail(Errc::io, fmt::format("journal {}: cannot create: {}", lock, std::strerror(errno)));
+    return unexpected(open_error(lock, errno));
+  }
+  if (auto ok = util::check_owner_only(fd, lock, k_journal_file); !ok) {
+    ::close(fd);
+    return unexpected(ok.error());
   }
   int rc = 0;
   do {
@@ -268,15 +316,12 @@ Journal::open(const std::string& path, const std::string& batch_id)
 {
   // One run at a time, before anything else is touched.
   PEERMAIL_TRY_ASSIGN(const int lock_fd, take_run_lock(path));
-  // Create the file with mode 0600 ourselves; SQLite gives -wal/-shm the
-  // same mode.
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    const int e = errno;
+  // Create the file with mode 0600 ourselves (SQLite gives -wal/-shm the
+  // same mode), and trust it only if it is ours.
+  if (auto ok = check_journal_files(path); !ok) {
     ::close(lock_fd);
-    return fail(Errc::io, fmt::format("journal {}: cannot create: {}", path, std::strerror(e)));
+    return unexpected(ok.error());
   }
-  ::close(fd);
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
   Journal j(raw, path, batch_id, lock_fd);

@@ -975,11 +975,18 @@ resolve_credentials(const Account& account, const std::map<std::string, std::str
   Credentials c;
   c.username = account.username;
   const std::string prefix = "account." + account.name;
+  // timeout_s bounds the helper too; then its whole process group is ended.
+  const std::chrono::milliseconds helper_timeout = std::chrono::seconds(account.timeout_s);
   if (!account.password_command.empty()) {
-    PEERMAIL_TRY_ASSIGN(c.password,
-                        util::run_capture(account.password_command,
-                                          prefix + ".password_command",
-                                          std::chrono::seconds(30)));
+    PEERMAIL_TRY_ASSIGN(
+      c.password,
+      util::run_capture(account.password_command, prefix + ".password_command", helper_timeout));
+    if (c.password.empty()) {
+      return fail(Errc::auth,
+                  fmt::format("{}.password_command printed an empty first line", prefix),
+                  "AUTH-04",
+                  "make the command print the password on its first line");
+    }
   } else if (!account.password_env.empty()) {
     auto it = env.find(account.password_env);
     if (it == env.end() || it->second.empty()) {
@@ -993,7 +1000,13 @@ resolve_credentials(const Account& account, const std::map<std::string, std::str
     PEERMAIL_TRY_ASSIGN(c.oauth2_token,
                         util::run_capture(account.oauth2_token_command,
                                           prefix + ".oauth2_token_command",
-                                          std::chrono::seconds(30)));
+                                          helper_timeout));
+    if (c.oauth2_token.empty()) {
+      return fail(Errc::auth,
+                  fmt::format("{}.oauth2_token_command printed an empty first line", prefix),
+                  "AUTH-04",
+                  "make the command print the token on its first line");
+    }
   }
   return c;
 }

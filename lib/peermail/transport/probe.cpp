@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <memory>
 
@@ -66,6 +67,17 @@ openssl_error()
   return buf.data();
 }
 
+// Bounds on what a server can make the probe hold or wait for (LIMITS.md):
+// one reply line, one whole (multi-line) reply, and one connection from
+// connect to QUIT, as a multiple of the account's timeout_s (which bounds
+// each single wait).
+constexpr std::size_t k_max_line_bytes = 4096;   // RFC 5321 §4.5.3.1.5 asks 512
+constexpr std::size_t k_max_reply_bytes = 65536; // EHLO replies are < 1 KiB
+constexpr std::size_t k_max_reply_lines = 256;
+constexpr int k_session_timeouts = 4; // connection deadline: 4 × timeout_s
+
+using Clock = std::chrono::steady_clock;
+
 struct Reply
 {
   int code = 0;
@@ -94,6 +106,9 @@ public:
   Result<void>
   connect(const std::string& host, int port, int timeout_s)
   {
+    m_timeout_ms = timeout_s * 1000;
+    m_session_s = k_session_timeouts * timeout_s;
+    m_deadline = Clock::now() + std::chrono::seconds(m_session_s);
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_family = AF_UNSPEC;
@@ -123,10 +138,8 @@ public:
         rc = err == 0 ? 0 : -1;
       }
       if (rc == 0) {
-        fcntl(fd, F_SETFL, flags);
-        timeval tv{timeout_s, 0};
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        // Non-blocking from here on: every wait goes through wait_for(), so
+        // that no server can hold the probe past its deadline.
         m_fd = fd;
         freeaddrinfo(res);
         return {};
@@ -158,7 +171,16 @@ public:
     // TLS-06: ask for a stapled OCSP response (status_request, RFC 6066 §8).
     SSL_set_tlsext_status_type(m_ssl.get(), TLSEXT_STATUSTYPE_ocsp);
     ERR_clear_error();
-    if (SSL_connect(m_ssl.get()) != 1) {
+    for (;;) {
+      const int rc = SSL_connect(m_ssl.get());
+      if (rc == 1) {
+        break;
+      }
+      const int err = SSL_get_error(m_ssl.get(), rc);
+      if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+        PEERMAIL_TRY(wait_for(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT));
+        continue;
+      }
       return fail(Errc::unavailable, openssl_error());
     }
     m_tls = true;
@@ -180,11 +202,18 @@ public:
     const std::string data = line + "\r\n";
     std::size_t off = 0;
     while (off < data.size()) {
+      short want = 0;
       long n = 0;
       if (m_tls) {
         n = SSL_write(m_ssl.get(), data.data() + off, static_cast<int>(data.size() - off));
+        want = n > 0 ? 0 : ssl_want(static_cast<int>(n));
       } else {
         n = ::send(m_fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+        want = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? POLLOUT : 0;
+      }
+      if (n <= 0 && want != 0) {
+        PEERMAIL_TRY(wait_for(want));
+        continue;
       }
       if (n <= 0) {
         return fail(Errc::temp, "the connection was lost while sending");
@@ -198,8 +227,17 @@ public:
   read_reply()
   {
     Reply r;
+    std::size_t bytes = 0;
     for (;;) {
       PEERMAIL_TRY_ASSIGN(auto line, read_line());
+      bytes += line.size() + 2;
+      if (bytes > k_max_reply_bytes || r.lines.size() >= k_max_reply_lines) {
+        return fail(Errc::protocol,
+                    fmt::format("the server's reply is longer than {} lines or {} KiB; the probe "
+                                "stopped reading it",
+                                k_max_reply_lines,
+                                k_max_reply_bytes / 1024));
+      }
       if (m_transcript != nullptr) {
         m_transcript->push_back("< " + m_filter.incoming(line));
       }
@@ -232,6 +270,42 @@ public:
   }
 
 private:
+  // What an SSL_read/SSL_write that returned `rc` waits for (0: an error).
+  short
+  ssl_want(int rc) const
+  {
+    const int err = SSL_get_error(m_ssl.get(), rc);
+    return err == SSL_ERROR_WANT_READ ? POLLIN : err == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
+  }
+
+  // Wait until the socket is ready for `events`, at most timeout_s and never
+  // past the connection's deadline. Errors: temp.
+  Result<void>
+  wait_for(short events)
+  {
+    for (;;) {
+      const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(m_deadline - Clock::now()).count();
+      if (left <= 0) {
+        return fail(Errc::temp,
+                    fmt::format("the server did not finish the exchange within {} s (4 × "
+                                "timeout_s); the probe gave up on it",
+                                m_session_s));
+      }
+      pollfd p{m_fd, events, 0};
+      const int pr = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, m_timeout_ms)));
+      if (pr < 0 && errno == EINTR) {
+        continue;
+      }
+      if (pr == 0 && left > m_timeout_ms) {
+        return fail(Errc::temp, "the server closed the connection or stopped answering");
+      }
+      if (pr != 0) {
+        return {};
+      }
+    }
+  }
+
   Result<std::string>
   read_line()
   {
@@ -245,15 +319,23 @@ private:
         }
         return line;
       }
-      if (m_buf.size() > 4096) {
-        return fail(Errc::protocol, "SMTP reply line too long");
+      if (m_buf.size() > k_max_line_bytes) {
+        return fail(Errc::protocol,
+                    fmt::format("SMTP reply line longer than {} bytes", k_max_line_bytes));
       }
       std::array<char, 1024> chunk{};
+      short want = 0;
       long n = 0;
       if (m_tls) {
         n = SSL_read(m_ssl.get(), chunk.data(), static_cast<int>(chunk.size()));
+        want = n > 0 ? 0 : ssl_want(static_cast<int>(n));
       } else {
         n = ::recv(m_fd, chunk.data(), chunk.size(), 0);
+        want = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? POLLIN : 0;
+      }
+      if (n <= 0 && want != 0) {
+        PEERMAIL_TRY(wait_for(want));
+        continue;
       }
       if (n <= 0) {
         return fail(Errc::temp, "the server closed the connection or stopped answering");
@@ -263,6 +345,9 @@ private:
   }
 
   int m_fd = -1;
+  int m_timeout_ms = 30000;
+  int m_session_s = 120;
+  Clock::time_point m_deadline = Clock::now();
   std::unique_ptr<SSL, SslFree> m_ssl;
   bool m_tls = false;
   std::string m_buf;

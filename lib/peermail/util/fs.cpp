@@ -16,6 +16,8 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+#include <utility>
 #include <vector>
 
 namespace peermail::util {
@@ -45,6 +47,47 @@ read_fd(int fd, const std::string& what, std::uint64_t max_bytes)
     out.append(buf.data(), static_cast<std::size_t>(n));
   }
   return out;
+}
+
+// The directory a file really lives in (symbolic links resolved) decides who
+// can replace the file: refuse one that group or others can write without
+// the sticky bit, or that belongs to someone other than the user or root.
+// Returns what is wrong and the fix.
+std::optional<std::pair<std::string, std::string>>
+directory_problem(const std::string& path)
+{
+  std::string dir = ".";
+  const auto slash = path.rfind('/');
+  if (slash != std::string::npos) {
+    dir = slash == 0 ? "/" : path.substr(0, slash);
+  }
+  if (char* real = ::realpath(dir.c_str(), nullptr); real != nullptr) {
+    dir = real;
+    std::free(real);
+  }
+  if (char* real = ::realpath(path.c_str(), nullptr); real != nullptr) {
+    const std::string r(real);
+    std::free(real);
+    const auto s = r.rfind('/');
+    dir = s == 0 ? "/" : r.substr(0, s);
+  }
+  struct stat ds
+  {
+  };
+  if (::stat(dir.c_str(), &ds) != 0) {
+    return std::nullopt;
+  }
+  if ((ds.st_mode & 0022) != 0 && (ds.st_mode & S_ISVTX) == 0) {
+    return std::make_pair(
+      fmt::format("its directory {} (mode {:04o}) lets others replace it", dir, ds.st_mode & 07777),
+      fmt::format("chmod go-w {}", dir));
+  }
+  if (ds.st_uid != ::geteuid() && ds.st_uid != 0) {
+    return std::make_pair(
+      fmt::format("its directory {} belongs to uid {}, who can replace it", dir, ds.st_uid),
+      fmt::format("move {} into a directory of your own", path));
+  }
+  return std::nullopt;
 }
 
 } // namespace
@@ -191,6 +234,45 @@ expand_home(const std::string& path, const std::string& home)
   return path;
 }
 
+Result<void>
+check_owner_only(int fd, const std::string& path, const OwnedFile& f)
+{
+  struct stat st
+  {
+  };
+  if (::fstat(fd, &st) != 0) {
+    return fail(Errc::io,
+                fmt::format("{} {}: cannot stat: {}", f.what, path, std::strerror(errno)));
+  }
+  const auto refuse = [&](const std::string& why, const std::string& fix) {
+    return fail(Errc::permissions, fmt::format("{} {}: {}", f.what, path, why), f.check_id, fix);
+  };
+  if (!S_ISREG(st.st_mode)) {
+    return refuse("is not a regular file", fmt::format("point {} at a regular file", f.setting));
+  }
+  if (st.st_uid != ::geteuid()) {
+    return refuse(
+      fmt::format("belongs to another user (uid {}, not {})", st.st_uid, ::geteuid()),
+      fmt::format(
+        "use a {} of your own: move {} aside, or point {} elsewhere", f.what, path, f.setting));
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return refuse(fmt::format("is writable by others (mode {:04o})", st.st_mode & 07777),
+                  fmt::format("chmod 600 {}", path));
+  }
+  return check_directory_of(path, f);
+}
+
+Result<void>
+check_directory_of(const std::string& path, const OwnedFile& f)
+{
+  if (auto p = directory_problem(path)) {
+    return fail(
+      Errc::permissions, fmt::format("{} {}: {}", f.what, path, p->first), f.check_id, p->second);
+  }
+  return {};
+}
+
 Result<mode_t>
 file_mode(const std::string& path)
 {
@@ -202,19 +284,6 @@ file_mode(const std::string& path)
                 fmt::format("{}: cannot stat: {}", path, std::strerror(errno)));
   }
   return static_cast<mode_t>(st.st_mode & 07777);
-}
-
-Result<void>
-secure_file_check(const std::string& path, Secrecy secrecy, const std::string& check_id)
-{
-  struct stat st
-  {
-  };
-  if (::stat(path.c_str(), &st) != 0) {
-    return fail(errno == ENOENT ? Errc::no_input : Errc::io,
-                fmt::format("{}: cannot stat: {}", path, std::strerror(errno)));
-  }
-  return judge_private_file(path, st, secrecy, check_id);
 }
 
 Result<OpenedFile>
@@ -275,39 +344,8 @@ judge_private_file(const std::string& path,
                 check_id,
                 fmt::format("chmod 600 {}", path));
   }
-  // The directory the file really lives in decides who can replace it.
-  std::string dir = ".";
-  if (char* real = ::realpath(path.c_str(), nullptr); real != nullptr) {
-    const std::string r(real);
-    std::free(real);
-    const auto slash = r.rfind('/');
-    dir = slash == 0 ? "/" : r.substr(0, slash);
-  } else if (const auto slash = path.rfind('/'); slash != std::string::npos) {
-    dir = slash == 0 ? "/" : path.substr(0, slash);
-  }
-  struct stat ds
-  {
-  };
-  if (::stat(dir.c_str(), &ds) != 0) {
-    return {};
-  }
-  if ((ds.st_mode & 0022) != 0 && (ds.st_mode & S_ISVTX) == 0) {
-    return fail(Errc::permissions,
-                fmt::format("{}: its directory {} (mode {:04o}) lets others replace it",
-                            path,
-                            dir,
-                            ds.st_mode & 07777),
-                check_id,
-                fmt::format("chmod go-w {}", dir));
-  }
-  if (ds.st_uid != ::geteuid() && ds.st_uid != 0) {
-    return fail(Errc::permissions,
-                fmt::format("{}: its directory {} belongs to uid {}, who can replace it",
-                            path,
-                            dir,
-                            ds.st_uid),
-                check_id,
-                fmt::format("keep {} in a directory of your own", path));
+  if (auto p = directory_problem(path)) {
+    return fail(Errc::permissions, fmt::format("{}: {}", path, p->first), check_id, p->second);
   }
   return {};
 }

@@ -38,25 +38,22 @@ Result<void> write_output_file(const std::string& path, std::string_view data, m
 // Expand a leading "~/" with `home`.
 std::string expand_home(const std::string& path, const std::string& home);
 
-// What secure_file_check() requires of a file.
+// What judge_private_file() requires of a file.
 enum class Secrecy {
   not_secret, // others must not be able to write it
   secret,     // others must not be able to read or write it
 };
 
-// Refuse a file that others can write (or read, for `secrecy` secret), or that
-// belongs to another user (msmtp's rule). Errc::permissions names the file,
-// its mode and the fix (chmod 600). `check_id` goes into the error.
-Result<void> secure_file_check(const std::string& path,
-                               Secrecy secrecy,
-                               const std::string& check_id = "AUTH-05");
 
 // A file read through one descriptor, with what fstat said of that
 // descriptor: the judgement (judge_private_file) and the text are of the same
 // file, whatever happens to the path in between.
-struct OpenedFile {
+struct OpenedFile
+{
   std::string text;
-  struct stat st {};
+  struct stat st
+  {
+  };
 };
 
 // Open `path` once (following symbolic links to the file they name), fstat
@@ -73,6 +70,28 @@ Result<void> judge_private_file(const std::string& path,
                                 const struct stat& st,
                                 Secrecy secrecy,
                                 const std::string& check_id);
+
+// How a file that peermail keeps its own state in (the audit log, a batch
+// journal and its lock and WAL files) is named in errors.
+struct OwnedFile
+{
+  std::string what;     // e.g. "audit log", "journal"
+  std::string check_id; // e.g. "AUD-01"
+  std::string setting;  // what points at it, e.g. "[audit] path", "--journal"
+};
+
+// Judge the open file `fd` (fstat, so it is the file that will be used, not
+// whatever `path` names later): it must be a regular file owned by the
+// effective user that neither group nor others can write, in a directory
+// that not anyone can write (unless sticky). Such a file can be planted or
+// rewritten behind peermail's back, so it is never trusted. Errors:
+// permissions ("<what> <path>: <why>", with `f.check_id` and the fix), io.
+Result<void> check_owner_only(int fd, const std::string& path, const OwnedFile& f);
+
+// The directory part of check_owner_only(), for a file that does not exist
+// yet: group or others must not be able to write the directory (unless it is
+// sticky) and it must belong to the user or root.
+Result<void> check_directory_of(const std::string& path, const OwnedFile& f);
 
 // Return the file mode bits (07777) of `path`, or an io/no_input error.
 Result<mode_t> file_mode(const std::string& path);

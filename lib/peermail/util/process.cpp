@@ -17,6 +17,70 @@ extern char** environ;
 
 namespace peermail::util {
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Milliseconds left until `deadline` (0 once it passed).
+int
+ms_left(Clock::time_point deadline)
+{
+  const auto left =
+    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return left > 0 ? static_cast<int>(left) : 0;
+}
+
+// Spawn /bin/sh -c `command` as the leader of a new process group, with every
+// signal at its default disposition (peermail ignores SIGPIPE; a helper must
+// not inherit that) and nothing blocked. Standard input and error are
+// /dev/null; standard output is `out_fd`.
+int
+spawn_shell(const std::string& command, int out_fd, pid_t* pid)
+{
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t all;
+  sigfillset(&all);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
+  const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
+  const int rc = ::posix_spawn(pid, "/bin/sh", &fa, &attr, const_cast<char* const*>(argv), environ);
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&fa);
+  return rc;
+}
+
+// Wait for `pid` until `deadline`; false if it is still running then.
+bool
+wait_until(pid_t pid, Clock::time_point deadline, int* status)
+{
+  for (;;) {
+    const pid_t r = ::waitpid(pid, status, WNOHANG);
+    if (r == pid) {
+      return true;
+    }
+    if (r < 0 && errno != EINTR) {
+      return true; // already reaped or not ours: nothing to wait for
+    }
+    if (ms_left(deadline) == 0) {
+      return false;
+    }
+    ::usleep(10000);
+  }
+}
+
+} // namespace
+
 Result<std::string>
 run_capture(const std::string& command, const std::string& what, std::chrono::milliseconds timeout)
 {
@@ -24,16 +88,8 @@ run_capture(const std::string& command, const std::string& what, std::chrono::mi
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     return fail(Errc::io, fmt::format("{}: pipe failed: {}", what, std::strerror(errno)));
   }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
   pid_t pid = 0;
-  const int rc =
-    ::posix_spawn(&pid, "/bin/sh", &fa, nullptr, const_cast<char* const*>(argv), environ);
-  posix_spawn_file_actions_destroy(&fa);
+  const int rc = spawn_shell(command, fds[1], &pid);
   ::close(fds[1]);
   if (rc != 0) {
     ::close(fds[0]);
@@ -41,18 +97,17 @@ run_capture(const std::string& command, const std::string& what, std::chrono::mi
   }
 
   std::string out;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = Clock::now() + timeout;
   bool timed_out = false;
   char buf[4096];
   while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
+    const int left = ms_left(deadline);
+    if (left == 0) {
       timed_out = true;
       break;
     }
     pollfd p{fds[0], POLLIN, 0};
-    const int pr = ::poll(&p, 1, static_cast<int>(left.count()));
+    const int pr = ::poll(&p, 1, left);
     if (pr < 0 && errno == EINTR) {
       continue;
     }
@@ -72,11 +127,14 @@ run_capture(const std::string& command, const std::string& what, std::chrono::mi
     }
   }
   ::close(fds[0]);
-  if (timed_out) {
-    ::kill(pid, SIGKILL);
-  }
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  // The output is complete; the shell still has until the deadline to exit
+  // (a bounded wait: one that closed its output and sleeps cannot hang us).
+  if (timed_out || !wait_until(pid, deadline, &status)) {
+    timed_out = true;
+    ::kill(-pid, SIGKILL); // the whole group: the shell and what it started
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
   }
   if (timed_out) {
     return fail(Errc::auth,

@@ -342,3 +342,44 @@ test_offline_checklist_fail_78_nothing_sent() {
     expect_eq "$(spool_count)" 0 "messages delivered"
     [ ! -f people.csv.journal ] || fail "a refused batch created a journal"
 }
+
+# A journal decides who is skipped as already sent: one that another user
+# owns or can write (planted, or tampered with) is never trusted (77).
+test_planted_or_writable_journal_refused_77_nothing_sent() {
+    setup_server
+    recipients 3
+    expect_exit 0 batch --recipients people.csv --json
+    expect_eq "$(spool_count)" 3 "messages of the first run"
+    cp people.csv.journal good.journal
+    # The same journal, everyone marked sent, but planted by another user.
+    chown nobody people.csv.journal
+    chmod 666 people.csv.journal
+    setup_server
+    expect_exit 77 batch --recipients people.csv --json
+    expect_contains err "journal people.csv.journal: belongs to another user (uid 65534, not $(id -u))"
+    expect_contains err "move people.csv.journal aside, or point --journal elsewhere"
+    expect_eq "$(spool_count)" 0 "messages sent"
+    # Ours, but writable by others.
+    cp good.journal people.csv.journal
+    chown "$(id -u)" people.csv.journal
+    chmod 666 people.csv.journal
+    expect_exit 77 batch --recipients people.csv --json
+    expect_contains err "people.csv.journal: is writable by others (mode 0666)"
+    expect_contains err "chmod 600"
+    # A planted lock file, and a journal that is a symbolic link.
+    chmod 600 people.csv.journal
+    chown nobody people.csv.journal.lock
+    expect_exit 77 batch --recipients people.csv --json
+    expect_contains err "people.csv.journal.lock: belongs to another user"
+    chown "$(id -u)" people.csv.journal.lock
+    mv people.csv.journal real.journal
+    ln -s real.journal people.csv.journal
+    expect_exit 77 batch --recipients people.csv --json
+    expect_contains err "people.csv.journal: is a symbolic link"
+    expect_eq "$(spool_count)" 0 "messages sent"
+    # Back to our own journal: resumes, nothing to send again.
+    rm people.csv.journal
+    mv real.journal people.csv.journal
+    expect_exit 0 batch --recipients people.csv --json
+    expect_eq "$(grep -c '"status":"already-sent"' out)" 3 "already-sent lines"
+}

@@ -289,3 +289,56 @@ test_below_min_tls_fails_tls02_and_never_sends_auth() {
     expect_contains out 'negotiated TLSv1.2, below min_tls = \"1.3\"'
     expect_status TLS-04 pass
 }
+
+# start_hostile MODE: tests/servers/hostile_smtp.py (endless | drip EHLO
+# reply) on a free port; exports SMTP_PORT. It stops by itself after 90 s.
+start_hostile() {
+    rm -f port
+    /usr/bin/python3 "$PEERMAIL_SOURCE_DIR/tests/servers/hostile_smtp.py" --mode "$1" \
+        --port-file port --log hostile.log --lifetime 90 >hostile.out 2>&1 &
+    register_pid $!
+    local i
+    for i in $(seq 1 100); do
+        [ -s port ] && break
+        sleep 0.05
+    done
+    [ -s port ] || { cat hostile.out >&2; fail "hostile_smtp.py did not start"; }
+    SMTP_PORT=$(cat port)
+    export SMTP_PORT
+}
+
+# probe_bounded SECONDS: run the probe under a watchdog of SECONDS and a
+# 1 GiB address-space limit; stdout ./out, stderr ./err, exit code ./rc.
+probe_bounded() {
+    local rc=0
+    (ulimit -v 1048576 && PM_TEST_PASSWORD=$PW timeout -k 2 "$1" "$PEERMAIL_BIN" \
+        --config c.toml --json check --probe --only TLS-01) >out 2>err || rc=$?
+    echo "$rc" >rc
+}
+
+test_endless_ehlo_reply_is_cut_off() {
+    # A server whose EHLO reply never ends: the probe stops reading after its
+    # reply bound (LIMITS.md) and judges TLS-01, instead of growing without
+    # end.
+    start_hostile endless
+    cfg starttls
+    probe_bounded 60
+    expect_eq "$(cat rc)" 1 "exit code"
+    expect_status TLS-01 fail
+    expect_contains out "reply is longer than 256 lines or 64 KiB"
+}
+
+test_drip_fed_ehlo_reply_hits_the_deadline() {
+    # One byte every 0.2 s never trips the per-read timeout_s; the
+    # connection deadline (4 × timeout_s) ends it.
+    start_hostile drip
+    cfg starttls
+    sed -i 's/^timeout_s = .*/timeout_s = 1/' c.toml
+    local t0=$SECONDS
+    probe_bounded 60
+    expect_eq "$(cat rc)" 1 "exit code"
+    expect_status TLS-01 fail
+    expect_contains out "did not finish the exchange within 4 s"
+    # Three connections (the probe and two legacy-version checks), 4 s each.
+    [ $((SECONDS - t0)) -le 20 ] || fail "the probe took $((SECONDS - t0)) s"
+}

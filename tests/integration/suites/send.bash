@@ -495,3 +495,131 @@ test_missing_gnupg_home_refused_nothing_sent() {
     [ ! -s "$SMTP_SPOOL/transcript.log" ] || fail "the server was contacted"
     [ ! -e no-such-gnupg-home ] || fail "send created the GnuPG home"
 }
+
+# use_password_command CMD: replace password_env in ./c.toml by
+# password_command = CMD (a JSON string is a TOML basic string).
+use_password_command() {
+    /usr/bin/python3 - "$1" <<'PY'
+import json, re, sys
+s = open("c.toml").read()
+s = re.sub(r'^password_env = .*$', "password_command = " + json.dumps(sys.argv[1]), s, flags=re.M)
+open("c.toml", "w").write(s)
+PY
+}
+
+test_subject_file_keeps_the_subject_off_the_command_line() {
+    # PHI is never required on the command line, where other local users
+    # read it (/proc/PID/cmdline): --subject-file reads it from a file.
+    setup_server
+    printf '%s\n' "$SUBJECT" >subject.txt
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 0 pm --config c.toml send \
+        --to "Sam Lee <sam@hospital.test>" --subject-file subject.txt --body-file body.txt
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    local msg=$SMTP_SPOOL/msg-1.eml
+    expect_not_contains "$msg" "$SUBJECT"
+    gpg --batch --decrypt "$msg" >plain.eml 2>gpg.err
+    expect_contains plain.eml "Subject: $SUBJECT"
+    expect_not_contains audit.jsonl "$SUBJECT"
+    # Not both; a second line is header injection (65); a missing file 66
+    # without its name.
+    expect_exit 64 pm --config c.toml send --to sam@hospital.test --subject x \
+        --subject-file subject.txt --body-file body.txt
+    printf 'Line one\nBcc: eve@evil.test\n' >two-lines.txt
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 65 pm --config c.toml send \
+        --to sam@hospital.test --subject-file two-lines.txt --body-file body.txt
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 66 pm --config c.toml send \
+        --to sam@hospital.test --subject-file Zebulon-subject.txt --body-file body.txt
+    expect_contains err "--subject-file:"
+    expect_not_contains err "Zebulon"
+    expect_eq "$(spool_count)" 1 "messages delivered"
+}
+
+test_no_core_dump_while_secrets_are_held() {
+    # A core of `send` would hold the password, the body and the subject.
+    setup_server
+    use_password_command "touch $PWD/asked; sleep 3; echo $PASSWORD"
+    ulimit -c unlimited
+    "$PEERMAIL_BIN" --config c.toml send --to sam@hospital.test --subject "$SUBJECT" \
+        --body-file body.txt >out 2>err &
+    local pid=$! i
+    register_pid "$pid"
+    for i in $(seq 1 200); do
+        [ -e asked ] && break
+        sleep 0.05
+    done
+    [ -e asked ] || fail "password_command never ran"
+    grep -Eq '^Max core file size +0 +0 ' "/proc/$pid/limits" ||
+        fail "core dumps enabled: $(grep core "/proc/$pid/limits")"
+    kill -SEGV "$pid"
+    wait "$pid" 2>/dev/null || true
+    sleep 0.5
+    if ls core* 2>/dev/null | grep -q .; then
+        fail "a core file was written: $(ls core*)"
+    fi
+    expect_eq "$(spool_count)" 0 "messages delivered"
+}
+
+test_password_env_not_inherited_by_gpg_agent() {
+    # GnuPG starts gpg-agent from peermail's process: the password must have
+    # left the environment before that.
+    setup_server
+    gpgconf --kill gpg-agent
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 0 pm --config c.toml send \
+        --to sam@hospital.test --subject "$SUBJECT" --body-file body.txt
+    local p agent=""
+    for p in /proc/[0-9]*; do
+        if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -q "gpg-agent.*$GNUPGHOME"; then
+            agent=$p
+        fi
+    done
+    [ -n "$agent" ] || fail "no gpg-agent for $GNUPGHOME is running"
+    tr '\0' '\n' <"$agent/environ" >agent.env
+    expect_contains agent.env "GNUPGHOME="
+    expect_not_contains agent.env "$PASSWORD"
+    expect_not_contains agent.env "PM_TEST_PASSWORD"
+}
+
+test_empty_password_from_password_command_refused_77_no_auth() {
+    setup_server
+    use_password_command "printf '\\nsecond line\\n'"
+    expect_exit 77 pm --config c.toml send --to sam@hospital.test --subject "$SUBJECT" \
+        --body-file body.txt
+    expect_contains err "account.default.password_command printed an empty first line"
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    expect_not_contains "$SMTP_SPOOL/transcript.log" "AUTH"
+}
+
+test_password_command_timeout_ends_its_whole_process_group() {
+    setup_server
+    sed -i 's/^timeout_s = .*/timeout_s = 2/' c.toml
+    use_password_command "sleep 60 & echo \$! > $PWD/child.pid; wait"
+    expect_exit 77 pm --config c.toml send --to sam@hospital.test --subject "$SUBJECT" \
+        --body-file body.txt
+    expect_contains err "account.default.password_command did not finish within 2000 ms"
+    [ -s child.pid ] || fail "the helper did not start its child"
+    # Gone, or a zombie waiting for its new parent to reap it.
+    local child i state=""
+    child=$(cat child.pid)
+    for i in $(seq 1 50); do
+        state=$(awk '{print $3}' "/proc/$child/stat" 2>/dev/null || true)
+        [ -z "$state" ] || [ "$state" = Z ] && break
+        sleep 0.05
+    done
+    if [ -n "$state" ] && [ "$state" != Z ]; then
+        kill "$child"
+        fail "the helper's child outlived the timeout (state $state)"
+    fi
+    expect_eq "$(spool_count)" 0 "messages delivered"
+}
+
+test_password_command_runs_with_default_signals() {
+    # peermail ignores SIGPIPE; the helpers it runs must not inherit that
+    # (a pipeline in them would never see EPIPE end its writer).
+    setup_server
+    use_password_command "grep '^SigIgn' /proc/self/status > $PWD/sigign; echo $PASSWORD"
+    expect_exit 0 pm --config c.toml send --to sam@hospital.test --subject "$SUBJECT" \
+        --body-file body.txt
+    local mask
+    mask=$(awk '{print $2}' sigign)
+    expect_eq "$(( 0x$mask & 0x1000 ))" 0 "SIGPIPE ignored in the helper (SigIgn $mask)"
+}
