@@ -5,6 +5,8 @@
 #include "gobject.hpp"
 #include "strict.hpp"
 
+#include <peermail/address/mailbox.hpp>
+
 #include <fmt/core.h>
 
 #include <strings.h>
@@ -135,13 +137,6 @@ random_boundary(std::string_view avoid)
   }
 }
 
-std::string
-domain_of(const std::string& address)
-{
-  const auto at = address.rfind('@');
-  return at == std::string::npos ? std::string("localhost") : address.substr(at + 1);
-}
-
 std::vector<std::string>
 recipients_of(GMimeMessage* msg)
 {
@@ -240,7 +235,7 @@ split_message(const GPtr<GMimeMessage>& msg, SubjectProtection subject, Prepared
     return fail(Errc::data, "the message is already PGP/MIME protected");
   }
   if (g_mime_message_get_message_id(msg.get()) == nullptr) {
-    char* id = g_mime_utils_generate_message_id(domain_of(p.from_address).c_str());
+    char* id = g_mime_utils_generate_message_id(address::domain_of(p.from_address).c_str());
     g_mime_message_set_message_id(msg.get(), id);
     g_free(id);
   }
