@@ -314,20 +314,6 @@ encode_outer_headers(GMimeMessage* msg)
   return {};
 }
 
-// Return the decoded content of `part` (transfer encoding undone).
-std::string
-part_bytes(GMimePart* part)
-{
-  GMimeDataWrapper* w = g_mime_part_get_content(part);
-  if (w == nullptr) {
-    return {};
-  }
-  GPtr<GMimeStream> mem(g_mime_stream_mem_new());
-  g_mime_data_wrapper_write_to_stream(w, mem.get());
-  GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
-  return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
-}
-
 struct TextWalk
 {
   std::optional<Error> error;
@@ -357,7 +343,7 @@ normalize_text_part(GMimeObject* /*parent*/, GMimeObject* part, gpointer data)
   if (charset != nullptr && !iequals(charset, "utf-8") && !iequals(charset, "us-ascii")) {
     return;
   }
-  const std::string text = part_bytes(GMIME_PART(part));
+  const std::string text = decoded_content(GMIME_PART(part));
   if (text.find('\0') != std::string::npos || !util::valid_utf8(text)) {
     walk->error = Error(Errc::data,
                         walk->index <= 1 ? std::string("the message body is not UTF-8 text")
