@@ -383,6 +383,15 @@ TEST_SUITE("peermail::mime::compose")
       auto r = prepare_submission("To: sam@hospital.test\nSubject: x\n\nx\n", o);
       REQUIRE(r);
       CHECK(r->second.find("From: Dr Ana <ana@clinic.test>\r\n") != std::string::npos);
+      o.full_name = "Dr Jos\xc3\xa9";
+      auto utf8 = prepare_submission("To: sam@hospital.test\nSubject: x\n\nx\n", o);
+      REQUIRE(utf8);
+      CHECK(utf8->second.find("From: Dr =?UTF-8?b?Sm9zw6k=?= <ana@clinic.test>\r\n")
+            != std::string::npos);
+      o.full_name = "Dr Jos\xe9";
+      auto latin1 = prepare_submission("To: sam@hospital.test\nSubject: x\n\nx\n", o);
+      REQUIRE_FALSE(latin1);
+      CHECK(latin1.error().message == "-F: the name is not UTF-8");
     }
     SUBCASE("invalid recipient")
     {

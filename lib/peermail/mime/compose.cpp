@@ -654,6 +654,9 @@ prepare_submission(std::string_view raw, const SubmissionOptions& opts)
   if (opts.full_name && util::has_line_break_or_nul(*opts.full_name)) {
     return fail(Errc::data, "-F: the name contains a line break or NUL byte (header injection)");
   }
+  if (opts.full_name && !util::valid_utf8(*opts.full_name)) {
+    return fail(Errc::data, "-F: the name is not UTF-8", "", std::string(k_iconv_fix));
+  }
   if (opts.envelope_from) {
     PEERMAIL_TRY_ASSIGN(auto f, parse_address(*opts.envelope_from, "-f"));
     if (f.address != opts.identity.address) {
