@@ -13,6 +13,7 @@
 #include "exit_codes.hpp"
 #include "output.hpp"
 
+#include <peermail/address/mailbox.hpp>
 #include <peermail/audit/audit_log.hpp>
 #include <peermail/audit/write_ahead.hpp>
 #include <peermail/batch/preflight.hpp>
@@ -265,8 +266,7 @@ private:
   std::string
   domain() const
   {
-    const auto at = m_cfg.identity.address.rfind('@');
-    return at == std::string::npos ? "localhost" : m_cfg.identity.address.substr(at + 1);
+    return address::domain_of(m_cfg.identity.address);
   }
 
   std::string

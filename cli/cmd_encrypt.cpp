@@ -6,9 +6,9 @@
 #include "message_input.hpp"
 #include "output.hpp"
 
+#include <peermail/address/mailbox.hpp>
 #include <peermail/mime/pgp_mime.hpp>
 #include <peermail/protect.hpp>
-#include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
 
@@ -52,7 +52,11 @@ run_encrypt(const EncryptOptions& o, const GlobalOptions& g)
   }
   std::vector<std::string> recipients;
   for (const auto& r : o.recipients) {
-    recipients.push_back(util::to_lower(util::trim(r)));
+    auto mb = address::parse_mailbox(r, "-r");
+    if (!mb) {
+      return print_error(mb.error());
+    }
+    recipients.push_back(mb->address);
   }
   // One ciphertext names every recipient's key ID: Bcc recipients would be
   // revealed to the others (RFC 5322 §3.6.3). Hide all key IDs then, as

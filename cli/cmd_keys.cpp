@@ -4,6 +4,7 @@
 #include "exit_codes.hpp"
 #include "output.hpp"
 
+#include <peermail/address/mailbox.hpp>
 #include <peermail/config/config.hpp>
 #include <peermail/crypto/key_judge.hpp>
 #include <peermail/crypto/keyring.hpp>
@@ -206,11 +207,11 @@ run_check(const GlobalOptions& g, const KeysOptions& o)
   }
   std::vector<std::string> addresses;
   for (const auto& a : o.addresses) {
-    auto mb = config::parse_mailbox(a);
+    auto mb = address::parse_mailbox(a, "ADDRESS");
     if (!mb) {
-      return print_error(Error(Errc::usage, fmt::format("{}: not an e-mail address", a)));
+      return print_error(mb.error());
     }
-    addresses.push_back(util::to_lower(mb->second));
+    addresses.push_back(mb->address);
   }
   auto kr = crypto::Keyring::open(g.gnupg_home_dir());
   if (!kr) {

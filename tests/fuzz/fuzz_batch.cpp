@@ -3,6 +3,7 @@
 // Never a crash, hang or leak; a row is rendered exactly when check_row finds
 // no problem; a rendered header section never gains a line (no value can
 // inject a header); every accepted email is a valid address.
+#include <peermail/address/mailbox.hpp>
 #include <peermail/batch/recipients.hpp>
 #include <peermail/batch/template.hpp>
 
@@ -72,7 +73,7 @@ LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
     parse_recipients(people, jsonl ? RecipientFormat::jsonl : RecipientFormat::csv, limits);
   check(list.rows.size() <= limits.max_rows);
   for (const auto& row : list.rows) {
-    check(is_valid_email(row.email));
+    check(peermail::address::is_valid_address(row.email));
     check(row.email.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos);
   }
   (void)parse_csv(people, limits.max_field_bytes);

@@ -75,7 +75,7 @@ LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
   for (const auto* list : {&req.to, &req.cc, &req.bcc}) {
     for (const auto& a : *list) {
       if (auto m = mime::parse_address(a, "--to"); m) {
-        check(mime::is_valid_address(m->address));
+        check(peermail::address::is_valid_address(m->address));
         check(m->address.find_first_of(std::string_view("\r\n\0 ,<>\"", 8)) == std::string::npos);
         check(m->display_name.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos);
       }

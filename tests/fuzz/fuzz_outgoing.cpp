@@ -84,7 +84,7 @@ LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
     check(composed.from.address == "fuzz@example.org");
     for (const auto* list : {&composed.to, &composed.cc, &composed.bcc}) {
       for (const auto& m : *list) {
-        check(mime::is_valid_address(m.address));
+        check(peermail::address::is_valid_address(m.address));
       }
     }
     // The submission text goes on to mime::prepare; what that accepts must

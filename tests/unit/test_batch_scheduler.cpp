@@ -30,6 +30,8 @@ struct World
   std::atomic<int> protectors{0};
   std::vector<std::chrono::milliseconds> sleeps;
   bool protect_fails_for_b = false;
+  std::map<std::string, int> transient_protect_failures; // rcpt → GPGME general errors to come
+  std::map<std::string, int> protect_calls;              // rcpt → protect() calls
 };
 
 class FakeProtector : public Protector
@@ -48,6 +50,20 @@ public:
     }
     if (m_w.protect_fails_for_b && message.find("To: b@x.test") != std::string_view::npos) {
       return fail(Errc::crypto, "gpg failed");
+    }
+    {
+      std::lock_guard<std::mutex> lock(m_w.mu);
+      for (auto& [rcpt, left] : m_w.transient_protect_failures) {
+        if (message.find("To: " + rcpt) == std::string_view::npos) {
+          continue;
+        }
+        ++m_w.protect_calls[rcpt];
+        if (left > 0) {
+          --left;
+          // What crypto::from_gpgme_op makes of GPG_ERR_GENERAL.
+          return fail(Errc::temp, "encrypting: GPGME: General error");
+        }
+      }
     }
     ProtectResult p;
     p.message = "-----BEGIN PGP MESSAGE-----\r\n" + opts.recipient_fingerprints.at(0) + "\r\n";
@@ -276,6 +292,48 @@ TEST_SUITE("batch::scheduler")
     CHECK(s.sent == 3);
     CHECK(s.failed == 1);
     CHECK(h.by_email("b@x.test").attempts == 0);
+    CHECK(h.world.tries.count("b@x.test") == 0);
+    CHECK(h.world.protectors == 2); // a permanent crypto error is not retried
+  }
+
+  TEST_CASE("a transient GnuPG failure is retried like a 4xx, on a fresh protector")
+  {
+    Harness h;
+    h.opts.workers = 1;
+    h.opts.max_attempts = 3;
+    h.opts.backoff = std::chrono::milliseconds(100);
+    h.world.transient_protect_failures["b@x.test"] = 2;
+    const auto s = batch::run(make_jobs(3), h.opts, h.hooks);
+    CHECK(s.sent == 3);
+    CHECK(s.failed == 0);
+    const auto& b = h.by_email("b@x.test");
+    CHECK(b.status == "sent");
+    CHECK(b.attempts == 1); // one submission
+    CHECK(h.world.protect_calls["b@x.test"] == 3);
+    CHECK(h.world.delivered["b@x.test"] == 1);
+    CHECK(h.world.protectors == 3); // the worker's, and one fresh after each failure
+    REQUIRE(h.world.sleeps.size() == 2);
+    CHECK(h.world.sleeps[0] == std::chrono::milliseconds(100));
+    CHECK(h.world.sleeps[1] == std::chrono::milliseconds(200));
+  }
+
+  TEST_CASE("transient GnuPG failures are bounded by max_attempts; the batch goes on")
+  {
+    Harness h;
+    h.opts.workers = 1;
+    h.opts.max_attempts = 2;
+    h.world.transient_protect_failures["b@x.test"] = 5;
+    const auto s = batch::run(make_jobs(3), h.opts, h.hooks);
+    CHECK(s.sent == 2);
+    CHECK(s.failed == 1);
+    CHECK_FALSE(s.stopped.has_value());
+    const auto& b = h.by_email("b@x.test");
+    CHECK(b.status == "failed");
+    CHECK(b.attempts == 0);
+    REQUIRE(b.error.has_value());
+    CHECK(b.error->code == Errc::temp);
+    CHECK(b.error->message == "encrypting: GPGME: General error");
+    CHECK(h.world.protect_calls["b@x.test"] == 2);
     CHECK(h.world.tries.count("b@x.test") == 0);
   }
 

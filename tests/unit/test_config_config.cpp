@@ -205,12 +205,33 @@ TEST_SUITE("peermail::config")
           != std::string::npos);
   }
 
-  TEST_CASE("config::parse_mailbox")
+  TEST_CASE("config::parse: identity.from and peer addresses follow the one address rule")
   {
-    CHECK(parse_mailbox("a@b.example")->second == "a@b.example");
-    CHECK(parse_mailbox("\"Ruiz, Ana\" <A@B.example>")->first == "Ruiz, Ana");
-    CHECK(!parse_mailbox("a@b.example\r\nBcc: x@y"));
-    CHECK(!parse_mailbox("nobody"));
-    CHECK(!parse_mailbox("a@b@c"));
+    auto local = parse(with("Ana.Ruiz@Clinic.Example", "ana@localhost"), "c.toml", opts());
+    REQUIRE_FALSE(local);
+    CHECK(local.error().code == Errc::config);
+    CHECK(local.error().message
+          == "c.toml:3:8: identity.from: \"Dr. Ana Ruiz <ana@localhost>\" is not a valid email "
+             "address: the domain has no dot (a name like \"localhost\" is not a mail domain)");
+    CHECK(local.error().fix
+          == "write one address like user@example.org or \"Name <user@example.org>\"");
+
+    auto quoted = parse(with("Ana.Ruiz@Clinic", "\\\"ana ruiz\\\"@Clinic"), "c.toml", opts());
+    REQUIRE_FALSE(quoted);
+    CHECK(
+      quoted.error().message.find("identity.from: \"Dr. Ana Ruiz <\"ana ruiz\"@Clinic.Example>\" "
+                                  "is not a valid email address: the part before @")
+      != std::string::npos);
+
+    auto idn = parse(with("Ana.Ruiz@Clinic.Example", "ana@Bücher.Example"), "c.toml", opts());
+    REQUIRE(idn);
+    CHECK(idn->identity.address == "ana@xn--bcher-kva.example");
+    CHECK(idn->identity.display_name == "Dr. Ana Ruiz");
+
+    auto peer = parse(with("sam.lee@hospital.example", "sam@hospital"), "c.toml", opts());
+    REQUIRE_FALSE(peer);
+    CHECK(peer.error().message
+          == "c.toml:16:11: peer[0].address: \"sam@hospital\" is not a valid email address: the "
+             "domain has no dot (a name like \"localhost\" is not a mail domain)");
   }
 }

@@ -107,7 +107,14 @@ TEST_SUITE("peermail::mime::parse_outgoing hostile headers")
     auto bad = parse_outgoing("From: a@b.test\nCc: nodomain@localhost\n\nx\n");
     REQUIRE_FALSE(bad);
     CHECK(bad.error().code == peermail::Errc::data);
-    CHECK(bad.error().message == "the Cc address \"nodomain@localhost\" is not a valid address");
+    CHECK(bad.error().message
+          == "Cc: \"nodomain@localhost\" is not a valid email address: the domain has no dot (a "
+             "name like \"localhost\" is not a mail domain)");
+    auto quoted = parse_outgoing("From: a@b.test\nTo: \"a b\"@c.test\n\nx\n");
+    REQUIRE_FALSE(quoted);
+    CHECK(quoted.error().message.find("To: \"\"a b\"@c.test\" is not a valid email address: the "
+                                      "part before @")
+          == 0);
   }
 }
 

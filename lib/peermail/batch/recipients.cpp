@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "recipients.hpp"
 
+#include <peermail/address/mailbox.hpp>
 #include <peermail/util/fs.hpp>
 #include <peermail/util/strings.hpp>
 
@@ -58,6 +59,9 @@ public:
       if (value.find('\0') != std::string::npos) {
         problem(line, name, "contains a NUL character");
         ok = false;
+      } else if (!util::valid_utf8(value)) {
+        problem(line, name, "not UTF-8 (convert the file: iconv -f LATIN1 -t UTF-8)");
+        ok = false;
       }
       if (value.size() > m_limits.max_field_bytes) {
         problem(line, name, fmt::format("longer than {} bytes", m_limits.max_field_bytes));
@@ -74,15 +78,18 @@ public:
       problem(line, "email", "contains a line break or NUL (header injection)");
       return true;
     }
-    const std::string email = util::to_lower(util::trim(raw));
-    if (email.empty()) {
+    const std::string_view trimmed = util::trim(raw);
+    if (trimmed.empty()) {
       problem(line, "email", "is empty");
       return true;
     }
-    if (!is_valid_email(email)) {
-      problem(line, "email", "is not a valid address");
+    // The one address rule; the value itself is not quoted (PHI).
+    auto normal = address::check_address(trimmed);
+    if (!normal) {
+      problem(line, "email", "is not a valid email address: " + normal.error().message);
       return true;
     }
+    const std::string email = std::move(*normal);
     const auto [seen, inserted] = m_seen.emplace(email, line);
     if (!inserted) {
       problem(line, "email", fmt::format("duplicates the address on line {}", seen->second));
@@ -366,45 +373,75 @@ parse_recipients(std::string_view content, RecipientFormat format, const Recipie
   return out;
 }
 
-bool
-is_valid_email(std::string_view email)
+namespace {
+
+// Return `path` as a shell word: as it is when it holds only safe
+// characters, else single-quoted.
+std::string
+shell_word(std::string_view path)
 {
-  if (email.size() > 254) {
-    return false;
-  }
-  const auto at = email.rfind('@');
-  if (at == std::string_view::npos || at == 0 || at + 1 >= email.size() || at > 64) {
-    return false;
-  }
-  for (const char ch : email) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (u <= 0x20 || u == 0x7f || ch == '<' || ch == '>' || ch == '"' || ch == '(' || ch == ')'
-        || ch == ',' || ch == ';' || ch == ':' || ch == '\\' || ch == '[' || ch == ']') {
-      return false;
-    }
-  }
-  const std::string_view local = email.substr(0, at);
-  const std::string_view domain = email.substr(at + 1);
-  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos
-      || local.find('@') != std::string_view::npos) {
-    return false;
-  }
-  if (domain.find('@') != std::string_view::npos || domain.find('.') == std::string_view::npos
-      || domain.front() == '.' || domain.back() == '.' || domain.front() == '-'
-      || domain.find("..") != std::string_view::npos) {
-    return false;
-  }
-  return std::all_of(domain.begin(), domain.end(), [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
-           || ch == '-' || ch == '.' || static_cast<unsigned char>(ch) >= 0x80;
+  const bool safe = !path.empty() && std::all_of(path.begin(), path.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+           || std::string_view("._-/+,=:@%").find(c) != std::string_view::npos;
   });
+  return safe ? std::string(path) : util::shell_quote(path);
+}
+
+} // namespace
+
+std::optional<InputProblem>
+utf8_problem(std::string_view content, std::string_view path)
+{
+  std::size_t line = 1;
+  std::size_t pos = 0;
+  while (pos < content.size()) {
+    const auto nl = content.find('\n', pos);
+    const auto end = nl == std::string_view::npos ? content.size() : nl;
+    const auto text = content.substr(pos, end - pos);
+    // NUL is refused on its own terms (per field); here only the encoding.
+    bool ok = true;
+    std::size_t from = 0;
+    while (ok && from <= text.size()) {
+      const auto nul = text.find('\0', from);
+      const auto upto = nul == std::string_view::npos ? text.size() : nul;
+      ok = util::valid_utf8(text.substr(from, upto - from));
+      from = upto + 1;
+    }
+    if (!ok) {
+      const auto slash = path.rfind('/');
+      const auto dot = path.rfind('.');
+      const bool has_ext =
+        dot != std::string_view::npos && (slash == std::string_view::npos || dot > slash + 1);
+      const std::string out = has_ext
+                                ? fmt::format("{}-utf8{}", path.substr(0, dot), path.substr(dot))
+                                : fmt::format("{}-utf8", path);
+      return InputProblem{line,
+                          "",
+                          fmt::format("not UTF-8 (convert it: iconv -f LATIN1 -t UTF-8 {} > {})",
+                                      shell_word(path),
+                                      shell_word(out))};
+    }
+    if (nl == std::string_view::npos) {
+      break;
+    }
+    pos = nl + 1;
+    ++line;
+  }
+  return std::nullopt;
 }
 
 Result<RecipientList>
 read_recipients(const std::string& path, const RecipientLimits& limits)
 {
   PEERMAIL_TRY_ASSIGN(std::string content, util::read_file(path, limits.max_file_bytes));
-  return parse_recipients(content, detect_format(path, content), limits);
+  const auto format = detect_format(path, content);
+  if (auto p = utf8_problem(content, path)) {
+    RecipientList out;
+    out.format = format;
+    out.problems.push_back(std::move(*p));
+    return out;
+  }
+  return parse_recipients(content, format, limits);
 }
 
 } // namespace peermail::batch

@@ -97,16 +97,21 @@ Result<std::vector<CsvRecord>> parse_csv(std::string_view text,
 RecipientFormat detect_format(std::string_view path, std::string_view content);
 
 // Parse recipients from `content` in `format`. Never fails: everything
-// wrong is in RecipientList::problems.
+// wrong is in RecipientList::problems. Every email goes through the one
+// address rule (address::check_address) and is kept normalised (lower case,
+// A-label domain).
 RecipientList parse_recipients(std::string_view content,
                                RecipientFormat format,
                                const RecipientLimits& limits = {});
 
-// Return true if `email` is a plausible bare address (local@domain, no
-// spaces, controls, angle brackets or quotes, domain with a dot).
-bool is_valid_email(std::string_view email);
+// Return the problem of a `content` that is not UTF-8 (GLib's validator),
+// naming the first line that is not and the iconv(1) command that converts
+// the file `path` ("line 7: not UTF-8 (convert it: iconv -f LATIN1 -t UTF-8
+// people.csv > people-utf8.csv)"), or nothing when it is UTF-8.
+std::optional<InputProblem> utf8_problem(std::string_view content, std::string_view path);
 
 // Read and parse the recipients file `path` (format by detect_format).
+// A file that is not UTF-8 is one problem (utf8_problem), not parsed.
 // Errors: no_input (missing or unreadable), data (over max_file_bytes).
 Result<RecipientList> read_recipients(const std::string& path, const RecipientLimits& limits = {});
 

@@ -239,24 +239,49 @@ private:
         m_next = m_jobs.size();
         break;
       }
-      push(one(m_jobs[i], **protector, session));
+      push(one(m_jobs[i], *protector, session));
     }
     if (session) {
       session->close();
     }
   }
 
-  Outcome
-  one(const Job& job, Protector& protector, std::unique_ptr<transport::Transport>& session)
+  // Protect `job`; a transient GnuPG failure (agent or IPC under load,
+  // Errc::temp) is retried like a 4xx, with the same backoff and attempt
+  // limit, on a fresh protector (fresh GPGME contexts) when one can be made.
+  Result<ProtectResult>
+  protect(const Job& job, std::unique_ptr<Protector>& protector)
   {
-    Outcome o = skeleton(job);
     ProtectOptions po;
     po.signer_fingerprint = m_opts.signer_fpr;
     po.recipient_fingerprints = job.recipient_fprs;
     po.sign = true;
     po.encrypt = true;
     po.protect_subject = m_opts.protect_subject;
-    auto p = protector.protect(job.message, po);
+    auto p = protector->protect(job.message, po);
+    const int max_attempts = std::max(1, m_opts.max_attempts);
+    for (int attempt = 2; !p && is_retryable(p.error()) && attempt <= max_attempts; ++attempt) {
+      if (m_stop) {
+        break;
+      }
+      sleep(backoff_delay(m_opts, attempt));
+      if (m_hooks.make_protector) {
+        if (auto fresh = m_hooks.make_protector(); fresh) {
+          protector = std::move(*fresh);
+        }
+      }
+      p = protector->protect(job.message, po);
+    }
+    return p;
+  }
+
+  Outcome
+  one(const Job& job,
+      std::unique_ptr<Protector>& protector,
+      std::unique_ptr<transport::Transport>& session)
+  {
+    Outcome o = skeleton(job);
+    auto p = protect(job, protector);
     if (!p) {
       o.status = "failed";
       o.error = p.error();

@@ -197,6 +197,10 @@ Result<Template>
 read_template(const std::string& path, std::vector<InputProblem>& problems)
 {
   PEERMAIL_TRY_ASSIGN(std::string text, util::read_file(path, k_max_template_bytes));
+  if (auto p = utf8_problem(text, path)) {
+    problems.push_back(std::move(*p));
+    return fail(Errc::data, "template: 1 problem");
+  }
   return Template::parse(text, problems);
 }
 

@@ -87,7 +87,8 @@ private:
 };
 
 // Read and parse the template file `path`. Errors: no_input (missing or
-// unreadable), data (too large: 1 MiB; syntax problems in `problems`).
+// unreadable), data (too large: 1 MiB; not UTF-8 (utf8_problem) or syntax
+// problems, in `problems`).
 Result<Template> read_template(const std::string& path, std::vector<InputProblem>& problems);
 
 } // namespace peermail::batch

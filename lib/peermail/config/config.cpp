@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "config.hpp"
 
+#include <peermail/address/mailbox.hpp>
 #include <peermail/util/fs.hpp>
 #include <peermail/util/process.hpp>
 #include <peermail/util/strings.hpp>
@@ -97,44 +98,6 @@ resolve_path(const LoadOptions& opts)
     return x + "/peermail/config.toml";
   }
   return get("HOME") + "/.config/peermail/config.toml";
-}
-
-Result<std::pair<std::string, std::string>>
-parse_mailbox(std::string_view text)
-{
-  if (util::has_line_break_or_nul(text)) {
-    return fail(Errc::data, "address contains a line break or NUL byte");
-  }
-  std::string_view t = util::trim(text);
-  std::string name;
-  std::string addr;
-  const auto lt = t.rfind('<');
-  if (lt != std::string_view::npos) {
-    const auto gt = t.find('>', lt);
-    if (gt == std::string_view::npos || util::trim(t.substr(gt + 1)).size() != 0) {
-      return fail(Errc::data, fmt::format("malformed address \"{}\"", t));
-    }
-    addr = std::string(util::trim(t.substr(lt + 1, gt - lt - 1)));
-    std::string_view n = util::trim(t.substr(0, lt));
-    if (n.size() >= 2 && n.front() == '"' && n.back() == '"') {
-      n = n.substr(1, n.size() - 2);
-    }
-    name = std::string(n);
-  } else {
-    addr = std::string(t);
-  }
-  const auto at = addr.rfind('@');
-  if (addr.empty() || at == std::string::npos || at == 0 || at + 1 == addr.size()
-      || addr.find_first_of(" ,;<>()[]\\\"\t") != std::string::npos || addr.find('@') != at) {
-    return fail(Errc::data, fmt::format("\"{}\" is not a single valid email address", t));
-  }
-  if (name.find_first_of("<>") != std::string::npos
-      || (name.find('@') != std::string::npos && name.find(',') != std::string::npos)) {
-    return fail(Errc::data, fmt::format("\"{}\" holds more than one address", t));
-  }
-  // The domain is case-insensitive; keep the local part as written but compare
-  // whole addresses in lower case (as GnuPG does for user IDs).
-  return std::make_pair(name, util::to_lower(addr));
 }
 
 namespace {
@@ -449,12 +412,14 @@ Parser::parse_identity(const toml::table& t)
   auto& id = m_cfg.identity;
   if (auto n = t.get("from")) {
     PEERMAIL_TRY_ASSIGN(id.from, get_string(*n, "identity.from"));
-    auto mb = parse_mailbox(id.from);
+    auto mb = address::parse_mailbox(id.from, "");
     if (!mb) {
-      return unexpected(err(n->source(), "identity.from", mb.error().message));
+      auto e = err(n->source(), "identity.from", mb.error().message);
+      e.fix = mb.error().fix;
+      return unexpected(std::move(e));
     }
-    id.display_name = mb->first;
-    id.address = mb->second;
+    id.display_name = mb->display_name;
+    id.address = mb->address;
   }
   if (auto n = t.get("user_id")) {
     PEERMAIL_TRY_ASSIGN(id.user_id, get_string(*n, "identity.user_id"));
@@ -649,13 +614,14 @@ Parser::parse_peers(const toml::node& n)
       return unexpected(err(t.source(), prefix, "needs both address and fingerprint"));
     }
     PEERMAIL_TRY_ASSIGN(auto addr, get_string(*a, prefix + ".address"));
-    auto mb = parse_mailbox(addr);
-    if (!mb || !mb->first.empty()) {
-      return unexpected(err(a->source(),
-                            prefix + ".address",
-                            fmt::format("\"{}\" is not a plain email address", addr)));
+    auto mb = address::check_address(addr);
+    if (!mb) {
+      const auto bad = address::invalid("", addr, mb.error().message);
+      auto refusal = err(a->source(), prefix + ".address", bad.message);
+      refusal.fix = bad.fix;
+      return unexpected(std::move(refusal));
     }
-    p.address = mb->second;
+    p.address = *mb;
     PEERMAIL_TRY_ASSIGN(auto fpr, get_string(*f, prefix + ".fingerprint"));
     p.fingerprint = util::normalize_fingerprint(fpr);
     if ((p.fingerprint.size() != 40 && p.fingerprint.size() != 64)

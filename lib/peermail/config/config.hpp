@@ -161,10 +161,6 @@ Result<Config> load(const LoadOptions& opts);
 // Parse `text` as if read from `path` (no file access, no permission check).
 Result<Config> parse(std::string_view text, const std::string& path, const LoadOptions& opts);
 
-// Split "Name <addr@host>" or "addr@host" into display name and address.
-// Refuses CR/LF/NUL, missing '@', and more than one address (Errc::data).
-Result<std::pair<std::string, std::string>> parse_mailbox(std::string_view text);
-
 // Resolved submission credentials. Never print, log or audit these.
 struct Credentials
 {

@@ -14,6 +14,42 @@ from_gpgme(gpgme_error_t err, std::string_view what, Errc code)
   return Error(code, fmt::format("{}: {}: {}", what, gpgme_strsource(err), gpgme_strerror(err)));
 }
 
+bool
+is_transient(gpgme_error_t err)
+{
+  switch (gpgme_err_code(err)) {
+  case GPG_ERR_GENERAL:
+  case GPG_ERR_AGENT:
+  case GPG_ERR_NO_AGENT:
+  case GPG_ERR_ASS_GENERAL:
+  case GPG_ERR_ASS_CONNECT_FAILED:
+  case GPG_ERR_ASS_SERVER_START:
+  case GPG_ERR_ASS_READ_ERROR:
+  case GPG_ERR_ASS_WRITE_ERROR:
+  case GPG_ERR_EPIPE:
+  case GPG_ERR_EAGAIN:
+  case GPG_ERR_EINTR:
+  case GPG_ERR_ETIMEDOUT:
+  case GPG_ERR_TIMEOUT:
+  case GPG_ERR_EMFILE:
+  case GPG_ERR_ENFILE:
+    return true;
+  default:
+    return false;
+  }
+}
+
+Error
+from_gpgme_op(gpgme_error_t err, std::string_view what)
+{
+  Error e = from_gpgme(err, what);
+  if (e.code != Errc::canceled && is_transient(err)) {
+    e.code = Errc::temp;
+    e.fix = "GnuPG or its agent failed for the moment (often under load): try again";
+  }
+  return e;
+}
+
 Result<Ctx>
 make_context(const std::string& gnupg_home)
 {

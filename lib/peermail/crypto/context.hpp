@@ -44,6 +44,18 @@ using Key = std::unique_ptr<_gpgme_key, KeyDeleter>;
 // maps to Errc::canceled, everything else to `code` (default Errc::crypto).
 Error from_gpgme(gpgme_error_t err, std::string_view what, Errc code = Errc::crypto);
 
+// Return true if `err` is a failure of the moment, not of the data or the
+// keys: GnuPG's general error (gpg exited without saying why, as it does
+// when the agent is overloaded), the agent missing or failing, and IPC
+// failures (Assuan, broken pipe, EAGAIN, EINTR, timeouts, too many open
+// files).
+bool is_transient(gpgme_error_t err);
+
+// As from_gpgme() for a sign or encrypt operation: a transient error
+// (is_transient) is Errc::temp, worth another attempt, with a fix that says
+// so; every other error is Errc::crypto (or canceled).
+Error from_gpgme_op(gpgme_error_t err, std::string_view what);
+
 // Create an OpenPGP context for `gnupg_home` ("" = default home): the engine
 // home is set before the first operation, pinentry is loopback-free (the
 // agent asks), armor off. One context per thread.

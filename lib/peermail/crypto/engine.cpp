@@ -170,7 +170,7 @@ Engine::sign_detached(std::string_view data, const std::string& signer_fpr)
   const auto err = gpgme_op_sign(ctx, in.get(), out.get(), GPGME_SIG_MODE_DETACH);
   if (gpgme_sign_result_t r = gpgme_op_sign_result(ctx);
       err != 0 && (r == nullptr || r->invalid_signers == nullptr)) {
-    return unexpected(from_gpgme(err, "signing"));
+    return unexpected(from_gpgme_op(err, "signing"));
   }
   PEERMAIL_TRY_ASSIGN(int algo, check_sign_result(ctx, signer));
   return SignOutput{take_data(out.get()), algo, signer_fpr};
@@ -220,12 +220,12 @@ Engine::encrypt_data(gpgme_data_t in,
   if (!signer_fpr.empty()) {
     gpgme_sign_result_t sr = gpgme_op_sign_result(ctx);
     if (err != 0 && (sr == nullptr || sr->invalid_signers == nullptr)) {
-      return unexpected(from_gpgme(err, "signing and encrypting"));
+      return unexpected(from_gpgme_op(err, "signing and encrypting"));
     }
     PEERMAIL_TRY_ASSIGN(algo, check_sign_result(ctx, signer));
   }
   if (err != 0) {
-    return unexpected(from_gpgme(err, "encrypting"));
+    return unexpected(from_gpgme_op(err, "encrypting"));
   }
   if (er == nullptr) {
     return fail(Errc::crypto, "GnuPG returned no encryption result");

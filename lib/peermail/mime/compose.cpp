@@ -10,7 +10,6 @@
 #include <gmime/gmime.h>
 
 #include <fcntl.h>
-#include <idn2.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,7 +21,9 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <set>
+#include <vector>
 
 namespace peermail::mime {
 
@@ -36,12 +37,6 @@ struct DateTimeUnref
     g_date_time_unref(p);
   }
 };
-
-bool
-is_atext(unsigned char c)
-{
-  return std::isalnum(c) != 0 || std::strchr("!#$%&'*+-/=?^_`{|}~", c) != nullptr;
-}
 
 std::string
 basename_of(const std::string& path)
@@ -108,11 +103,43 @@ read_head(const std::string& path, std::size_t n)
   return buf;
 }
 
+// Set every address of `list` to encode its display name as UTF-8 (RFC 2047
+// encoded-words are written by GMime; without a charset it picks a legacy
+// one such as ISO-8859-1).
+void
+use_utf8_names(InternetAddressList* list)
+{
+  const int n = list == nullptr ? 0 : internet_address_list_length(list);
+  for (int i = 0; i < n; ++i) {
+    InternetAddress* a = internet_address_list_get_address(list, i);
+    internet_address_set_charset(a, "utf-8");
+    if (INTERNET_ADDRESS_IS_GROUP(a)) {
+      use_utf8_names(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)));
+    }
+  }
+}
+
 void
 add_mailbox(GMimeMessage* msg, GMimeAddressType type, const Mailbox& m)
 {
-  g_mime_message_add_mailbox(
-    msg, type, m.display_name.empty() ? nullptr : m.display_name.c_str(), m.address.c_str());
+  GPtr<InternetAddress> a(internet_address_mailbox_new(
+    m.display_name.empty() ? nullptr : m.display_name.c_str(), m.address.c_str()));
+  internet_address_set_charset(a.get(), "utf-8");
+  internet_address_list_add(g_mime_message_get_addresses(msg, type), a.get());
+}
+
+// Make `part` hold the UTF-8 `text`: charset=utf-8 and the transfer
+// encoding text_encoding() picks. The one text rule of every message
+// peermail writes (send, sendmail, batch). The bytes are copied.
+void
+set_utf8_text(GMimePart* part, std::string_view text)
+{
+  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(text.data(), text.size()));
+  GPtr<GMimeDataWrapper> wrapper(
+    g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
+  g_mime_part_set_content(part, wrapper.get());
+  g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "utf-8");
+  g_mime_part_set_content_encoding(part, text_encoding(text));
 }
 
 // Build the message object (without writing it).
@@ -138,13 +165,7 @@ build(const ComposeRequest& req, const Composed& c)
   GPtr<GMimeTextPart> text(g_mime_text_part_new_with_subtype("plain"));
   // The body bytes as given (UTF-8): g_mime_text_part_set_text() would pick
   // a "best" legacy charset instead.
-  GPtr<GMimeStream> body_stream(
-    g_mime_stream_mem_new_with_buffer(req.body.data(), req.body.size()));
-  GPtr<GMimeDataWrapper> body_wrapper(
-    g_mime_data_wrapper_new_with_stream(body_stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
-  g_mime_part_set_content(GMIME_PART(text.get()), body_wrapper.get());
-  g_mime_text_part_set_charset(text.get(), "utf-8");
-  g_mime_part_set_content_encoding(GMIME_PART(text.get()), text_encoding(req.body));
+  set_utf8_text(GMIME_PART(text.get()), req.body);
 
   if (req.attachments.empty()) {
     g_mime_message_set_mime_part(msg.get(), GMIME_OBJECT(text.get()));
@@ -208,125 +229,166 @@ write_message(GMimeObject* obj, GMimeStream* out)
   return static_cast<std::uint64_t>(end >= start && start >= 0 ? end - start : n);
 }
 
-std::string
-domain_of(std::string_view address)
+bool
+has_8bit(std::string_view s)
 {
-  const auto at = address.rfind('@');
-  return at == std::string_view::npos ? std::string("localhost")
-                                      : std::string(address.substr(at + 1));
+  return std::any_of(
+    s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
 
-// True when the ASCII `domain` decodes as IDNA2008 and encodes back to
-// the same ASCII form.
 bool
-round_trips_idna(std::string_view domain)
+iequals(const char* a, std::string_view b)
 {
-  const std::string ascii = util::to_lower(domain);
-  char* unicode = nullptr;
-  if (idn2_to_unicode_8z8z(ascii.c_str(), &unicode, 0) != IDN2_OK) {
-    return false;
+  return a != nullptr && util::to_lower(a) == util::to_lower(b);
+}
+
+constexpr std::string_view k_iconv_fix = "convert it: iconv -f LATIN1 -t UTF-8";
+
+// RFC 2047 for the outer headers of a message handed in (sendmail, batch):
+// raw 8-bit text must be UTF-8; display names in the address headers GMime
+// knows and unstructured headers (Subject, Comments, X-…) are re-encoded as
+// UTF-8 encoded-words. Raw 8-bit anywhere else is refused: no encoding of
+// it is one every reader agrees on.
+Result<void>
+encode_outer_headers(GMimeMessage* msg)
+{
+  GMimeObject* obj = GMIME_OBJECT(msg);
+  GMimeHeaderList* headers = g_mime_object_get_header_list(obj);
+  std::vector<std::string> unstructured;
+  bool addresses = false;
+  const int n = g_mime_header_list_get_count(headers);
+  for (int i = 0; i < n; ++i) {
+    GMimeHeader* h = g_mime_header_list_get_header_at(headers, i);
+    const std::string name = str(g_mime_header_get_name(h));
+    const char* raw_c = g_mime_header_get_raw_value(h);
+    const std::string_view raw = raw_c == nullptr ? std::string_view() : raw_c;
+    if (!has_8bit(raw)) {
+      continue;
+    }
+    if (!util::valid_utf8(raw)) {
+      return fail(Errc::data,
+                  fmt::format("the {} header holds 8-bit text that is not UTF-8", name),
+                  "",
+                  std::string(k_iconv_fix));
+    }
+    const std::string lower = util::to_lower(name);
+    if (lower == "from" || lower == "sender" || lower == "reply-to" || lower == "to"
+        || lower == "cc" || lower == "bcc") {
+      addresses = true;
+    } else if (lower.starts_with("content-") || lower.starts_with("resent-")
+               || lower == "message-id" || lower == "in-reply-to" || lower == "references"
+               || lower == "date" || lower == "mime-version" || lower == "return-path"
+               || lower == "received" || lower == "list-id") {
+      return fail(Errc::data,
+                  fmt::format("the {} header holds raw 8-bit text (RFC 5322 §2.2)", name),
+                  "",
+                  fmt::format("write the {} header in ASCII", name));
+    } else {
+      unstructured.push_back(name);
+    }
   }
-  char* back = nullptr;
-  const int rc = idn2_to_ascii_8z(unicode, &back, IDN2_NONTRANSITIONAL);
-  const bool same = rc == IDN2_OK && ascii == back;
-  idn2_free(back);
-  idn2_free(unicode);
-  return same;
+  if (addresses) {
+    for (auto type : {GMIME_ADDRESS_TYPE_SENDER,
+                      GMIME_ADDRESS_TYPE_FROM,
+                      GMIME_ADDRESS_TYPE_REPLY_TO,
+                      GMIME_ADDRESS_TYPE_TO,
+                      GMIME_ADDRESS_TYPE_CC,
+                      GMIME_ADDRESS_TYPE_BCC}) {
+      InternetAddressList* list = g_mime_message_get_addresses(msg, type);
+      if (list == nullptr || internet_address_list_length(list) == 0) {
+        continue;
+      }
+      // Re-adding the addresses makes GMime write the header anew, encoded.
+      GPtr<InternetAddressList> copy(internet_address_list_new());
+      internet_address_list_append(copy.get(), list);
+      use_utf8_names(copy.get());
+      internet_address_list_clear(list);
+      internet_address_list_append(list, copy.get());
+    }
+  }
+  for (const auto& name : unstructured) {
+    // The decoded value (UTF-8, encoded-words decoded), encoded again.
+    const std::string value = str(g_mime_object_get_header(obj, name.c_str()));
+    g_mime_object_set_header(obj, name.c_str(), value.c_str(), "utf-8");
+  }
+  return {};
+}
+
+struct TextWalk
+{
+  std::optional<Error> error;
+  int index = 0;
+};
+
+// Give every text part without a charset, or labelled us-ascii or utf-8,
+// the one text rule (set_utf8_text): its bytes must be UTF-8; it is
+// labelled charset=utf-8 with a 7-bit safe transfer encoding. Parts that
+// declare another charset are left as declared.
+void
+normalize_text_part(GMimeObject* /*parent*/, GMimeObject* part, gpointer data)
+{
+  auto* walk = static_cast<TextWalk*>(data);
+  ++walk->index;
+  if (walk->error || !GMIME_IS_PART(part)) {
+    return;
+  }
+  GMimeContentType* ct = g_mime_object_get_content_type(part);
+  if (ct == nullptr || !g_mime_content_type_is_type(ct, "text", "*")) {
+    return;
+  }
+  if (g_mime_part_is_attachment(GMIME_PART(part))) {
+    return; // an attached file travels as it is
+  }
+  const char* charset = g_mime_object_get_content_type_parameter(part, "charset");
+  if (charset != nullptr && !iequals(charset, "utf-8") && !iequals(charset, "us-ascii")) {
+    return;
+  }
+  const std::string text = decoded_content(GMIME_PART(part));
+  if (text.find('\0') != std::string::npos || !util::valid_utf8(text)) {
+    walk->error = Error(Errc::data,
+                        walk->index <= 1 ? std::string("the message body is not UTF-8 text")
+                                         : fmt::format("MIME part {} of the message is not UTF-8 "
+                                                       "text",
+                                                       walk->index),
+                        "",
+                        std::string(k_iconv_fix));
+    return;
+  }
+  const auto enc = g_mime_part_get_content_encoding(GMIME_PART(part));
+  const bool raw_8bit =
+    has_8bit(text)
+    && (enc == GMIME_CONTENT_ENCODING_DEFAULT || enc == GMIME_CONTENT_ENCODING_7BIT
+        || enc == GMIME_CONTENT_ENCODING_8BIT || enc == GMIME_CONTENT_ENCODING_BINARY);
+  if (charset == nullptr || !iequals(charset, "utf-8") || raw_8bit) {
+    set_utf8_text(GMIME_PART(part), text);
+  }
+}
+
+// The text rule for a message handed in (sendmail, batch): UTF-8 bodies
+// labelled charset=utf-8, RFC 2047 outer headers.
+Result<void>
+normalize_text(GMimeMessage* msg)
+{
+  PEERMAIL_TRY(encode_outer_headers(msg));
+  TextWalk walk;
+  GMimeObject* top = g_mime_message_get_mime_part(msg);
+  if (GMIME_IS_MULTIPART(top)) {
+    g_mime_multipart_foreach(GMIME_MULTIPART(top), normalize_text_part, &walk);
+  } else {
+    normalize_text_part(nullptr, top, &walk);
+  }
+  if (walk.error) {
+    return unexpected(*walk.error);
+  }
+  return {};
 }
 
 } // namespace
 
-bool
-is_valid_address(std::string_view address)
-{
-  if (address.size() > 254) {
-    return false;
-  }
-  const auto at = address.rfind('@');
-  if (at == std::string_view::npos || at == 0 || at > 64 || at + 1 >= address.size()) {
-    return false;
-  }
-  const auto local = address.substr(0, at);
-  const auto domain = address.substr(at + 1);
-  // Local part: dot-atom (RFC 5322 §3.4.1), no leading, trailing or double dot.
-  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos) {
-    return false;
-  }
-  for (const char ch : local) {
-    if (ch != '.' && !is_atext(static_cast<unsigned char>(ch))) {
-      return false;
-    }
-  }
-  // Domain: at least two hostname labels (RFC 1035 §2.3.1, RFC 5321 §4.1.2).
-  const auto labels = util::split(domain, '.');
-  if (labels.size() < 2) {
-    return false;
-  }
-  for (const auto& l : labels) {
-    if (l.empty() || l.size() > 63 || l.front() == '-' || l.back() == '-') {
-      return false;
-    }
-    for (const char ch : l) {
-      if (std::isalnum(static_cast<unsigned char>(ch)) == 0 && ch != '-') {
-        return false;
-      }
-    }
-  }
-  // A domain with A-labels must be valid IDNA2008 that maps back to itself
-  // (RFC 5890 §2.3.2.1): otherwise readers and MTAs each decode it their
-  // own way, and the address a reader sees is not the one mail goes to.
-  if (util::to_lower(domain).find("xn--") != std::string::npos && !round_trips_idna(domain)) {
-    return false;
-  }
-  return true;
-}
-
 Result<Mailbox>
 parse_address(std::string_view text, std::string_view field, const ComposeLimits& limits)
 {
-  if (util::has_line_break_or_nul(text)) {
-    return fail(
-      Errc::data,
-      fmt::format("{}: an address contains a line break or NUL byte (header injection)", field));
-  }
-  std::string_view t = util::trim(text);
-  Mailbox m;
-  std::string addr;
-  const auto lt = t.find('<');
-  if (lt != std::string_view::npos) {
-    const auto gt = t.find('>', lt);
-    if (gt == std::string_view::npos || gt + 1 != t.size()
-        || t.find('<', lt + 1) != std::string_view::npos) {
-      return fail(Errc::data, fmt::format("{}: \"{}\" is not a valid email address", field, t));
-    }
-    addr = std::string(util::trim(t.substr(lt + 1, gt - lt - 1)));
-    std::string_view name = util::trim(t.substr(0, lt));
-    if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
-      name = name.substr(1, name.size() - 2);
-    }
-    if (name.find_first_of("<>\"") != std::string_view::npos) {
-      return fail(Errc::data, fmt::format("{}: \"{}\" is not a valid email address", field, t));
-    }
-    if (name.size() > limits.max_display_name_bytes) {
-      return fail(
-        Errc::data,
-        fmt::format("{}: display name longer than {} bytes", field, limits.max_display_name_bytes));
-    }
-    if (!util::valid_utf8(name)) {
-      return fail(Errc::data, fmt::format("{}: display name is not valid UTF-8", field));
-    }
-    m.display_name = std::string(name);
-  } else {
-    addr = std::string(t);
-  }
-  if (!is_valid_address(addr)) {
-    return fail(Errc::data,
-                fmt::format("{}: \"{}\" is not a valid email address", field, t),
-                "",
-                "give one address per option, like \"Name <user@example.org>\"");
-  }
-  m.address = util::to_lower(addr);
-  return m;
+  return address::parse_mailbox(text, field, limits.max_display_name_bytes);
 }
 
 std::string
@@ -550,7 +612,7 @@ validate(const ComposeRequest& req, const ComposeLimits& limits)
       fmt::format("the message content exceeds the limit of {} MiB", limits.max_total_bytes >> 20));
   }
   c.message_id =
-    req.message_id.empty() ? make_message_id(domain_of(c.from.address)) : req.message_id;
+    req.message_id.empty() ? make_message_id(address::domain_of(c.from.address)) : req.message_id;
   if (c.message_id.size() >= 2 && c.message_id.front() == '<' && c.message_id.back() == '>') {
     c.message_id = c.message_id.substr(1, c.message_id.size() - 2);
   }
@@ -591,6 +653,9 @@ prepare_submission(std::string_view raw, const SubmissionOptions& opts)
   }
   if (opts.full_name && util::has_line_break_or_nul(*opts.full_name)) {
     return fail(Errc::data, "-F: the name contains a line break or NUL byte (header injection)");
+  }
+  if (opts.full_name && !util::valid_utf8(*opts.full_name)) {
+    return fail(Errc::data, "-F: the name is not UTF-8", "", std::string(k_iconv_fix));
   }
   if (opts.envelope_from) {
     PEERMAIL_TRY_ASSIGN(auto f, parse_address(*opts.envelope_from, "-f"));
@@ -705,7 +770,7 @@ prepare_submission(std::string_view raw, const SubmissionOptions& opts)
   }
   const char* mid = g_mime_message_get_message_id(msg.get());
   if (mid == nullptr || *mid == '\0') {
-    c.message_id = make_message_id(domain_of(opts.identity.address));
+    c.message_id = make_message_id(address::domain_of(opts.identity.address));
     g_mime_message_set_message_id(msg.get(), c.message_id.c_str());
   } else {
     c.message_id = mid;
@@ -713,6 +778,7 @@ prepare_submission(std::string_view raw, const SubmissionOptions& opts)
   if (g_mime_object_get_header(obj, "MIME-Version") == nullptr) {
     g_mime_object_set_header(obj, "MIME-Version", "1.0", nullptr);
   }
+  PEERMAIL_TRY(normalize_text(msg.get()));
   GPtr<GMimeStream> out(g_mime_stream_mem_new());
   PEERMAIL_TRY_ASSIGN(c.size, write_message(obj, out.get()));
   GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out.get()));

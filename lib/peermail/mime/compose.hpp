@@ -8,6 +8,7 @@
 // with Errc::data before anything else happens. Error messages name the
 // field, never its content (subjects, bodies and file names are PHI).
 
+#include <peermail/address/mailbox.hpp>
 #include <peermail/util/result.hpp>
 
 #include <cstdint>
@@ -51,12 +52,8 @@ struct ComposeRequest
   std::optional<std::int64_t> date; // seconds since epoch; unset = now
 };
 
-// One validated mailbox.
-struct Mailbox
-{
-  std::string display_name; // may be ""
-  std::string address;      // lower case, bare "local@domain"
-};
+// One validated mailbox (the one address rule: address/mailbox.hpp).
+using Mailbox = address::Mailbox;
 
 // The envelope facts of a composed or parsed message.
 struct Composed
@@ -69,15 +66,11 @@ struct Composed
   std::uint64_t size = 0;   // bytes written
 };
 
-// Parse and validate one mailbox ("Name <a@b.example>" or "a@b.example").
-// `field` names it in errors ("--to", "To"). Errors: data (line break or NUL,
-// not exactly one syntactically valid address, display name too long).
+// Parse and validate one mailbox ("Name <a@b.example>" or "a@b.example")
+// with address::parse_mailbox() and `limits.max_display_name_bytes`. `field`
+// names it in errors ("--to", "To").
 Result<Mailbox>
 parse_address(std::string_view text, std::string_view field, const ComposeLimits& limits = {});
-
-// Return true if `address` is a syntactically valid bare addr-spec that
-// peermail accepts (dot-atom local part, hostname domain, RFC 5321 lengths).
-bool is_valid_address(std::string_view address);
 
 // Validate `req` without touching anything but the attachment files' sizes:
 // header injection, addresses, limits, attachments present and readable

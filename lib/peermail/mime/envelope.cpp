@@ -6,6 +6,7 @@
 #include "gobject.hpp"
 #include "strict.hpp"
 
+#include <peermail/address/mailbox.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -170,23 +171,17 @@ has_bare_cr_in_headers(GMimeHeaderList* headers)
   return false;
 }
 
-// Every address that becomes an SMTP envelope address must be a plain
-// addr-spec: no control bytes, spaces or quoting that could end an SMTP
-// command early (RFC 5321 §4.1.2).
+// Every address that becomes an SMTP envelope address must pass the one
+// address rule (address/mailbox.hpp): no control bytes, spaces or quoting
+// that could end an SMTP command early (RFC 5321 §4.1.2).
 Result<void>
 check_addresses(const char* header, const std::vector<std::string>& list)
 {
   for (const auto& a : list) {
-    if (!is_valid_address(a)) {
-      const bool control = std::any_of(a.begin(), a.end(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-      });
-      return fail(Errc::data,
-                  control
-                    ? fmt::format("a {} address contains a control character: refused", header)
-                    : fmt::format("the {} address \"{}\" is not a valid address", header, a),
-                  "",
-                  "fix the message's address headers (user@example.org)");
+    if (auto r = address::check_address(a); !r) {
+      auto e = address::invalid(header, a, r.error().message);
+      e.fix = "fix the message's address headers (user@example.org)";
+      return unexpected(std::move(e));
     }
   }
   return {};

@@ -45,7 +45,7 @@ struct OutgoingMessage
 
 // Parse `bytes` (an RFC 5322 message) with GMime. Errors: data when it is not
 // a message (empty, no header block), a bare CR in a header, or a To/Cc/Bcc
-// address that is_valid_address() refuses.
+// address that address::check_address() refuses.
 Result<OutgoingMessage> parse_outgoing(std::string_view bytes);
 
 // Return why `text` (the decoded encrypted part of a PGP/MIME message) is not

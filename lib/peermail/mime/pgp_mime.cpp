@@ -5,6 +5,8 @@
 #include "gobject.hpp"
 #include "strict.hpp"
 
+#include <peermail/address/mailbox.hpp>
+
 #include <fmt/core.h>
 
 #include <strings.h>
@@ -135,13 +137,6 @@ random_boundary(std::string_view avoid)
   }
 }
 
-std::string
-domain_of(const std::string& address)
-{
-  const auto at = address.rfind('@');
-  return at == std::string::npos ? std::string("localhost") : address.substr(at + 1);
-}
-
 std::vector<std::string>
 recipients_of(GMimeMessage* msg)
 {
@@ -240,7 +235,7 @@ split_message(const GPtr<GMimeMessage>& msg, SubjectProtection subject, Prepared
     return fail(Errc::data, "the message is already PGP/MIME protected");
   }
   if (g_mime_message_get_message_id(msg.get()) == nullptr) {
-    char* id = g_mime_utils_generate_message_id(domain_of(p.from_address).c_str());
+    char* id = g_mime_utils_generate_message_id(address::domain_of(p.from_address).c_str());
     g_mime_message_set_message_id(msg.get(), id);
     g_free(id);
   }
@@ -262,7 +257,8 @@ split_message(const GPtr<GMimeMessage>& msg, SubjectProtection subject, Prepared
   // The inner entity: canonical leaves, then the protected headers (RFC 9788).
   canonicalize_for_signing(body);
   // Every header the sender wrote goes inside (k_reader_visible first, in
-  // that order), so that nothing travels only in clear.
+  // that order), so that nothing travels only in clear. Decoded values are
+  // encoded again as UTF-8 (RFC 2047; GMime would pick a legacy charset).
   const int count = g_mime_header_list_get_count(headers);
   const auto inside = [](const std::string& name) {
     return !istarts_with(name, "Content-") && !iequals(name, "MIME-Version")
@@ -275,7 +271,7 @@ split_message(const GPtr<GMimeMessage>& msg, SubjectProtection subject, Prepared
     for (int i = 0; i < count; ++i) {
       GMimeHeader* h = g_mime_header_list_get_header_at(headers, i);
       if (iequals(str(g_mime_header_get_name(h)), name)) {
-        g_mime_object_append_header(body, name, g_mime_header_get_value(h), nullptr);
+        g_mime_object_append_header(body, name, g_mime_header_get_value(h), "utf-8");
       }
     }
   }
@@ -286,7 +282,7 @@ split_message(const GPtr<GMimeMessage>& msg, SubjectProtection subject, Prepared
                                      k_reader_visible.end(),
                                      [&name](const char* v) { return iequals(name, v); });
     if (inside(name) && !visible) {
-      g_mime_object_append_header(body, name.c_str(), g_mime_header_get_value(h), nullptr);
+      g_mime_object_append_header(body, name.c_str(), g_mime_header_get_value(h), "utf-8");
     }
   }
   g_mime_content_type_set_parameter(

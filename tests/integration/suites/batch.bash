@@ -173,7 +173,7 @@ p006@people.test,Person 6,2026-12-01,C-6
 CSV
     expect_exit 65 batch --recipients people.csv
     expect_eq "$(spool_count)" 0 "messages delivered"
-    expect_contains err "people.csv:3: email: is not a valid address"
+    expect_contains err "people.csv:3: email: is not a valid email address: it has no @"
     expect_contains err "people.csv:4: email: is empty"
     expect_contains err "people.csv:5: row has 3 fields, the header has 4"
     expect_contains err "people.csv:6: p005@people.test: date: contains a line break or NUL and reaches a header"
@@ -382,4 +382,49 @@ test_planted_or_writable_journal_refused_77_nothing_sent() {
     mv real.journal people.csv.journal
     expect_exit 0 batch --recipients people.csv --json
     expect_eq "$(grep -c '"status":"already-sent"' out)" 3 "already-sent lines"
+}
+
+# Recipients are read as UTF-8 (GLib's validator) or not at all: a Latin-1
+# export is refused with its line and the iconv command that fixes it.
+test_latin1_recipients_refused_65_with_the_fix() {
+    setup_server
+    recipients 2
+    printf 'p003@people.test,Jos\xe9 Mu\xf1oz,2026-12-03,C-3\n' >>people.csv
+    expect_exit 65 batch --recipients people.csv
+    expect_contains err "peermail: error: people.csv:4: not UTF-8 (convert it: iconv -f LATIN1 -t UTF-8 people.csv > people-utf8.csv)"
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    iconv -f LATIN1 -t UTF-8 people.csv >people-utf8.csv
+    expect_exit 0 batch --recipients people-utf8.csv
+    expect_eq "$(spool_count)" 3 "messages delivered"
+}
+
+# Emails in the recipients file follow the one address rule of send.
+test_recipient_addresses_follow_the_send_rule_65() {
+    setup_server
+    {
+        echo "email,name,date,code"
+        echo "p001@people.test,Person 1,2026-12-01,C-1"
+        echo "sam@localhost,Sam,2026-12-01,C-2"
+        echo '"""sam lee""@people.test",Sam,2026-12-01,C-3'
+    } >people.csv
+    expect_exit 65 batch --recipients people.csv
+    expect_contains err 'people.csv:3: email: is not a valid email address: the domain has no dot'
+    expect_contains err 'people.csv:4: email: is not a valid email address: the part before @'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+}
+
+# A batch message is composed like send: UTF-8 names in the outer headers
+# travel as RFC 2047 encoded-words, never as raw 8-bit bytes.
+test_utf8_names_encoded_in_outer_headers() {
+    setup_server
+    {
+        echo "email,name,date,code"
+        printf 'p001@people.test,J\xc3\xb6rg M\xc3\xbcller,2026-12-01,C-1\n'
+    } >people.csv
+    expect_exit 0 batch --recipients people.csv
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    if LC_ALL=C grep -q $'[\x80-\xff]' "$SMTP_SPOOL/msg-1.eml"; then
+        fail "raw 8-bit bytes travelled in the message"
+    fi
+    expect_contains "$SMTP_SPOOL/msg-1.eml" 'To: =?UTF-8?'
 }

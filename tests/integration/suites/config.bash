@@ -96,3 +96,20 @@ test_usage_error_64() {
   expect_exit 64 pm --json sned
   /usr/bin/python3 -c 'import json; e=json.load(open("out"))["error"]; assert e["exit_code"] == 64 and "send" in e["fix"], e'
 }
+
+# identity.from follows the one address rule of send, sendmail and batch.
+test_identity_from_follows_the_address_rule_78() {
+  good_config from="Ana Ruiz <ana@localhost>"
+  expect_exit 78 pm --config c.toml keys list
+  expect_contains err 'c.toml:2:8: identity.from: "Ana Ruiz <ana@localhost>" is not a valid email address: the domain has no dot'
+  expect_contains err 'peermail: fix: write one address like user@example.org or "Name <user@example.org>"'
+  good_config from="ana ruiz@clinic.test"
+  expect_exit 78 pm --config c.toml keys list
+  expect_contains err 'is not a valid email address: the part before @'
+  # A U-label domain is accepted: the next refusal is about TLS, not From.
+  good_config from="Ana Ruiz <ana@bücher.example>"
+  sed -i 's/^tls = .*/tls = "none"/' c.toml
+  expect_exit 78 pm --config c.toml keys list
+  expect_not_contains err 'identity.from'
+  expect_contains err '[TLS-01]'
+}

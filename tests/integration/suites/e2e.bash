@@ -184,6 +184,10 @@ test_encrypt_unknown_recipient_67() {
     expect_exit 67 pm --config "$CFG" encrypt -r nobody@nowhere.test msg.eml
     expect_contains err "nobody@nowhere.test"
     expect_eq "$(wc -c <out)" 0 "stdout bytes"
+    # -r follows the one address rule of send.
+    expect_exit 65 pm --config "$CFG" encrypt -r sam@localhost msg.eml
+    expect_contains err '-r: "sam@localhost" is not a valid email address: the domain has no dot'
+    expect_eq "$(wc -c <out)" 0 "stdout bytes"
 }
 
 test_encrypt_unverified_recipient_67() {

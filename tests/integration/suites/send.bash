@@ -623,3 +623,24 @@ test_password_command_runs_with_default_signals() {
     mask=$(awk '{print $2}' sigign)
     expect_eq "$(( 0x$mask & 0x1000 ))" 0 "SIGPIPE ignored in the helper (SigIgn $mask)"
 }
+
+# The one address rule on the command line: the reason is named, quoted
+# local parts are refused in both modes, and an internationalised domain is
+# accepted and used as its A-label (the key looked up is for that form).
+test_address_rule_reason_quoted_local_and_u_label() {
+    setup_server
+    expect_exit 65 pm --config c.toml send --to sam@localhost --subject x --body-file body.txt
+    expect_contains err '--to: "sam@localhost" is not a valid email address: the domain has no dot'
+    expect_contains err 'peermail: fix: write one address like user@example.org or "Name <user@example.org>"'
+    expect_exit 65 pm --config c.toml send --cc '"sam lee"@hospital.test' --to sam@hospital.test \
+        --subject x --body-file body.txt
+    expect_contains err '--cc: ""sam lee"@hospital.test" is not a valid email address: the part before @'
+    legit_message m.eml
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 65 pm --config c.toml send --message m.eml \
+        --to '"sam lee"@hospital.test'
+    expect_contains err 'is not a valid email address: the part before @'
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 67 pm --config c.toml send \
+        --to 'Kim <kim@bücher.example>' --subject x --body-file body.txt
+    expect_contains err 'no usable key for kim@xn--bcher-kva.example'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+}

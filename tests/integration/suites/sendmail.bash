@@ -150,3 +150,52 @@ test_huge_message_id_refused_65_never_audited() {
     expect_not_contains audit.jsonl "mrn-4711"
     expect_contains audit.jsonl "sha256:$(printf %s mrn-4711@clinic.test | sha256sum | cut -d' ' -f1)"
 }
+
+# sendmail composes like send: a UTF-8 body gets charset=utf-8 and a 7-bit
+# transfer encoding, raw 8-bit display names and subjects become RFC 2047
+# encoded-words (in the outer headers too).
+test_utf8_message_labelled_and_headers_encoded_like_send() {
+    setup_server
+    printf 'From: Jos\xc3\xa9 P\xc3\xa9rez <ana@clinic.test>\nTo: M\xc3\xbcller Sam <sam@hospital.test>\nSubject: Caf\xc3\xa9 %s\n\nGr\xc3\xbc\xc3\x9fe, 14 beds.\n' \
+        "$SUBJECT" >m.eml
+    expect_exit 0 pm sendmail -t <m.eml
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    if LC_ALL=C grep -q $'[\x80-\xff]' "$SMTP_SPOOL/msg-1.eml"; then
+        fail "raw 8-bit bytes travelled in the message"
+    fi
+    expect_contains "$SMTP_SPOOL/msg-1.eml" 'From: =?UTF-8?'
+    expect_contains "$SMTP_SPOOL/msg-1.eml" 'To: =?UTF-8?'
+    gpg --batch --decrypt "$SMTP_SPOOL/msg-1.eml" >plain.eml 2>/dev/null
+    expect_contains plain.eml 'charset=utf-8'
+    expect_contains plain.eml 'Content-Transfer-Encoding: quoted-printable'
+    expect_contains plain.eml 'Gr=C3=BC=C3=9Fe, 14 beds.'
+    expect_contains plain.eml 'Subject: =?UTF-8?'
+    if LC_ALL=C grep -q $'[\x80-\xff]' plain.eml; then fail "raw 8-bit bytes in the inner message"; fi
+}
+
+test_latin1_body_or_header_refused_65_nothing_sent() {
+    setup_server
+    printf 'From: ana@clinic.test\nTo: sam@hospital.test\nSubject: census\n\nGr\xfc\xdfe\n' >m.eml
+    expect_exit 65 pm sendmail -t <m.eml
+    expect_contains err 'peermail: error: the message body is not UTF-8 text'
+    expect_contains err 'iconv -f LATIN1 -t UTF-8'
+    printf 'From: Jos\xe9 <ana@clinic.test>\nTo: sam@hospital.test\nSubject: census\n\nhi\n' >h.eml
+    expect_exit 65 pm sendmail -t <h.eml
+    expect_contains err 'the From header holds 8-bit text that is not UTF-8'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+}
+
+# The recipients sendmail takes follow the one address rule of send.
+test_recipient_rule_is_sends_65() {
+    setup_server
+    message ana@clinic.test sam@hospital.test >m.eml
+    expect_exit 65 pm sendmail sam@localhost <m.eml
+    expect_contains err 'recipient argument: "sam@localhost" is not a valid email address: the domain has no dot'
+    message ana@clinic.test 'sam@localhost' >l.eml
+    expect_exit 65 pm sendmail -t <l.eml
+    expect_contains err 'To: "sam@localhost" is not a valid email address'
+    printf 'From: ana@clinic.test\nTo: "sam lee"@hospital.test\nSubject: x\n\nx\n' >q.eml
+    expect_exit 65 pm sendmail -t <q.eml
+    expect_contains err 'is not a valid email address: the part before @'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+}
