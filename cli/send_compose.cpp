@@ -5,7 +5,7 @@
 #include "output.hpp"
 #include "send_report.hpp"
 
-#include <peermail/pipeline.hpp>
+#include <peermail/send/pipeline.hpp>
 #include <peermail/util/fs.hpp>
 
 #include <fmt/core.h>
@@ -62,7 +62,7 @@ run_send_compose(const ComposeCliOptions& o,
   }
   req.compose = c;
   // Header injection, addresses and sizes first, before reading anything.
-  if (auto v = pipeline::validate(req); !v) {
+  if (auto v = send::validate(req); !v) {
     return render_error(v.error(), g);
   }
   const auto max_body = req.limits.max_body_bytes + 1;

@@ -216,7 +216,7 @@ private:
     auto protector =
       m_hooks.make_protector
         ? m_hooks.make_protector()
-        : Result<std::unique_ptr<Protector>>(fail(Errc::internal, "no protector factory"));
+        : Result<std::unique_ptr<protect::Protector>>(fail(Errc::internal, "no protector factory"));
     if (!protector) {
       request_stop(protector.error());
       return;
@@ -247,10 +247,10 @@ private:
   }
 
   Outcome
-  one(const Job& job, Protector& protector, std::unique_ptr<transport::Transport>& session)
+  one(const Job& job, protect::Protector& protector, std::unique_ptr<transport::Transport>& session)
   {
     Outcome o = skeleton(job);
-    ProtectOptions po;
+    protect::ProtectOptions po;
     po.signer_fingerprint = m_opts.signer_fpr;
     po.recipient_fingerprints = job.recipient_fprs;
     po.sign = true;

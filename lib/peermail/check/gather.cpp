@@ -3,7 +3,7 @@
 
 #include <peermail/crypto/keyring.hpp>
 #include <peermail/policy/checklist.hpp>
-#include <peermail/protect_keys.hpp>
+#include <peermail/protect/keys.hpp>
 #include <peermail/util/fs.hpp>
 #include <peermail/util/process.hpp>
 #include <peermail/util/strings.hpp>
@@ -199,8 +199,8 @@ gather(const config::Config& cfg, const GatherOptions& opts)
     return f;
   }
   // The same key plan as send, batch and encrypt (protect_keys.hpp).
-  const auto kp = key_policy(cfg, f.now);
-  auto plan = judge_key_plan(**kr, cfg, !cfg.identity.signing_key.empty(), true, kp);
+  const auto kp = protect::key_policy(cfg, f.now);
+  auto plan = protect::judge_key_plan(**kr, cfg, !cfg.identity.signing_key.empty(), true, kp);
   if (!plan) {
     f.keyring_error = plan.error().message;
     return f;
@@ -218,7 +218,7 @@ gather(const config::Config& cfg, const GatherOptions& opts)
     f.archive = policy::KeyCheck{"archive key", "", std::move(*plan->archive)};
   }
   for (const auto& p : cfg.peers) {
-    auto j = judge_recipient(**kr, cfg, p.address, kp);
+    auto j = protect::judge_recipient(**kr, cfg, p.address, kp);
     if (!j) {
       f.keyring_error = j.error().message;
       return f;
