@@ -219,6 +219,28 @@ TEST_SUITE("peermail::batch_run")
     CHECK(r.tally.failed == 1);
   }
 
+  TEST_CASE("batch_run::run: a journal that cannot be opened fails the run, naming it")
+  {
+    Fixture f;
+    f.req.journal = f.dir.path() + "/no/such/dir/j";
+    const auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::failed);
+    REQUIRE(r.error);
+    CHECK(r.error->message.find(f.req.journal) != std::string::npos);
+    CHECK(r.exit_code == fake_exit(r.error->code));
+    CHECK(f.rec.envelopes.empty());
+  }
+
+  TEST_CASE("batch_run::run: a missing recipients file fails the run, naming it")
+  {
+    Fixture f;
+    f.req.recipients = f.dir.path() + "/missing.csv";
+    const auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::failed);
+    REQUIRE(r.error);
+    CHECK(r.error->message.find("missing.csv") != std::string::npos);
+  }
+
   TEST_CASE("batch_run::run: --max-attempts out of range is a usage error (64)")
   {
     Fixture f;

@@ -44,7 +44,8 @@ public:
                                    m_req.template_path,
                                    m_cfg.identity.signing_key + "\n" + m_cfg.identity.from);
     if (!input) {
-      return failed(input.error());
+      failed(input.error());
+      return std::move(m_report);
     }
     m_input = std::move(*input);
     for (const auto& row : m_input.rows) {
@@ -81,13 +82,12 @@ private:
     return m_report.tally;
   }
 
-  Report
+  void
   failed(const Error& e)
   {
     m_report.kind = Report::Kind::failed;
     m_report.exit_code = m_exit_code(e.code);
     m_report.error = e;
-    return std::move(m_report);
   }
 
   void
