@@ -5,7 +5,7 @@
 // per recipient with --json (stdout), failures on stderr, a summary at the
 // end. Never a subject, body or field value.
 
-#include <peermail/batch/scheduler.hpp>
+#include <peermail/batch_run/run.hpp>
 #include <peermail/util/error.hpp>
 
 #include <chrono>
@@ -15,17 +15,8 @@
 
 namespace peermail::cli {
 
-struct BatchTally
-{
-  std::size_t total = 0;   // recipients selected (shard) from the file
-  std::size_t to_send = 0; // of which this run submits
-  std::size_t sent = 0;    // "sent" / "would-send" in this run
-  std::size_t failed = 0;
-  std::size_t not_sent = 0;     // never attempted (batch stopped)
-  std::size_t already_sent = 0; // sent by an earlier run (journal)
-  std::size_t unready = 0;      // skipped with --skip-unready
-  int worst = 0;                // worst exit code among recipients
-};
+// The counts of a run (batch_run::run keeps them).
+using BatchTally = batch_run::Tally;
 
 // Return the worse of two exit codes for the batch (docs/DESIGN.md §3): any
 // failure beats success; a permanent failure beats a temporary one (75),

@@ -9,6 +9,7 @@
 #include <peermail/util/strings.hpp>
 
 #if __has_include(<peermail/transport/probe.hpp>)
+#  include <peermail/policy/probe_findings.hpp>
 #  include <peermail/transport/probe.hpp>
 #  define PEERMAIL_HAVE_PROBE 1
 #else
@@ -87,7 +88,7 @@ run_probe(const GlobalOptions& g, const config::Config& cfg, std::vector<policy:
     policy::merge_findings(fs, {f});
     return;
   }
-  policy::merge_findings(fs, transport::probe_findings(*report, cfg));
+  policy::merge_findings(fs, policy::probe_findings(*report, cfg));
 #else
   (void)g;
   (void)cfg;

@@ -8,7 +8,7 @@
 
 #include <peermail/address/mailbox.hpp>
 #include <peermail/mime/pgp_mime.hpp>
-#include <peermail/protect.hpp>
+#include <peermail/protect/protect.hpp>
 
 #include <fmt/core.h>
 
@@ -41,15 +41,6 @@ run_encrypt(const EncryptOptions& o, const GlobalOptions& g)
   if (!addrs) {
     return print_error(addrs.error());
   }
-  if (!o.no_sign) {
-    if (addrs->from.size() != 1 || addrs->from.front() != cfg->identity.address) {
-      return print_error(Error(
-        Errc::data,
-        fmt::format("the From address must be identity.from <{}> to sign", cfg->identity.address),
-        "SIG-01",
-        "send from the configured identity, or use --no-sign"));
-    }
-  }
   std::vector<std::string> recipients;
   for (const auto& r : o.recipients) {
     auto mb = address::parse_mailbox(r, "-r");
@@ -76,7 +67,7 @@ run_encrypt(const EncryptOptions& o, const GlobalOptions& g)
     return print_error(
       Error(Errc::usage, "no recipients: the message has no To/Cc/Bcc and no -r was given"));
   }
-  ProtectOptions po;
+  protect::ProtectOptions po;
   po.sign = !o.no_sign;
   po.encrypt = true;
   po.protect_subject = cfg->policy.protect_subject;

@@ -2,13 +2,13 @@
 // `peermail send`: submit a message over verified TLS (docs/DESIGN.md §2.1).
 //   send --message FILE|-   an already encrypted message (run_send_message)
 //   send --to … --subject … compose mode (send_compose.cpp)
-// Both go through pipeline::run: preflight, write-ahead audit, submission.
+// Both go through send::run: preflight, write-ahead audit, submission.
 #include "app.hpp"
 #include "output.hpp"
 #include "send_compose.hpp"
 #include "send_report.hpp"
 
-#include <peermail/pipeline.hpp>
+#include <peermail/send/pipeline.hpp>
 #include <peermail/util/fs.hpp>
 
 #include <fmt/core.h>
@@ -36,7 +36,7 @@ run_send_message(const SendOptions& o, const GlobalOptions& g)
   req.envelope_to = o.to;
   req.encrypted = std::string();
   // Arguments first (addresses), then the message, then the config.
-  if (auto v = pipeline::validate(req); !v) {
+  if (auto v = send::validate(req); !v) {
     return render_error(v.error(), g);
   }
   const auto max = req.submission.max_bytes + 1;

@@ -9,7 +9,7 @@
 #include "output.hpp"
 #include "send_report.hpp"
 
-#include <peermail/pipeline.hpp>
+#include <peermail/send/pipeline.hpp>
 #include <peermail/util/fs.hpp>
 
 #include <fmt/core.h>
@@ -64,7 +64,7 @@ run_sendmail(const SendmailOptions& o, const GlobalOptions& g)
   req.submission.full_name = o.full_name;
   req.raw = std::string();
   // Arguments first (header injection, addresses), then stdin.
-  if (auto v = pipeline::validate(req); !v) {
+  if (auto v = send::validate(req); !v) {
     return render_error(v.error(), g);
   }
   auto raw = util::read_stdin(req.submission.max_bytes + 1);

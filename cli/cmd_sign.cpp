@@ -5,7 +5,7 @@
 #include "output.hpp"
 
 #include <peermail/mime/pgp_mime.hpp>
-#include <peermail/protect.hpp>
+#include <peermail/protect/protect.hpp>
 
 #include <fmt/core.h>
 
@@ -20,28 +20,6 @@ struct SignOptions
   std::string input = "-";
 };
 
-Result<void>
-check_from(const std::string& message, const config::Config& cfg)
-{
-  PEERMAIL_TRY_ASSIGN(auto addrs, mime::read_addresses(message));
-  if (addrs.from.size() != 1) {
-    return fail(
-      Errc::data,
-      fmt::format("the message must have exactly one From address (found {})", addrs.from.size()),
-      "SIG-01",
-      "write a single \"From:\" header with your address");
-  }
-  if (addrs.from.front() != cfg.identity.address) {
-    return fail(Errc::data,
-                fmt::format("the From address <{}> is not identity.from <{}>",
-                            addrs.from.front(),
-                            cfg.identity.address),
-                "SIG-01",
-                "send from the configured identity (or use a config for that identity)");
-  }
-  return {};
-}
-
 int
 run_sign(const SignOptions& o, const GlobalOptions& g)
 {
@@ -53,10 +31,7 @@ run_sign(const SignOptions& o, const GlobalOptions& g)
   if (!message) {
     return print_error(message.error());
   }
-  if (auto r = check_from(*message, *cfg); !r) {
-    return print_error(r.error());
-  }
-  ProtectOptions po;
+  protect::ProtectOptions po;
   po.sign = true;
   po.encrypt = false;
   po.protect_subject = false;

@@ -8,7 +8,7 @@
 
 #include <peermail/util/fs.hpp>
 #include <peermail/util/strings.hpp>
-#include <peermail/verify.hpp>
+#include <peermail/verify/verify.hpp>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -23,7 +23,7 @@ namespace {
 struct VerifyOptions
 {
   bool decrypt = false;
-  std::size_t max_plaintext = Verifier::k_max_plaintext;
+  std::size_t max_plaintext = verify::Verifier::k_max_plaintext;
   std::string output;
   std::string input = "-";
 };
@@ -65,7 +65,7 @@ shown_uid(const crypto::SignatureFacts& s, const std::vector<std::string>& from)
 }
 
 std::string
-render_json(const VerifyReport& r)
+render_json(const verify::VerifyReport& r)
 {
   nlohmann::json sigs = nlohmann::json::array();
   for (const auto& s : r.signatures) {
@@ -103,7 +103,7 @@ render_json(const VerifyReport& r)
 // util::terminal_safe: a From with escape sequences must not draw a fake
 // "verdict: valid" on the reader's terminal.
 std::string
-render_text(const VerifyReport& r)
+render_text(const verify::VerifyReport& r)
 {
   std::string out = fmt::format("verdict: {}\n", to_string(r.verdict));
   if (!r.failure.empty()) {
@@ -156,7 +156,7 @@ run_verify(const VerifyOptions& o, const GlobalOptions& g)
   if (!message) {
     return print_error(message.error());
   }
-  auto verifier = Verifier::create(g.gnupg_home_dir(), o.max_plaintext);
+  auto verifier = verify::Verifier::create(g.gnupg_home_dir(), o.max_plaintext);
   if (!verifier) {
     return print_error(verifier.error());
   }
@@ -184,7 +184,7 @@ run_verify(const VerifyOptions& o, const GlobalOptions& g)
       return print_error(w.error());
     }
   }
-  return report->verdict == Verdict::valid ? k_ok : k_negative;
+  return report->verdict == verify::Verdict::valid ? k_ok : k_negative;
 }
 
 } // namespace

@@ -4,7 +4,7 @@
 #include "output.hpp"
 #include "parse_errors.hpp"
 
-#include <peermail/init.hpp>
+#include <peermail/runtime/init.hpp>
 
 #include <fmt/core.h>
 
@@ -51,7 +51,7 @@ main(int argc, char** argv)
   }
 
   try {
-    auto lib = peermail::init();
+    auto lib = peermail::runtime::init();
     if (!lib) {
       return print_error(lib.error());
     }

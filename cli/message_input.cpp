@@ -4,8 +4,7 @@
 #include "app.hpp"
 #include "output.hpp"
 
-#include <peermail/crypto/keyring.hpp>
-#include <peermail/protect_keys.hpp>
+#include <peermail/protect/message.hpp>
 #include <peermail/util/fs.hpp>
 
 #include <cstdio>
@@ -44,31 +43,16 @@ protect_to_stdout(const GlobalOptions& g,
                   const config::Config& cfg,
                   const std::string& message,
                   const std::vector<std::string>& recipients,
-                  ProtectOptions po)
+                  protect::ProtectOptions po)
 {
-  const std::string home = g.gnupg_home_dir();
-  auto keyring = crypto::Keyring::open(home);
-  if (!keyring) {
-    return print_error(keyring.error());
-  }
-  auto keys = resolve_protect_keys(**keyring, cfg, recipients, po.sign);
-  if (!keys) {
-    return print_error(keys.error());
-  }
-  for (const auto& w : keys->warnings) {
-    print_warn(w);
-  }
-  auto protector = Protector::create(home);
-  if (!protector) {
-    return print_error(protector.error());
-  }
-  po.signer_fingerprint = keys->signer_fingerprint;
-  po.recipient_fingerprints = keys->recipient_fingerprints;
-  auto out = (*protector)->protect(message, po);
+  auto out = protect::protect_message(cfg, g.gnupg_home_dir(), message, recipients, po);
   if (!out) {
     return print_error(out.error());
   }
-  if (auto w = write_stdout(out->message); !w) {
+  for (const auto& w : out->warnings) {
+    print_warn(w);
+  }
+  if (auto w = write_stdout(out->result.message); !w) {
     return print_error(w.error());
   }
   return 0;

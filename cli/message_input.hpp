@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include <peermail/protect.hpp>
+#include <peermail/protect/protect.hpp>
 #include <peermail/util/result.hpp>
 
 #include <string>
@@ -28,13 +28,12 @@ Result<void> write_stdout(std::string_view data);
 // in place, symlinks resolved, regular files replaced atomically).
 Result<void> write_output(const std::string& path, std::string_view data);
 
-// `sign` and `encrypt`: judge the keys of `recipients` (and of the signer
-// when `po.sign`), fill them into `po`, protect `message` and write it to
+// `sign` and `encrypt`: protect::protect_message, then write the result to
 // stdout; print key warnings. Returns the exit code.
 int protect_to_stdout(const GlobalOptions& g,
                       const config::Config& cfg,
                       const std::string& message,
                       const std::vector<std::string>& recipients,
-                      ProtectOptions po);
+                      protect::ProtectOptions po);
 
 } // namespace peermail::cli

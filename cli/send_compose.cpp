@@ -5,7 +5,7 @@
 #include "output.hpp"
 #include "send_report.hpp"
 
-#include <peermail/pipeline.hpp>
+#include <peermail/send/pipeline.hpp>
 #include <peermail/util/fs.hpp>
 
 #include <fmt/core.h>
@@ -47,7 +47,7 @@ compose_requested(const ComposeCliOptions& o)
 namespace {
 
 // The subject: --subject, or the one line of --subject-file (its line end
-// removed; a second line is refused by pipeline::validate as header
+// removed; a second line is refused by send::validate as header
 // injection). The file name is content too (AUD-02): errors name the option.
 Result<std::string>
 read_subject(const ComposeCliOptions& o)
@@ -115,7 +115,7 @@ run_send_compose(const ComposeCliOptions& o,
   }
   req.compose = c;
   // Header injection, addresses and sizes first, before reading anything.
-  if (auto v = pipeline::validate(req); !v) {
+  if (auto v = send::validate(req); !v) {
     return render_error(v.error(), g);
   }
   const auto max_body = req.limits.max_body_bytes + 1;

@@ -2,7 +2,7 @@
 #pragma once
 
 // `peermail send` compose mode (docs/DESIGN.md §2.1): --to/--cc/--bcc/--subject,
-// body from --body-file or stdin, --attach FILE... → pipeline::run.
+// body from --body-file or stdin, --attach FILE... → send::run.
 // cmd_send.cpp owns `--to` and `--dry-run` (shared with --message mode) and
 // calls into this file for everything else.
 

@@ -29,7 +29,7 @@ error_json(const Error& e)
 }
 
 nlohmann::json
-report_json(const pipeline::SendReport& r)
+report_json(const send::SendReport& r)
 {
   nlohmann::json rs = nlohmann::json::array();
   for (const auto& x : r.recipients) {
@@ -89,7 +89,7 @@ report_json(const pipeline::SendReport& r)
 }
 
 void
-print_text(const pipeline::SendReport& r)
+print_text(const send::SendReport& r)
 {
   if (r.dry_run) {
     fmt::print("dry run: nothing was submitted\n");
@@ -134,7 +134,7 @@ render_error(const Error& e, const GlobalOptions& g)
 }
 
 int
-render_send_report(const pipeline::SendReport& r, const GlobalOptions& g, Verbosity verbosity)
+render_send_report(const send::SendReport& r, const GlobalOptions& g, Verbosity verbosity)
 {
   for (const auto& w : r.warnings) {
     print_warn(w);
@@ -165,10 +165,10 @@ render_send_report(const pipeline::SendReport& r, const GlobalOptions& g, Verbos
   return print_error(*r.error);
 }
 
-pipeline::SendRequest
+send::SendRequest
 cli_request(std::string action, bool dry_run, const GlobalOptions& g)
 {
-  pipeline::SendRequest req;
+  send::SendRequest req;
   req.action = std::move(action);
   req.dry_run = dry_run;
   req.gnupg_home = g.gnupg_home_dir();
@@ -179,23 +179,23 @@ cli_request(std::string action, bool dry_run, const GlobalOptions& g)
 }
 
 int
-run_request(const pipeline::SendRequest& req, const GlobalOptions& g, Verbosity verbosity)
+run_request(const send::SendRequest& req, const GlobalOptions& g, Verbosity verbosity)
 {
-  if (auto v = pipeline::validate(req); !v) {
+  if (auto v = send::validate(req); !v) {
     return render_error(v.error(), g);
   }
   auto cfg = g.load_config();
   if (!cfg) {
     return render_error(cfg.error(), g);
   }
-  const auto report = pipeline::run(*cfg, req, cli_services());
+  const auto report = send::run(*cfg, req, cli_services());
   return render_send_report(report, g, verbosity);
 }
 
-pipeline::Services
+send::Services
 cli_services()
 {
-  auto s = pipeline::default_services();
+  auto s = send::default_services();
   s.exit_name = [](Errc code) { return std::string(exit_code_name(exit_code(code))); };
   return s;
 }

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// Rendering of a pipeline::SendReport for `send` (compose mode) and
+// Rendering of a send::SendReport for `send` (compose mode) and
 // `sendmail`: text or --json on stdout, errors on stderr. Never a subject,
 // body or file name (the report holds none).
 
 #include "app.hpp"
 
-#include <peermail/pipeline.hpp>
+#include <peermail/send/pipeline.hpp>
 
 namespace peermail::cli {
 
@@ -18,20 +18,19 @@ enum class Verbosity {
 };
 
 // Print `report` as `g` asks and return the exit code.
-int
-render_send_report(const pipeline::SendReport& report, const GlobalOptions& g, Verbosity verbosity);
+int render_send_report(const send::SendReport& report, const GlobalOptions& g, Verbosity verbosity);
 
 // Return a request for `action` with what every sending command takes from
 // `g`: GnuPG home, TMPDIR, environment, -v transcript.
-pipeline::SendRequest cli_request(std::string action, bool dry_run, const GlobalOptions& g);
+send::SendRequest cli_request(std::string action, bool dry_run, const GlobalOptions& g);
 
 // Validate `req` (with its input read), load the config, run the pipeline
 // and render the report; return the exit code.
-int run_request(const pipeline::SendRequest& req, const GlobalOptions& g, Verbosity verbosity);
+int run_request(const send::SendRequest& req, const GlobalOptions& g, Verbosity verbosity);
 
 // Return the services the CLI uses: the real ones, with the exit-code names
 // of cli/exit_codes.cpp for audit records.
-pipeline::Services cli_services();
+send::Services cli_services();
 
 // Return the SMTP transcript printer for -v (or an empty function).
 transport::TranscriptFn transcript_for(const GlobalOptions& g);

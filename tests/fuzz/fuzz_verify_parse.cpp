@@ -5,7 +5,7 @@
 // or an Inspection, never a crash, hang or leak; a malformed structure
 // always decides `malformed`, an unsigned one never decides `valid`.
 #include <peermail/mime/inspect.hpp>
-#include <peermail/verify.hpp>
+#include <peermail/verify/verify.hpp>
 
 #include <gmime/gmime.h>
 
@@ -40,6 +40,7 @@ extern "C" int
 LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
   using namespace peermail;
+  using namespace peermail::verify;
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   auto ins = mime::inspect(in);
   if (!ins) {

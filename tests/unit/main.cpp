@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #define DOCTEST_CONFIG_IMPLEMENT
-#include <peermail/init.hpp>
+#include <peermail/runtime/init.hpp>
 
 #include <doctest/doctest.h>
 
 int
 main(int argc, char** argv)
 {
-  if (!peermail::init()) {
+  if (!peermail::runtime::init()) {
     return 70;
   }
   doctest::Context ctx(argc, argv);

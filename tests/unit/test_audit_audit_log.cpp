@@ -540,12 +540,17 @@ TEST_SUITE("peermail::audit::query")
     CHECK(*parse_time("2026-03-01T14:00:00+02:00") == *parse_time("2026-03-01T12:00:00Z"));
     CHECK(*parse_time("2026-03-01T10:30:00-01:30") == *parse_time("2026-03-01T12:00:00Z"));
     CHECK(*parse_time("2024-02-29") + 86400000 == *parse_time("2024-03-01"));
+    CHECK(*parse_time("2000-02-29") + 86400000 == *parse_time("2000-03-01"));
+    CHECK(*parse_time("1969-12-31") == -86400000);
+    CHECK(*parse_time("2026-12-06") == 1796515200000);
     CHECK(format_time(*parse_time("2026-03-01T12:34:56.789Z")) == "2026-03-01T12:34:56.789Z");
     CHECK(format_time(0) == "1970-01-01T00:00:00.000Z");
     for (const char* bad : {"",
                             "2026",
                             "2026-13-01",
                             "2025-02-29",
+                            "1900-02-29",
+                            "2026-04-31",
                             "2026-03-01T12:00:00",
                             "2026-03-01T25:00:00Z",
                             "yesterday",

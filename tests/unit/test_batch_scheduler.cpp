@@ -34,15 +34,15 @@ struct World
   std::map<std::string, int> protect_calls;              // rcpt → protect() calls
 };
 
-class FakeProtector : public Protector
+class FakeProtector : public protect::Protector
 {
 public:
   explicit FakeProtector(World& w)
     : m_w(w)
   {
   }
-  Result<ProtectResult>
-  protect(std::string_view message, const ProtectOptions& opts) override
+  Result<protect::ProtectResult>
+  protect(std::string_view message, const protect::ProtectOptions& opts) override
   {
     {
       std::lock_guard<std::mutex> lock(m_w.mu);
@@ -65,7 +65,7 @@ public:
         }
       }
     }
-    ProtectResult p;
+    protect::ProtectResult p;
     p.message = "-----BEGIN PGP MESSAGE-----\r\n" + opts.recipient_fingerprints.at(0) + "\r\n";
     p.hash_algo = "SHA512";
     p.content_sha256 = "00ff";
@@ -154,7 +154,7 @@ struct Harness
     opts.backoff = std::chrono::milliseconds(1);
     opts.mail_from = "ana@clinic.test";
     opts.signer_fpr = "SIGNER";
-    hooks.make_protector = [this]() -> Result<std::unique_ptr<Protector>> {
+    hooks.make_protector = [this]() -> Result<std::unique_ptr<protect::Protector>> {
       ++world.protectors;
       return std::make_unique<FakeProtector>(world);
     };

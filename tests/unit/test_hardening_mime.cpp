@@ -8,7 +8,7 @@
 #include <peermail/mime/envelope.hpp>
 #include <peermail/mime/inspect.hpp>
 #include <peermail/mime/pgp_mime.hpp>
-#include <peermail/verify.hpp>
+#include <peermail/verify/verify.hpp>
 
 #include <doctest/doctest.h>
 
@@ -248,9 +248,9 @@ TEST_SUITE("hardening.inspect")
     auto r = inspect(msg);
     REQUIRE(r.has_value());
     CHECK_FALSE(r->malformed.empty());
-    VerifyReport v;
+    verify::VerifyReport v;
     v.malformed = true;
-    CHECK(decide(v) == Verdict::malformed);
+    CHECK(verify::decide(v) == verify::Verdict::malformed);
   }
 
   TEST_CASE("20000 sibling parts and a NUL in a header: malformed, without harm")

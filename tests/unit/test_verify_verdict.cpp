@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include <peermail/verify.hpp>
+#include <peermail/verify/verify.hpp>
 
 #include <doctest/doctest.h>
 #include <gpgme.h>
 
 using namespace peermail;
+using namespace peermail::verify;
 
 namespace {
 

@@ -8,22 +8,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 
 namespace peermail::audit {
 
 namespace {
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-std::int64_t
-days_from_civil(std::int64_t y, unsigned m, unsigned d)
-{
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
 
 // Parse exactly `n` digits at `s[pos]`.
 bool
@@ -42,12 +31,6 @@ digits(std::string_view s, std::size_t pos, std::size_t n, int& out)
   return true;
 }
 
-bool
-is_leap(int y)
-{
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 std::optional<std::int64_t>
 parse_rfc3339(std::string_view s)
 {
@@ -58,13 +41,13 @@ parse_rfc3339(std::string_view s)
       || !digits(s, 8, 2, d)) {
     return std::nullopt;
   }
-  static constexpr std::array<int, 12> k_days = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (mo < 1 || mo > 12 || d < 1
-      || d > k_days[static_cast<std::size_t>(mo - 1)] + (mo == 2 && is_leap(y) ? 1 : 0)) {
+  const std::chrono::year_month_day date{std::chrono::year(y),
+                                         std::chrono::month(static_cast<unsigned>(mo)),
+                                         std::chrono::day(static_cast<unsigned>(d))};
+  if (!date.ok()) {
     return std::nullopt;
   }
-  std::int64_t ms =
-    days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400000;
+  std::int64_t ms = std::chrono::sys_days(date).time_since_epoch().count() * std::int64_t{86400000};
   if (s.size() == 10) {
     return ms;
   }

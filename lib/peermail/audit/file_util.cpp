@@ -14,26 +14,6 @@
 
 namespace peermail::audit::detail {
 
-Fd&
-Fd::operator=(Fd&& o) noexcept
-{
-  if (this != &o) {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-    m_fd = o.m_fd;
-    o.m_fd = -1;
-  }
-  return *this;
-}
-
-Fd::~Fd()
-{
-  if (m_fd >= 0) {
-    ::close(m_fd);
-  }
-}
-
 Result<LastLine>
 read_last_line(int fd, off_t size)
 {

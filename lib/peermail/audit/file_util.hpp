@@ -2,6 +2,7 @@
 #pragma once
 // Small file helpers for the audit log (internal to peermail::audit).
 
+#include <peermail/util/fd.hpp>
 #include <peermail/util/result.hpp>
 
 #include <sys/types.h>
@@ -10,39 +11,8 @@
 
 namespace peermail::audit::detail {
 
-// An owned file descriptor, closed on destruction (which also drops a flock).
-class Fd
-{
-public:
-  Fd() = default;
-  explicit Fd(int fd)
-    : m_fd(fd)
-  {
-  }
-  Fd(Fd&& o) noexcept
-    : m_fd(o.m_fd)
-  {
-    o.m_fd = -1;
-  }
-  Fd& operator=(Fd&& o) noexcept;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd();
-
-  // Return the descriptor (-1 if none); ownership stays here.
-  int
-  get() const
-  {
-    return m_fd;
-  }
-  explicit operator bool() const
-  {
-    return m_fd >= 0;
-  }
-
-private:
-  int m_fd = -1;
-};
+// The owner of the audit log descriptor (util/fd.hpp).
+using util::Fd;
 
 // The last line of a file.
 struct LastLine

@@ -2,7 +2,7 @@
 #include "preflight.hpp"
 
 #include <peermail/mime/compose.hpp>
-#include <peermail/protect_keys.hpp>
+#include <peermail/protect/keys.hpp>
 #include <peermail/util/fs.hpp>
 #include <peermail/util/strings.hpp>
 
@@ -48,9 +48,10 @@ has_header(std::string_view msg, std::string_view name)
 Result<SignerKeys>
 judge_signer(const config::Config& cfg, crypto::Keyring& keyring)
 {
-  const auto policy = peermail::key_policy(cfg);
-  PEERMAIL_TRY_ASSIGN(auto plan, peermail::judge_key_plan(keyring, cfg, true, true, policy));
-  return peermail::require_key_plan(plan, cfg);
+  const auto policy = peermail::protect::key_policy(cfg);
+  PEERMAIL_TRY_ASSIGN(auto plan,
+                      peermail::protect::judge_key_plan(keyring, cfg, true, true, policy));
+  return peermail::protect::require_key_plan(plan, cfg);
 }
 
 Result<std::map<std::string, crypto::KeyJudgement>>
@@ -58,14 +59,14 @@ judge_recipients(const config::Config& cfg,
                  crypto::Keyring& keyring,
                  const std::vector<std::string>& emails)
 {
-  const auto policy = peermail::key_policy(cfg);
+  const auto policy = peermail::protect::key_policy(cfg);
   std::map<std::string, crypto::KeyJudgement> out;
   for (const auto& e : emails) {
     const auto addr = util::to_lower(e);
     if (out.count(addr) != 0) {
       continue;
     }
-    PEERMAIL_TRY_ASSIGN(auto j, peermail::judge_recipient(keyring, cfg, addr, policy));
+    PEERMAIL_TRY_ASSIGN(auto j, peermail::protect::judge_recipient(keyring, cfg, addr, policy));
     out.emplace(addr, std::move(j));
   }
   return out;

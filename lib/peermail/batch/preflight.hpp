@@ -9,7 +9,7 @@
 
 #include <peermail/config/config.hpp>
 #include <peermail/crypto/keyring.hpp>
-#include <peermail/protect_keys.hpp>
+#include <peermail/protect/keys.hpp>
 #include <peermail/util/result.hpp>
 
 #include <cstdint>
@@ -30,8 +30,8 @@ struct Problem
   bool in_template = false; // `line` is a template line, not a recipients-file line
 };
 
-// The identity's keys, judged once (peermail::judge_key_plan).
-using SignerKeys = peermail::IdentityKeys;
+// The identity's keys, judged once (peermail::protect::judge_key_plan).
+using SignerKeys = peermail::protect::IdentityKeys;
 
 // Judge the signing key, the encrypt-to-self key and the archive key of `cfg`
 // (the key plan shared with send and check). Errors: no_key (SIG-01, E2E-05,

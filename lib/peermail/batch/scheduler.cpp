@@ -216,7 +216,7 @@ private:
     auto protector =
       m_hooks.make_protector
         ? m_hooks.make_protector()
-        : Result<std::unique_ptr<Protector>>(fail(Errc::internal, "no protector factory"));
+        : Result<std::unique_ptr<protect::Protector>>(fail(Errc::internal, "no protector factory"));
     if (!protector) {
       request_stop(protector.error());
       return;
@@ -249,10 +249,10 @@ private:
   // Protect `job`; a transient GnuPG failure (agent or IPC under load,
   // Errc::temp) is retried like a 4xx, with the same backoff and attempt
   // limit, on a fresh protector (fresh GPGME contexts) when one can be made.
-  Result<ProtectResult>
-  protect(const Job& job, std::unique_ptr<Protector>& protector)
+  Result<protect::ProtectResult>
+  protect(const Job& job, std::unique_ptr<protect::Protector>& protector)
   {
-    ProtectOptions po;
+    protect::ProtectOptions po;
     po.signer_fingerprint = m_opts.signer_fpr;
     po.recipient_fingerprints = job.recipient_fprs;
     po.sign = true;
@@ -277,7 +277,7 @@ private:
 
   Outcome
   one(const Job& job,
-      std::unique_ptr<Protector>& protector,
+      std::unique_ptr<protect::Protector>& protector,
       std::unique_ptr<transport::Transport>& session)
   {
     Outcome o = skeleton(job);

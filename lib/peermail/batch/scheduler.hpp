@@ -18,7 +18,7 @@
 // died is sent again on the rerun with the same Message-ID (the documented
 // worst case), and its "pending" audit record proves the first attempt.
 
-#include <peermail/protect.hpp>
+#include <peermail/protect/protect.hpp>
 #include <peermail/transport/transport.hpp>
 #include <peermail/util/result.hpp>
 
@@ -77,7 +77,7 @@ struct Options
 // except `on_outcome` and `on_progress`.
 struct Hooks
 {
-  std::function<Result<std::unique_ptr<Protector>>()> make_protector;
+  std::function<Result<std::unique_ptr<protect::Protector>>()> make_protector;
   std::function<Result<std::unique_ptr<transport::Transport>>()> make_transport;
   // Append the write-ahead ("pending") audit record of `o` (protected, about
   // to be submitted for the first time) and return its seq. Called from

@@ -4,7 +4,7 @@
 #include <peermail/audit/audit_log.hpp>
 #include <peermail/crypto/keyring.hpp>
 #include <peermail/policy/checklist.hpp>
-#include <peermail/protect_keys.hpp>
+#include <peermail/protect/keys.hpp>
 #include <peermail/util/fs.hpp>
 #include <peermail/util/process.hpp>
 #include <peermail/util/strings.hpp>
@@ -203,8 +203,8 @@ gather(const config::Config& cfg, const GatherOptions& opts)
     return f;
   }
   // The same key plan as send, batch and encrypt (protect_keys.hpp).
-  const auto kp = key_policy(cfg, f.now);
-  auto plan = judge_key_plan(**kr, cfg, !cfg.identity.signing_key.empty(), true, kp);
+  const auto kp = protect::key_policy(cfg, f.now);
+  auto plan = protect::judge_key_plan(**kr, cfg, !cfg.identity.signing_key.empty(), true, kp);
   if (!plan) {
     f.keyring_error = plan.error().message;
     return f;
@@ -222,7 +222,7 @@ gather(const config::Config& cfg, const GatherOptions& opts)
     f.archive = policy::KeyCheck{"archive key", "", std::move(*plan->archive)};
   }
   for (const auto& p : cfg.peers) {
-    auto j = judge_recipient(**kr, cfg, p.address, kp);
+    auto j = protect::judge_recipient(**kr, cfg, p.address, kp);
     if (!j) {
       f.keyring_error = j.error().message;
       return f;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <peermail/util/handle.hpp>
 #include <peermail/util/result.hpp>
 
 #include <gpgme.h>
@@ -11,34 +12,10 @@
 
 namespace peermail::crypto {
 
-// RAII handles for GPGME objects (unique_ptr + deleter).
-struct CtxDeleter
-{
-  void
-  operator()(gpgme_ctx_t c) const
-  {
-    gpgme_release(c);
-  }
-};
-struct DataDeleter
-{
-  void
-  operator()(gpgme_data_t d) const
-  {
-    gpgme_data_release(d);
-  }
-};
-struct KeyDeleter
-{
-  void
-  operator()(gpgme_key_t k) const
-  {
-    gpgme_key_unref(k);
-  }
-};
-using Ctx = std::unique_ptr<gpgme_context, CtxDeleter>;
-using Data = std::unique_ptr<gpgme_data, DataDeleter>;
-using Key = std::unique_ptr<_gpgme_key, KeyDeleter>;
+// RAII handles for GPGME objects.
+using Ctx = util::Handle<gpgme_context, gpgme_release>;
+using Data = util::Handle<gpgme_data, gpgme_data_release>;
+using Key = util::Handle<_gpgme_key, gpgme_key_unref>;
 
 // Convert `err` into an Error ("<what>: <source>: <description>"). Canceled
 // maps to Errc::canceled, everything else to `code` (default Errc::crypto).

@@ -2,6 +2,8 @@
 // Judge a stapled OCSP response with OpenSSL 3 (CHECKLIST.md TLS-06).
 #include "ocsp.hpp"
 
+#include <peermail/util/handle.hpp>
+
 #include <fmt/core.h>
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
@@ -15,48 +17,7 @@ namespace peermail::transport {
 
 namespace {
 
-struct OcspResponseFree
-{
-  void
-  operator()(OCSP_RESPONSE* r) const
-  {
-    OCSP_RESPONSE_free(r);
-  }
-};
-struct OcspBasicFree
-{
-  void
-  operator()(OCSP_BASICRESP* b) const
-  {
-    OCSP_BASICRESP_free(b);
-  }
-};
-struct OcspCertIdFree
-{
-  void
-  operator()(OCSP_CERTID* c) const
-  {
-    OCSP_CERTID_free(c);
-  }
-};
-struct X509Free
-{
-  void
-  operator()(X509* x) const
-  {
-    X509_free(x);
-  }
-};
-struct StoreCtxFree
-{
-  void
-  operator()(X509_STORE_CTX* c) const
-  {
-    X509_STORE_CTX_free(c);
-  }
-};
-
-using X509Ptr = std::unique_ptr<X509, X509Free>;
+using X509Ptr = util::Handle<X509, X509_free>;
 
 // The most recent queued OpenSSL error as text (and clear the queue).
 std::string
@@ -97,7 +58,7 @@ find_issuer(X509* leaf, STACK_OF(X509) * chain, X509_STORE* store)
   if (store == nullptr) {
     return nullptr;
   }
-  std::unique_ptr<X509_STORE_CTX, StoreCtxFree> ctx(X509_STORE_CTX_new());
+  util::Handle<X509_STORE_CTX, X509_STORE_CTX_free> ctx(X509_STORE_CTX_new());
   if (!ctx || X509_STORE_CTX_init(ctx.get(), store, leaf, nullptr) != 1) {
     return nullptr;
   }
@@ -136,7 +97,7 @@ find_single(OCSP_BASICRESP* bs, X509* leaf, X509* issuer)
     if (md == nullptr) {
       continue;
     }
-    std::unique_ptr<OCSP_CERTID, OcspCertIdFree> ours(OCSP_cert_to_id(md, leaf, issuer));
+    util::Handle<OCSP_CERTID, OCSP_CERTID_free> ours(OCSP_cert_to_id(md, leaf, issuer));
     if (ours
         && OCSP_resp_find_status(
              bs, ours.get(), &s.status, &s.reason, &s.revoked_at, &s.this_update, &s.next_update)
@@ -182,7 +143,7 @@ judge_ocsp(std::string_view der, STACK_OF(X509) * chain, X509_STORE* store)
   ERR_clear_error();
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   const auto* const end = p + der.size();
-  std::unique_ptr<OCSP_RESPONSE, OcspResponseFree> resp(
+  util::Handle<OCSP_RESPONSE, OCSP_RESPONSE_free> resp(
     d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size())));
   if (!resp || p != end) {
     ERR_clear_error();
@@ -192,7 +153,7 @@ judge_ocsp(std::string_view der, STACK_OF(X509) * chain, X509_STORE* store)
     return verdict(OcspStatus::unknown,
                    fmt::format("the OCSP responder answered \"{}\"", OCSP_response_status_str(rs)));
   }
-  std::unique_ptr<OCSP_BASICRESP, OcspBasicFree> bs(OCSP_response_get1_basic(resp.get()));
+  util::Handle<OCSP_BASICRESP, OCSP_BASICRESP_free> bs(OCSP_response_get1_basic(resp.get()));
   if (!bs) {
     ERR_clear_error();
     return verdict(OcspStatus::invalid, "the stapled OCSP response is not a basic response");

@@ -6,7 +6,6 @@
 // QUIT. DATA is never sent.
 
 #include <peermail/config/config.hpp>
-#include <peermail/policy/finding.hpp>
 #include <peermail/transport/ocsp.hpp>
 #include <peermail/util/result.hpp>
 
@@ -86,9 +85,5 @@ struct ProbeReport
 // (no such host, cannot connect: temp); what the server does is in the report.
 Result<ProbeReport> probe(const config::Account& account,
                           const std::optional<config::Credentials>& credentials);
-
-// Judge `report` against the checklist: TLS-01..TLS-10 and AUTH-01..AUTH-03.
-// Pure.
-std::vector<policy::Finding> probe_findings(const ProbeReport& report, const config::Config& cfg);
 
 } // namespace peermail::transport

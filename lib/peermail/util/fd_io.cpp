@@ -58,30 +58,6 @@ TempFile::TempFile(int fd)
 {
 }
 
-TempFile::TempFile(TempFile&& other) noexcept
-  : m_fd(std::exchange(other.m_fd, -1))
-{
-}
-
-TempFile&
-TempFile::operator=(TempFile&& other) noexcept
-{
-  if (this != &other) {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-    m_fd = std::exchange(other.m_fd, -1);
-  }
-  return *this;
-}
-
-TempFile::~TempFile()
-{
-  if (m_fd >= 0) {
-    ::close(m_fd);
-  }
-}
-
 Result<TempFile>
 TempFile::create(const std::string& dir)
 {
@@ -102,13 +78,13 @@ TempFile::create(const std::string& dir)
 int
 TempFile::fd() const
 {
-  return m_fd;
+  return m_fd.get();
 }
 
 Result<void>
 TempFile::rewind() const
 {
-  if (::lseek(m_fd, 0, SEEK_SET) != 0) {
+  if (::lseek(m_fd.get(), 0, SEEK_SET) != 0) {
     return fail(Errc::io, fmt::format("cannot rewind a temporary file: {}", std::strerror(errno)));
   }
   return {};
@@ -120,7 +96,7 @@ TempFile::size() const
   struct stat st
   {
   };
-  if (::fstat(m_fd, &st) != 0) {
+  if (::fstat(m_fd.get(), &st) != 0) {
     return fail(Errc::io, fmt::format("cannot stat a temporary file: {}", std::strerror(errno)));
   }
   return static_cast<std::uint64_t>(st.st_size);

@@ -4,6 +4,7 @@
 // Small helpers for whole-file work on descriptors and anonymous temp files
 // (the streaming paths of send: compose → protect → submit).
 
+#include <peermail/util/fd.hpp>
 #include <peermail/util/result.hpp>
 
 #include <cstdint>
@@ -28,11 +29,11 @@ public:
   // "/tmp").
   static Result<TempFile> create(const std::string& dir = "");
 
-  TempFile(TempFile&& other) noexcept;
-  TempFile& operator=(TempFile&& other) noexcept;
+  TempFile(TempFile&& other) noexcept = default;
+  TempFile& operator=(TempFile&& other) noexcept = default;
   TempFile(const TempFile&) = delete;
   TempFile& operator=(const TempFile&) = delete;
-  ~TempFile();
+  ~TempFile() = default;
 
   // Return the descriptor (owned by this object).
   int fd() const;
@@ -45,7 +46,7 @@ public:
 
 private:
   explicit TempFile(int fd);
-  int m_fd = -1;
+  Fd m_fd;
 };
 
 } // namespace peermail::util

@@ -439,7 +439,7 @@ test_latin1_user_id_keys_list_json() {
     expect_contains out $'J\xef\xbf\xbdrgen'
 }
 
-# issue 12: the archive key is judged by the one key plan (protect_keys.hpp),
+# issue 12: the archive key is judged by the one key plan (protect/keys.hpp),
 # in send as in encrypt and check.
 test_weak_archive_key_67_nothing_sent_encrypt_and_check_agree() {
     gpg_home_copy

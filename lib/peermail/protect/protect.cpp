@@ -15,7 +15,7 @@
 #include <cerrno>
 #include <cstdint>
 
-namespace peermail {
+namespace peermail::protect {
 
 namespace {
 
@@ -291,4 +291,4 @@ Protector::create(const std::string& gnupg_home)
   return std::unique_ptr<Protector>(new GpgProtector(std::move(engine)));
 }
 
-} // namespace peermail
+} // namespace peermail::protect

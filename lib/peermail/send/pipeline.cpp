@@ -4,7 +4,7 @@
 #include <peermail/audit/write_ahead.hpp>
 #include <peermail/crypto/recipient_proof.hpp>
 #include <peermail/mime/envelope.hpp>
-#include <peermail/protect_keys.hpp>
+#include <peermail/protect/keys.hpp>
 #include <peermail/util/fd_io.hpp>
 #include <peermail/util/fs.hpp>
 #include <peermail/util/strings.hpp>
@@ -16,7 +16,7 @@
 #include <set>
 #include <utility>
 
-namespace peermail::pipeline {
+namespace peermail::send {
 
 namespace {
 
@@ -26,7 +26,7 @@ struct Copy
   std::vector<std::size_t> recipients; // indexes into report.recipients
   std::vector<std::string> fprs;
   std::optional<util::TempFile> file;
-  ProtectResult protect;
+  protect::ProtectResult protect;
 };
 
 class Run
@@ -308,15 +308,15 @@ private:
       return unexpected(std::move(e));
     }
     PEERMAIL_TRY_ASSIGN(auto keyring, m_s.open_keyring(m_req.gnupg_home));
-    const auto policy = key_policy(m_cfg);
+    const auto policy = protect::key_policy(m_cfg);
 
     // The key plan shared with encrypt, batch and check: the signing key,
     // encrypt-to-self (E2E-05) and the archive key (policy.archive_key). An
     // already encrypted message is not signed or encrypted here: whoever
     // encrypted it answers for them (peermail encrypt honours them).
     if (!m_req.encrypted) {
-      PEERMAIL_TRY_ASSIGN(auto plan, judge_key_plan(*keyring, m_cfg, true, true, policy));
-      auto ids = require_key_plan(plan, m_cfg);
+      PEERMAIL_TRY_ASSIGN(auto plan, protect::judge_key_plan(*keyring, m_cfg, true, true, policy));
+      auto ids = protect::require_key_plan(plan, m_cfg);
       if (!ids) {
         return refuse(ids.error());
       }
@@ -329,7 +329,7 @@ private:
     const RecipientReport* first_bad = nullptr;
     std::vector<std::optional<crypto::KeyFacts>> keys;
     for (auto& rr : m_report.recipients) {
-      PEERMAIL_TRY_ASSIGN(auto j, judge_recipient(*keyring, m_cfg, rr.address, policy));
+      PEERMAIL_TRY_ASSIGN(auto j, protect::judge_recipient(*keyring, m_cfg, rr.address, policy));
       rr.warnings = j.warnings;
       if (j.key) {
         rr.key_fpr = j.key->fingerprint;
@@ -426,7 +426,7 @@ private:
           c.fprs.push_back(f);
         }
       }
-      ProtectOptions o;
+      protect::ProtectOptions o;
       o.signer_fingerprint = m_report.signer_fpr;
       o.recipient_fingerprints = c.fprs;
       o.sign = true;
@@ -663,4 +663,4 @@ run(const config::Config& cfg, const SendRequest& req, const Services& services)
   return Run(cfg, req, services).go();
 }
 
-} // namespace peermail::pipeline
+} // namespace peermail::send

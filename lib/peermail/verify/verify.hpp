@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace peermail {
+namespace peermail::verify {
 
 // The verdict, in DESIGN.md §6 terms.
 enum class Verdict {
@@ -89,4 +89,4 @@ public:
   virtual Result<VerifyReport> verify(std::string_view message) = 0;
 };
 
-} // namespace peermail
+} // namespace peermail::verify

@@ -15,7 +15,7 @@
 #include <peermail/config/config.hpp>
 #include <peermail/crypto/keyring.hpp>
 #include <peermail/mime/compose.hpp>
-#include <peermail/protect.hpp>
+#include <peermail/protect/protect.hpp>
 #include <peermail/transport/transport.hpp>
 #include <peermail/util/result.hpp>
 
@@ -27,7 +27,7 @@
 #include <string_view>
 #include <vector>
 
-namespace peermail::pipeline {
+namespace peermail::send {
 
 // The collaborators of the pipeline. default_services() wires the real ones;
 // tests replace any of them.
@@ -35,7 +35,8 @@ struct Services
 {
   std::function<Result<std::unique_ptr<crypto::Keyring>>(const std::string& gnupg_home)>
     open_keyring;
-  std::function<Result<std::unique_ptr<Protector>>(const std::string& gnupg_home)> make_protector;
+  std::function<Result<std::unique_ptr<protect::Protector>>(const std::string& gnupg_home)>
+    make_protector;
   std::function<Result<std::unique_ptr<transport::Transport>>(transport::SessionOptions opts)>
     make_transport;
   std::function<Result<config::Credentials>(const config::Account& account,
@@ -150,4 +151,4 @@ Result<void> validate(const SendRequest& req);
 // `report.error` (and was audited when it happened after preflight began).
 SendReport run(const config::Config& cfg, const SendRequest& req, const Services& services);
 
-} // namespace peermail::pipeline
+} // namespace peermail::send

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace peermail {
+namespace peermail::protect {
 
 struct ProtectOptions
 {
@@ -68,4 +68,4 @@ public:
   virtual Result<ProtectResult> protect_fd(int in_fd, int out_fd, const ProtectOptions& opts);
 };
 
-} // namespace peermail
+} // namespace peermail::protect

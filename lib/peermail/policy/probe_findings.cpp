@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// ProbeReport → checklist findings (pure).
-#include "probe.hpp"
-#include "tls_info.hpp"
+// ProbeReport → checklist findings (pure): the measurements of transport/
+// judged by the checklist, so that transport never depends on policy.
+#include "probe_findings.hpp"
 
 #include <peermail/policy/checklist.hpp>
+#include <peermail/transport/tls_info.hpp>
 
 #include <fmt/core.h>
 
@@ -11,19 +12,22 @@
 
 #include <algorithm>
 
-namespace peermail::transport {
+namespace peermail::policy {
 
 namespace {
 
-using policy::Finding;
-using policy::Status;
+using transport::LegacyTls;
+using transport::LoginResult;
+using transport::OcspStatus;
+using transport::OcspVerdict;
+using transport::ProbeReport;
 
 Finding
 make(const char* id, Status status, std::string evidence, std::string fix = {})
 {
   Finding f;
   f.id = id;
-  if (const auto* item = policy::find_item(id); item != nullptr) {
+  if (const auto* item = find_item(id); item != nullptr) {
     f.title = std::string(item->title);
     f.level = item->level;
     f.reference = std::string(item->reference);
@@ -235,7 +239,7 @@ probe_findings(const ProbeReport& r, const config::Config& cfg)
     }
   } else {
     // TLS-02: versions.
-    const int v = tls_version_number(r.tls_version);
+    const int v = transport::tls_version_number(r.tls_version);
     const std::string legacy =
       fmt::format("TLS 1.0 {}, TLS 1.1 {}", legacy_name(r.tls1_0), legacy_name(r.tls1_1));
     if (v < 12) {
@@ -431,4 +435,4 @@ probe_findings(const ProbeReport& r, const config::Config& cfg)
   return out;
 }
 
-} // namespace peermail::transport
+} // namespace peermail::policy

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-namespace peermail {
+namespace peermail::protect {
 
 // Return the KeyPolicy of `cfg` ([policy] min_rsa_bits, expiry_warning_days),
 // judged at `now` (0: the current time).
@@ -77,4 +77,4 @@ Result<ProtectKeys> resolve_protect_keys(crypto::Keyring& keyring,
                                          const std::vector<std::string>& recipients,
                                          bool sign);
 
-} // namespace peermail
+} // namespace peermail::protect

@@ -6,14 +6,14 @@
 #include <peermail/check/gather.hpp>
 #include <peermail/crypto/recipient_proof.hpp>
 
-namespace peermail::pipeline {
+namespace peermail::send {
 
 Services
 default_services()
 {
   Services s;
   s.open_keyring = [](const std::string& home) { return crypto::Keyring::open(home); };
-  s.make_protector = [](const std::string& home) { return Protector::create(home); };
+  s.make_protector = [](const std::string& home) { return protect::Protector::create(home); };
   s.make_transport = [](transport::SessionOptions o) {
     return transport::make_smtp_session(std::move(o));
   };
@@ -43,4 +43,4 @@ default_services()
   return s;
 }
 
-} // namespace peermail::pipeline
+} // namespace peermail::send

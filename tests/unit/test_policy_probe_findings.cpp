@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include <peermail/policy/probe_findings.hpp>
 #include <peermail/transport/probe.hpp>
 
 #include <doctest/doctest.h>
@@ -7,6 +8,7 @@
 
 using namespace peermail::transport;
 using peermail::policy::Finding;
+using peermail::policy::probe_findings;
 using peermail::policy::Status;
 
 namespace {
@@ -61,9 +63,9 @@ status_of(const std::vector<Finding>& fs, const std::string& id)
 
 } // namespace
 
-TEST_SUITE("peermail::transport::probe_findings")
+TEST_SUITE("peermail::policy::probe_findings")
 {
-  TEST_CASE("transport::probe_findings: a good server passes")
+  TEST_CASE("policy::probe_findings: a good server passes")
   {
     peermail::config::Config cfg;
     const auto fs = probe_findings(good_report(), cfg);
@@ -85,7 +87,7 @@ TEST_SUITE("peermail::transport::probe_findings")
     CHECK(status_of(fs, "AUTH-03") == Status::warn);
   }
 
-  TEST_CASE("transport::probe_findings: each bad property fails or warns")
+  TEST_CASE("policy::probe_findings: each bad property fails or warns")
   {
     peermail::config::Config cfg;
     SUBCASE("no STARTTLS")
@@ -156,7 +158,7 @@ TEST_SUITE("peermail::transport::probe_findings")
     }
   }
 
-  TEST_CASE("transport::probe_findings: TLS-06 from the stapled OCSP response")
+  TEST_CASE("policy::probe_findings: TLS-06 from the stapled OCSP response")
   {
     peermail::config::Config cfg;
     auto r = good_report();
@@ -214,7 +216,7 @@ TEST_SUITE("peermail::transport::probe_findings")
     }
   }
 
-  TEST_CASE("transport::probe_findings: TLS-08 judges the server's handshake")
+  TEST_CASE("policy::probe_findings: TLS-08 judges the server's handshake")
   {
     peermail::config::Config cfg;
     auto r = good_report();

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <optional>
 
-namespace peermail {
+namespace peermail::verify {
 
 std::string_view
 to_string(Verdict v)
@@ -413,4 +413,4 @@ Verifier::create(const std::string& gnupg_home, std::size_t max_plaintext)
   return std::unique_ptr<Verifier>(new GpgVerifier(std::move(engine), max_plaintext));
 }
 
-} // namespace peermail
+} // namespace peermail::verify

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include <peermail/pipeline.hpp>
+#include "fake_services.hpp"
+
+#include <peermail/send/pipeline.hpp>
 #include <peermail/util/fd_io.hpp>
 
 #include <doctest/doctest.h>
@@ -10,222 +12,10 @@
 #include <vector>
 
 using namespace peermail;
-using namespace peermail::pipeline;
+using namespace peermail::send;
+using namespace peermail::test;
 
 namespace {
-
-const std::string k_signer = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-
-std::string
-fpr_for(const std::string& address)
-{
-  std::string f = "F" + address;
-  for (auto& ch : f) {
-    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  }
-  return f;
-}
-
-class FakeKeyring : public crypto::Keyring
-{
-public:
-  std::set<std::string> unusable;
-  Result<crypto::KeyJudgement>
-  judge_recipient(const std::string& address,
-                  const std::optional<std::string>& /*pinned*/,
-                  const crypto::KeyPolicy& /*policy*/) override
-  {
-    crypto::KeyJudgement j;
-    j.address = address;
-    if (unusable.count(address) != 0) {
-      j.problem = crypto::KeyProblem::missing;
-      j.reason = "no key for <" + address + "> in the keyring";
-      j.check_id = "E2E-01";
-      j.fix = "import it";
-      return j;
-    }
-    crypto::KeyFacts k;
-    k.fingerprint = address == "ana@clinic.test" ? k_signer : fpr_for(address);
-    crypto::SubkeyFacts enc;
-    enc.fingerprint = k.fingerprint;
-    enc.can_encrypt = true;
-    k.subkeys.push_back(enc);
-    j.key = k;
-    return j;
-  }
-  Result<crypto::KeyJudgement>
-  judge_signer(const std::string& fingerprint,
-               const std::string& address,
-               const crypto::KeyPolicy& /*policy*/) override
-  {
-    crypto::KeyJudgement j;
-    j.address = address;
-    crypto::KeyFacts k;
-    k.fingerprint = fingerprint;
-    j.key = k;
-    return j;
-  }
-  Result<std::vector<crypto::KeyFacts>>
-  list(bool /*secret*/) override
-  {
-    return std::vector<crypto::KeyFacts>{};
-  }
-  Result<std::vector<std::string>>
-  import(const std::string& /*data*/) override
-  {
-    return std::vector<std::string>{};
-  }
-  const std::string&
-  home() const override
-  {
-    return m_home;
-  }
-
-private:
-  std::string m_home;
-};
-
-struct Recorder
-{
-  std::vector<ProtectOptions> protected_with;
-  std::vector<std::string> plaintexts;
-  std::vector<transport::Envelope> envelopes;
-  std::vector<std::string> submitted;
-  std::vector<audit::Record> audit;
-  std::vector<std::size_t> audit_after_sends; // envelopes seen when each record was appended
-  int fail_send_at = -1;                      // index of the send that fails with 4xx
-  int fail_audit_at = -1;                     // index of the append that fails (disk full)
-  bool closed = false;
-};
-
-class FakeProtector : public Protector
-{
-public:
-  explicit FakeProtector(Recorder& r)
-    : m_r(r)
-  {
-  }
-  Result<ProtectResult>
-  protect(std::string_view message, const ProtectOptions& opts) override
-  {
-    m_r.protected_with.push_back(opts);
-    m_r.plaintexts.emplace_back(message);
-    ProtectResult p;
-    p.message = "-----BEGIN PGP MESSAGE-----\r\n";
-    for (const auto& f : opts.recipient_fingerprints) {
-      p.message += f + "\r\n";
-    }
-    p.hash_algo = "SHA512";
-    p.content_sha256 = "00ff";
-    return p;
-  }
-
-private:
-  Recorder& m_r;
-};
-
-class FakeTransport : public transport::Transport
-{
-public:
-  explicit FakeTransport(Recorder& r)
-    : m_r(r)
-  {
-  }
-  Result<transport::SendResult>
-  send(const transport::Envelope& envelope, std::string_view message) override
-  {
-    const int index = static_cast<int>(m_r.envelopes.size());
-    m_r.envelopes.push_back(envelope);
-    if (index == m_r.fail_send_at) {
-      Error e(Errc::temp, "server said 451 try later");
-      e.smtp_status = 451;
-      return unexpected(e);
-    }
-    m_r.submitted.emplace_back(message);
-    transport::SendResult s;
-    s.code = 250;
-    s.tls = {"TLSv1.3", "TLS_AES_256_GCM_SHA384", "abcd"};
-    return s;
-  }
-  void
-  close() override
-  {
-    m_r.closed = true;
-  }
-
-private:
-  Recorder& m_r;
-};
-
-Services
-fakes(Recorder& rec, FakeKeyring* keyring_template = nullptr)
-{
-  Services s;
-  std::set<std::string> unusable =
-    keyring_template ? keyring_template->unusable : std::set<std::string>{};
-  s.open_keyring = [unusable](const std::string&) -> Result<std::unique_ptr<crypto::Keyring>> {
-    auto k = std::make_unique<FakeKeyring>();
-    k->unusable = unusable;
-    return std::unique_ptr<crypto::Keyring>(std::move(k));
-  };
-  s.make_protector = [&rec](const std::string&) -> Result<std::unique_ptr<Protector>> {
-    return std::unique_ptr<Protector>(std::make_unique<FakeProtector>(rec));
-  };
-  s.make_transport =
-    [&rec](transport::SessionOptions) -> Result<std::unique_ptr<transport::Transport>> {
-    return std::unique_ptr<transport::Transport>(std::make_unique<FakeTransport>(rec));
-  };
-  s.resolve_credentials =
-    [](const config::Account& a,
-       const std::map<std::string, std::string>&) -> Result<config::Credentials> {
-    config::Credentials c;
-    c.username = a.username;
-    c.password = "s3cret";
-    return c;
-  };
-  s.check_audit_writable = [](const std::string&) -> Result<void> { return {}; };
-  s.offline_checklist = [](const config::Config&,
-                           const std::string&,
-                           const std::map<std::string, std::string>&) -> Result<void> {
-    return {};
-  };
-  s.append_audit = [&rec](const std::string&, const audit::Record& r) -> Result<std::uint64_t> {
-    if (static_cast<int>(rec.audit.size()) == rec.fail_audit_at) {
-      rec.fail_audit_at = -1;
-      return fail(Errc::io,
-                  "audit log /x/audit.jsonl: cannot sync to disk: No space left on device",
-                  "AUD-04",
-                  "free space on that file system");
-    }
-    rec.audit.push_back(r);
-    rec.audit_after_sends.push_back(rec.envelopes.size());
-    return static_cast<std::uint64_t>(rec.audit.size()); // the seq
-  };
-  s.exit_name = [](Errc c) {
-    return c == Errc::no_key ? std::string("EX_NOUSER") : std::string(to_string(c));
-  };
-  return s;
-}
-
-config::Config
-make_config()
-{
-  config::Config cfg;
-  cfg.identity.from = "Ana Ruiz <ana@clinic.test>";
-  cfg.identity.display_name = "Ana Ruiz";
-  cfg.identity.address = "ana@clinic.test";
-  cfg.identity.user_id = "ana";
-  cfg.identity.signing_key = k_signer;
-  config::Account a;
-  a.host = "smtp.clinic.test";
-  a.username = "ana";
-  a.password_env = "PW";
-  cfg.accounts["default"] = a;
-  cfg.account_name = "default";
-  cfg.audit.path = "/nonexistent/audit.jsonl";
-  cfg.sha256 = "cfg";
-  return cfg;
-}
 
 SendRequest
 make_request()
@@ -243,9 +33,9 @@ make_request()
 
 } // namespace
 
-TEST_SUITE("peermail::pipeline")
+TEST_SUITE("peermail::send")
 {
-  TEST_CASE("pipeline::run: one copy for To/Cc, one per Bcc, audited")
+  TEST_CASE("send::run: one copy for To/Cc, one per Bcc, audited")
   {
     Recorder rec;
     auto report = run(make_config(), make_request(), fakes(rec));
@@ -303,7 +93,7 @@ TEST_SUITE("peermail::pipeline")
     CHECK(report.copies.size() == 3);
   }
 
-  TEST_CASE("pipeline::run: a recipient without key refuses everything (67), audited")
+  TEST_CASE("send::run: a recipient without key refuses everything (67), audited")
   {
     Recorder rec;
     FakeKeyring tmpl;
@@ -326,7 +116,7 @@ TEST_SUITE("peermail::pipeline")
     CHECK(report.recipients[0].status == "not-sent");
   }
 
-  TEST_CASE("pipeline::run: dry run protects but never submits")
+  TEST_CASE("send::run: dry run protects but never submits")
   {
     Recorder rec;
     auto req = make_request();
@@ -343,7 +133,7 @@ TEST_SUITE("peermail::pipeline")
     CHECK(rec.audit[0].outcome == "dry-run");
   }
 
-  TEST_CASE("pipeline::run: a failed submission is audited and stops the rest")
+  TEST_CASE("send::run: a failed submission is audited and stops the rest")
   {
     Recorder rec;
     rec.fail_send_at = 1;
@@ -362,7 +152,7 @@ TEST_SUITE("peermail::pipeline")
     CHECK(report.recipients[2].status == "failed");
   }
 
-  TEST_CASE("pipeline::run: no pending record, nothing submitted (74, AUD-04)")
+  TEST_CASE("send::run: no pending record, nothing submitted (74, AUD-04)")
   {
     Recorder rec;
     rec.fail_audit_at = 0;
@@ -382,7 +172,7 @@ TEST_SUITE("peermail::pipeline")
     }
   }
 
-  TEST_CASE("pipeline::run: the outcome record fails after a 250 (74, AUD-01)")
+  TEST_CASE("send::run: the outcome record fails after a 250 (74, AUD-01)")
   {
     Recorder rec;
     rec.fail_audit_at = 1;
@@ -405,7 +195,7 @@ TEST_SUITE("peermail::pipeline")
     CHECK(rec.closed);
   }
 
-  TEST_CASE("pipeline::run: a later copy without its pending record is not submitted")
+  TEST_CASE("send::run: a later copy without its pending record is not submitted")
   {
     Recorder rec;
     rec.fail_audit_at = 2;
@@ -419,7 +209,7 @@ TEST_SUITE("peermail::pipeline")
     CHECK(report.copies[1].status == "not-sent");
   }
 
-  TEST_CASE("pipeline::run: audit records hold no subject or body")
+  TEST_CASE("send::run: audit records hold no subject or body")
   {
     Recorder rec;
     auto report = run(make_config(), make_request(), fakes(rec));
@@ -431,7 +221,7 @@ TEST_SUITE("peermail::pipeline")
     }
   }
 
-  TEST_CASE("pipeline::run: unwritable audit log refuses before keys are judged")
+  TEST_CASE("send::run: unwritable audit log refuses before keys are judged")
   {
     Recorder rec;
     auto s = fakes(rec);
@@ -450,7 +240,7 @@ TEST_SUITE("peermail::pipeline")
     CHECK(!opened);
   }
 
-  TEST_CASE("pipeline::run: sendmail input")
+  TEST_CASE("send::run: sendmail input")
   {
     Recorder rec;
     SendRequest req;
@@ -467,7 +257,7 @@ TEST_SUITE("peermail::pipeline")
     CHECK(rec.audit[0].action == "sendmail");
   }
 
-  TEST_CASE("pipeline::validate: injection before config")
+  TEST_CASE("send::validate: injection before config")
   {
     auto req = make_request();
     req.compose->subject = "x\nBcc: evil@x.test";
@@ -506,13 +296,13 @@ TEST_SUITE("peermail::pipeline")
       }
       return ids;
     };
-    s.make_protector = [](const std::string&) -> Result<std::unique_ptr<Protector>> {
+    s.make_protector = [](const std::string&) -> Result<std::unique_ptr<protect::Protector>> {
       return fail(Errc::internal, "an encrypted message is never protected again");
     };
     return s;
   }
 
-  TEST_CASE("pipeline::run: an encrypted message proven for every recipient goes out as it is")
+  TEST_CASE("send::run: an encrypted message proven for every recipient goes out as it is")
   {
     Recorder rec;
     SendRequest req;
@@ -543,7 +333,7 @@ TEST_SUITE("peermail::pipeline")
     CHECK(report.recipients[0].key_fpr == fpr_for("sam@hospital.test"));
   }
 
-  TEST_CASE("pipeline::run: an encrypted message not encrypted to a recipient's key (67)")
+  TEST_CASE("send::run: an encrypted message not encrypted to a recipient's key (67)")
   {
     Recorder rec;
     SendRequest req;
@@ -562,7 +352,7 @@ TEST_SUITE("peermail::pipeline")
     CHECK(report.recipients[0].status == "refused");
   }
 
-  TEST_CASE("pipeline::run: --to overrides the headers and must itself be proven")
+  TEST_CASE("send::run: --to overrides the headers and must itself be proven")
   {
     Recorder rec;
     SendRequest req;
@@ -576,7 +366,7 @@ TEST_SUITE("peermail::pipeline")
     CHECK(rec.envelopes.empty());
   }
 
-  TEST_CASE("pipeline::run: hidden recipients cannot be proven (67, with the fix)")
+  TEST_CASE("send::run: hidden recipients cannot be proven (67, with the fix)")
   {
     Recorder rec;
     SendRequest req;
@@ -589,7 +379,7 @@ TEST_SUITE("peermail::pipeline")
     CHECK(rec.envelopes.empty());
   }
 
-  TEST_CASE("pipeline::run: a recipient without a usable key refuses the encrypted message")
+  TEST_CASE("send::run: a recipient without a usable key refuses the encrypted message")
   {
     Recorder rec;
     SendRequest req;
@@ -603,7 +393,7 @@ TEST_SUITE("peermail::pipeline")
     CHECK(rec.envelopes.empty());
   }
 
-  TEST_CASE("pipeline::run: a plaintext message for send --message is refused (65, E2E-01)")
+  TEST_CASE("send::run: a plaintext message for send --message is refused (65, E2E-01)")
   {
     Recorder rec;
     SendRequest req;
@@ -617,7 +407,7 @@ TEST_SUITE("peermail::pipeline")
     CHECK(rec.audit.empty());
   }
 
-  TEST_CASE("pipeline::run: no audit path, nothing is judged or sent (78, AUD-01)")
+  TEST_CASE("send::run: no audit path, nothing is judged or sent (78, AUD-01)")
   {
     for (bool encrypted : {false, true}) {
       Recorder rec;
@@ -637,7 +427,7 @@ TEST_SUITE("peermail::pipeline")
     }
   }
 
-  TEST_CASE("pipeline::validate: send --message size and --to like compose mode")
+  TEST_CASE("send::validate: send --message size and --to like compose mode")
   {
     SendRequest req;
     req.encrypted = std::string((64U << 20) + 1, 'x');
@@ -657,7 +447,7 @@ TEST_SUITE("peermail::pipeline")
     CHECK(local.error().message == c.error().message);
   }
 
-  TEST_CASE("pipeline::run: an unusable archive key refuses everything (67, policy.archive_key)")
+  TEST_CASE("send::run: an unusable archive key refuses everything (67, policy.archive_key)")
   {
     Recorder rec;
     FakeKeyring tmpl;
@@ -676,7 +466,7 @@ TEST_SUITE("peermail::pipeline")
     CHECK(rec.audit[0].action == "refusal");
   }
 
-  TEST_CASE("pipeline::run: a failing offline checklist item refuses before any connection (78)")
+  TEST_CASE("send::run: a failing offline checklist item refuses before any connection (78)")
   {
     Recorder rec;
     auto s = fakes(rec);

@@ -3,10 +3,10 @@
 
 #include <peermail/util/result.hpp>
 
-namespace peermail {
+namespace peermail::runtime {
 
 // Initialise GPGME (version check, locale), libcurl and GMime once per
 // process. Call before any other peermail function; safe to call again.
 Result<void> init();
 
-} // namespace peermail
+} // namespace peermail::runtime

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "protect_keys.hpp"
+#include "keys.hpp"
 
 #include <peermail/util/strings.hpp>
 
@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-namespace peermail {
+namespace peermail::protect {
 
 namespace {
 
@@ -190,4 +190,4 @@ resolve_protect_keys(crypto::Keyring& keyring,
   return keys;
 }
 
-} // namespace peermail
+} // namespace peermail::protect

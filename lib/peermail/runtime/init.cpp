@@ -9,7 +9,7 @@
 #include <clocale>
 #include <mutex>
 
-namespace peermail {
+namespace peermail::runtime {
 
 Result<void>
 init()
@@ -32,4 +32,4 @@ init()
   return result;
 }
 
-} // namespace peermail
+} // namespace peermail::runtime

@@ -4,7 +4,7 @@
 
 #include <peermail/util/fd_io.hpp>
 
-namespace peermail {
+namespace peermail::protect {
 
 Result<ProtectResult>
 Protector::protect_fd(int in_fd, int out_fd, const ProtectOptions& opts)
@@ -17,4 +17,4 @@ Protector::protect_fd(int in_fd, int out_fd, const ProtectOptions& opts)
   return r;
 }
 
-} // namespace peermail
+} // namespace peermail::protect

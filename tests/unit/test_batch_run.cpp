@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "fake_services.hpp"
+#include "testutil.hpp"
+
+#include <peermail/batch_run/run.hpp>
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+using namespace peermail;
+using namespace peermail::test;
+
+namespace {
+
+int
+fake_exit(Errc c)
+{
+  switch (c) {
+  case Errc::usage:
+    return 64;
+  case Errc::data:
+    return 65;
+  case Errc::no_key:
+    return 67;
+  case Errc::temp:
+    return 75;
+  case Errc::config:
+    return 78;
+  default:
+    return 70;
+  }
+}
+
+void
+write(const std::string& path, const std::string& text)
+{
+  std::ofstream(path) << text;
+}
+
+const char* const k_template =
+  "From: Ana Ruiz <ana@clinic.test>\n"
+  "To: {{name}} <{{email}}>\n"
+  "Subject: Session on {{date}}\n"
+  "\n"
+  "Dear {{name}}, your code is {{code}}.\n";
+
+struct Fixture
+{
+  TempDir dir;
+  Recorder rec;
+  FakeKeyring keys;
+  config::Config cfg = make_config();
+  batch_run::Request req;
+  std::vector<batch_run::RecipientEvent> events;
+  std::vector<std::string> warnings;
+
+  Fixture()
+  {
+    req.recipients = dir.path() + "/people.csv";
+    req.template_path = dir.path() + "/t.eml";
+    write(req.recipients,
+          "email,name,date,code\n"
+          "p1@people.test,Person 1,2026-12-01,C-1\n"
+          "p2@people.test,Person 2,2026-12-02,C-2\n");
+    write(req.template_path, k_template);
+  }
+
+  batch_run::Report
+  run()
+  {
+    auto services = fakes(rec, &keys);
+    batch_run::Events ev;
+    ev.recipient = [this](const batch_run::RecipientEvent& e) { events.push_back(e); };
+    ev.warning = [this](const std::string& w) { warnings.push_back(w); };
+    return batch_run::run(cfg, req, services, fake_exit, ev);
+  }
+};
+
+} // namespace
+
+TEST_SUITE("peermail::batch_run")
+{
+  TEST_CASE("batch_run::parse_rate and parse_shard")
+  {
+    CHECK(*batch_run::parse_rate("") == 0.0);
+    CHECK(*batch_run::parse_rate("120/min") == 120.0);
+    CHECK(*batch_run::parse_rate("2/s") == 120.0);
+    CHECK(*batch_run::parse_rate("60/h") == 1.0);
+    CHECK(batch_run::parse_rate("0/min").error().code == Errc::usage);
+    CHECK(batch_run::parse_rate("5/day").error().fix == "write --rate N/min (or N/s, N/h)");
+    const auto s = batch_run::parse_shard("2/4");
+    CHECK(s->index == 1);
+    CHECK(s->count == 4);
+    CHECK(batch_run::parse_shard("5/4").error().code == Errc::usage);
+    CHECK(batch_run::parse_shard("0/4").error().code == Errc::usage);
+    CHECK(batch_run::default_journal("p.csv", {}) == "p.csv.journal");
+    CHECK(batch_run::default_journal("p.csv", {1, 4}) == "p.csv.shard-2-of-4.journal");
+  }
+
+  TEST_CASE("batch_run::worse_exit: failure beats success, permanent beats 75")
+  {
+    CHECK(batch_run::worse_exit(0, 75) == 75);
+    CHECK(batch_run::worse_exit(75, 0) == 75);
+    CHECK(batch_run::worse_exit(75, 67) == 67);
+    CHECK(batch_run::worse_exit(69, 75) == 69);
+    CHECK(batch_run::worse_exit(65, 67) == 67);
+  }
+
+  TEST_CASE("batch_run::refusal_exit: data first (65), then keys (67), else the other code")
+  {
+    const batch::Problem key{1, "a@x.test", Error(Errc::no_key, "no key")};
+    const batch::Problem data{2, "b@x.test", Error(Errc::data, "bad row")};
+    const batch::Problem cfg{0, "", Error(Errc::config, "offline item")};
+    CHECK(batch_run::refusal_exit({key, data}, fake_exit) == 65);
+    CHECK(batch_run::refusal_exit({key}, fake_exit) == 67);
+    CHECK(batch_run::refusal_exit({key, cfg}, fake_exit) == 78);
+  }
+
+  TEST_CASE("batch_run::run: a dry run protects every message, submits none, audits each")
+  {
+    Fixture f;
+    f.req.dry_run = true;
+    const auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::finished);
+    CHECK(r.exit_code == 0);
+    CHECK(r.tally.total == 2);
+    CHECK(r.tally.sent == 2);
+    CHECK(f.rec.plaintexts.size() == 2);
+    CHECK(f.rec.envelopes.empty());
+    REQUIRE(f.events.size() == 2);
+    CHECK(f.events[0].status == "would-send");
+    REQUIRE(f.rec.audit.size() == 2);
+    CHECK(f.rec.audit[0].outcome == "dry-run");
+    CHECK(f.rec.audit[0].action == "batch");
+  }
+
+  TEST_CASE("batch_run::run: a recipient without a usable key refuses the batch (67), audited")
+  {
+    Fixture f;
+    f.keys.unusable = {"p2@people.test"};
+    const auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::refused);
+    CHECK(r.exit_code == 67);
+    REQUIRE(r.problems.size() == 1);
+    CHECK(r.problems[0].line == 3);
+    CHECK(r.problems[0].email == "p2@people.test");
+    CHECK(r.problems[0].error.check_id == "E2E-01");
+    CHECK(f.rec.plaintexts.empty());
+    REQUIRE(f.rec.audit.size() == 1);
+    CHECK(f.rec.audit[0].action == "refusal");
+    CHECK(f.rec.audit[0].exit_code == "EX_NOUSER");
+  }
+
+  TEST_CASE("batch_run::run: --skip-unready sends the rest and ends with 67")
+  {
+    Fixture f;
+    f.keys.unusable = {"p2@people.test"};
+    f.req.skip_unready = true;
+    f.req.journal = f.dir.path() + "/j";
+    const auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::finished);
+    CHECK(r.exit_code == 67);
+    CHECK(r.tally.unready == 1);
+    CHECK(r.tally.sent == 1);
+    REQUIRE(f.rec.envelopes.size() == 1);
+    CHECK(f.rec.envelopes[0].rcpt_to == std::vector<std::string>{"p1@people.test"});
+    REQUIRE(f.events.size() == 2);
+    CHECK(f.events[0].status == "unready");
+    CHECK(f.events[0].exit_code == 67);
+    CHECK(f.events[1].status == "sent");
+  }
+
+  TEST_CASE("batch_run::run: a bad row and a bad key: 65 (fix the data first), nothing sent")
+  {
+    Fixture f;
+    f.keys.unusable = {"p2@people.test"};
+    write(f.req.recipients,
+          "email,name,date,code\n"
+          "p1@people.test,Person 1,2026-12-01\n"
+          "p2@people.test,Person 2,2026-12-02,C-2\n");
+    const auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::refused);
+    CHECK(r.exit_code == 65);
+    CHECK(r.problems.size() == 2);
+    CHECK(f.rec.envelopes.empty());
+  }
+
+  TEST_CASE("batch_run::run: the journal makes a rerun skip who already got it")
+  {
+    Fixture f;
+    f.req.journal = f.dir.path() + "/j";
+    auto r = f.run();
+    CHECK(r.exit_code == 0);
+    CHECK(f.rec.envelopes.size() == 2);
+    f.events.clear();
+    r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::finished);
+    CHECK(r.exit_code == 0);
+    CHECK(r.tally.already_sent == 2);
+    CHECK(r.tally.to_send == 0);
+    CHECK(f.rec.envelopes.size() == 2);
+    REQUIRE(f.events.size() == 2);
+    CHECK(f.events[0].status == "already-sent");
+  }
+
+  TEST_CASE("batch_run::run: a 4xx that stays: not sent, 75, the journal keeps it for the rerun")
+  {
+    Fixture f;
+    f.req.journal = f.dir.path() + "/j";
+    f.req.max_attempts = 1;
+    f.rec.fail_send_at = 0;
+    const auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::finished);
+    CHECK(r.exit_code == 75);
+    CHECK(r.tally.sent == 1);
+    CHECK(r.tally.failed == 1);
+  }
+
+  TEST_CASE("batch_run::run: a journal that cannot be opened fails the run, naming it")
+  {
+    Fixture f;
+    f.req.journal = f.dir.path() + "/no/such/dir/j";
+    const auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::failed);
+    REQUIRE(r.error);
+    CHECK(r.error->message.find(f.req.journal) != std::string::npos);
+    CHECK(r.exit_code == fake_exit(r.error->code));
+    CHECK(f.rec.envelopes.empty());
+  }
+
+  TEST_CASE("batch_run::run: a missing recipients file fails the run, naming it")
+  {
+    Fixture f;
+    f.req.recipients = f.dir.path() + "/missing.csv";
+    const auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::failed);
+    REQUIRE(r.error);
+    CHECK(r.error->message.find("missing.csv") != std::string::npos);
+  }
+
+  TEST_CASE("batch_run::run: --max-attempts out of range is a usage error (64)")
+  {
+    Fixture f;
+    f.req.max_attempts = 0;
+    const auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::failed);
+    CHECK(r.exit_code == 64);
+    CHECK(f.rec.audit.empty());
+  }
+}
