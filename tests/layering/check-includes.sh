@@ -28,7 +28,7 @@ declare -A allowed=(
     # use cases
     [protect]="util address config mime crypto"
     [verify]="util address mime crypto"
-    [check]="util address config crypto transport policy protect"
+    [check]="util address config crypto transport audit policy protect"
     [send]="util address config mime crypto transport audit policy check protect"
     [batch_run]="util address config mime crypto transport audit batch policy check protect send"
 )
