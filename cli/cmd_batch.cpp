@@ -473,6 +473,8 @@ private:
       r.outcome = "dry-run";
     } else if (o.status == "unready") {
       r.outcome = "refused";
+    } else if (o.status == "unknown") {
+      r.outcome = "unknown"; // no reply to the final "."
     } else {
       r.outcome = o.error && o.error->code == Errc::temp ? "tempfail" : "failed";
     }
@@ -557,6 +559,22 @@ private:
                         k_ok);
           continue;
         }
+        if (it->second.unknown) { // never resent automatically (journal.hpp)
+          ++m_tally.unknown;
+          worst = worse_exit(worst, exit_code(Errc::maybe_delivered));
+          out.recipient(row->email,
+                        "unknown",
+                        it->second.message_id,
+                        std::nullopt,
+                        it->second.attempts,
+                        Error(Errc::maybe_delivered,
+                              "an earlier run got no reply to the final \".\" of its message: "
+                              "it may have been delivered; not sent again",
+                              "",
+                              "check with the recipient before sending it again"),
+                        exit_code(Errc::maybe_delivered));
+          continue;
+        }
         job.message_id = it->second.message_id;
       }
       auto msg = render(*row, job.message_id);
@@ -611,6 +629,9 @@ private:
       } else if (o.status == "failed") {
         ++m_tally.failed;
         code = exit_code(o.error ? o.error->code : Errc::internal);
+      } else if (o.status == "unknown") {
+        ++m_tally.unknown;
+        code = exit_code(Errc::maybe_delivered);
       } else {
         ++m_tally.not_sent;
         code = o.error ? exit_code(o.error->code) : k_tempfail;
