@@ -649,7 +649,16 @@ private:
     if (sent.empty() && unknown.empty()) {
       return e; // nothing was or may have been delivered: e as it is
     }
+    // The copy's own "nothing was delivered" is not true of the message.
     std::string msg = e.message;
+    for (const std::string_view phrase : {"; nothing was sent to anyone",
+                                          "; nothing was reported delivered",
+                                          "; nothing was delivered",
+                                          "; nothing was sent"}) {
+      if (const auto at = msg.find(phrase); at != std::string::npos) {
+        msg.erase(at, phrase.size());
+      }
+    }
     if (!sent.empty()) {
       msg += fmt::format("; it WAS delivered to {}", fmt::join(sent, ", "));
     }

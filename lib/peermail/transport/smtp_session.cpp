@@ -68,8 +68,9 @@ struct TransferState
   std::size_t total = 0;    // message size in bytes
   std::size_t offset = 0;
   bool body_started = false;
-  // The read callback has returned EOF: libcurl sends the final "." next, so
-  // from here on a failure without a reply to it leaves the outcome unknown.
+  // The read callback has handed over the last byte: libcurl sends the final
+  // "." next, so from here on a failure without a reply to it (other than a
+  // stall perform() caught, or a failed write) leaves the outcome unknown.
   bool eof_sent = false;
   int final_code = 0;                             // the reply to the final "." (0: none yet)
   bool stalled_before_dot = false;                // perform() gave up before the "." was sent
@@ -278,6 +279,7 @@ read_cb(char* buffer, size_t size, size_t nitems, void* userp)
     if (st.fd < 0) {
       std::memcpy(buffer, st.message.data() + st.offset, want);
       st.offset += want;
+      st.eof_sent = st.offset == st.total;
       return want;
     }
     // Streaming: memory stays flat whatever the message size.
@@ -293,6 +295,9 @@ read_cb(char* buffer, size_t size, size_t nitems, void* userp)
       return CURL_READFUNC_ABORT;
     }
     st.offset += static_cast<std::size_t>(n);
+    // With CURLOPT_INFILESIZE libcurl may never ask again for the EOF: the
+    // last byte handed over is the point after which the "." can follow.
+    st.eof_sent = st.offset == st.total;
     return static_cast<std::size_t>(n);
   } catch (...) {
     st.abort_error = Error(Errc::internal, "unexpected failure while sending the message");
