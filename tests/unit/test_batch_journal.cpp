@@ -5,6 +5,7 @@
 #include <peermail/util/fs.hpp>
 
 #include <doctest/doctest.h>
+#include <fmt/core.h>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -263,13 +264,14 @@ TEST_SUITE("peermail::batch::Journal")
       REQUIRE(j->mark_sent("a@x.example", 250));
     }
     // Rewrite the table as schema 1 wrote it (no 'unknown' in the CHECK).
-    const std::string sql =
-      "sqlite3 '" + path
-      + "' \"CREATE TABLE r1 (ord INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL UNIQUE, "
-        "message_id TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('pending', 'sent', "
-        "'failed')), attempts INTEGER NOT NULL DEFAULT 0, smtp_code INTEGER, error TEXT NOT NULL "
-        "DEFAULT '', updated_ms INTEGER NOT NULL); INSERT INTO r1 SELECT * FROM recipients; DROP "
-        "TABLE recipients; ALTER TABLE r1 RENAME TO recipients;\"";
+    const std::string sql = fmt::format(
+      "sqlite3 '{}' \"CREATE TABLE r1 (ord INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL "
+      "UNIQUE, "
+      "message_id TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('pending', 'sent', "
+      "'failed')), attempts INTEGER NOT NULL DEFAULT 0, smtp_code INTEGER, error TEXT NOT NULL "
+      "DEFAULT '', updated_ms INTEGER NOT NULL); INSERT INTO r1 SELECT * FROM recipients; DROP "
+      "TABLE recipients; ALTER TABLE r1 RENAME TO recipients;\"",
+      path);
     if (std::system("command -v sqlite3 >/dev/null") != 0) {
       return; // no sqlite3 shell: nothing to downgrade with
     }
