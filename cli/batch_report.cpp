@@ -11,18 +11,6 @@
 
 namespace peermail::cli {
 
-int
-worse_exit(int a, int b)
-{
-  if (a == 0 || b == 0) {
-    return a == 0 ? b : a;
-  }
-  if (a == k_tempfail || b == k_tempfail) {
-    return a == k_tempfail ? b : a;
-  }
-  return a > b ? a : b;
-}
-
 BatchReporter::BatchReporter(bool json, bool progress, bool dry_run)
   : m_json(json),
     m_progress(progress),
@@ -92,7 +80,7 @@ BatchReporter::progress(const BatchTally& t, bool force)
   }
   m_last_draw = now;
   const double secs = std::chrono::duration<double>(now - m_start).count();
-  const std::size_t done = t.sent + t.failed + t.not_sent;
+  const std::size_t done = t.sent + t.failed + t.unknown + t.not_sent;
   const double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
   const std::size_t left = t.to_send > done ? t.to_send - done : 0;
   std::string eta = "--:--";
@@ -130,6 +118,7 @@ BatchReporter::summary(const BatchTally& t, int exit_code)
         {"sent", m_dry_run ? 0 : t.sent},
         {"would_send", m_dry_run ? t.sent : 0},
         {"failed", t.failed},
+        {"unknown", t.unknown},
         {"not_sent", t.not_sent},
         {"already_sent", t.already_sent},
         {"unready", t.unready},
@@ -138,16 +127,32 @@ BatchReporter::summary(const BatchTally& t, int exit_code)
         {"exit_code", exit_code}}}
     };
     print_json(j);
-    return;
+  } else {
+    print_summary_text(t, secs);
   }
+  if (t.unknown > 0) {
+    print_note(
+      fmt::format("{} message{} may have been delivered (no reply to the final \".\"): "
+                  "check with {} before sending again; a rerun never resends {}",
+                  t.unknown,
+                  t.unknown == 1 ? "" : "s",
+                  t.unknown == 1 ? "that recipient" : "those recipients",
+                  t.unknown == 1 ? "it" : "them"));
+  }
+}
+
+void
+BatchReporter::print_summary_text(const BatchTally& t, double secs) const
+{
   const double rate = secs > 0 ? static_cast<double>(t.sent + t.failed) / secs : 0.0;
   fmt::print(
-    "batch{}: {} {}, {} failed, {} not sent, {} already sent, {} skipped (no usable "
-    "key) of {} recipients in {:.1f} s ({:.1f} msg/s)\n",
+    "batch{}: {} {}, {} failed, {} unknown, {} not sent, {} already sent, {} skipped (no "
+    "usable key) of {} recipients in {:.1f} s ({:.1f} msg/s)\n",
     m_dry_run ? " (dry run, nothing was sent)" : "",
     t.sent,
     m_dry_run ? "would be sent" : "sent",
     t.failed,
+    t.unknown,
     t.not_sent,
     t.already_sent,
     t.unready,

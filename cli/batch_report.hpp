@@ -18,11 +18,6 @@ namespace peermail::cli {
 // The counts of a run (batch_run::run keeps them).
 using BatchTally = batch_run::Tally;
 
-// Return the worse of two exit codes for the batch (docs/DESIGN.md §3): any
-// failure beats success; a permanent failure beats a temporary one (75),
-// which a rerun may fix; otherwise the higher code.
-int worse_exit(int a, int b);
-
 class BatchReporter
 {
 public:
@@ -52,6 +47,7 @@ private:
   std::chrono::steady_clock::time_point m_last_draw{};
 
   void clear_bar();
+  void print_summary_text(const BatchTally& t, double secs) const;
 };
 
 } // namespace peermail::cli

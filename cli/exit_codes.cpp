@@ -39,6 +39,8 @@ exit_code(Errc code)
     return k_config;
   case Errc::verdict:
     return k_negative;
+  case Errc::maybe_delivered:
+    return k_unavailable; // never 75: a retry could deliver twice
   }
   return k_software;
 }

@@ -13,7 +13,8 @@ Everything lands in --spool:
   msg-N.json      {"mail_from", "rcpt_tos", "tls"} of each accepted message
 
 Faults (for the exit-code table): --rcpt-reply/--rcpt-fail, --data-reply,
---data-fail-first N (451 to the first N messages), --drop-mid-data, --stall-at, --starttls-reply, --inject-after-starttls,
+--data-fail-first N (451 to the first N messages), --data-delay S (reply
+to the final "." after S seconds, then accept), --drop-mid-data, --stall-at, --starttls-reply, --inject-after-starttls,
 --auth-before-tls, --tls-max 1.1. --raw-replies: --rcpt-reply and --data-reply
 take Python byte escapes ("550 Empf\\xe4nger") and go out as those raw bytes
 (a server that does not speak UTF-8).
@@ -64,6 +65,9 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         if self.opts.stall_at == "data-end":
             await asyncio.sleep(3600)
+        if self.opts.data_delay > 0:
+            # A slow server that does accept the message, late.
+            await asyncio.sleep(self.opts.data_delay)
         if self.opts.data_reply:
             return self.reply(self.opts.data_reply)
         if self.opts.data_fail_first > 0:
@@ -173,6 +177,7 @@ def main():
     p.add_argument("--drop-mid-data", action="store_true")
     # Answer 451 to the end of DATA of the first N messages, then accept.
     p.add_argument("--data-fail-first", type=int, default=0)
+    p.add_argument("--data-delay", type=float, default=0)
     p.add_argument("--stall-at", choices=["", "mail", "starttls", "data-end"], default="")
     p.add_argument("--starttls-reply", default="")
     p.add_argument("--inject-after-starttls", action="store_true")

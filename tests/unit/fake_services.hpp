@@ -96,6 +96,7 @@ struct Recorder
   std::vector<audit::Record> audit;
   std::vector<std::size_t> audit_after_sends; // envelopes seen when each record was appended
   int fail_send_at = -1;                      // index of the send that fails with 4xx
+  bool fail_unknown = false;                  // that send ends without a reply to the final "."
   int fail_audit_at = -1;                     // index of the append that fails (disk full)
   bool closed = false;
 };
@@ -138,6 +139,9 @@ public:
   {
     const int index = static_cast<int>(m_r.envelopes.size());
     m_r.envelopes.push_back(envelope);
+    if (index == m_r.fail_send_at && m_r.fail_unknown) {
+      return unexpected(Error(Errc::maybe_delivered, "no reply to the final \".\""));
+    }
     if (index == m_r.fail_send_at) {
       Error e(Errc::temp, "server said 451 try later");
       e.smtp_status = 451;

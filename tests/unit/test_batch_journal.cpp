@@ -5,10 +5,12 @@
 #include <peermail/util/fs.hpp>
 
 #include <doctest/doctest.h>
+#include <fmt/core.h>
 
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -219,5 +221,70 @@ TEST_SUITE("peermail::batch::Journal")
     CHECK(make_batch_id("ab", "c", "id") != make_batch_id("a", "bc", "id"));
     CHECK(make_batch_id("ab", "c", "id") == make_batch_id("ab", "c", "id"));
     CHECK(make_batch_id("", "", "").size() == 64);
+  }
+
+  TEST_CASE("batch::Journal: unknown is final: never remaining, counted, kept")
+  {
+    peermail::test::TempDir dir;
+    const std::string path = dir.path() + "/j.sqlite";
+    auto j = Journal::open(path, "batch-1");
+    REQUIRE(j);
+    REQUIRE(j->add_pending({
+      {"a@x.example", "id-a@x"},
+      {"b@x.example", "id-b@x"}
+    }));
+    REQUIRE(j->record_attempt("a@x.example"));
+    REQUIRE(j->mark_unknown("a@x.example", "no reply to the final \".\"", 1));
+    auto a = j->get("a@x.example");
+    REQUIRE(a);
+    REQUIRE(a->has_value());
+    CHECK((*a)->state == EntryState::unknown);
+    CHECK_FALSE((*a)->smtp_code.has_value());
+    CHECK(to_string(EntryState::unknown) == "unknown");
+    auto rest = j->remaining();
+    REQUIRE(rest);
+    REQUIRE(rest->size() == 1);
+    CHECK(rest->front().email == "b@x.example");
+    auto c = j->counts();
+    REQUIRE(c);
+    CHECK(c->unknown == 1);
+    CHECK(c->pending == 1);
+  }
+
+  TEST_CASE("batch::Journal: a schema-1 journal gains the unknown state on open")
+  {
+    peermail::test::TempDir dir;
+    const std::string path = dir.path() + "/old.sqlite";
+    {
+      auto j = Journal::open(path, "batch-1");
+      REQUIRE(j);
+      REQUIRE(j->add_pending({
+        {"a@x.example", "id-a@x"}
+      }));
+      REQUIRE(j->mark_sent("a@x.example", 250));
+    }
+    // Rewrite the table as schema 1 wrote it (no 'unknown' in the CHECK).
+    const std::string sql = fmt::format(
+      "sqlite3 '{}' \"CREATE TABLE r1 (ord INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL "
+      "UNIQUE, "
+      "message_id TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('pending', 'sent', "
+      "'failed')), attempts INTEGER NOT NULL DEFAULT 0, smtp_code INTEGER, error TEXT NOT NULL "
+      "DEFAULT '', updated_ms INTEGER NOT NULL); INSERT INTO r1 SELECT * FROM recipients; DROP "
+      "TABLE recipients; ALTER TABLE r1 RENAME TO recipients;\"",
+      path);
+    if (std::system("command -v sqlite3 >/dev/null") != 0) {
+      return; // no sqlite3 shell: nothing to downgrade with
+    }
+    REQUIRE(std::system(sql.c_str()) == 0);
+    auto j = Journal::open(path, "batch-1");
+    REQUIRE(j);
+    REQUIRE(j->add_pending({
+      {"b@x.example", "id-b@x"}
+    }));
+    REQUIRE(j->mark_unknown("b@x.example", "no reply", 1));
+    auto a = j->get("a@x.example");
+    REQUIRE(a);
+    REQUIRE(a->has_value());
+    CHECK((*a)->state == EntryState::sent);
   }
 }

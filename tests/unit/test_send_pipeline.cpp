@@ -139,7 +139,15 @@ TEST_SUITE("peermail::send")
     rec.fail_send_at = 1;
     auto report = run(make_config(), make_request(), fakes(rec));
     REQUIRE(report.error);
-    CHECK(report.error->code == Errc::temp);
+    // The To/Cc copy was accepted: never "safe to retry" (issue 19).
+    CHECK(report.error->code == Errc::maybe_delivered);
+    CHECK(report.error->message
+          == "server said 451 try later; it WAS delivered to sam@hospital.test, "
+             "cc@hospital.test; it was not delivered to b1@hospital.test; it was not sent to "
+             "b2@hospital.test");
+    CHECK(report.error->fix
+          == "do not resend the whole message; send it again only to b1@hospital.test, "
+             "b2@hospital.test");
     CHECK(rec.envelopes.size() == 2);
     REQUIRE(rec.audit.size() == 4);
     CHECK(rec.audit[0].outcome == "pending");
@@ -150,6 +158,36 @@ TEST_SUITE("peermail::send")
     CHECK(rec.audit[3].pending_seq == std::optional<std::uint64_t>(3));
     CHECK(report.copies[2].status == "not-sent");
     CHECK(report.recipients[2].status == "failed");
+  }
+
+  TEST_CASE("send::run: a 4xx on the first copy is a plain tempfail (nothing delivered)")
+  {
+    Recorder rec;
+    rec.fail_send_at = 0;
+    auto report = run(make_config(), make_request(), fakes(rec));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::temp);
+    CHECK(report.error->message == "server said 451 try later");
+  }
+
+  TEST_CASE("send::run: no reply to the final dot is unknown, audited as such")
+  {
+    Recorder rec;
+    rec.fail_send_at = 0;
+    rec.fail_unknown = true;
+    auto report = run(make_config(), make_request(), fakes(rec));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::maybe_delivered);
+    CHECK(report.copies[0].status == "unknown");
+    CHECK(report.recipients[0].status == "unknown");
+    CHECK(report.recipients[2].status == "not-sent");
+    REQUIRE(rec.audit.size() == 2);
+    CHECK(rec.audit[1].outcome == "unknown");
+    CHECK_FALSE(rec.audit[1].smtp_code.has_value());
+    CHECK(report.error->fix
+          == "check with sam@hospital.test, cc@hospital.test (or the provider's logs) before "
+             "sending again; peermail does not retry it; to the others (b1@hospital.test, "
+             "b2@hospital.test) it can be sent again");
   }
 
   TEST_CASE("send::run: no pending record, nothing submitted (74, AUD-04)")

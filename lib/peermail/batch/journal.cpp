@@ -20,21 +20,36 @@ namespace peermail::batch {
 
 namespace {
 
-constexpr int k_schema_version = 1;
+// 2: state 'unknown' (the reply to the final "." never came).
+constexpr int k_schema_version = 2;
 
-const char* const k_schema = R"(
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE recipients (
-  ord INTEGER PRIMARY KEY AUTOINCREMENT,
-  email TEXT NOT NULL UNIQUE,
-  message_id TEXT NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
-  attempts INTEGER NOT NULL DEFAULT 0,
-  smtp_code INTEGER,
-  error TEXT NOT NULL DEFAULT '',
-  updated_ms INTEGER NOT NULL
-);
-)";
+#define PEERMAIL_RECIPIENTS_COLUMNS                                                                \
+  "(\n"                                                                                            \
+  "  ord INTEGER PRIMARY KEY AUTOINCREMENT,\n"                                                     \
+  "  email TEXT NOT NULL UNIQUE,\n"                                                                \
+  "  message_id TEXT NOT NULL,\n"                                                                  \
+  "  state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed', 'unknown')),\n"             \
+  "  attempts INTEGER NOT NULL DEFAULT 0,\n"                                                       \
+  "  smtp_code INTEGER,\n"                                                                         \
+  "  error TEXT NOT NULL DEFAULT '',\n"                                                            \
+  "  updated_ms INTEGER NOT NULL\n"                                                                \
+  ");\n"
+
+const char* const k_schema =
+  "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+  "CREATE TABLE recipients " PEERMAIL_RECIPIENTS_COLUMNS;
+
+// A schema-1 journal (no 'unknown' state) gets it: SQLite cannot change a
+// CHECK constraint, so the table is copied within the caller's transaction.
+const char* const k_upgrade_1_to_2 =
+  "CREATE TABLE recipients_v2 " PEERMAIL_RECIPIENTS_COLUMNS
+  "INSERT INTO recipients_v2 SELECT ord, email, message_id, state, attempts, smtp_code, error, "
+  "updated_ms FROM recipients;\n"
+  "DROP TABLE recipients;\n"
+  "ALTER TABLE recipients_v2 RENAME TO recipients;\n"
+  "UPDATE meta SET value = '2' WHERE key = 'schema_version';\n";
+
+#undef PEERMAIL_RECIPIENTS_COLUMNS
 
 struct StmtDeleter
 {
@@ -101,6 +116,9 @@ parse_state(const std::string& s)
   if (s == "failed") {
     return EntryState::failed;
   }
+  if (s == "unknown") {
+    return EntryState::unknown;
+  }
   return EntryState::pending;
 }
 
@@ -124,6 +142,28 @@ read_entry(sqlite3_stmt* s)
 constexpr const char* k_select =
   "SELECT ord, email, message_id, state, attempts, smtp_code, error, updated_ms FROM recipients";
 
+// Add the 'unknown' state to a journal written before it existed.
+Result<void>
+upgrade_schema(sqlite3* db, const std::string& path)
+{
+  PEERMAIL_TRY_ASSIGN(Stmt s,
+                      prepare(db, path, "SELECT sql FROM sqlite_master WHERE name = 'recipients'"));
+  if (sqlite3_step(s.get()) != SQLITE_ROW) {
+    return fail(Errc::data,
+                fmt::format("journal {}: not a batch journal", path),
+                "",
+                "pass another --journal FILE, or move this file away");
+  }
+  if (column_text(s.get(), 0).find("'unknown'") != std::string::npos) {
+    return {};
+  }
+  s.reset();
+  if (sqlite3_exec(db, k_upgrade_1_to_2, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return unexpected(db_error(db, path, "cannot upgrade"));
+  }
+  return {};
+}
+
 } // namespace
 
 std::string_view
@@ -136,6 +176,8 @@ to_string(EntryState s)
     return "sent";
   case EntryState::failed:
     return "failed";
+  case EntryState::unknown:
+    return "unknown";
   }
   return "pending";
 }
@@ -379,6 +421,9 @@ Journal::open(const std::string& path, const std::string& batch_id)
               "resume"));
     }
   }
+  if (auto r = upgrade_schema(raw, path); !r) {
+    return rollback(r.error());
+  }
   PEERMAIL_TRY(j.exec("COMMIT"));
   return j;
 }
@@ -456,7 +501,8 @@ Journal::entries() const
 Result<std::vector<JournalEntry>>
 Journal::remaining() const
 {
-  return select_all(m_db, m_path, std::string(k_select) + " WHERE state != 'sent' ORDER BY ord");
+  return select_all(
+    m_db, m_path, std::string(k_select) + " WHERE state IN ('pending', 'failed') ORDER BY ord");
 }
 
 namespace {
@@ -540,6 +586,20 @@ Journal::mark_failed(const std::string& email,
                     });
 }
 
+Result<void>
+Journal::mark_unknown(const std::string& email, const std::string& error, int attempts)
+{
+  return update_one(m_db,
+                    m_path,
+                    email,
+                    "UPDATE recipients SET state = 'unknown', smtp_code = NULL, error = ?3, "
+                    "attempts = ?4, updated_ms = ?2 WHERE email = ?1 AND state != 'sent'",
+                    [&](sqlite3_stmt* s) {
+                      bind_text(s, 3, error);
+                      sqlite3_bind_int(s, 4, attempts);
+                    });
+}
+
 Result<JournalCounts>
 Journal::counts() const
 {
@@ -558,6 +618,9 @@ Journal::counts() const
       break;
     case EntryState::failed:
       c.failed = n;
+      break;
+    case EntryState::unknown:
+      c.unknown = n;
       break;
     }
   }

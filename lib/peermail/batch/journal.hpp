@@ -6,8 +6,11 @@
 // resume, never sending twice to a recipient the server accepted.
 //
 // States: pending → sent (message_id, smtp code, time) | failed (code,
-// attempts, error). `sent` is final; a failed recipient is pending work again
-// on the next run. The Message-ID of every recipient is stored by
+// attempts, error) | unknown (the final "." of DATA went out and its reply
+// never came: the server may have accepted it). `sent` and `unknown` are
+// final: a failed recipient is pending work again on the next run, an
+// unknown one is never sent again automatically (it could be delivered
+// twice); the user checks with the recipient. The Message-ID of every recipient is stored by
 // add_pending() BEFORE the first attempt, so a crash between the server's 250
 // and mark_sent() can at worst resend with the SAME Message-ID.
 //
@@ -53,9 +56,10 @@ enum class EntryState {
   pending,
   sent,
   failed,
+  unknown,
 };
 
-// Return "pending", "sent" or "failed".
+// Return "pending", "sent", "failed" or "unknown".
 std::string_view to_string(EntryState s);
 
 struct JournalEntry
@@ -75,6 +79,7 @@ struct JournalCounts
   std::size_t pending = 0;
   std::size_t sent = 0;
   std::size_t failed = 0;
+  std::size_t unknown = 0;
 };
 
 // Return the hex SHA-256 batch id over the recipients file bytes, the
@@ -110,8 +115,8 @@ public:
   // Return every entry, in insertion order. Errors: io.
   Result<std::vector<JournalEntry>> entries() const;
 
-  // Return the entries still to send (pending or failed), in insertion
-  // order. Errors: io.
+  // Return the entries still to send (pending or failed; never unknown), in
+  // insertion order. Errors: io.
   Result<std::vector<JournalEntry>> remaining() const;
 
   // Count one more submission attempt for `email` (durably, before it is
@@ -130,6 +135,11 @@ public:
                            std::optional<int> smtp_code,
                            const std::string& error,
                            std::optional<int> attempts = std::nullopt);
+
+  // Mark `email` as unknown (the reply to the final "." never came) with
+  // `error` (no content) and the total `attempts`. A sent entry stays sent.
+  // Errors: io; data when `email` is unknown to the journal.
+  Result<void> mark_unknown(const std::string& email, const std::string& error, int attempts);
 
   // Return how many entries are in each state. Errors: io.
   Result<JournalCounts> counts() const;

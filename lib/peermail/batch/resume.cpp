@@ -34,7 +34,10 @@ public:
     for (auto& e : all) {
       if (wanted.count(e.email) != 0) {
         out.emplace(e.email,
-                    ResumeEntry{std::move(e.message_id), e.state == EntryState::sent, e.attempts});
+                    ResumeEntry{std::move(e.message_id),
+                                e.state == EntryState::sent,
+                                e.attempts,
+                                e.state == EntryState::unknown});
       }
     }
     return out;
@@ -45,6 +48,9 @@ public:
   {
     if (o.status == "sent") {
       return m_j.mark_sent(o.email, o.smtp_code.value_or(250));
+    }
+    if (o.status == "unknown") {
+      return m_j.mark_unknown(o.email, o.error ? o.error->message : std::string(), o.attempts);
     }
     if (o.status == "failed") {
       return m_j.mark_failed(

@@ -22,6 +22,7 @@ struct ResumeEntry
   std::string message_id; // without angle brackets
   bool sent = false;      // the server accepted it in an earlier run
   int attempts = 0;       // attempts made in earlier runs
+  bool unknown = false;   // an earlier run never got the reply to its final "."
 };
 
 class Resume
@@ -36,8 +37,8 @@ public:
   plan(const std::vector<std::string>& emails,
        const std::function<std::string(const std::string& email)>& make_id) = 0;
 
-  // Record the outcome of one message durably ("sent", "failed"; others are
-  // ignored).
+  // Record the outcome of one message durably ("sent", "failed", "unknown";
+  // others are ignored).
   virtual Result<void> record(const Outcome& o) = 0;
 };
 

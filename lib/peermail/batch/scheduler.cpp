@@ -340,6 +340,15 @@ private:
         return o;
       }
       last = r.error();
+      if (last->code == Errc::maybe_delivered) {
+        // The final "." went out and its reply never came: the server may
+        // have accepted it. Never again automatically (it could arrive twice).
+        session->close();
+        session.reset();
+        o.status = "unknown";
+        o.error = last;
+        return o;
+      }
       if (!is_retryable(*last)) {
         break;
       }
@@ -366,6 +375,8 @@ private:
       ++m_summary.sent;
     } else if (o.status == "failed") {
       ++m_summary.failed;
+    } else if (o.status == "unknown") {
+      ++m_summary.unknown;
     } else {
       ++m_summary.not_sent;
     }

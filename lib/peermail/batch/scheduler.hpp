@@ -49,8 +49,10 @@ struct Outcome
   std::size_t index = 0;
   std::string email;
   std::string message_id;
-  std::string status; // "sent", "would-send", "failed", "not-sent"
-  int attempts = 0;   // submission attempts made (0: never submitted)
+  // "sent", "would-send", "failed", "not-sent", or "unknown": the reply to
+  // the final "." never came (Errc::maybe_delivered); never retried.
+  std::string status;
+  int attempts = 0; // submission attempts made (0: never submitted)
   std::optional<int> smtp_code;
   std::optional<Error> error; // for "failed" and "not-sent"
   std::vector<std::string> recipient_fprs;
@@ -101,6 +103,7 @@ struct Summary
 {
   std::size_t sent = 0; // "sent" or "would-send"
   std::size_t failed = 0;
+  std::size_t unknown = 0;      // the reply to the final "." never came
   std::size_t not_sent = 0;     // never attempted (batch stopped)
   std::optional<Error> stopped; // why the batch stopped early, if it did
 };

@@ -70,6 +70,7 @@ private:
   const std::function<int(Errc)>& m_exit_code;
   const Events& m_events;
   Report m_report;
+  int m_resume_worst = 0; // unknown outcomes of earlier runs (never resent)
   batch::Input m_input;
   std::vector<const batch::Row*> m_rows; // this shard's rows
   batch::SignerKeys m_signer;
@@ -344,6 +345,8 @@ private:
       r.outcome = "dry-run";
     } else if (o.status == "unready") {
       r.outcome = "refused";
+    } else if (o.status == "unknown") {
+      r.outcome = "unknown"; // no reply to the final "."
     } else {
       r.outcome = o.error && o.error->code == Errc::temp ? "tempfail" : "failed";
     }
@@ -408,6 +411,23 @@ private:
                      k_ok});
           continue;
         }
+        if (it->second.unknown) { // never resent automatically (journal.hpp)
+          ++tally().unknown;
+          const int code = m_exit_code(Errc::maybe_delivered);
+          m_resume_worst = worse_exit(m_resume_worst, code);
+          recipient({row->email,
+                     "unknown",
+                     it->second.message_id,
+                     std::nullopt,
+                     it->second.attempts,
+                     Error(Errc::maybe_delivered,
+                           "an earlier run got no reply to the final \".\" of its message: "
+                           "it may have been delivered; not sent again",
+                           "",
+                           "check with the recipient before sending it again"),
+                     code});
+          continue;
+        }
         job.message_id = it->second.message_id;
       }
       // Rendered in preflight already; only a changed journal fails here.
@@ -452,6 +472,10 @@ private:
       ++tally().failed;
       return m_exit_code(o.error ? o.error->code : Errc::internal);
     }
+    if (o.status == "unknown") {
+      ++tally().unknown;
+      return m_exit_code(Errc::maybe_delivered);
+    }
     ++tally().not_sent;
     return o.error ? m_exit_code(o.error->code) : k_tempfail;
   }
@@ -487,6 +511,7 @@ private:
       failed(jobs.error());
       return;
     }
+    worst = worse_exit(worst, m_resume_worst);
     tally().to_send = jobs->size();
     if (!jobs->empty() && !m_req.dry_run) {
       if (auto l = resolve_login(); !l) {

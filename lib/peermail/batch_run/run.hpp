@@ -80,6 +80,7 @@ struct Tally
   std::size_t to_send = 0; // of which this run submits
   std::size_t sent = 0;    // "sent" / "would-send" in this run
   std::size_t failed = 0;
+  std::size_t unknown = 0;      // no reply to the final "." (this or an earlier run)
   std::size_t not_sent = 0;     // never attempted (batch stopped)
   std::size_t already_sent = 0; // sent by an earlier run (journal)
   std::size_t unready = 0;      // skipped with --skip-unready

@@ -146,6 +146,7 @@ constexpr Key k_account_keys[] = {
   {"password_env",         Key::Type::string },
   {"oauth2_token_command", Key::Type::string },
   {"timeout_s",            Key::Type::integer},
+  {"data_timeout_s",       Key::Type::integer},
 };
 constexpr Key k_policy_keys[] = {
   {"encrypt_to_self",     Key::Type::boolean},
@@ -544,6 +545,10 @@ Parser::parse_account(const std::string& name, const toml::table& t)
   if (auto n = t.get("timeout_s")) {
     PEERMAIL_TRY_ASSIGN(auto v, get_int(*n, prefix + ".timeout_s", 1, 600));
     a.timeout_s = static_cast<int>(v);
+  }
+  if (auto n = t.get("data_timeout_s")) {
+    PEERMAIL_TRY_ASSIGN(auto v, get_int(*n, prefix + ".data_timeout_s", 1, 3600));
+    a.data_timeout_s = static_cast<int>(v);
   }
   m_cfg.accounts[name] = a;
   return {};

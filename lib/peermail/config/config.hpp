@@ -48,6 +48,9 @@ struct Account
   std::string password_env;
   std::string oauth2_token_command;
   int timeout_s = 30;
+  // The wait for the reply to the final "." of DATA (RFC 5321 §4.5.3.2.6:
+  // 10 minutes). A timeout there leaves the outcome unknown.
+  int data_timeout_s = 600;
 };
 
 struct PolicySettings

@@ -5,6 +5,7 @@
 #include <peermail/crypto/recipient_proof.hpp>
 #include <peermail/mime/envelope.hpp>
 #include <peermail/protect/keys.hpp>
+#include <peermail/transport/wire.hpp>
 #include <peermail/util/fd_io.hpp>
 #include <peermail/util/fs.hpp>
 #include <peermail/util/strings.hpp>
@@ -127,6 +128,7 @@ private:
     PEERMAIL_TRY(preflight());
     PEERMAIL_TRY(checklist_gate());
     PEERMAIL_TRY(protect_all());
+    PEERMAIL_TRY(check_wire_all());
     if (m_req.dry_run) {
       return finish_dry_run();
     }
@@ -514,6 +516,23 @@ private:
   }
 
   Result<void>
+  check_wire_all()
+  {
+    // Every copy must be 7-bit CRLF text before the first one goes out
+    // (transport/wire.hpp): a refusal, audited, with nothing sent.
+    for (auto& c : m_copies) {
+      if (auto w = transport::check_wire_fd(c.file->fd()); !w) {
+        Error e = w.error();
+        if (m_req.encrypted) {
+          e.message = "--message: " + e.message;
+        }
+        return refuse(std::move(e));
+      }
+    }
+    return {};
+  }
+
+  Result<void>
   submit_all()
   {
     const auto& account = m_cfg.account();
@@ -576,16 +595,19 @@ private:
         }
       } else {
         const Error& e = sent.error();
-        cr.status = "failed";
+        // Unknown: the final "." went out and its reply never came.
+        const bool unknown = e.code == Errc::maybe_delivered;
+        cr.status = unknown ? "unknown" : "failed";
         cr.smtp_code = e.smtp_status;
         for (const auto i : c.recipients) {
           auto& rr = m_report.recipients[i];
-          rr.status = "failed";
+          rr.status = cr.status;
           rr.reason = e.message;
           rr.check_id = e.check_id;
+          rr.fix = e.fix;
           rr.smtp_code = e.smtp_status;
         }
-        r.outcome = e.code == Errc::temp ? "tempfail" : "failed";
+        r.outcome = unknown ? "unknown" : e.code == Errc::temp ? "tempfail" : "failed";
         r.smtp_code = e.smtp_status;
         r.check_id = e.check_id;
         r.exit_code = exit_name(e.code);
@@ -601,9 +623,73 @@ private:
     }
     t.close();
     if (failure) {
-      return unexpected(std::move(*failure));
+      return unexpected(overall_error(std::move(*failure)));
     }
     return {};
+  }
+
+  // The error of a send in which one copy failed (`e`): when an earlier copy
+  // was accepted, or this one's outcome is unknown, say who got it, who did
+  // not and who may have, and never call it "safe to retry" (75): a retry
+  // would deliver again to whoever already got it.
+  Error
+  overall_error(Error e) const
+  {
+    std::vector<std::string> sent;
+    std::vector<std::string> unknown;
+    std::vector<std::string> failed;
+    std::vector<std::string> not_sent;
+    for (const auto& rr : m_report.recipients) {
+      auto& into = rr.status == "sent"      ? sent
+                   : rr.status == "unknown" ? unknown
+                   : rr.status == "failed"  ? failed
+                                            : not_sent;
+      into.push_back(rr.address);
+    }
+    if (sent.empty() && unknown.empty()) {
+      return e; // nothing was or may have been delivered: e as it is
+    }
+    // The copy's own "nothing was delivered" is not true of the message.
+    std::string msg = e.message;
+    for (const std::string_view phrase : {"; nothing was sent to anyone",
+                                          "; nothing was reported delivered",
+                                          "; nothing was delivered",
+                                          "; nothing was sent"}) {
+      if (const auto at = msg.find(phrase); at != std::string::npos) {
+        msg.erase(at, phrase.size());
+      }
+    }
+    if (!sent.empty()) {
+      msg += fmt::format("; it WAS delivered to {}", fmt::join(sent, ", "));
+    }
+    if (!unknown.empty()) {
+      msg += fmt::format("; it may have been delivered to {}", fmt::join(unknown, ", "));
+    }
+    if (!failed.empty()) {
+      msg += fmt::format("; it was not delivered to {}", fmt::join(failed, ", "));
+    }
+    if (!not_sent.empty()) {
+      msg += fmt::format("; it was not sent to {}", fmt::join(not_sent, ", "));
+    }
+    e.message = std::move(msg);
+    if (e.code == Errc::temp) {
+      e.code = Errc::maybe_delivered;
+    }
+    std::vector<std::string> redo = failed;
+    redo.insert(redo.end(), not_sent.begin(), not_sent.end());
+    e.fix = unknown.empty() ? fmt::format(
+              "do not resend the whole message; send it again only to "
+              "{}",
+              fmt::join(redo, ", "))
+                            : fmt::format(
+                              "check with {} (or the provider's logs) before sending "
+                              "again; peermail does not retry it{}",
+                              fmt::join(unknown, ", "),
+                              redo.empty() ? std::string()
+                                           : fmt::format("; to the others ({}) it "
+                                                         "can be sent again",
+                                                         fmt::join(redo, ", ")));
+    return e;
   }
 };
 

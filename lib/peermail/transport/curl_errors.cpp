@@ -4,6 +4,8 @@
 #include <curl/curl.h>
 #include <fmt/core.h>
 
+#include <algorithm>
+
 namespace peermail::transport {
 
 namespace {
@@ -246,6 +248,23 @@ error_from_curl(const CurlFailure& f, const config::Account& a)
     e.smtp_status = static_cast<int>(f.smtp_code);
   }
   return e;
+}
+
+Error
+outcome_unknown(int curl_code, const config::Account& a)
+{
+  const bool timed_out = static_cast<CURLcode>(curl_code) == CURLE_OPERATION_TIMEDOUT;
+  return Error(Errc::maybe_delivered,
+               fmt::format("{}:{}: {} after the final \".\" of the message: the server may "
+                           "have accepted it; the outcome is unknown",
+                           a.host,
+                           a.port,
+                           timed_out ? fmt::format("no reply within {} s (data_timeout_s)",
+                                                   std::max(a.data_timeout_s, a.timeout_s))
+                                     : std::string("the connection was lost")),
+               "",
+               "check with the recipients (or the provider's logs) before sending it again; "
+               "peermail does not retry it");
 }
 
 } // namespace peermail::transport

@@ -25,4 +25,10 @@ struct CurlFailure
 // (anything the server should not have said). Sets smtp_status.
 Error error_from_curl(const CurlFailure& f, const config::Account& account);
 
+// Return the Error for a transfer that failed (`curl_code`) after the final
+// "." of DATA went out and before its reply came: the server may have
+// accepted the message, so its outcome is unknown (Errc::maybe_delivered,
+// never retried automatically; RFC 5321 §4.5.3.2.6, §6.1).
+Error outcome_unknown(int curl_code, const config::Account& account);
+
 } // namespace peermail::transport

@@ -7,18 +7,21 @@
 #include "tls_policy.hpp"
 #include "transcript.hpp"
 #include "transport.hpp"
+#include "wire.hpp"
 
 #include <peermail/util/strings.hpp>
 
 #include <curl/curl.h>
 #include <fmt/core.h>
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 namespace peermail::transport {
@@ -41,8 +44,18 @@ struct SlistDeleter
     curl_slist_free_all(l);
   }
 };
+struct MultiDeleter
+{
+  void
+  operator()(CURLM* m) const
+  {
+    curl_multi_cleanup(m);
+  }
+};
 using CurlPtr = std::unique_ptr<CURL, CurlDeleter>;
 using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
+using MultiPtr = std::unique_ptr<CURLM, MultiDeleter>;
+using Clock = std::chrono::steady_clock;
 
 // State of one message transfer, shared with the C callbacks.
 struct TransferState
@@ -55,6 +68,13 @@ struct TransferState
   std::size_t total = 0;    // message size in bytes
   std::size_t offset = 0;
   bool body_started = false;
+  // The read callback has handed over the last byte: libcurl sends the final
+  // "." next, so from here on a failure without a reply to it (other than a
+  // stall perform() caught, or a failed write) leaves the outcome unknown.
+  bool eof_sent = false;
+  int final_code = 0;                             // the reply to the final "." (0: none yet)
+  bool stalled_before_dot = false;                // perform() gave up before the "." was sent
+  Clock::time_point last_activity = Clock::now(); // a line or message bytes
   std::vector<RecipientResult> recipients;
   std::size_t next_rcpt = 0;
   std::string last_command;
@@ -96,6 +116,9 @@ on_incoming_line(TransferState& st, std::string_view line)
     return; // keep the reply that failed, not the one to QUIT
   }
   st.last_reply = shown;
+  if (st.eof_sent && st.last_command == "end of DATA") {
+    st.final_code = reply_code(line);
+  }
   if (st.last_command == "RCPT" && st.next_rcpt < st.recipients.size()) {
     auto& r = st.recipients[st.next_rcpt++];
     r.code = reply_code(line);
@@ -155,6 +178,9 @@ debug_cb(CURL* /*curl*/, curl_infotype type, char* data, size_t size, void* user
   try {
     auto& st = *static_cast<TransferState*>(userp);
     const std::string_view text(data, size);
+    if (type == CURLINFO_HEADER_IN || type == CURLINFO_HEADER_OUT) {
+      st.last_activity = Clock::now();
+    }
     if (type == CURLINFO_HEADER_IN) {
       for_each_line(text, &st.partial_in, on_incoming_line, st);
     } else if (type == CURLINFO_HEADER_OUT) {
@@ -244,10 +270,16 @@ read_cb(char* buffer, size_t size, size_t nitems, void* userp)
         return CURL_READFUNC_ABORT;
       }
     }
+    st.last_activity = Clock::now();
     const std::size_t want = std::min(size * nitems, st.total - st.offset);
+    if (want == 0) {
+      st.eof_sent = true; // libcurl sends CRLF.CRLF next (RFC 5321 §4.1.1.4)
+      return 0;
+    }
     if (st.fd < 0) {
       std::memcpy(buffer, st.message.data() + st.offset, want);
       st.offset += want;
+      st.eof_sent = st.offset == st.total;
       return want;
     }
     // Streaming: memory stays flat whatever the message size.
@@ -263,6 +295,9 @@ read_cb(char* buffer, size_t size, size_t nitems, void* userp)
       return CURL_READFUNC_ABORT;
     }
     st.offset += static_cast<std::size_t>(n);
+    // With CURLOPT_INFILESIZE libcurl may never ask again for the EOF: the
+    // last byte handed over is the point after which the "." can follow.
+    st.eof_sent = st.offset == st.total;
     return static_cast<std::size_t>(n);
   } catch (...) {
     st.abort_error = Error(Errc::internal, "unexpected failure while sending the message");
@@ -281,6 +316,32 @@ ssl_ctx_cb(CURL* /*curl*/, void* ssl_ctx, void* userp)
   } catch (...) {
     return CURLE_SSL_CERTPROBLEM;
   }
+}
+
+// CURLOPT_OPENSOCKETFUNCTION / CLOSESOCKETFUNCTION: keep the session's
+// open sockets, so that perform() can shut a stalled connection down under
+// libcurl (CURLINFO_ACTIVESOCKET knows only finished transfers).
+curl_socket_t
+open_socket_cb(void* clientp, curlsocktype /*purpose*/, struct curl_sockaddr* addr)
+{
+  const curl_socket_t s = ::socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+  if (s != CURL_SOCKET_BAD) {
+    try {
+      static_cast<std::vector<curl_socket_t>*>(clientp)->push_back(s);
+    } catch (...) {
+      ::close(s);
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return s;
+}
+
+int
+close_socket_cb(void* clientp, curl_socket_t item)
+{
+  auto& socks = *static_cast<std::vector<curl_socket_t>*>(clientp);
+  socks.erase(std::remove(socks.begin(), socks.end(), item), socks.end());
+  return ::close(item);
 }
 
 bool
@@ -309,12 +370,20 @@ public:
 
 private:
   Result<void> configure();
+  // Run the transfer on the multi handle and return libcurl's result. Waits
+  // for command replies and upload progress are bounded by timeout_s here;
+  // the wait for the reply to the final "." by data_timeout_s (libcurl's
+  // server response timeout, in its blocking end-of-data state).
+  CURLcode perform();
   // Send from `message`, or from `fd` (when >= 0) of `size` bytes.
   Result<SendResult>
   transfer(const Envelope& envelope, std::string_view message, int fd, std::size_t size);
 
   SessionOptions m_opts;
+  std::vector<curl_socket_t> m_socks; // open sockets of the session (declared
+                                      // first: the callbacks outlive m_curl)
   CurlPtr m_curl;
+  MultiPtr m_multi;
   std::array<char, CURL_ERROR_SIZE> m_errbuf{};
   TranscriptFilter m_filter;
   TransferState m_state;
@@ -367,12 +436,20 @@ SmtpSession::configure()
     PM_SETOPT(CURLOPT_PINNEDPUBLICKEY, m_pin.c_str());
   }
   const long timeout = std::max(1, a.timeout_s);
+  const long data_timeout = std::max(1, a.data_timeout_s);
   PM_SETOPT(CURLOPT_CONNECTTIMEOUT, timeout);
-  PM_SETOPT(CURLOPT_SERVER_RESPONSE_TIMEOUT, timeout);
-  PM_SETOPT(CURLOPT_LOW_SPEED_LIMIT, 1L);
-  PM_SETOPT(CURLOPT_LOW_SPEED_TIME, timeout);
-  PM_SETOPT(CURLOPT_TIMEOUT, timeout * 20);
+  // libcurl has one response timeout for every reply. It is the end-of-data
+  // wait (RFC 5321 §4.5.3.2.6: 10 minutes) so that a slow server that does
+  // accept the message is not taken for a failure; perform() bounds every
+  // other wait, and stalled uploads, by timeout_s (no LOW_SPEED: libcurl
+  // would apply it to the end-of-data wait too).
+  PM_SETOPT(CURLOPT_SERVER_RESPONSE_TIMEOUT, std::max(timeout, data_timeout));
+  PM_SETOPT(CURLOPT_TIMEOUT, timeout * 20 + data_timeout);
   PM_SETOPT(CURLOPT_NOSIGNAL, 1L);
+  PM_SETOPT(CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
+  PM_SETOPT(CURLOPT_OPENSOCKETDATA, &m_socks);
+  PM_SETOPT(CURLOPT_CLOSESOCKETFUNCTION, close_socket_cb);
+  PM_SETOPT(CURLOPT_CLOSESOCKETDATA, &m_socks);
   PM_SETOPT(CURLOPT_ERRORBUFFER, m_errbuf.data());
   PM_SETOPT(CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
   PM_SETOPT(CURLOPT_UPLOAD, 1L);
@@ -429,6 +506,9 @@ SmtpSession::transfer(const Envelope& envelope, std::string_view message, int fd
   if (size == 0) {
     return fail(Errc::data, "the message is empty");
   }
+  // 7-bit CRLF lines only, for every caller (wire.hpp), before any byte of
+  // this message leaves.
+  PEERMAIL_TRY(fd >= 0 ? check_wire_fd(fd) : check_wire(message));
   if (!m_curl) {
     PEERMAIL_TRY(configure());
   }
@@ -462,7 +542,7 @@ SmtpSession::transfer(const Envelope& envelope, std::string_view message, int fd
   PM_SETOPT(CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
   m_errbuf[0] = '\0';
 
-  const CURLcode rc = curl_easy_perform(c);
+  const CURLcode rc = perform();
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
   curl_easy_setopt(c, CURLOPT_MAIL_RCPT, nullptr);
@@ -471,11 +551,20 @@ SmtpSession::transfer(const Envelope& envelope, std::string_view message, int fd
     if (m_state.abort_error) {
       return unexpected(std::move(*m_state.abort_error));
     }
+    // After the last byte was handed over, only a failure to write the
+    // final "." itself (CURLE_SEND_ERROR) proves it never arrived.
+    if (m_state.eof_sent && m_state.final_code == 0 && !m_state.stalled_before_dot
+        && rc != CURLE_SEND_ERROR) {
+      return unexpected(outcome_unknown(rc, m_opts.account));
+    }
     CurlFailure f;
-    f.curl_code = rc;
+    f.curl_code = m_state.stalled_before_dot ? CURLE_OPERATION_TIMEDOUT : rc;
     f.smtp_code = code;
     f.detail =
       sanitize(m_errbuf[0] != '\0' ? std::string(m_errbuf.data()) : curl_easy_strerror(rc));
+    if (m_state.stalled_before_dot) {
+      f.detail = fmt::format("no progress within {} s", m_opts.account.timeout_s);
+    }
     f.last_reply = m_state.last_reply;
     f.last_command = m_state.last_command;
     f.got_reply = m_state.got_reply;
@@ -503,6 +592,61 @@ SmtpSession::transfer(const Envelope& envelope, std::string_view message, int fd
   return out;
 }
 
+CURLcode
+SmtpSession::perform()
+{
+  CURL* c = m_curl.get();
+  if (!m_multi) {
+    m_multi.reset(curl_multi_init());
+    if (!m_multi) {
+      return CURLE_OUT_OF_MEMORY;
+    }
+  }
+  CURLM* m = m_multi.get();
+  if (curl_multi_add_handle(m, c) != CURLM_OK) {
+    return CURLE_FAILED_INIT;
+  }
+  const auto limit = std::chrono::seconds(std::max(1, m_opts.account.timeout_s));
+  CURLcode rc = CURLE_OK;
+  for (;;) {
+    int running = 0;
+    if (curl_multi_perform(m, &running) != CURLM_OK) {
+      rc = CURLE_FAILED_INIT;
+      break;
+    }
+    if (running == 0) {
+      int left = 0;
+      rc = CURLE_GOT_NOTHING;
+      while (CURLMsg* msg = curl_multi_info_read(m, &left)) {
+        if (msg->msg == CURLMSG_DONE && msg->easy_handle == c) {
+          rc = msg->data.result;
+        }
+      }
+      break;
+    }
+    // Any silence longer than timeout_s ends the transfer. The end-of-data
+    // wait never gets here: libcurl sends the final "." and waits for its
+    // reply (data_timeout_s) within one curl_multi_perform() call, so while
+    // we hold control the "." has not been sent and the outcome is certain.
+    // The connection is shut down under libcurl, which then fails the
+    // transfer itself: removing the handle from an "OK" transfer would make
+    // libcurl 7.88 (smtp_done) send the final "." of a truncated message.
+    if (!m_state.stalled_before_dot && Clock::now() - m_state.last_activity > limit) {
+      // (No socket yet: still resolving, CURLOPT_CONNECTTIMEOUT applies.)
+      for (const curl_socket_t sock : m_socks) {
+        m_state.stalled_before_dot = true;
+        ::shutdown(sock, SHUT_RDWR);
+      }
+    }
+    if (curl_multi_poll(m, nullptr, 0, 200, nullptr) != CURLM_OK) {
+      rc = CURLE_FAILED_INIT;
+      break;
+    }
+  }
+  curl_multi_remove_handle(m, c);
+  return rc;
+}
+
 void
 SmtpSession::close()
 {
@@ -512,6 +656,7 @@ SmtpSession::close()
     curl_easy_setopt(m_curl.get(), CURLOPT_DEBUGFUNCTION, nullptr);
     m_curl.reset();
   }
+  m_multi.reset();
 }
 
 #undef PM_SETOPT

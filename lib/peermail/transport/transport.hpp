@@ -51,7 +51,9 @@ using TranscriptFn = std::function<void(std::string_view line)>;
 // A submission session that may send many messages over one connection
 // (batch reuses it). Implementations: SmtpSession (libcurl, real TLS) and
 // test fakes. Errors: unavailable (5xx, no compliant TLS: 69), temp (4xx,
-// timeout, connection lost: 75), protocol (76), auth (77).
+// timeout, connection lost, before the final ".": 75), maybe_delivered (no
+// reply to the final ".": 69), protocol (76), auth (77), data (not 7-bit
+// CRLF: 65).
 class Transport
 {
 public:
@@ -60,6 +62,11 @@ public:
   // Submit `message` (RFC 5322, CRLF) to `envelope`. All-or-nothing per
   // message: any refused recipient fails the whole message, and nothing is
   // reported as delivered unless the server answered 250 to the end of DATA.
+  // A message that is not 7-bit CRLF text is refused (data) before any of it
+  // leaves (wire.hpp). Errors are certain (nothing was delivered) except
+  // Errc::maybe_delivered: the final "." went out and no reply came (within
+  // account.data_timeout_s, or the connection was lost): the server may have
+  // accepted it, so the caller must never retry it automatically.
   virtual Result<SendResult> send(const Envelope& envelope, std::string_view message) = 0;
 
   // Streaming variant of send() for large messages: submit the message read

@@ -39,6 +39,8 @@ to_string(Errc code)
     return "canceled";
   case Errc::verdict:
     return "verdict";
+  case Errc::maybe_delivered:
+    return "maybe_delivered";
   }
   return "internal";
 }

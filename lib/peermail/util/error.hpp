@@ -26,6 +26,8 @@ enum class Errc {
   crypto,          // a GnuPG operation failed unexpectedly (70)
   canceled,        // an operation was canceled (e.g. pinentry) (75)
   verdict,         // a negative verdict (check FAIL, verify invalid) (1)
+  maybe_delivered, // delivered to some recipients only, or the reply to the
+                   // final "." never came: a retry could duplicate (69)
 };
 
 // Return the stable lower-case name of `code`, e.g. "insecure_config".

@@ -278,6 +278,35 @@ test_outcome_not_written_after_250_74_journal_and_pending_prove_it() {
     expect_eq "$(spool_count)" 1 "messages after the rerun"
 }
 
+# issue 19: the server accepts the message but answers the final "." only
+# after data_timeout_s. The outcome is unknown: never retried (in this run or
+# a rerun, which would deliver it twice), journaled and audited as unknown,
+# and the summary says to check before resending.
+test_no_reply_to_final_dot_is_unknown_never_retried() {
+    setup_server --data-delay 4
+    sed -i 's/^timeout_s = .*/timeout_s = 1\ndata_timeout_s = 2/' c.toml
+    recipients 1
+    PEERMAIL_BATCH_BACKOFF_MS=20 expect_exit 69 batch --recipients people.csv --workers 1 --json
+    expect_contains out '"status":"unknown"'
+    expect_contains out '"attempts":1,'
+    expect_contains out '"unknown":1'
+    expect_contains err 'check with that recipient before sending again'
+    expect_eq "$(grep -c ' MAIL' "$SMTP_SPOOL/transcript.log")" 1 "MAIL commands (no retry)"
+    expect_contains audit.jsonl '"outcome":"unknown"'
+    expect_not_contains audit.jsonl '"smtp_code":354'
+    /usr/bin/python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute("select state from recipients").fetchall())' people.csv.journal >states
+    expect_contains states "[('unknown',)]"
+    sleep 3 # the server did accept it
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    PEERMAIL_BATCH_BACKOFF_MS=20 expect_exit 69 batch --recipients people.csv --workers 1 --json
+    expect_contains out '"status":"unknown"'
+    expect_eq "$(grep -c ' MAIL' "$SMTP_SPOOL/transcript.log")" 1 "MAIL commands after the rerun"
+    expect_eq "$(spool_count)" 1 "messages delivered after the rerun"
+    expect_exit 0 pm --json audit verify --file audit.jsonl
+}
+
 test_second_run_on_the_same_journal_75_names_the_holder() {
     # The first run hangs at the end of DATA of its first message; a second
     # run of the same command must not send anything.

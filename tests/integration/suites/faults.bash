@@ -312,12 +312,16 @@ start_closing_server() {
 
 test_server_closes_at_each_stage_75_nothing_delivered() {
     local stage
-    for stage in banner ehlo auth mail rcpt data mid-data data-end; do
+    for stage in banner ehlo auth mail rcpt data mid-data; do
         start_closing_server "$stage"
         write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=implicit \
             ca_file="$TEST_CA/ca.pem" audit_path="$PWD/audit-$stage.jsonl"
         sed -i 's/^timeout_s = .*/timeout_s = 5/' c.toml
         echo "Census: 14 beds occupied." >body.txt
+        # Mid-DATA: more than the socket buffers hold, so that the close
+        # comes before the last byte is handed over (after it, the outcome
+        # would rightly be unknown: test_server_closes_after_final_dot_unknown_69).
+        [ "$stage" != mid-data ] || head -c 8000000 /dev/urandom | base64 >>body.txt
         local t0=$SECONDS
         PEERMAIL_CONFIG=$PWD/c.toml PM_TEST_PASSWORD=$PASSWORD \
             expect_exit 75 pm send --to sam@hospital.test --subject "$SUBJECT" --body-file body.txt \
@@ -333,6 +337,26 @@ test_server_closes_at_each_stage_75_nothing_delivered() {
         grep -qE '"outcome":"(tempfail|failed)"' "audit-$stage.jsonl" \
             || fail "no failure record for stage $stage"
     done
+}
+
+# issue 19: the server closes the connection after the final "." without a
+# reply: it may have queued the message, so the outcome is unknown (69, never
+# "safe to retry"), and the audit log says "unknown", not "tempfail".
+test_server_closes_after_final_dot_unknown_69() {
+    start_closing_server data-end
+    write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=implicit \
+        ca_file="$TEST_CA/ca.pem" audit_path="$PWD/audit.jsonl"
+    sed -i 's/^timeout_s = .*/timeout_s = 5/' c.toml
+    echo "Census: 14 beds occupied." >body.txt
+    PEERMAIL_CONFIG=$PWD/c.toml PM_TEST_PASSWORD=$PASSWORD \
+        expect_exit 69 pm send --to sam@hospital.test --subject "$SUBJECT" --body-file body.txt
+    expect_contains "$SMTP_SPOOL/transcript.log" "S closed at data-end"
+    expect_contains err 'the connection was lost after the final "." of the message: the server may have accepted it; the outcome is unknown'
+    expect_contains out 'unknown'
+    expect_not_contains err "$SUBJECT"
+    expect_contains audit.jsonl '"outcome":"unknown"'
+    expect_not_contains audit.jsonl '"outcome":"tempfail"'
+    expect_not_contains audit.jsonl '"outcome":"sent"'
 }
 
 # Unmount what a failed test left mounted, then the usual cleanup.

@@ -199,3 +199,27 @@ test_recipient_rule_is_sends_65() {
     expect_contains err 'is not a valid email address: the part before @'
     expect_eq "$(spool_count)" 0 "messages delivered"
 }
+
+# issue 19: the To copy is accepted, the Bcc copy gets a 451. Something WAS
+# delivered, so this is never "safe to retry" (75): a retry would send the
+# To recipient a second copy. The error names who got it and who did not;
+# the audit log holds one "sent" and one "tempfail" record.
+test_partial_delivery_bcc_451_is_not_75() {
+    start_smtp starttls --user ana --password "$PASSWORD" \
+        --rcpt-reply "451 4.3.0 mailbox busy" --rcpt-fail bea@hospital.test
+    write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=starttls \
+        ca_file="$TEST_CA/ca.pem"
+    export PEERMAIL_CONFIG=$PWD/c.toml PM_TEST_PASSWORD=$PASSWORD
+    message ana@clinic.test sam@hospital.test bea@hospital.test >m.eml
+    expect_exit 69 pm sendmail -t <m.eml
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    expect_contains "$SMTP_SPOOL/msg-1.json" '"sam@hospital.test"'
+    expect_contains err '451 4.3.0 mailbox busy'
+    expect_contains err 'it WAS delivered to sam@hospital.test; it was not delivered to bea@hospital.test'
+    expect_contains err 'send it again only to bea@hospital.test'
+    expect_not_contains err 'nothing was delivered'
+    expect_not_contains err "$SUBJECT"
+    expect_eq "$(grep -c '"outcome":"sent"' audit.jsonl)" 1 "sent records"
+    expect_eq "$(grep -c '"outcome":"tempfail"' audit.jsonl)" 1 "tempfail records"
+    expect_exit 0 pm --json audit verify --file audit.jsonl
+}
