@@ -9,6 +9,7 @@
 #include "transport.hpp"
 #include "wire.hpp"
 
+#include <peermail/address/mailbox.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <curl/curl.h>
@@ -344,12 +345,6 @@ close_socket_cb(void* clientp, curl_socket_t item)
   return ::close(item);
 }
 
-bool
-bad_address(const std::string& a)
-{
-  return a.empty() || util::has_line_break_or_nul(a) || a.find_first_of("<> ") != std::string::npos;
-}
-
 class SmtpSession final : public Transport
 {
 public:
@@ -492,14 +487,14 @@ SmtpSession::send_fd(const Envelope& envelope, int fd)
 Result<SendResult>
 SmtpSession::transfer(const Envelope& envelope, std::string_view message, int fd, std::size_t size)
 {
-  if (bad_address(envelope.mail_from)) {
+  if (!address::is_valid_address(envelope.mail_from)) {
     return fail(Errc::data, "the envelope sender is not a plain address");
   }
   if (envelope.rcpt_to.empty()) {
     return fail(Errc::data, "the message has no recipients");
   }
   for (const auto& r : envelope.rcpt_to) {
-    if (bad_address(r)) {
+    if (!address::is_valid_address(r)) {
       return fail(Errc::data, fmt::format("recipient \"{}\" is not a plain address", sanitize(r)));
     }
   }
