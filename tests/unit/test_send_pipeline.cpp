@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "fake_services.hpp"
 
+#include <peermail/audit/audit_log.hpp>
 #include <peermail/send/pipeline.hpp>
 #include <peermail/util/fd_io.hpp>
 
 #include <doctest/doctest.h>
 
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -35,6 +40,38 @@ make_request()
 
 TEST_SUITE("peermail::send")
 {
+  TEST_CASE("send::run: no audit record holds the subject, body, attachment name or Message-ID")
+  {
+    // AUD-02: what the sender typed reaches the audit log only as hashes.
+    Recorder rec;
+    auto req = make_request();
+    req.compose->subject = "PHI-SUBJECT Zebulon MRN 4711";
+    req.compose->body = "PHI-BODY potassium 6.1\n";
+    req.compose->message_id = "mrn-4711.zebulon@clinic.test";
+    char dir[] = "/tmp/pm-phi-XXXXXX";
+    REQUIRE(::mkdtemp(dir) != nullptr);
+    const std::string path = std::string(dir) + "/PHI-FILE zebulon-labs.pdf";
+    {
+      std::ofstream f(path, std::ios::binary);
+      f << "%PDF-1.4 PHI-ATTACHMENT";
+    }
+    mime::Attachment a;
+    a.path = path;
+    req.compose->attachments.push_back(a);
+    auto report = run(make_config(), req, fakes(rec));
+    std::filesystem::remove_all(dir);
+    REQUIRE(report.ok());
+    REQUIRE(rec.audit.size() == 6); // pending + sent for each of the three copies
+    for (const auto& r : rec.audit) {
+      const std::string line = audit::to_json(r).dump();
+      for (const char* phi : {"PHI-", "Zebulon", "zebulon", "4711", "potassium"}) {
+        INFO(line);
+        CHECK(line.find(phi) == std::string::npos);
+      }
+      CHECK(r.message_id.rfind("sha256:", 0) == 0);
+    }
+  }
+
   TEST_CASE("send::run: one copy for To/Cc, one per Bcc, audited")
   {
     Recorder rec;

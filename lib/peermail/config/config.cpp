@@ -919,11 +919,11 @@ load(const LoadOptions& opts)
   // Opened once: the permissions judged are those of the file that was read.
   PEERMAIL_TRY_ASSIGN(auto file, util::read_file_with_stat(path, 1 << 20));
   PEERMAIL_TRY_ASSIGN(auto cfg, parse(file.text, path, opts));
-  auto perm = util::judge_private_file(
-    path,
-    file.st,
-    cfg.references_secrets ? util::Secrecy::secret : util::Secrecy::not_secret,
-    "AUTH-05");
+  auto perm = util::judge_private_file(path,
+                                       file.st,
+                                       cfg.references_secrets ? util::Secrecy::secret
+                                                              : util::Secrecy::not_secret,
+                                       "AUTH-05");
   if (!perm) {
     if (opts.check_permissions) {
       return unexpected(perm.error());

@@ -44,7 +44,6 @@ enum class Secrecy {
   secret,     // others must not be able to read or write it
 };
 
-
 // A file read through one descriptor, with what fstat said of that
 // descriptor: the judgement (judge_private_file) and the text are of the same
 // file, whatever happens to the path in between.

@@ -18,7 +18,7 @@ suite_setup() {
     gpg_home_new
     local fix=$PEERMAIL_SOURCE_DIR/tests/fixtures/keys/batch-keyring
     cp "$fix/pubring.kbx" "$fix/trustdb.gpg" "$GNUPGHOME/"
-    mkdir -p -m 700 "$GNUPGHOME/private-keys-v1.d"
+    mkdir -p "$GNUPGHOME/private-keys-v1.d" && chmod 700 "$GNUPGHOME/private-keys-v1.d"
     cp "$fix/private-keys-v1.d/"*.key "$GNUPGHOME/private-keys-v1.d/"
     chmod 600 "$GNUPGHOME/private-keys-v1.d/"*.key # KEY-05: owner-only, or send refuses (78)
     local sender

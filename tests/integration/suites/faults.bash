@@ -300,8 +300,8 @@ start_closing_server() {
         --cert "$TEST_CA/server.pem" --key "$TEST_CA/server.key" --close-at "$1" \
         --port-file "$SMTP_SPOOL/port" --spool "$SMTP_SPOOL" >"$SMTP_SPOOL/server.log" 2>&1 &
     register_pid $!
-    local i
-    for i in $(seq 1 100); do
+    local _
+    for _ in $(seq 1 100); do
         [ -s "$SMTP_SPOOL/port" ] && break
         sleep 0.05
     done

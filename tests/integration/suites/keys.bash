@@ -57,8 +57,13 @@ test_check_pin_mismatch_67() {
   expect_contains out "pinned key $UMA has no user ID for <sam@hospital.test> [E2E-04]"
 }
 
-test_check_bad_address_64() {
-  expect_exit 64 nocfg keys check not-an-address
+# The one address rule: a bad address is bad input (65) everywhere, with
+# the reason.
+test_check_bad_address_65() {
+  expect_exit 65 nocfg keys check not-an-address
+  expect_contains err '"not-an-address" is not a valid email address: it has no @'
+  expect_exit 65 nocfg keys check sam@localhost
+  expect_contains err 'the domain has no dot'
 }
 
 test_list_text_and_json() {

@@ -49,8 +49,8 @@ start_stapling_server() {
     openssl s_server -accept 0 -naccept 1 -cert "$TEST_CA/server.pem" \
         -key "$TEST_CA/server.key" -status_file "$resp" "$@" <greeting >s_server.log 2>&1 &
     register_pid $!
-    local i
-    for i in $(seq 1 100); do
+    local _
+    for _ in $(seq 1 100); do
         grep -q '^ACCEPT' s_server.log && break
         sleep 0.05
     done
@@ -297,8 +297,8 @@ start_hostile() {
     /usr/bin/python3 "$PEERMAIL_SOURCE_DIR/tests/servers/hostile_smtp.py" --mode "$1" \
         --port-file port --log hostile.log --lifetime 90 >hostile.out 2>&1 &
     register_pid $!
-    local i
-    for i in $(seq 1 100); do
+    local _
+    for _ in $(seq 1 100); do
         [ -s port ] && break
         sleep 0.05
     done

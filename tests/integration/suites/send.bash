@@ -37,7 +37,7 @@ suite_setup() {
 setup_server() {
     start_smtp smtps --user ana --password "$PASSWORD"
     write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=implicit \
-        ca_file="$TEST_CA/ca.pem" "$@"
+        ca_file="$TEST_CA/ca.pem"
     printf '%s\nSecond line.\n' "$BODY_MARK" >body.txt
 }
 
@@ -541,9 +541,9 @@ test_no_core_dump_while_secrets_are_held() {
     ulimit -c unlimited
     "$PEERMAIL_BIN" --config c.toml send --to sam@hospital.test --subject "$SUBJECT" \
         --body-file body.txt >out 2>err &
-    local pid=$! i
+    local pid=$! _
     register_pid "$pid"
-    for i in $(seq 1 200); do
+    for _ in $(seq 1 200); do
         [ -e asked ] && break
         sleep 0.05
     done
@@ -553,8 +553,8 @@ test_no_core_dump_while_secrets_are_held() {
     kill -SEGV "$pid"
     wait "$pid" 2>/dev/null || true
     sleep 0.5
-    if ls core* 2>/dev/null | grep -q .; then
-        fail "a core file was written: $(ls core*)"
+    if compgen -G 'core*' >/dev/null; then
+        fail "a core file was written: $(compgen -G 'core*')"
     fi
     expect_eq "$(spool_count)" 0 "messages delivered"
 }
@@ -598,9 +598,9 @@ test_password_command_timeout_ends_its_whole_process_group() {
     expect_contains err "account.default.password_command did not finish within 2000 ms"
     [ -s child.pid ] || fail "the helper did not start its child"
     # Gone, or a zombie waiting for its new parent to reap it.
-    local child i state=""
+    local child _ state=""
     child=$(cat child.pid)
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
         state=$(awk '{print $3}' "/proc/$child/stat" 2>/dev/null || true)
         [ -z "$state" ] || [ "$state" = Z ] && break
         sleep 0.05
