@@ -102,6 +102,9 @@ resolve_path(const LoadOptions& opts)
 
 namespace {
 
+// identity.user_id is written to every audit record (docs/LIMITS.md).
+constexpr std::size_t k_max_user_id_bytes = 128;
+
 // One rule for account.NAME.host wherever it is set (the file or
 // $PEERMAIL_HOST): a plain host name, the reference identity of TLS-05.
 // `where` is "file:line:col" or "$PEERMAIL_HOST". The value is not quoted
@@ -424,6 +427,19 @@ Parser::parse_identity(const toml::table& t)
   }
   if (auto n = t.get("user_id")) {
     PEERMAIL_TRY_ASSIGN(id.user_id, get_string(*n, "identity.user_id"));
+    // It goes into every audit record (`user`): bounded, one printable line.
+    const bool control = std::any_of(id.user_id.begin(), id.user_id.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    if (id.user_id.size() > k_max_user_id_bytes || control) {
+      auto e = err(n->source(),
+                   "identity.user_id",
+                   fmt::format("must be at most {} bytes without control characters (it is "
+                               "written to every audit record)",
+                               k_max_user_id_bytes));
+      e.fix = "set user_id to the operator's login or staff ID, e.g. \"ana.ruiz\"";
+      return unexpected(std::move(e));
+    }
   }
   if (auto n = t.get("signing_key")) {
     PEERMAIL_TRY_ASSIGN(auto fpr, get_string(*n, "identity.signing_key"));

@@ -51,6 +51,19 @@ test_config_that_is_a_fifo_refused_66() {
   expect_contains err 'fifo.toml: not a regular file'
 }
 
+# identity.user_id goes into every audit record: bounded, one printable line.
+test_user_id_bounded_78() {
+  good_config
+  long=$(printf 'u%.0s' $(seq 1 129))
+  sed -i "s/^user_id = .*/user_id = \"$long\"/" c.toml
+  expect_exit 78 pm --config c.toml keys list
+  expect_contains err 'identity.user_id = '
+  expect_contains err 'must be at most 128 bytes without control characters'
+  sed -i 's/^user_id = .*/user_id = "ana\\u001b[2J"/' c.toml
+  expect_exit 78 pm --config c.toml keys list
+  expect_contains err 'without control characters'
+}
+
 test_secret_reference_readable_77() {
   good_config
   chmod 644 c.toml
