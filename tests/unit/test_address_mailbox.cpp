@@ -122,6 +122,29 @@ TEST_SUITE("peermail::address")
           == "\"sam?[2J@x.test\" is not a valid email address: it contains a control character");
   }
 
+  TEST_CASE("address::parse_mailbox: display names that redraw or fake an address are refused")
+  {
+    // A lookalike @ (U+FF20, U+FE6B), an escape sequence, a bidi override.
+    for (const char* name : {"\"alice\xef\xbc\xa0"
+                             "clinic.test\" <m@evil.example>",
+                             "alice\xef\xb9\xab"
+                             "clinic.test <m@evil.example>",
+                             "a\x1b]0;x\x07b <m@evil.example>",
+                             "\xe2\x80\xae"
+                             "evil <a@b.example>",
+                             "Ana\xc2\x9b"
+                             "2J <a@b.example>"}) {
+      auto r = parse_mailbox(name, "--to");
+      const std::string seen = std::string(name) + " -> " + (r ? "accepted" : r.error().message);
+      INFO(seen);
+      REQUIRE_FALSE(r);
+      CHECK(r.error().code == peermail::Errc::data);
+      CHECK(r.error().message.find("is not a valid email address: the display name holds")
+            != std::string::npos);
+    }
+    CHECK(parse_mailbox("Zoë Ünal-Ağaoğlu <z@x.test>", "--to"));
+  }
+
   TEST_CASE("address::domain_of")
   {
     CHECK(domain_of("a@b.test") == "b.test");

@@ -211,7 +211,11 @@ parse_mailbox(std::string_view text, std::string_view field, std::size_t max_dis
     if (name.find_first_of("<>\"") != std::string_view::npos) {
       return unexpected(invalid(field, t, "the display name holds <, > or an inner quote"));
     }
-    if (name.find('@') != std::string_view::npos) {
+    const bool lookalike_at =
+      std::any_of(k_at_lookalikes.begin(), k_at_lookalikes.end(), [&](std::string_view at) {
+        return name.find(at) != std::string_view::npos;
+      });
+    if (name.find('@') != std::string_view::npos || lookalike_at) {
       // "alice@clinic.test" <mallory@…>: a reader takes the name for the address.
       return unexpected(
         invalid(field, t, "the display name holds an @ (a reader could take it for the address)"));
@@ -223,6 +227,11 @@ parse_mailbox(std::string_view text, std::string_view field, std::size_t max_dis
     }
     if (!util::valid_utf8(name)) {
       return fail(Errc::data, fmt::format("{}display name is not valid UTF-8", prefix));
+    }
+    if (!util::shows_as_is(name)) {
+      // An escape sequence or a bidi override redraws what a reader sees.
+      return unexpected(
+        invalid(field, t, "the display name holds a control or bidirectional-control character"));
     }
     m.display_name = std::string(name);
   }

@@ -24,6 +24,7 @@
 
 #include <peermail/util/result.hpp>
 
+#include <array>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -55,6 +56,11 @@ bool is_valid_address(std::string_view address);
 // errors ("--to", "identity.from"; "" for no prefix). Errors: data (line
 // break or NUL: header injection; not exactly one valid address; display
 // name longer than `max_display_name_bytes` or not UTF-8).
+// What a reader also takes for "@": FULLWIDTH COMMERCIAL AT (U+FF20) and
+// SMALL COMMERCIAL AT (U+FE6B), as UTF-8. One list for what peermail writes
+// (parse_mailbox) and what it judges in received mail (mime/addresses.cpp).
+inline constexpr std::array<std::string_view, 2> k_at_lookalikes = {"\xef\xbc\xa0", "\xef\xb9\xab"};
+
 Result<Mailbox> parse_mailbox(std::string_view text,
                               std::string_view field,
                               std::size_t max_display_name_bytes = 256);

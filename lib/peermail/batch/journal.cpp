@@ -600,6 +600,17 @@ Journal::mark_unknown(const std::string& email, const std::string& error, int at
                     });
 }
 
+Result<void>
+Journal::mark_in_flight(const std::string& email)
+{
+  return update_one(m_db,
+                    m_path,
+                    email,
+                    "UPDATE recipients SET state = 'unknown', smtp_code = NULL, error = ?3, "
+                    "updated_ms = ?2 WHERE email = ?1 AND state != 'sent'",
+                    [&](sqlite3_stmt* s) { bind_text(s, 3, std::string(k_in_flight)); });
+}
+
 Result<JournalCounts>
 Journal::counts() const
 {

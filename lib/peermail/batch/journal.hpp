@@ -52,6 +52,10 @@ struct sqlite3;
 
 namespace peermail::batch {
 
+// The error text of an entry marked in flight (mark_in_flight).
+inline constexpr std::string_view k_in_flight =
+  "the run stopped while submitting it: it may have been delivered";
+
 enum class EntryState {
   pending,
   sent,
@@ -140,6 +144,13 @@ public:
   // `error` (no content) and the total `attempts`. A sent entry stays sent.
   // Errors: io; data when `email` is unknown to the journal.
   Result<void> mark_unknown(const std::string& email, const std::string& error, int attempts);
+
+  // Mark `email` as in flight, durably, just before its submission starts:
+  // stored as unknown (error k_in_flight) until the outcome replaces it. A
+  // run killed while submitting (Ctrl-C, a lost session, during the wait for
+  // the reply to the final ".") thus leaves an entry that is never sent again
+  // automatically. A sent entry stays sent. Errors: io; data when unknown.
+  Result<void> mark_in_flight(const std::string& email);
 
   // Return how many entries are in each state. Errors: io.
   Result<JournalCounts> counts() const;

@@ -4,6 +4,7 @@
 
 #include <peermail/batch/journal.hpp>
 
+#include <mutex>
 #include <set>
 
 namespace peermail::batch {
@@ -44,8 +45,16 @@ public:
   }
 
   Result<void>
+  in_flight(const Outcome& o) override
+  {
+    const std::lock_guard<std::mutex> lock(m_mu);
+    return m_j.mark_in_flight(o.email);
+  }
+
+  Result<void>
   record(const Outcome& o) override
   {
+    const std::lock_guard<std::mutex> lock(m_mu);
     if (o.status == "sent") {
       return m_j.mark_sent(o.email, o.smtp_code.value_or(250));
     }
@@ -60,6 +69,8 @@ public:
   }
 
 private:
+  // in_flight() runs on worker threads, record() on the outcome thread.
+  std::mutex m_mu;
   Journal m_j;
 };
 

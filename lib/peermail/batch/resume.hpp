@@ -40,6 +40,10 @@ public:
   // Record the outcome of one message durably ("sent", "failed", "unknown";
   // others are ignored).
   virtual Result<void> record(const Outcome& o) = 0;
+
+  // Record durably that `o` is about to be submitted (Journal::mark_in_flight):
+  // a run that dies before record() leaves it never to be resent.
+  virtual Result<void> in_flight(const Outcome& o) = 0;
 };
 
 // Open (create, mode 0600) the journal at `path` for the batch `batch_key`.

@@ -421,8 +421,9 @@ private:
                      std::nullopt,
                      it->second.attempts,
                      Error(Errc::maybe_delivered,
-                           "an earlier run got no reply to the final \".\" of its message: "
-                           "it may have been delivered; not sent again",
+                           "an earlier run got no reply to the final \".\" of its message, "
+                           "or stopped while submitting it: it may have been delivered; not "
+                           "sent again",
                            "",
                            "check with the recipient before sending it again"),
                      code});
@@ -528,7 +529,13 @@ private:
       so.credentials = m_credentials;
       return m_services.make_transport(std::move(so));
     };
-    hooks.before_submit = [this](const batch::Outcome& o) { return audit_pending(o); };
+    hooks.before_submit = [this, &journal](const batch::Outcome& o) -> Result<std::uint64_t> {
+      PEERMAIL_TRY_ASSIGN(auto seq, audit_pending(o));
+      if (journal) {
+        PEERMAIL_TRY(journal->in_flight(o));
+      }
+      return seq;
+    };
     hooks.on_outcome = [&](const batch::Outcome& o) -> Result<void> {
       const int code = count(o);
       worst = worse_exit(worst, code);

@@ -3,6 +3,7 @@
 
 #include "gobject.hpp"
 
+#include <peermail/address/mailbox.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
@@ -80,9 +81,8 @@ parse_address_header(GMimeHeader* h)
 
 namespace {
 
-// What a reader also takes for "@": FULLWIDTH COMMERCIAL AT (U+FF20) and
-// SMALL COMMERCIAL AT (U+FE6B), as UTF-8.
-constexpr std::array<std::string_view, 2> k_other_at_signs = {"\xef\xbc\xa0", "\xef\xb9\xab"};
+// What a reader also takes for "@" (one list: address::k_at_lookalikes).
+constexpr const auto& k_other_at_signs = address::k_at_lookalikes;
 
 bool
 address_delimiter(char c)

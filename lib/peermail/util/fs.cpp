@@ -75,7 +75,12 @@ directory_problem(const std::string& path)
   {
   };
   if (::stat(dir.c_str(), &ds) != 0) {
-    return std::nullopt;
+    if (errno == ENOENT) {
+      return std::nullopt; // not there yet: peermail creates it (0700)
+    }
+    return std::make_pair(
+      fmt::format("cannot check its directory {}: {}", dir, std::strerror(errno)),
+      fmt::format("make {} searchable by you", dir));
   }
   if ((ds.st_mode & 0022) != 0 && (ds.st_mode & S_ISVTX) == 0) {
     return std::make_pair(

@@ -99,6 +99,34 @@ shell_quote(std::string_view s)
   return out + "'";
 }
 
+namespace {
+
+// C0 and C1 controls, DEL and the bidirectional controls.
+bool
+unsafe_to_show(gunichar c)
+{
+  const bool control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
+  const bool bidi = c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e)
+                    || (c >= 0x2066 && c <= 0x2069);
+  return control || bidi;
+}
+
+} // namespace
+
+bool
+shows_as_is(std::string_view s)
+{
+  if (!valid_utf8(s)) {
+    return false;
+  }
+  for (const char* p = s.data(); p < s.data() + s.size(); p = g_utf8_next_char(p)) {
+    if (unsafe_to_show(g_utf8_get_char(p))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string
 terminal_safe(std::string_view s)
 {
@@ -114,10 +142,7 @@ terminal_safe(std::string_view s)
       continue;
     }
     const char* next = g_utf8_next_char(p);
-    const bool control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
-    const bool bidi = c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e)
-                      || (c >= 0x2066 && c <= 0x2069);
-    if (control || bidi) {
+    if (unsafe_to_show(c)) {
       out.push_back('?');
     } else {
       out.append(p, next);

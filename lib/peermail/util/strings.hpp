@@ -21,6 +21,11 @@ std::string to_lower(std::string_view s);
 // line).
 std::string terminal_safe(std::string_view s);
 
+// Return true when `s` is UTF-8 and terminal_safe() would leave it as it is:
+// no control, bidirectional-control or non-UTF-8 byte (e.g. for a display
+// name peermail writes into a header).
+bool shows_as_is(std::string_view s);
+
 // Return true when `s` is UTF-8 (GLib's validator: no overlong forms, no
 // surrogates, nothing above U+10FFFF, no NUL). With `allow_truncated_tail`,
 // `s` may end inside one character (a buffer cut, e.g. a file's first KiB).

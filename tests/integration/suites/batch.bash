@@ -307,6 +307,38 @@ print(db.execute("select state from recipients").fetchall())' people.csv.journal
     expect_exit 0 pm --json audit verify --file audit.jsonl
 }
 
+# A run killed while it waits for the reply to the final "." (Ctrl-C, a
+# lost session) may have delivered: the journal marks every message in flight
+# before its submission starts, so a rerun never sends it again.
+test_killed_while_submitting_is_never_resent() {
+    setup_server --data-delay 6
+    sed -i 's/^timeout_s = .*/timeout_s = 5\ndata_timeout_s = 60/' c.toml
+    recipients 1
+    PM_TEST_PASSWORD=$PW "$PEERMAIL_BIN" --config c.toml batch --template "$FIX/notice.eml" \
+        --recipients people.csv --workers 1 --json >out1 2>err1 &
+    local first=$!
+    register_pid "$first"
+    local _
+    for _ in $(seq 1 200); do
+        grep -q ' DATA' "$SMTP_SPOOL/transcript.log" 2>/dev/null && break
+        sleep 0.05
+    done
+    expect_contains "$SMTP_SPOOL/transcript.log" " DATA"
+    sleep 1
+    kill -TERM "$first"
+    wait "$first" 2>/dev/null || true
+    /usr/bin/python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute("select state, error from recipients").fetchall())' people.csv.journal >states
+    expect_contains states "[('unknown', 'the run stopped while submitting it: it may have been delivered')]"
+    # (A real MTA that has the final "." keeps the message; the test server
+    # drops it when the client goes away, so only the MAIL count tells.)
+    expect_exit 69 batch --recipients people.csv --workers 1 --json
+    expect_contains out '"status":"unknown"'
+    expect_contains out 'or stopped while submitting it'
+    expect_eq "$(grep -c ' MAIL' "$SMTP_SPOOL/transcript.log")" 1 "MAIL commands after the rerun"
+}
+
 test_second_run_on_the_same_journal_75_names_the_holder() {
     # The first run hangs at the end of DATA of its first message; a second
     # run of the same command must not send anything.

@@ -57,8 +57,7 @@ test_user_id_bounded_78() {
   long=$(printf 'u%.0s' $(seq 1 129))
   sed -i "s/^user_id = .*/user_id = \"$long\"/" c.toml
   expect_exit 78 pm --config c.toml keys list
-  expect_contains err 'identity.user_id = '
-  expect_contains err 'must be at most 128 bytes without control characters'
+  expect_contains err 'identity.user_id: must be at most 128 bytes without control characters'
   sed -i 's/^user_id = .*/user_id = "ana\\u001b[2J"/' c.toml
   expect_exit 78 pm --config c.toml keys list
   expect_contains err 'without control characters'
