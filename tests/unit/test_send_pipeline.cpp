@@ -270,6 +270,23 @@ TEST_SUITE("peermail::send")
     CHECK(rec.closed);
   }
 
+  TEST_CASE("send::run: an unknown outcome whose record fails still says it may be delivered")
+  {
+    Recorder rec;
+    rec.fail_send_at = 0;
+    rec.fail_unknown = true;
+    rec.fail_audit_at = 1; // the outcome record of the unknown copy
+    auto report = run(make_config(), make_request(), fakes(rec));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::maybe_delivered);
+    CHECK(report.error->check_id == "AUD-01");
+    CHECK(report.error->message.find("it may have been delivered to sam@hospital.test")
+          != std::string::npos);
+    CHECK(report.error->message.find("the audit outcome could not be written")
+          != std::string::npos);
+    CHECK(report.error->fix.rfind("check with sam@hospital.test", 0) == 0);
+  }
+
   TEST_CASE("send::run: a later copy without its pending record is not submitted")
   {
     Recorder rec;

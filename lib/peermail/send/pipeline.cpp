@@ -618,6 +618,22 @@ private:
         if (sent) {
           return unexpected(audit::outcome_not_written(a.error(), *pending_seq));
         }
+        // A copy delivered earlier, or this one's unknown outcome, outranks
+        // the audit failure: the user must not resend blindly (issue 19).
+        const bool some_may_have_it =
+          std::any_of(m_report.recipients.begin(), m_report.recipients.end(), [](const auto& rr) {
+            return rr.status == "sent" || rr.status == "unknown";
+          });
+        if (some_may_have_it) {
+          Error e = overall_error(*failure);
+          e.message += fmt::format(
+            "; and the audit outcome could not be written: {} (pending "
+            "record {} proves the attempt)",
+            a.error().message,
+            *pending_seq);
+          e.check_id = "AUD-01";
+          return unexpected(std::move(e));
+        }
         return unexpected(a.error());
       }
     }

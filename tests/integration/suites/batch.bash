@@ -114,13 +114,17 @@ test_200_recipients_delivered_exactly_once() {
     expect_eq "$(grep -c '"status":"already-sent"' out)" 200 "already-sent lines"
 }
 
-test_kill9_at_a_third_then_resume_exactly_once() {
+# kill -9 mid-batch, then rerun: nobody gets the notice twice. A message
+# that was in flight at the kill (marked so in the journal before its
+# submission) may have been delivered: the rerun never resends it, reports it
+# "unknown" and exits 69; everyone else gets theirs exactly once.
+test_kill9_at_a_third_then_resume_never_twice() {
     setup_server
     cp "$FIX/people.csv" people.csv
     PM_TEST_PASSWORD=$PW "$PEERMAIL_BIN" --config c.toml batch --template "$FIX/notice.eml" \
         --recipients people.csv --rate 3000/min >run1.out 2>run1.err &
-    local pid=$! i n=0
-    for i in $(seq 1 600); do
+    local pid=$! _ n=0
+    for _ in $(seq 1 600); do
         n=$(spool_count)
         [ "$n" -ge 67 ] && break
         kill -0 "$pid" 2>/dev/null || break
@@ -131,15 +135,23 @@ test_kill9_at_a_third_then_resume_exactly_once() {
     n=$(spool_count)
     echo "delivered before kill -9: $n"
     [ "$n" -ge 60 ] && [ "$n" -lt 200 ] || fail "kill -9 did not land mid-batch ($n delivered)"
-    expect_exit 0 batch --recipients people.csv --json
+    local rc=0
+    PM_TEST_PASSWORD=$PW "$PEERMAIL_BIN" --config c.toml batch --template "$FIX/notice.eml" \
+        --recipients people.csv --json >out 2>err || rc=$?
+    local unknown
+    unknown=$(grep -c '"status":"unknown"' out || true)
+    echo "in flight at the kill (never resent): $unknown"
+    [ "$unknown" -le 4 ] || fail "$unknown recipients in flight (4 workers at most)"
+    if [ "$unknown" -gt 0 ]; then
+        expect_eq "$rc" 69 "exit code with unknown outcomes"
+        expect_contains err 'check with'
+    else
+        expect_eq "$rc" 0 "exit code"
+    fi
     spool_report >report
-    expect_eq "$(wc -l <report)" 200 "distinct recipients"
-    # Exactly once per recipient; at worst a resend with the same Message-ID.
+    [ "$(wc -l <report)" -ge $((200 - unknown)) ] || fail "recipients missing: $(wc -l <report)"
+    expect_eq "$(awk '$2 > 1' report | wc -l)" 0 "recipients who got the notice twice"
     expect_eq "$(awk '$3 != 1' report | wc -l)" 0 "recipients with more than one Message-ID"
-    local dups
-    dups=$(awk '$2 > 1' report | wc -l)
-    echo "resent with the same Message-ID: $dups"
-    [ "$dups" -le 4 ] || fail "$dups recipients got their message twice"
     local already
     already=$(grep -c '"status":"already-sent"' out)
     [ "$already" -ge $((n - 4)) ] || fail "only $already recorded as already sent ($n delivered)"
