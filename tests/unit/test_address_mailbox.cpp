@@ -43,7 +43,7 @@ TEST_SUITE("peermail::address")
     CHECK(why(std::string(65, 'a') + "@x.test") == "the part before @ is longer than 64 bytes");
     const std::string local_rule =
       "the part before @ may hold only ASCII letters, digits, single inner dots and "
-      "!#$%&'*+-/=?^_`{|}~ (no spaces, quotes or @)";
+      "#$&'*+-/=?^_`{|}~ (no spaces, quotes or @)";
     for (const char* bad : {"\"a b\"@x.test",
                             "\"sam\"@x.test",
                             "a b@x.test",
@@ -143,6 +143,16 @@ TEST_SUITE("peermail::address")
             != std::string::npos);
     }
     CHECK(parse_mailbox("Zoë Ünal-Ağaoğlu <z@x.test>", "--to"));
+  }
+
+  TEST_CASE("address::check_address: no source routing in the part before @")
+  {
+    for (const char* a : {"a%b@relay.example", "host!user@relay.example"}) {
+      auto r = check_address(a);
+      REQUIRE_FALSE(r);
+      CHECK(r.error().message.find("% or ! (old source routing") != std::string::npos);
+    }
+    CHECK(check_address("a+tag@relay.example"));
   }
 
   TEST_CASE("address::domain_of")

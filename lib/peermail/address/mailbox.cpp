@@ -128,7 +128,13 @@ check_address(std::string_view address)
       || local.find("..") != std::string_view::npos) {
     return fail(Errc::data,
                 "the part before @ may hold only ASCII letters, digits, single inner dots and "
-                "!#$%&'*+-/=?^_`{|}~ (no spaces, quotes or @)");
+                "#$&'*+-/=?^_`{|}~ (no spaces, quotes or @)");
+  }
+  if (local.find_first_of("%!") != std::string_view::npos) {
+    // a%b@relay, a!b@relay: source routing a lenient relay may still follow.
+    return fail(Errc::data,
+                "the part before @ holds % or ! (old source routing: a relay could forward "
+                "the message to another host)");
   }
   std::string domain;
   if (is_ascii(domain_in)) {

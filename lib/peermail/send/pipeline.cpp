@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "pipeline.hpp"
 
+#include <peermail/address/mailbox.hpp>
 #include <peermail/audit/write_ahead.hpp>
 #include <peermail/crypto/recipient_proof.hpp>
 #include <peermail/mime/envelope.hpp>
@@ -202,23 +203,28 @@ private:
     std::vector<mime::Mailbox> cc;
     std::vector<mime::Mailbox> bcc;
     std::set<std::string> seen;
-    auto take = [&seen](const std::vector<std::string>& from, std::vector<mime::Mailbox>& into) {
+    // Every envelope recipient in the one address rule's normal form (lower
+    // case, A-labels): the form keys are judged for and RCPT TO carries.
+    auto take = [&seen](const std::vector<std::string>& from,
+                        std::string_view field,
+                        std::vector<mime::Mailbox>& into) -> Result<void> {
       for (const auto& a : from) {
-        const auto lower = util::to_lower(a);
-        if (seen.insert(lower).second) {
-          into.push_back({"", lower});
+        PEERMAIL_TRY_ASSIGN(auto mb, address::parse_mailbox(a, field));
+        if (seen.insert(mb.address).second) {
+          into.push_back({"", mb.address});
         }
       }
+      return {};
     };
     if (!m_req.envelope_to.empty()) {
       for (const auto& t : m_req.envelope_to) {
         PEERMAIL_TRY_ASSIGN(auto mb, mime::parse_address(t, "--to", m_req.limits));
-        take({mb.address}, to);
+        PEERMAIL_TRY(take({mb.address}, "--to", to));
       }
     } else {
-      take(msg.to, to);
-      take(msg.cc, cc);
-      take(msg.bcc, bcc);
+      PEERMAIL_TRY(take(msg.to, "To", to));
+      PEERMAIL_TRY(take(msg.cc, "Cc", cc));
+      PEERMAIL_TRY(take(msg.bcc, "Bcc", bcc));
     }
     if (seen.empty()) {
       return fail(Errc::data,
