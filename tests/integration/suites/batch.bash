@@ -146,6 +146,7 @@ test_kill9_at_a_third_then_resume_never_twice() {
         expect_eq "$rc" 69 "exit code with unknown outcomes"
         expect_contains err 'check with'
     else
+        [ "$rc" = 0 ] || sed 's/^/    stderr: /' err
         expect_eq "$rc" 0 "exit code"
     fi
     spool_report >report
