@@ -104,7 +104,7 @@ TEST_SUITE("peermail::batch::recipients")
       RecipientFormat::csv);
     CHECK(problem_texts(l)
           == std::vector<std::string>{
-            "line 3: email: is not a valid email address: it has no @",
+            "line 3: email: \"not-an-address\" is not a valid email address: it has no @",
             "line 4: email: is empty",
             "line 5: email: duplicates the address on line 2",
             "line 6: row has 1 field, the header has 2",
@@ -192,12 +192,15 @@ TEST_SUITE("peermail::batch::recipients")
       RecipientFormat::csv);
     CHECK(problem_texts(l)
           == std::vector<std::string>{
-            "line 2: email: is not a valid email address: the domain has no dot (a name like "
+            "line 2: email: \"sam@localhost\" is not a valid email address: the domain has no "
+            "dot (a name like "
             "\"localhost\" is not a mail domain)",
-            "line 3: email: is not a valid email address: the part before @ may hold only ASCII "
+            "line 3: email: \"\"a b\"@c.example\" is not a valid email address: the part before @ "
+            "may hold only ASCII "
             "letters, digits, single inner dots and #$&'*+-/=?^_`{|}~ (no spaces, quotes or @)",
             "line 5: email: duplicates the address on line 4",
-            "line 6: email: is not a valid email address: the domain holds an A-label (xn--) that "
+            "line 6: email: \"x@xn--ls8h.example\" is not a valid email address: the domain holds "
+            "an A-label (xn--) that "
             "is not valid IDNA2008",
           });
     REQUIRE(l.rows.size() == 1);
@@ -243,5 +246,67 @@ TEST_SUITE("peermail::batch::recipients")
     auto missing = read_recipients(dir.path() + "/nope.csv");
     REQUIRE_FALSE(missing);
     CHECK(missing.error().code == Errc::no_input);
+  }
+
+  TEST_CASE("batch::detect_delimiter: comma, semicolon (German Excel) or tab, from the header")
+  {
+    CHECK(detect_delimiter("email,name\n") == ',');
+    CHECK(detect_delimiter("email;name;date\r\nx@y.example;A;1\r\n") == ';');
+    CHECK(detect_delimiter("\xEF\xBB\xBF"
+                           "name;email\n")
+          == ';');
+    CHECK(detect_delimiter("email\tname\n") == '\t');
+    CHECK(detect_delimiter("email\n") == ',');
+    CHECK(detect_delimiter("") == ',');
+    // The header decides, not a comma inside a quoted header field.
+    CHECK(detect_delimiter("\"last, first\";email\n") == ';');
+    // No email column under any delimiter: the default (the error names it).
+    CHECK(detect_delimiter("a;b\n") == ',');
+    // Both split off an email column: the one with more columns wins.
+    CHECK(detect_delimiter("email;x,y;z\n") == ';');
+  }
+
+  TEST_CASE("batch::parse_recipients: a semicolon CSV with a comma in a value")
+  {
+    auto l = parse_recipients(
+      "email;name;date\n"
+      "a@clinic.example;\"Doe; Jane\";01.12.2026\n"
+      "b@clinic.example;Roe, Rick;02.12.2026\n",
+      RecipientFormat::csv);
+    CHECK(problem_texts(l).empty());
+    REQUIRE(l.rows.size() == 2);
+    CHECK(l.rows[0].fields.at("name") == "Doe; Jane");
+    CHECK(l.rows[1].fields.at("name") == "Roe, Rick");
+    CHECK(l.delimiter == ';');
+    auto tab = parse_recipients("email\tname\nc@clinic.example\tC, D\n", RecipientFormat::csv);
+    CHECK(problem_texts(tab).empty());
+    REQUIRE(tab.rows.size() == 1);
+    CHECK(tab.rows[0].fields.at("name") == "C, D");
+  }
+
+  TEST_CASE("batch::parse_recipients: the offending address is shown, terminal-safe and clipped")
+  {
+    auto l = parse_recipients("email\nbob@\n\"x\x1b[2J@evil\"\n" + std::string(200, 'a') + "\n",
+                              RecipientFormat::csv);
+    const auto t = problem_texts(l);
+    REQUIRE(t.size() == 3);
+    CHECK(t[0]
+          == "line 2: email: \"bob@\" is not a valid email address: the domain after @ is empty");
+    CHECK(t[1].find('\x1b') == std::string::npos);
+    CHECK(t[1].rfind("line 3: email: \"x", 0) == 0);
+    CHECK(t[2].rfind("line 4: email: \"" + std::string(60, 'a'), 0) == 0);
+    CHECK(t[2].find(std::string(100, 'a')) == std::string::npos);
+  }
+
+  TEST_CASE("batch::load_recipients: parses the bytes it is given (read once)")
+  {
+    auto l = load_recipients("people.csv", "email;name\na@clinic.example;A\n");
+    CHECK(problem_texts(l).empty());
+    CHECK(l.rows.size() == 1);
+    auto latin = load_recipients("people.csv", "email\nj\xe9@clinic.example\n");
+    CHECK(problem_texts(latin)
+          == std::vector<std::string>{
+            "line 2: not UTF-8 (convert it: iconv -f LATIN1 -t UTF-8 people.csv > "
+            "people-utf8.csv)"});
   }
 }

@@ -158,4 +158,43 @@ TEST_SUITE("peermail::batch::Template")
     REQUIRE(plain);
     CHECK(*plain->render({}) == "Subject: hi\n\nno fields\n");
   }
+
+  TEST_CASE("batch::Template: a display name with specials stays one name (quoted)")
+  {
+    std::vector<InputProblem> probs;
+    auto t = Template::parse(
+      "From: Clinic <a@clinic.example>\n"
+      "To: {{name}} <{{email}}>\n"
+      "Reply-To: \"{{name}}\" <r@clinic.example>\n"
+      "Subject: {{name}}\n"
+      "\n"
+      "Dear {{name}}\n",
+      probs);
+    REQUIRE(t);
+    const auto render = [&](const std::string& name) {
+      return *t->render({
+        {"name",  name         },
+        {"email", "x@y.example"}
+      });
+    };
+    CHECK(render("Ruiz, Ana")
+          == "From: Clinic <a@clinic.example>\n"
+             "To: \"Ruiz, Ana\" <x@y.example>\n"
+             "Reply-To: \"Ruiz, Ana\" <r@clinic.example>\n"
+             "Subject: Ruiz, Ana\n"
+             "\n"
+             "Dear Ruiz, Ana\n");
+    CHECK(render("Doe; Jane").find("To: \"Doe; Jane\" <x@y.example>\n") != std::string::npos);
+    CHECK(render("Dr. Kim").find("To: \"Dr. Kim\" <x@y.example>\n") != std::string::npos);
+    CHECK(render("Sam Lee").find("To: Sam Lee <x@y.example>\n") != std::string::npos);
+    // A quote in the value is not escaped away: the address rule refuses it.
+    CHECK(render("a\"b").find("To: a\"b <x@y.example>\n") != std::string::npos);
+    // Inside <>, or without a following <, a value is not a display name.
+    auto bare = Template::parse("To: {{email}}\nSubject: x\n\nb\n", probs);
+    REQUIRE(bare);
+    CHECK(*bare->render({
+            {"email", "x@y.example"}
+    })
+          == "To: x@y.example\nSubject: x\n\nb\n");
+  }
 }

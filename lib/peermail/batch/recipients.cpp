@@ -31,6 +31,23 @@ ends_with(std::string_view s, std::string_view suffix)
 }
 
 // Adds the rows of one file, checking emails and field values.
+// How much of an offending value a problem shows.
+constexpr std::size_t k_shown_value_bytes = 64;
+
+// Return `s` cut to at most `max` bytes on a UTF-8 boundary, "…" marking a cut.
+std::string
+clip(std::string_view s, std::size_t max)
+{
+  if (s.size() <= max) {
+    return std::string(s);
+  }
+  std::size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) {
+    --end;
+  }
+  return fmt::format("{}\u2026", s.substr(0, end));
+}
+
 class Collector
 {
 public:
@@ -83,10 +100,15 @@ public:
       problem(line, "email", "is empty");
       return true;
     }
-    // The one address rule; the value itself is not quoted (PHI).
+    // The one address rule. The value is shown (the user must find it in
+    // their own file), terminal-safe and clipped; audit records never hold it.
     auto normal = address::check_address(trimmed);
     if (!normal) {
-      problem(line, "email", "is not a valid email address: " + normal.error().message);
+      problem(line,
+              "email",
+              fmt::format("\"{}\" is not a valid email address: {}",
+                          util::terminal_safe(clip(trimmed, k_shown_value_bytes)),
+                          normal.error().message));
       return true;
     }
     const std::string email = std::move(*normal);
@@ -114,7 +136,8 @@ void
 parse_csv_recipients(std::string_view content, const RecipientLimits& limits, RecipientList& out)
 {
   Collector c(out, limits);
-  auto records = parse_csv(content, limits.max_field_bytes);
+  out.delimiter = detect_delimiter(content);
+  auto records = parse_csv(content, limits.max_field_bytes, out.delimiter);
   if (!records) {
     c.problem(0, "", records.error().message);
     return;
@@ -251,7 +274,7 @@ to_string(const InputProblem& p)
 }
 
 Result<std::vector<CsvRecord>>
-parse_csv(std::string_view text, std::size_t max_field_bytes)
+parse_csv(std::string_view text, std::size_t max_field_bytes, char delimiter)
 {
   std::vector<CsvRecord> records;
   std::size_t pos = 0;
@@ -298,12 +321,12 @@ parse_csv(std::string_view text, std::size_t max_field_bytes)
             return too_long(start_line);
           }
         }
-        if (pos < n && text[pos] != ',' && text[pos] != '\n'
+        if (pos < n && text[pos] != delimiter && text[pos] != '\n'
             && !(text[pos] == '\r' && pos + 1 < n && text[pos + 1] == '\n')) {
           return fail(Errc::data, fmt::format("line {}: characters after a closing quote", line));
         }
       } else {
-        while (pos < n && text[pos] != ',' && text[pos] != '\n' && text[pos] != '\r') {
+        while (pos < n && text[pos] != delimiter && text[pos] != '\n' && text[pos] != '\r') {
           if (text[pos] == '"') {
             return fail(Errc::data,
                         fmt::format("line {}: a quote inside an unquoted field (quote the field "
@@ -324,7 +347,7 @@ parse_csv(std::string_view text, std::size_t max_field_bytes)
       if (pos >= n) {
         break;
       }
-      if (text[pos] == ',') {
+      if (text[pos] == delimiter) {
         ++pos;
         continue;
       }
@@ -338,6 +361,35 @@ parse_csv(std::string_view text, std::size_t max_field_bytes)
     }
   }
   return records;
+}
+
+char
+detect_delimiter(std::string_view text)
+{
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+    text.remove_prefix(3);
+  }
+  auto header = text.substr(0, text.find('\n'));
+  if (!header.empty() && header.back() == '\r') {
+    header.remove_suffix(1);
+  }
+  char best = ',';
+  std::size_t best_columns = 0;
+  for (const char d : {',', ';', '\t'}) {
+    auto rec = parse_csv(header, 64 * 1024, d);
+    if (!rec || rec->empty()) {
+      continue;
+    }
+    const auto& fields = rec->front().fields;
+    const bool has_email = std::any_of(fields.begin(), fields.end(), [](const std::string& f) {
+      return util::to_lower(util::trim(f)) == "email";
+    });
+    if (has_email && fields.size() > best_columns) {
+      best = d;
+      best_columns = fields.size();
+    }
+  }
+  return best;
 }
 
 RecipientFormat
@@ -430,10 +482,9 @@ utf8_problem(std::string_view content, std::string_view path)
   return std::nullopt;
 }
 
-Result<RecipientList>
-read_recipients(const std::string& path, const RecipientLimits& limits)
+RecipientList
+load_recipients(std::string_view path, std::string_view content, const RecipientLimits& limits)
 {
-  PEERMAIL_TRY_ASSIGN(std::string content, util::read_file(path, limits.max_file_bytes));
   const auto format = detect_format(path, content);
   if (auto p = utf8_problem(content, path)) {
     RecipientList out;
@@ -442,6 +493,13 @@ read_recipients(const std::string& path, const RecipientLimits& limits)
     return out;
   }
   return parse_recipients(content, format, limits);
+}
+
+Result<RecipientList>
+read_recipients(const std::string& path, const RecipientLimits& limits)
+{
+  PEERMAIL_TRY_ASSIGN(std::string content, util::read_file(path, limits.max_file_bytes));
+  return load_recipients(path, content, limits);
 }
 
 } // namespace peermail::batch

@@ -71,6 +71,7 @@ struct RecipientRow
 struct RecipientList
 {
   RecipientFormat format = RecipientFormat::csv;
+  char delimiter = ',';             // CSV: the field separator found in the header row
   std::vector<std::string> columns; // header order (CSV) or first-seen order (JSON Lines)
   std::vector<RecipientRow> rows;   // rows with a valid, unique email
   std::vector<InputProblem> problems;
@@ -83,14 +84,20 @@ struct CsvRecord
   std::vector<std::string> fields;
 };
 
-// Parse `text` as RFC 4180 CSV: fields separated by ",", records by CRLF or
+// Parse `text` as RFC 4180 CSV: fields separated by `delimiter`, records by CRLF or
 // LF (a trailing line break is optional), fields optionally in double quotes
 // with "" for a quote; quoted fields may hold commas and line breaks. A UTF-8
 // BOM at the start is skipped. Blank lines are skipped. Errors (data, with
 // the line): an unterminated quoted field, a quote inside an unquoted field,
 // characters after a closing quote, a field over `max_field_bytes`.
-Result<std::vector<CsvRecord>> parse_csv(std::string_view text,
-                                         std::size_t max_field_bytes = 64 * 1024);
+Result<std::vector<CsvRecord>>
+parse_csv(std::string_view text, std::size_t max_field_bytes = 64 * 1024, char delimiter = ',');
+
+// Return the field separator of a CSV `text`, judged on its header row:
+// the one of ",", ";" (spreadsheets in German and other locales) and tab
+// that splits off an `email` column; when several do, the one giving more
+// columns; when none does, ",". Quotes in the header are honoured.
+char detect_delimiter(std::string_view text);
 
 // Return csv for a ".csv" `path`, jsonl for ".jsonl"/".ndjson"/".json", else
 // jsonl if the first non-blank byte of `content` is "{", else csv.
@@ -109,6 +116,13 @@ RecipientList parse_recipients(std::string_view content,
 // the file `path` ("line 7: not UTF-8 (convert it: iconv -f LATIN1 -t UTF-8
 // people.csv > people-utf8.csv)"), or nothing when it is UTF-8.
 std::optional<InputProblem> utf8_problem(std::string_view content, std::string_view path);
+
+// Parse recipients from the bytes `content` of the file `path`: format by
+// detect_format, a file that is not UTF-8 is one problem (utf8_problem).
+// The caller reads the file once and may hash the same bytes.
+RecipientList load_recipients(std::string_view path,
+                              std::string_view content,
+                              const RecipientLimits& limits = {});
 
 // Read and parse the recipients file `path` (format by detect_format).
 // A file that is not UTF-8 is one problem (utf8_problem), not parsed.

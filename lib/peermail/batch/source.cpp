@@ -29,9 +29,13 @@ load_input(const std::string& recipients_path,
            const std::string& template_path,
            const std::string& identity)
 {
-  PEERMAIL_TRY_ASSIGN(auto list, read_recipients(recipients_path));
+  // Each file is read once: what is parsed is what the batch id covers.
+  PEERMAIL_TRY_ASSIGN(auto rbytes,
+                      util::read_file(recipients_path, RecipientLimits{}.max_file_bytes));
+  PEERMAIL_TRY_ASSIGN(auto tbytes, util::read_file(template_path, k_max_template_bytes));
+  auto list = load_recipients(recipients_path, rbytes);
   std::vector<InputProblem> tprobs;
-  auto tmpl = read_template(template_path, tprobs);
+  auto tmpl = load_template(template_path, tbytes, tprobs);
   if (!tmpl && tprobs.empty()) {
     return unexpected(tmpl.error()); // missing, unreadable, too large
   }
@@ -42,7 +46,9 @@ load_input(const std::string& recipients_path,
   for (const auto& p : tprobs) {
     in.problems.push_back(to_problem(p, true));
   }
-  if (tmpl) {
+  // Without a header (an empty or unreadable file) there are no columns to
+  // judge the template's fields against: the recipients problem says it all.
+  if (tmpl && !list.columns.empty()) {
     for (const auto& p : tmpl->check_fields(list.columns)) {
       in.problems.push_back(to_problem(p, true));
     }
@@ -59,10 +65,6 @@ load_input(const std::string& recipients_path,
     in.problems.push_back(
       Problem{0, "", Error(Errc::data, "the recipients file has no recipients"), false});
   }
-  // The batch id covers the exact bytes (read again: both are small next
-  // to the work that follows).
-  PEERMAIL_TRY_ASSIGN(auto rbytes, util::read_file(recipients_path));
-  PEERMAIL_TRY_ASSIGN(auto tbytes, util::read_file(template_path));
   in.batch_key = make_batch_id(rbytes, tbytes, identity);
   if (tmpl) {
     auto t = std::make_shared<Template>(std::move(*tmpl));

@@ -12,8 +12,6 @@ namespace peermail::batch {
 
 namespace {
 
-constexpr std::size_t k_max_template_bytes = 1U << 20;
-
 bool
 field_char(char c)
 {
@@ -57,6 +55,43 @@ did_you_mean(const std::string& field, const std::vector<std::string>& columns)
     }
   }
   return best.empty() ? std::string() : fmt::format(" (did you mean {{{{{}}}}}?)", best);
+}
+
+// Return true if the placeholder ending at `close` of `text` sits where a display
+// name goes: in an address header (`head` is its line up to `pos`), outside
+// <> and quotes, with a "<" after it on the same line.
+bool
+is_display_name(std::string_view text, std::size_t close, std::string_view head)
+{
+  const auto colon = head.find(':');
+  if (colon == std::string_view::npos) {
+    return false;
+  }
+  const std::string name = util::to_lower(util::trim(head.substr(0, colon)));
+  if (name != "from" && name != "to" && name != "cc" && name != "reply-to" && name != "sender") {
+    return false;
+  }
+  const auto value = head.substr(colon + 1);
+  const auto count = [&](char c) { return std::count(value.begin(), value.end(), c); };
+  if (count('<') > count('>') || count('"') % 2 != 0) {
+    return false;
+  }
+  const auto eol = text.find('\n', close);
+  const auto rest = text.substr(close + 2, eol == std::string_view::npos ? eol : eol - close - 2);
+  return rest.find('<') != std::string_view::npos;
+}
+
+// Return `value` as it goes into a display name: quoted when it holds an
+// RFC 5322 special; as it is when it holds a quote or backslash (the
+// address rule then refuses it by name).
+std::string
+display_name_value(const std::string& value)
+{
+  if (value.find_first_of("\"\\") != std::string::npos
+      || value.find_first_of("()<>[]:;@,.") == std::string::npos) {
+    return value;
+  }
+  return fmt::format("\"{}\"", value);
 }
 
 } // namespace
@@ -110,9 +145,15 @@ Template::parse(std::string_view text, std::vector<InputProblem>& problems)
                             "values only)"});
       }
     }
+    bool display_name = false;
+    if (in_header) {
+      const std::size_t bol = pos == 0 ? 0 : text.rfind('\n', pos - 1);
+      const std::size_t line_start = bol == std::string_view::npos || pos == 0 ? 0 : bol + 1;
+      display_name = is_display_name(text, close, text.substr(line_start, pos - line_start));
+    }
     t.m_pieces.push_back(std::move(piece));
     piece.clear();
-    t.m_placeholders.push_back({std::string(name), start_line, in_header});
+    t.m_placeholders.push_back({std::string(name), start_line, in_header, display_name});
     pos = close + 2;
   }
   t.m_pieces.push_back(std::move(piece));
@@ -187,21 +228,28 @@ Template::render(const std::map<std::string, std::string>& fields) const
   }
   std::string out = m_pieces.front();
   for (std::size_t i = 0; i < m_placeholders.size(); ++i) {
-    out += fields.at(m_placeholders[i].field);
+    const auto& value = fields.at(m_placeholders[i].field);
+    out += m_placeholders[i].display_name ? display_name_value(value) : value;
     out += m_pieces[i + 1];
   }
   return out;
 }
 
 Result<Template>
-read_template(const std::string& path, std::vector<InputProblem>& problems)
+load_template(std::string_view path, std::string_view text, std::vector<InputProblem>& problems)
 {
-  PEERMAIL_TRY_ASSIGN(std::string text, util::read_file(path, k_max_template_bytes));
   if (auto p = utf8_problem(text, path)) {
     problems.push_back(std::move(*p));
     return fail(Errc::data, "template: 1 problem");
   }
   return Template::parse(text, problems);
+}
+
+Result<Template>
+read_template(const std::string& path, std::vector<InputProblem>& problems)
+{
+  PEERMAIL_TRY_ASSIGN(std::string text, util::read_file(path, k_max_template_bytes));
+  return load_template(path, text, problems);
 }
 
 } // namespace peermail::batch

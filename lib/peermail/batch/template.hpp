@@ -20,7 +20,8 @@
 // Rendering refuses (Errc::data, 65) a value that would reach a header with
 // CR, LF or NUL (header injection, RFC 5322 §2.2) or a body value with NUL,
 // and a field the row does not have; the error names the line and field,
-// never the value (it may be PHI).
+// never the value (it may be PHI). A display-name placeholder whose value
+// holds specials is quoted (Placeholder::display_name).
 //
 // Usage:
 //   auto t = Template::parse(text);                 // Result<Template>: problems → data error
@@ -48,6 +49,10 @@ public:
     std::string field;
     std::size_t line = 0; // 1-based template line
     bool in_header = false;
+    // In an address header (From, To, Cc, Reply-To, Sender) before its "<":
+    // a display name. A value with RFC 5322 specials ("Ruiz, Ana",
+    // "Doe; Jane") is rendered as a quoted string so that it stays one name.
+    bool display_name = false;
   };
 
   // Parse `text`. Every syntax problem is collected in `problems` (and the
@@ -85,6 +90,14 @@ private:
   std::vector<std::string> m_pieces;
   std::vector<Placeholder> m_placeholders;
 };
+
+// The largest template file.
+inline constexpr std::size_t k_max_template_bytes = 1U << 20;
+
+// Parse the template from the bytes `text` of the file `path` (named in the
+// iconv fix when it is not UTF-8). Errors as read_template() except no_input.
+Result<Template>
+load_template(std::string_view path, std::string_view text, std::vector<InputProblem>& problems);
 
 // Read and parse the template file `path`. Errors: no_input (missing or
 // unreadable), data (too large: 1 MiB; not UTF-8 (utf8_problem) or syntax

@@ -186,7 +186,7 @@ p006@people.test,Person 6,2026-12-01,C-6
 CSV
     expect_exit 65 batch --recipients people.csv
     expect_eq "$(spool_count)" 0 "messages delivered"
-    expect_contains err "people.csv:3: email: is not a valid email address: it has no @"
+    expect_contains err 'people.csv:3: email: "not-an-address" is not a valid email address: it has no @'
     expect_contains err "people.csv:4: email: is empty"
     expect_contains err "people.csv:5: row has 3 fields, the header has 4"
     expect_contains err "people.csv:6: p005@people.test: date: contains a line break or NUL and reaches a header"
@@ -482,8 +482,8 @@ test_recipient_addresses_follow_the_send_rule_65() {
         echo '"""sam lee""@people.test",Sam,2026-12-01,C-3'
     } >people.csv
     expect_exit 65 batch --recipients people.csv
-    expect_contains err 'people.csv:3: email: is not a valid email address: the domain has no dot'
-    expect_contains err 'people.csv:4: email: is not a valid email address: the part before @'
+    expect_contains err 'people.csv:3: email: "sam@localhost" is not a valid email address: the domain has no dot'
+    expect_contains err 'people.csv:4: email: ""sam lee"@people.test" is not a valid email address: the part before @'
     expect_eq "$(spool_count)" 0 "messages delivered"
 }
 
@@ -501,4 +501,39 @@ test_utf8_names_encoded_in_outer_headers() {
         fail "raw 8-bit bytes travelled in the message"
     fi
     expect_contains "$SMTP_SPOOL/msg-1.eml" 'To: =?UTF-8?'
+}
+
+# An EHR export from a spreadsheet in a German locale: semicolons, CRLF, a
+# BOM, a comma inside a name. The bad row is named with its value (the user
+# must find it in their own file); the audit record never holds it.
+test_semicolon_csv_bad_rows_named_with_their_value_65() {
+    setup_server
+    printf '\xef\xbb\xbfemail;name;date;code\r\n' >people.csv
+    printf 'p001@people.test;Ruiz, Ana;01.12.2026;C-1\r\n' >>people.csv
+    printf 'p002@people;Roe, Rick;01.12.2026;C-2\r\n' >>people.csv
+    printf 'p003@people.test;"Doe; Jane";01.12.2026;C-3\r\n' >>people.csv
+    expect_exit 65 batch --recipients people.csv
+    expect_contains err 'people.csv:3: email: "p002@people" is not a valid email address: the domain has no dot'
+    expect_not_contains err 'quote inside an unquoted field'
+    expect_not_contains err 'no `email` column'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    expect_not_contains audit.jsonl 'p002@people"'
+    sed -i 's/p002@people;/p002@people.test;/' people.csv
+    expect_exit 0 batch --recipients people.csv
+    expect_eq "$(spool_count)" 3 "messages delivered"
+    cat "$SMTP_SPOOL"/msg-*.eml >all.eml
+    expect_contains all.eml 'To: "Ruiz, Ana" <p001@people.test>'
+    expect_contains all.eml 'To: "Doe; Jane" <p003@people.test>'
+}
+
+# An empty export (or one with only a blank line) is one problem, not a list
+# of template fields that "no column" fills.
+test_empty_recipients_file_is_one_problem_65() {
+    setup_server
+    : >people.csv
+    expect_exit 65 batch --recipients people.csv
+    expect_contains err 'no header row'
+    expect_not_contains err 'unknown field'
+    expect_contains err '1 problem'
+    expect_eq "$(spool_count)" 0 "messages delivered"
 }
