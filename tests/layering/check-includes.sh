@@ -15,6 +15,7 @@ declare -A allowed=(
     # domain modules
     [util]=""
     [address]="util"
+    [foreign]="util"
     [config]="util address"
     [mime]="util address"
     [crypto]="util"
@@ -23,12 +24,12 @@ declare -A allowed=(
     # batch data; protect: the scheduler's Protector and the preflight's key
     # plan (known exception, to move to batch_run/, see ARCHITECTURE.md)
     [batch]="util address config mime crypto transport audit protect"
-    [policy]="util address config crypto transport"
+    [policy]="util address config crypto transport foreign"
     [runtime]="util"
     # use cases
     [protect]="util address config mime crypto"
     [verify]="util address mime crypto"
-    [check]="util address config crypto transport audit policy protect"
+    [check]="util address config crypto transport audit policy protect foreign"
     [send]="util address config mime crypto transport audit policy check protect"
     [batch_run]="util address config mime crypto transport audit batch policy check protect send"
 )
