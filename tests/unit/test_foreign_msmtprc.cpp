@@ -90,6 +90,12 @@ TEST_SUITE("peermail::foreign::msmtprc")
     CHECK(f.notes[2].message == "unknown command tls_frobnicate: not judged");
     CHECK(f.select("a")->find("user")->value == "a \"b\" c");
     CHECK(foreign::msmtp_bool(f.select("a")->find("tls")) == std::nullopt);
+    // As msmtp 1.8.23 --pretend shows: a setting before any account is not applied.
+    const auto g = foreign::parse_msmtprc("host h.example\naccount a\n");
+    CHECK(g.select("a")->find("host") == nullptr);
+    REQUIRE(g.notes.size() == 1);
+    CHECK(g.notes[0].message
+          == "host comes before any `defaults` or `account` line: msmtp does not apply it");
   }
 }
 

@@ -237,8 +237,10 @@ parse_msmtprc(std::string_view text)
     } else if (current != nullptr) {
       current->settings[command] = s;
     } else {
-      // msmtp treats settings before any account as defaults.
-      defaults[command] = s;
+      out.notes.push_back(
+        {line_no,
+         fmt::format("{} comes before any `defaults` or `account` line: msmtp does not apply it",
+                     command)});
     }
   }
   return out;
