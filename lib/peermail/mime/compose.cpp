@@ -8,10 +8,8 @@
 #include <gmime/gmime.h>
 
 #include <fcntl.h>
-#include <sys/random.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -141,26 +139,6 @@ write_message(GMimeObject* obj, GMimeStream* out)
   }
   const gint64 end = g_mime_stream_tell(out);
   return static_cast<std::uint64_t>(end >= start && start >= 0 ? end - start : n);
-}
-
-std::string
-make_message_id(std::string_view domain)
-{
-  std::array<unsigned char, 16> rnd{};
-  std::size_t got = 0;
-  while (got < rnd.size()) {
-    const auto n = ::getrandom(rnd.data() + got, rnd.size() - got, 0);
-    if (n > 0) {
-      got += static_cast<std::size_t>(n);
-    } else if (errno != EINTR) {
-      break; // getrandom cannot fail on Linux ≥ 3.17 after boot; keep going
-    }
-  }
-  std::string hex;
-  for (const auto b : rnd) {
-    hex += fmt::format("{:02x}", b);
-  }
-  return fmt::format("{}@{}", hex, domain);
 }
 
 Result<Composed>
