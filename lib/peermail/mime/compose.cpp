@@ -4,6 +4,8 @@
 
 #include "compose_internal.hpp"
 
+#include <peermail/util/fd.hpp>
+
 #include <fmt/core.h>
 #include <gmime/gmime.h>
 
@@ -37,16 +39,14 @@ namespace {
 Result<std::string>
 read_head(const std::string& path, std::size_t n)
 {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  const util::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
     return fail(Errc::no_input, std::strerror(errno));
   }
   std::string buf(n, '\0');
-  const auto got = ::read(fd, buf.data(), n);
-  const int saved = errno;
-  ::close(fd);
+  const auto got = ::read(fd.get(), buf.data(), n);
   if (got < 0) {
-    return fail(Errc::no_input, std::strerror(saved));
+    return fail(Errc::no_input, std::strerror(errno));
   }
   buf.resize(static_cast<std::size_t>(got));
   return buf;
@@ -66,8 +66,8 @@ build(const ComposeRequest& req, const Composed& c)
   }
   // Bcc is deliberately never added: no copy may reveal Bcc recipients.
   g_mime_message_set_subject(msg.get(), req.subject.c_str(), "utf-8");
-  std::unique_ptr<GDateTime, DateTimeUnref> date(
-    req.date ? g_date_time_new_from_unix_local(*req.date) : g_date_time_new_now_local());
+  DateTime date(req.date ? g_date_time_new_from_unix_local(*req.date)
+                         : g_date_time_new_now_local());
   g_mime_message_set_date(msg.get(), date.get());
   g_mime_message_set_message_id(msg.get(), c.message_id.c_str());
   g_mime_object_set_header(GMIME_OBJECT(msg.get()), "MIME-Version", "1.0", nullptr);

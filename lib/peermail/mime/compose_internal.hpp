@@ -19,15 +19,6 @@
 
 namespace peermail::mime {
 
-struct DateTimeUnref
-{
-  void
-  operator()(GDateTime* p) const
-  {
-    g_date_time_unref(p);
-  }
-};
-
 inline constexpr std::string_view k_iconv_fix = "convert it: iconv -f LATIN1 -t UTF-8";
 
 // Return the last component of `path`.

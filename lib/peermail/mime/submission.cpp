@@ -136,7 +136,7 @@ prepare_submission(std::string_view raw, const SubmissionOptions& opts)
   while (g_mime_object_remove_header(obj, "Resent-Bcc")) {
   }
   if (g_mime_message_get_date(msg.get()) == nullptr) {
-    std::unique_ptr<GDateTime, DateTimeUnref> now(g_date_time_new_now_local());
+    DateTime now(g_date_time_new_now_local());
     g_mime_message_set_date(msg.get(), now.get());
   }
   const char* mid = g_mime_message_get_message_id(msg.get());
