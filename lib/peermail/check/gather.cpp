@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <set>
 #include <sstream>
@@ -89,10 +90,13 @@ agent_protection(const std::string& home, const crypto::KeyFacts& key)
     if (!reply) {
       return std::nullopt;
     }
-    if (!reply->ok || reply->status.empty()) {
+    const auto line = std::find_if(reply->status.begin(), reply->status.end(), [](const auto& l) {
+      return l.rfind("KEYINFO ", 0) == 0;
+    });
+    if (!reply->ok || line == reply->status.end()) {
       continue; // e.g. ERR: no such key
     }
-    std::istringstream ls("S " + reply->status.front());
+    std::istringstream ls("S " + *line);
     std::vector<std::string> f;
     std::string w;
     while (ls >> w) {
