@@ -235,3 +235,17 @@ TEST_SUITE("peermail::config")
              "domain has no dot (a name like \"localhost\" is not a mail domain)");
   }
 }
+
+TEST_SUITE("peermail::config::Date")
+{
+  TEST_CASE("config::Date: days since 1970-01-01 and the ISO form")
+  {
+    CHECK(Date{1970, 1, 1}.days_since_epoch() == 0);
+    CHECK(Date{1969, 12, 31}.days_since_epoch() == -1);
+    CHECK(Date{2000, 3, 1}.days_since_epoch() == 11017);
+    CHECK(Date{2024, 2, 29}.days_since_epoch() == 19782);
+    CHECK(Date{2027, 6, 30}.days_since_epoch() == 20999);
+    CHECK(Date{2027, 6, 30}.to_string() == "2027-06-30");
+    CHECK(Date{999, 1, 2}.to_string() == "0999-01-02");
+  }
+}

@@ -68,6 +68,18 @@ TEST_SUITE("peermail::mime::pgp_mime")
     CHECK(p->outer_headers.find("Subject: Lab results\r\n") != std::string::npos);
   }
 
+  TEST_CASE("prepare: a missing Message-ID is made by the one generator")
+  {
+    // mime::make_message_id: 128 random bits in hex, "@", the From domain.
+    auto p =
+      mime::prepare("From: a@clinic.test\nTo: b@x.test\n\nhi\n", mime::SubjectProtection::keep);
+    REQUIRE(p);
+    const auto at = p->message_id.find('@');
+    REQUIRE(at == 32);
+    CHECK(p->message_id.substr(at) == "@clinic.test");
+    CHECK(p->message_id.substr(0, at).find_first_not_of("0123456789abcdef") == std::string::npos);
+  }
+
   TEST_CASE("prepare: refusals")
   {
     CHECK(

@@ -3,6 +3,7 @@
 // CA, server certificates, and responses signed by the CA, a delegated
 // responder or an unrelated key.
 #include <peermail/transport/ocsp.hpp>
+#include <peermail/util/handle.hpp>
 
 #include <doctest/doctest.h>
 #include <openssl/evp.h>
@@ -14,77 +15,24 @@
 #include <string>
 
 using namespace peermail::transport;
+namespace util = peermail::util;
 
 namespace {
 
-struct KeyFree
+using KeyPtr = util::Handle<EVP_PKEY, EVP_PKEY_free>;
+using CertPtr = util::Handle<X509, X509_free>;
+using TimePtr = util::Handle<ASN1_TIME, ASN1_TIME_free>;
+using StorePtr = util::Handle<X509_STORE, X509_STORE_free>;
+// sk_X509_free is a macro; the certificates are owned elsewhere.
+void
+free_chain(STACK_OF(X509) * s)
 {
-  void
-  operator()(EVP_PKEY* k) const
-  {
-    EVP_PKEY_free(k);
-  }
-};
-struct CertFree
-{
-  void
-  operator()(X509* x) const
-  {
-    X509_free(x);
-  }
-};
-struct StoreFree
-{
-  void
-  operator()(X509_STORE* s) const
-  {
-    X509_STORE_free(s);
-  }
-};
-struct ChainFree
-{
-  void
-  operator()(STACK_OF(X509) * s) const
-  {
-    sk_X509_free(s); // the certificates are owned elsewhere
-  }
-};
-struct BasicFree
-{
-  void
-  operator()(OCSP_BASICRESP* b) const
-  {
-    OCSP_BASICRESP_free(b);
-  }
-};
-struct ResponseFree
-{
-  void
-  operator()(OCSP_RESPONSE* r) const
-  {
-    OCSP_RESPONSE_free(r);
-  }
-};
-struct CertIdFree
-{
-  void
-  operator()(OCSP_CERTID* c) const
-  {
-    OCSP_CERTID_free(c);
-  }
-};
-struct TimeFree
-{
-  void
-  operator()(ASN1_TIME* t) const
-  {
-    ASN1_TIME_free(t);
-  }
-};
-
-using KeyPtr = std::unique_ptr<EVP_PKEY, KeyFree>;
-using CertPtr = std::unique_ptr<X509, CertFree>;
-using TimePtr = std::unique_ptr<ASN1_TIME, TimeFree>;
+  sk_X509_free(s);
+}
+using ChainPtr = util::Handle<STACK_OF(X509), free_chain>;
+using BasicPtr = util::Handle<OCSP_BASICRESP, OCSP_BASICRESP_free>;
+using ResponsePtr = util::Handle<OCSP_RESPONSE, OCSP_RESPONSE_free>;
+using CertIdPtr = util::Handle<OCSP_CERTID, OCSP_CERTID_free>;
 
 constexpr long k_day = 24 * 3600;
 
@@ -156,8 +104,8 @@ struct Single
 std::string
 make_response(const Single& s, X509* signer, EVP_PKEY* signer_key)
 {
-  std::unique_ptr<OCSP_BASICRESP, BasicFree> bs(OCSP_BASICRESP_new());
-  std::unique_ptr<OCSP_CERTID, CertIdFree> id(OCSP_cert_to_id(nullptr, s.leaf, s.issuer));
+  BasicPtr bs(OCSP_BASICRESP_new());
+  CertIdPtr id(OCSP_cert_to_id(nullptr, s.leaf, s.issuer));
   REQUIRE(bs);
   REQUIRE(id);
   const TimePtr this_update(X509_gmtime_adj(nullptr, s.this_update));
@@ -173,8 +121,7 @@ make_response(const Single& s, X509* signer, EVP_PKEY* signer_key)
                                  next_update.get())
           != nullptr);
   REQUIRE(OCSP_basic_sign(bs.get(), signer, signer_key, EVP_sha256(), nullptr, 0) == 1);
-  std::unique_ptr<OCSP_RESPONSE, ResponseFree> resp(
-    OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs.get()));
+  ResponsePtr resp(OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs.get()));
   REQUIRE(resp);
   unsigned char* der = nullptr;
   const int len = i2d_OCSP_RESPONSE(resp.get(), &der);
@@ -193,8 +140,8 @@ struct Pki
   KeyPtr leaf_key = make_key();
   CertPtr leaf = make_cert("localhost", leaf_key.get(), ca.get(), ca_key.get(), 0x1001, false);
   CertPtr other = make_cert("other.example", leaf_key.get(), ca.get(), ca_key.get(), 0x1002, false);
-  std::unique_ptr<X509_STORE, StoreFree> store{X509_STORE_new()};
-  std::unique_ptr<STACK_OF(X509), ChainFree> chain{sk_X509_new_null()};
+  StorePtr store{X509_STORE_new()};
+  ChainPtr chain{sk_X509_new_null()};
 
   Pki()
   {
@@ -248,7 +195,7 @@ TEST_SUITE("peermail::transport::ocsp")
     REQUIRE(sk_X509_push(pki.chain.get(), pki.ca.get()) == 2); // the new size
     const auto der = make_response(pki.single(), pki.ca.get(), pki.ca_key.get());
     CHECK(pki.judge(der).status == OcspStatus::good);
-    const std::unique_ptr<X509_STORE, StoreFree> empty(X509_STORE_new());
+    const StorePtr empty(X509_STORE_new());
     const auto v = judge_ocsp(der, pki.chain.get(), empty.get());
     CHECK(v.status == OcspStatus::invalid);
     CHECK(v.reason.rfind("not signed by the issuer or its OCSP responder: ", 0) == 0);
@@ -276,8 +223,7 @@ TEST_SUITE("peermail::transport::ocsp")
   TEST_CASE("transport::judge_ocsp: a responder error is unknown")
   {
     const Pki pki;
-    std::unique_ptr<OCSP_RESPONSE, ResponseFree> resp(
-      OCSP_response_create(OCSP_RESPONSE_STATUS_TRYLATER, nullptr));
+    ResponsePtr resp(OCSP_response_create(OCSP_RESPONSE_STATUS_TRYLATER, nullptr));
     unsigned char* der = nullptr;
     const int len = i2d_OCSP_RESPONSE(resp.get(), &der);
     REQUIRE(len > 0);
@@ -379,7 +325,7 @@ TEST_SUITE("peermail::transport::ocsp")
   {
     const Pki pki;
     const auto der = make_response(pki.single(), pki.ca.get(), pki.ca_key.get());
-    const std::unique_ptr<STACK_OF(X509), ChainFree> empty(sk_X509_new_null());
+    const ChainPtr empty(sk_X509_new_null());
     CHECK(judge_ocsp(der, empty.get(), pki.store.get()).status == OcspStatus::invalid);
     CHECK(judge_ocsp(der, nullptr, pki.store.get()).status == OcspStatus::invalid);
   }

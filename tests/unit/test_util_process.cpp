@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// util::run_capture: what a helper (password_command, gpg-connect-agent)
+// util::run_capture: what a helper (password_command, oauth2_token_command)
 // inherits, and that a timeout ends everything it started.
 #include "testutil.hpp"
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mailbox.hpp"
 
+#include <peermail/util/handle.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
@@ -15,15 +16,7 @@ namespace peermail::address {
 
 namespace {
 
-struct IdnFree
-{
-  void
-  operator()(char* p) const
-  {
-    idn2_free(p);
-  }
-};
-using IdnString = std::unique_ptr<char, IdnFree>;
+using IdnString = util::Handle<char, idn2_free>;
 
 bool
 is_atext(unsigned char c)

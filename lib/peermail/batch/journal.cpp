@@ -2,6 +2,7 @@
 #include "journal.hpp"
 
 #include <peermail/util/fs.hpp>
+#include <peermail/util/handle.hpp>
 
 #include <fmt/core.h>
 #include <sqlite3.h>
@@ -51,15 +52,7 @@ const char* const k_upgrade_1_to_2 =
 
 #undef PEERMAIL_RECIPIENTS_COLUMNS
 
-struct StmtDeleter
-{
-  void
-  operator()(sqlite3_stmt* s) const
-  {
-    sqlite3_finalize(s);
-  }
-};
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+using Stmt = util::Handle<sqlite3_stmt, sqlite3_finalize>;
 
 std::int64_t
 now_ms()

@@ -2,11 +2,11 @@
 #include "gather.hpp"
 
 #include <peermail/audit/audit_log.hpp>
+#include <peermail/crypto/agent.hpp>
 #include <peermail/crypto/keyring.hpp>
 #include <peermail/policy/checklist.hpp>
 #include <peermail/protect/keys.hpp>
 #include <peermail/util/fs.hpp>
-#include <peermail/util/process.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <curl/curl.h>
@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <set>
 #include <sstream>
@@ -82,21 +83,20 @@ agent_protection(const std::string& home, const crypto::KeyFacts& key)
   if (grips.empty()) {
     return std::nullopt;
   }
-  std::string base = "gpg-connect-agent --no-autostart";
-  if (!home.empty()) {
-    base += " --homedir " + util::shell_quote(home);
-  }
   std::size_t seen = 0;
   bool all_protected = true;
-  // One query per keygrip: run_capture keeps only the first output line.
   for (const auto& grip : grips) {
-    auto out = util::run_capture(base + " " + util::shell_quote("KEYINFO " + grip) + " /bye",
-                                 "gpg-connect-agent",
-                                 std::chrono::seconds(10));
-    if (!out) {
+    auto reply = crypto::agent_command(home, "KEYINFO " + grip);
+    if (!reply) {
       return std::nullopt;
     }
-    std::istringstream ls(*out);
+    const auto line = std::find_if(reply->status.begin(), reply->status.end(), [](const auto& l) {
+      return l.rfind("KEYINFO ", 0) == 0;
+    });
+    if (!reply->ok || line == reply->status.end()) {
+      continue; // e.g. ERR: no such key
+    }
+    std::istringstream ls("S " + *line);
     std::vector<std::string> f;
     std::string w;
     while (ls >> w) {

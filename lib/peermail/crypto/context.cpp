@@ -51,16 +51,24 @@ from_gpgme_op(gpgme_error_t err, std::string_view what)
 }
 
 Result<Ctx>
-make_context(const std::string& gnupg_home)
+new_context(gpgme_protocol_t protocol)
 {
   gpgme_ctx_t raw = nullptr;
   if (auto e = gpgme_new(&raw); e != 0) {
     return unexpected(from_gpgme(e, "gpgme_new"));
   }
   Ctx ctx(raw);
-  if (auto e = gpgme_set_protocol(raw, GPGME_PROTOCOL_OpenPGP); e != 0) {
+  if (auto e = gpgme_set_protocol(raw, protocol); e != 0) {
     return unexpected(from_gpgme(e, "gpgme_set_protocol"));
   }
+  return ctx;
+}
+
+Result<Ctx>
+make_context(const std::string& gnupg_home)
+{
+  PEERMAIL_TRY_ASSIGN(auto ctx, new_context(GPGME_PROTOCOL_OpenPGP));
+  gpgme_ctx_t raw = ctx.get();
   if (!gnupg_home.empty()) {
     if (auto e =
           gpgme_ctx_set_engine_info(raw, GPGME_PROTOCOL_OpenPGP, nullptr, gnupg_home.c_str());

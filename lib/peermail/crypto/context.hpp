@@ -33,6 +33,9 @@ bool is_transient(gpgme_error_t err);
 // so; every other error is Errc::crypto (or canceled).
 Error from_gpgme_op(gpgme_error_t err, std::string_view what);
 
+// Create a context for `protocol` with GPGME's defaults (engine, home).
+Result<Ctx> new_context(gpgme_protocol_t protocol);
+
 // Create an OpenPGP context for `gnupg_home` ("" = default home): the engine
 // home is set before the first operation, pinentry is loopback-free (the
 // agent asks), armor off. One context per thread.

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "keyring.hpp"
 
+#include <peermail/crypto/agent.hpp>
 #include <peermail/crypto/context.hpp>
 #include <peermail/crypto/key_judge.hpp>
-#include <peermail/util/process.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
@@ -121,24 +121,6 @@ to_facts(gpgme_key_t k)
 
 namespace {
 
-// True when a gpg-agent answers for `home` ("" = default) without being
-// started. Asked only after GnuPG found no secret key: GnuPG starts the
-// agent itself when it may, so a missing agent then means it cannot run.
-bool
-agent_running(const std::string& home)
-{
-  std::string cmd = "gpg-connect-agent --no-autostart";
-  if (!home.empty()) {
-    cmd += " --homedir " + util::shell_quote(home);
-  }
-  // gpg-connect-agent exits 0 even when it cannot connect: ask for an
-  // answer only a running agent gives (run_capture keeps the first line,
-  // "D 2.2.40").
-  cmd += " 'GETINFO version' /bye";
-  const auto out = util::run_capture(cmd, "gpg-connect-agent", std::chrono::seconds(5));
-  return out.has_value() && out->rfind("D ", 0) == 0;
-}
-
 class GpgmeKeyring final : public Keyring
 {
 public:
@@ -206,6 +188,8 @@ public:
         KeyFacts pub = m_public[it->second];
         pub.has_secret = false;
         KeyJudgement j = judge_signer_key(&pub, fpr, util::to_lower(address), policy);
+        // Asked only after GnuPG found no secret key: GnuPG starts the agent
+        // itself when it may, so a missing agent then means it cannot run.
         if (j.problem == KeyProblem::no_secret && !agent_running(m_home)) {
           // Without its agent GnuPG lists no secret keys at all: name the
           // real cause rather than blame the keyring.

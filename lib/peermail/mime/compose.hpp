@@ -9,6 +9,7 @@
 // field, never its content (subjects, bodies and file names are PHI).
 
 #include <peermail/address/mailbox.hpp>
+#include <peermail/mime/message_id.hpp>
 #include <peermail/util/result.hpp>
 
 #include <cstdint>
@@ -77,10 +78,6 @@ parse_address(std::string_view text, std::string_view field, const ComposeLimits
 // (no_input). Returns the parsed mailboxes (duplicates removed: an address is
 // kept once, in its first field, To before Cc before Bcc).
 Result<Composed> validate(const ComposeRequest& req, const ComposeLimits& limits = {});
-
-// Generate a Message-ID (without brackets): 128 random bits in hex, "@",
-// `domain`.
-std::string make_message_id(std::string_view domain);
 
 // Return the MIME type for an attachment from its `filename` extension and
 // its first bytes `head` (magic numbers, text detection); defaults to

@@ -3,6 +3,8 @@
 
 // RAII for GMime's GObjects (internal to mime/).
 
+#include <peermail/util/handle.hpp>
+
 #include <gmime/gmime.h>
 
 #include <memory>
@@ -11,29 +13,13 @@
 
 namespace peermail::mime {
 
-struct GObjectUnref
-{
-  void
-  operator()(gpointer p) const
-  {
-    if (p != nullptr) {
-      g_object_unref(p);
-    }
-  }
-};
-
 // An owning reference to a GObject of type `T`.
-template<typename T> using GPtr = std::unique_ptr<T, GObjectUnref>;
+template<typename T> using GPtr = util::Handle<T, g_object_unref>;
 
-struct FormatOptionsFree
-{
-  void
-  operator()(GMimeFormatOptions* o) const
-  {
-    g_mime_format_options_free(o);
-  }
-};
-using FormatOptions = std::unique_ptr<GMimeFormatOptions, FormatOptionsFree>;
+using FormatOptions = util::Handle<GMimeFormatOptions, g_mime_format_options_free>;
+
+// An owned GDateTime (a GLib boxed type, not a GObject).
+using DateTime = util::Handle<GDateTime, g_date_time_unref>;
 
 // Return format options that write CRLF line ends (RFC 3156 §5 canonical form).
 FormatOptions crlf_format();

@@ -3,6 +3,7 @@
 
 #include "addresses.hpp"
 #include "gobject.hpp"
+#include "message_id.hpp"
 #include "strict.hpp"
 
 #include <peermail/address/mailbox.hpp>
@@ -235,9 +236,8 @@ split_message(const GPtr<GMimeMessage>& msg, SubjectProtection subject, Prepared
     return fail(Errc::data, "the message is already PGP/MIME protected");
   }
   if (g_mime_message_get_message_id(msg.get()) == nullptr) {
-    char* id = g_mime_utils_generate_message_id(address::domain_of(p.from_address).c_str());
-    g_mime_message_set_message_id(msg.get(), id);
-    g_free(id);
+    const std::string id = make_message_id(address::domain_of(p.from_address));
+    g_mime_message_set_message_id(msg.get(), id.c_str());
   }
   p.message_id = str(g_mime_message_get_message_id(msg.get()));
   if (p.message_id.size() > k_max_message_id) {

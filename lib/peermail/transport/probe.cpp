@@ -9,7 +9,9 @@
 #include "tls_policy.hpp"
 #include "transcript.hpp"
 
+#include <peermail/util/fd.hpp>
 #include <peermail/util/fs.hpp>
+#include <peermail/util/handle.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
@@ -37,22 +39,8 @@ namespace peermail::transport {
 
 namespace {
 
-struct SslCtxFree
-{
-  void
-  operator()(SSL_CTX* c) const
-  {
-    SSL_CTX_free(c);
-  }
-};
-struct SslFree
-{
-  void
-  operator()(SSL* s) const
-  {
-    SSL_free(s);
-  }
-};
+using SslPtr = util::Handle<SSL, SSL_free>;
+using CtxPtr = util::Handle<SSL_CTX, SSL_CTX_free>;
 
 std::string
 openssl_error()
@@ -93,13 +81,8 @@ public:
     : m_transcript(transcript)
   {
   }
-  ~Conn()
-  {
-    m_ssl.reset();
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-  }
+  // m_ssl (declared after m_fd) is freed before the socket is closed.
+  ~Conn() = default;
   Conn(const Conn&) = delete;
   Conn& operator=(const Conn&) = delete;
 
@@ -119,20 +102,20 @@ public:
     }
     std::string last_error = "no address";
     for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-      const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-      if (fd < 0) {
+      util::Fd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol));
+      if (!fd) {
         continue;
       }
-      const int flags = fcntl(fd, F_GETFL);
-      fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-      int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+      const int flags = fcntl(fd.get(), F_GETFL);
+      fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK);
+      int rc = ::connect(fd.get(), ai->ai_addr, ai->ai_addrlen);
       if (rc != 0 && errno == EINPROGRESS) {
-        pollfd p{fd, POLLOUT, 0};
+        pollfd p{fd.get(), POLLOUT, 0};
         rc = ::poll(&p, 1, timeout_s * 1000) == 1 ? 0 : -1;
         int err = rc == 0 ? 0 : ETIMEDOUT;
         socklen_t len = sizeof(err);
         if (rc == 0) {
-          getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+          getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
         }
         errno = err;
         rc = err == 0 ? 0 : -1;
@@ -140,12 +123,11 @@ public:
       if (rc == 0) {
         // Non-blocking from here on: every wait goes through wait_for(), so
         // that no server can hold the probe past its deadline.
-        m_fd = fd;
+        m_fd = std::move(fd);
         freeaddrinfo(res);
         return {};
       }
       last_error = std::strerror(errno);
-      ::close(fd);
     }
     freeaddrinfo(res);
     return fail(Errc::temp, fmt::format("cannot connect to {}:{}: {}", host, port, last_error));
@@ -160,7 +142,7 @@ public:
     if (!m_ssl) {
       return fail(Errc::internal, "OpenSSL: cannot create a session");
     }
-    SSL_set_fd(m_ssl.get(), m_fd);
+    SSL_set_fd(m_ssl.get(), m_fd.get());
     in_addr a4{};
     in6_addr a6{};
     const bool is_ip =
@@ -208,7 +190,7 @@ public:
         n = SSL_write(m_ssl.get(), data.data() + off, static_cast<int>(data.size() - off));
         want = n > 0 ? 0 : ssl_want(static_cast<int>(n));
       } else {
-        n = ::send(m_fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+        n = ::send(m_fd.get(), data.data() + off, data.size() - off, MSG_NOSIGNAL);
         want = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? POLLOUT : 0;
       }
       if (n <= 0 && want != 0) {
@@ -262,11 +244,11 @@ public:
       return true;
     }
     char c = 0;
-    pollfd p{m_fd, POLLIN, 0};
+    pollfd p{m_fd.get(), POLLIN, 0};
     if (::poll(&p, 1, 200) != 1) {
       return false;
     }
-    return ::recv(m_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+    return ::recv(m_fd.get(), &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
   }
 
 private:
@@ -292,7 +274,7 @@ private:
                                 "timeout_s); the probe gave up on it",
                                 m_session_s));
       }
-      pollfd p{m_fd, events, 0};
+      pollfd p{m_fd.get(), events, 0};
       const int pr = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, m_timeout_ms)));
       if (pr < 0 && errno == EINTR) {
         continue;
@@ -330,7 +312,7 @@ private:
         n = SSL_read(m_ssl.get(), chunk.data(), static_cast<int>(chunk.size()));
         want = n > 0 ? 0 : ssl_want(static_cast<int>(n));
       } else {
-        n = ::recv(m_fd, chunk.data(), chunk.size(), 0);
+        n = ::recv(m_fd.get(), chunk.data(), chunk.size(), 0);
         want = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? POLLIN : 0;
       }
       if (n <= 0 && want != 0) {
@@ -344,18 +326,16 @@ private:
     }
   }
 
-  int m_fd = -1;
+  util::Fd m_fd;
   int m_timeout_ms = 30000;
   int m_session_s = 120;
   Clock::time_point m_deadline = Clock::now();
-  std::unique_ptr<SSL, SslFree> m_ssl;
+  SslPtr m_ssl;
   bool m_tls = false;
   std::string m_buf;
   std::vector<std::string>* m_transcript;
   TranscriptFilter m_filter;
 };
-
-using CtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
 
 Result<CtxPtr>
 new_ctx()

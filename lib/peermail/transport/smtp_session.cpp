@@ -10,6 +10,7 @@
 #include "wire.hpp"
 
 #include <peermail/address/mailbox.hpp>
+#include <peermail/util/handle.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <curl/curl.h>
@@ -29,33 +30,9 @@ namespace peermail::transport {
 
 namespace {
 
-struct CurlDeleter
-{
-  void
-  operator()(CURL* c) const
-  {
-    curl_easy_cleanup(c);
-  }
-};
-struct SlistDeleter
-{
-  void
-  operator()(curl_slist* l) const
-  {
-    curl_slist_free_all(l);
-  }
-};
-struct MultiDeleter
-{
-  void
-  operator()(CURLM* m) const
-  {
-    curl_multi_cleanup(m);
-  }
-};
-using CurlPtr = std::unique_ptr<CURL, CurlDeleter>;
-using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
-using MultiPtr = std::unique_ptr<CURLM, MultiDeleter>;
+using CurlPtr = util::Handle<CURL, curl_easy_cleanup>;
+using SlistPtr = util::Handle<curl_slist, curl_slist_free_all>;
+using MultiPtr = util::Handle<CURLM, curl_multi_cleanup>;
 using Clock = std::chrono::steady_clock;
 
 // State of one message transfer, shared with the C callbacks.

@@ -100,20 +100,17 @@ directory_problem(const std::string& path)
 Result<std::string>
 read_file(const std::string& path, std::uint64_t max_bytes)
 {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
     return fail(Errc::no_input, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
   }
   struct stat st
   {
   };
-  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-    ::close(fd);
+  if (::fstat(fd.get(), &st) == 0 && S_ISDIR(st.st_mode)) {
     return fail(Errc::no_input, fmt::format("{}: is a directory", path));
   }
-  auto r = read_fd(fd, path, max_bytes);
-  ::close(fd);
-  return r;
+  return read_fd(fd.get(), path, max_bytes);
 }
 
 Result<std::string>
@@ -294,23 +291,19 @@ file_mode(const std::string& path)
 Result<OpenedFile>
 read_file_with_stat(const std::string& path, std::uint64_t max_bytes)
 {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) {
+  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd) {
     return fail(Errc::no_input, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
   }
   OpenedFile f;
-  if (::fstat(fd, &f.st) != 0) {
-    const int e = errno;
-    ::close(fd);
-    return fail(Errc::io, fmt::format("{}: cannot stat: {}", path, std::strerror(e)));
+  if (::fstat(fd.get(), &f.st) != 0) {
+    return fail(Errc::io, fmt::format("{}: cannot stat: {}", path, std::strerror(errno)));
   }
   if (!S_ISREG(f.st.st_mode)) {
-    ::close(fd);
     return fail(Errc::no_input,
                 fmt::format("{}: not a regular file (a directory, device or FIFO)", path));
   }
-  auto r = read_fd(fd, path, max_bytes);
-  ::close(fd);
+  auto r = read_fd(fd.get(), path, max_bytes);
   if (!r) {
     return unexpected(r.error());
   }

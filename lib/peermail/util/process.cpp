@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "process.hpp"
 
+#include "fd.hpp"
+
 #include <fmt/core.h>
 
 #include <fcntl.h>
@@ -88,11 +90,14 @@ run_capture(const std::string& command, const std::string& what, std::chrono::mi
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     return fail(Errc::io, fmt::format("{}: pipe failed: {}", what, std::strerror(errno)));
   }
+  Fd read_end(fds[0]);
   pid_t pid = 0;
-  const int rc = spawn_shell(command, fds[1], &pid);
-  ::close(fds[1]);
+  int rc = 0;
+  {
+    const Fd write_end(fds[1]); // the child's copy is all that stays open
+    rc = spawn_shell(command, write_end.get(), &pid);
+  }
   if (rc != 0) {
-    ::close(fds[0]);
     return fail(Errc::io, fmt::format("{}: cannot start /bin/sh: {}", what, std::strerror(rc)));
   }
 
@@ -106,7 +111,7 @@ run_capture(const std::string& command, const std::string& what, std::chrono::mi
       timed_out = true;
       break;
     }
-    pollfd p{fds[0], POLLIN, 0};
+    pollfd p{read_end.get(), POLLIN, 0};
     const int pr = ::poll(&p, 1, left);
     if (pr < 0 && errno == EINTR) {
       continue;
@@ -115,7 +120,7 @@ run_capture(const std::string& command, const std::string& what, std::chrono::mi
       timed_out = true;
       break;
     }
-    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    const ssize_t n = ::read(read_end.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) {
       continue;
     }
@@ -126,7 +131,7 @@ run_capture(const std::string& command, const std::string& what, std::chrono::mi
       out.append(buf, static_cast<std::size_t>(n));
     }
   }
-  ::close(fds[0]);
+  read_end = Fd();
   int status = 0;
   // The output is complete; the shell still has until the deadline to exit
   // (a bounded wait: one that closed its output and sleeps cannot hang us).

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Reading the TOML document: top-level tables, typed values, unknown keys,
+// account selection.
+#include "parser.hpp"
+
+#include <peermail/util/fs.hpp>
+#include <peermail/util/strings.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <tuple>
+
+namespace peermail::config {
+
+std::string
+did_you_mean(std::string_view key, const std::vector<std::string_view>& known)
+{
+  std::string best;
+  std::size_t best_d = 3;
+  for (auto k : known) {
+    const auto d = util::edit_distance(util::to_lower(key), k);
+    if (d < best_d || (d == best_d && best.empty() && d <= 2)) {
+      best_d = d;
+      best = std::string(k);
+    }
+  }
+  return best.empty() ? std::string() : fmt::format(" (did you mean \"{}\"?)", best);
+}
+
+Result<void>
+Parser::check_names(const toml::table& tbl,
+                    const std::string& prefix,
+                    const std::vector<std::string_view>& names)
+{
+  for (auto&& [k, v] : tbl) {
+    const std::string name(k.str());
+    const std::string full = prefix.empty() ? name : prefix + "." + name;
+    bool ok = false;
+    for (auto n : names) {
+      ok = ok || n == name;
+    }
+    if (ok) {
+      m_cfg.positions[full] = pos(v.source());
+      continue;
+    }
+    bool weak = false;
+    for (const auto& w : k_weakening) {
+      if (w.key == util::to_lower(name)) {
+        const bool secret = w.check_id == "AUTH-04";
+        std::string shown = secret ? std::string("\"…\"") : std::string();
+        if (!secret) {
+          if (auto s = v.value<std::string>()) {
+            shown = fmt::format("\"{}\"", *s);
+          } else if (auto b = v.value<bool>()) {
+            shown = *b ? "true" : "false";
+          } else {
+            shown = "…";
+          }
+        }
+        violate(full, shown, pos(v.source()), w.check_id, w.problem, w.fix);
+        m_cfg.positions[full] = pos(v.source());
+        weak = true;
+        break;
+      }
+    }
+    if (!weak) {
+      return unexpected(
+        err(k.source(), full, fmt::format("unknown key{}", did_you_mean(name, names))));
+    }
+  }
+  return {};
+}
+
+Result<std::string>
+Parser::get_string(const toml::node& n, const std::string& key)
+{
+  if (!n.is_string()) {
+    return unexpected(err(n.source(), key, "expected a string"));
+  }
+  const std::string& s = n.as_string()->get();
+  // strlen, not find('\0'): GCC 12 warns falsely (stringop-overread) there.
+  if (std::strlen(s.c_str()) != s.size()) {
+    return unexpected(err(n.source(), key, "contains a NUL byte"));
+  }
+  return s;
+}
+
+Result<long>
+Parser::get_int(const toml::node& n, const std::string& key, long lo, long hi)
+{
+  if (!n.is_integer()) {
+    return unexpected(err(n.source(), key, "expected an integer"));
+  }
+  const long v = static_cast<long>(*n.value<int64_t>());
+  if (v < lo || v > hi) {
+    return unexpected(err(n.source(), key, fmt::format("{} is out of range ({}..{})", v, lo, hi)));
+  }
+  return v;
+}
+
+Result<bool>
+Parser::get_bool(const toml::node& n, const std::string& key)
+{
+  if (!n.is_boolean()) {
+    return unexpected(err(n.source(), key, "expected true or false"));
+  }
+  return *n.value<bool>();
+}
+
+Result<Config>
+Parser::run(std::string_view text)
+{
+  m_cfg.path = m_path;
+  m_cfg.sha256 = util::sha256_hex(text);
+  toml::table root;
+  try {
+    root = toml::parse(text, m_path);
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    return fail(Errc::config,
+                fmt::format("{}:{}:{}: {}", m_path, b.line, b.column, e.description()));
+  }
+  for (auto&& [k, v] : root) {
+    const std::string name(k.str());
+    bool known = false;
+    for (auto t : k_top_level) {
+      known = known || t == name;
+    }
+    if (!known) {
+      std::vector<std::string_view> names(std::begin(k_top_level), std::end(k_top_level));
+      return unexpected(
+        err(k.source(), name, fmt::format("unknown key{}", did_you_mean(name, names))));
+    }
+    if (name != "peer" && !v.is_table()) {
+      return unexpected(err(v.source(), name, "expected a table"));
+    }
+  }
+  if (auto t = root["identity"].as_table()) {
+    PEERMAIL_TRY(parse_identity(*t));
+  }
+  if (auto t = root["account"].as_table()) {
+    for (auto&& [k, v] : *t) {
+      const std::string name(k.str());
+      if (!v.is_table()) {
+        return unexpected(
+          err(v.source(), "account." + name, "expected a table such as [account.default]"));
+      }
+      PEERMAIL_TRY(parse_account(name, *v.as_table()));
+    }
+  }
+  if (auto t = root["policy"].as_table()) {
+    PEERMAIL_TRY(parse_policy(*t));
+  }
+  if (auto n = root.get("peer")) {
+    PEERMAIL_TRY(parse_peers(*n));
+  }
+  if (auto t = root["audit"].as_table()) {
+    PEERMAIL_TRY(parse_audit(*t));
+  }
+  if (auto t = root["compliance"].as_table()) {
+    PEERMAIL_TRY(parse_compliance(*t));
+  }
+
+  // Account selection: --account > $PEERMAIL_ACCOUNT > "default" > the only one.
+  std::string want;
+  SourcePos want_src;
+  if (m_opts.account) {
+    want = *m_opts.account;
+    want_src = {"--account", 0, 0};
+  } else if (auto e = m_opts.env.find("PEERMAIL_ACCOUNT");
+             e != m_opts.env.end() && !e->second.empty()) {
+    want = e->second;
+    want_src = {"$PEERMAIL_ACCOUNT", 0, 0};
+  }
+  if (!want.empty()) {
+    if (!m_cfg.accounts.count(want)) {
+      std::vector<std::string_view> names;
+      for (const auto& [n, a] : m_cfg.accounts) {
+        names.push_back(n);
+      }
+      return fail(
+        Errc::config,
+        fmt::format(
+          "{}: no account \"{}\" in {}{}", want_src.file, want, m_path, did_you_mean(want, names)));
+    }
+    m_cfg.account_name = want;
+  } else if (m_cfg.accounts.count("default")) {
+    m_cfg.account_name = "default";
+  } else if (m_cfg.accounts.size() == 1) {
+    m_cfg.account_name = m_cfg.accounts.begin()->first;
+  } else if (!m_cfg.accounts.empty()) {
+    return fail(
+      Errc::config,
+      fmt::format("{}: several accounts and none is \"default\"; choose one with --account",
+                  m_path));
+  }
+  PEERMAIL_TRY(apply_env());
+  PEERMAIL_TRY(finish());
+  // toml++ iterates tables in key order; report violations in file order.
+  std::stable_sort(
+    m_cfg.violations.begin(), m_cfg.violations.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.pos.line, a.pos.column) < std::tie(b.pos.line, b.pos.column);
+    });
+
+  if (m_opts.strictness == Strictness::refuse && !m_cfg.violations.empty()) {
+    const auto& v = m_cfg.violations.front();
+    const std::string where =
+      v.pos.line > 0 ? fmt::format("{}:{}:{}", v.pos.file, v.pos.line, v.pos.column) : v.pos.file;
+    return fail(Errc::insecure_config,
+                fmt::format("{}: {} = {} is not compliant: {}", where, v.key, v.value, v.problem),
+                v.check_id,
+                v.fix);
+  }
+  return std::move(m_cfg);
+}
+
+} // namespace peermail::config
