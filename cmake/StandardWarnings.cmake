@@ -9,6 +9,7 @@ if(PEERMAIL_DEV_MODE)
   # warnings but do not fail the build.
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
     target_compile_options(peermail_warnings INTERFACE
-      -Wno-error=restrict -Wno-error=array-bounds -Wno-error=stringop-overflow)
+      -Wno-error=restrict -Wno-error=array-bounds -Wno-error=stringop-overflow
+      -Wno-error=maybe-uninitialized)
   endif()
 endif()
