@@ -165,6 +165,7 @@ constexpr Key k_peer_keys[] = {
 constexpr Key k_audit_keys[] = {
   {"path",           Key::Type::string },
   {"retention_days", Key::Type::integer},
+  {"seal_key",       Key::Type::string },
 };
 constexpr Key k_compliance_keys[] = {
   {"baa",              Key::Type::date_table},
@@ -680,6 +681,18 @@ Parser::parse_audit(const toml::table& t)
   if (auto n = t.get("retention_days")) {
     PEERMAIL_TRY_ASSIGN(auto v, get_int(*n, "audit.retention_days", 0, 100000));
     m_cfg.audit.retention_days = static_cast<int>(v);
+  }
+  // --- [audit] seal_key (issue 14: seals) ---
+  if (auto n = t.get("seal_key")) {
+    PEERMAIL_TRY_ASSIGN(auto fpr, get_string(*n, "audit.seal_key"));
+    m_cfg.audit.seal_key = util::normalize_fingerprint(fpr);
+    const auto& k = m_cfg.audit.seal_key;
+    if ((k.size() != 40 && k.size() != 64)
+        || k.find_first_not_of("0123456789ABCDEF") != std::string::npos) {
+      return unexpected(err(n->source(),
+                            "audit.seal_key",
+                            "must be a full fingerprint (40 or 64 hex digits), not a key ID"));
+    }
   }
   return {};
 }
