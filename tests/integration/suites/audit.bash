@@ -320,24 +320,34 @@ test_requires_subcommand() {
 
 # GnuPG for the seal tests: $SEAL is the organisation's seal key, $OTHER
 # another key of the same keyring (its secret part too).
+# shellcheck source=../tls.bash
+. "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
+
 suite_setup() {
     probe_gpg || return 0
     gpg_home_new
-    local seal other
+    local seal other witness
     seal=$(gpg_gen_key "Audit Seal" seal@clinic.test)
     other=$(gpg_gen_key "Other Key" other@clinic.test)
+    witness=$(gpg_gen_key "Compliance" compliance@clinic.test)
     gpg_trust_ultimate "$seal"
+    gpg_certify "$seal" "$witness"
     {
         echo "export GNUPGHOME=$GNUPGHOME"
         echo "export SEAL=$seal OTHER=$other"
     } >"$SUITE_DIR/env.sh"
+    if probe_smtp >/dev/null; then
+        make_test_ca "$SUITE_DIR/ca"
+        echo "export TEST_CA=$SUITE_DIR/ca" >>"$SUITE_DIR/env.sh"
+    fi
 }
 
 # seal_config FILE [KEY] [LOG]: a compliant config whose [audit] seal_key is
 # KEY (default $SEAL) and whose log is LOG (default ./a.jsonl).
 seal_config() {
     local file=$1 key=${2-$SEAL} log=${3:-$PWD/a.jsonl}
-    write_config "$file" signing_key="$SEAL" from="Audit Seal <seal@clinic.test>" audit_path="$log"
+    write_config "$file" signing_key="$SEAL" from="Audit Seal <seal@clinic.test>" audit_path="$log" \
+        ${SMTP_PORT:+port=$SMTP_PORT tls=starttls ca_file=$TEST_CA/ca.pem}
     [ -n "$key" ] && sed -i "/^path = /a seal_key = \"$key\"" "$file"
     return 0
 }
@@ -587,4 +597,41 @@ test_export_without_seal_key_is_unsigned() {
     sed -i '2d' e.jsonl
     expect_exit 1 pm audit verify --file e.jsonl
     expect_contains err 'the records do not match the manifest'
+}
+
+test_seal_witness_mail() {
+    need_seal_key
+    [ -n "${TEST_CA:-}" ] || fail "python3-aiosmtpd or openssl missing: no SMTP server"
+    start_smtp starttls --user ana --password pw-witness
+    seal_config c.toml
+    make_log a.jsonl 2
+    PM_TEST_PASSWORD=pw-witness expect_exit 0 pm --config c.toml audit seal --mail compliance@clinic.test
+    expect_contains out 'sealed records 1…2'
+    expect_eq "$(spool_count)" 1 "witness messages"
+    expect_clear_ok
+    # The witness gets the seal encrypted; decrypted it names the check to run.
+    local msg
+    msg=$(find "$SMTP_SPOOL" -name 'msg-*.eml' | head -1)
+    expect_contains "$msg" 'multipart/encrypted'
+    expect_not_contains "$msg" 'peermail-seal'
+    "$PYTHON" - "$msg" >ct.asc <<'PY'
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+print([p for p in m.walk() if p.get_content_type() == "application/octet-stream"][0].get_payload())
+PY
+    gpg --batch --quiet --decrypt ct.asc >plain.eml 2>/dev/null
+    "$PYTHON" - <<'PY' >plain.txt
+import email
+m = email.message_from_binary_file(open("plain.eml", "rb"))
+for p in m.walk():
+    if p.get_content_type() == "text/plain":
+        print(p.get_payload(decode=True).decode())
+PY
+    local seal_hash
+    seal_hash=$("$PYTHON" -c 'import json; print(json.loads(open("a.jsonl").read().splitlines()[2])["hash"])')
+    expect_contains plain.txt "peermail audit verify --file $PWD/a.jsonl --anchor $seal_hash --expect-seq 3"
+    # The witness mail is audited like any send, and the run sealed again.
+    expect_exit 0 pm --config c.toml audit verify --anchor "$seal_hash" --expect-seq 3
+    expect_contains out "seals: 2 valid (key $SEAL)"
+    expect_eq "$("$PYTHON" -c 'import json; print([json.loads(l)["action"] for l in open("a.jsonl")][2:])')" "['seal', 'send', 'send', 'seal']"
 }
