@@ -62,6 +62,13 @@ now_ms()
 Error
 seal_error(Error e, const std::string& key)
 {
+  // GnuPG names the source of the failure ("signing: Pinentry: …"): a
+  // passphrase that could not be asked for is a failure of the moment (75).
+  const bool pinentry = e.message.find("Pinentry") != std::string::npos
+                        || e.message.find("passphrase") != std::string::npos;
+  if (pinentry) {
+    e.code = Errc::canceled;
+  }
   e.message = fmt::format("sealing the audit log with [audit] seal_key {}: {}", key, e.message);
   e.check_id = k_check_id;
   if (e.code == Errc::canceled || e.code == Errc::temp) {
@@ -154,10 +161,11 @@ parse_seal(const nlohmann::json& record)
     }
     return f->get<std::string>();
   };
+  // Integers built in memory are signed, parsed ones unsigned: accept both.
   const auto v = s.find("v");
   const auto seq = s.find("seq");
-  if (v == s.end() || !v->is_number_unsigned() || v->get<std::uint64_t>() != 1 || seq == s.end()
-      || !seq->is_number_unsigned()) {
+  if (v == s.end() || !v->is_number_integer() || v->get<std::int64_t>() != 1 || seq == s.end()
+      || !seq->is_number_integer() || seq->get<std::int64_t>() < 0) {
     return std::nullopt;
   }
   SealHead h;

@@ -635,3 +635,24 @@ PY
     expect_contains out "seals: 2 valid (key $SEAL)"
     expect_eq "$("$PYTHON" -c 'import json; print([json.loads(l)["action"] for l in open("a.jsonl")][2:])')" "['seal', 'send', 'send', 'seal']"
 }
+
+test_seal_key_with_passphrase_fails_fast_unattended() {
+    need_seal_key
+    gpg_home_copy
+    gpg --batch --quiet --pinentry-mode loopback --passphrase 'pp-never-shown' \
+        --quick-gen-key "PP Seal <pp@clinic.test>" ed25519 sign,cert 2y 2>/dev/null
+    local pp
+    pp=$(gpg --with-colons --list-keys "=PP Seal <pp@clinic.test>" | awk -F: '/^fpr:/ {print $10; exit}')
+    seal_config c.toml "$pp"
+    make_log a.jsonl 1
+    local before
+    before=$(wc -c <a.jsonl)
+    # No terminal, no display: the agent cannot ask; peermail fails at once.
+    SECONDS=0
+    expect_exit 75 timeout 60 env -u GPG_TTY -u DISPLAY "$PEERMAIL_BIN" --config c.toml audit seal </dev/null
+    [ "$SECONDS" -lt 30 ] || fail "sealing took ${SECONDS}s"
+    expect_contains err "sealing the audit log with [audit] seal_key $pp: signing: Pinentry"
+    expect_contains err "the seal key's passphrase could not be asked for"
+    expect_not_contains err 'pp-never-shown'
+    expect_eq "$(wc -c <a.jsonl)" "$before" "log size after a failed seal"
+}
