@@ -656,3 +656,16 @@ test_seal_key_with_passphrase_fails_fast_unattended() {
     expect_not_contains err 'pp-never-shown'
     expect_eq "$(wc -c <a.jsonl)" "$before" "log size after a failed seal"
 }
+
+test_batch_run_ends_with_a_seal() {
+    need_seal_key
+    seal_config c.toml
+    printf 'email,name\nnobody@hospital.example,N\n' >people.csv
+    printf 'From: seal@clinic.test\nTo: {{email}}\nSubject: notice\n\nHello {{name}}\n' >notice.eml
+    local rc=0
+    pm --config c.toml batch --recipients people.csv --template notice.eml >out 2>err || rc=$?
+    [ "$rc" != 0 ] || fail "a batch without keys succeeded"
+    expect_exit 0 pm --config c.toml audit verify
+    expect_contains out "seals: 1 valid (key $SEAL)"
+    expect_contains out '0 records after the last seal'
+}
