@@ -4,6 +4,7 @@
 // Options, one call to batch_run::run (lib/peermail/batch_run/), rendering.
 #include "app.hpp"
 #include "batch_report.hpp"
+#include "cmd_audit_seal.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
 
@@ -136,6 +137,7 @@ run_batch(const GlobalOptions& g, const BatchOptions& o)
   events.progress = [&out](const batch_run::Tally& t, bool force) { out.progress(t, force); };
 
   const auto report = batch_run::run(*cfg, req, services, exit_code, events);
+  seal_after_run(*cfg, g); // issue 14: seal the chain head
   switch (report.kind) {
   case batch_run::Report::Kind::failed:
     print_error(*report.error);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "send_report.hpp"
 
+#include "cmd_audit_seal.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
 
@@ -189,7 +190,9 @@ run_request(const send::SendRequest& req, const GlobalOptions& g, Verbosity verb
     return render_error(cfg.error(), g);
   }
   const auto report = send::run(*cfg, req, cli_services());
-  return render_send_report(report, g, verbosity);
+  const int rc = render_send_report(report, g, verbosity);
+  seal_after_run(*cfg, g); // issue 14: seal the chain head
+  return rc;
 }
 
 send::Services

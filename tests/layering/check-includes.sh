@@ -20,7 +20,7 @@ declare -A allowed=(
     [mime]="util address"
     [crypto]="util"
     [transport]="util address config"
-    [audit]="util"
+    [audit]="util crypto"
     # batch data; protect: the scheduler's Protector and the preflight's key
     # plan (known exception, to move to batch_run/, see ARCHITECTURE.md)
     [batch]="util address config mime crypto transport audit protect"

@@ -225,4 +225,16 @@ TEST_SUITE("peermail::policy::checklist")
     CHECK(find_item("AUD-05") != nullptr);
     CHECK(find_item("TLS-99") == nullptr);
   }
+  TEST_CASE("evaluate: AUD-03 warns without [audit] seal_key and passes with one")
+  {
+    auto cfg = clean_config();
+    auto fs = evaluate(facts(cfg));
+    CHECK(get(fs, "AUD-03").status == Status::warn);
+    CHECK(get(fs, "AUD-03").evidence
+          == "records are hash-chained but not sealed: a chain rewritten and rehashed from some "
+             "record on is not detected");
+    cfg.audit.seal_key = "89ABCDEF0123456789ABCDEF0123456789ABCDEF";
+    fs = evaluate(facts(cfg));
+    CHECK(get(fs, "AUD-03").status == Status::pass);
+  }
 }

@@ -228,7 +228,7 @@ opt(const std::optional<std::string>& v)
 }
 
 Result<nlohmann::json>
-append_locked(const std::string& path, const Record& r)
+append_locked(const std::string& path, const Record& r, const Tail* expect)
 {
   PEERMAIL_TRY_ASSIGN(detail::Fd fd, open_locked(path));
   struct stat st
@@ -238,6 +238,12 @@ append_locked(const std::string& path, const Record& r)
     return unexpected(io_error(path, "cannot stat", errno));
   }
   PEERMAIL_TRY_ASSIGN(Tail tail, read_tail(path, fd.get(), st.st_size));
+  if (expect != nullptr && (expect->seq != tail.seq || expect->hash != tail.hash)) {
+    return fail(Errc::temp,
+                fmt::format("audit log {}: record {} was appended meanwhile", path, tail.seq),
+                "AUD-03",
+                "try again");
+  }
 
   nlohmann::json j = to_json(r);
   if (j["user"].get<std::string>().empty()) {
@@ -328,7 +334,18 @@ Result<nlohmann::json>
 AuditLog::append(const Record& r)
 {
   try {
-    return append_locked(m_path, r);
+    return append_locked(m_path, r, nullptr);
+  } catch (const std::exception& e) {
+    return fail(Errc::internal, fmt::format("audit log {}: {}", m_path, e.what()), k_check_id);
+  }
+}
+
+Result<nlohmann::json>
+AuditLog::append_after(const Record& r, std::uint64_t seq, const std::string& hash)
+{
+  try {
+    const Tail expect{seq, hash};
+    return append_locked(m_path, r, &expect);
   } catch (const std::exception& e) {
     return fail(Errc::internal, fmt::format("audit log {}: {}", m_path, e.what()), k_check_id);
   }
@@ -390,6 +407,9 @@ to_json(const Record& r)
   }
   if (r.pending_seq) {
     j["pending_seq"] = *r.pending_seq;
+  }
+  if (!r.seal.is_null()) {
+    j["seal"] = r.seal;
   }
   return j;
 }

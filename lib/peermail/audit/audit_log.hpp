@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -101,6 +102,9 @@ struct Record
   std::string user;      // identity.user_id, else the OS user
   // For the outcome of a submission: the seq of its "pending" record.
   std::optional<std::uint64_t> pending_seq;
+  // For a seal record (action "seal", audit/seal.hpp): the "seal" member.
+  // Null for every other record.
+  nlohmann::json seal;
 };
 
 // The append-only, hash-chained JSON Lines log. Each line gets seq, ts (UTC
@@ -127,6 +131,12 @@ public:
   // throws; errors: io (disk full, read-only, damaged last line), internal.
   Result<nlohmann::json> append(const Record& r);
 
+  // As append(), but only if the last record is still `seq` with `hash`
+  // (0 and k_genesis_prev: the log is still empty); otherwise append nothing
+  // and fail with Errc::temp (another process appended in between). For
+  // seals, which sign the head they follow.
+  Result<nlohmann::json> append_after(const Record& r, std::uint64_t seq, const std::string& hash);
+
   const std::string& path() const;
 
 private:
@@ -152,9 +162,15 @@ std::string format_time(std::int64_t unix_ms);
 // usage, naming `text`.
 Result<std::int64_t> parse_time(std::string_view text);
 
+class SealChecker; // audit/seal.hpp
+
 // What verify() should additionally require.
 struct VerifyOptions
 {
+  // Check every seal record with this checker ([audit] seal_key); null: seal
+  // records are counted but not checked (verify cannot then detect a
+  // rewritten and rehashed chain).
+  std::shared_ptr<SealChecker> seals;
   // The log must hold at least this many records (detects truncation of the
   // last records when the count was recorded elsewhere).
   std::optional<std::uint64_t> expect_seq;
@@ -176,6 +192,14 @@ struct VerifyReport
   // ascending. Not a chain break: a crash or a lost outcome record. Only
   // filled when ok.
   std::vector<std::uint64_t> unresolved;
+  // Seals (audit/seal.hpp). With a checker, a seal that does not verify is a
+  // tampered log (ok false). `sealed_seq` is the seq of the last valid seal
+  // record (0: none); `unsealed` the records after it.
+  bool seals_checked = false;
+  std::uint64_t seals = 0; // seal records (valid ones when checked)
+  std::uint64_t sealed_seq = 0;
+  std::string sealed_time; // the last valid seal's time
+  std::uint64_t unsealed = 0;
 };
 
 // Recompute the chain of the log at `path`. A tampered log is a report with

@@ -72,6 +72,9 @@ struct AuditSettings
 {
   std::string path; // "~" already expanded
   int retention_days = 2192;
+  // [audit] seal_key: full fingerprint of the OpenPGP key that seals the
+  // chain head (audit/seal.hpp); "" = no seals (AUD-03 warns).
+  std::string seal_key;
 };
 
 struct Date

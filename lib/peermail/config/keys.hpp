@@ -47,6 +47,7 @@ inline constexpr Key k_peer_keys[] = {
 inline constexpr Key k_audit_keys[] = {
   {"path",           Key::Type::string },
   {"retention_days", Key::Type::integer},
+  {"seal_key",       Key::Type::string },
 };
 inline constexpr Key k_compliance_keys[] = {
   {"baa",              Key::Type::date_table},

@@ -495,7 +495,18 @@ audit_rules(Board& b, const Facts& f)
     b.pass("AUD-01", setting(cfg, "audit.path", toml_quoted(cfg.audit.path)));
   }
   b.pass("AUD-02", "audit records never hold subjects, bodies, file names or secrets");
-  b.pass("AUD-03", "records are hash-chained; `peermail audit verify` finds changes");
+  // AUD-03: a chain without a key can be rewritten and rehashed; seals can't.
+  if (cfg.audit.seal_key.empty()) {
+    b.warn("AUD-03",
+           "records are hash-chained but not sealed: a chain rewritten and rehashed from some "
+           "record on is not detected",
+           "set [audit] seal_key to the organisation's (or a service) OpenPGP key; see "
+           "peermail-audit(1)");
+  } else {
+    b.pass("AUD-03",
+           setting(cfg, "audit.seal_key", toml_quoted(cfg.audit.seal_key))
+             + ": every run seals the chain head; `peermail audit verify` checks the seals");
+  }
   b.pass("AUD-04", "the audit log is always on; no setting turns it off");
   b.pass("SIG-04", "audit records carry content_sha256 and Message-ID");
   const int days = cfg.audit.retention_days;
