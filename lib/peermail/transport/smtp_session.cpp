@@ -73,11 +73,12 @@ struct TransferState
   // "." next, so from here on a failure without a reply to it (other than a
   // stall perform() caught, or a failed write) leaves the outcome unknown.
   bool eof_sent = false;
-  int final_code = 0;                             // the reply to the final "." (0: none yet)
-  bool stalled_before_dot = false;                // perform() gave up before the "." was sent
-  const util::Cancel* cancel = nullptr;           // SessionOptions::cancel
-  bool canceled_before_dot = false;               // a stop request aborted it before the "."
-  Clock::time_point last_activity = Clock::now(); // a line or message bytes
+  int final_code = 0;                                // the reply to the final "." (0: none yet)
+  bool stalled_before_dot = false;                   // perform() gave up before the "." was sent
+  const util::Cancel* cancel = nullptr;              // SessionOptions::cancel
+  const std::vector<curl_socket_t>* socks = nullptr; // the session's open sockets
+  bool canceled_before_dot = false;                  // a stop request aborted it before the "."
+  Clock::time_point last_activity = Clock::now();    // a line or message bytes
   std::vector<RecipientResult> recipients;
   std::size_t next_rcpt = 0;
   std::string last_command;
@@ -317,11 +318,20 @@ must_abort(TransferState& st)
   if (st.cancel == nullptr || !st.cancel->requested()) {
     return false;
   }
+  if (st.eof_sent && !st.cancel->abort_now()) {
+    return false; // wait for the reply to the "."
+  }
   if (!st.eof_sent) {
     st.canceled_before_dot = true; // the "." only follows the last byte
-    return true;
   }
-  return st.cancel->abort_now();
+  // Shut the connection down under libcurl, so that neither this transfer
+  // nor the QUIT of the cleanup waits for a server that is still busy.
+  if (st.socks != nullptr) {
+    for (const curl_socket_t sock : *st.socks) {
+      ::shutdown(sock, SHUT_RDWR);
+    }
+  }
+  return true;
 }
 
 // CURLOPT_XFERINFOFUNCTION: libcurl calls it while it runs the transfer,
@@ -558,6 +568,7 @@ SmtpSession::transfer(const Envelope& envelope, std::string_view message, int fd
   m_state.fd = fd;
   m_state.total = size;
   m_state.cancel = m_opts.cancel;
+  m_state.socks = &m_socks;
   for (const auto& r : envelope.rcpt_to) {
     m_state.recipients.push_back(RecipientResult{r, 0, "", false});
   }
@@ -673,10 +684,8 @@ SmtpSession::perform()
     // libcurl 7.88 (smtp_done) send the final "." of a truncated message.
     // A stop request: the same shutdown (the xferinfo callback covers the
     // waits inside libcurl).
-    if (!m_state.stalled_before_dot && !m_state.canceled_before_dot && must_abort(m_state)) {
-      for (const curl_socket_t sock : m_socks) {
-        ::shutdown(sock, SHUT_RDWR);
-      }
+    if (!m_state.stalled_before_dot && !m_state.canceled_before_dot) {
+      (void)must_abort(m_state);
     }
     if (!m_state.stalled_before_dot && Clock::now() - m_state.last_activity > limit) {
       // (No socket yet: still resolving, CURLOPT_CONNECTTIMEOUT applies.)
