@@ -7,6 +7,7 @@
 #include "cmd_audit_seal.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "signals.hpp"
 
 #include <peermail/batch_run/run.hpp>
 
@@ -121,6 +122,7 @@ run_batch(const GlobalOptions& g, const BatchOptions& o)
   req.skip_unready = o.skip_unready;
   req.gnupg_home = g.gnupg_home_dir();
   req.env = g.env;
+  req.cancel = &process_cancel();
   if (auto it = g.env.find("PEERMAIL_BATCH_BACKOFF_MS"); it != g.env.end()) {
     // For tests: the first retry delay in milliseconds.
     req.backoff = std::chrono::milliseconds(std::atol(it->second.c_str()));
@@ -136,23 +138,37 @@ run_batch(const GlobalOptions& g, const BatchOptions& o)
   };
   events.progress = [&out](const batch_run::Tally& t, bool force) { out.progress(t, force); };
 
-  const auto report = batch_run::run(*cfg, req, services, exit_code, events);
-  seal_after_run(*cfg, g); // issue 14: seal the chain head
+  batch_run::Report report;
+  int signal = 0;
+  {
+    StopOnSignals stop(process_cancel());
+    report = batch_run::run(*cfg, req, services, exit_code, events);
+    signal = stop.signal();
+  }
+  seal_after_run(*cfg, g); // issue 14: seal the chain head, also after an interrupt
+  // 130 (SIGINT) / 143 (SIGTERM) whatever else happened (signals.hpp).
+  const int code = signal > 0 ? 128 + signal : report.exit_code;
   switch (report.kind) {
   case batch_run::Report::Kind::failed:
     print_error(*report.error);
-    return report.exit_code;
+    return code;
   case batch_run::Report::Kind::refused:
-    return report_problems(g, o, report);
+    report_problems(g, o, report);
+    return code;
   case batch_run::Report::Kind::finished:
     break;
   }
   if (report.stopped) {
     print_error(*report.stopped);
-    print_note("the batch stopped early; rerun the same command to resume");
   }
-  out.summary(report.tally, report.exit_code);
-  return report.exit_code;
+  out.summary(report.tally, code, signal);
+  if (report.stopped) {
+    print_note(signal > 0 ? fmt::format("interrupted by {}; rerun the same command to resume",
+                                        signal_name(signal))
+                          : std::string("the batch stopped early; rerun the same command to "
+                                        "resume"));
+  }
+  return code;
 }
 
 } // namespace

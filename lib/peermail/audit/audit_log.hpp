@@ -42,10 +42,17 @@
 // Appending: open(O_APPEND|O_CREAT, 0600) → flock(LOCK_EX) → read the last
 // line backwards from the end (never the whole file) to get seq and prev →
 // one write() of the whole line → fsync → unlock. A failed or short write is
-// rolled back with ftruncate while the lock is still held. A last line that
-// is incomplete (no "\n": a crash during a write) or not a valid record is
-// NEVER chained onto: append and check_writable refuse with Errc::io naming
-// the file and the fix, so the sender fails closed until a human has looked.
+// rolled back with ftruncate while the lock is still held. A complete last
+// line that is not a valid record is NEVER chained onto: append and
+// check_writable refuse with Errc::io naming the file and the fix, so the
+// sender fails closed until a human has looked. A last line that is
+// incomplete (no "\n": kill -9 can stop a write() between two pages) is a
+// torn tail: if the line before it is a valid record, append and
+// check_writable replace the fragment by a chained record
+//   {"action":"recovered","outcome":"torn-tail",
+//    "torn_tail":{"bytes":N,"offset":O,"base64":"…"}, …}
+// that keeps its bytes, so a killed run can always be resumed and nothing
+// written is lost from the evidence.
 //
 // Write-ahead (AUD-01): every submission is preceded by a record with
 // outcome "pending" (same fields as the outcome, tls/smtp null), appended and

@@ -133,7 +133,22 @@ private:
     if (m_req.dry_run) {
       return finish_dry_run();
     }
+    if (util::cancel_requested(m_req.cancel)) {
+      return unexpected(interrupted(0));
+    }
     return submit_all();
+  }
+
+  // The error of a send stopped by a stop request before copy `k` started.
+  Error
+  interrupted(std::size_t k) const
+  {
+    return Error(Errc::canceled,
+                 k == 0 ? std::string("interrupted: nothing was submitted")
+                        : fmt::format(
+                          "interrupted before copy {} of {} was submitted", k + 1, m_copies.size()),
+                 "",
+                 "send the message again when you are ready");
   }
 
   void
@@ -545,6 +560,7 @@ private:
     transport::SessionOptions so;
     so.account = account;
     so.transcript = m_req.transcript;
+    so.cancel = m_req.cancel;
     const bool needs_login = !account.password_command.empty() || !account.password_env.empty()
                              || !account.oauth2_token_command.empty();
     if (needs_login && m_s.resolve_credentials) {
@@ -561,6 +577,10 @@ private:
     auto& t = **session;
     std::optional<Error> failure;
     for (std::size_t k = 0; k < m_copies.size() && !failure; ++k) {
+      if (util::cancel_requested(m_req.cancel)) {
+        failure = interrupted(k); // nothing more starts (no pending record)
+        break;
+      }
       auto& c = m_copies[k];
       auto& cr = m_report.copies[k];
       transport::Envelope env;
@@ -602,8 +622,10 @@ private:
       } else {
         const Error& e = sent.error();
         // Unknown: the final "." went out and its reply never came.
+        // Interrupted: a stop request aborted it before the "." (transport.hpp).
         const bool unknown = e.code == Errc::maybe_delivered;
-        cr.status = unknown ? "unknown" : "failed";
+        const bool stopped = e.code == Errc::canceled;
+        cr.status = unknown ? "unknown" : stopped ? "interrupted" : "failed";
         cr.smtp_code = e.smtp_status;
         for (const auto i : c.recipients) {
           auto& rr = m_report.recipients[i];
@@ -613,7 +635,10 @@ private:
           rr.fix = e.fix;
           rr.smtp_code = e.smtp_status;
         }
-        r.outcome = unknown ? "unknown" : e.code == Errc::temp ? "tempfail" : "failed";
+        r.outcome = unknown                ? "unknown"
+                    : stopped              ? "interrupted"
+                    : e.code == Errc::temp ? "tempfail"
+                                           : "failed";
         r.smtp_code = e.smtp_status;
         r.check_id = e.check_id;
         r.exit_code = exit_name(e.code);

@@ -95,6 +95,12 @@ struct SendRequest
   std::string temp_dir;                   // for the streamed message; "" = /tmp
   std::map<std::string, std::string> env; // for password_env
   transport::TranscriptFn transcript;     // -v: the SMTP dialogue (no DATA, no AUTH)
+  // A stop request from the CLI's SIGINT/SIGTERM handler (util/cancel.hpp;
+  // may be null; not owned). Polled before each copy is submitted and by the
+  // SMTP session: a copy whose final "." was not sent is aborted (status
+  // "interrupted", audited with its pending_seq, not delivered); copies not
+  // started stay "not-sent"; report.error is then Errc::canceled.
+  const util::Cancel* cancel = nullptr;
 };
 
 // The outcome for one recipient.
@@ -102,7 +108,8 @@ struct RecipientReport
 {
   std::string address;
   std::string field;  // "to", "cc", "bcc"
-  std::string status; // "sent", "would-send", "refused", "failed", "not-sent"
+  std::string status; // "sent", "would-send", "refused", "failed", "not-sent", "unknown",
+                      // "interrupted"
   std::string key_fpr;
   std::string reason; // why refused / failed ("" when fine)
   std::string check_id;
@@ -117,7 +124,7 @@ struct CopyReport
   std::vector<std::string> rcpt_to;
   std::vector<std::string> recipient_fprs; // encrypted to (recipients, self, archive)
   std::uint64_t size = 0;                  // bytes of the protected message
-  std::string status;                      // "sent", "would-send", "failed", "not-sent"
+  std::string status; // "sent", "would-send", "failed", "not-sent", "unknown", "interrupted"
   std::optional<int> smtp_code;
 };
 
