@@ -399,7 +399,7 @@ test_report_without_seals_and_errors() {
 
 test_report_header_names_the_config() {
     mkdir -m 700 state
-    write_config c.toml audit_path="$PWD/state/audit.jsonl"
+    write_config c.toml signing_key=0123456789ABCDEF0123456789ABCDEF01234567 audit_path="$PWD/state/audit.jsonl"
     pm --config c.toml audit test >/dev/null
     expect_exit 0 pm --config c.toml --json audit report
     "$PYTHON" - out c.toml "$PWD/state/audit.jsonl" <<'PY'
