@@ -3,6 +3,7 @@
 // (docs/DESIGN.md §7).
 #include "app.hpp"
 #include "cmd_audit_seal.hpp"
+#include "cmd_audit_report.hpp"
 #include "message_input.hpp"
 #include "output.hpp"
 
@@ -29,6 +30,7 @@ struct AuditOptions
   std::string outcome;          // --outcome
   std::string action;           // --action
   std::string recipient;        // --recipient
+  std::string user;             // --user
   std::string output;           // export -o
   std::uint64_t expect_seq = 0; // verify --expect-seq
   std::string anchor;           // verify --anchor
@@ -66,6 +68,8 @@ make_filter(const AuditOptions& o)
   f.outcome = o.outcome;
   f.action = o.action;
   f.recipient = o.recipient;
+  f.user = o.user;
+  PEERMAIL_TRY(f.validate());
   return f;
 }
 
@@ -118,6 +122,7 @@ add_filter_options(CLI::App* cmd, AuditOptions& o)
   cmd->add_option("--outcome", o.outcome, "only records with this outcome (sent, refused, …)");
   cmd->add_option("--action", o.action, "only records of this action (send, batch, verify, …)");
   cmd->add_option("--recipient", o.recipient, "only records to this address");
+  cmd->add_option("--user", o.user, "only records of this user (identity.user_id)");
 }
 
 int
@@ -133,8 +138,10 @@ run_show(const AuditOptions& o, const GlobalOptions& g)
   }
   std::uint64_t shown = 0;
   if (!g.json) {
-    fmt::print("{:<24} {:<10} {:<14} {:<4} {:<30} {}\n",
+    fmt::print("{:>6} {:<24} {:<12} {:<10} {:<14} {:<4} {:<30} {}\n",
+               "SEQ",
                "TIME",
+               "USER",
                "ACTION",
                "OUTCOME",
                "SMTP",
@@ -147,8 +154,10 @@ run_show(const AuditOptions& o, const GlobalOptions& g)
       print_json(j);
       return;
     }
-    fmt::print("{:<24} {:<10} {:<14} {:<4} {:<30} {}\n",
+    fmt::print("{:>6} {:<24} {:<12} {:<10} {:<14} {:<4} {:<30} {}\n",
+               field(j, "seq"),
                field(j, "ts"),
+               field(j, "user"),
                field(j, "action"),
                field(j, "outcome"),
                smtp_code(j),
@@ -277,6 +286,8 @@ register_audit(CLI::App& sub, const GlobalOptions& g, int* exit_code)
   exp->add_option("-o,--output", o->output, "write to FILE (mode 0600) instead of stdout");
   add_filter_options(exp, *o);
   exp->callback([o, &g, exit_code] { *exit_code = run_export(*o, g); });
+
+  register_audit_report(sub, g, exit_code);
 
   auto* test = sub.add_subcommand("test",
                                   "append a synthetic 'audit-test' record (checks that the log "

@@ -28,7 +28,7 @@ declare -A allowed=(
     [runtime]="util"
     # use cases
     [protect]="util address config mime crypto"
-    [verify]="util address mime crypto"
+    [verify]="util address mime crypto audit"
     [check]="util address config crypto transport audit policy protect foreign"
     [send]="util address config mime crypto transport audit policy check protect"
     [batch_run]="util address config mime crypto transport audit batch policy check protect send"

@@ -494,6 +494,12 @@ to_json(const Record& r)
   if (!r.exit_code.empty()) {
     j["exit_code"] = r.exit_code;
   }
+  if (!r.verdict.empty()) {
+    j["verdict"] = r.verdict;
+  }
+  if (!r.counts.empty()) {
+    j["counts"] = r.counts;
+  }
   if (r.pending_seq) {
     j["pending_seq"] = *r.pending_seq;
   }

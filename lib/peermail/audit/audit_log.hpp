@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,8 +22,10 @@
 //   recipient_fprs, protocol, hash_algo, tls {version, cipher,
 //   peer_cert_sha256}, smtp {code}, content_sha256, tool_version,
 //   config_sha256, prev, hash
-// and optionally check_id and exit_code (refusals and failures) and
-// pending_seq (see "Write-ahead" below). Unknown
+// and optionally check_id and exit_code (refusals and failures),
+// pending_seq (see "Write-ahead" below), verdict (access records) and counts
+// (check records); the optional members appear only when set, so records
+// written before they existed keep their hashes. Unknown
 // values are JSON null (tls, smtp members) or "" / [] so every record has the
 // same schema (AUD-01).
 //
@@ -106,7 +109,12 @@ struct Record
   std::string config_sha256;
   std::string check_id;  // for refusals: the checklist item
   std::string exit_code; // "EX_TEMPFAIL", … (for refusals and failures)
-  std::string user;      // identity.user_id, else the OS user
+  // Access records (action "access", format 2): the verify verdict.
+  std::string verdict;
+  // Check records (actions "check" and "probe", format 2): findings counted
+  // per level and status, e.g. {"required": {"pass": 30, "fail": 1}}.
+  std::map<std::string, std::map<std::string, std::uint64_t>> counts;
+  std::string user; // identity.user_id, else the OS user
   // For the outcome of a submission: the seq of its "pending" record.
   std::optional<std::uint64_t> pending_seq;
   // For a seal record (action "seal", audit/seal.hpp): the "seal" member.
@@ -222,10 +230,21 @@ struct Filter
   std::string outcome;                  // exact match, if set
   std::string action;                   // exact match, if set
   std::string recipient;                // case-insensitive address match, if set
+  std::string user;                     // exact match, if set
 
   // Return true if `record` passes every set criterion.
   bool matches(const nlohmann::json& record) const;
+
+  // Check `outcome` and `action` against known_outcomes() and
+  // known_actions(): a misspelt value would silently match nothing.
+  // Errors: usage naming the value, with "did you mean" and the valid list.
+  Result<void> validate() const;
 };
+
+// Return every action / outcome peermail writes (or wrote) in a record,
+// sorted: the one list `audit show --action/--outcome` accepts.
+const std::vector<std::string_view>& known_actions();
+const std::vector<std::string_view>& known_outcomes();
 
 // Call `fn(record, line_number)` for each record of the log at `path` that
 // passes `filter`, in file order. Lines that are not JSON objects are

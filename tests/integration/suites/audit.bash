@@ -204,8 +204,8 @@ PY
 test_show_filters() {
     py_log p.jsonl
     expect_exit 0 pm audit show --file p.jsonl
-    expect_contains out 'TIME                     ACTION     OUTCOME        SMTP RECIPIENTS'
-    expect_contains out '2026-03-10T09:00:00.000Z send       tempfail       451  sam.lee@hospital.example,kim@clinic.example <m3@clinic.test>'
+    expect_contains out '   SEQ TIME                     USER         ACTION     OUTCOME        SMTP RECIPIENTS'
+    expect_contains out '     3 2026-03-10T09:00:00.000Z ana          send       tempfail       451  sam.lee@hospital.example,kim@clinic.example <m3@clinic.test>'
     expect_contains err '4 records'
     expect_exit 0 pm audit show --file p.jsonl --outcome refused
     expect_contains out 'refusal    refused'
@@ -671,4 +671,100 @@ test_batch_run_ends_with_a_seal() {
     expect_exit 0 pm --config c.toml audit verify
     expect_contains out "seals: 1 valid (key $SEAL)"
     expect_contains out '0 records after the last seal'
+}
+
+# --- auditor views: SEQ/USER, checked filters, `audit report` (issue 14) --------
+
+test_show_user_filter() {
+    py_log p.jsonl
+    py_edit p.jsonl 'r = json.loads(lines[1]); r["user"] = "kim"; lines[1] = json.dumps(r)'
+    expect_exit 0 pm audit show --file p.jsonl --user kim
+    expect_contains out '     2 2026-02-10T09:00:00.000Z kim          refusal    refused'
+    expect_contains err '1 record'
+    expect_exit 0 pm audit show --file p.jsonl --user ana --action send
+    expect_contains err '2 records'
+    expect_exit 0 pm audit show --file p.jsonl --user nobody
+    expect_contains err '0 records'
+}
+
+test_show_unknown_filter_values_64() {
+    py_log p.jsonl
+    expect_exit 64 pm audit show --file p.jsonl --outcome snet
+    expect_contains err 'unknown outcome "snet" (did you mean "sent"?)'
+    expect_contains err 'fix: use one of: accessed, compliant, dry-run, failed, not-compliant, ok, pending, refused, sealed, sent, tempfail, unknown, valid, withheld'
+    expect_exit 64 pm audit show --file p.jsonl --action acess
+    expect_contains err 'unknown action "acess" (did you mean "access"?)'
+    expect_exit 64 pm audit export --file p.jsonl --outcome nonsense
+    expect_contains err 'unknown outcome "nonsense"'
+    expect_not_contains err 'did you mean'
+    expect_eq "$(wc -c <out)" 0 "nothing exported"
+}
+
+# report_log FILE: py_log plus a pending record, a seal and one more send,
+# with record 3 removed (a gap).
+report_log() {
+    py_log "$1"
+    py_edit "$1" '
+base = json.loads(lines[0])
+extra = [(5, "2026-05-01T09:00:00.000Z", "send", "pending", None, "bob"),
+         (6, "2026-05-01T09:00:01.000Z", "send", "sent", "TLSv1.2", "bob"),
+         (7, "2026-05-02T09:00:00.000Z", "seal", "sealed", None, "ana"),
+         (8, "2026-05-03T09:00:00.000Z", "access", "accessed", None, "ana")]
+for seq, ts, action, outcome, tls, user in extra:
+    r = dict(base, seq=seq, ts=ts, action=action, outcome=outcome, user=user)
+    r["tls"] = dict(base["tls"], version=tls)
+    lines.append(json.dumps(r))
+del lines[2]'
+}
+
+test_report_summarises_sends_seals_and_gaps() {
+    report_log p.jsonl
+    expect_exit 0 pm --json audit report --file p.jsonl
+    "$PYTHON" - out <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["records"]["count"] == 7 and d["records"]["first_seq"] == 1 and d["records"]["last_seq"] == 8, d["records"]
+assert d["records"]["by_action"] == {"send": 3, "refusal": 1, "verify": 1, "seal": 1, "access": 1}, d["records"]
+assert d["sends"]["by_outcome"] == {"sent": 2, "refused": 1, "pending": 1}, d["sends"]
+assert d["sends"]["by_user"] == {"ana": 2, "bob": 1}, d["sends"]
+assert d["sends"]["by_tls_version"] == {"TLSv1.3": 2, "TLSv1.2": 1}, d["sends"]
+assert d["seals"] == {"in_period": 1, "last_seal_seq": 7, "unsealed_after_last_seal": 1}, d["seals"]
+assert d["log"] == {"head_seq": 8, "gaps": [{"first": 3, "last": 3}], "out_of_order": 0, "bad_lines": 0}, d["log"]
+assert d["since"] is None and d["until"] is None and d["path"] == "p.jsonl"
+assert set(d["report"]) == {"generated", "host", "peermail_version", "config_path", "config_sha256", "gnupg_home"}
+PY
+    expect_exit 0 pm audit report --file p.jsonl --since 2026-02-01 --until 2026-05-01T09:00:01Z
+    expect_contains out 'peermail audit report: log p.jsonl'
+    expect_contains out "on $(hostname) by peermail "
+    expect_contains out 'period: 2026-02-01T00:00:00.000Z to 2026-05-01T09:00:01.000Z (end excluded)'
+    expect_contains out 'records: 3 (seq 2 to 5); by action: refusal 1, send 1, verify 1'
+    expect_contains out 'sends by outcome: pending 1, refused 1'
+    expect_contains out 'sends by user: ana 1'
+    expect_contains out 'sends by TLS version: TLSv1.3 1'
+    expect_contains out 'seals: 0 in the period; last seal at seq 7, 1 record after it unsealed'
+    expect_contains out 'log: head seq 8; missing seq: 3; out of order: 0; unreadable lines: 0'
+}
+
+test_report_without_seals_and_errors() {
+    py_log p.jsonl
+    expect_exit 0 pm audit report --file p.jsonl
+    expect_contains out 'no seal in the log: all 4 records unsealed'
+    expect_contains out 'missing seq: none'
+    expect_exit 64 pm audit report --file p.jsonl --since yesterday
+    expect_contains err 'invalid time "yesterday"'
+    expect_exit 66 pm audit report --file missing.jsonl
+}
+
+test_report_header_names_the_config() {
+    mkdir -m 700 state
+    write_config c.toml signing_key=0123456789ABCDEF0123456789ABCDEF01234567 audit_path="$PWD/state/audit.jsonl"
+    pm --config c.toml audit test >/dev/null
+    expect_exit 0 pm --config c.toml --json audit report
+    "$PYTHON" - out c.toml "$PWD/state/audit.jsonl" <<'PY'
+import hashlib, json, sys
+d = json.load(open(sys.argv[1]))
+h = d["report"]
+assert h["config_path"] == sys.argv[2] and h["config_sha256"] == hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest(), h
+assert d["path"] == sys.argv[3] and d["records"]["by_action"] == {"audit-test": 1}, d
+PY
 }
