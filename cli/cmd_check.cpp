@@ -29,6 +29,7 @@ namespace {
 struct CheckOptions
 {
   bool probe = false;
+  bool no_login = false; // --no-login: the probe does not log in
   std::vector<std::string> only;
 };
 
@@ -61,11 +62,14 @@ parse_only(const std::vector<std::string>& raw)
 }
 
 void
-run_probe(const GlobalOptions& g, const config::Config& cfg, std::vector<policy::Finding>& fs)
+run_probe(const GlobalOptions& g,
+          const config::Config& cfg,
+          std::vector<policy::Finding>& fs,
+          bool login)
 {
 #if PEERMAIL_HAVE_PROBE
   std::optional<config::Credentials> creds;
-  if (!cfg.account().username.empty()) {
+  if (login && !cfg.account().username.empty()) {
     auto c = config::resolve_credentials(cfg.account(), g.env);
     if (!c) {
       print_warn(fmt::format("probe without login: {}", c.error().message));
@@ -73,7 +77,7 @@ run_probe(const GlobalOptions& g, const config::Config& cfg, std::vector<policy:
       creds = std::move(*c);
     }
   }
-  auto report = transport::probe(cfg.account(), creds);
+  auto report = transport::probe(cfg.account(), creds, {login, cfg.identity.address});
   if (!report) {
     policy::Finding f;
     f.id = "TLS-01";
@@ -91,6 +95,7 @@ run_probe(const GlobalOptions& g, const config::Config& cfg, std::vector<policy:
   policy::merge_findings(fs, policy::probe_findings(*report, cfg));
 #else
   (void)g;
+  (void)login;
   (void)cfg;
   for (auto& f : fs) {
     for (const char* id : k_live_items) {
@@ -151,7 +156,7 @@ run_check(const GlobalOptions& g, const CheckOptions& o)
     if (cfg->accounts.empty()) {
       print_warn("--probe: no account to probe");
     } else {
-      run_probe(g, *cfg, findings);
+      run_probe(g, *cfg, findings, !o.no_login);
     }
   }
   if (!only->empty()) {
@@ -197,6 +202,8 @@ register_check(CLI::App& sub, const GlobalOptions& g, int* exit_code)
   sub.add_flag("--probe",
                opts->probe,
                "also probe the live submission server (TLS, certificate, AUTH); sends no mail");
+  sub.add_flag(
+    "--no-login", opts->no_login, "with --probe: do not log in (no credentials are read or sent)");
   sub.add_option("--only", opts->only, "report only these checklist IDs (e.g. TLS-02,AUD-05)")
     ->delimiter(',');
   sub.footer(
