@@ -25,11 +25,14 @@ constexpr const char* k_live_items[] = {"TLS-03", "TLS-06", "TLS-07", "TLS-10"};
 } // namespace
 
 void
-run_probe(const GlobalOptions& g, const config::Config& cfg, std::vector<policy::Finding>& fs)
+run_probe(const GlobalOptions& g,
+          const config::Config& cfg,
+          std::vector<policy::Finding>& fs,
+          bool login)
 {
 #if PEERMAIL_HAVE_PROBE
   std::optional<config::Credentials> creds;
-  if (!cfg.account().username.empty()) {
+  if (login && !cfg.account().username.empty()) {
     auto c = config::resolve_credentials(cfg.account(), g.env);
     if (!c) {
       print_warn(fmt::format("probe without login: {}", c.error().message));
@@ -37,7 +40,7 @@ run_probe(const GlobalOptions& g, const config::Config& cfg, std::vector<policy:
       creds = std::move(*c);
     }
   }
-  auto report = transport::probe(cfg.account(), creds);
+  auto report = transport::probe(cfg.account(), creds, {login, cfg.identity.address});
   if (!report) {
     policy::Finding f;
     f.id = "TLS-01";
@@ -56,6 +59,7 @@ run_probe(const GlobalOptions& g, const config::Config& cfg, std::vector<policy:
 #else
   (void)g;
   (void)cfg;
+  (void)login;
   for (auto& f : fs) {
     for (const char* id : k_live_items) {
       if (f.id == id) {

@@ -14,6 +14,11 @@ namespace peermail::cli {
 
 // Probe the account of `cfg` and merge the results into `fs` (TLS-01 fails
 // when the probe itself fails).
-void run_probe(const GlobalOptions& g, const config::Config& cfg, std::vector<policy::Finding>& fs);
+// Probe the account's server and merge its findings into `fs`; with
+// `login` false no credentials are read or sent (check --probe --no-login).
+void run_probe(const GlobalOptions& g,
+               const config::Config& cfg,
+               std::vector<policy::Finding>& fs,
+               bool login);
 
 } // namespace peermail::cli

@@ -23,6 +23,7 @@ namespace {
 struct CheckOptions
 {
   bool probe = false;
+  bool no_login = false; // --no-login: the probe does not log in
   std::vector<std::string> only;
 };
 
@@ -71,7 +72,7 @@ run_check(const GlobalOptions& g, const CheckOptions& o)
     if (cfg->accounts.empty()) {
       print_warn("--probe: no account to probe");
     } else {
-      run_probe(g, *cfg, findings);
+      run_probe(g, *cfg, findings, !o.no_login);
     }
   }
   if (!only->empty()) {
@@ -114,6 +115,8 @@ register_check(CLI::App& sub, const GlobalOptions& g, int* exit_code)
   sub.add_flag("--probe",
                opts->probe,
                "also probe the live submission server (TLS, certificate, AUTH); sends no mail");
+  sub.add_flag(
+    "--no-login", opts->no_login, "with --probe: do not log in (no credentials are read or sent)");
   sub.add_option("--only", opts->only, "report only these checklist IDs (e.g. TLS-02,AUD-05)")
     ->delimiter(',');
   sub.footer(
