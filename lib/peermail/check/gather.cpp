@@ -3,6 +3,7 @@
 
 #include <peermail/audit/audit_log.hpp>
 #include <peermail/crypto/keyring.hpp>
+#include <peermail/crypto/passphrase.hpp>
 #include <peermail/policy/checklist.hpp>
 #include <peermail/protect/keys.hpp>
 #include <peermail/util/fs.hpp>
@@ -69,55 +70,15 @@ parent_dir(const std::string& path)
 
 // Ask gpg-agent (without starting one) how the signing key's secret parts are
 // stored: true when all are protected or on a card, false when any is in the
-// clear, unset when unknown.
+// clear, unset when unknown (crypto::agent_key_state, the one KEYINFO reader).
 std::optional<bool>
 agent_protection(const std::string& home, const crypto::KeyFacts& key)
 {
-  std::set<std::string> grips;
-  for (const auto& s : key.subkeys) {
-    if (s.secret && !s.keygrip.empty()) {
-      grips.insert(s.keygrip);
-    }
+  const auto st = crypto::agent_key_state(home, key, crypto::AgentStart::no);
+  if (st.clear) {
+    return false;
   }
-  if (grips.empty()) {
-    return std::nullopt;
-  }
-  std::string base = "gpg-connect-agent --no-autostart";
-  if (!home.empty()) {
-    base += " --homedir " + util::shell_quote(home);
-  }
-  std::size_t seen = 0;
-  bool all_protected = true;
-  // One query per keygrip: run_capture keeps only the first output line.
-  for (const auto& grip : grips) {
-    auto out = util::run_capture(base + " " + util::shell_quote("KEYINFO " + grip) + " /bye",
-                                 "gpg-connect-agent",
-                                 std::chrono::seconds(10));
-    if (!out) {
-      return std::nullopt;
-    }
-    std::istringstream ls(*out);
-    std::vector<std::string> f;
-    std::string w;
-    while (ls >> w) {
-      f.push_back(w);
-    }
-    // "S KEYINFO <grip> <type> <serial> <idstr> <cached> <protection> ..."
-    if (f.size() < 8 || f[0] != "S" || f[1] != "KEYINFO" || f[2] != grip) {
-      continue;
-    }
-    ++seen;
-    if (f[3] == "T") {
-      continue; // on a smartcard
-    }
-    if (f[7] == "C") {
-      return false;
-    }
-    if (f[7] != "P") {
-      all_protected = false;
-    }
-  }
-  if (seen == 0 || !all_protected) {
+  if (!st.protected_) {
     return std::nullopt;
   }
   return true;

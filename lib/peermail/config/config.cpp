@@ -133,9 +133,11 @@ struct Key
 };
 
 constexpr Key k_identity_keys[] = {
-  {"from",        Key::Type::string},
-  {"user_id",     Key::Type::string},
-  {"signing_key", Key::Type::string},
+  {"from",               Key::Type::string },
+  {"user_id",            Key::Type::string },
+  {"signing_key",        Key::Type::string },
+  {"passphrase_command", Key::Type::string },
+  {"rewrite_from",       Key::Type::boolean},
 };
 constexpr Key k_account_keys[] = {
   {"host",                 Key::Type::string },
@@ -202,7 +204,7 @@ constexpr Weakening k_weakening[] = {
    "remove it and set oauth2_token_command"                                                                                       },
   {"passphrase",
    "AUTH-04",                   "a literal passphrase must not be stored in the config",
-   "remove it; let gpg-agent ask for it"                                                                                          },
+   "remove it; set identity.passphrase_command, or let gpg-agent ask for it"                                                      },
   {"insecure",
    "TLS-04",                    "certificate verification cannot be turned off",
    "remove the key; point ca_file at the CA that signed the server certificate"                                                   },
@@ -452,6 +454,12 @@ Parser::parse_identity(const toml::table& t)
     if (id.signing_key.find_first_not_of("0123456789ABCDEF") != std::string::npos) {
       return unexpected(err(n->source(), "identity.signing_key", "must be hexadecimal"));
     }
+  }
+  if (auto n = t.get("passphrase_command")) {
+    PEERMAIL_TRY_ASSIGN(id.passphrase_command, get_string(*n, "identity.passphrase_command"));
+  }
+  if (auto n = t.get("rewrite_from")) {
+    PEERMAIL_TRY_ASSIGN(id.rewrite_from, get_bool(*n, "identity.rewrite_from"));
   }
   return {};
 }
