@@ -8,7 +8,6 @@
 #include <toml++/toml.h>
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -21,7 +20,8 @@ namespace {
 
 constexpr std::uint64_t k_max_config_bytes = 1ULL << 20;
 
-// Refuse anything but a regular file of ours that others cannot read or write.
+// Refuse anything but a regular file of ours that others cannot read or write
+// (a symbolic link too: the pin goes into the file named).
 Result<void>
 check_file(const std::string& path, const struct stat& lst)
 {
@@ -35,17 +35,9 @@ check_file(const std::string& path, const struct stat& lst)
   if (!S_ISREG(lst.st_mode)) {
     return fail(Errc::permissions, fmt::format("config {} is not a regular file", path), "AUTH-05");
   }
-  if (lst.st_uid != ::geteuid() || (lst.st_mode & 077) != 0) {
-    return fail(Errc::permissions,
-                fmt::format("config {} has mode {:04o}{}: it must be owner-only before keys pin "
-                            "writes to it",
-                            path,
-                            lst.st_mode & 07777,
-                            lst.st_uid != ::geteuid() ? " and another owner" : ""),
-                "AUTH-05",
-                fmt::format("chmod 600 {} (as its owner)", path));
-  }
-  return {};
+  // The one rule for private files (msmtp's): ours, nobody else may read or
+  // write it, in a directory others cannot replace it in.
+  return util::judge_private_file(path, lst, util::Secrecy::secret, "AUTH-05");
 }
 
 // The 1-based lines [first, last] of each [[peer]] entry for `address`, and

@@ -348,8 +348,8 @@ no_secret_leaked() {
 
 test_locked_key_without_terminal_77_up_front() {
     locked_key_config
-    cron_mail >cron.eml
-    expect_exit 77 cron_run "$PEERMAIL_BIN" sendmail -i sam@hospital.test <cron.eml
+    message ana@clinic.test sam@hospital.test >m.eml
+    expect_exit 77 cron_run "$PEERMAIL_BIN" sendmail -i sam@hospital.test <m.eml
     expect_contains err "the signing key $LOCKED_FPR needs a passphrase and there is no terminal to ask for it"
     expect_contains err 'identity.passphrase_command'
     expect_contains err 'gpg-preset-passphrase --preset'
