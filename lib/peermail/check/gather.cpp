@@ -74,7 +74,7 @@ parent_dir(const std::string& path)
 std::optional<bool>
 agent_protection(const std::string& home, const crypto::KeyFacts& key)
 {
-  const auto st = crypto::agent_key_state(home, key, crypto::AgentStart::no);
+  const auto st = crypto::agent_key_state(home, key, crypto::AgentStart::no, crypto::KeyParts::all);
   if (st.clear) {
     return false;
   }

@@ -66,12 +66,12 @@ read_passphrase(const std::string& command,
 }
 
 AgentKeyState
-agent_key_state(const std::string& home, const KeyFacts& key, AgentStart start)
+agent_key_state(const std::string& home, const KeyFacts& key, AgentStart start, KeyParts parts)
 {
   AgentKeyState st;
   std::set<std::string> grips;
   for (const auto& s : key.subkeys) {
-    if (s.secret && !s.keygrip.empty()) {
+    if (s.secret && !s.keygrip.empty() && (parts == KeyParts::all || s.can_sign)) {
       grips.insert(s.keygrip);
     }
   }

@@ -60,9 +60,14 @@ struct AgentKeyState
 // Whether to start gpg-agent to ask it (GnuPG would start it to sign anyway).
 enum class AgentStart { no, yes };
 
-// Ask gpg-agent for `home` ("" = default) about the secret parts of `key`.
+// Which secret parts to ask about: all (KEY-05: how the key is stored), or
+// only those that can sign (what signing a message needs unlocked).
+enum class KeyParts { all, signing };
+
+// Ask gpg-agent for `home` ("" = default) about the secret `parts` of `key`.
 // An agent that cannot be reached leaves `known` false.
-AgentKeyState agent_key_state(const std::string& home, const KeyFacts& key, AgentStart start);
+AgentKeyState
+agent_key_state(const std::string& home, const KeyFacts& key, AgentStart start, KeyParts parts);
 
 // The fix for a signing key that needs a passphrase nobody can type.
 std::string no_terminal_fix(const KeyFacts& key);

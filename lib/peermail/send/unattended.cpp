@@ -24,7 +24,8 @@ signing_passphrase(const config::Config& cfg,
   if (prompt == Prompt::possible) {
     return std::shared_ptr<const crypto::Secret>();
   }
-  const auto st = crypto::agent_key_state(gnupg_home, signer, crypto::AgentStart::yes);
+  const auto st =
+    crypto::agent_key_state(gnupg_home, signer, crypto::AgentStart::yes, crypto::KeyParts::signing);
   if (st.protected_ && !st.cached) {
     return fail(Errc::auth,
                 fmt::format("the signing key {} needs a passphrase and there is no terminal to "
