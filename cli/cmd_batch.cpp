@@ -8,8 +8,10 @@
 #include "exit_codes.hpp"
 #include "output.hpp"
 #include "signals.hpp"
+#include "send_report.hpp"
 
 #include <peermail/batch_run/run.hpp>
+#include <peermail/send/unattended.hpp>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -130,6 +132,13 @@ run_batch(const GlobalOptions& g, const BatchOptions& o)
 
   auto services = send::default_services();
   services.exit_name = [](Errc c) { return std::string(exit_code_name(exit_code(c))); };
+  // Unattended signing (KEY-05): decided before the first message.
+  auto secret = send::identity_passphrase(*cfg, req.gnupg_home, pinentry_prompt(g));
+  if (!secret) {
+    print_error(secret.error());
+    return exit_code(secret.error().code);
+  }
+  send::use_passphrase(services, *secret);
   BatchReporter out(g.json, stderr_is_tty() && !g.quiet, o.dry_run);
   batch_run::Events events;
   events.warning = [](const std::string& w) { print_warn(w); };

@@ -10,6 +10,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace peermail::cli {
 
 namespace {
@@ -196,7 +199,24 @@ cli_request(std::string action, bool dry_run, const GlobalOptions& g)
   req.env = g.env;
   req.transcript = transcript_for(g);
   req.cancel = &process_cancel();
+  req.prompt = pinentry_prompt(g);
   return req;
+}
+
+send::Prompt
+pinentry_prompt(const GlobalOptions& g)
+{
+  for (const char* v : {"GPG_TTY", "DISPLAY", "WAYLAND_DISPLAY"}) {
+    if (!g.getenv(v).empty()) {
+      return send::Prompt::possible;
+    }
+  }
+  const int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    return send::Prompt::impossible;
+  }
+  ::close(fd);
+  return send::Prompt::possible;
 }
 
 int

@@ -35,6 +35,10 @@ send::SendRequest cli_request(std::string action, bool dry_run, const GlobalOpti
 // the exit code (130/143 when interrupted).
 int run_request(const send::SendRequest& req, const GlobalOptions& g, Verbosity verbosity);
 
+// Return whether a pinentry could reach the user (send::Prompt): a
+// controlling terminal, $GPG_TTY, or a display. Cron and services have none.
+send::Prompt pinentry_prompt(const GlobalOptions& g);
+
 // Return the services the CLI uses: the real ones, with the exit-code names
 // of cli/exit_codes.cpp for audit records.
 send::Services cli_services();

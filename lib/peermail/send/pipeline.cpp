@@ -5,6 +5,7 @@
 #include <peermail/audit/write_ahead.hpp>
 #include <peermail/crypto/recipient_proof.hpp>
 #include <peermail/mime/envelope.hpp>
+#include <peermail/mime/sendmail_input.hpp>
 #include <peermail/protect/keys.hpp>
 #include <peermail/transport/wire.hpp>
 #include <peermail/util/fd_io.hpp>
@@ -61,9 +62,10 @@ private:
   mime::Composed m_composed;
   std::optional<util::TempFile> m_plain;
   std::vector<Copy> m_copies;
-  std::vector<std::string> m_extra_fprs; // self and archive
-  std::string m_ciphertext;              // `encrypted`: the armored PGP MESSAGE
-  std::string m_wire_sha256;             // `encrypted`: of the bytes submitted
+  std::vector<std::string> m_extra_fprs;              // self and archive
+  std::shared_ptr<const crypto::Secret> m_passphrase; // identity.passphrase_command
+  std::string m_ciphertext;                           // `encrypted`: the armored PGP MESSAGE
+  std::string m_wire_sha256;                          // `encrypted`: of the bytes submitted
 
   std::string
   exit_name(Errc code) const
@@ -179,7 +181,13 @@ private:
       mime::SubmissionOptions o = m_req.submission;
       o.identity.address = m_cfg.identity.address;
       o.identity.display_name = m_cfg.identity.display_name;
-      PEERMAIL_TRY_ASSIGN(auto prepared, mime::prepare_submission(*m_req.raw, o));
+      PEERMAIL_TRY_ASSIGN(auto input,
+                          mime::normalize_sendmail_input(*m_req.raw,
+                                                         o,
+                                                         m_cfg.identity.rewrite_from
+                                                           ? mime::ForeignFrom::rewrite
+                                                           : mime::ForeignFrom::refuse));
+      PEERMAIL_TRY_ASSIGN(auto prepared, mime::prepare_submission(input, o));
       m_composed = std::move(prepared.first);
       PEERMAIL_TRY(util::write_fd(m_plain->fd(), prepared.second));
     } else if (m_req.encrypted) {
@@ -346,6 +354,15 @@ private:
       m_report.warnings.insert(m_report.warnings.end(), ids->warnings.begin(), ids->warnings.end());
       m_report.signer_fpr = ids->signer_fpr;
       m_extra_fprs = ids->extra_fprs;
+      // Unattended signing (KEY-05): known before anything is sent.
+      if (m_s.signing_passphrase && plan.signer && plan.signer->key) {
+        auto secret =
+          m_s.signing_passphrase(m_cfg, m_req.gnupg_home, *plan.signer->key, m_req.prompt);
+        if (!secret) {
+          return refuse(secret.error());
+        }
+        m_passphrase = std::move(*secret);
+      }
     }
 
     std::vector<std::string> bad;
@@ -436,6 +453,9 @@ private:
       m_copies.insert(m_copies.begin(), std::move(visible));
     }
     PEERMAIL_TRY_ASSIGN(auto protector, m_s.make_protector(m_req.gnupg_home));
+    if (m_passphrase) {
+      PEERMAIL_TRY(protector->use_passphrase(m_passphrase, k_passphrase_setting));
+    }
     for (auto& c : m_copies) {
       std::set<std::string> seen;
       for (const auto i : c.recipients) {

@@ -16,6 +16,7 @@
 #include <peermail/crypto/keyring.hpp>
 #include <peermail/mime/compose.hpp>
 #include <peermail/protect/protect.hpp>
+#include <peermail/send/unattended.hpp>
 #include <peermail/transport/transport.hpp>
 #include <peermail/util/result.hpp>
 
@@ -60,6 +61,14 @@ struct Services
                              const std::string& gnupg_home,
                              const std::map<std::string, std::string>& env)>
     offline_checklist;
+  // How the signing key's passphrase is given (send::signing_passphrase):
+  // called once the key plan passed, before anything is protected or sent.
+  // Unset: gpg-agent handles it (tests with fakes).
+  std::function<Result<std::shared_ptr<const crypto::Secret>>(const config::Config& cfg,
+                                                              const std::string& gnupg_home,
+                                                              const crypto::KeyFacts& signer,
+                                                              Prompt prompt)>
+    signing_passphrase;
   // The sysexits name for the audit record ("EX_NOUSER"); the CLI passes its
   // one mapping table. Default: the Errc name.
   std::function<std::string(Errc code)> exit_name;
@@ -101,6 +110,7 @@ struct SendRequest
   // "interrupted", audited with its pending_seq, not delivered); copies not
   // started stay "not-sent"; report.error is then Errc::canceled.
   const util::Cancel* cancel = nullptr;
+  Prompt prompt = Prompt::possible;       // can a pinentry reach the user?
 };
 
 // The outcome for one recipient.

@@ -103,13 +103,12 @@ test_pin_mismatch_fails_e2e04() {
   expect_contains out "pins 0123456789ABCDEF0123456789ABCDEF01234567 for <sam@hospital.test>, but the keyring has $SAM"
 }
 
-test_pinned_unknown_validity_peer_fails_e2e04() {
-  # A pin names the right key; GnuPG still needs full validity to encrypt to it
-  # (no "always trust" exists), so a pinned but uncertified key fails.
+test_pinned_unknown_validity_peer_passes_e2e04() {
+  # One rule: a [[peer]] pin of the exact fingerprint or a certification;
+  # either alone makes the key usable.
   peer_config c.toml uma@hospital.test "$UMA"
-  expect_exit 1 pm --config c.toml check --only E2E-04,E2E-01
-  expect_contains out "fail  E2E-04"
-  expect_contains out "the pinned key $UMA for <uma@hospital.test> has unknown validity"
+  expect_exit 0 pm --config c.toml check --only E2E-04,E2E-01
+  expect_contains out "pass  E2E-04"
 }
 
 test_missing_baa_fails_cfg01() {
