@@ -19,6 +19,9 @@ namespace {
 std::string
 record_text(const CheckReportMeta& m)
 {
+  if (m.record_path.empty() && !m.record_error) {
+    return {}; // another tool's file: nothing of peermail's is recorded
+  }
   if (m.record_seq) {
     return fmt::format(
       "recorded: audit log {} record {}\n", util::terminal_safe(m.record_path), *m.record_seq);
@@ -32,9 +35,19 @@ record_text(const CheckReportMeta& m)
 void
 print_check_text(const std::vector<policy::Finding>& fs, const CheckReportMeta& m)
 {
-  std::cout << fmt::format("peermail check: profile hipaa, config {}\n",
-                           util::terminal_safe(m.header.config_path));
+  if (m.source_kind.empty()) {
+    std::cout << fmt::format("peermail check: profile hipaa, config {}\n",
+                             util::terminal_safe(m.header.config_path));
+  } else {
+    std::cout << fmt::format("peermail check: profile hipaa, {} {}, account {}\n",
+                             m.source_kind == "msmtprc" ? "msmtp" : m.source_kind,
+                             util::terminal_safe(m.source_path),
+                             util::terminal_safe(m.source_account));
+  }
   std::cout << evidence_text(m.header);
+  for (const auto& n : m.notes) {
+    std::cout << fmt::format("note: {}\n", util::terminal_safe(n));
+  }
   std::string_view area;
   int counts[4] = {0, 0, 0, 0};
   for (const auto& f : fs) {
@@ -77,6 +90,15 @@ print_check_json(const std::vector<policy::Finding>& fs, const CheckReportMeta& 
     {"audit_record", record                  },
     {"findings",     nlohmann::json::array() }
   };
+  if (!m.source_kind.empty()) {
+    // `check --msmtprc`: what was judged, and what in it could not be.
+    out["source"] = {
+      {"kind",    m.source_kind   },
+      {"path",    m.source_path   },
+      {"account", m.source_account}
+    };
+    out["notes"] = m.notes;
+  }
   for (const auto& f : fs) {
     out["findings"].push_back({
       {"id",        f.id                       },

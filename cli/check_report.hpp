@@ -22,6 +22,13 @@ struct CheckReportMeta
   std::string record_path;                 // the audit log
   std::optional<std::uint64_t> record_seq; // the record of this run, if written
   std::optional<Error> record_error;       // why it was not
+  // What was judged: peermail's own config (empty), or another tool's file
+  // (`check --msmtprc`: kind "msmtprc", its path and account), with what in
+  // it could not be judged.
+  std::string source_kind;
+  std::string source_path;
+  std::string source_account;
+  std::vector<std::string> notes;
 };
 
 // Print the findings grouped by area, the header and the record on stdout.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `peermail check [--probe] [--only ID,...]`: the compliance checklist.
 #include "app.hpp"
+#include "check_foreign.hpp"
 #include "check_probe.hpp"
 #include "check_report.hpp"
 #include "evidence.hpp"
@@ -24,6 +25,7 @@ struct CheckOptions
 {
   bool probe = false;
   bool no_login = false; // --no-login: the probe does not log in
+  std::string msmtprc;   // --msmtprc FILE: judge an msmtp configuration instead
   std::vector<std::string> only;
 };
 
@@ -55,6 +57,9 @@ parse_only(const std::vector<std::string>& raw)
 int
 run_check(const GlobalOptions& g, const CheckOptions& o)
 {
+  if (!o.msmtprc.empty()) {
+    return run_check_msmtprc(g, o.msmtprc);
+  }
   auto only = parse_only(o.only);
   if (!only) {
     return print_error(only.error());
@@ -117,12 +122,20 @@ register_check(CLI::App& sub, const GlobalOptions& g, int* exit_code)
                "also probe the live submission server (TLS, certificate, AUTH); sends no mail");
   sub.add_flag(
     "--no-login", opts->no_login, "with --probe: do not log in (no credentials are read or sent)");
+  sub
+    .add_option("--msmtprc",
+                opts->msmtprc,
+                "judge this msmtp configuration instead (account: --account, else its default)")
+    ->excludes("--probe");
   sub.add_option("--only", opts->only, "report only these checklist IDs (e.g. TLS-02,AUD-05)")
     ->delimiter(',');
   sub.footer(
     "Evaluates every docs/CHECKLIST.md item (profile hipaa) over the config, the files it\n"
     "names and the GnuPG keyring. Items that need a live server report skip \"needs\n"
     "--probe\"; items that need a human report skip with the reason.\n"
+    "With --msmtprc FILE the items that concern an msmtp account are judged over that\n"
+    "file (peermail's own config is not needed), each citing file:line and the fix in\n"
+    "msmtp's syntax.\n"
     "Exit: 0 no FAIL; 1 some FAIL; 64 unknown --only ID; 66 config missing;\n"
     "78 config cannot be loaded.");
   sub.callback([&g, opts, exit_code] { *exit_code = run_check(g, *opts); });
