@@ -3,6 +3,7 @@
 
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "signals.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -80,7 +81,7 @@ BatchReporter::progress(const BatchTally& t, bool force)
   }
   m_last_draw = now;
   const double secs = std::chrono::duration<double>(now - m_start).count();
-  const std::size_t done = t.sent + t.failed + t.unknown + t.not_sent;
+  const std::size_t done = t.sent + t.failed + t.unknown + t.not_sent + t.interrupted;
   const double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
   const std::size_t left = t.to_send > done ? t.to_send - done : 0;
   std::string eta = "--:--";
@@ -106,7 +107,7 @@ BatchReporter::progress(const BatchTally& t, bool force)
 }
 
 void
-BatchReporter::summary(const BatchTally& t, int exit_code)
+BatchReporter::summary(const BatchTally& t, int exit_code, int signal)
 {
   clear_bar();
   const double secs =
@@ -120,12 +121,17 @@ BatchReporter::summary(const BatchTally& t, int exit_code)
         {"failed", t.failed},
         {"unknown", t.unknown},
         {"not_sent", t.not_sent},
+        {"interrupted", t.interrupted},
         {"already_sent", t.already_sent},
+        {"resolved", t.resolved},
         {"unready", t.unready},
         {"dry_run", m_dry_run},
         {"seconds", secs},
         {"exit_code", exit_code}}}
     };
+    if (signal > 0) {
+      j["summary"]["signal"] = signal_name(signal);
+    }
     print_json(j);
   } else {
     print_summary_text(t, secs);
@@ -146,13 +152,14 @@ BatchReporter::print_summary_text(const BatchTally& t, double secs) const
 {
   const double rate = secs > 0 ? static_cast<double>(t.sent + t.failed) / secs : 0.0;
   fmt::print(
-    "batch{}: {} {}, {} failed, {} unknown, {} not sent, {} already sent, {} skipped (no "
-    "usable key) of {} recipients in {:.1f} s ({:.1f} msg/s)\n",
+    "batch{}: {} {}, {} failed, {} unknown, {} interrupted, {} not sent, {} already sent, {} "
+    "skipped (no usable key) of {} recipients in {:.1f} s ({:.1f} msg/s)\n",
     m_dry_run ? " (dry run, nothing was sent)" : "",
     t.sent,
     m_dry_run ? "would be sent" : "sent",
     t.failed,
     t.unknown,
+    t.interrupted,
     t.not_sent,
     t.already_sent,
     t.unready,

@@ -36,7 +36,8 @@ public:
   void progress(const BatchTally& t, bool force = false);
 
   // The summary: a JSON line with --json, else a text line on stdout.
-  void summary(const BatchTally& t, int exit_code);
+  // `signal`: the SIGINT/SIGTERM that interrupted the run (0: none).
+  void summary(const BatchTally& t, int exit_code, int signal = 0);
 
 private:
   bool m_json;

@@ -2,6 +2,8 @@
 // `peermail audit show|verify|export`: read and check the audit log
 // (docs/DESIGN.md §7).
 #include "app.hpp"
+#include "cmd_audit_seal.hpp"
+#include "cmd_audit_report.hpp"
 #include "message_input.hpp"
 #include "output.hpp"
 
@@ -28,9 +30,11 @@ struct AuditOptions
   std::string outcome;          // --outcome
   std::string action;           // --action
   std::string recipient;        // --recipient
+  std::string user;             // --user
   std::string output;           // export -o
   std::uint64_t expect_seq = 0; // verify --expect-seq
   std::string anchor;           // verify --anchor
+  std::string seal_key;         // verify --seal-key
 };
 
 // Return the log to read: --file, else [audit] path from the config.
@@ -64,6 +68,8 @@ make_filter(const AuditOptions& o)
   f.outcome = o.outcome;
   f.action = o.action;
   f.recipient = o.recipient;
+  f.user = o.user;
+  PEERMAIL_TRY(f.validate());
   return f;
 }
 
@@ -116,6 +122,7 @@ add_filter_options(CLI::App* cmd, AuditOptions& o)
   cmd->add_option("--outcome", o.outcome, "only records with this outcome (sent, refused, …)");
   cmd->add_option("--action", o.action, "only records of this action (send, batch, verify, …)");
   cmd->add_option("--recipient", o.recipient, "only records to this address");
+  cmd->add_option("--user", o.user, "only records of this user (identity.user_id)");
 }
 
 int
@@ -131,8 +138,10 @@ run_show(const AuditOptions& o, const GlobalOptions& g)
   }
   std::uint64_t shown = 0;
   if (!g.json) {
-    fmt::print("{:<24} {:<10} {:<14} {:<4} {:<30} {}\n",
+    fmt::print("{:>6} {:<24} {:<12} {:<10} {:<14} {:<4} {:<30} {}\n",
+               "SEQ",
                "TIME",
+               "USER",
                "ACTION",
                "OUTCOME",
                "SMTP",
@@ -145,8 +154,10 @@ run_show(const AuditOptions& o, const GlobalOptions& g)
       print_json(j);
       return;
     }
-    fmt::print("{:<24} {:<10} {:<14} {:<4} {:<30} {}\n",
+    fmt::print("{:>6} {:<24} {:<12} {:<10} {:<14} {:<4} {:<30} {}\n",
+               field(j, "seq"),
                field(j, "ts"),
+               field(j, "user"),
                field(j, "action"),
                field(j, "outcome"),
                smtp_code(j),
@@ -162,6 +173,25 @@ run_show(const AuditOptions& o, const GlobalOptions& g)
   return 0;
 }
 
+// The filter as the user gave it, for the export manifest.
+nlohmann::json
+filter_desc(const AuditOptions& o)
+{
+  nlohmann::json d = nlohmann::json::object();
+  for (const auto& [k, v] : {
+         std::pair<const char*, const std::string*>{"since",     &o.since    },
+         {"until",     &o.until    },
+         {"outcome",   &o.outcome  },
+         {"action",    &o.action   },
+         {"recipient", &o.recipient}
+  }) {
+    if (!v->empty()) {
+      d[k] = *v;
+    }
+  }
+  return d;
+}
+
 int
 run_export(const AuditOptions& o, const GlobalOptions& g)
 {
@@ -173,32 +203,7 @@ run_export(const AuditOptions& o, const GlobalOptions& g)
   if (!filter) {
     return print_error(filter.error());
   }
-  std::string out;
-  std::uint64_t n = 0;
-  const bool to_stdout = o.output.empty() || o.output == "-";
-  auto r = audit::for_each_record(*path, *filter, [&](const nlohmann::json& j, std::uint64_t) {
-    ++n;
-    std::string line = json_text(j) + "\n";
-    if (to_stdout) {
-      std::fwrite(line.data(), 1, line.size(), stdout);
-    } else {
-      out += line;
-    }
-  });
-  if (!r) {
-    return print_error(r.error());
-  }
-  if (!to_stdout) {
-    auto w = write_output(o.output, out);
-    if (!w) {
-      return print_error(w.error());
-    }
-  }
-  if (std::fflush(stdout) != 0) {
-    return print_error(Error(Errc::io, "cannot write to standard output"));
-  }
-  print_note(fmt::format("exported {} record{}", n, n == 1 ? "" : "s"));
-  return 0;
+  return run_audit_export(*path, !o.file.empty(), *filter, filter_desc(o), o.output, g);
 }
 
 int
@@ -208,65 +213,8 @@ run_verify(const AuditOptions& o, const GlobalOptions& g)
   if (!path) {
     return print_error(path.error());
   }
-  audit::VerifyOptions vo;
-  if (o.expect_seq > 0) {
-    vo.expect_seq = o.expect_seq;
-  }
-  vo.anchor_hash = o.anchor;
-  auto rep = audit::verify(*path, vo);
-  if (!rep) {
-    return print_error(rep.error());
-  }
-  if (g.json) {
-    nlohmann::json j = {
-      {"ok",         rep->ok        },
-      {"path",       *path          },
-      {"records",    rep->records   },
-      {"head_seq",   rep->head_seq  },
-      {"head_hash",  rep->head_hash },
-      {"unresolved", rep->unresolved}
-    };
-    if (!rep->ok) {
-      j["problem"] = rep->problem;
-      j["line"] = rep->first_bad_line ? nlohmann::json(*rep->first_bad_line) : nlohmann::json();
-      j["seq"] = rep->first_bad_seq ? nlohmann::json(*rep->first_bad_seq) : nlohmann::json();
-    }
-    print_json(j);
-  }
-  if (!rep->ok) {
-    const int rc = print_error(Error(
-      Errc::verdict,
-      fmt::format("audit log {}: {}", *path, rep->problem),
-      "AUD-03",
-      fmt::format("the {} record{} before it verify; keep this file as evidence, restore the log "
-                  "from a backup and investigate who changed it",
-                  rep->records,
-                  rep->records == 1 ? "" : "s")));
-    return rc;
-  }
-  if (!rep->unresolved.empty()) {
-    const auto n = rep->unresolved.size();
-    print_warn(
-      fmt::format("{} pending record{} without an outcome record: seq {} (a crash, or "
-                  "the outcome could not be written; the message may have reached the "
-                  "server: check there, or in the batch journal, before resending)",
-                  n,
-                  n == 1 ? "" : "s",
-                  fmt::join(rep->unresolved, ", ")));
-  }
-  if (!g.json) {
-    fmt::print("audit log {}: {} record{}, chain intact\n",
-               *path,
-               rep->records,
-               rep->records == 1 ? "" : "s");
-    if (rep->records > 0) {
-      fmt::print("head: seq {} hash {}\n", rep->head_seq, rep->head_hash);
-      print_note(
-        "record the head elsewhere; later `audit verify --anchor HASH --expect-seq N` "
-        "also detects removal of the last records");
-    }
-  }
-  return 0;
+  return run_audit_verify(
+    AuditVerifyArgs{*path, !o.file.empty(), o.expect_seq, o.anchor, o.seal_key}, g);
 }
 
 // Append a synthetic record and verify the chain: the runtime check of
@@ -328,19 +276,26 @@ register_audit(CLI::App& sub, const GlobalOptions& g, int* exit_code)
                      o->expect_seq,
                      "the log must hold at least N records (detects removal at the end)");
   verify->add_option("--anchor", o->anchor, "a head hash recorded earlier that must still exist");
+  verify->add_option(
+    "--seal-key", o->seal_key, "check seals against this key instead of [audit] seal_key");
   verify->callback([o, &g, exit_code] { *exit_code = run_verify(*o, g); });
 
-  auto* exp = sub.add_subcommand("export", "write matching records as JSON Lines");
+  auto* exp = sub.add_subcommand(
+    "export", "write matching records as JSON Lines after a manifest signed with the seal key");
   exp->add_option("--file", o->file, "read this log instead of the configured [audit] path");
   exp->add_option("-o,--output", o->output, "write to FILE (mode 0600) instead of stdout");
   add_filter_options(exp, *o);
   exp->callback([o, &g, exit_code] { *exit_code = run_export(*o, g); });
+
+  register_audit_report(sub, g, exit_code);
 
   auto* test = sub.add_subcommand("test",
                                   "append a synthetic 'audit-test' record (checks that the log "
                                   "is writable, AUD-01/AUD-04)");
   test->add_option("--file", o->file, "append to this log instead of the configured [audit] path");
   test->callback([o, &g, exit_code] { *exit_code = run_test(*o, g); });
+
+  register_audit_seal(sub, g, exit_code);
 }
 
 } // namespace peermail::cli

@@ -4,10 +4,14 @@
 // Options, one call to batch_run::run (lib/peermail/batch_run/), rendering.
 #include "app.hpp"
 #include "batch_report.hpp"
+#include "cmd_audit_seal.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "signals.hpp"
+#include "send_report.hpp"
 
 #include <peermail/batch_run/run.hpp>
+#include <peermail/send/unattended.hpp>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -120,6 +124,7 @@ run_batch(const GlobalOptions& g, const BatchOptions& o)
   req.skip_unready = o.skip_unready;
   req.gnupg_home = g.gnupg_home_dir();
   req.env = g.env;
+  req.cancel = &process_cancel();
   if (auto it = g.env.find("PEERMAIL_BATCH_BACKOFF_MS"); it != g.env.end()) {
     // For tests: the first retry delay in milliseconds.
     req.backoff = std::chrono::milliseconds(std::atol(it->second.c_str()));
@@ -127,6 +132,13 @@ run_batch(const GlobalOptions& g, const BatchOptions& o)
 
   auto services = send::default_services();
   services.exit_name = [](Errc c) { return std::string(exit_code_name(exit_code(c))); };
+  // Unattended signing (KEY-05): decided before the first message.
+  auto secret = send::identity_passphrase(*cfg, req.gnupg_home, pinentry_prompt(g));
+  if (!secret) {
+    print_error(secret.error());
+    return exit_code(secret.error().code);
+  }
+  send::use_passphrase(services, *secret);
   BatchReporter out(g.json, stderr_is_tty() && !g.quiet, o.dry_run);
   batch_run::Events events;
   events.warning = [](const std::string& w) { print_warn(w); };
@@ -135,22 +147,37 @@ run_batch(const GlobalOptions& g, const BatchOptions& o)
   };
   events.progress = [&out](const batch_run::Tally& t, bool force) { out.progress(t, force); };
 
-  const auto report = batch_run::run(*cfg, req, services, exit_code, events);
+  batch_run::Report report;
+  int signal = 0;
+  {
+    StopOnSignals stop(process_cancel());
+    report = batch_run::run(*cfg, req, services, exit_code, events);
+    signal = stop.signal();
+  }
+  seal_after_run(*cfg, g); // issue 14: seal the chain head, also after an interrupt
+  // 130 (SIGINT) / 143 (SIGTERM) whatever else happened (signals.hpp).
+  const int code = signal > 0 ? 128 + signal : report.exit_code;
   switch (report.kind) {
   case batch_run::Report::Kind::failed:
     print_error(*report.error);
-    return report.exit_code;
+    return code;
   case batch_run::Report::Kind::refused:
-    return report_problems(g, o, report);
+    report_problems(g, o, report);
+    return code;
   case batch_run::Report::Kind::finished:
     break;
   }
   if (report.stopped) {
     print_error(*report.stopped);
-    print_note("the batch stopped early; rerun the same command to resume");
   }
-  out.summary(report.tally, report.exit_code);
-  return report.exit_code;
+  out.summary(report.tally, code, signal);
+  if (report.stopped) {
+    print_note(signal > 0 ? fmt::format("interrupted by {}; rerun the same command to resume",
+                                        signal_name(signal))
+                          : std::string("the batch stopped early; rerun the same command to "
+                                        "resume"));
+  }
+  return code;
 }
 
 } // namespace

@@ -1,23 +1,18 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// `peermail keys list | check ADDR... | import FILE`: key readiness per address.
+// `peermail keys list | check ADDR... | import FILE` (pin and certify:
+// cmd_keys_pin.cpp): key readiness per address.
 #include "app.hpp"
 #include "exit_codes.hpp"
+#include "keys_report.hpp"
 #include "output.hpp"
 
 #include <peermail/address/mailbox.hpp>
-#include <peermail/config/config.hpp>
-#include <peermail/crypto/key_judge.hpp>
-#include <peermail/crypto/keyring.hpp>
 #include <peermail/util/fs.hpp>
-#include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
-#include <sys/stat.h>
-
 #include <iostream>
-#include <set>
 
 namespace peermail::cli {
 
@@ -28,175 +23,6 @@ struct KeysOptions
   std::vector<std::string> addresses; // keys check
   std::string file;                   // keys import
 };
-
-// Load the config for its [[peer]] pins and [policy]. Refusals (78, 77) apply
-// as for every command; only when no config was named and the default file
-// does not exist do the keys commands run with the default policy.
-Result<std::optional<config::Config>>
-load_optional_config(const GlobalOptions& g)
-{
-  if (!g.config_path && g.getenv("PEERMAIL_CONFIG").empty()) {
-    config::LoadOptions o;
-    o.env = g.env;
-    struct stat st
-    {
-    };
-    if (::stat(config::resolve_path(o).c_str(), &st) != 0) {
-      return std::optional<config::Config>();
-    }
-  }
-  PEERMAIL_TRY_ASSIGN(auto cfg, g.load_config());
-  return std::optional<config::Config>(std::move(cfg));
-}
-
-crypto::KeyPolicy
-key_policy(const std::optional<config::Config>& cfg)
-{
-  crypto::KeyPolicy p;
-  if (cfg) {
-    p.min_rsa_bits = cfg->policy.min_rsa_bits;
-    p.expiry_warning_days = cfg->policy.expiry_warning_days;
-  }
-  return p;
-}
-
-std::string
-usage_of(const crypto::SubkeyFacts& s)
-{
-  std::string u;
-  if (s.can_sign) {
-    u += "sign,";
-  }
-  if (s.can_encrypt) {
-    u += "encrypt,";
-  }
-  if (s.can_certify) {
-    u += "certify,";
-  }
-  if (!u.empty()) {
-    u.pop_back();
-  }
-  return u;
-}
-
-std::string
-state_of(const crypto::SubkeyFacts& s)
-{
-  if (s.revoked) {
-    return "revoked";
-  }
-  if (s.expired) {
-    return "expired";
-  }
-  if (s.disabled) {
-    return "disabled";
-  }
-  if (s.invalid) {
-    return "invalid";
-  }
-  return "usable";
-}
-
-nlohmann::json
-key_json(const crypto::KeyFacts& k, bool secret)
-{
-  nlohmann::json j;
-  j["fingerprint"] = k.fingerprint;
-  j["secret"] = secret;
-  j["revoked"] = k.revoked;
-  j["expired"] = k.expired;
-  j["disabled"] = k.disabled;
-  j["invalid"] = k.invalid;
-  j["uids"] = nlohmann::json::array();
-  for (const auto& u : k.uids) {
-    j["uids"].push_back({
-      {"uid",      u.uid                            },
-      {"email",    u.address                        },
-      {"validity", crypto::validity_name(u.validity)},
-      {"revoked",  u.revoked                        }
-    });
-  }
-  j["subkeys"] = nlohmann::json::array();
-  for (const auto& s : k.subkeys) {
-    j["subkeys"].push_back({
-      {"fingerprint", s.fingerprint                                                         },
-      {"algo",        s.algo                                                                },
-      {"length",      s.length                                                              },
-      {"usage",       usage_of(s)                                                           },
-      {"state",       state_of(s)                                                           },
-      {"created",     crypto::format_date(s.created)                                        },
-      {"expires",     s.expires == 0 ? std::string("never") : crypto::format_date(s.expires)},
-      {"secret",      s.secret                                                              }
-    });
-  }
-  return j;
-}
-
-int
-run_list(const GlobalOptions& g)
-{
-  auto cfg = load_optional_config(g);
-  if (!cfg) {
-    return print_error(cfg.error());
-  }
-  auto kr = crypto::Keyring::open(g.gnupg_home_dir());
-  if (!kr) {
-    return print_error(kr.error());
-  }
-  auto keys = (*kr)->list(false);
-  if (!keys) {
-    return print_error(keys.error());
-  }
-  auto secrets = (*kr)->list(true);
-  if (!secrets) {
-    return print_error(secrets.error());
-  }
-  std::set<std::string> secret_fprs;
-  for (const auto& k : *secrets) {
-    secret_fprs.insert(k.fingerprint);
-  }
-  if (g.json) {
-    nlohmann::json out = {
-      {"keys", nlohmann::json::array()}
-    };
-    for (const auto& k : *keys) {
-      out["keys"].push_back(key_json(k, secret_fprs.count(k.fingerprint) > 0));
-    }
-    print_json(out);
-    return k_ok;
-  }
-  for (const auto& k : *keys) {
-    const bool secret = secret_fprs.count(k.fingerprint) > 0;
-    std::cout << fmt::format("{}  {}{}\n",
-                             secret ? "sec" : "pub",
-                             k.fingerprint,
-                             k.revoked   ? "  [revoked]"
-                             : k.expired ? "  [expired]"
-                                         : "");
-    for (const auto& u : k.uids) {
-      std::cout << fmt::format("     uid  {:<9} {}{}\n",
-                               crypto::validity_name(u.validity),
-                               util::terminal_safe(u.uid),
-                               u.revoked ? "  [revoked]" : "");
-    }
-    for (const auto& s : k.subkeys) {
-      std::cout << fmt::format("     {}  {:<8} {}  {:<14} created {}  expires {}{}\n",
-                               &s == &k.subkeys.front() ? "key" : "sub",
-                               s.algo,
-                               s.fingerprint,
-                               usage_of(s),
-                               crypto::format_date(s.created),
-                               s.expires == 0 ? std::string("never")
-                                              : crypto::format_date(s.expires),
-                               state_of(s) == "usable" ? "" : "  [" + state_of(s) + "]");
-    }
-    std::cout << "\n";
-  }
-  if (keys->empty() && !g.quiet) {
-    print_note("the keyring holds no keys");
-  }
-  return k_ok;
-}
 
 int
 run_check(const GlobalOptions& g, const KeysOptions& o)
@@ -234,32 +60,9 @@ run_check(const GlobalOptions& g, const KeysOptions& o)
     }
     all_ready = all_ready && j->ok();
     if (g.json) {
-      out["addresses"].push_back({
-        {"address",     addr                             },
-        {"ready",       j->ok()                          },
-        {"fingerprint", j->key ? j->key->fingerprint : ""},
-        {"subkey",      j->subkey_fingerprint            },
-        {"pinned",      pinned.has_value()               },
-        {"problem",     crypto::to_string(j->problem)    },
-        {"check_id",    j->check_id                      },
-        {"reason",      j->reason                        },
-        {"fix",         j->fix                           },
-        {"warnings",    j->warnings                      }
-      });
-      continue;
-    }
-    if (j->ok()) {
-      std::cout << fmt::format("{}: ready: key {}{} (encryption subkey {})\n",
-                               addr,
-                               j->key->fingerprint,
-                               pinned ? ", pinned" : "",
-                               j->subkey_fingerprint);
+      out["addresses"].push_back(readiness_json(addr, *j, pinned.has_value()));
     } else {
-      std::cout << fmt::format("{}: not ready: {} [{}]\n", addr, j->reason, j->check_id);
-      std::cout << fmt::format("  fix: {}\n", j->fix);
-    }
-    for (const auto& w : j->warnings) {
-      std::cout << fmt::format("  warning: {}\n", w);
+      print_readiness(addr, *j, pinned.has_value());
     }
   }
   if (g.json) {
@@ -298,8 +101,8 @@ run_import(const GlobalOptions& g, const KeysOptions& o)
     std::cout << "imported " << f << "\n";
   }
   print_note(
-    "verify each fingerprint with its owner out of band, then pin it in a [[peer]] "
-    "entry or certify it (gpg --quick-lsign-key FPR)");
+    "verify each fingerprint with its owner out of band, then pin it (peermail keys pin "
+    "ADDR FPR) or certify it (peermail keys certify FPR); either one is enough");
   return k_ok;
 }
 
@@ -315,13 +118,15 @@ register_keys(CLI::App& sub, const GlobalOptions& g, int* exit_code)
     "non-compliant or unsafe one like every command (exit 78/77). When no --config\n"
     "or $PEERMAIL_CONFIG is given and the default config file does not exist, they\n"
     "run with the default policy (min_rsa_bits 3072, no pins).\n"
+    "A key is usable when it is pinned ([[peer]], `keys pin`) or certified\n"
+    "(`keys certify`): either one is enough.\n"
     "Exit: 0 ready/done; 67 an address has no usable, valid key; 65 no key data;\n"
-    "66 file missing.");
+    "66 file missing; 64 pin refused (exists); 77 unsafe config file.");
 
   auto* list = sub.add_subcommand("list",
                                   "list keys: fingerprint, user IDs and validity, "
                                   "algorithm, expiry, usage; secret keys marked sec");
-  list->callback([&g, exit_code] { *exit_code = run_list(g); });
+  list->callback([&g, exit_code] { *exit_code = run_keys_list(g); });
 
   auto* check = sub.add_subcommand("check",
                                    "say per address whether a usable, valid, strong, "
@@ -335,6 +140,8 @@ register_keys(CLI::App& sub, const GlobalOptions& g, int* exit_code)
   import->add_option("file", opts->file, "armored or binary OpenPGP keys")->required();
   import->callback([&g, opts, exit_code] { *exit_code = run_import(g, *opts);
 });
+
+register_keys_pin(sub, g, exit_code);
 } // namespace peermail::cli
 
 } // namespace peermail::cli

@@ -1,20 +1,23 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `peermail verify [--decrypt] [-o FILE] [FILE|-]`: the verdict of docs/DESIGN.md
-// §6 and the facts behind it. Needs only a GnuPG home, no config.
+// §6 and the facts behind it. Needs only a GnuPG home; with a config,
+// --decrypt is recorded in the audit log first (an access record).
 #include "app.hpp"
 #include "exit_codes.hpp"
 #include "message_input.hpp"
 #include "output.hpp"
+#include "verify_report.hpp"
 
-#include <peermail/util/fs.hpp>
-#include <peermail/util/strings.hpp>
+#include <peermail/audit/audit_log.hpp>
+#include <peermail/config/config.hpp>
+#include <peermail/verify/access.hpp>
 #include <peermail/verify/verify.hpp>
 
-#include <fmt/core.h>
-#include <nlohmann/json.hpp>
+#include <unistd.h>
 
-#include <ctime>
+#include <cstdio>
 #include <memory>
+#include <optional>
 
 namespace peermail::cli {
 
@@ -28,130 +31,58 @@ struct VerifyOptions
   std::string input = "-";
 };
 
-std::string
-rfc3339(std::int64_t t)
+// The access log of `verify --decrypt` when a config is present: the one
+// named by --config or $PEERMAIL_CONFIG (which must then load), else the
+// default file if it exists. Without a config nothing can be recorded
+// (nullopt; peermail-verify(1)). Checked writable before anything is
+// decrypted.
+Result<std::optional<verify::AccessLog>>
+access_log(const GlobalOptions& g)
 {
-  if (t <= 0) {
-    return "";
+  config::LoadOptions lo;
+  lo.path = g.config_path;
+  lo.env = g.env;
+  const bool named = g.config_path || !g.getenv("PEERMAIL_CONFIG").empty();
+  if (!named && ::access(config::resolve_path(lo).c_str(), F_OK) != 0) {
+    return std::nullopt;
   }
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  ::gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  PEERMAIL_TRY_ASSIGN(auto cfg, g.load_config(config::Strictness::report));
+  PEERMAIL_TRY(audit::AuditLog::check_writable(cfg.audit.path));
+  return verify::AccessLog{cfg.audit.path, cfg.identity.user_id, cfg.sha256};
 }
 
-std::string
-join(const std::vector<std::string>& v)
+// Write the decrypted message, if any, to -o FILE or stdout.
+int
+release_plaintext(const VerifyOptions& o, const verify::VerifyReport& report)
 {
-  std::string out;
-  for (const auto& s : v) {
-    out += out.empty() ? s : ", " + s;
-  }
-  return out;
-}
-
-// The user ID shown for a signature: the one for the From address, else the first.
-const crypto::SignatureFacts::Uid*
-shown_uid(const crypto::SignatureFacts& s, const std::vector<std::string>& from)
-{
-  for (const auto& u : s.uids) {
-    if (from.size() == 1 && u.address == from.front()) {
-      return &u;
+  if (report.decrypted_message.empty()) {
+    print_note(report.encrypted ? "no plaintext written: the message was not decrypted intact"
+                                : "no plaintext written: the message is not encrypted");
+  } else if (!o.output.empty()) {
+    if (auto w = write_output(o.output, report.decrypted_message); !w) {
+      return print_error(w.error());
     }
+  } else if (auto w = write_stdout(report.decrypted_message); !w) {
+    return print_error(w.error());
   }
-  return s.uids.empty() ? nullptr : &s.uids.front();
-}
-
-std::string
-render_json(const verify::VerifyReport& r)
-{
-  nlohmann::json sigs = nlohmann::json::array();
-  for (const auto& s : r.signatures) {
-    const auto* u = shown_uid(s, r.from);
-    sigs.push_back({
-      {"fingerprint", s.fingerprint                                   },
-      {"uid",         u != nullptr ? u->uid : ""                      },
-      {"email",       u != nullptr ? u->address : ""                  },
-      {"status",      std::string(crypto::to_string(s.status))        },
-      {"validity",    std::string(crypto::validity_string(s.validity))},
-      {"hash_algo",   crypto::hash_name(s.hash_algo)                  },
-      {"created",     rfc3339(s.created)                              }
-    });
-  }
-  nlohmann::json j = {
-    {"verdict",             std::string(to_string(r.verdict))},
-    {"reason",              r.failure                        },
-    {"fix",                 r.fix                            },
-    {"protocol",            r.protocol                       },
-    {"unsigned_headers",    r.unsigned_headers               },
-    {"encrypted",           r.encrypted                      },
-    {"decrypted",           r.decrypted                      },
-    {"integrity_protected", r.integrity_protected            },
-    {"signatures",          sigs                             },
-    {"from",                join(r.from)                     },
-    {"from_matches_signer", r.from_matches_signer            },
-    {"fully_covered",       r.fully_covered                  },
-    {"protected_headers",   r.protected_headers              },
-    {"warnings",            r.warnings                       }
-  };
-  return json_text(j) + "\n";
-}
-
-// Every text that came from the message or a key goes through
-// util::terminal_safe: a From with escape sequences must not draw a fake
-// "verdict: valid" on the reader's terminal.
-std::string
-render_text(const verify::VerifyReport& r)
-{
-  std::string out = fmt::format("verdict: {}\n", to_string(r.verdict));
-  if (!r.failure.empty()) {
-    out += fmt::format("reason: {}\n", util::terminal_safe(r.failure));
-  }
-  if (!r.fix.empty()) {
-    out += fmt::format("fix: {}\n", util::terminal_safe(r.fix));
-  }
-  if (r.encrypted) {
-    out += fmt::format("encrypted: yes; decrypted: {}; integrity protected: {}\n",
-                       r.decrypted ? "yes" : "no",
-                       r.integrity_protected ? "yes" : "no");
-  } else {
-    out += "encrypted: no\n";
-  }
-  if (r.signatures.empty()) {
-    out += "signatures: none\n";
-  }
-  for (const auto& s : r.signatures) {
-    const auto* u = shown_uid(s, r.from);
-    out += fmt::format("signature: {} by {} ({}), key validity {}, {}, made {}\n",
-                       crypto::to_string(s.status),
-                       util::terminal_safe(s.fingerprint),
-                       u != nullptr ? util::terminal_safe(u->uid) : "unknown key",
-                       crypto::validity_string(s.validity),
-                       crypto::hash_name(s.hash_algo),
-                       rfc3339(s.created));
-  }
-  out += fmt::format("from: {} ({})\n",
-                     r.from.empty() ? "(none)" : util::terminal_safe(join(r.from)),
-                     r.from_matches_signer ? "matches the signer" : "does not match a signer");
-  out += fmt::format("coverage: {}\n",
-                     r.fully_covered ? "the signature covers the whole message"
-                                     : "not everything a reader sees is signed");
-  out += fmt::format("protected headers: {}\n", r.protected_headers ? "yes" : "no");
-  if (!r.unsigned_headers.empty()) {
-    out += fmt::format("unsigned headers: {}\n", join(r.unsigned_headers));
-  }
-  for (const auto& w : r.warnings) {
-    out += fmt::format("warning: {}\n", util::terminal_safe(w));
-  }
-  return out;
+  return k_ok;
 }
 
 int
 run_verify(const VerifyOptions& o, const GlobalOptions& g)
 {
   const bool decrypt = o.decrypt || !o.output.empty();
+  std::optional<verify::AccessLog> log;
+  if (decrypt) {
+    auto l = access_log(g);
+    if (!l) {
+      return print_error(l.error());
+    }
+    log = std::move(*l);
+    if (!log) {
+      print_note("no config: this access is not recorded in an audit log (see peermail-verify(1))");
+    }
+  }
   auto message = read_message_input(o.input);
   if (!message) {
     return print_error(message.error());
@@ -164,24 +95,22 @@ run_verify(const VerifyOptions& o, const GlobalOptions& g)
   if (!report) {
     return print_error(report.error());
   }
-  const std::string rendered = g.json ? render_json(*report) : render_text(*report);
+  // Fail closed: the access is on record before anything is released.
+  if (log) {
+    if (auto seq = verify::record_access(*log, *report, *message); !seq) {
+      return print_error(seq.error());
+    }
+  }
+  const std::string rendered = g.json ? render_verify_json(*report) : render_verify_text(*report);
   // With --decrypt and no -o the plaintext goes to stdout, the report to stderr.
-  const bool plaintext_to_stdout = decrypt && o.output.empty();
-  if (plaintext_to_stdout) {
+  if (decrypt && o.output.empty()) {
     std::fputs(rendered.c_str(), stderr);
   } else if (auto w = write_stdout(rendered); !w) {
     return print_error(w.error());
   }
   if (decrypt) {
-    if (report->decrypted_message.empty()) {
-      print_note(report->encrypted ? "no plaintext written: the message was not decrypted intact"
-                                   : "no plaintext written: the message is not encrypted");
-    } else if (!o.output.empty()) {
-      if (auto w = write_output(o.output, report->decrypted_message); !w) {
-        return print_error(w.error());
-      }
-    } else if (auto w = write_stdout(report->decrypted_message); !w) {
-      return print_error(w.error());
+    if (const int rc = release_plaintext(o, *report); rc != k_ok) {
+      return rc;
     }
   }
   return report->verdict == verify::Verdict::valid ? k_ok : k_negative;

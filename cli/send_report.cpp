@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "send_report.hpp"
 
+#include "cmd_audit_seal.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "signals.hpp"
 
 #include <fmt/core.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace peermail::cli {
 
@@ -134,7 +139,10 @@ render_error(const Error& e, const GlobalOptions& g)
 }
 
 int
-render_send_report(const send::SendReport& r, const GlobalOptions& g, Verbosity verbosity)
+render_send_report(const send::SendReport& r,
+                   const GlobalOptions& g,
+                   Verbosity verbosity,
+                   int signal)
 {
   for (const auto& w : r.warnings) {
     print_warn(w);
@@ -145,12 +153,26 @@ render_send_report(const send::SendReport& r, const GlobalOptions& g, Verbosity 
     }
   }
   if (g.json) {
-    print_json(report_json(r));
+    auto j = report_json(r);
+    if (signal > 0) {
+      j["interrupted"] = true;
+      j["signal"] = signal_name(signal);
+      if (j.contains("error")) {
+        j["error"]["exit_code"] = 128 + signal;
+      }
+    }
+    print_json(j);
   } else if (!g.quiet && (verbosity == Verbosity::summary || r.dry_run)) {
     print_text(r);
   }
+  if (signal > 0) {
+    print_note(
+      fmt::format("interrupted by {}: the outcome of every copy that was started is "
+                  "in the audit log; copies not started were not sent",
+                  signal_name(signal)));
+  }
   if (!r.error) {
-    return k_ok;
+    return signal > 0 ? 128 + signal : k_ok;
   }
   // Every refused recipient, then the error itself.
   for (const auto& x : r.recipients) {
@@ -162,7 +184,8 @@ render_send_report(const send::SendReport& r, const GlobalOptions& g, Verbosity 
                  x.check_id.empty() ? "" : fmt::format(" [{}]", x.check_id));
     }
   }
-  return print_error(*r.error);
+  const int code = print_error(*r.error);
+  return signal > 0 ? 128 + signal : code;
 }
 
 send::SendRequest
@@ -175,7 +198,25 @@ cli_request(std::string action, bool dry_run, const GlobalOptions& g)
   req.temp_dir = g.getenv("TMPDIR");
   req.env = g.env;
   req.transcript = transcript_for(g);
+  req.cancel = &process_cancel();
+  req.prompt = pinentry_prompt(g);
   return req;
+}
+
+send::Prompt
+pinentry_prompt(const GlobalOptions& g)
+{
+  for (const char* v : {"GPG_TTY", "DISPLAY", "WAYLAND_DISPLAY"}) {
+    if (!g.getenv(v).empty()) {
+      return send::Prompt::possible;
+    }
+  }
+  const int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    return send::Prompt::impossible;
+  }
+  ::close(fd);
+  return send::Prompt::possible;
 }
 
 int
@@ -188,8 +229,16 @@ run_request(const send::SendRequest& req, const GlobalOptions& g, Verbosity verb
   if (!cfg) {
     return render_error(cfg.error(), g);
   }
-  const auto report = send::run(*cfg, req, cli_services());
-  return render_send_report(report, g, verbosity);
+  send::SendReport report;
+  int signal = 0;
+  {
+    StopOnSignals stop(process_cancel());
+    report = send::run(*cfg, req, cli_services());
+    signal = stop.signal();
+  }
+  const int rc = render_send_report(report, g, verbosity, signal);
+  seal_after_run(*cfg, g); // issue 14: seal the chain head
+  return rc;
 }
 
 send::Services

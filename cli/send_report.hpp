@@ -17,16 +17,27 @@ enum class Verbosity {
   silent,  // `sendmail`: nothing on success (sendmail convention)
 };
 
-// Print `report` as `g` asks and return the exit code.
-int render_send_report(const send::SendReport& report, const GlobalOptions& g, Verbosity verbosity);
+// Print `report` as `g` asks and return the exit code. `signal`: the
+// SIGINT/SIGTERM that interrupted the send (0: none); the exit code is then
+// 128 + signal and --json says {"interrupted": true, "signal": "SIGINT"}.
+int render_send_report(const send::SendReport& report,
+                       const GlobalOptions& g,
+                       Verbosity verbosity,
+                       int signal = 0);
 
 // Return a request for `action` with what every sending command takes from
-// `g`: GnuPG home, TMPDIR, environment, -v transcript.
+// `g`: GnuPG home, TMPDIR, environment, -v transcript, and the process's
+// stop request (signals.hpp).
 send::SendRequest cli_request(std::string action, bool dry_run, const GlobalOptions& g);
 
 // Validate `req` (with its input read), load the config, run the pipeline
-// and render the report; return the exit code.
+// with SIGINT/SIGTERM handled (signals.hpp) and render the report; return
+// the exit code (130/143 when interrupted).
 int run_request(const send::SendRequest& req, const GlobalOptions& g, Verbosity verbosity);
+
+// Return whether a pinentry could reach the user (send::Prompt): a
+// controlling terminal, $GPG_TTY, or a display. Cron and services have none.
+send::Prompt pinentry_prompt(const GlobalOptions& g);
 
 // Return the services the CLI uses: the real ones, with the exit-code names
 // of cli/exit_codes.cpp for audit records.

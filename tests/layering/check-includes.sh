@@ -20,7 +20,7 @@ declare -A allowed=(
     [mime]="util address"
     [crypto]="util"
     [transport]="util address config"
-    [audit]="util"
+    [audit]="util crypto"
     # batch data; protect: the scheduler's Protector and the preflight's key
     # plan (known exception, to move to batch_run/, see ARCHITECTURE.md)
     [batch]="util address config mime crypto transport audit protect"
@@ -28,7 +28,7 @@ declare -A allowed=(
     [runtime]="util"
     # use cases
     [protect]="util address config mime crypto"
-    [verify]="util address mime crypto"
+    [verify]="util address mime crypto audit"
     [check]="util address config crypto transport audit policy protect foreign"
     [send]="util address config mime crypto transport audit policy check protect"
     [batch_run]="util address config mime crypto transport audit batch policy check protect send"

@@ -15,9 +15,13 @@ Everything lands in --spool:
 Faults (for the exit-code table): --rcpt-reply/--rcpt-fail, --data-reply,
 --data-fail-first N (451 to the first N messages), --data-delay S (reply
 to the final "." after S seconds, then accept), --drop-mid-data, --stall-at, --starttls-reply, --inject-after-starttls,
---auth-before-tls, --tls-max 1.1. --raw-replies: --rcpt-reply and --data-reply
+--auth-before-tls, --tls-max 1.1|1.2. --raw-replies: --rcpt-reply and --data-reply
 take Python byte escapes ("550 Empf\\xe4nger") and go out as those raw bytes
 (a server that does not speak UTF-8).
+Probe options: --auth-at-rcpt (like Postfix: MAIL without AUTH is answered
+250, the RCPT is refused with 530), --ciphers LIST (OpenSSL cipher string for
+TLS 1.2 and older, e.g. "...:ADH-AES256-GCM-SHA384:@SECLEVEL=0"),
+--dh-params FILE (for DHE and anonymous DH suites).
 Run with /usr/bin/python3 (it has aiosmtpd).
 """
 
@@ -131,6 +135,11 @@ class Sink(SMTP):
             self._inject = True
         await super().smtp_STARTTLS(arg)
 
+    async def check_auth_needed(self, caller_method):
+        if self.opts.auth_at_rcpt and caller_method == "MAIL":
+            return False
+        return await super().check_auth_needed(caller_method)
+
     async def smtp_MAIL(self, arg):
         if self.opts.stall_at == "mail":
             await asyncio.sleep(3600)
@@ -157,6 +166,12 @@ def tls_context(opts):
         ctx.minimum_version = ssl.TLSVersion.TLSv1
         ctx.maximum_version = ssl.TLSVersion.TLSv1_1
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    if opts.tls_max == "1.2":
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    if opts.dh_params:
+        ctx.load_dh_params(opts.dh_params)
+    if opts.ciphers:
+        ctx.set_ciphers(opts.ciphers)
     return ctx
 
 
@@ -181,7 +196,10 @@ def main():
     p.add_argument("--stall-at", choices=["", "mail", "starttls", "data-end"], default="")
     p.add_argument("--starttls-reply", default="")
     p.add_argument("--inject-after-starttls", action="store_true")
-    p.add_argument("--tls-max", choices=["", "1.1"], default="")
+    p.add_argument("--tls-max", choices=["", "1.1", "1.2"], default="")
+    p.add_argument("--auth-at-rcpt", action="store_true")
+    p.add_argument("--ciphers", default="")
+    p.add_argument("--dh-params", default="")
     opts = p.parse_args()
 
     rec = Recorder(opts.spool)

@@ -5,6 +5,7 @@
 // for the unit tests of the send and batch use cases.
 
 #include <peermail/send/pipeline.hpp>
+#include <peermail/util/cancel.hpp>
 
 #include <cctype>
 #include <map>
@@ -99,6 +100,15 @@ struct Recorder
   bool fail_unknown = false;                  // that send ends without a reply to the final "."
   int fail_audit_at = -1;                     // index of the append that fails (disk full)
   bool closed = false;
+  // A stop request (SIGINT) arrives during send number `cancel_at_send`,
+  // which the session then aborts before its final "." (Errc::canceled).
+  util::Cancel* cancel = nullptr;
+  int cancel_at_send = -1;
+  // When set, records are also appended to the real audit log at this path
+  // (and its seq is returned), so that audit::verify can judge them.
+  std::string real_audit;
+  // The first record with this outcome fails to append (then it is cleared).
+  std::string fail_audit_outcome;
 };
 
 class FakeProtector : public protect::Protector
@@ -139,6 +149,10 @@ public:
   {
     const int index = static_cast<int>(m_r.envelopes.size());
     m_r.envelopes.push_back(envelope);
+    if (index == m_r.cancel_at_send && m_r.cancel != nullptr) {
+      m_r.cancel->request(2); // SIGINT
+      return unexpected(Error(Errc::canceled, "interrupted before the end of the message"));
+    }
     if (index == m_r.fail_send_at && m_r.fail_unknown) {
       return unexpected(Error(Errc::maybe_delivered, "no reply to the final \".\""));
     }
@@ -196,8 +210,10 @@ fakes(Recorder& rec, FakeKeyring* keyring_template = nullptr)
     return {};
   };
   s.append_audit = [&rec](const std::string&, const audit::Record& r) -> Result<std::uint64_t> {
-    if (static_cast<int>(rec.audit.size()) == rec.fail_audit_at) {
+    if (static_cast<int>(rec.audit.size()) == rec.fail_audit_at
+        || (!rec.fail_audit_outcome.empty() && r.outcome == rec.fail_audit_outcome)) {
       rec.fail_audit_at = -1;
+      rec.fail_audit_outcome.clear();
       return fail(Errc::io,
                   "audit log /x/audit.jsonl: cannot sync to disk: No space left on device",
                   "AUD-04",
@@ -205,6 +221,17 @@ fakes(Recorder& rec, FakeKeyring* keyring_template = nullptr)
     }
     rec.audit.push_back(r);
     rec.audit_after_sends.push_back(rec.envelopes.size());
+    if (!rec.real_audit.empty()) {
+      auto log = audit::AuditLog::open(rec.real_audit);
+      if (!log) {
+        return unexpected(log.error());
+      }
+      auto j = log->append(r);
+      if (!j) {
+        return unexpected(j.error());
+      }
+      return (*j)["seq"].get<std::uint64_t>();
+    }
     return static_cast<std::uint64_t>(rec.audit.size()); // the seq
   };
   s.exit_name = [](Errc c) {

@@ -2,7 +2,10 @@
 #include "fake_services.hpp"
 #include "testutil.hpp"
 
+#include <peermail/audit/audit_log.hpp>
+#include <peermail/batch_run/reconcile.hpp>
 #include <peermail/batch_run/run.hpp>
+#include <peermail/util/cancel.hpp>
 
 #include <doctest/doctest.h>
 
@@ -249,5 +252,107 @@ TEST_SUITE("peermail::batch_run")
     CHECK(r.kind == batch_run::Report::Kind::failed);
     CHECK(r.exit_code == 64);
     CHECK(f.rec.audit.empty());
+  }
+
+  TEST_CASE(
+    "batch_run::run: an interrupt aborts the submission in flight (interrupted, audited "
+    "with its pending_seq), starts nothing new, and the resume sends both")
+  {
+    Fixture f;
+    f.req.journal = f.dir.path() + "/j";
+    f.rec.real_audit = f.dir.path() + "/audit.jsonl";
+    f.cfg.audit.path = f.rec.real_audit;
+    util::Cancel cancel;
+    f.req.cancel = &cancel;
+    f.rec.cancel = &cancel;
+    f.rec.cancel_at_send = 0;
+    auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::finished);
+    REQUIRE(r.stopped);
+    CHECK(r.stopped->code == Errc::canceled);
+    CHECK(r.stopped->message == "the run was interrupted; nothing new was started");
+    CHECK(r.tally.interrupted == 1);
+    CHECK(r.tally.not_sent == 1);
+    CHECK(r.tally.sent == 0);
+    REQUIRE(f.events.size() == 2);
+    CHECK(f.events[0].email == "p1@people.test");
+    CHECK(f.events[0].status == "interrupted");
+    CHECK(f.events[1].email == "p2@people.test");
+    CHECK(f.events[1].status == "not-sent");
+    REQUIRE(f.rec.audit.size() == 2);
+    CHECK(f.rec.audit[0].outcome == "pending");
+    CHECK(f.rec.audit[1].outcome == "interrupted");
+    CHECK(f.rec.audit[1].pending_seq == std::optional<std::uint64_t>(1));
+    CHECK(f.rec.envelopes.size() == 1);
+    auto v = audit::verify(f.cfg.audit.path);
+    REQUIRE(v);
+    CHECK(v->ok);
+    CHECK(v->unresolved.empty());
+
+    // Resume: the interrupted one was not delivered, so it goes out now.
+    util::Cancel calm;
+    f.req.cancel = &calm;
+    f.rec.cancel = nullptr;
+    f.events.clear();
+    r = f.run();
+    CHECK(r.exit_code == 0);
+    CHECK_FALSE(r.stopped);
+    CHECK(r.tally.sent == 2);
+    CHECK(r.tally.resolved == 0);
+    CHECK(f.rec.submitted.size() == 2);
+    v = audit::verify(f.cfg.audit.path);
+    REQUIRE(v);
+    CHECK(v->ok);
+    CHECK(v->unresolved.empty());
+  }
+
+  TEST_CASE("batch_run::run: a resume resolves the pending record a dead run left (sent)")
+  {
+    Fixture f;
+    f.req.journal = f.dir.path() + "/j";
+    f.rec.real_audit = f.dir.path() + "/audit.jsonl";
+    f.cfg.audit.path = f.rec.real_audit;
+    f.rec.fail_audit_outcome = "sent"; // p1's outcome is lost (as if killed after the 250)
+    auto r = f.run();
+    REQUIRE(r.stopped);
+    auto v = audit::verify(f.cfg.audit.path);
+    REQUIRE(v);
+    REQUIRE(v->unresolved == std::vector<std::uint64_t>{1});
+
+    f.rec.audit.clear();
+    r = f.run();
+    CHECK(r.exit_code == 0);
+    CHECK(r.tally.resolved == 1);
+    REQUIRE_FALSE(f.rec.audit.empty());
+    const auto& first = f.rec.audit.front();
+    CHECK(first.action == "batch");
+    CHECK(first.outcome == "sent");
+    CHECK(first.pending_seq == std::optional<std::uint64_t>(1));
+    CHECK(first.recipients == std::vector<std::string>{"p1@people.test"});
+    CHECK(first.smtp_code == std::optional<int>(250));
+    v = audit::verify(f.cfg.audit.path);
+    REQUIRE(v);
+    CHECK(v->ok);
+    CHECK(v->unresolved.empty());
+    // Nobody got it twice.
+    CHECK(f.rec.submitted.size() == 2);
+  }
+
+  TEST_CASE("batch_run::reconciled_outcome: the journal decides the outcome of a pending record")
+  {
+    batch::ResumeEntry e;
+    e.updated_ms = 1000;
+    CHECK(batch_run::reconciled_outcome(e, 500) == "not-sent");
+    e.failed = true;
+    CHECK(batch_run::reconciled_outcome(e, 500) == "failed");
+    // Failed in an earlier run, then a pending record, then the kill before
+    // the in-flight mark: nothing was submitted after that record.
+    CHECK(batch_run::reconciled_outcome(e, 2000) == "not-sent");
+    e.failed = false;
+    e.unknown = true; // marked in flight
+    CHECK(batch_run::reconciled_outcome(e, 2000) == "unknown");
+    e.unknown = false;
+    e.sent = true;
+    CHECK(batch_run::reconciled_outcome(e, 2000) == "sent");
   }
 }

@@ -40,6 +40,7 @@ good_report()
   r.login = LoginResult::ok;
   r.ocsp = {OcspStatus::good, "good", "2030-01-02 03:04:05 UTC"};
   r.sni_sent = true;
+  r.cert_ocsp_uri = true;
   r.tls_library = "OpenSSL 3.0.19 27 Jan 2026";
   return r;
 }
@@ -175,7 +176,9 @@ TEST_SUITE("peermail::policy::probe_findings")
       r.ocsp = {OcspStatus::none, "no stapled OCSP response", ""};
       const auto& f = finding(probe_findings(r, cfg), "TLS-06");
       CHECK(f.status == Status::warn);
-      CHECK(f.evidence == "smtp.example:587: no stapled OCSP response: revocation status unknown");
+      CHECK(f.evidence
+            == "smtp.example:587: no stapled OCSP response: revocation status unknown (the "
+               "certificate names an OCSP URI; not fetched)");
       CHECK(f.fix == "ask the provider to enable OCSP stapling");
     }
     SUBCASE("unknown: warn")
@@ -278,6 +281,188 @@ TEST_SUITE("peermail::policy::probe_findings")
       const auto& f = finding(probe_findings(r, cfg), "TLS-08");
       CHECK(f.status == Status::warn);
       CHECK(f.fix == "use OpenSSL 3.x (Debian 12: libssl3)");
+    }
+  }
+
+  TEST_CASE("policy::probe_findings: TLS-06 names missing revocation information")
+  {
+    peermail::config::Config cfg;
+    auto r = good_report();
+    r.ocsp = {OcspStatus::none, "no stapled OCSP response", ""};
+    r.cert_ocsp_uri = false;
+    r.cert_crl_distribution_point = false;
+    const auto& f = finding(probe_findings(r, cfg), "TLS-06");
+    CHECK(f.status == Status::warn);
+    CHECK(f.evidence.rfind("smtp.example:587: Neither CRL nor OCSP URI provided (NOT ok)", 0) == 0);
+    CHECK(f.fix.find("CRL distribution point or OCSP URI") != std::string::npos);
+    r.cert_crl_distribution_point = true;
+    const auto& g = finding(probe_findings(r, cfg), "TLS-06");
+    CHECK(g.evidence
+          == "smtp.example:587: no stapled OCSP response: revocation status unknown (the "
+             "certificate names a CRL distribution point; not fetched)");
+    // A good staple is enough, whatever the certificate names.
+    r.cert_crl_distribution_point = false;
+    r.ocsp = {OcspStatus::good, "good", ""};
+    CHECK(finding(probe_findings(r, cfg), "TLS-06").status == Status::pass);
+  }
+
+  TEST_CASE("policy::probe_findings: TLS-03 judges every offered suite")
+  {
+    peermail::config::Config cfg;
+    auto r = good_report();
+    r.offer.measured = true;
+    r.offer.versions[2] = VersionOffer::offered;
+    r.offer.versions[3] = VersionOffer::offered;
+    const auto suite = [](int version,
+                          std::string openssl_name,
+                          std::string kx,
+                          std::string cipher,
+                          std::string mac,
+                          int bits) {
+      OfferedSuite s;
+      s.version = version;
+      s.openssl_name = openssl_name;
+      s.name = openssl_name;
+      s.kx = std::move(kx);
+      s.cipher = std::move(cipher);
+      s.mac = std::move(mac);
+      s.aead = s.mac == "AEAD";
+      s.null_cipher = s.cipher == "NULL";
+      s.bits = bits;
+      return s;
+    };
+    r.offer.suites = {
+      suite(13, "TLS_AES_256_GCM_SHA384", "any", "AES-256-GCM", "AEAD", 256),
+      suite(12, "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE", "AES-256-GCM", "AEAD", 256)};
+    SUBCASE("forward-secret AEAD only: pass")
+    {
+      const auto& f = finding(probe_findings(r, cfg), "TLS-03");
+      CHECK(f.status == Status::pass);
+      CHECK(f.evidence
+            == "smtp.example:587: negotiated TLS_AES_256_GCM_SHA384 (256 bits), group x25519; 2 "
+               "suites offered (1 in TLS 1.3, 1 in TLS 1.2); only forward-secret AEAD suites "
+               "offered (OK)");
+    }
+    SUBCASE("an anonymous suite offered fails although the negotiated one is strong")
+    {
+      auto adh = suite(12, "ADH-AES256-GCM-SHA384", "DHE", "AES-256-GCM", "AEAD", 256);
+      adh.anonymous = true;
+      r.offer.suites.push_back(adh);
+      const auto& f = finding(probe_findings(r, cfg), "TLS-03");
+      CHECK(f.status == Status::fail);
+      CHECK(f.evidence.find("; Anonymous NULL Ciphers (no authentication) offered (NOT ok): "
+                            "ADH-AES256-GCM-SHA384")
+            != std::string::npos);
+      CHECK(f.evidence.find("NULL ciphers (no encryption)") == std::string::npos);
+      CHECK_FALSE(f.fix.empty());
+    }
+    SUBCASE("NULL, 3DES, static RSA, RC4, EXPORT each fail")
+    {
+      const std::pair<OfferedSuite, const char*> cases[] = {
+        {suite(12, "ECDHE-RSA-NULL-SHA",      "ECDHE", "NULL",         "SHA1", 0),
+         "NULL ciphers (no encryption) offered (NOT ok): ECDHE-RSA-NULL-SHA"               },
+        {suite(12, "ECDHE-RSA-DES-CBC3-SHA",  "ECDHE", "DES-EDE3-CBC", "SHA1", 112),
+         "Triple DES Ciphers / IDEA offered (NOT ok): ECDHE-RSA-DES-CBC3-SHA"              },
+        {suite(12, "AES128-GCM-SHA256",       "RSA",   "AES-128-GCM",  "AEAD", 128),
+         "Ciphers without forward secrecy (static RSA key exchange) offered (NOT ok): "
+         "AES128-GCM-SHA256"                                                               },
+        {suite(12, "ECDHE-RSA-RC4-SHA",       "ECDHE", "RC4",          "SHA1", 128),
+         "LOW: 64 Bit + DES, RC[2,4], MD5 (w/o export) offered (NOT ok): ECDHE-RSA-RC4-SHA"},
+        {suite(10, "EXP-EDH-RSA-DES-CBC-SHA", "DHE",   "DES-CBC",      "SHA1", 40),
+         "Export ciphers (w/o ADH+NULL) offered (NOT ok): EXP-EDH-RSA-DES-CBC-SHA"         },
+      };
+      for (const auto& [s, words] : cases) {
+        CAPTURE(words);
+        auto r2 = r;
+        r2.offer.suites.push_back(s);
+        const auto& f = finding(probe_findings(r2, cfg), "TLS-03");
+        CHECK(f.status == Status::fail);
+        CHECK(f.evidence.find(words) != std::string::npos);
+      }
+    }
+    SUBCASE("CBC with forward secrecy warns")
+    {
+      r.offer.suites.push_back(
+        suite(12, "ECDHE-RSA-AES128-SHA", "ECDHE", "AES-128-CBC", "SHA1", 128));
+      const auto& f = finding(probe_findings(r, cfg), "TLS-03");
+      CHECK(f.status == Status::warn);
+      CHECK(f.evidence.find("Obsoleted CBC ciphers (AES, ARIA etc.) offered (warn): "
+                            "ECDHE-RSA-AES128-SHA")
+            != std::string::npos);
+    }
+    SUBCASE("an incomplete enumeration is not a pass")
+    {
+      r.offer.incomplete = "stopped after 120 connections";
+      const auto& f = finding(probe_findings(r, cfg), "TLS-03");
+      CHECK(f.status == Status::warn);
+      CHECK(f.evidence.find("enumeration incomplete: stopped after 120 connections")
+            != std::string::npos);
+    }
+  }
+
+  TEST_CASE("policy::probe_findings: a TLS 1.0/1.1-only server fails TLS-02, by cause")
+  {
+    peermail::config::Config cfg;
+    auto r = good_report();
+    // The session a send would use failed; the certificate came from a
+    // measuring handshake in TLS 1.1.
+    r.tls_ok = false;
+    r.tls_error = "tlsv1 alert protocol version";
+    r.measured_on_legacy = true;
+    r.tls_version = "TLSv1.1";
+    r.cipher = "ECDHE-RSA-AES256-SHA";
+    r.offer.measured = true;
+    r.offer.versions[0] = VersionOffer::offered;
+    r.offer.versions[1] = VersionOffer::offered;
+    r.offer.versions[2] = VersionOffer::not_offered;
+    r.offer.versions[3] = VersionOffer::not_offered;
+    r.tls1_0 = LegacyTls::accepted;
+    r.tls1_1 = LegacyTls::accepted;
+    const auto fs = probe_findings(r, cfg);
+    const auto& v = finding(fs, "TLS-02");
+    CHECK(v.status == Status::fail);
+    CHECK(v.evidence
+          == "smtp.example:587: the server offers no TLS 1.2 or newer: TLS 1 offered "
+             "(deprecated), TLS 1.1 offered (deprecated), TLS 1.2 not offered, TLS 1.3 not "
+             "offered");
+    CHECK(status_of(fs, "TLS-01") == Status::pass);
+    CHECK(finding(fs, "TLS-01").evidence.find("see TLS-02") != std::string::npos);
+    // The certificate items judge the certificate itself.
+    CHECK(status_of(fs, "TLS-04") == Status::pass);
+    CHECK(status_of(fs, "TLS-05") == Status::pass);
+    CHECK(status_of(fs, "TLS-07") == Status::pass);
+  }
+
+  TEST_CASE("policy::probe_findings: AUTH-01 follows the transaction to RCPT")
+  {
+    peermail::config::Config cfg;
+    auto r = good_report();
+    r.mail_without_auth_code = 250;
+    SUBCASE("Postfix: 250 to MAIL, refused at RCPT, login ok: pass")
+    {
+      r.rcpt_without_auth_code = 554;
+      const auto& f = finding(probe_findings(r, cfg), "AUTH-01");
+      CHECK(f.status == Status::pass);
+      CHECK(f.evidence
+            == "smtp.example:587: without AUTH: MAIL answered 250, RCPT answered 554; login ok");
+    }
+    SUBCASE("accepted at RCPT: warn")
+    {
+      r.rcpt_without_auth_code = 250;
+      const auto& f = finding(probe_findings(r, cfg), "AUTH-01");
+      CHECK(f.status == Status::warn);
+      CHECK(f.evidence.find("the server accepts mail without authentication") != std::string::npos);
+    }
+    SUBCASE("--no-login: not tested")
+    {
+      r.rcpt_without_auth_code = 530;
+      r.login = LoginResult::not_tried;
+      r.login_reply = "not tried (--no-login)";
+      const auto& f = finding(probe_findings(r, cfg), "AUTH-01");
+      CHECK(f.status == Status::warn);
+      CHECK(f.evidence
+            == "smtp.example:587: without AUTH: MAIL answered 250, RCPT answered 530; login not "
+               "tested: not tried (--no-login)");
     }
   }
 }

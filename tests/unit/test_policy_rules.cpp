@@ -225,4 +225,36 @@ TEST_SUITE("peermail::policy::checklist")
     CHECK(find_item("AUD-05") != nullptr);
     CHECK(find_item("TLS-99") == nullptr);
   }
+  TEST_CASE("evaluate: AUD-03 warns without [audit] seal_key and passes with one")
+  {
+    auto cfg = clean_config();
+    auto fs = evaluate(facts(cfg));
+    CHECK(get(fs, "AUD-03").status == Status::warn);
+    CHECK(get(fs, "AUD-03").evidence
+          == "records are hash-chained but not sealed: a chain rewritten and rehashed from some "
+             "record on is not detected");
+    cfg.audit.seal_key = "89ABCDEF0123456789ABCDEF0123456789ABCDEF";
+    fs = evaluate(facts(cfg));
+    CHECK(get(fs, "AUD-03").status == Status::pass);
+  }
+
+  TEST_CASE("evaluate: E2E-03 passes GnuPG's default RSA-3072, warns below 128-bit strength")
+  {
+    auto cfg = clean_config();
+    auto f = facts(cfg);
+    auto& enc = f.signer->judgement.key->subkeys[1];
+    enc.algo = "rsa3072";
+    enc.length = 3072;
+    enc.fingerprint = "EEEE";
+    CHECK(get(evaluate(f), "E2E-03").status == Status::pass);
+    enc.algo = "rsa2048";
+    enc.length = 2048;
+    const auto fs = evaluate(f);
+    CHECK(get(fs, "E2E-03").status == Status::warn);
+    CHECK(get(fs, "E2E-03").evidence
+          == "signing key <ana@clinic.test>: encryption subkey EEEE (rsa2048) is below 128-bit "
+             "strength (NIST SP 800-57: 112-bit RSA only through 2030)");
+    enc.algo = "elg2048";
+    CHECK(get(evaluate(f), "E2E-03").status == Status::warn);
+  }
 }

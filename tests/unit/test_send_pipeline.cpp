@@ -583,4 +583,52 @@ TEST_SUITE("peermail::send")
     CHECK(rec.audit[0].action == "refusal");
     CHECK(rec.audit[0].check_id == "CFG-01");
   }
+
+  TEST_CASE(
+    "send::run: an interrupt aborts the copy in flight (interrupted, audited with its "
+    "pending_seq) and starts no other")
+  {
+    Recorder rec;
+    util::Cancel cancel;
+    rec.cancel = &cancel;
+    rec.cancel_at_send = 1; // the first Bcc copy
+    auto req = make_request();
+    req.cancel = &cancel;
+    auto report = run(make_config(), req, fakes(rec));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::canceled);
+    CHECK(report.error->message
+          == "interrupted before the end of the message; it WAS delivered to sam@hospital.test, "
+             "cc@hospital.test; it was not sent to b1@hospital.test, b2@hospital.test");
+    CHECK(report.error->fix
+          == "do not resend the whole message; send it again only to b1@hospital.test, "
+             "b2@hospital.test");
+    CHECK(rec.envelopes.size() == 2);
+    CHECK(report.copies[0].status == "sent");
+    CHECK(report.copies[1].status == "interrupted");
+    CHECK(report.copies[2].status == "not-sent");
+    CHECK(report.recipients[2].status == "interrupted");
+    CHECK(report.recipients[3].status == "not-sent");
+    REQUIRE(rec.audit.size() == 4);
+    CHECK(rec.audit[2].outcome == "pending");
+    CHECK(rec.audit[3].outcome == "interrupted");
+    CHECK(rec.audit[3].pending_seq == std::optional<std::uint64_t>(3));
+  }
+
+  TEST_CASE("send::run: an interrupt before the first submission sends and audits nothing")
+  {
+    Recorder rec;
+    util::Cancel cancel;
+    cancel.request(15);
+    auto req = make_request();
+    req.cancel = &cancel;
+    auto report = run(make_config(), req, fakes(rec));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::canceled);
+    CHECK(report.error->message == "interrupted: nothing was submitted");
+    CHECK(rec.envelopes.empty());
+    for (const auto& r : rec.audit) {
+      CHECK(r.outcome != "pending");
+    }
+  }
 }

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <ctime>
 #include <exception>
+#include <optional>
 
 namespace peermail::audit {
 
@@ -151,52 +152,126 @@ open_locked(const std::string& path)
   return fd;
 }
 
-// The seq and hash of the last record of a locked log of `size` bytes.
+// The seq and hash of the last record of a locked log, and its size.
 struct Tail
 {
   std::uint64_t seq = 0;
   std::string hash = std::string(k_genesis_prev);
+  off_t size = 0;
 };
 
-Result<Tail>
-read_tail(const std::string& path, int fd, off_t size)
+std::string
+damaged_fix(const std::string& path)
 {
-  Tail t;
-  if (size == 0) {
-    return t;
+  return fmt::format(
+    "run `peermail audit verify --file {}`; if only the last line is damaged, keep a copy of "
+    "the file and remove that line (sed -i '$d' {}) to resume logging",
+    path,
+    path);
+}
+
+// The chain fields of the complete last line `text`, or nullopt.
+std::optional<Tail>
+parse_tail(const std::string& text)
+{
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object() || !j.contains("seq") || !j["seq"].is_number_unsigned() || !j.contains("hash")
+      || !j["hash"].is_string() || j["hash"].get<std::string>().size() != 64) {
+    return std::nullopt;
   }
+  Tail t;
+  t.seq = j["seq"].get<std::uint64_t>();
+  t.hash = j["hash"].get<std::string>();
+  return t;
+}
+
+Result<detail::LastLine>
+last_line(const std::string& path, int fd, off_t size)
+{
   auto line = detail::read_last_line(fd, size);
   if (!line) {
     Error e = line.error();
     e.message = fmt::format("audit log {}: {}", path, e.message);
     return unexpected(std::move(e));
   }
-  const auto fix = fmt::format(
-    "run `peermail audit verify --file {}`; if only the last line is damaged, keep a copy of "
-    "the file and remove that line (sed -i '$d' {}) to resume logging",
-    path,
-    path);
-  if (!line->complete) {
-    return fail(Errc::io,
-                fmt::format("audit log {}: the last line is incomplete (no newline; a crash "
-                            "during a write?); refusing to chain onto it",
-                            path),
-                k_check_id,
-                fix);
+  return line;
+}
+
+Result<nlohmann::json> write_record(const std::string& path, int fd, Tail& tail, nlohmann::json j);
+
+// The last line of the locked log (`fd`, `size` bytes) has no "\n": a write
+// cut short by a crash (kill -9 can stop a write() between two pages). Keep
+// its bytes (base64), length and offset in a "recovered"/"torn-tail" record
+// chained to the last complete record, which replaces the fragment. Refuse
+// when the line before it is not a valid record (the log is damaged, not
+// torn). A write error puts the fragment back (best effort); a crash
+// between the truncation and the write loses only that fragment, never a
+// complete record.
+Result<Tail>
+recover_torn_tail(const std::string& path, int fd, off_t size, const std::string& fragment)
+{
+  const off_t start = size - static_cast<off_t>(fragment.size());
+  Tail t;
+  if (start > 0) {
+    PEERMAIL_TRY_ASSIGN(auto before, last_line(path, fd, start));
+    auto parsed = before.complete ? parse_tail(before.text) : std::nullopt;
+    if (!parsed) {
+      return fail(Errc::io,
+                  fmt::format("audit log {}: the line before the incomplete last line is not a "
+                              "valid audit record; refusing to chain onto it",
+                              path),
+                  k_check_id,
+                  damaged_fix(path));
+    }
+    t = *parsed;
   }
-  nlohmann::json j = nlohmann::json::parse(line->text, nullptr, false);
-  if (!j.is_object() || !j.contains("seq") || !j["seq"].is_number_unsigned() || !j.contains("hash")
-      || !j["hash"].is_string() || j["hash"].get<std::string>().size() != 64) {
+  Record r;
+  r.action = "recovered";
+  r.outcome = "torn-tail";
+  r.protocol.clear();
+  nlohmann::json j = to_json(r);
+  j["torn_tail"] = {
+    {"bytes",  fragment.size()              },
+    {"offset", start                        },
+    {"base64", util::base64_encode(fragment)}
+  };
+  if (::ftruncate(fd, start) != 0) {
+    return unexpected(io_error(path, "cannot remove the incomplete last line", errno));
+  }
+  t.size = start;
+  if (auto w = write_record(path, fd, t, std::move(j)); !w) {
+    if (::ftruncate(fd, start) == 0
+        && ::write(fd, fragment.data(), fragment.size()) != static_cast<ssize_t>(fragment.size())) {
+      // Nothing more we can do: verify reports what is left.
+    }
+    return unexpected(w.error());
+  }
+  return t;
+}
+
+Result<Tail>
+read_tail(const std::string& path, int fd, off_t size)
+{
+  Tail t;
+  t.size = size;
+  if (size == 0) {
+    return t;
+  }
+  PEERMAIL_TRY_ASSIGN(auto line, last_line(path, fd, size));
+  if (!line.complete) {
+    return recover_torn_tail(path, fd, size, line.text);
+  }
+  auto parsed = parse_tail(line.text);
+  if (!parsed) {
     return fail(Errc::io,
                 fmt::format("audit log {}: the last line is not a valid audit record; refusing "
                             "to chain onto it",
                             path),
                 k_check_id,
-                fix);
+                damaged_fix(path));
   }
-  t.seq = j["seq"].get<std::uint64_t>();
-  t.hash = j["hash"].get<std::string>();
-  return t;
+  parsed->size = size;
+  return *parsed;
 }
 
 std::string
@@ -227,19 +302,12 @@ opt(const std::optional<std::string>& v)
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
+// Chain `j` onto `tail` (seq, ts, prev, tool_version, hash; the OS user if
+// none), write it as one line and fsync; on success `tail` becomes the new
+// record. A short or failed write is rolled back to `tail.size`.
 Result<nlohmann::json>
-append_locked(const std::string& path, const Record& r)
+write_record(const std::string& path, int fd, Tail& tail, nlohmann::json j)
 {
-  PEERMAIL_TRY_ASSIGN(detail::Fd fd, open_locked(path));
-  struct stat st
-  {
-  };
-  if (::fstat(fd.get(), &st) != 0) {
-    return unexpected(io_error(path, "cannot stat", errno));
-  }
-  PEERMAIL_TRY_ASSIGN(Tail tail, read_tail(path, fd.get(), st.st_size));
-
-  nlohmann::json j = to_json(r);
   if (j["user"].get<std::string>().empty()) {
     j["user"] = os_user();
   }
@@ -254,30 +322,55 @@ append_locked(const std::string& path, const Record& r)
   // finish or roll back while we still hold the lock.
   std::size_t done = 0;
   while (done < line.size()) {
-    const ssize_t n = ::write(fd.get(), line.data() + done, line.size() - done);
+    const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
     if (n < 0 && errno == EINTR) {
       continue;
     }
     if (n <= 0) {
       const int err = n < 0 ? errno : EIO;
-      if (::ftruncate(fd.get(), st.st_size) != 0) {
+      if (::ftruncate(fd, tail.size) != 0) {
         // Nothing more we can do: verify will report the damaged last line.
       }
       return unexpected(io_error(path, "cannot write", err));
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd.get()) != 0) {
+  if (::fsync(fd) != 0) {
     const int err = errno;
-    if (::ftruncate(fd.get(), st.st_size) != 0) {
+    if (::ftruncate(fd, tail.size) != 0) {
       // As above.
     }
     return unexpected(io_error(path, "cannot sync to disk", err));
   }
-  if (st.st_size == 0) {
+  if (tail.size == 0) {
     fsync_parent(path);
   }
+  tail.seq += 1;
+  tail.hash = j["hash"].get<std::string>();
+  tail.size += static_cast<off_t>(line.size());
   return j;
+}
+
+// Append `r` to the locked log; with `expect`, only if the head is still
+// that record (a seal signs the head it is appended after).
+Result<nlohmann::json>
+append_locked(const std::string& path, const Record& r, const Tail* expect)
+{
+  PEERMAIL_TRY_ASSIGN(detail::Fd fd, open_locked(path));
+  struct stat st
+  {
+  };
+  if (::fstat(fd.get(), &st) != 0) {
+    return unexpected(io_error(path, "cannot stat", errno));
+  }
+  PEERMAIL_TRY_ASSIGN(Tail tail, read_tail(path, fd.get(), st.st_size));
+  if (expect != nullptr && (expect->seq != tail.seq || expect->hash != tail.hash)) {
+    return fail(Errc::temp,
+                fmt::format("audit log {}: record {} was appended meanwhile", path, tail.seq),
+                "AUD-03",
+                "try again");
+  }
+  return write_record(path, fd.get(), tail, to_json(r));
 }
 
 } // namespace
@@ -328,7 +421,20 @@ Result<nlohmann::json>
 AuditLog::append(const Record& r)
 {
   try {
-    return append_locked(m_path, r);
+    return append_locked(m_path, r, nullptr);
+  } catch (const std::exception& e) {
+    return fail(Errc::internal, fmt::format("audit log {}: {}", m_path, e.what()), k_check_id);
+  }
+}
+
+Result<nlohmann::json>
+AuditLog::append_after(const Record& r, std::uint64_t seq, const std::string& hash)
+{
+  try {
+    Tail expect;
+    expect.seq = seq;
+    expect.hash = hash;
+    return append_locked(m_path, r, &expect);
   } catch (const std::exception& e) {
     return fail(Errc::internal, fmt::format("audit log {}: {}", m_path, e.what()), k_check_id);
   }
@@ -388,8 +494,17 @@ to_json(const Record& r)
   if (!r.exit_code.empty()) {
     j["exit_code"] = r.exit_code;
   }
+  if (!r.verdict.empty()) {
+    j["verdict"] = r.verdict;
+  }
+  if (!r.counts.empty()) {
+    j["counts"] = r.counts;
+  }
   if (r.pending_seq) {
     j["pending_seq"] = *r.pending_seq;
+  }
+  if (!r.seal.is_null()) {
+    j["seal"] = r.seal;
   }
   return j;
 }

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,8 +22,10 @@
 //   recipient_fprs, protocol, hash_algo, tls {version, cipher,
 //   peer_cert_sha256}, smtp {code}, content_sha256, tool_version,
 //   config_sha256, prev, hash
-// and optionally check_id and exit_code (refusals and failures) and
-// pending_seq (see "Write-ahead" below). Unknown
+// and optionally check_id and exit_code (refusals and failures),
+// pending_seq (see "Write-ahead" below), verdict (access records) and counts
+// (check records); the optional members appear only when set, so records
+// written before they existed keep their hashes. Unknown
 // values are JSON null (tls, smtp members) or "" / [] so every record has the
 // same schema (AUD-01).
 //
@@ -41,10 +45,17 @@
 // Appending: open(O_APPEND|O_CREAT, 0600) → flock(LOCK_EX) → read the last
 // line backwards from the end (never the whole file) to get seq and prev →
 // one write() of the whole line → fsync → unlock. A failed or short write is
-// rolled back with ftruncate while the lock is still held. A last line that
-// is incomplete (no "\n": a crash during a write) or not a valid record is
-// NEVER chained onto: append and check_writable refuse with Errc::io naming
-// the file and the fix, so the sender fails closed until a human has looked.
+// rolled back with ftruncate while the lock is still held. A complete last
+// line that is not a valid record is NEVER chained onto: append and
+// check_writable refuse with Errc::io naming the file and the fix, so the
+// sender fails closed until a human has looked. A last line that is
+// incomplete (no "\n": kill -9 can stop a write() between two pages) is a
+// torn tail: if the line before it is a valid record, append and
+// check_writable replace the fragment by a chained record
+//   {"action":"recovered","outcome":"torn-tail",
+//    "torn_tail":{"bytes":N,"offset":O,"base64":"…"}, …}
+// that keeps its bytes, so a killed run can always be resumed and nothing
+// written is lost from the evidence.
 //
 // Write-ahead (AUD-01): every submission is preceded by a record with
 // outcome "pending" (same fields as the outcome, tls/smtp null), appended and
@@ -98,9 +109,17 @@ struct Record
   std::string config_sha256;
   std::string check_id;  // for refusals: the checklist item
   std::string exit_code; // "EX_TEMPFAIL", … (for refusals and failures)
-  std::string user;      // identity.user_id, else the OS user
+  // Access records (action "access", format 2): the verify verdict.
+  std::string verdict;
+  // Check records (actions "check" and "probe", format 2): findings counted
+  // per level and status, e.g. {"required": {"pass": 30, "fail": 1}}.
+  std::map<std::string, std::map<std::string, std::uint64_t>> counts;
+  std::string user; // identity.user_id, else the OS user
   // For the outcome of a submission: the seq of its "pending" record.
   std::optional<std::uint64_t> pending_seq;
+  // For a seal record (action "seal", audit/seal.hpp): the "seal" member.
+  // Null for every other record.
+  nlohmann::json seal;
 };
 
 // The append-only, hash-chained JSON Lines log. Each line gets seq, ts (UTC
@@ -127,6 +146,12 @@ public:
   // throws; errors: io (disk full, read-only, damaged last line), internal.
   Result<nlohmann::json> append(const Record& r);
 
+  // As append(), but only if the last record is still `seq` with `hash`
+  // (0 and k_genesis_prev: the log is still empty); otherwise append nothing
+  // and fail with Errc::temp (another process appended in between). For
+  // seals, which sign the head they follow.
+  Result<nlohmann::json> append_after(const Record& r, std::uint64_t seq, const std::string& hash);
+
   const std::string& path() const;
 
 private:
@@ -152,9 +177,15 @@ std::string format_time(std::int64_t unix_ms);
 // usage, naming `text`.
 Result<std::int64_t> parse_time(std::string_view text);
 
+class SealChecker; // audit/seal.hpp
+
 // What verify() should additionally require.
 struct VerifyOptions
 {
+  // Check every seal record with this checker ([audit] seal_key); null: seal
+  // records are counted but not checked (verify cannot then detect a
+  // rewritten and rehashed chain).
+  std::shared_ptr<SealChecker> seals;
   // The log must hold at least this many records (detects truncation of the
   // last records when the count was recorded elsewhere).
   std::optional<std::uint64_t> expect_seq;
@@ -176,6 +207,14 @@ struct VerifyReport
   // ascending. Not a chain break: a crash or a lost outcome record. Only
   // filled when ok.
   std::vector<std::uint64_t> unresolved;
+  // Seals (audit/seal.hpp). With a checker, a seal that does not verify is a
+  // tampered log (ok false). `sealed_seq` is the seq of the last valid seal
+  // record (0: none); `unsealed` the records after it.
+  bool seals_checked = false;
+  std::uint64_t seals = 0; // seal records (valid ones when checked)
+  std::uint64_t sealed_seq = 0;
+  std::string sealed_time; // the last valid seal's time
+  std::uint64_t unsealed = 0;
 };
 
 // Recompute the chain of the log at `path`. A tampered log is a report with
@@ -191,10 +230,21 @@ struct Filter
   std::string outcome;                  // exact match, if set
   std::string action;                   // exact match, if set
   std::string recipient;                // case-insensitive address match, if set
+  std::string user;                     // exact match, if set
 
   // Return true if `record` passes every set criterion.
   bool matches(const nlohmann::json& record) const;
+
+  // Check `outcome` and `action` against known_outcomes() and
+  // known_actions(): a misspelt value would silently match nothing.
+  // Errors: usage naming the value, with "did you mean" and the valid list.
+  Result<void> validate() const;
 };
+
+// Return every action / outcome peermail writes (or wrote) in a record,
+// sorted: the one list `audit show --action/--outcome` accepts.
+const std::vector<std::string_view>& known_actions();
+const std::vector<std::string_view>& known_outcomes();
 
 // Call `fn(record, line_number)` for each record of the log at `path` that
 // passes `filter`, in file order. Lines that are not JSON objects are

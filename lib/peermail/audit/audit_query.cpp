@@ -5,6 +5,7 @@
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
@@ -106,6 +107,88 @@ parse_time(std::string_view text)
                           text));
 }
 
+const std::vector<std::string_view>&
+known_actions()
+{
+  // "seal": chain seals (audit seal); "audit-test": `audit test`; "verify":
+  // documented since format 1 for verifications (none written so far);
+  // "recovered": a torn last line kept after kill -9.
+  static const std::vector<std::string_view> k_actions = {"access",
+                                                          "audit-test",
+                                                          "batch",
+                                                          "check",
+                                                          "probe",
+                                                          "recovered",
+                                                          "refusal",
+                                                          "seal",
+                                                          "send",
+                                                          "sendmail",
+                                                          "verify"};
+  return k_actions;
+}
+
+const std::vector<std::string_view>&
+known_outcomes()
+{
+  // Sends: pending … unknown, interrupted (SIGINT/SIGTERM before the final
+  // "."), not-sent (resolved by a batch resume); access: accessed, withheld;
+  // check and probe: compliant, not-compliant; audit-test: ok; seal: sealed;
+  // recovered: torn-tail; verify: valid.
+  static const std::vector<std::string_view> k_outcomes = {"accessed",
+                                                           "compliant",
+                                                           "dry-run",
+                                                           "failed",
+                                                           "interrupted",
+                                                           "not-compliant",
+                                                           "not-sent",
+                                                           "ok",
+                                                           "pending",
+                                                           "refused",
+                                                           "sealed",
+                                                           "sent",
+                                                           "tempfail",
+                                                           "torn-tail",
+                                                           "unknown",
+                                                           "valid",
+                                                           "withheld"};
+  return k_outcomes;
+}
+
+namespace {
+
+Result<void>
+check_known(std::string_view what,
+            const std::string& value,
+            const std::vector<std::string_view>& known)
+{
+  if (value.empty() || std::find(known.begin(), known.end(), value) != known.end()) {
+    return {};
+  }
+  std::string_view best;
+  std::size_t best_distance = 3; // within two edits
+  for (const auto k : known) {
+    const std::size_t d = util::edit_distance(util::to_lower(value), k);
+    if (d < best_distance) {
+      best = k;
+      best_distance = d;
+    }
+  }
+  const std::string hint = best.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", best);
+  return fail(Errc::usage,
+              fmt::format("unknown {} \"{}\"{}", what, value, hint),
+              "",
+              fmt::format("use one of: {}", fmt::join(known, ", ")));
+}
+
+} // namespace
+
+Result<void>
+Filter::validate() const
+{
+  PEERMAIL_TRY(check_known("action", action, known_actions()));
+  return check_known("outcome", outcome, known_outcomes());
+}
+
 bool
 Filter::matches(const nlohmann::json& record) const
 {
@@ -120,6 +203,9 @@ Filter::matches(const nlohmann::json& record) const
     return false;
   }
   if (!action.empty() && str("action") != action) {
+    return false;
+  }
+  if (!user.empty() && str("user") != user) {
     return false;
   }
   if (since_ms || until_ms) {

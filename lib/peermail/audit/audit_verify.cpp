@@ -3,6 +3,7 @@
 // changed, removed or reordered.
 #include <peermail/audit/audit_log.hpp>
 #include <peermail/audit/line_reader.hpp>
+#include <peermail/audit/seal.hpp>
 
 #include <fmt/core.h>
 
@@ -74,6 +75,17 @@ track_pending(const nlohmann::json& j, std::set<std::uint64_t>& pending)
   if (resolved != j.end() && resolved->is_number_unsigned()) {
     pending.erase(resolved->get<std::uint64_t>());
   }
+}
+
+// A seal record: its action says so, or it carries a seal (a record that
+// has one without the other is judged as a seal, and fails).
+bool
+is_seal(const nlohmann::json& j)
+{
+  const auto action = j.find("action");
+  return j.contains("seal")
+         || (action != j.end() && action->is_string()
+             && action->get<std::string>() == k_seal_action);
 }
 
 std::string
@@ -180,6 +192,17 @@ verify_impl(const std::string& path, const VerifyOptions& opts)
       anchor_seen = true;
     }
     track_pending(p->j, pending);
+    if (is_seal(p->j)) {
+      if (opts.seals) {
+        const auto v = opts.seals->check_record(p->j);
+        if (!v.valid) {
+          return bad(n, p->seq, v.problem);
+        }
+        rep.sealed_seq = p->seq;
+        rep.sealed_time = p->j["seal"].value("time", std::string());
+      }
+      rep.seals += 1;
+    }
   }
   if (!in.ok()) {
     return fail(Errc::io, fmt::format("audit log {}: read error", path));
@@ -200,6 +223,8 @@ verify_impl(const std::string& path, const VerifyOptions& opts)
                            opts.anchor_hash));
   }
   rep.unresolved.assign(pending.begin(), pending.end());
+  rep.seals_checked = opts.seals != nullptr;
+  rep.unsealed = rep.head_seq - rep.sealed_seq;
   return rep;
 }
 

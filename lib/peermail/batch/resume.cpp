@@ -38,7 +38,10 @@ public:
                     ResumeEntry{std::move(e.message_id),
                                 e.state == EntryState::sent,
                                 e.attempts,
-                                e.state == EntryState::unknown});
+                                e.state == EntryState::unknown,
+                                e.state == EntryState::failed,
+                                e.smtp_code,
+                                e.updated_ms});
       }
     }
     return out;
@@ -61,7 +64,7 @@ public:
     if (o.status == "unknown") {
       return m_j.mark_unknown(o.email, o.error ? o.error->message : std::string(), o.attempts);
     }
-    if (o.status == "failed") {
+    if (o.status == "failed" || o.status == "interrupted") {
       return m_j.mark_failed(
         o.email, o.smtp_code, o.error ? o.error->message : std::string(), o.attempts);
     }

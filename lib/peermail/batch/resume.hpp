@@ -9,9 +9,11 @@
 #include <peermail/batch/scheduler.hpp>
 #include <peermail/util/result.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,10 +21,13 @@ namespace peermail::batch {
 
 struct ResumeEntry
 {
-  std::string message_id; // without angle brackets
-  bool sent = false;      // the server accepted it in an earlier run
-  int attempts = 0;       // attempts made in earlier runs
-  bool unknown = false;   // an earlier run never got the reply to its final "."
+  std::string message_id;       // without angle brackets
+  bool sent = false;            // the server accepted it in an earlier run
+  int attempts = 0;             // attempts made in earlier runs
+  bool unknown = false;         // an earlier run never got the reply to its final "."
+  bool failed = false;          // the last attempt of an earlier run failed
+  std::optional<int> smtp_code; // the last SMTP reply code, if any
+  std::int64_t updated_ms = 0;  // the entry's last change (ms since the epoch)
 };
 
 class Resume
@@ -38,7 +43,8 @@ public:
        const std::function<std::string(const std::string& email)>& make_id) = 0;
 
   // Record the outcome of one message durably ("sent", "failed", "unknown";
-  // others are ignored).
+  // "interrupted" is recorded as failed: not delivered, sent again on
+  // resume; others are ignored).
   virtual Result<void> record(const Outcome& o) = 0;
 
   // Record durably that `o` is about to be submitted (Journal::mark_in_flight):

@@ -91,6 +91,15 @@ backoff_delay(const Options& opts, int attempt)
   return std::min(d, opts.max_backoff);
 }
 
+Error
+interrupted_error()
+{
+  return Error(Errc::canceled,
+               "the run was interrupted; nothing new was started",
+               "",
+               "run the same command again to resume: who got a message is never sent it again");
+}
+
 // --- run ---------------------------------------------------------------------
 
 namespace {
@@ -149,16 +158,31 @@ private:
 
   Summary m_summary; // only touched by the recording thread
 
+  bool
+  canceled() const
+  {
+    return util::cancel_requested(m_opts.cancel);
+  }
+
+  // Sleep `d`; a stop request ends the wait early.
   void
   sleep(std::chrono::milliseconds d) const
   {
-    if (d.count() <= 0) {
+    if (d.count() <= 0 || canceled()) {
       return;
     }
     if (m_hooks.sleep) {
       m_hooks.sleep(d);
-    } else {
-      std::this_thread::sleep_for(d);
+      return;
+    }
+    const auto until = Clock::now() + d;
+    constexpr auto k_slice = std::chrono::milliseconds(50);
+    while (!canceled()) {
+      const auto left = until - Clock::now();
+      if (left <= Clock::duration::zero()) {
+        break;
+      }
+      std::this_thread::sleep_for(std::min<Clock::duration>(left, k_slice));
     }
   }
 
@@ -234,6 +258,10 @@ private:
     }
     std::unique_ptr<transport::Transport> session;
     while (!m_stop) {
+      if (canceled()) {
+        request_stop(interrupted_error());
+        break;
+      }
       const std::size_t i = m_next.fetch_add(1);
       if (i >= m_jobs.size()) {
         m_next = m_jobs.size();
@@ -282,6 +310,13 @@ private:
   {
     Outcome o = skeleton(job);
     auto p = protect(job, protector);
+    if (canceled()) {
+      // Protected (or not) but never submitted: no write-ahead record.
+      o.status = "not-sent";
+      o.error = interrupted_error();
+      request_stop(*o.error);
+      return o;
+    }
     if (!p) {
       o.status = "failed";
       o.error = p.error();
@@ -312,7 +347,7 @@ private:
     const int max_attempts = std::max(1, m_opts.max_attempts);
     for (int attempt = 1; attempt <= max_attempts; ++attempt) {
       if (attempt > 1) {
-        if (m_stop) {
+        if (m_stop || canceled()) {
           break;
         }
         sleep(backoff_delay(m_opts, attempt));
@@ -340,6 +375,15 @@ private:
         return o;
       }
       last = r.error();
+      if (last->code == Errc::canceled) {
+        // Aborted before the final ".": not delivered (transport.hpp).
+        session->close();
+        session.reset();
+        o.status = "interrupted";
+        o.error = last;
+        request_stop(interrupted_error());
+        return o;
+      }
       if (last->code == Errc::maybe_delivered) {
         // The final "." went out and its reply never came: the server may
         // have accepted it. Never again automatically (it could arrive twice).
@@ -377,6 +421,8 @@ private:
       ++m_summary.failed;
     } else if (o.status == "unknown") {
       ++m_summary.unknown;
+    } else if (o.status == "interrupted") {
+      ++m_summary.interrupted;
     } else {
       ++m_summary.not_sent;
     }

@@ -20,6 +20,7 @@
 
 #include <peermail/protect/protect.hpp>
 #include <peermail/transport/transport.hpp>
+#include <peermail/util/cancel.hpp>
 #include <peermail/util/result.hpp>
 
 #include <chrono>
@@ -50,7 +51,10 @@ struct Outcome
   std::string email;
   std::string message_id;
   // "sent", "would-send", "failed", "not-sent", or "unknown": the reply to
-  // the final "." never came (Errc::maybe_delivered); never retried.
+  // the final "." never came (Errc::maybe_delivered); never retried; or
+  // "interrupted": a stop request (Options::cancel) aborted its submission
+  // before the final "." (Errc::canceled): not delivered, sent again on
+  // resume.
   std::string status;
   int attempts = 0; // submission attempts made (0: never submitted)
   std::optional<int> smtp_code;
@@ -73,6 +77,11 @@ struct Options
   std::string mail_from; // envelope sender (the identity)
   std::string signer_fpr;
   bool protect_subject = true;
+  // Polled between messages and retries (util/cancel.hpp); may be null; not
+  // owned. On a stop request no new job starts (they are "not-sent" with
+  // interrupted_error()), backoff and pacing waits end, and the sessions
+  // (made with the same Cancel) abort submissions before their final ".".
+  const util::Cancel* cancel = nullptr;
 };
 
 // The collaborators; every function may be called from worker threads
@@ -105,8 +114,13 @@ struct Summary
   std::size_t failed = 0;
   std::size_t unknown = 0;      // the reply to the final "." never came
   std::size_t not_sent = 0;     // never attempted (batch stopped)
+  std::size_t interrupted = 0;  // submission aborted before the final "."
   std::optional<Error> stopped; // why the batch stopped early, if it did
 };
+
+// The error of a run stopped by a stop request (Errc::canceled): "the run
+// was interrupted; nothing new was started", with the resume fix.
+Error interrupted_error();
 
 // Return true if `e` is worth another attempt (4xx, timeout, lost
 // connection): Errc::temp.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "run.hpp"
 
+#include "reconcile.hpp"
+
 #include <peermail/address/mailbox.hpp>
 #include <peermail/audit/audit_log.hpp>
 #include <peermail/audit/write_ahead.hpp>
@@ -347,6 +349,8 @@ private:
       r.outcome = "refused";
     } else if (o.status == "unknown") {
       r.outcome = "unknown"; // no reply to the final "."
+    } else if (o.status == "interrupted") {
+      r.outcome = "interrupted"; // aborted before the final ".": not delivered
     } else {
       r.outcome = o.error && o.error->code == Errc::temp ? "tempfail" : "failed";
     }
@@ -380,7 +384,34 @@ private:
     const auto path =
       m_req.journal.empty() ? default_journal(m_req.recipients, m_req.shard) : m_req.journal;
     PEERMAIL_TRY_ASSIGN(journal, batch::open_resume(path, m_input.batch_key));
-    return journal->plan(ready, [this](const std::string& e) { return make_id(e); });
+    PEERMAIL_TRY_ASSIGN(auto entries,
+                        journal->plan(ready, [this](const std::string& e) { return make_id(e); }));
+    PEERMAIL_TRY(resolve_earlier(entries));
+    return entries;
+  }
+
+  // Resume: the pending audit records an earlier run left without an
+  // outcome get one from the journal (reconcile.hpp).
+  Result<void>
+  resolve_earlier(const std::map<std::string, batch::ResumeEntry>& entries)
+  {
+    const bool resumed = std::any_of(entries.begin(), entries.end(), [](const auto& kv) {
+      const auto& e = kv.second;
+      return e.sent || e.unknown || e.failed || e.attempts > 0;
+    });
+    if (!resumed || !m_services.append_audit) {
+      return {};
+    }
+    audit::Record base;
+    base.signer_fpr = m_signer.signer_fpr;
+    base.config_sha256 = m_cfg.sha256;
+    base.user = m_cfg.identity.user_id;
+    PEERMAIL_TRY_ASSIGN(
+      tally().resolved,
+      resolve_pending(m_cfg.audit.path, entries, base, [this](const audit::Record& r) {
+        return m_services.append_audit(m_cfg.audit.path, r);
+      }));
+    return {};
   }
 
   // The jobs of this run; recipients the journal says got theirs are
@@ -455,6 +486,7 @@ private:
     opts.mail_from = m_cfg.identity.address;
     opts.signer_fpr = m_signer.signer_fpr;
     opts.protect_subject = m_cfg.policy.protect_subject;
+    opts.cancel = m_req.cancel;
     if (m_req.backoff) {
       opts.backoff = *m_req.backoff;
     }
@@ -476,6 +508,10 @@ private:
     if (o.status == "unknown") {
       ++tally().unknown;
       return m_exit_code(Errc::maybe_delivered);
+    }
+    if (o.status == "interrupted") {
+      ++tally().interrupted;
+      return m_exit_code(Errc::canceled);
     }
     ++tally().not_sent;
     return o.error ? m_exit_code(o.error->code) : k_tempfail;
@@ -527,6 +563,7 @@ private:
       transport::SessionOptions so;
       so.account = m_cfg.account();
       so.credentials = m_credentials;
+      so.cancel = m_req.cancel;
       return m_services.make_transport(std::move(so));
     };
     hooks.before_submit = [this, &journal](const batch::Outcome& o) -> Result<std::uint64_t> {

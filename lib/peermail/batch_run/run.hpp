@@ -72,6 +72,12 @@ struct Request
   std::string gnupg_home;
   std::map<std::string, std::string> env;           // the process environment
   std::optional<std::chrono::milliseconds> backoff; // first retry delay (tests)
+  // A stop request from the CLI's SIGINT/SIGTERM handler (util/cancel.hpp;
+  // may be null; not owned). In-flight submissions that had not sent their
+  // final "." end as "interrupted" (audited with their pending_seq, sent
+  // again on resume); nothing new starts; the run ends with Report::stopped
+  // = batch::interrupted_error().
+  const util::Cancel* cancel = nullptr;
 };
 
 struct Tally
@@ -82,7 +88,9 @@ struct Tally
   std::size_t failed = 0;
   std::size_t unknown = 0;      // no reply to the final "." (this or an earlier run)
   std::size_t not_sent = 0;     // never attempted (batch stopped)
+  std::size_t interrupted = 0;  // submission aborted before the final "." (not delivered)
   std::size_t already_sent = 0; // sent by an earlier run (journal)
+  std::size_t resolved = 0;     // pending audit records of earlier runs resolved on resume
   std::size_t unready = 0;      // skipped with --skip-unready
   int worst = 0;                // worst exit code among recipients
 };
@@ -91,7 +99,8 @@ struct Tally
 struct RecipientEvent
 {
   std::string email;
-  std::string status; // "sent", "would-send", "failed", "not-sent", "already-sent", "unready"
+  std::string status; // "sent", "would-send", "failed", "not-sent", "already-sent", "unready",
+                      // "unknown", "interrupted"
   std::string message_id;
   std::optional<int> smtp_code;
   int attempts = 0;

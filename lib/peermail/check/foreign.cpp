@@ -4,6 +4,7 @@
 #include <peermail/foreign/msmtprc.hpp>
 #include <peermail/policy/msmtp_rules.hpp>
 #include <peermail/util/fs.hpp>
+#include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
 
@@ -42,6 +43,7 @@ check_msmtprc(const std::string& path, const std::string& account)
   }
   ForeignReport r;
   r.path = path;
+  r.sha256 = util::sha256_hex(file.text);
   r.account = a->name;
   policy::ForeignFileFacts facts;
   facts.path = path;

@@ -16,6 +16,7 @@ namespace peermail::check {
 struct ForeignReport
 {
   std::string path;
+  std::string sha256;                    // of the bytes judged
   std::string account;                   // the account judged
   std::vector<policy::Finding> findings; // checklist order
   std::vector<std::string> notes;        // "FILE:LINE: what was not judged and why"

@@ -4,6 +4,7 @@
 #include <peermail/audit/audit_log.hpp>
 #include <peermail/crypto/agent.hpp>
 #include <peermail/crypto/keyring.hpp>
+#include <peermail/crypto/passphrase.hpp>
 #include <peermail/policy/checklist.hpp>
 #include <peermail/protect/keys.hpp>
 #include <peermail/util/fs.hpp>
@@ -70,54 +71,15 @@ parent_dir(const std::string& path)
 
 // Ask gpg-agent (without starting one) how the signing key's secret parts are
 // stored: true when all are protected or on a card, false when any is in the
-// clear, unset when unknown.
+// clear, unset when unknown (crypto::agent_key_state, the one KEYINFO reader).
 std::optional<bool>
 agent_protection(const std::string& home, const crypto::KeyFacts& key)
 {
-  std::set<std::string> grips;
-  for (const auto& s : key.subkeys) {
-    if (s.secret && !s.keygrip.empty()) {
-      grips.insert(s.keygrip);
-    }
+  const auto st = crypto::agent_key_state(home, key, crypto::AgentStart::no, crypto::KeyParts::all);
+  if (st.clear) {
+    return false;
   }
-  if (grips.empty()) {
-    return std::nullopt;
-  }
-  std::size_t seen = 0;
-  bool all_protected = true;
-  for (const auto& grip : grips) {
-    auto reply = crypto::agent_command(home, "KEYINFO " + grip);
-    if (!reply) {
-      return std::nullopt;
-    }
-    const auto line = std::find_if(reply->status.begin(), reply->status.end(), [](const auto& l) {
-      return l.rfind("KEYINFO ", 0) == 0;
-    });
-    if (!reply->ok || line == reply->status.end()) {
-      continue; // e.g. ERR: no such key
-    }
-    std::istringstream ls("S " + *line);
-    std::vector<std::string> f;
-    std::string w;
-    while (ls >> w) {
-      f.push_back(w);
-    }
-    // "S KEYINFO <grip> <type> <serial> <idstr> <cached> <protection> ..."
-    if (f.size() < 8 || f[0] != "S" || f[1] != "KEYINFO" || f[2] != grip) {
-      continue;
-    }
-    ++seen;
-    if (f[3] == "T") {
-      continue; // on a smartcard
-    }
-    if (f[7] == "C") {
-      return false;
-    }
-    if (f[7] != "P") {
-      all_protected = false;
-    }
-  }
-  if (seen == 0 || !all_protected) {
+  if (!st.protected_) {
     return std::nullopt;
   }
   return true;

@@ -32,6 +32,12 @@ struct Identity
   std::string address;      // "ana.ruiz@clinic.example" (lower-cased domain)
   std::string user_id;      // recorded in the audit log
   std::string signing_key;  // full fingerprint, upper case
+  // Unattended signing: a command whose first output line is the signing
+  // key's passphrase, fed to GnuPG's loopback pinentry (never logged).
+  std::string passphrase_command;
+  // sendmail: replace a From that is not the identity (cron's "root (Cron
+  // Daemon)") by the identity, keeping the original as X-Original-From.
+  bool rewrite_from = false;
 };
 
 struct Account
@@ -72,6 +78,9 @@ struct AuditSettings
 {
   std::string path; // "~" already expanded
   int retention_days = 2192;
+  // [audit] seal_key: full fingerprint of the OpenPGP key that seals the
+  // chain head (audit/seal.hpp); "" = no seals (AUD-03 warns).
+  std::string seal_key;
 };
 
 struct Date

@@ -15,9 +15,11 @@ struct Key
 };
 
 inline constexpr Key k_identity_keys[] = {
-  {"from",        Key::Type::string},
-  {"user_id",     Key::Type::string},
-  {"signing_key", Key::Type::string},
+  {"from",               Key::Type::string },
+  {"user_id",            Key::Type::string },
+  {"signing_key",        Key::Type::string },
+  {"passphrase_command", Key::Type::string },
+  {"rewrite_from",       Key::Type::boolean},
 };
 inline constexpr Key k_account_keys[] = {
   {"host",                 Key::Type::string },
@@ -47,6 +49,7 @@ inline constexpr Key k_peer_keys[] = {
 inline constexpr Key k_audit_keys[] = {
   {"path",           Key::Type::string },
   {"retention_days", Key::Type::integer},
+  {"seal_key",       Key::Type::string },
 };
 inline constexpr Key k_compliance_keys[] = {
   {"baa",              Key::Type::date_table},
@@ -85,7 +88,7 @@ inline constexpr Weakening k_weakening[] = {
    "remove it and set oauth2_token_command"                                                                                       },
   {"passphrase",
    "AUTH-04",                   "a literal passphrase must not be stored in the config",
-   "remove it; let gpg-agent ask for it"                                                                                          },
+   "remove it; set identity.passphrase_command, or let gpg-agent ask for it"                                                      },
   {"insecure",
    "TLS-04",                    "certificate verification cannot be turned off",
    "remove the key; point ca_file at the CA that signed the server certificate"                                                   },

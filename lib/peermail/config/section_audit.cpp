@@ -2,6 +2,8 @@
 // [audit]: where the audit log is written and how long it is kept.
 #include "parser.hpp"
 
+#include <peermail/util/strings.hpp>
+
 namespace peermail::config {
 
 Result<void>
@@ -23,6 +25,17 @@ Parser::parse_audit(const toml::table& t)
   if (auto n = t.get("retention_days")) {
     PEERMAIL_TRY_ASSIGN(auto v, get_int(*n, "audit.retention_days", 0, 100000));
     m_cfg.audit.retention_days = static_cast<int>(v);
+  }
+  if (auto n = t.get("seal_key")) {
+    PEERMAIL_TRY_ASSIGN(auto fpr, get_string(*n, "audit.seal_key"));
+    m_cfg.audit.seal_key = util::normalize_fingerprint(fpr);
+    const auto& k = m_cfg.audit.seal_key;
+    if ((k.size() != 40 && k.size() != 64)
+        || k.find_first_not_of("0123456789ABCDEF") != std::string::npos) {
+      return unexpected(err(n->source(),
+                            "audit.seal_key",
+                            "must be a full fingerprint (40 or 64 hex digits), not a key ID"));
+    }
   }
   return {};
 }

@@ -61,6 +61,12 @@ Parser::parse_identity(const toml::table& t)
       return unexpected(err(n->source(), "identity.signing_key", "must be hexadecimal"));
     }
   }
+  if (auto n = t.get("passphrase_command")) {
+    PEERMAIL_TRY_ASSIGN(id.passphrase_command, get_string(*n, "identity.passphrase_command"));
+  }
+  if (auto n = t.get("rewrite_from")) {
+    PEERMAIL_TRY_ASSIGN(id.rewrite_from, get_bool(*n, "identity.rewrite_from"));
+  }
   return {};
 }
 

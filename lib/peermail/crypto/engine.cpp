@@ -2,6 +2,7 @@
 #include "engine.hpp"
 
 #include "key_judge.hpp"
+#include "loopback.hpp"
 
 #include <peermail/util/strings.hpp>
 
@@ -37,10 +38,32 @@ private:
   gpgme_ctx_t m_ctx;
 };
 
+// Return true when a user ID of `k` that is neither revoked nor invalid has
+// full or ultimate validity (what GnuPG requires to encrypt without the
+// trust override).
+bool
+has_full_validity(gpgme_key_t k)
+{
+  for (gpgme_user_id_t u = k->uids; u != nullptr; u = u->next) {
+    if (u->revoked == 0 && u->invalid == 0 && u->validity >= GPGME_VALIDITY_FULL) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string
 short_fpr(const char* fpr)
 {
   return fpr != nullptr ? std::string(fpr) : std::string("(unknown)");
+}
+
+// The reason GnuPG gave for refusing the signer, or 0.
+gpgme_error_t
+invalid_signer_reason(gpgme_ctx_t ctx)
+{
+  gpgme_sign_result_t r = gpgme_op_sign_result(ctx);
+  return r != nullptr && r->invalid_signers != nullptr ? r->invalid_signers->reason : 0;
 }
 
 Result<int>
@@ -88,11 +111,60 @@ Engine::Engine(Ctx ctx)
 {
 }
 
+Engine::~Engine() = default;
+
 Result<std::unique_ptr<Engine>>
 Engine::create(const std::string& gnupg_home)
 {
   PEERMAIL_TRY_ASSIGN(Ctx ctx, make_context(gnupg_home));
   return std::unique_ptr<Engine>(new Engine(std::move(ctx)));
+}
+
+Result<void>
+Engine::use_passphrase(std::shared_ptr<const Secret> secret, const std::string& setting)
+{
+  m_loopback = std::make_unique<LoopbackState>();
+  m_loopback->secret = std::move(secret);
+  m_loopback->setting = setting;
+  return use_loopback(m_ctx.get(), m_loopback.get());
+}
+
+std::optional<Error>
+Engine::passphrase_error(gpgme_error_t err, gpgme_error_t signer_reason)
+{
+  if (err == 0) {
+    return std::nullopt;
+  }
+  if (m_loopback) {
+    const Error other(Errc::crypto, "");
+    for (auto e : {err, signer_reason}) {
+      if (e == 0) {
+        continue;
+      }
+      Error mapped = loopback_error(*m_loopback, e, other);
+      if (mapped.code != Errc::crypto) {
+        return mapped;
+      }
+    }
+    return std::nullopt;
+  }
+  for (auto e : {err, signer_reason}) {
+    switch (gpgme_err_code(e)) {
+    case GPG_ERR_NO_PIN_ENTRY:
+    case GPG_ERR_PIN_ENTRY:
+    case GPG_ERR_ENOTTY:
+      return Error(Errc::auth,
+                   "GnuPG could not ask for the signing key's passphrase: no pinentry can "
+                   "reach a terminal or display",
+                   "KEY-05",
+                   "set identity.passphrase_command to a command that prints it, or cache it "
+                   "in gpg-agent with gpg-preset-passphrase (see peermail-sendmail(1), "
+                   "UNATTENDED USE)");
+    default:
+      break;
+    }
+  }
+  return std::nullopt;
 }
 
 Result<gpgme_key_t>
@@ -168,6 +240,9 @@ Engine::sign_detached(std::string_view data, const std::string& signer_fpr)
   PEERMAIL_TRY_ASSIGN(Data in, make_data(data));
   PEERMAIL_TRY_ASSIGN(Data out, make_data());
   const auto err = gpgme_op_sign(ctx, in.get(), out.get(), GPGME_SIG_MODE_DETACH);
+  if (auto pe = passphrase_error(err, invalid_signer_reason(ctx))) {
+    return unexpected(std::move(*pe));
+  }
   if (gpgme_sign_result_t r = gpgme_op_sign_result(ctx);
       err != 0 && (r == nullptr || r->invalid_signers == nullptr)) {
     return unexpected(from_gpgme_op(err, "signing"));
@@ -201,11 +276,25 @@ Engine::encrypt_data(gpgme_data_t in,
       return unexpected(from_gpgme(e, "adding the signer"));
     }
   }
-  // Never GPGME_ENCRYPT_ALWAYS_TRUST (E2E-04).
-  const auto flags =
-    static_cast<gpgme_encrypt_flags_t>(hide_recipients ? GPGME_ENCRYPT_THROW_KEYIDS : 0);
+  // E2E-04, one rule: a key is authentic when pinned by a [[peer]] entry
+  // or certified (full validity). Callers pass only keys judged by that
+  // rule (protect::resolve_protect_keys); GnuPG knows only validity, so for
+  // an operation that includes a key below full validity (a pinned key),
+  // peermail's judgement stands in for GnuPG's: the trust override is set
+  // for exactly that operation, never by configuration. Expired, revoked
+  // or unusable keys are still refused by GnuPG.
+  unsigned flag_bits = hide_recipients ? GPGME_ENCRYPT_THROW_KEYIDS : 0;
+  for (gpgme_key_t k : keys) {
+    if (k != nullptr && !has_full_validity(k)) {
+      flag_bits |= GPGME_ENCRYPT_ALWAYS_TRUST;
+    }
+  }
+  const auto flags = static_cast<gpgme_encrypt_flags_t>(flag_bits);
   const auto err = signer_fpr.empty() ? gpgme_op_encrypt(ctx, keys.data(), flags, in, out)
                                       : gpgme_op_encrypt_sign(ctx, keys.data(), flags, in, out);
+  if (auto pe = passphrase_error(err, signer_fpr.empty() ? 0 : invalid_signer_reason(ctx))) {
+    return unexpected(std::move(*pe));
+  }
   gpgme_encrypt_result_t er = gpgme_op_encrypt_result(ctx);
   if (er != nullptr && er->invalid_recipients != nullptr) {
     return fail(

@@ -13,11 +13,15 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace peermail::crypto {
+
+class Secret;
+struct LoopbackState;
 
 // A produced signature (or signed ciphertext).
 struct SignOutput
@@ -49,13 +53,20 @@ public:
   // Create an engine for `gnupg_home` ("" = GnuPG's default home).
   static Result<std::unique_ptr<Engine>> create(const std::string& gnupg_home);
 
+  // Sign with the passphrase `secret` (from the config setting `setting`,
+  // named in errors) through GnuPG's loopback pinentry instead of the
+  // agent's pinentry. Errors: crypto when the context refuses the mode.
+  Result<void> use_passphrase(std::shared_ptr<const Secret> secret, const std::string& setting);
+
   // Make a detached, armored signature over `data` with the secret key
   // `signer_fpr`. Refuses (Errc::crypto, SIG-02) a digest weaker than SHA-256;
   // Errc::no_key when GnuPG reports the signer invalid.
   Result<SignOutput> sign_detached(std::string_view data, const std::string& signer_fpr);
 
-  // Encrypt `data` to `recipient_fprs` (never "always trust"), signing it
-  // first with `signer_fpr` unless that is empty (RFC 3156 §6.2 combined).
+  // Encrypt `data` to `recipient_fprs`, signing it first with `signer_fpr`
+  // unless that is empty (RFC 3156 §6.2 combined). The keys must have been
+  // judged (protect::resolve_protect_keys, E2E-04: pinned or certified): a
+  // pinned key below full validity is encrypted to on that judgement.
   // `hide_recipients` leaves the key IDs out (gpg --throw-keyids): for one
   // ciphertext shared by recipients who must not learn of each other (Bcc).
   // Errc::no_key names a recipient GnuPG rejected (invalid_recipients).
@@ -98,8 +109,15 @@ public:
   // Verify a cleartext-signed (inline) block; `plain` receives the signed text.
   Result<std::vector<SignatureFacts>> verify_cleartext(std::string_view block, std::string* plain);
 
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
 private:
   explicit Engine(Ctx ctx);
+  // The passphrase problem behind a failed signing operation (wrong
+  // passphrase, loopback refused, no pinentry), if that is what it was.
+  std::optional<Error> passphrase_error(gpgme_error_t err, gpgme_error_t signer_reason);
   Result<gpgme_key_t> key(const std::string& fpr, bool secret);
   std::vector<SignatureFacts> collect_signatures();
   Result<int> encrypt_data(gpgme_data_t in,
@@ -108,6 +126,7 @@ private:
                            const std::string& signer_fpr,
                            bool hide_recipients);
 
+  std::unique_ptr<LoopbackState> m_loopback; // set by use_passphrase(); outlives m_ctx
   Ctx m_ctx;
   std::map<std::string, Key> m_public;
   std::map<std::string, Key> m_secret;

@@ -124,8 +124,22 @@ replace_fix(Role role, const std::string& address)
   }
   return fmt::format(
     "ask {} for a new key, verify its fingerprint out of band, then run "
-    "`peermail keys import FILE` and pin it in a [[peer]] entry",
+    "`peermail keys import FILE` and `peermail keys pin {} FPR`",
+    address,
     address);
+}
+
+// The one rule's fix (E2E-04): a pin or a certification, either is enough.
+std::string
+certify_or_pin_fix(const std::string& address, const std::string& fingerprint)
+{
+  return fmt::format(
+    "verify the fingerprint with {} out of band, then pin it (peermail keys "
+    "pin {} {}) or certify it (peermail keys certify {})",
+    address,
+    address,
+    fingerprint,
+    fingerprint);
 }
 
 // Checks shared by recipients and signers: key-level state, then the
@@ -400,22 +414,12 @@ judge_recipient_key(const KeyFacts& key,
   if (!j.ok()) {
     return j;
   }
-  // A pin says which key is right; validity says the keyring agrees. Both are
-  // required: GnuPG (without "always trust", which never exists here) refuses
-  // to encrypt to a key below full validity, so a pinned key must be certified.
-  if (pinned && uid->validity < k_validity_full) {
-    return problem(std::move(j),
-                   KeyProblem::validity,
-                   "E2E-04",
-                   fmt::format("the pinned key {} for <{}> has {} validity; full or ultimate is "
-                               "required",
-                               key.fingerprint,
-                               address,
-                               validity_name(uid->validity)),
-                   fmt::format("after verifying the fingerprint out of band, certify it: gpg "
-                               "--quick-lsign-key {}",
-                               key.fingerprint));
-  }
+  // One rule (docs/DESIGN.md §4, E2E-04): a [[peer]] pin of this exact
+  // fingerprint, or full validity (a certification), makes the key
+  // authentic; either alone is enough. A pin is the stronger statement: it
+  // names the one key, where validity accepts any certified key. GnuPG's
+  // own validity check is replaced by this judgement for a pinned key
+  // (Engine::encrypt).
   if (!pinned && uid->validity < k_validity_full) {
     return problem(std::move(j),
                    KeyProblem::validity,
@@ -425,10 +429,7 @@ judge_recipient_key(const KeyFacts& key,
                                address,
                                key.fingerprint,
                                validity_name(uid->validity)),
-                   fmt::format("verify the fingerprint with {} out of band, then certify it "
-                               "(gpg --quick-lsign-key {}) or pin it in a [[peer]] entry",
-                               address,
-                               key.fingerprint));
+                   certify_or_pin_fix(address, key.fingerprint));
   }
   return j;
 }
@@ -487,7 +488,8 @@ choose_recipient_key(const std::vector<KeyFacts>& candidates,
                    "E2E-01",
                    fmt::format("no key for <{}> in the keyring", address),
                    fmt::format("get {}'s public key, verify its fingerprint out of band, run "
-                               "`peermail keys import FILE` and pin it in a [[peer]] entry",
+                               "`peermail keys import FILE` and `peermail keys pin {} FPR`",
+                               address,
                                address));
   }
   auto created = [](const KeyJudgement& j) -> std::int64_t {

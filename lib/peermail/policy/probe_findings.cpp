@@ -20,7 +20,9 @@ using transport::LegacyTls;
 using transport::LoginResult;
 using transport::OcspStatus;
 using transport::OcspVerdict;
+using transport::OfferedSuite;
 using transport::ProbeReport;
+using transport::VersionOffer;
 
 Finding
 make(const char* id, Status status, std::string evidence, std::string fix = {})
@@ -111,10 +113,281 @@ revocation_finding(const ProbeReport& r, const std::string& hp)
   case OcspStatus::none:
     break;
   }
+  if (!r.cert_crl_distribution_point && !r.cert_ocsp_uri) {
+    return make("TLS-06",
+                Status::warn,
+                fmt::format("{}: Neither CRL nor OCSP URI provided (NOT ok): the certificate "
+                            "names no CRL distribution point and no OCSP responder (AIA), and "
+                            "no OCSP response is stapled: its revocation cannot be checked",
+                            hp),
+                "the provider needs a certificate from a CA that publishes revocation "
+                "information (CRL distribution point or OCSP URI, NIST SP 800-52r2 §3.2)");
+  }
   return make("TLS-06",
               Status::warn,
-              fmt::format("{}: no stapled OCSP response: revocation status unknown", hp),
+              fmt::format("{}: no stapled OCSP response: revocation status unknown (the "
+                          "certificate names {}; not fetched)",
+                          hp,
+                          r.cert_ocsp_uri && r.cert_crl_distribution_point
+                            ? "an OCSP URI and a CRL distribution point"
+                          : r.cert_ocsp_uri ? "an OCSP URI"
+                                            : "a CRL distribution point"),
               "ask the provider to enable OCSP stapling");
+}
+
+// "TLS 1.1" in testssl.sh's spelling ("TLS 1" for 1.0).
+std::string
+version_label(int v)
+{
+  return v == 10 ? "TLS 1" : fmt::format("TLS 1.{}", v - 10);
+}
+
+// "TLS 1 not offered, TLS 1.1 not offered, TLS 1.2 offered (OK), TLS 1.3
+// offered (OK)", as testssl.sh -p words it.
+std::string
+versions_evidence(const transport::TlsOffer& o)
+{
+  std::string out;
+  for (const int v : {10, 11, 12, 13}) {
+    std::string what;
+    switch (transport::version_offer(o, v)) {
+    case VersionOffer::offered:
+      what = v < 12 ? "offered (deprecated)" : "offered (OK)";
+      break;
+    case VersionOffer::not_offered:
+      what = v < 12 ? "not offered (OK)" : "not offered";
+      break;
+    case VersionOffer::not_testable:
+      what = "not testable with the local OpenSSL";
+      break;
+    case VersionOffer::not_measured:
+      what = "not measured";
+      break;
+    }
+    out.append(out.empty() ? "" : ", ").append(version_label(v)).append(" ").append(what);
+  }
+  return out;
+}
+
+// TLS-02 from the versions the server offers (or, without an enumeration,
+// from the negotiated version and the two legacy handshakes).
+Finding
+versions_finding(const ProbeReport& r, const std::string& hp, int v)
+{
+  const auto& o = r.offer;
+  const std::string legacy =
+    o.measured
+      ? versions_evidence(o)
+      : fmt::format("TLS 1.0 {}, TLS 1.1 {}", legacy_name(r.tls1_0), legacy_name(r.tls1_1));
+  // Only old versions: the probe measured the server in one of them.
+  if (r.measured_on_legacy) {
+    return make("TLS-02",
+                Status::fail,
+                fmt::format("{}: the server offers no TLS 1.2 or newer: {}", hp, legacy),
+                "the server must support TLS 1.2 or newer (RFC 8996, NIST SP 800-52r2 §3.1); "
+                "peermail does not send over older versions");
+  }
+  if (v < 12) {
+    return make("TLS-02",
+                Status::fail,
+                fmt::format("{}: negotiated {}; {}", hp, r.tls_version, legacy),
+                "the server must support TLS 1.2 or newer");
+  }
+  if (v < r.min_tls) {
+    // A send refuses this session (tls_policy.hpp): so does the probe.
+    return make("TLS-02",
+                Status::fail,
+                fmt::format("{}: negotiated {}, below min_tls = \"1.{}\"; {}",
+                            hp,
+                            r.tls_version,
+                            r.min_tls - 10,
+                            legacy),
+                "the server must offer TLS 1.3, or set min_tls = \"1.2\"");
+  }
+  if (r.tls1_0 == LegacyTls::accepted || r.tls1_1 == LegacyTls::accepted) {
+    return make(
+      "TLS-02",
+      Status::warn,
+      fmt::format(
+        "{}: negotiated {}; the server still accepts old versions ({})", hp, r.tls_version, legacy),
+      "ask the provider to disable TLS 1.0 and 1.1 (RFC 8996)");
+  }
+  if (v < 13) {
+    return make(
+      "TLS-02",
+      Status::warn,
+      fmt::format(
+        "{}: negotiated {} (TLS 1.3 offered but not chosen); {}", hp, r.tls_version, legacy),
+      "ask the provider to enable TLS 1.3 (NIST SP 800-52r2 §3.1)");
+  }
+  return make(
+    "TLS-02", Status::pass, fmt::format("{}: negotiated {}; {}", hp, r.tls_version, legacy));
+}
+
+bool
+is_export(const OfferedSuite& s)
+{
+  return contains_any(s.openssl_name, {"EXP"}) || contains_any(s.name, {"EXPORT"});
+}
+
+bool
+is_low(const OfferedSuite& s)
+{
+  return !s.null_cipher && !is_export(s)
+         && (s.bits < 112 || contains_any(s.cipher, {"RC4", "RC2"}) || s.cipher == "DES-CBC"
+             || s.mac == "MD5");
+}
+
+bool
+is_3des_or_idea(const OfferedSuite& s)
+{
+  return contains_any(s.cipher, {"DES-EDE3", "IDEA"});
+}
+
+// One category of testssl.sh -s: a name, a test and a verdict when offered.
+struct Category
+{
+  const char* title;
+  bool (*test)(const OfferedSuite&);
+  Status when_offered;
+};
+
+const Category k_categories[] = {
+  {"NULL ciphers (no encryption)",
+   [](const OfferedSuite& s) { return s.null_cipher && !s.anonymous; },
+   Status::fail                                                                                      },
+  {"Anonymous NULL Ciphers (no authentication)",
+   [](const OfferedSuite& s) { return s.anonymous; },
+   Status::fail                                                                                      },
+  {"Export ciphers (w/o ADH+NULL)",
+   [](const OfferedSuite& s) { return is_export(s) && !s.anonymous && !s.null_cipher; },
+   Status::fail                                                                                      },
+  {"LOW: 64 Bit + DES, RC[2,4], MD5 (w/o export)",
+   [](const OfferedSuite& s) { return is_low(s) && !s.anonymous; },
+   Status::fail                                                                                      },
+  {"Triple DES Ciphers / IDEA",
+   [](const OfferedSuite& s) { return is_3des_or_idea(s) && !s.anonymous; },
+   Status::fail                                                                                      },
+  {"Ciphers without forward secrecy (static RSA key exchange)",
+   [](const OfferedSuite& s) { return s.kx == "RSA" && !s.null_cipher; },
+   Status::fail                                                                                      },
+  {"Obsoleted CBC ciphers (AES, ARIA etc.)",
+   [](const OfferedSuite& s) {
+     return !s.aead && !s.null_cipher && !s.anonymous && !is_low(s) && !is_3des_or_idea(s)
+            && s.kx != "RSA";
+   },                                                                                    Status::warn},
+};
+
+std::string
+suite_list(const std::vector<const OfferedSuite*>& v)
+{
+  constexpr std::size_t k_shown = 6;
+  std::string out;
+  for (std::size_t i = 0; i < v.size() && i < k_shown; ++i) {
+    out.append(i == 0 ? "" : " ").append(v[i]->openssl_name);
+  }
+  if (v.size() > k_shown) {
+    out.append(fmt::format(" and {} more", v.size() - k_shown));
+  }
+  return out;
+}
+
+// TLS-03 from every suite the server offers, in testssl.sh -s categories.
+Finding
+suites_finding(const ProbeReport& r, const std::string& hp, int v)
+{
+  const std::string negotiated = r.tls_ok ? fmt::format("negotiated {} ({} bits), group {}",
+                                                        r.cipher,
+                                                        r.cipher_bits,
+                                                        r.group.empty() ? "(unknown)" : r.group)
+                                          : std::string("no session a send accepts");
+  const auto& o = r.offer;
+  if (!o.measured || o.suites.empty()) {
+    // Only the negotiated suite is known.
+    const std::string cs =
+      fmt::format("{}: {}{}",
+                  hp,
+                  negotiated,
+                  o.incomplete.empty() ? "" : "; offer not enumerated: " + o.incomplete);
+    if (contains_any(r.cipher, {"NULL", "EXPORT", "anon", "RC4", "3DES", "DES_CBC"})
+        || r.cipher_bits < 112) {
+      return make("TLS-03", Status::fail, cs, "the server must not negotiate weak cipher suites");
+    }
+    if (v < 13 && (!contains_any(r.cipher, {"ECDHE", "DHE"}) || contains_any(r.cipher, {"CBC"}))) {
+      return make("TLS-03",
+                  Status::warn,
+                  cs,
+                  "prefer ECDHE with AES-GCM or ChaCha20-Poly1305 (NIST SP 800-52r2 §3.3.1)");
+    }
+    return make("TLS-03",
+                o.incomplete.empty() ? Status::pass : Status::warn,
+                cs,
+                "run the probe again where the server answers every connection");
+  }
+  Status worst = Status::pass;
+  std::vector<std::string> bad;
+  for (const auto& c : k_categories) {
+    std::vector<const OfferedSuite*> hit;
+    for (const auto& s : o.suites) {
+      if (c.test(s)) {
+        hit.push_back(&s);
+      }
+    }
+    if (hit.empty()) {
+      continue;
+    }
+    bad.push_back(fmt::format("{} offered ({}): {}",
+                              c.title,
+                              c.when_offered == Status::fail ? "NOT ok" : "warn",
+                              suite_list(hit)));
+    if (c.when_offered == Status::fail || worst == Status::pass) {
+      worst = c.when_offered;
+    }
+  }
+  int per_version[4] = {0, 0, 0, 0};
+  for (const auto& s : o.suites) {
+    per_version[s.version - 10]++;
+  }
+  std::string counts;
+  for (const int ver : {13, 12, 11, 10}) {
+    if (per_version[ver - 10] > 0) {
+      counts.append(counts.empty() ? "" : ", ")
+        .append(fmt::format("{} in {}", per_version[ver - 10], version_label(ver)));
+    }
+  }
+  std::string evidence =
+    fmt::format("{}: {}; {} suites offered ({})", hp, negotiated, o.suites.size(), counts);
+  for (const auto& b : bad) {
+    evidence.append("; ").append(b);
+  }
+  if (bad.empty()) {
+    evidence.append("; only forward-secret AEAD suites offered (OK)");
+  }
+  if (!o.untestable.empty()) {
+    evidence.append("; not testable with the local OpenSSL: ");
+    for (std::size_t i = 0; i < o.untestable.size(); ++i) {
+      evidence.append(i == 0 ? "" : ", ").append(o.untestable[i]);
+    }
+  }
+  if (!o.incomplete.empty()) {
+    evidence.append("; enumeration incomplete: ").append(o.incomplete);
+    if (worst == Status::pass) {
+      worst = Status::warn;
+    }
+  }
+  std::string fix;
+  if (worst == Status::fail) {
+    fix =
+      "ask the provider to disable these suites; offer only ECDHE/DHE with AES-GCM, AES-CCM "
+      "or ChaCha20-Poly1305 (NIST SP 800-52r2 §3.3.1; Postfix: smtpd_tls_mandatory_ciphers "
+      "= high, smtpd_tls_exclude_ciphers = aNULL, eNULL, kRSA, 3DES, RC4, CBC as needed)";
+  } else if (worst == Status::warn) {
+    fix = o.incomplete.empty()
+            ? "prefer ECDHE with AES-GCM or ChaCha20-Poly1305; CBC suites are legacy only (NIST "
+              "SP 800-52r2 §3.3.1)"
+            : "run the probe again where the server answers every connection";
+  }
+  return make("TLS-03", worst, evidence, fix);
 }
 
 // TLS-08: the server's side of the handshake plus the local library.
@@ -193,11 +466,22 @@ probe_findings(const ProbeReport& r, const config::Config& cfg)
       starttls
         ? fmt::format("{}: STARTTLS offered and answered 220; {} established", hp, r.tls_version)
         : fmt::format("{}: implicit TLS, {} established", hp, r.tls_version)));
+  } else if (r.measured_on_legacy) {
+    // TLS is there, in versions a send refuses: the cause is TLS-02.
+    out.push_back(
+      make("TLS-01",
+           Status::pass,
+           starttls
+             ? fmt::format("{}: STARTTLS offered and answered 220; TLS only in versions "
+                           "a send refuses (see TLS-02)",
+                           hp)
+             : fmt::format("{}: implicit TLS, only in versions a send refuses (see TLS-02)", hp)));
   } else {
     out.push_back(make("TLS-01",
                        Status::fail,
                        fmt::format("{}: no TLS session: {}", hp, r.tls_error),
-                       starttls
+                       !r.tls_fix.empty() ? r.tls_fix
+                       : starttls
                          ? "the server must offer STARTTLS on this port, or use its implicit-TLS "
                            "port (tls = \"implicit\", port = 465)"
                          : "check that this port speaks implicit TLS; for STARTTLS (port 587) set "
@@ -208,6 +492,11 @@ probe_findings(const ProbeReport& r, const config::Config& cfg)
   if (!starttls) {
     out.push_back(
       make("TLS-09", Status::pass, fmt::format("{}: implicit TLS, no STARTTLS to strip", hp)));
+  } else if (r.mode_mismatch) {
+    out.push_back(make("TLS-09",
+                       Status::fail,
+                       fmt::format("{}: no SMTP dialogue: this port expects TLS on connect", hp),
+                       "fix TLS-01 first"));
   } else if (!r.starttls_offered) {
     out.push_back(make("TLS-09",
                        Status::fail,
@@ -238,65 +527,9 @@ probe_findings(const ProbeReport& r, const config::Config& cfg)
         id, Status::fail, fmt::format("{}: no TLS session to measure", hp), "fix TLS-01 first"));
     }
   } else {
-    // TLS-02: versions.
     const int v = transport::tls_version_number(r.tls_version);
-    const std::string legacy =
-      fmt::format("TLS 1.0 {}, TLS 1.1 {}", legacy_name(r.tls1_0), legacy_name(r.tls1_1));
-    if (v < 12) {
-      out.push_back(make("TLS-02",
-                         Status::fail,
-                         fmt::format("{}: negotiated {}", hp, r.tls_version),
-                         "the server must support TLS 1.2 or newer"));
-    } else if (v < r.min_tls) {
-      // A send refuses this session (tls_policy.hpp): so does the probe.
-      out.push_back(
-        make("TLS-02",
-             Status::fail,
-             fmt::format(
-               "{}: negotiated {}, below min_tls = \"1.{}\"", hp, r.tls_version, r.min_tls - 10),
-             "the server must offer TLS 1.3, or set min_tls = \"1.2\""));
-    } else if (r.tls1_0 == LegacyTls::accepted || r.tls1_1 == LegacyTls::accepted) {
-      out.push_back(
-        make("TLS-02",
-             Status::warn,
-             fmt::format("{}: negotiated {}; the server still accepts old versions ({})",
-                         hp,
-                         r.tls_version,
-                         legacy),
-             "ask the provider to disable TLS 1.0 and 1.1 (RFC 8996)"));
-    } else if (v < 13) {
-      out.push_back(
-        make("TLS-02",
-             Status::warn,
-             fmt::format(
-               "{}: negotiated {} (TLS 1.3 offered but not chosen); {}", hp, r.tls_version, legacy),
-             "ask the provider to enable TLS 1.3 (NIST SP 800-52r2 §3.1)"));
-    } else {
-      out.push_back(make(
-        "TLS-02", Status::pass, fmt::format("{}: negotiated {}; {}", hp, r.tls_version, legacy)));
-    }
-
-    // TLS-03: cipher suite and group.
-    const std::string cs = fmt::format("{}: {} ({} bits), group {}",
-                                       hp,
-                                       r.cipher,
-                                       r.cipher_bits,
-                                       r.group.empty() ? "(unknown)" : r.group);
-    if (contains_any(r.cipher, {"NULL", "EXPORT", "anon", "RC4", "3DES", "DES_CBC"})
-        || r.cipher_bits < 112) {
-      out.push_back(
-        make("TLS-03", Status::fail, cs, "the server must not negotiate weak cipher suites"));
-    } else if (v < 13
-               && (!contains_any(r.cipher, {"ECDHE", "DHE"}) || contains_any(r.cipher, {"CBC"}))) {
-      out.push_back(
-        make("TLS-03",
-             Status::warn,
-             cs,
-             "prefer ECDHE with AES-GCM or ChaCha20-Poly1305 (NIST SP 800-52r2 §3.3.1)"));
-    } else {
-      out.push_back(make("TLS-03", Status::pass, cs));
-    }
-
+    out.push_back(versions_finding(r, hp, v));
+    out.push_back(suites_finding(r, hp, v));
     // TLS-04: chain, and the pin a send enforces in addition to it.
     if (!r.chain_valid) {
       out.push_back(
@@ -382,13 +615,20 @@ probe_findings(const ProbeReport& r, const config::Config& cfg)
 
   if (r.tls_ok) {
     // AUTH-01: authentication required, and the configured login works.
-    const std::string mail = fmt::format("MAIL without AUTH answered {}", r.mail_without_auth_code);
+    const bool mail_taken = r.mail_without_auth_code >= 200 && r.mail_without_auth_code < 300;
+    const bool rcpt_taken = r.rcpt_without_auth_code >= 200 && r.rcpt_without_auth_code < 300;
+    const std::string mail =
+      mail_taken && r.rcpt_without_auth_code != 0
+        ? fmt::format("without AUTH: MAIL answered {}, RCPT answered {}",
+                      r.mail_without_auth_code,
+                      r.rcpt_without_auth_code)
+        : fmt::format("MAIL without AUTH answered {}", r.mail_without_auth_code);
     if (r.login == LoginResult::denied) {
       out.push_back(make("AUTH-01",
                          Status::fail,
                          fmt::format("{}: login refused: {}", hp, r.login_reply),
                          "check username and the password source of the account"));
-    } else if (r.mail_without_auth_code >= 200 && r.mail_without_auth_code < 300) {
+    } else if (mail_taken && (rcpt_taken || r.rcpt_without_auth_code == 0)) {
       out.push_back(
         make("AUTH-01",
              Status::warn,

@@ -382,14 +382,20 @@ key_rules(Board& b, const Facts& f)
       if (!s.can_encrypt || s.revoked || s.expired) {
         continue;
       }
-      if (util::to_lower(s.algo).rfind("rsa", 0) == 0
-          || util::to_lower(s.algo).rfind("elg", 0) == 0) {
+      // E2E-03 by strength (SP 800-57 Pt 1 r5 Table 2): RSA >= 3072 (128-bit,
+      // GnuPG's default) passes; RSA 2048 (112-bit, allowed only through
+      // 2030) and Elgamal warn. PKCS#1 v1.5 key transport is flagged only
+      // for a federal-aligned profile, which peermail does not have.
+      const std::string algo = util::to_lower(s.algo);
+      const bool rsa = algo.rfind("rsa", 0) == 0;
+      if ((rsa && s.length < 3072) || algo.rfind("elg", 0) == 0) {
         b.warn("E2E-03",
-               fmt::format("{}: encryption subkey {} ({}) uses PKCS#1 v1.5 key transport",
+               fmt::format("{}: encryption subkey {} ({}) is below 128-bit strength (NIST SP "
+                           "800-57: 112-bit RSA only through 2030)",
                            who,
                            s.fingerprint,
                            s.algo),
-               "prefer a cv25519 (X25519) or NIST P-256/P-384 encryption subkey");
+               "move to an RSA >= 3072, cv25519 (X25519) or NIST P-256/P-384 encryption subkey");
       } else {
         b.pass("E2E-03", fmt::format("{}: encryption subkey {}", who, s.algo));
       }
@@ -495,7 +501,18 @@ audit_rules(Board& b, const Facts& f)
     b.pass("AUD-01", setting(cfg, "audit.path", toml_quoted(cfg.audit.path)));
   }
   b.pass("AUD-02", "audit records never hold subjects, bodies, file names or secrets");
-  b.pass("AUD-03", "records are hash-chained; `peermail audit verify` finds changes");
+  // AUD-03: a chain without a key can be rewritten and rehashed; seals can't.
+  if (cfg.audit.seal_key.empty()) {
+    b.warn("AUD-03",
+           "records are hash-chained but not sealed: a chain rewritten and rehashed from some "
+           "record on is not detected",
+           "set [audit] seal_key to the organisation's (or a service) OpenPGP key; see "
+           "peermail-audit(1)");
+  } else {
+    b.pass("AUD-03",
+           setting(cfg, "audit.seal_key", toml_quoted(cfg.audit.seal_key))
+             + ": every run seals the chain head; `peermail audit verify` checks the seals");
+  }
   b.pass("AUD-04", "the audit log is always on; no setting turns it off");
   b.pass("SIG-04", "audit records carry content_sha256 and Message-ID");
   const int days = cfg.audit.retention_days;

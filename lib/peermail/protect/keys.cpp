@@ -36,16 +36,13 @@ archive_wording(crypto::KeyJudgement j, const std::string& want, const crypto::K
   switch (j.problem) {
   case crypto::KeyProblem::missing:
     j.fix = fmt::format(
-      "import the archive key {} (peermail keys import FILE) and certify it "
-      "(gpg --quick-lsign-key {}), or correct policy.archive_key",
-      want,
+      "import the archive key {} (peermail keys import FILE), or correct "
+      "policy.archive_key",
       want);
     break;
-  case crypto::KeyProblem::validity:
-    break; // the judgement's fix: certify it
   default:
     j.fix = fmt::format(
-      "set policy.archive_key to the fingerprint of a usable, certified "
+      "set policy.archive_key to the fingerprint of a usable "
       "archive key of at least 112-bit strength (ed25519/cv25519, or RSA of "
       "at least {} bits), or remove policy.archive_key",
       std::max(2048, policy.min_rsa_bits));

@@ -3,7 +3,7 @@
 
 // The key plan (docs/DESIGN.md §4): every key a message is protected with —
 // the signing key (identity.signing_key), each recipient's key ([[peer]]
-// pins, else full validity), the sender's own key (policy.encrypt_to_self)
+// pin or full validity, either is enough), the sender's own key (policy.encrypt_to_self)
 // and the archive key (policy.archive_key) — judged by one set of rules for
 // `encrypt`, `sign`, `send`, `sendmail`, `batch` and `check`. The Keyring
 // caches each judgement for the run.
@@ -42,7 +42,8 @@ struct KeyPlan
 // Judge the signing key (when `sign`), the own key and the archive key (when
 // `encrypt` and configured). The archive key is judged like a pinned
 // recipient: present, usable, strong (KEY-01), not expired (KEY-02) or
-// revoked (KEY-03), and certified (E2E-04); its reason and fix name
+// revoked (KEY-03); policy.archive_key is its pin (E2E-04: a pin alone is
+// enough, docs/DESIGN.md §4); its reason and fix name
 // policy.archive_key. Errors: keyring failures only.
 Result<KeyPlan> judge_key_plan(crypto::Keyring& keyring,
                                const config::Config& cfg,

@@ -182,6 +182,12 @@ public:
   {
   }
 
+  Result<void>
+  use_passphrase(std::shared_ptr<const crypto::Secret> secret, const std::string& setting) override
+  {
+    return m_engine->use_passphrase(std::move(secret), setting);
+  }
+
   Result<ProtectResult>
   protect(std::string_view message, const ProtectOptions& opts) override
   {

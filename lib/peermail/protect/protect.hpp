@@ -12,6 +12,10 @@
 #include <string_view>
 #include <vector>
 
+namespace peermail::crypto {
+class Secret;
+} // namespace peermail::crypto
+
 namespace peermail::protect {
 
 struct ProtectOptions
@@ -48,6 +52,17 @@ public:
   // as `opts` says. Errors: data (malformed input, header injection), no_key
   // (invalid recipients or signer reported by GnuPG), crypto.
   virtual Result<ProtectResult> protect(std::string_view message, const ProtectOptions& opts) = 0;
+
+  // Sign with the passphrase `secret` through GnuPG's loopback pinentry
+  // (identity.passphrase_command; `setting` names it in errors). Optional;
+  // the default ignores it.
+  virtual Result<void>
+  use_passphrase(std::shared_ptr<const crypto::Secret> secret, const std::string& setting)
+  {
+    (void)secret;
+    (void)setting;
+    return {};
+  }
 
   // Look up the public keys `fingerprints` once, ahead of many protect()
   // calls (batch: one keyring listing per worker instead of one per

@@ -5,6 +5,7 @@
 #include <peermail/audit/write_ahead.hpp>
 #include <peermail/crypto/recipient_proof.hpp>
 #include <peermail/mime/envelope.hpp>
+#include <peermail/mime/sendmail_input.hpp>
 #include <peermail/protect/keys.hpp>
 #include <peermail/transport/wire.hpp>
 #include <peermail/util/fd_io.hpp>
@@ -61,9 +62,10 @@ private:
   mime::Composed m_composed;
   std::optional<util::TempFile> m_plain;
   std::vector<Copy> m_copies;
-  std::vector<std::string> m_extra_fprs; // self and archive
-  std::string m_ciphertext;              // `encrypted`: the armored PGP MESSAGE
-  std::string m_wire_sha256;             // `encrypted`: of the bytes submitted
+  std::vector<std::string> m_extra_fprs;              // self and archive
+  std::shared_ptr<const crypto::Secret> m_passphrase; // identity.passphrase_command
+  std::string m_ciphertext;                           // `encrypted`: the armored PGP MESSAGE
+  std::string m_wire_sha256;                          // `encrypted`: of the bytes submitted
 
   std::string
   exit_name(Errc code) const
@@ -133,7 +135,22 @@ private:
     if (m_req.dry_run) {
       return finish_dry_run();
     }
+    if (util::cancel_requested(m_req.cancel)) {
+      return unexpected(interrupted(0));
+    }
     return submit_all();
+  }
+
+  // The error of a send stopped by a stop request before copy `k` started.
+  Error
+  interrupted(std::size_t k) const
+  {
+    return Error(Errc::canceled,
+                 k == 0 ? std::string("interrupted: nothing was submitted")
+                        : fmt::format(
+                          "interrupted before copy {} of {} was submitted", k + 1, m_copies.size()),
+                 "",
+                 "send the message again when you are ready");
   }
 
   void
@@ -164,7 +181,13 @@ private:
       mime::SubmissionOptions o = m_req.submission;
       o.identity.address = m_cfg.identity.address;
       o.identity.display_name = m_cfg.identity.display_name;
-      PEERMAIL_TRY_ASSIGN(auto prepared, mime::prepare_submission(*m_req.raw, o));
+      PEERMAIL_TRY_ASSIGN(auto input,
+                          mime::normalize_sendmail_input(*m_req.raw,
+                                                         o,
+                                                         m_cfg.identity.rewrite_from
+                                                           ? mime::ForeignFrom::rewrite
+                                                           : mime::ForeignFrom::refuse));
+      PEERMAIL_TRY_ASSIGN(auto prepared, mime::prepare_submission(input, o));
       m_composed = std::move(prepared.first);
       PEERMAIL_TRY(util::write_fd(m_plain->fd(), prepared.second));
     } else if (m_req.encrypted) {
@@ -331,6 +354,15 @@ private:
       m_report.warnings.insert(m_report.warnings.end(), ids->warnings.begin(), ids->warnings.end());
       m_report.signer_fpr = ids->signer_fpr;
       m_extra_fprs = ids->extra_fprs;
+      // Unattended signing (KEY-05): known before anything is sent.
+      if (m_s.signing_passphrase && plan.signer && plan.signer->key) {
+        auto secret =
+          m_s.signing_passphrase(m_cfg, m_req.gnupg_home, *plan.signer->key, m_req.prompt);
+        if (!secret) {
+          return refuse(secret.error());
+        }
+        m_passphrase = std::move(*secret);
+      }
     }
 
     std::vector<std::string> bad;
@@ -421,6 +453,9 @@ private:
       m_copies.insert(m_copies.begin(), std::move(visible));
     }
     PEERMAIL_TRY_ASSIGN(auto protector, m_s.make_protector(m_req.gnupg_home));
+    if (m_passphrase) {
+      PEERMAIL_TRY(protector->use_passphrase(m_passphrase, k_passphrase_setting));
+    }
     for (auto& c : m_copies) {
       std::set<std::string> seen;
       for (const auto i : c.recipients) {
@@ -545,6 +580,7 @@ private:
     transport::SessionOptions so;
     so.account = account;
     so.transcript = m_req.transcript;
+    so.cancel = m_req.cancel;
     const bool needs_login = !account.password_command.empty() || !account.password_env.empty()
                              || !account.oauth2_token_command.empty();
     if (needs_login && m_s.resolve_credentials) {
@@ -561,6 +597,10 @@ private:
     auto& t = **session;
     std::optional<Error> failure;
     for (std::size_t k = 0; k < m_copies.size() && !failure; ++k) {
+      if (util::cancel_requested(m_req.cancel)) {
+        failure = interrupted(k); // nothing more starts (no pending record)
+        break;
+      }
       auto& c = m_copies[k];
       auto& cr = m_report.copies[k];
       transport::Envelope env;
@@ -602,8 +642,10 @@ private:
       } else {
         const Error& e = sent.error();
         // Unknown: the final "." went out and its reply never came.
+        // Interrupted: a stop request aborted it before the "." (transport.hpp).
         const bool unknown = e.code == Errc::maybe_delivered;
-        cr.status = unknown ? "unknown" : "failed";
+        const bool stopped = e.code == Errc::canceled;
+        cr.status = unknown ? "unknown" : stopped ? "interrupted" : "failed";
         cr.smtp_code = e.smtp_status;
         for (const auto i : c.recipients) {
           auto& rr = m_report.recipients[i];
@@ -613,7 +655,10 @@ private:
           rr.fix = e.fix;
           rr.smtp_code = e.smtp_status;
         }
-        r.outcome = unknown ? "unknown" : e.code == Errc::temp ? "tempfail" : "failed";
+        r.outcome = unknown                ? "unknown"
+                    : stopped              ? "interrupted"
+                    : e.code == Errc::temp ? "tempfail"
+                                           : "failed";
         r.smtp_code = e.smtp_status;
         r.check_id = e.check_id;
         r.exit_code = exit_name(e.code);

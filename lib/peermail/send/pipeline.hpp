@@ -16,6 +16,7 @@
 #include <peermail/crypto/keyring.hpp>
 #include <peermail/mime/compose.hpp>
 #include <peermail/protect/protect.hpp>
+#include <peermail/send/unattended.hpp>
 #include <peermail/transport/transport.hpp>
 #include <peermail/util/result.hpp>
 
@@ -60,6 +61,14 @@ struct Services
                              const std::string& gnupg_home,
                              const std::map<std::string, std::string>& env)>
     offline_checklist;
+  // How the signing key's passphrase is given (send::signing_passphrase):
+  // called once the key plan passed, before anything is protected or sent.
+  // Unset: gpg-agent handles it (tests with fakes).
+  std::function<Result<std::shared_ptr<const crypto::Secret>>(const config::Config& cfg,
+                                                              const std::string& gnupg_home,
+                                                              const crypto::KeyFacts& signer,
+                                                              Prompt prompt)>
+    signing_passphrase;
   // The sysexits name for the audit record ("EX_NOUSER"); the CLI passes its
   // one mapping table. Default: the Errc name.
   std::function<std::string(Errc code)> exit_name;
@@ -95,6 +104,13 @@ struct SendRequest
   std::string temp_dir;                   // for the streamed message; "" = /tmp
   std::map<std::string, std::string> env; // for password_env
   transport::TranscriptFn transcript;     // -v: the SMTP dialogue (no DATA, no AUTH)
+  // A stop request from the CLI's SIGINT/SIGTERM handler (util/cancel.hpp;
+  // may be null; not owned). Polled before each copy is submitted and by the
+  // SMTP session: a copy whose final "." was not sent is aborted (status
+  // "interrupted", audited with its pending_seq, not delivered); copies not
+  // started stay "not-sent"; report.error is then Errc::canceled.
+  const util::Cancel* cancel = nullptr;
+  Prompt prompt = Prompt::possible;       // can a pinentry reach the user?
 };
 
 // The outcome for one recipient.
@@ -102,7 +118,8 @@ struct RecipientReport
 {
   std::string address;
   std::string field;  // "to", "cc", "bcc"
-  std::string status; // "sent", "would-send", "refused", "failed", "not-sent"
+  std::string status; // "sent", "would-send", "refused", "failed", "not-sent", "unknown",
+                      // "interrupted"
   std::string key_fpr;
   std::string reason; // why refused / failed ("" when fine)
   std::string check_id;
@@ -117,7 +134,7 @@ struct CopyReport
   std::vector<std::string> rcpt_to;
   std::vector<std::string> recipient_fprs; // encrypted to (recipients, self, archive)
   std::uint64_t size = 0;                  // bytes of the protected message
-  std::string status;                      // "sent", "would-send", "failed", "not-sent"
+  std::string status; // "sent", "would-send", "failed", "not-sent", "unknown", "interrupted"
   std::optional<int> smtp_code;
 };
 

@@ -40,6 +40,12 @@ default_services()
     o.env = env;
     return check::require_offline_checklist(cfg, o);
   };
+  s.signing_passphrase = [](const config::Config& cfg,
+                            const std::string& home,
+                            const crypto::KeyFacts& signer,
+                            Prompt prompt) {
+    return signing_passphrase(cfg, home, signer, prompt);
+  };
   return s;
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "curl_errors.hpp"
 
+#include "probe.hpp"
+
 #include <curl/curl.h>
 #include <fmt/core.h>
 
@@ -65,15 +67,8 @@ Error
 handshake_error(const CurlFailure& f, const config::Account& a, const std::string& hp)
 {
   const std::string& d = f.detail;
-  if (contains(d, "wrong version number") || contains(d, "packet length too long")
-      || contains(d, "record layer failure") || contains(d, "http request")) {
-    return Error(Errc::unavailable,
-                 fmt::format("{}: the server did not answer the TLS handshake with TLS "
-                             "(it looks like a plaintext SMTP port) ({})",
-                             hp,
-                             d),
-                 "TLS-01",
-                 mixup_hint(a));
+  if (a.tls == config::TlsMode::implicit && plaintext_answer(d)) {
+    return tls_mode_mismatch(a, d);
   }
   if (contains(d, "protocol version") || contains(d, "unsupported protocol")
       || contains(d, "no protocols available") || contains(d, "version too low")) {
@@ -97,6 +92,39 @@ handshake_error(const CurlFailure& f, const config::Account& a, const std::strin
 }
 
 } // namespace
+
+bool
+plaintext_answer(const std::string& d)
+{
+  return contains(d, "wrong version number") || contains(d, "packet length too long")
+         || contains(d, "record layer failure") || contains(d, "http request");
+}
+
+Error
+tls_mode_mismatch(const config::Account& a, const std::string& detail)
+{
+  const std::string hp = fmt::format("{}:{}", a.host, a.port);
+  if (a.tls == config::TlsMode::implicit) {
+    return Error(Errc::unavailable,
+                 fmt::format("{}: the server did not answer the TLS handshake with TLS "
+                             "(it looks like a plaintext SMTP port) ({}): account.{}.tls = "
+                             "\"implicit\" does not match this port; nothing was sent",
+                             hp,
+                             detail.empty() ? "it greeted in plain text" : detail,
+                             a.name),
+                 "TLS-01",
+                 mixup_hint(a));
+  }
+  return Error(Errc::unavailable,
+               fmt::format("{}: the server expects TLS on connect (implicit TLS): it sent no "
+                           "SMTP greeting and answers a TLS handshake; account.{}.tls = "
+                           "\"starttls\" does not match this port; nothing was sent",
+                           hp,
+                           a.name),
+               "TLS-01",
+               "set tls = \"implicit\" for this port (implicit TLS is usually port 465), or "
+               "use the server's STARTTLS port (usually 587)");
+}
 
 Error
 error_from_curl(const CurlFailure& f, const config::Account& a)
@@ -173,7 +201,10 @@ error_from_curl(const CurlFailure& f, const config::Account& a)
     e = handshake_error(f, a, hp);
     break;
   case CURLE_OPERATION_TIMEDOUT:
-    if (!f.got_reply) {
+    if (!f.got_reply && a.tls == config::TlsMode::starttls
+        && answers_tls_on_connect(a, k_mode_sniff_s)) {
+      e = tls_mode_mismatch(a);
+    } else if (!f.got_reply) {
       e = Error(Errc::temp,
                 fmt::format("{}: no SMTP greeting within {} s; nothing was sent", hp, a.timeout_s),
                 "",

@@ -25,6 +25,17 @@ struct CurlFailure
 // (anything the server should not have said). Sets smtp_status.
 Error error_from_curl(const CurlFailure& f, const config::Account& account);
 
+// The one rule for a TLS setting that does not match the port, for send and
+// the probe alike (TLS-01, unavailable: 69, never retried):
+// `tls = "starttls"` where the server expects TLS on connect (no greeting; a
+// TLS handshake on connect succeeds), or `tls = "implicit"` where the server
+// greets in plain text ("220 ", which OpenSSL reports as `detail`).
+Error tls_mode_mismatch(const config::Account& account, const std::string& detail = {});
+
+// Whether OpenSSL's handshake error `detail` means the server answered in
+// plain text (an SMTP greeting where a ServerHello was expected).
+bool plaintext_answer(const std::string& detail);
+
 // Return the Error for a transfer that failed (`curl_code`) after the final
 // "." of DATA went out and before its reply came: the server may have
 // accepted the message, so its outcome is unknown (Errc::maybe_delivered,

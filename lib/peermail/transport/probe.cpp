@@ -4,8 +4,10 @@
 // every property of the session can be measured (CHECKLIST.md §8).
 #include "probe.hpp"
 
+#include "curl_errors.hpp"
 #include "ocsp.hpp"
 #include "tls_info.hpp"
+#include "tls_offer.hpp"
 #include "tls_policy.hpp"
 #include "transcript.hpp"
 
@@ -33,6 +35,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <memory>
 
 namespace peermail::transport {
@@ -236,6 +239,14 @@ public:
     }
   }
 
+  // Return true if the server sends something within `ms` milliseconds.
+  bool
+  readable_within(int ms)
+  {
+    pollfd p{m_fd, POLLIN, 0};
+    return !m_buf.empty() || ::poll(&p, 1, ms) == 1;
+  }
+
   // Return true if bytes are waiting that the server sent unasked.
   bool
   has_pending_bytes()
@@ -348,21 +359,6 @@ new_ctx()
   return ctx;
 }
 
-// A context that offers exactly the legacy `version` (TLS1_VERSION, ...).
-Result<CtxPtr>
-make_legacy_ctx(int version)
-{
-  PEERMAIL_TRY_ASSIGN(auto ctx, new_ctx());
-  SSL_CTX_set_security_level(ctx.get(), 0);
-  SSL_CTX_set_cipher_list(ctx.get(), "DEFAULT:@SECLEVEL=0");
-  if (SSL_CTX_set_min_proto_version(ctx.get(), version) != 1
-      || SSL_CTX_set_max_proto_version(ctx.get(), version) != 1) {
-    return fail(Errc::unavailable, "not testable");
-  }
-  SSL_CTX_set_options(ctx.get(), SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  return ctx;
-}
-
 // The policy a send enforces (tls_policy.hpp), except that TLS 1.2 is
 // accepted so that a server below min_tls = "1.3" can be measured and then
 // judged (TLS-02) instead of failing the handshake unexplained.
@@ -428,6 +424,10 @@ reach_tls(Conn& c, const config::Account& a, SSL_CTX* ctx, ProbeReport* rep)
 {
   PEERMAIL_TRY(c.connect(a.host, a.port, std::max(1, a.timeout_s)));
   if (a.tls == config::TlsMode::starttls) {
+    // No greeting yet: an implicit-TLS port waits for our ClientHello.
+    if (!c.readable_within(k_mode_sniff_s * 1000) && answers_tls_on_connect(a, k_mode_sniff_s)) {
+      return unexpected(tls_mode_mismatch(a));
+    }
     PEERMAIL_TRY_ASSIGN(auto greeting, c.read_reply());
     if (greeting.code != 220) {
       return fail(Errc::unavailable, fmt::format("the server greeted with {}", greeting.last));
@@ -461,7 +461,24 @@ reach_tls(Conn& c, const config::Account& a, SSL_CTX* ctx, ProbeReport* rep)
       return fail(Errc::protocol, "the server sent data after its 220 to STARTTLS (injection)");
     }
   }
-  return c.start_tls(ctx, a.host);
+  auto tls = c.start_tls(ctx, a.host);
+  if (!tls && a.tls == config::TlsMode::implicit && plaintext_answer(tls.error().message)) {
+    return unexpected(tls_mode_mismatch(a, tls.error().message)); // "220 " before TLS
+  }
+  return tls;
+}
+
+// TLS-06: whether the leaf names where its revocation status can be asked.
+void
+measure_revocation_info(X509* leaf, ProbeReport& rep)
+{
+  auto* crl = static_cast<STACK_OF(DIST_POINT)*>(
+    X509_get_ext_d2i(leaf, NID_crl_distribution_points, nullptr, nullptr));
+  rep.cert_crl_distribution_point = crl != nullptr && sk_DIST_POINT_num(crl) > 0;
+  sk_DIST_POINT_pop_free(crl, DIST_POINT_free);
+  STACK_OF(OPENSSL_STRING)* ocsp = X509_get1_ocsp(leaf);
+  rep.cert_ocsp_uri = ocsp != nullptr && sk_OPENSSL_STRING_num(ocsp) > 0;
+  X509_email_free(ocsp);
 }
 
 void
@@ -509,6 +526,7 @@ measure_tls(SSL* ssl, const config::Account& a, ProbeReport& rep)
     rep.key_bits = EVP_PKEY_get_bits(key);
   }
   rep.signature_algorithm = OBJ_nid2ln(X509_get_signature_nid(leaf));
+  measure_revocation_info(leaf, rep);
 
   // TLS-06: the stapled OCSP response, judged against the verified chain.
   const unsigned char* staple = nullptr;
@@ -596,31 +614,71 @@ try_login(Conn& c,
   return {};
 }
 
-LegacyTls
-legacy_probe(const config::Account& a, int version)
+// TLS-02, TLS-03: what the server offers (tls_offer.hpp). Each handshake:
+// connect, STARTTLS dialogue, handshake, close; never AUTH, never MAIL.
+void
+measure_offer(const config::Account& a, ProbeReport& rep)
 {
-  auto ctx = make_legacy_ctx(version);
-  if (!ctx) {
-    return LegacyTls::not_testable;
+  const Handshake handshake = [&a](SSL_CTX* ctx,
+                                   const std::function<void(SSL*)>& seen) -> Result<void> {
+    Conn c(nullptr);
+    PEERMAIL_TRY(reach_tls(c, a, ctx, nullptr));
+    seen(c.ssl());
+    return {};
+  };
+  OfferLimits limits;
+  limits.max_time = std::chrono::seconds(k_session_timeouts * std::max(1, a.timeout_s));
+  rep.offer = enumerate_offer(handshake, limits);
+  const auto legacy = [&](int v) {
+    switch (version_offer(rep.offer, v)) {
+    case VersionOffer::offered:
+      return LegacyTls::accepted;
+    case VersionOffer::not_offered:
+      return LegacyTls::refused;
+    default:
+      return LegacyTls::not_testable;
+    }
+  };
+  rep.tls1_0 = legacy(10);
+  rep.tls1_1 = legacy(11);
+}
+
+// A server that offers only versions a send refuses: its certificate and
+// handshake measured in the newest version it offers, for measuring only
+// (TLS-02 names the versions; TLS-04..08 judge the certificate itself).
+void
+measure_legacy_session(const config::Account& a, ProbeReport& rep)
+{
+  const int newest = version_offer(rep.offer, 11) == VersionOffer::offered ? 11 : 10;
+  auto ctx = make_probe_ctx(a);
+  if (!ctx || !open_for_measuring(ctx->get(), newest)) {
+    return;
   }
   Conn c(nullptr);
-  auto r = reach_tls(c, a, ctx->get(), nullptr);
-  if (r) {
-    (void)c.send_line("QUIT");
-    return LegacyTls::accepted;
+  if (reach_tls(c, a, ctx->get(), nullptr)) {
+    measure_tls(c.ssl(), a, rep);
+    measure_hygiene(c.ssl(), rep);
+    rep.measured_on_legacy = true;
   }
-  const std::string& why = r.error().message;
-  if (why.find("no protocols available") != std::string::npos
-      || why.find("no ciphers available") != std::string::npos) {
-    return LegacyTls::not_testable;
-  }
-  return LegacyTls::refused;
 }
 
 } // namespace
 
+bool
+answers_tls_on_connect(const config::Account& a, int wait_s)
+{
+  auto ctx = new_ctx();
+  if (!ctx) {
+    return false;
+  }
+  Conn c(nullptr);
+  return c.connect(a.host, a.port, wait_s) && c.start_tls(ctx->get(), a.host);
+}
+
 Result<ProbeReport>
-probe(const config::Account& a, const std::optional<config::Credentials>& credentials)
+probe(const config::Account& a,
+      const std::optional<config::Credentials>& credentials,
+      const ProbeOptions& options)
 {
   ProbeReport rep;
   rep.host = a.host;
@@ -635,6 +693,8 @@ probe(const config::Account& a, const std::optional<config::Credentials>& creden
       return unexpected(reached.error()); // could not connect at all
     }
     rep.tls_error = reached.error().message;
+    rep.mode_mismatch = reached.error().check_id == "TLS-01" && !reached.error().fix.empty();
+    rep.tls_fix = reached.error().fix;
   } else {
     rep.tls_ok = true;
     measure_tls(c.ssl(), a, rep);
@@ -656,10 +716,19 @@ probe(const config::Account& a, const std::optional<config::Credentials>& creden
       PEERMAIL_TRY(c.send_line("MAIL FROM:<probe@peermail.invalid>"));
       PEERMAIL_TRY_ASSIGN(auto mail, c.read_reply());
       rep.mail_without_auth_code = mail.code;
+      if (mail.code >= 200 && mail.code < 300) {
+        // Many servers (Postfix) refuse at RCPT: carry it there, never to DATA.
+        PEERMAIL_TRY(c.send_line(fmt::format(
+          "RCPT TO:<{}>", options.rcpt.empty() ? "postmaster@" + a.host : options.rcpt)));
+        PEERMAIL_TRY_ASSIGN(auto rcpt, c.read_reply());
+        rep.rcpt_without_auth_code = rcpt.code;
+      }
       PEERMAIL_TRY(c.send_line("RSET"));
       PEERMAIL_TRY_ASSIGN(auto rset, c.read_reply());
       (void)rset;
-      if (credentials && !credentials->username.empty()) {
+      if (!options.login) {
+        rep.login_reply = "not tried (--no-login)";
+      } else if (credentials && !credentials->username.empty()) {
         // Only where a send would authenticate: every rule of the policy passed.
         if (rep.policy_ok) {
           PEERMAIL_TRY(try_login(c, *credentials, caps.auth, rep));
@@ -677,8 +746,17 @@ probe(const config::Account& a, const std::optional<config::Credentials>& creden
       rep.tls_error = rest.error().message;
     }
   }
-  rep.tls1_0 = legacy_probe(a, TLS1_VERSION);
-  rep.tls1_1 = legacy_probe(a, TLS1_1_VERSION);
+  if (!rep.mode_mismatch && !rep.starttls_injection
+      && (rep.tls_ok || a.tls == config::TlsMode::implicit || rep.starttls_code == 220)) {
+    measure_offer(a, rep);
+  }
+  const bool modern = version_offer(rep.offer, 12) == VersionOffer::offered
+                      || version_offer(rep.offer, 13) == VersionOffer::offered;
+  if (!rep.tls_ok && rep.tls_version.empty() && !modern
+      && (version_offer(rep.offer, 10) == VersionOffer::offered
+          || version_offer(rep.offer, 11) == VersionOffer::offered)) {
+    measure_legacy_session(a, rep);
+  }
   return rep;
 }
 

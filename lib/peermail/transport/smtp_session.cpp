@@ -50,9 +50,12 @@ struct TransferState
   // "." next, so from here on a failure without a reply to it (other than a
   // stall perform() caught, or a failed write) leaves the outcome unknown.
   bool eof_sent = false;
-  int final_code = 0;                             // the reply to the final "." (0: none yet)
-  bool stalled_before_dot = false;                // perform() gave up before the "." was sent
-  Clock::time_point last_activity = Clock::now(); // a line or message bytes
+  int final_code = 0;                                // the reply to the final "." (0: none yet)
+  bool stalled_before_dot = false;                   // perform() gave up before the "." was sent
+  const util::Cancel* cancel = nullptr;              // SessionOptions::cancel
+  const std::vector<curl_socket_t>* socks = nullptr; // the session's open sockets
+  bool canceled_before_dot = false;                  // a stop request aborted it before the "."
+  Clock::time_point last_activity = Clock::now();    // a line or message bytes
   std::vector<RecipientResult> recipients;
   std::size_t next_rcpt = 0;
   std::string last_command;
@@ -283,6 +286,45 @@ read_cb(char* buffer, size_t size, size_t nitems, void* userp)
   }
 }
 
+// Return true when a stop request must end this transfer now: before the
+// final "." (nothing delivered, canceled_before_dot), or at once on a second
+// request (abort_now: after the "." the outcome is unknown).
+bool
+must_abort(TransferState& st)
+{
+  if (st.cancel == nullptr || !st.cancel->requested()) {
+    return false;
+  }
+  if (st.eof_sent && !st.cancel->abort_now()) {
+    return false; // wait for the reply to the "."
+  }
+  if (!st.eof_sent) {
+    st.canceled_before_dot = true; // the "." only follows the last byte
+  }
+  // Shut the connection down under libcurl, so that neither this transfer
+  // nor the QUIT of the cleanup waits for a server that is still busy.
+  if (st.socks != nullptr) {
+    for (const curl_socket_t sock : *st.socks) {
+      ::shutdown(sock, SHUT_RDWR);
+    }
+  }
+  return true;
+}
+
+// CURLOPT_XFERINFOFUNCTION: libcurl calls it while it runs the transfer,
+// also during its blocking wait for the reply to the final "."; non-zero
+// aborts (CURLE_ABORTED_BY_CALLBACK; smtp_done then sends no "."). An
+// exception barrier.
+int
+xferinfo_cb(void* userp, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, curl_off_t, curl_off_t)
+{
+  try {
+    return must_abort(*static_cast<TransferState*>(userp)) ? 1 : 0;
+  } catch (...) {
+    return 0;
+  }
+}
+
 // CURLOPT_SSL_CTX_FUNCTION: apply the policy's host rule to the context
 // libcurl is about to handshake with. An exception barrier.
 CURLcode
@@ -342,6 +384,8 @@ public:
 
 private:
   Result<void> configure();
+  // The error of a submission a stop request ended before its final ".".
+  Error canceled_error() const;
   // Run the transfer on the multi handle and return libcurl's result. Waits
   // for command replies and upload progress are bounded by timeout_s here;
   // the wait for the reply to the final "." by data_timeout_s (libcurl's
@@ -429,6 +473,10 @@ SmtpSession::configure()
   PM_SETOPT(CURLOPT_READDATA, &m_state);
   PM_SETOPT(CURLOPT_DEBUGFUNCTION, debug_cb);
   PM_SETOPT(CURLOPT_DEBUGDATA, &m_state);
+  // Stop requests (SessionOptions::cancel) are polled from here.
+  PM_SETOPT(CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
+  PM_SETOPT(CURLOPT_XFERINFODATA, &m_state);
+  PM_SETOPT(CURLOPT_NOPROGRESS, 0L);
   PM_SETOPT(CURLOPT_VERBOSE, 1L); // only feeds debug_cb, which filters
   if (m_opts.credentials && !m_opts.credentials->username.empty()) {
     const auto& cr = *m_opts.credentials;
@@ -481,6 +529,9 @@ SmtpSession::transfer(const Envelope& envelope, std::string_view message, int fd
   // 7-bit CRLF lines only, for every caller (wire.hpp), before any byte of
   // this message leaves.
   PEERMAIL_TRY(fd >= 0 ? check_wire_fd(fd) : check_wire(message));
+  if (util::cancel_requested(m_opts.cancel)) {
+    return unexpected(canceled_error());
+  }
   if (!m_curl) {
     PEERMAIL_TRY(configure());
   }
@@ -493,6 +544,8 @@ SmtpSession::transfer(const Envelope& envelope, std::string_view message, int fd
   m_state.message = message;
   m_state.fd = fd;
   m_state.total = size;
+  m_state.cancel = m_opts.cancel;
+  m_state.socks = &m_socks;
   for (const auto& r : envelope.rcpt_to) {
     m_state.recipients.push_back(RecipientResult{r, 0, "", false});
   }
@@ -522,6 +575,9 @@ SmtpSession::transfer(const Envelope& envelope, std::string_view message, int fd
   if (rc != CURLE_OK) {
     if (m_state.abort_error) {
       return unexpected(std::move(*m_state.abort_error));
+    }
+    if (m_state.canceled_before_dot) {
+      return unexpected(canceled_error());
     }
     // After the last byte was handed over, only a failure to write the
     // final "." itself (CURLE_SEND_ERROR) proves it never arrived.
@@ -603,6 +659,11 @@ SmtpSession::perform()
     // The connection is shut down under libcurl, which then fails the
     // transfer itself: removing the handle from an "OK" transfer would make
     // libcurl 7.88 (smtp_done) send the final "." of a truncated message.
+    // A stop request: the same shutdown (the xferinfo callback covers the
+    // waits inside libcurl).
+    if (!m_state.stalled_before_dot && !m_state.canceled_before_dot) {
+      (void)must_abort(m_state);
+    }
     if (!m_state.stalled_before_dot && Clock::now() - m_state.last_activity > limit) {
       // (No socket yet: still resolving, CURLOPT_CONNECTTIMEOUT applies.)
       for (const curl_socket_t sock : m_socks) {
@@ -617,6 +678,16 @@ SmtpSession::perform()
   }
   curl_multi_remove_handle(m, c);
   return rc;
+}
+
+Error
+SmtpSession::canceled_error() const
+{
+  return Error(Errc::canceled,
+               fmt::format("{}:{}: interrupted before the end of the message; it was not "
+                           "delivered",
+                           m_opts.account.host,
+                           m_opts.account.port));
 }
 
 void

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <peermail/config/config.hpp>
+#include <peermail/util/cancel.hpp>
 #include <peermail/util/result.hpp>
 
 #include <functional>
@@ -53,7 +54,7 @@ using TranscriptFn = std::function<void(std::string_view line)>;
 // test fakes. Errors: unavailable (5xx, no compliant TLS: 69), temp (4xx,
 // timeout, connection lost, before the final ".": 75), maybe_delivered (no
 // reply to the final ".": 69), protocol (76), auth (77), data (not 7-bit
-// CRLF: 65).
+// CRLF: 65), canceled (interrupted before the final ".": nothing delivered).
 class Transport
 {
 public:
@@ -84,6 +85,12 @@ struct SessionOptions
   config::Account account;
   std::optional<config::Credentials> credentials; // resolved lazily by the caller
   TranscriptFn transcript;                        // may be empty
+  // Polled during each submission (util/cancel.hpp); may be null; not
+  // owned, must outlive the session. A stop request aborts a submission
+  // whose final "." has not been sent (Errc::canceled: nothing was
+  // delivered); one whose "." went out waits for its reply (data_timeout_s)
+  // unless abort_now(), which makes its outcome unknown (maybe_delivered).
+  const util::Cancel* cancel = nullptr;
 };
 
 // Create a libcurl-backed session for `opts.account` (no connection yet).

@@ -3,6 +3,7 @@
 
 #include <peermail/crypto/engine.hpp>
 #include <peermail/mime/inspect.hpp>
+#include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
 #include <fmt/ranges.h>
@@ -158,6 +159,18 @@ field_named(const std::vector<mime::Field>& fields, std::string_view name)
   return nullptr;
 }
 
+// Return the Message-ID `value` without surrounding space and angle
+// brackets, as send records it.
+std::string
+bare_message_id(std::string_view value)
+{
+  std::string_view v = util::trim(value);
+  if (v.size() >= 2 && v.front() == '<' && v.back() == '>') {
+    v = v.substr(1, v.size() - 2);
+  }
+  return std::string(v);
+}
+
 // The number of different keys that signed.
 std::size_t
 distinct_signers(const std::vector<crypto::SignatureFacts>& signatures)
@@ -188,6 +201,9 @@ public:
     VerifyReport r;
     r.from = ins.from;
     r.warnings = ins.warnings;
+    if (const auto* id = field_named(ins.outer_fields, "Message-ID"); id != nullptr) {
+      r.message_id = bare_message_id(*id);
+    }
     std::optional<mime::ProtectedHeaders> ph = ins.protected_headers;
     if (!ins.malformed.empty()) {
       r.malformed = true;

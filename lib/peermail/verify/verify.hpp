@@ -47,6 +47,9 @@ struct VerifyReport
   std::vector<crypto::SignatureFacts> signatures;
   std::string protocol = "none"; // "OpenPGP", "S/MIME" or "none"
   std::vector<std::string> from; // all From addresses the reader sees
+  // The outer Message-ID without angle brackets ("" when absent). For the
+  // access record, which keeps only its SHA-256.
+  std::string message_id;
   bool from_matches_signer = false;
   bool fully_covered = false;
   bool protected_headers = false;

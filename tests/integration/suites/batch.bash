@@ -320,9 +320,10 @@ print(db.execute("select state from recipients").fetchall())' people.csv.journal
     expect_exit 0 pm --json audit verify --file audit.jsonl
 }
 
-# A run killed while it waits for the reply to the final "." (Ctrl-C, a
+# A run killed while it waits for the reply to the final "." (kill -9, a
 # lost session) may have delivered: the journal marks every message in flight
-# before its submission starts, so a rerun never sends it again.
+# before its submission starts, so a rerun never sends it again. (SIGINT and
+# SIGTERM now wait for that reply: see the interrupt tests at the end.)
 test_killed_while_submitting_is_never_resent() {
     setup_server --data-delay 6
     sed -i 's/^timeout_s = .*/timeout_s = 5\ndata_timeout_s = 60/' c.toml
@@ -338,7 +339,7 @@ test_killed_while_submitting_is_never_resent() {
     done
     expect_contains "$SMTP_SPOOL/transcript.log" " DATA"
     sleep 1
-    kill -TERM "$first"
+    kill -KILL "$first"
     wait "$first" 2>/dev/null || true
     /usr/bin/python3 -c 'import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
@@ -372,7 +373,7 @@ test_second_run_on_the_same_journal_75_names_the_holder() {
         --template "$FIX/notice.eml" --recipients people.csv --workers 1 --json
     expect_contains err "another batch run (pid $first) is using it; nothing was sent"
     expect_eq "$(grep -c ' MAIL' "$SMTP_SPOOL/transcript.log")" 1 "MAIL commands (the first run's only)"
-    kill "$first" 2>/dev/null || true
+    kill -KILL "$first" 2>/dev/null || true # (SIGTERM would wait for the stalled reply)
     wait "$first" 2>/dev/null || true
 }
 
@@ -536,4 +537,163 @@ test_empty_recipients_file_is_one_problem_65() {
     expect_not_contains err 'unknown field'
     expect_contains err '1 problem'
     expect_eq "$(spool_count)" 0 "messages delivered"
+}
+
+# --- issue 14: outcomes for everything started (SIGINT/SIGTERM, kill -9) ---
+
+# Start `peermail batch` in the background with SIGINT at its default (a
+# script's `cmd &` would ignore it) and set BG_PID. Output: bg.out, bg.err.
+batch_bg() {
+    PM_TEST_PASSWORD=$PW env --default-signal=INT "$PEERMAIL_BIN" --config c.toml batch \
+        --template "$FIX/notice.eml" --json "$@" >bg.out 2>bg.err &
+    BG_PID=$!
+    register_pid "$BG_PID"
+}
+
+# wait_transcript WORD: wait until the server logged the client command WORD.
+wait_transcript() {
+    local _
+    for _ in $(seq 1 400); do
+        grep -q " $1" "$SMTP_SPOOL/transcript.log" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    fail "the server never saw $1"
+}
+
+# expect_no_unresolved: `audit verify` passes and lists no unresolved pending record.
+expect_no_unresolved() {
+    expect_exit 0 pm --json audit verify --file audit.jsonl
+    expect_eq "$(/usr/bin/python3 -c 'import json; d=json.load(open("out")); print(d["ok"], d["unresolved"])')" \
+        "True []" "audit verify: ok and unresolved"
+}
+
+test_sigint_mid_batch_130_outcomes_then_resume_no_unresolved_pending() {
+    setup_server
+    cp "$FIX/people.csv" people.csv
+    batch_bg --recipients people.csv --rate 1200/min --workers 4
+    local n=0 _
+    for _ in $(seq 1 600); do
+        n=$(spool_count)
+        [ "$n" -ge 30 ] && break
+        kill -0 "$BG_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -INT "$BG_PID"
+    local rc=0
+    wait "$BG_PID" || rc=$?
+    expect_eq "$rc" 130 "exit code after SIGINT"
+    n=$(spool_count)
+    echo "delivered before SIGINT: $n"
+    [ "$n" -ge 30 ] && [ "$n" -lt 200 ] || fail "SIGINT did not land mid-batch ($n delivered)"
+    # Every message that went out is reported and audited as sent; the
+    # summary says why the run ended; nothing is left unresolved.
+    expect_eq "$(grep -c '"status":"sent"' bg.out)" "$n" "sent lines"
+    expect_contains bg.out '"signal":"SIGINT"'
+    expect_contains bg.out '"exit_code":130'
+    expect_contains bg.err 'the run was interrupted; nothing new was started'
+    expect_contains bg.err 'interrupted by SIGINT; rerun the same command to resume'
+    /usr/bin/python3 -c 'import json,sys
+for line in open("bg.out"): json.loads(line)' || fail "stdout is not JSON lines"
+    expect_no_unresolved
+    # The resume sends the rest, each exactly once.
+    expect_exit 0 batch --recipients people.csv --json
+    expect_eq "$(spool_count)" 200 "messages after the resume"
+    spool_report >report
+    expect_eq "$(awk '$2 != 1' report | wc -l)" 0 "recipients not delivered exactly once"
+    expect_eq "$(grep -c '"status":"already-sent"' out)" "$n" "already-sent lines"
+    expect_no_unresolved
+}
+
+# SIGTERM before the final ".": the submission is aborted, audited as
+# "interrupted" with its pending_seq, exit 143; it was not delivered, so the
+# resume sends it.
+test_sigterm_before_the_dot_interrupted_143_resent_on_resume() {
+    setup_server --stall-at mail
+    recipients 1
+    batch_bg --recipients people.csv --workers 1
+    wait_transcript MAIL
+    kill -TERM "$BG_PID"
+    local rc=0
+    wait "$BG_PID" || rc=$?
+    expect_eq "$rc" 143 "exit code after SIGTERM"
+    expect_contains bg.out '"status":"interrupted"'
+    expect_contains bg.out '"interrupted":1'
+    expect_contains bg.out '"signal":"SIGTERM"'
+    expect_eq "$(grep -c '"outcome":"interrupted"' audit.jsonl)" 1 "interrupted records"
+    expect_contains audit.jsonl '"pending_seq":1'
+    expect_no_unresolved
+    setup_server
+    expect_exit 0 batch --recipients people.csv --json
+    expect_eq "$(spool_count)" 1 "delivered by the resume"
+    expect_no_unresolved
+}
+
+# SIGINT after the final ".": the run waits for the reply, so the outcome
+# is honest (sent), then exits 130.
+test_sigint_after_the_dot_waits_for_the_reply_sent_130() {
+    setup_server --data-delay 3
+    recipients 1
+    batch_bg --recipients people.csv --workers 1
+    wait_transcript DATA
+    sleep 1
+    kill -INT "$BG_PID"
+    local rc=0
+    wait "$BG_PID" || rc=$?
+    expect_eq "$rc" 130 "exit code after SIGINT"
+    expect_eq "$(spool_count)" 1 "delivered"
+    expect_contains bg.out '"status":"sent"'
+    expect_not_contains audit.jsonl '"outcome":"interrupted"'
+    expect_no_unresolved
+}
+
+# A second signal while waiting for the reply aborts at once: the outcome is
+# unknown (never "interrupted": the "." went out), still 130, never resent.
+test_second_sigint_aborts_the_wait_unknown_130() {
+    setup_server --data-delay 30
+    sed -i 's/^timeout_s = .*/timeout_s = 5\ndata_timeout_s = 60/' c.toml
+    recipients 1
+    batch_bg --recipients people.csv --workers 1
+    wait_transcript DATA
+    sleep 1
+    kill -INT "$BG_PID"
+    sleep 1
+    kill -0 "$BG_PID" 2>/dev/null || fail "the first SIGINT did not wait for the reply"
+    kill -INT "$BG_PID"
+    local rc=0 start=$SECONDS
+    wait "$BG_PID" || rc=$?
+    expect_eq "$rc" 130 "exit code after two SIGINTs"
+    [ $((SECONDS - start)) -lt 10 ] || fail "the second SIGINT did not abort the wait"
+    expect_contains bg.out '"status":"unknown"'
+    expect_contains bg.err 'aborting now'
+    expect_not_contains audit.jsonl '"outcome":"interrupted"'
+    expect_eq "$(grep -c '"outcome":"unknown"' audit.jsonl)" 1 "unknown records"
+    expect_no_unresolved
+}
+
+# kill -9 can cut the audit log's last line (a write() stopped between two
+# pages) and leaves pending records without outcome: the resume keeps the
+# torn bytes in a chained "recovered" record instead of refusing with 74,
+# and resolves every pending record from the journal.
+test_kill9_torn_audit_tail_resume_recovers_and_resolves_pending() {
+    setup_server
+    recipients 20
+    expect_exit 0 batch --recipients people.csv --max-attempts 1 --json
+    # As a kill -9 would leave it: the last outcome record lost, and the
+    # record after it cut off mid-write.
+    /usr/bin/python3 - audit.jsonl <<'PY'
+import sys
+p = sys.argv[1]
+lines = open(p, "rb").read().split(b"\n")[:-1]
+last = lines.pop()                       # the outcome of the last pending
+open(p, "wb").write(b"\n".join(lines) + b"\n" + last[:57])
+PY
+    expect_exit 1 pm --json audit verify --file audit.jsonl
+    expect_contains out 'is incomplete'
+    expect_exit 0 batch --recipients people.csv --json
+    expect_eq "$(grep -c '"status":"already-sent"' out)" 20 "already-sent lines"
+    expect_eq "$(grep -c '"action":"recovered"' audit.jsonl)" 1 "recovered records"
+    expect_contains audit.jsonl '"torn_tail":{"base64":'
+    expect_contains audit.jsonl '"bytes":57'
+    expect_no_unresolved
+    expect_eq "$(spool_count)" 20 "delivered (nobody twice)"
 }

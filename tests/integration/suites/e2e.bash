@@ -418,3 +418,97 @@ test_unparseable_and_missing_input() {
     expect_exit 65 pm verify empty.eml
     expect_exit 66 pm verify does-not-exist.eml
 }
+
+# --- access records: `verify --decrypt` with a config (issue 14) ----------------
+
+# access_config FILE: a config whose audit log is ./state/audit.jsonl.
+access_config() {
+    mkdir -p -m 700 state
+    write_config "$1" signing_key="$ANA" audit_path="$PWD/state/audit.jsonl"
+}
+
+test_decrypt_leaves_access_record_without_phi() {
+    write_msg
+    pm --config "$CFG" encrypt msg.eml >enc.eml
+    access_config c.toml
+    expect_exit 0 pm --config c.toml verify --decrypt -o plain.eml enc.eml
+    expect_contains plain.eml "Subject: Lab results for bed 12"
+    # Plaintext on stdout: a second access, a second record.
+    expect_exit 0 pm --config c.toml verify --decrypt enc.eml
+    expect_contains out "Subject: Lab results for bed 12"
+    expect_eq "$(wc -l <state/audit.jsonl)" 2 "access records"
+    "$PYTHON" - state/audit.jsonl c.toml enc.eml "$ANA" <<'PY'
+import hashlib, json, sys
+log, cfg, enc, ana = sys.argv[1:]
+sha = lambda b: hashlib.sha256(b).hexdigest()
+text = open(log, encoding="utf-8").read()
+for line in text.splitlines():
+    r = json.loads(line)
+    assert r["action"] == "access" and r["outcome"] == "accessed", r
+    assert r["verdict"] == "valid" and r["user"] == "ana", r
+    assert r["message_id"] == "sha256:" + sha(b"e2e-1@clinic.test"), r["message_id"]
+    assert r["signer_fpr"] == ana and r["recipients"] == [] and r["recipient_fprs"] == [], r
+    assert r["config_sha256"] == sha(open(cfg, "rb").read()), r
+    assert r["content_sha256"] == sha(open(enc, "rb").read()), r
+    assert r["protocol"] == "OpenPGP", r
+# No PHI: no Message-ID, address, subject, body or file name.
+for phi in ("e2e-1", "clinic.test", "hospital.test", "Lab results", "bed 12", "Potassium",
+            "plain.eml", "enc.eml", "Ana Ruiz", "Sam Lee"):
+    assert phi not in text, phi
+PY
+    expect_exit 0 pm audit verify --file state/audit.jsonl
+    expect_exit 0 pm audit show --file state/audit.jsonl --action access --outcome accessed
+    expect_contains err "2 records"
+}
+
+test_decrypt_not_released_is_recorded_withheld() {
+    printf 'Content-Type: text/plain\r\n\r\nSecret words without MDC.\r\n' >inner
+    gpg --batch --quiet --rfc2440 --no-force-mdc --cipher-algo CAST5 -e -r "$SAM" \
+        -o nomdc.gpg inner 2>/dev/null
+    printf 'From: Ana Ruiz <ana@clinic.test>\nTo: sam@hospital.test\nSubject: [...]\nMessage-ID: <nomdc@clinic.test>\n' >'head'
+    mime build-encrypted head nomdc.gpg nomdc.eml
+    access_config c.toml
+    expect_exit 1 pm --config c.toml verify --decrypt -o plain.eml nomdc.eml
+    [ ! -e plain.eml ] || fail "plaintext written without integrity protection"
+    "$PYTHON" -c '
+import json, sys, hashlib
+r = json.loads(open("state/audit.jsonl").read())
+assert r["action"] == "access" and r["outcome"] == "withheld", r
+assert r["verdict"] == "integrity-failure", r
+assert r["message_id"] == "sha256:" + hashlib.sha256(b"nomdc@clinic.test").hexdigest(), r
+'
+    expect_not_contains state/audit.jsonl "Secret words"
+}
+
+test_decrypt_fails_closed_when_access_cannot_be_recorded() {
+    write_msg
+    pm --config "$CFG" encrypt msg.eml >enc.eml
+    access_config c.toml
+    # A damaged last line: the log takes no record, so nothing is released.
+    printf '{"seq": 1, "half a rec' >state/audit.jsonl
+    expect_exit 74 pm --config c.toml verify --decrypt -o plain.eml enc.eml
+    expect_contains err "[AUD-04]"
+    expect_contains err "fix:"
+    [ ! -e plain.eml ] || fail "plaintext written although the access was not recorded"
+    expect_not_contains out "Lab results"
+    expect_exit 74 pm --config c.toml verify --decrypt enc.eml
+    expect_eq "$(wc -c <out)" 0 "stdout bytes"
+    expect_not_contains err "Lab results"
+    # A symbolic link as the log (refused like send refuses it): 77, nothing released.
+    rm state/audit.jsonl && ln -s elsewhere.jsonl state/audit.jsonl
+    expect_exit 77 pm --config c.toml verify --decrypt enc.eml
+    expect_eq "$(wc -c <out)" 0 "stdout bytes"
+    # A named config that is missing: 66 before anything is read.
+    expect_exit 66 env PEERMAIL_CONFIG="$PWD/missing.toml" "$PEERMAIL_BIN" verify --decrypt enc.eml
+    expect_eq "$(wc -c <out)" 0 "stdout bytes"
+}
+
+test_decrypt_without_config_records_nothing() {
+    write_msg
+    pm --config "$CFG" encrypt msg.eml >enc.eml
+    mkdir xdg
+    expect_exit 0 env XDG_CONFIG_HOME="$PWD/xdg" PEERMAIL_CONFIG= "$PEERMAIL_BIN" verify --decrypt -o plain.eml enc.eml
+    expect_contains plain.eml "Subject: Lab results for bed 12"
+    expect_contains err "no config: this access is not recorded in an audit log"
+    [ -z "$(find . -name '*.jsonl')" ] || fail "an audit log appeared without a config"
+}

@@ -246,3 +246,32 @@ test_every_example_is_exercised_here() {
     expect_contains "$EX/README.md" "$rel"
   done < <(find "$EX" -type f | sort)
 }
+
+# examples/cron/crontab: cron mails a job's output through peermail as cron
+# does it (no terminal, the crontab's environment only), the signing key
+# locked and nothing cached (after a reboot), with the [identity] settings
+# the crontab asks for.
+test_crontab_mails_job_output_unattended() {
+  start_smtp smtps --user aruiz --password "$PW"
+  example_config implicit-tls.toml c.toml "$ANA" "$SAM"
+  use_server
+  gpgconf --homedir "$ANA_HOME" --kill gpg-agent
+  printf '%s\n' "$PASS" >key-passphrase
+  chmod 600 key-passphrase
+  grep -q '^MAILTO=' "$EX/cron/crontab" || fail "the crontab sets no MAILTO"
+  sed -n 's/^#   \(passphrase_command\|rewrite_from\) = /\1 = /p' "$EX/cron/crontab" |
+    sed "s|/etc/peermail/key-passphrase|$PWD/key-passphrase|" >identity.add
+  expect_eq "$(wc -l <identity.add)" 2 "[identity] settings in the crontab"
+  sed -i '/^signing_key = /r identity.add' c.toml
+  printf 'From: root (Cron Daemon)\nTo: sam.lee@hospital.example\nSubject: Cron <peermail@ward7> /usr/local/bin/nightly-census\nContent-Type: text/plain; charset=UTF-8\n\ncensus: 14 beds\n' >cron.eml
+  expect_exit 0 env -i PATH=/usr/bin:/bin SHELL=/bin/sh HOME="$HOME" LOGNAME=peermail \
+    PEERMAIL_CONFIG="$PWD/c.toml" GNUPGHOME="$ANA_HOME" PEERMAIL_HOST=localhost \
+    PEERMAIL_PORT="$SMTP_PORT" PEERMAIL_CA_FILE="$TEST_CA/ca.pem" \
+    PEERMAIL_AUDIT_PATH="$PWD/state/audit.jsonl" PM_TEST_PASSWORD="$PW" \
+    setsid -w "$PEERMAIL_BIN" sendmail -FCronDaemon -i -B8BITMIME -oem sam.lee@hospital.example <cron.eml
+  expect_eq "$(spool_count)" 1 "messages delivered"
+  protected_on_server "$SMTP_SPOOL/msg-1.eml" "census: 14 beds"
+  sam_reads "$SMTP_SPOOL/msg-1.eml" "census: 14 beds"
+  expect_contains read.eml "X-Original-From: root (Cron Daemon)"
+  expect_not_contains state/audit.jsonl "$PASS"
+}

@@ -16,15 +16,15 @@ test_check_ready_full_validity() {
 test_check_unknown_validity_67() {
   expect_exit 67 nocfg keys check uma@hospital.test
   expect_contains out "uma@hospital.test: not ready: the user ID <uma@hospital.test> of key $UMA has unknown validity; full or ultimate is required [E2E-04]"
-  expect_contains out "fix: verify the fingerprint with uma@hospital.test out of band"
+  expect_contains out "fix: verify the fingerprint with uma@hospital.test out of band, then pin it (peermail keys pin uma@hospital.test $UMA) or certify it (peermail keys certify $UMA)"
 }
 
-test_check_pinned_unknown_validity_67() {
-  # The pin names the key, but GnuPG only encrypts to keys of full validity.
+# One rule (E2E-04): a pin of the exact fingerprint is enough; it need not
+# be certified too.
+test_check_pinned_unknown_validity_ready() {
   write_config c.toml signing_key="$ANA" extra="[[peer]]\naddress = \"uma@hospital.test\"\nfingerprint = \"$UMA\""
-  expect_exit 67 pm --config c.toml keys check uma@hospital.test
-  expect_contains out "the pinned key $UMA for <uma@hospital.test> has unknown validity"
-  expect_contains out "gpg --quick-lsign-key $UMA"
+  expect_exit 0 pm --config c.toml keys check uma@hospital.test
+  expect_contains out "uma@hospital.test: ready: key $UMA, pinned"
 }
 
 test_check_each_defect_67() {
@@ -109,4 +109,91 @@ test_keys_refuse_noncompliant_config_78() {
   sed -i 's/^tls = .*/tls = "opportunistic"/' c.toml
   expect_exit 78 pm --config c.toml keys check sam@hospital.test
   expect_contains err '[TLS-01]'
+}
+
+# --- keys pin / keys certify (issue 15) ---------------------------------------
+
+test_pin_writes_peer_entry_then_ready() {
+  write_config c.toml signing_key="$ANA" extra="# my correspondents\n[[peer]]\naddress = \"sam@hospital.test\"\nfingerprint = \"$SAM\""
+  expect_exit 67 pm --config c.toml keys check uma@hospital.test
+  expect_exit 0 pm --config c.toml keys pin uma@hospital.test "$UMA"
+  expect_contains out "$UMA"
+  expect_contains out "uid  unknown   Uma Roy <uma@hospital.test>"
+  expect_contains out "pinned uma@hospital.test to $UMA in c.toml"
+  expect_contains out "uma@hospital.test: ready: key $UMA, pinned"
+  expect_eq "$(stat -c %a c.toml)" 600 "config mode"
+  expect_contains c.toml "# my correspondents"
+  expect_eq "$(grep -c '^\[\[peer\]\]' c.toml)" 2 "[[peer]] entries"
+  expect_exit 0 pm --config c.toml keys check uma@hospital.test sam@hospital.test
+  # Again: nothing changes, no duplicate.
+  expect_exit 0 pm --config c.toml keys pin uma@hospital.test "${UMA,,}"
+  expect_contains out "already pinned uma@hospital.test"
+  expect_eq "$(grep -c '^\[\[peer\]\]' c.toml)" 2 "[[peer]] entries"
+  expect_exit 0 pm --config c.toml check --only E2E-04
+}
+
+test_pin_existing_other_key_refused_64_replace_replaces() {
+  local other=0123456789ABCDEF0123456789ABCDEF01234567
+  write_config c.toml signing_key="$ANA" extra="[[peer]]\naddress = \"uma@hospital.test\"\nfingerprint = \"$other\"\n# note kept\n\n[[peer]]\naddress = \"sam@hospital.test\"\nfingerprint = \"$SAM\""
+  cp c.toml before.toml
+  expect_exit 64 pm --config c.toml keys pin uma@hospital.test "$UMA"
+  expect_contains err "uma@hospital.test is already pinned to $other in c.toml"
+  expect_contains err "peermail keys pin --replace uma@hospital.test $UMA"
+  cmp -s c.toml before.toml || fail "a refused pin changed the config"
+  expect_exit 0 pm --config c.toml --json keys pin --replace uma@hospital.test "$UMA"
+  /usr/bin/python3 - "$UMA" "$other" "$SAM" <<'PY'
+import json, sys, tomllib
+d = json.load(open("out"))
+assert d["changed"] is True and d["previous"] == sys.argv[2], d
+assert d["readiness"]["ready"] is True and d["readiness"]["pinned"] is True, d
+peers = tomllib.load(open("c.toml", "rb"))["peer"]
+assert sorted((p["address"], p["fingerprint"]) for p in peers) == sorted(
+    [("uma@hospital.test", sys.argv[1]), ("sam@hospital.test", sys.argv[3])]), peers
+PY
+}
+
+test_pin_refuses_unsafe_targets_nothing_written() {
+  write_config c.toml signing_key="$ANA"
+  cp c.toml before.toml
+  ln -s c.toml link.toml
+  expect_exit 77 pm --config "$PWD/link.toml" keys pin uma@hospital.test "$UMA"
+  expect_contains err "link.toml is a symbolic link"
+  [ -L link.toml ] || fail "the link was replaced"
+  chmod 640 c.toml
+  expect_exit 77 pm --config c.toml keys pin uma@hospital.test "$UMA"
+  expect_contains err "chmod 600"
+  chmod 600 c.toml
+  # A key ID is not a fingerprint; a key without the address is not pinned.
+  expect_exit 64 pm --config c.toml keys pin uma@hospital.test "${UMA: -16}"
+  expect_contains err "FPR must be a full fingerprint"
+  expect_exit 67 pm --config c.toml keys pin uma@hospital.test "$SAM"
+  expect_contains err "not pinned: pinned key $SAM has no user ID for <uma@hospital.test>"
+  expect_exit 67 pm --config c.toml keys pin uma@hospital.test "$REX"
+  expect_exit 65 pm --config c.toml keys pin 'Uma "x" <uma@hospital.test>, evil@x.test' "$UMA"
+  cmp -s c.toml before.toml || fail "a refused pin changed the config"
+}
+
+test_certify_makes_key_ready() {
+  gpg_home_copy
+  gpgconf --kill gpg-agent
+  write_config c.toml signing_key="$ANA" extra=""
+  sed -i "s|^signing_key = .*|&\npassphrase_command = \"printf pw\"|" c.toml
+  expect_exit 67 pm --config c.toml keys check uma@hospital.test
+  expect_exit 0 setsid -w "$PEERMAIL_BIN" --config c.toml keys certify "$UMA"
+  expect_contains out "pub  $UMA"
+  expect_contains out "certified $UMA locally with your key $ANA"
+  expect_contains out "uma@hospital.test: ready: key $UMA"
+  expect_exit 0 pm --config c.toml keys check uma@hospital.test
+  # Certifying again is not an error.
+  expect_exit 0 setsid -w "$PEERMAIL_BIN" --config c.toml keys certify "$UMA"
+}
+
+test_certify_without_passphrase_or_terminal_77() {
+  gpg_home_copy
+  gpgconf --kill gpg-agent
+  write_config c.toml signing_key="$ANA"
+  expect_exit 77 setsid -w "$PEERMAIL_BIN" --config c.toml keys certify "$UMA"
+  expect_contains err "needs a passphrase and there is no terminal"
+  expect_exit 67 pm --config c.toml keys check uma@hospital.test
+  expect_exit 64 pm --config c.toml keys certify "${UMA: -16}"
 }

@@ -92,9 +92,12 @@ test_good_starttls_server_passes() {
     start_smtp starttls --user ana --password "$PW"
     cfg starttls
     expect_exit 0 probe
-    for id in TLS-01 TLS-03 TLS-04 TLS-05 TLS-07 TLS-09 AUTH-01 AUTH-02; do
+    for id in TLS-01 TLS-04 TLS-05 TLS-07 TLS-09 AUTH-01 AUTH-02; do
         expect_status "$id" pass
     done
+    # Python's default server context also offers CBC suites (TLS 1.2).
+    expect_status TLS-03 warn
+    expect_contains out "Obsoleted CBC ciphers (AES, ARIA etc.) offered (warn): ECDHE-ECDSA-AES256-SHA384"
     expect_contains out "login ok"
     expect_contains out "TLSv1.3"
     expect_contains "$SMTP_SPOOL/transcript.log" "A PLAIN ok"
@@ -179,11 +182,13 @@ test_wrong_password_fails() {
 }
 
 test_legacy_tls_only_fails() {
+    # Diagnosed by cause: TLS is there (TLS-01), in old versions only (TLS-02).
     tls_can_offer_v1_1 >reason || { echo "SKIP: $(cat reason)"; return 0; }
     start_smtp smtps --tls-max 1.1
     cfg implicit
     expect_exit 1 probe
-    expect_status TLS-01 fail
+    expect_status TLS-01 pass
+    expect_status TLS-02 fail
     expect_no_data
 }
 
@@ -192,9 +197,7 @@ test_no_staple_warns_and_hygiene_is_probed() {
     cfg starttls
     PM_TEST_PASSWORD=$PW expect_exit 0 pm --config c.toml --json check --probe --only TLS-06,TLS-08
     expect_status TLS-06 warn
-    expect_eq "$(evidence TLS-06)" \
-        "localhost:$SMTP_PORT: no stapled OCSP response: revocation status unknown" TLS-06
-    expect_contains out "ask the provider to enable OCSP stapling"
+    expect_contains out "localhost:$SMTP_PORT: Neither CRL nor OCSP URI provided (NOT ok)"
     expect_status TLS-08 pass
     expect_eq "$(evidence TLS-08 | sed 's/; OpenSSL 3.*: 0-RTT off$/; OpenSSL 3: 0-RTT off/')" \
         "localhost:$SMTP_PORT: TLSv1.3 (renegotiation and EMS not applicable), no compression, SNI sent; OpenSSL 3: 0-RTT off" \
@@ -341,4 +344,205 @@ test_drip_fed_ehlo_reply_hits_the_deadline() {
     expect_contains out "did not finish the exchange within 4 s"
     # Three connections (the probe and two legacy-version checks), 4 s each.
     [ $((SECONDS - t0)) -le 20 ] || fail "the probe took $((SECONDS - t0)) s"
+}
+
+# --- issue 16: what the server offers, diagnosed by cause -------------------
+
+# transcript_count WORD: how many client commands WORD the sink logged.
+transcript_count() { grep -c "^C [a-z]* $1\b" "$SMTP_SPOOL/transcript.log" || true; }
+
+test_anonymous_suite_offered_fails_tls03() {
+    # A Debian-default Postfix accepts anonymous (certificate-less) suites.
+    # The suite the probe negotiates is strong; what the server offers is not.
+    openssl genpkey -genparam -algorithm DH -pkeyopt dh_param:ffdhe2048 -out dh.pem 2>/dev/null
+    start_smtp starttls --user ana --password "$PW" --dh-params "$PWD/dh.pem" \
+        --ciphers 'ECDHE-ECDSA-AES128-GCM-SHA256:ADH-AES256-GCM-SHA384:@SECLEVEL=0'
+    cfg starttls
+    # openssl s_client agrees that the anonymous suite is accepted.
+    openssl s_client -starttls smtp -connect "127.0.0.1:$SMTP_PORT" -tls1_2 \
+        -cipher 'ADH-AES256-GCM-SHA384:@SECLEVEL=0' </dev/null >s_client.out 2>&1 || true
+    expect_contains s_client.out "Cipher is ADH-AES256-GCM-SHA384"
+    : >"$SMTP_SPOOL/transcript.log"
+    expect_exit 1 probe
+    expect_status TLS-01 pass
+    expect_status TLS-03 fail
+    expect_contains out "Anonymous NULL Ciphers (no authentication) offered (NOT ok): ADH-AES256-GCM-SHA384"
+    expect_contains out "negotiated TLS_AES_256_GCM_SHA384 (256 bits)"
+    expect_contains out "5 suites offered (3 in TLS 1.3, 2 in TLS 1.2)"
+    expect_not_contains out "ECDHE-ECDSA-AES128-GCM-SHA256 offered"
+    expect_status TLS-02 pass
+    expect_contains out "TLS 1 not offered (OK), TLS 1.1 not offered (OK), TLS 1.2 offered (OK), TLS 1.3 offered (OK)"
+    # One login and one MAIL, in the probe's own session; the enumeration
+    # handshakes (one STARTTLS each) neither authenticate nor send mail.
+    expect_eq "$(transcript_count AUTH)" 1 "AUTH commands"
+    expect_eq "$(transcript_count MAIL)" 1 "MAIL commands"
+    expect_eq "$(transcript_count STARTTLS)" 10 "STARTTLS (1 session + 9 enumeration handshakes)"
+    expect_no_data
+}
+
+test_strong_suites_only_pass_tls03() {
+    start_smtp smtps --user ana --password "$PW" --tls-max 1.2 \
+        --ciphers 'ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305'
+    cfg implicit
+    PM_TEST_PASSWORD=$PW expect_exit 0 pm --config c.toml --json check --probe --only TLS-02,TLS-03
+    expect_status TLS-03 pass
+    expect_contains out "2 suites offered (2 in TLS 1.2); only forward-secret AEAD suites offered (OK)"
+    expect_status TLS-02 warn
+}
+
+test_cbc_and_static_rsa_are_named() {
+    # An RSA certificate so that static RSA key exchange can be offered.
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.pem -days 30 \
+        -subj /CN=localhost -addext "subjectAltName=DNS:localhost" 2>/dev/null
+    start_smtp smtps --cert "$(realpath --relative-to="$TEST_CA" "$PWD/rsa")" --tls-max 1.2 \
+        --ciphers 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA:AES128-GCM-SHA256'
+    cfg implicit
+    expect_exit 1 pm --config c.toml --json check --probe --only TLS-03
+    expect_status TLS-03 fail
+    expect_contains out "Ciphers without forward secrecy (static RSA key exchange) offered (NOT ok): AES128-GCM-SHA256"
+    expect_contains out "Obsoleted CBC ciphers (AES, ARIA etc.) offered (warn): ECDHE-RSA-AES128-SHA"
+}
+
+test_tls11_only_starttls_fails_tls02_and_judges_the_certificate() {
+    # The issue's case: not "the server must offer STARTTLS", but TLS-02
+    # with the versions offered; the certificate judged on itself.
+    tls_can_offer_v1_1 >reason || { echo "SKIP: $(cat reason)"; return 0; }
+    start_smtp starttls --tls-max 1.1 --user ana --password "$PW"
+    cfg starttls
+    expect_exit 1 probe
+    expect_status TLS-01 pass
+    expect_status TLS-02 fail
+    expect_contains out "localhost:$SMTP_PORT: the server offers no TLS 1.2 or newer: "
+    expect_contains out "TLS 1.1 offered (deprecated), TLS 1.2 not offered, TLS 1.3 not offered"
+    expect_not_contains out "must offer STARTTLS"
+    for id in TLS-04 TLS-05 TLS-07 TLS-09; do
+        expect_status "$id" pass
+    done
+    expect_eq "$(transcript_count AUTH)" 0 "AUTH commands"
+    expect_eq "$(transcript_count MAIL)" 0 "MAIL commands"
+    expect_no_data
+}
+
+test_certificate_without_revocation_information_tls06() {
+    start_smtp smtps
+    cfg implicit
+    # openssl agrees: the test certificate names no CRL and no OCSP URI.
+    openssl x509 -in "$TEST_CA/server.pem" -noout -text >cert.txt
+    expect_not_contains cert.txt "CRL Distribution Points"
+    expect_not_contains cert.txt "OCSP - URI"
+    expect_exit 0 pm --config c.toml --json check --probe --no-login --only TLS-06
+    expect_status TLS-06 warn
+    expect_contains out "Neither CRL nor OCSP URI provided (NOT ok)"
+    # A certificate with an OCSP URI (AIA) is only missing its staple.
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout aia.key \
+        -out aia.csr -subj /CN=localhost 2>/dev/null
+    printf '%s\n' "subjectAltName=DNS:localhost" "extendedKeyUsage=serverAuth" \
+        "authorityInfoAccess=OCSP;URI:http://ocsp.invalid/" >aia.ext
+    openssl x509 -req -in aia.csr -CA "$TEST_CA/ca.pem" -CAkey "$TEST_CA/ca.key" \
+        -CAserial aia.srl -CAcreateserial -days 30 -extfile aia.ext -out aia.pem 2>/dev/null
+    start_smtp smtps --cert "$(realpath --relative-to="$TEST_CA" "$PWD/aia")"
+    cfg implicit
+    expect_exit 0 pm --config c.toml --json check --probe --no-login --only TLS-06
+    expect_status TLS-06 warn
+    expect_eq "$(evidence TLS-06)" \
+        "localhost:$SMTP_PORT: no stapled OCSP response: revocation status unknown (the certificate names an OCSP URI; not fetched)" \
+        TLS-06
+}
+
+test_refused_at_rcpt_passes_auth01_and_never_sends_data() {
+    # Postfix answers 250 to MAIL and refuses at RCPT without AUTH: fine.
+    start_smtp starttls --user ana --password "$PW" --auth-at-rcpt
+    cfg starttls
+    expect_exit 0 probe
+    expect_status AUTH-01 pass
+    expect_contains out "without AUTH: MAIL answered 250, RCPT answered 530; login ok"
+    expect_contains "$SMTP_SPOOL/transcript.log" "C tls RCPT TO:<ana@clinic.test>"
+    # RSET right after the RCPT; never DATA.
+    expect_eq "$(grep -A1 ' RCPT ' "$SMTP_SPOOL/transcript.log" | tail -1)" "C tls RSET" "after RCPT"
+    expect_not_contains "$SMTP_SPOOL/transcript.log" " DATA"
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    expect_clear_ok
+}
+
+test_accepted_at_rcpt_warns_auth01() {
+    start_smtp starttls
+    cfg starttls
+    expect_exit 0 pm --config c.toml --json check --probe --no-login --only AUTH-01
+    expect_status AUTH-01 warn
+    expect_contains out "without AUTH: MAIL answered 250, RCPT answered 250: the server accepts mail without authentication"
+    expect_not_contains "$SMTP_SPOOL/transcript.log" " DATA"
+    expect_eq "$(spool_count)" 0 "messages delivered"
+}
+
+test_no_login_reads_and_sends_no_password() {
+    start_smtp starttls --user ana --password "$PW"
+    cfg starttls
+    # No PM_TEST_PASSWORD: --no-login must not even look for it.
+    expect_exit 0 pm --config c.toml --json check --probe --no-login --only AUTH-01
+    expect_status AUTH-01 warn
+    expect_contains out "login not tested: not tried (--no-login)"
+    expect_not_contains err "probe without login"
+    expect_eq "$(transcript_count AUTH)" 0 "AUTH commands"
+}
+
+test_starttls_setting_on_implicit_port_is_named_fast() {
+    # tls = "starttls" against implicit TLS (465): no greeting ever comes.
+    start_smtp smtps --user ana --password "$PW"
+    cfg starttls
+    sed -i 's/^timeout_s = .*/timeout_s = 30/' c.toml
+    local start=$SECONDS
+    expect_exit 1 probe
+    [ $((SECONDS - start)) -le 8 ] || fail "the probe took $((SECONDS - start)) s"
+    expect_status TLS-01 fail
+    expect_contains out 'expects TLS on connect (implicit TLS): it sent no SMTP greeting and answers a TLS handshake; account.default.tls = \"starttls\" does not match this port'
+    expect_contains out 'set tls = \"implicit\" for this port (implicit TLS is usually port 465)'
+    expect_not_contains out "must offer STARTTLS"
+    expect_eq "$(transcript_count AUTH)" 0 "AUTH commands"
+    expect_no_data
+}
+
+test_implicit_setting_on_plain_port_is_named() {
+    # tls = "implicit" against a STARTTLS port: the first bytes are "220 ".
+    start_smtp starttls --user ana --password "$PW"
+    cfg implicit
+    local start=$SECONDS
+    expect_exit 1 probe
+    [ $((SECONDS - start)) -le 5 ] || fail "the probe took $((SECONDS - start)) s"
+    expect_status TLS-01 fail
+    expect_contains out 'account.default.tls = \"implicit\" does not match this port'
+    expect_contains out 'set tls = \"starttls\" and port = 587'
+    expect_eq "$(grep -c '^C' "$SMTP_SPOOL/transcript.log")" 0 "SMTP commands"
+}
+
+test_send_with_starttls_on_implicit_port_exits_69_with_the_fix() {
+    # The same rule for send: not 75 ("safe to retry"), which made a batch
+    # retry every recipient, but 69 naming the setting and the fix.
+    probe_gpg >reason || { echo "SKIP: $(cat reason)"; return 0; }
+    gpg_home_new
+    local ana sam
+    ana=$(gpg_gen_key "Ana Ruiz" ana@clinic.test)
+    sam=$(gpg_gen_key "Sam Lee" sam@hospital.test)
+    gpg_trust_ultimate "$ana"
+    gpg_certify "$ana" "$sam"
+    gpg --batch --quiet --check-trustdb 2>/dev/null || true
+    printf 'Subject: lab\n\nbody\n' | gpg --batch --armor --encrypt -r "$sam" >c.asc
+    {
+        printf '%s\n' "From: Ana Ruiz <ana@clinic.test>" "To: sam@hospital.test" \
+            "Subject: [...]" "Message-ID: <t1@clinic.test>" "MIME-Version: 1.0" \
+            'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted";' \
+            ' boundary="b1"' "" "--b1" "Content-Type: application/pgp-encrypted" "" \
+            "Version: 1" "" "--b1" \
+            'Content-Type: application/octet-stream; name="encrypted.asc"' ""
+        cat c.asc
+        printf '\n--b1--\n'
+    } >m.eml
+    start_smtp smtps --user ana --password "$PW"
+    write_config c.toml signing_key="$ana" host=localhost port="$SMTP_PORT" tls=starttls \
+        ca_file="$TEST_CA/ca.pem"
+    sed -i 's/^timeout_s = .*/timeout_s = 3/' c.toml
+    PM_TEST_PASSWORD=$PW expect_exit 69 pm --config c.toml send --message m.eml
+    expect_contains err 'account.default.tls = "starttls" does not match this port; nothing was sent [TLS-01]'
+    expect_contains err 'set tls = "implicit" for this port (implicit TLS is usually port 465)'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    expect_eq "$(transcript_count AUTH)" 0 "AUTH commands"
 }

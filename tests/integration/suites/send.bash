@@ -644,3 +644,39 @@ test_address_rule_reason_quoted_local_and_u_label() {
     expect_contains err 'no usable key for kim@xn--bcher-kva.example'
     expect_eq "$(spool_count)" 0 "messages delivered"
 }
+
+# issue 14: SIGINT while the copy is being submitted, before its final ".":
+# the submission is aborted (nothing delivered), its outcome is audited as
+# "interrupted" with the pending_seq of its write-ahead record, --json says
+# so per recipient, and the exit code is 130.
+test_sigint_before_the_dot_interrupted_130_audited() {
+    start_smtp smtps --user ana --password "$PASSWORD" --stall-at mail
+    write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=implicit \
+        ca_file="$TEST_CA/ca.pem"
+    printf '%s\n' "$BODY_MARK" >body.txt
+    PM_TEST_PASSWORD=$PASSWORD env --default-signal=INT "$PEERMAIL_BIN" --config c.toml --json \
+        send --to "Sam Lee <sam@hospital.test>" --subject "$SUBJECT" --body-file body.txt \
+        >bg.out 2>bg.err &
+    local pid=$! _
+    register_pid "$pid"
+    for _ in $(seq 1 400); do
+        grep -q ' MAIL' "$SMTP_SPOOL/transcript.log" 2>/dev/null && break
+        sleep 0.05
+    done
+    expect_contains "$SMTP_SPOOL/transcript.log" " MAIL"
+    kill -INT "$pid"
+    local rc=0
+    wait "$pid" || rc=$?
+    expect_eq "$rc" 130 "exit code after SIGINT"
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    expect_contains bg.out '"status":"interrupted"'
+    expect_contains bg.out '"interrupted":true'
+    expect_contains bg.out '"signal":"SIGINT"'
+    expect_contains bg.out '"exit_code":130'
+    expect_contains bg.err 'interrupted before the end of the message; it was not delivered'
+    expect_eq "$(grep -c '"outcome":"interrupted"' audit.jsonl)" 1 "interrupted records"
+    expect_contains audit.jsonl '"pending_seq":1'
+    expect_not_contains audit.jsonl "$SUBJECT"
+    expect_exit 0 pm --json audit verify --file audit.jsonl
+    expect_contains out '"unresolved":[]'
+}

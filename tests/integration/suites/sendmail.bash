@@ -223,3 +223,178 @@ test_partial_delivery_bcc_451_is_not_75() {
     expect_eq "$(grep -c '"outcome":"tempfail"' audit.jsonl)" 1 "tempfail records"
     expect_exit 0 pm --json audit verify --file audit.jsonl
 }
+
+# --- drop-in (issue 15) ------------------------------------------------------
+
+# cron_run CMD...: run CMD the way cron runs its mailer: no terminal (a new
+# session), a minimal environment (only what a crontab sets), stdin a pipe.
+cron_run() {
+    env -i PATH=/usr/bin:/bin SHELL=/bin/sh HOME="$HOME" LOGNAME=ana \
+        PEERMAIL_CONFIG="$PEERMAIL_CONFIG" GNUPGHOME="$GNUPGHOME" \
+        PM_TEST_PASSWORD="$PM_TEST_PASSWORD" setsid -w "$@"
+}
+
+# cron_mail: the message Debian's cron pipes to its mailer for a job's output.
+cron_mail() {
+    printf 'From: root (Cron Daemon)\nTo: sam@hospital.test\n'
+    printf 'Subject: Cron <ana@ward7> /usr/local/bin/census\n'
+    printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n'
+    printf 'Content-Transfer-Encoding: 8bit\nX-Cron-Env: <SHELL=/bin/sh>\n'
+    printf 'X-Cron-Env: <HOME=/home/ana>\nX-Cron-Env: <LOGNAME=ana>\n\n'
+    printf 'disk full on /var\n'
+}
+
+test_body_only_input_gets_from_to_date() {
+    setup_server
+    echo "disk full" | expect_exit 0 pm sendmail sam@hospital.test
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    gpg --batch --decrypt "$SMTP_SPOOL/msg-1.eml" >plain.eml 2>/dev/null
+    expect_contains plain.eml 'From: Ana Ruiz <ana@clinic.test>'
+    expect_contains plain.eml 'To: sam@hospital.test'
+    expect_contains plain.eml 'Date: '
+    expect_contains plain.eml 'disk full'
+    expect_contains "$SMTP_SPOOL/msg-1.eml" 'To: sam@hospital.test'
+    # A header block without From and To (mailx writes only Subject).
+    printf 'Subject: nightly\n\nall good\n' | expect_exit 0 pm sendmail -i -- sam@hospital.test
+    gpg --batch --decrypt "$SMTP_SPOOL/msg-2.eml" >plain2.eml 2>/dev/null
+    expect_contains plain2.eml 'To: sam@hospital.test'
+    expect_contains plain2.eml 'all good'
+}
+
+test_cron_from_refused_64_with_rewrite_from_fix() {
+    setup_server
+    cron_mail >cron.eml
+    expect_exit 64 cron_run "$PEERMAIL_BIN" sendmail -FCronDaemon -i -B8BITMIME -oem \
+        sam@hospital.test <cron.eml
+    expect_contains err 'From <root> is not the configured identity <ana@clinic.test>'
+    expect_contains err 'set rewrite_from = true in [identity]'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+}
+
+test_cron_invocation_with_rewrite_from_sends() {
+    setup_server
+    sed -i 's/^signing_key = .*/&\nrewrite_from = true/' c.toml
+    cron_mail >cron.eml
+    ln -s "$PEERMAIL_BIN" sendmail
+    expect_exit 0 cron_run ./sendmail -FCronDaemon -i -B8BITMIME -oem sam@hospital.test <cron.eml
+    [ ! -s out ] && [ ! -s err ] || fail "sendmail printed on success"
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    expect_contains "$SMTP_SPOOL/msg-1.json" '"ana@clinic.test"'
+    gpg --batch --status-fd 3 --decrypt "$SMTP_SPOOL/msg-1.eml" >plain.eml 2>/dev/null 3>status
+    expect_contains status "[GNUPG:] VALIDSIG $ANA_FPR"
+    expect_contains plain.eml 'From: Ana Ruiz <ana@clinic.test>'
+    expect_contains plain.eml 'X-Original-From: root (Cron Daemon)'
+    expect_contains plain.eml 'disk full on /var'
+    expect_not_contains "$SMTP_SPOOL/msg-1.eml" 'X-Original-From'
+    expect_not_contains "$SMTP_SPOOL/msg-1.eml" 'Cron Daemon'
+}
+
+# A foreign From cannot smuggle headers in through the X-Original-From copy
+# (encoded CR LF, folded lines, control characters).
+test_rewrite_from_header_injection_stays_one_line() {
+    setup_server
+    sed -i 's/^signing_key = .*/&\nrewrite_from = true/' c.toml
+    printf 'From: =?UTF-8?Q?root=0D=0ABcc:_evil@attacker.test?= <root@x.test>\n (\033[31mred\r\n Bcc: evil2@attacker.test)\nTo: sam@hospital.test\nSubject: x\n\nbody\n' >inj.eml
+    expect_exit 0 pm sendmail -t <inj.eml
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    expect_not_contains "$SMTP_SPOOL/msg-1.json" 'attacker'
+    gpg --batch --decrypt "$SMTP_SPOOL/msg-1.eml" >plain.eml 2>/dev/null
+    if grep -qi '^Bcc:' plain.eml; then fail "a Bcc header was injected"; fi
+    expect_eq "$(grep -c '^X-Original-From:' plain.eml)" 1 "X-Original-From headers"
+    if LC_ALL=C grep -q $'\033' plain.eml; then fail "an escape byte travelled"; fi
+}
+
+test_bad_header_address_named_65() {
+    setup_server
+    printf 'From: ana@clinic.test\nTo: bob@\nSubject: x\n\nx\n' >b.eml
+    expect_exit 65 pm sendmail -t <b.eml
+    expect_contains err 'To: "bob@" is not a valid email address'
+    printf 'From: ana@clinic.test\nTo: sam@hospital.test\nCc: "Evil \033[2J" <bob@>\nSubject: x\n\nx\n' >h.eml
+    expect_exit 65 pm sendmail -t <h.eml
+    expect_contains err 'Cc: '
+    expect_contains err 'is not a valid email address'
+    if LC_ALL=C grep -q $'\033' err; then fail "an escape byte reached the terminal"; fi
+    expect_exit 65 pm sendmail sam@hospital.test <b.eml
+    expect_eq "$(spool_count)" 0 "messages delivered"
+}
+
+# --- unattended signing (issue 15) ------------------------------------------
+
+LOCKED_PASS='s3cret-Kx9-never-shown'
+
+# locked_key_config: a copy of the keyring with a passphrase-protected
+# signing key for ana@clinic.test (the agent stopped, so nothing is cached),
+# and c.toml signing with it.
+locked_key_config() {
+    setup_server
+    gpg_home_copy
+    gpg --batch --quiet --pinentry-mode loopback --passphrase "$LOCKED_PASS" \
+        --quick-gen-key "Ana Locked <ana@clinic.test>" ed25519 sign,cert 2y 2>/dev/null
+    LOCKED_FPR=$(gpg --with-colons --list-keys "=Ana Locked <ana@clinic.test>" | awk -F: '/^fpr:/ {print $10; exit}')
+    gpg --batch --quiet --pinentry-mode loopback --passphrase "$LOCKED_PASS" \
+        --quick-add-key "$LOCKED_FPR" cv25519 encr 2y 2>/dev/null
+    gpg_trust_ultimate "$LOCKED_FPR"
+    gpgconf --kill gpg-agent
+    sed -i "s/^signing_key = .*/signing_key = \"$LOCKED_FPR\"/" c.toml
+}
+
+no_secret_leaked() {
+    local f
+    for f in out err audit.jsonl; do
+        [ -f "$f" ] || continue
+        expect_not_contains "$f" "$LOCKED_PASS"
+    done
+}
+
+test_locked_key_without_terminal_77_up_front() {
+    locked_key_config
+    message ana@clinic.test sam@hospital.test >m.eml
+    expect_exit 77 cron_run "$PEERMAIL_BIN" sendmail -i sam@hospital.test <m.eml
+    expect_contains err "the signing key $LOCKED_FPR needs a passphrase and there is no terminal to ask for it"
+    expect_contains err 'identity.passphrase_command'
+    expect_contains err 'gpg-preset-passphrase --preset'
+    expect_contains err '[KEY-05]'
+    expect_not_contains err 'Inappropriate ioctl'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+}
+
+test_locked_key_passphrase_command_signs_from_cron() {
+    locked_key_config
+    printf '%s\n' "$LOCKED_PASS" >pass.txt
+    chmod 600 pass.txt
+    sed -i "s|^signing_key = .*|&\npassphrase_command = \"cat $PWD/pass.txt\"\nrewrite_from = true|" c.toml
+    cron_mail >cron.eml
+    expect_exit 0 cron_run "$PEERMAIL_BIN" sendmail -FCronDaemon -i -B8BITMIME -oem sam@hospital.test <cron.eml
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    gpg --batch --status-fd 3 --decrypt "$SMTP_SPOOL/msg-1.eml" >plain.eml 2>/dev/null 3>status
+    expect_contains status "[GNUPG:] VALIDSIG"
+    expect_contains plain.eml 'disk full on /var'
+    no_secret_leaked
+}
+
+test_passphrase_command_fails_wrong_empty_or_hangs_77() {
+    locked_key_config
+    sed -i 's/^timeout_s = .*/timeout_s = 2/' c.toml
+    local cmd
+    for cmd in 'false' 'true' 'sleep 30' "printf wrong-pass"; do
+        sed -i '/^passphrase_command = /d' c.toml
+        sed -i "s|^signing_key = .*|&\npassphrase_command = \"$cmd\"|" c.toml
+        message ana@clinic.test sam@hospital.test | expect_exit 77 cron_run "$PEERMAIL_BIN" sendmail -t
+        expect_contains err 'identity.passphrase_command'
+        no_secret_leaked
+    done
+    expect_contains err 'GnuPG did not accept the passphrase identity.passphrase_command printed'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+}
+
+# The other way the fix names: the passphrase preset in gpg-agent.
+test_locked_key_preset_in_agent_sends_from_cron() {
+    locked_key_config
+    echo allow-preset-passphrase >>"$GNUPGHOME/gpg-agent.conf"
+    local grip
+    for grip in $(gpg --with-colons --with-keygrip --list-secret-keys "$LOCKED_FPR" | awk -F: '/^grp:/ {print $10}'); do
+        printf '%s' "$LOCKED_PASS" | /usr/lib/gnupg/gpg-preset-passphrase --preset "$grip"
+    done
+    message ana@clinic.test sam@hospital.test | expect_exit 0 cron_run "$PEERMAIL_BIN" sendmail -t
+    expect_eq "$(spool_count)" 1 "messages delivered"
+}

@@ -450,14 +450,16 @@ open("m.eml", "w").write(re.sub(r"(?m)^Message-ID: .*$", "Message-ID: <mrn-4711-
     [ ! -f audit.jsonl ] || expect_not_contains audit.jsonl 'mrn-4711'
 }
 
-test_implicit_server_on_starttls_port_75() {
+test_implicit_server_on_starttls_port_69() {
+    # A configuration error, not "safe to retry" (issue 16): 69 with the fix.
     start_smtp smtps
     cfg starttls
     sed -i 's/^timeout_s = .*/timeout_s = 2/' c.toml
     write_pgp_message
-    expect_exit 75 send
-    expect_contains err "no SMTP greeting within 2 s; nothing was sent"
-    expect_contains err 'set tls = "implicit" and port = 465'
+    expect_exit 69 send
+    expect_contains err 'account.default.tls = "starttls" does not match this port; nothing was sent [TLS-01]'
+    expect_contains err 'set tls = "implicit" for this port (implicit TLS is usually port 465)'
+    expect_nothing_sent
 }
 
 test_wrong_pin_69_no_auth() {

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+// `peermail check --msmtprc FILE [--account NAME]`: the checklist over an msmtp
+// configuration (lib/peermail/check/foreign.hpp), rendered like `check`.
+
+#include "app.hpp"
+
+#include <string>
+
+namespace peermail::cli {
+
+// Judge `path` (account: the global --account, else msmtp's default) and
+// print the report. Return the exit code: 0 no FAIL, 1 some FAIL, 64 no such
+// account, 65 no account at all, 66 missing.
+int run_check_msmtprc(const GlobalOptions& g, const std::string& path);
+
+} // namespace peermail::cli

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// `peermail keys pin ADDR FPR` (and the registration of `keys certify`):
+// the two one-command ways to make a verified key usable (E2E-04: either is
+// enough).
+#include "exit_codes.hpp"
+#include "keys_report.hpp"
+#include "output.hpp"
+#include "send_report.hpp"
+
+#include <peermail/address/mailbox.hpp>
+#include <peermail/config/peer_pin.hpp>
+#include <peermail/util/strings.hpp>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+namespace peermail::cli {
+
+namespace {
+
+struct PinOptions
+{
+  std::string address;
+  std::string fingerprint;
+  bool replace = false;
+};
+
+int
+run_pin(const GlobalOptions& g, const PinOptions& o)
+{
+  auto cfg = g.load_config();
+  if (!cfg) {
+    return render_error(cfg.error(), g);
+  }
+  auto mb = address::parse_mailbox(o.address, "ADDR");
+  if (!mb) {
+    return render_error(mb.error(), g);
+  }
+  auto full = full_fingerprint(o.fingerprint);
+  if (!full) {
+    return render_error(full.error(), g);
+  }
+  const std::string& fpr = *full;
+  auto kr = crypto::Keyring::open(g.gnupg_home_dir());
+  if (!kr) {
+    return render_error(kr.error(), g);
+  }
+  // Judge the key as it will be used; pin only a key that is usable for ADDR.
+  auto j = (*kr)->judge_recipient(mb->address, fpr, key_policy(*cfg));
+  if (!j) {
+    return render_error(j.error(), g);
+  }
+  if (!j->ok()) {
+    return render_error(
+      Error(Errc::no_key, fmt::format("not pinned: {}", j->reason), j->check_id, j->fix), g);
+  }
+  if (!g.json) {
+    print_key_text(*j->key, false);
+  }
+  config::LoadOptions lo;
+  lo.path = g.config_path;
+  lo.account = g.account;
+  lo.env = g.env;
+  const std::string path = config::resolve_path(lo);
+  auto r = config::pin_peer(path,
+                            mb->address,
+                            fpr,
+                            o.replace ? config::ExistingPin::replace : config::ExistingPin::refuse,
+                            lo);
+  if (!r) {
+    return render_error(r.error(), g);
+  }
+  if (g.json) {
+    nlohmann::json out;
+    out["ok"] = true;
+    out["config"] = path;
+    out["changed"] = r->changed;
+    out["previous"] = r->previous;
+    out["readiness"] = readiness_json(mb->address, *j, true);
+    print_json(out);
+    return k_ok;
+  }
+  std::cout << fmt::format(
+    "{} {} to {} in {}\n", r->changed ? "pinned" : "already pinned", mb->address, fpr, path);
+  print_readiness(mb->address, *j, true);
+  return k_ok;
+}
+
+} // namespace
+
+void
+register_keys_pin(CLI::App& keys, const GlobalOptions& g, int* exit_code)
+{
+  auto o = std::make_shared<PinOptions>();
+  auto* pin = keys.add_subcommand("pin",
+                                  "pin ADDR to the key FPR: write its [[peer]] entry into the "
+                                  "config (owner-only, replaced atomically)");
+  pin->add_option("address", o->address, "the correspondent's address")->required();
+  pin->add_option("fingerprint", o->fingerprint, "the full fingerprint, verified with them")
+    ->required();
+  pin->add_flag("--replace", o->replace, "replace an existing pin for ADDR (a new key)");
+  pin->callback([&g, o, exit_code] { *exit_code = run_pin(g, *o); });
+
+  auto* certify = keys.add_subcommand("certify",
+                                      "show the key FPR and certify it locally with your "
+                                      "signing key (gpg --quick-lsign-key)");
+  certify
+    ->add_option("fingerprint", o->fingerprint, "the full fingerprint, verified with its owner")
+    ->required();
+  certify->callback([&g, o, exit_code] { *exit_code = run_keys_certify(g, o->fingerprint); });
+}
+
+} // namespace peermail::cli

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "keys_report.hpp"
+
+#include <peermail/crypto/key_judge.hpp>
+#include <peermail/util/strings.hpp>
+
+#include <fmt/core.h>
+
+#include <iostream>
+
+namespace peermail::cli {
+
+namespace {
+
+std::string
+usage_of(const crypto::SubkeyFacts& s)
+{
+  std::string u;
+  if (s.can_sign) {
+    u += "sign,";
+  }
+  if (s.can_encrypt) {
+    u += "encrypt,";
+  }
+  if (s.can_certify) {
+    u += "certify,";
+  }
+  if (!u.empty()) {
+    u.pop_back();
+  }
+  return u;
+}
+
+std::string
+state_of(const crypto::SubkeyFacts& s)
+{
+  if (s.revoked) {
+    return "revoked";
+  }
+  if (s.expired) {
+    return "expired";
+  }
+  if (s.disabled) {
+    return "disabled";
+  }
+  if (s.invalid) {
+    return "invalid";
+  }
+  return "usable";
+}
+
+} // namespace
+
+nlohmann::json
+key_json(const crypto::KeyFacts& k, bool secret)
+{
+  nlohmann::json j;
+  j["fingerprint"] = k.fingerprint;
+  j["secret"] = secret;
+  j["revoked"] = k.revoked;
+  j["expired"] = k.expired;
+  j["disabled"] = k.disabled;
+  j["invalid"] = k.invalid;
+  j["uids"] = nlohmann::json::array();
+  for (const auto& u : k.uids) {
+    j["uids"].push_back({
+      {"uid",      u.uid                            },
+      {"email",    u.address                        },
+      {"validity", crypto::validity_name(u.validity)},
+      {"revoked",  u.revoked                        }
+    });
+  }
+  j["subkeys"] = nlohmann::json::array();
+  for (const auto& s : k.subkeys) {
+    j["subkeys"].push_back({
+      {"fingerprint", s.fingerprint                                                         },
+      {"algo",        s.algo                                                                },
+      {"length",      s.length                                                              },
+      {"usage",       usage_of(s)                                                           },
+      {"state",       state_of(s)                                                           },
+      {"created",     crypto::format_date(s.created)                                        },
+      {"expires",     s.expires == 0 ? std::string("never") : crypto::format_date(s.expires)},
+      {"secret",      s.secret                                                              }
+    });
+  }
+  return j;
+}
+
+void
+print_key_text(const crypto::KeyFacts& k, bool secret)
+{
+  std::cout << fmt::format("{}  {}{}\n",
+                           secret ? "sec" : "pub",
+                           k.fingerprint,
+                           k.revoked   ? "  [revoked]"
+                           : k.expired ? "  [expired]"
+                                       : "");
+  for (const auto& u : k.uids) {
+    std::cout << fmt::format("     uid  {:<9} {}{}\n",
+                             crypto::validity_name(u.validity),
+                             util::terminal_safe(u.uid),
+                             u.revoked ? "  [revoked]" : "");
+  }
+  for (const auto& s : k.subkeys) {
+    std::cout << fmt::format("     {}  {:<8} {}  {:<14} created {}  expires {}{}\n",
+                             &s == &k.subkeys.front() ? "key" : "sub",
+                             s.algo,
+                             s.fingerprint,
+                             usage_of(s),
+                             crypto::format_date(s.created),
+                             s.expires == 0 ? std::string("never") : crypto::format_date(s.expires),
+                             state_of(s) == "usable" ? "" : "  [" + state_of(s) + "]");
+  }
+  std::cout << "\n";
+}
+
+} // namespace peermail::cli
