@@ -243,7 +243,7 @@ public:
   bool
   readable_within(int ms)
   {
-    pollfd p{m_fd, POLLIN, 0};
+    pollfd p{m_fd.get(), POLLIN, 0};
     return !m_buf.empty() || ::poll(&p, 1, ms) == 1;
   }
 
