@@ -2,8 +2,8 @@
 // `peermail audit show|verify|export`: read and check the audit log
 // (docs/DESIGN.md §7).
 #include "app.hpp"
-#include "cmd_audit_seal.hpp"
 #include "cmd_audit_report.hpp"
+#include "cmd_audit_seal.hpp"
 #include "message_input.hpp"
 #include "output.hpp"
 

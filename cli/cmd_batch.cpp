@@ -7,8 +7,8 @@
 #include "cmd_audit_seal.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
-#include "signals.hpp"
 #include "send_report.hpp"
+#include "signals.hpp"
 
 #include <peermail/batch_run/run.hpp>
 #include <peermail/send/unattended.hpp>

@@ -110,7 +110,7 @@ struct SendRequest
   // "interrupted", audited with its pending_seq, not delivered); copies not
   // started stay "not-sent"; report.error is then Errc::canceled.
   const util::Cancel* cancel = nullptr;
-  Prompt prompt = Prompt::possible;       // can a pinentry reach the user?
+  Prompt prompt = Prompt::possible; // can a pinentry reach the user?
 };
 
 // The outcome for one recipient.

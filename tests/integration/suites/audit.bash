@@ -691,7 +691,7 @@ test_show_unknown_filter_values_64() {
     py_log p.jsonl
     expect_exit 64 pm audit show --file p.jsonl --outcome snet
     expect_contains err 'unknown outcome "snet" (did you mean "sent"?)'
-    expect_contains err 'fix: use one of: accessed, compliant, dry-run, failed, not-compliant, ok, pending, refused, sealed, sent, tempfail, unknown, valid, withheld'
+    expect_contains err 'fix: use one of: accessed, compliant, dry-run, failed, interrupted, not-compliant, not-sent, ok, pending, refused, sealed, sent, tempfail, torn-tail, unknown, valid, withheld'
     expect_exit 64 pm audit show --file p.jsonl --action acess
     expect_contains err 'unknown action "acess" (did you mean "access"?)'
     expect_exit 64 pm audit export --file p.jsonl --outcome nonsense
