@@ -654,7 +654,7 @@ test_seal_key_with_passphrase_fails_fast_unattended() {
     SECONDS=0
     expect_exit 75 timeout 60 env -u GPG_TTY -u DISPLAY "$PEERMAIL_BIN" --config c.toml audit seal </dev/null
     [ "$SECONDS" -lt 30 ] || fail "sealing took ${SECONDS}s"
-    expect_contains err "sealing the audit log with [audit] seal_key $pp: signing: Pinentry"
+    expect_contains err "sealing the audit log with [audit] seal_key $pp: GnuPG could not ask for the signing key's passphrase"
     expect_contains err "the seal key's passphrase could not be asked for"
     expect_not_contains err 'pp-never-shown'
     expect_eq "$(wc -c <a.jsonl)" "$before" "log size after a failed seal"

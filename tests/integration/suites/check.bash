@@ -307,7 +307,7 @@ assert recs[0]["counts"]["all"]["fail"] == 1 and recs[0]["counts"]["required"]["
 
 test_check_reports_although_its_record_fails() {
   clean_config c.toml
-  printf '{"seq": 1, "half a rec' >state/audit.jsonl
+  printf '{"seq": 1, "half a rec\n' >state/audit.jsonl # damaged (a torn line would be kept)
   expect_exit 1 pm --config c.toml check
   expect_contains out "NOT recorded in the audit log: audit log $PWD/state/audit.jsonl"
   expect_contains out "fail  AUD-04"

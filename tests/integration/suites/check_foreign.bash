@@ -22,7 +22,7 @@ test_debian_user_example_no_failure_0() {
     expect_exit 0 pm check --msmtprc msmtprc
     expect_contains out 'msmtp msmtprc, account freemail'
     expect_contains out 'pass  TLS-01'
-    expect_contains out 'msmtprc:14: tls on: STARTTLS required on port 587'
+    expect_contains out 'msmtprc:15: tls on: STARTTLS required on port 587'
     expect_contains out 'pass  AUTH-04'
     expect_contains out 'warn  AUD-04'
     expect_contains out 'fix: syslog LOG_MAIL'

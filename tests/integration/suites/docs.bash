@@ -114,13 +114,13 @@ test_no_man_page_documents_a_removed_option() {
 }
 
 test_every_config_key_is_documented() {
-  local src=$PEERMAIL_SOURCE_DIR/lib/peermail/config/config.cpp page=$MAN/peermail.toml.5
-  # The key tables: constexpr Key k_<table>_keys[] = { {"name", ...}, ... };
-  awk '/^constexpr (Key|std::string_view) k_[a-z]+_keys\[\]/ { on = 1 }
+  local src=$PEERMAIL_SOURCE_DIR/lib/peermail/config/keys.hpp page=$MAN/peermail.toml.5
+  # The key tables: inline constexpr Key k_<table>_keys[] = { {"name", ...}, ... };
+  awk '/^(inline )?constexpr (Key|std::string_view) k_[a-z]+_keys\[\]/ { on = 1 }
        on { while (match($0, /"[a-z0-9_]+"/)) { print substr($0, RSTART + 1, RLENGTH - 2);
                                                $0 = substr($0, RSTART + RLENGTH) } }
        on && /;/ { on = 0 }' "$src" | sort -u >keys
-  [ "$(wc -l <keys)" -ge 25 ] || { cat keys >&2; fail "parsed too few keys from config.cpp"; }
+  [ "$(wc -l <keys)" -ge 25 ] || { cat keys >&2; fail "parsed too few keys from config/keys.hpp"; }
   local k missing=()
   while read -r k; do
     grep -Eq "^\.(B|BR|BI|TP) \"?\\[?\\[?${k}([] ,.]|\$)" "$page" ||
@@ -135,7 +135,7 @@ test_every_config_key_is_documented() {
   [ "$(wc -l <documented)" -ge 20 ] || fail "parsed too few keys from peermail.toml(5)"
   local stale
   stale=$(comm -23 documented keys | tr '\n' ' ')
-  [ -z "$stale" ] || fail "peermail.toml(5) documents keys config.cpp does not know: $stale"
+  [ -z "$stale" ] || fail "peermail.toml(5) documents keys config/keys.hpp does not know: $stale"
   # The tables themselves are sections.
   for k in identity account policy peer audit compliance; do
     grep -Eq "^\.SH \"\\[+$k" "$page" || fail "peermail.toml(5) has no section for [$k]"

@@ -485,7 +485,7 @@ test_decrypt_fails_closed_when_access_cannot_be_recorded() {
     pm --config "$CFG" encrypt msg.eml >enc.eml
     access_config c.toml
     # A damaged last line: the log takes no record, so nothing is released.
-    printf '{"seq": 1, "half a rec' >state/audit.jsonl
+    printf '{"seq": 1, "half a rec\n' >state/audit.jsonl # damaged (a torn line would be kept)
     expect_exit 74 pm --config c.toml verify --decrypt -o plain.eml enc.eml
     expect_contains err "[AUD-04]"
     expect_contains err "fix:"

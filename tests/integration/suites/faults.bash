@@ -142,7 +142,9 @@ test_audit_log_damaged_tail_74_nothing_sent() {
     send_one >/dev/null 2>&1
     rm -f "$SMTP_SPOOL"/msg-*
     : >"$SMTP_SPOOL/transcript.log"
-    printf '{"seq":2,"ts":"2026-' >>audit.jsonl # a crash in the middle of a write
+    # A complete last line that is not a record (edited, or damaged on disk);
+    # a torn one without its newline is kept in a torn-tail record (audit suite).
+    printf '{"seq":2,"ts":"2026-\n' >>audit.jsonl
     expect_exit 74 send_one
     expect_contains err '[AUD-04]'
     expect_nothing_sent
