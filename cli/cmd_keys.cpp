@@ -101,8 +101,8 @@ run_import(const GlobalOptions& g, const KeysOptions& o)
     std::cout << "imported " << f << "\n";
   }
   print_note(
-    "verify each fingerprint with its owner out of band, then pin it (peermail keys pin "
-    "ADDR FPR) or certify it (peermail keys certify FPR); either one is enough");
+    "verify each fingerprint with its owner out of band, then certify it (peermail keys "
+    "certify FPR); pin it too (peermail keys pin ADDR FPR) to accept only that key");
   return k_ok;
 }
 
@@ -118,8 +118,8 @@ register_keys(CLI::App& sub, const GlobalOptions& g, int* exit_code)
     "non-compliant or unsafe one like every command (exit 78/77). When no --config\n"
     "or $PEERMAIL_CONFIG is given and the default config file does not exist, they\n"
     "run with the default policy (min_rsa_bits 3072, no pins).\n"
-    "A key is usable when it is pinned ([[peer]], `keys pin`) or certified\n"
-    "(`keys certify`): either one is enough.\n"
+    "A key is usable when it is certified (`keys certify`); a pin ([[peer]],\n"
+    "`keys pin`) also makes it the only key accepted for its address.\n"
     "Exit: 0 ready/done; 67 an address has no usable, valid key; 65 no key data;\n"
     "66 file missing; 64 pin refused (exists); 77 unsafe config file.");
 

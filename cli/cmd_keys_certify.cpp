@@ -8,6 +8,7 @@
 
 #include <peermail/crypto/certify.hpp>
 #include <peermail/send/unattended.hpp>
+#include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -24,7 +25,7 @@ run_keys_certify(const GlobalOptions& g, const std::string& fingerprint)
     return render_error(cfg.error(), g);
   }
   const std::string home = g.gnupg_home_dir();
-  auto full = full_fingerprint(fingerprint);
+  auto full = util::full_fingerprint(fingerprint);
   if (!full) {
     return render_error(full.error(), g);
   }

@@ -38,7 +38,7 @@ run_pin(const GlobalOptions& g, const PinOptions& o)
   if (!mb) {
     return render_error(mb.error(), g);
   }
-  auto full = full_fingerprint(o.fingerprint);
+  auto full = util::full_fingerprint(o.fingerprint);
   if (!full) {
     return render_error(full.error(), g);
   }
@@ -47,12 +47,13 @@ run_pin(const GlobalOptions& g, const PinOptions& o)
   if (!kr) {
     return render_error(kr.error(), g);
   }
-  // Judge the key as it will be used; pin only a key that is usable for ADDR.
+  // Judge the key as it will be used; pin only a key that is usable for ADDR
+  // (it may still lack its certification: readiness then says to certify).
   auto j = (*kr)->judge_recipient(mb->address, fpr, key_policy(*cfg));
   if (!j) {
     return render_error(j.error(), g);
   }
-  if (!j->ok()) {
+  if (!j->ok() && j->problem != crypto::KeyProblem::validity) {
     return render_error(
       Error(Errc::no_key, fmt::format("not pinned: {}", j->reason), j->check_id, j->fix), g);
   }

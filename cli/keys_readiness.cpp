@@ -47,22 +47,6 @@ print_readiness(const std::string& address, const crypto::KeyJudgement& j, bool 
   }
 }
 
-// Return `text` as a full fingerprint, or a usage error: a key ID or a
-// short form could name another key.
-Result<std::string>
-full_fingerprint(const std::string& text)
-{
-  std::string fpr = util::normalize_fingerprint(text);
-  if ((fpr.size() != 40 && fpr.size() != 64)
-      || fpr.find_first_not_of("0123456789ABCDEF") != std::string::npos) {
-    return fail(Errc::usage,
-                "FPR must be a full fingerprint (40 or 64 hex digits), not a key ID",
-                "E2E-04",
-                "copy the fingerprint from `peermail keys list`, after checking it with its owner");
-  }
-  return fpr;
-}
-
 // Show the key `fpr` (or refuse, 67, when the keyring does not hold it).
 Result<crypto::KeyFacts>
 show_key(crypto::Keyring& kr, const std::string& fpr, const GlobalOptions& g)

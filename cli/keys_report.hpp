@@ -39,10 +39,6 @@ readiness_json(const std::string& address, const crypto::KeyJudgement& j, bool p
 // "ADDR: not ready: … [ID]" with the fix, then the warnings.
 void print_readiness(const std::string& address, const crypto::KeyJudgement& j, bool pinned);
 
-// Return `text` as a full fingerprint (40 or 64 hex digits), or a usage
-// error: a key ID or a short form could name another key.
-Result<std::string> full_fingerprint(const std::string& text);
-
 // Find the public key `fpr` and show it (text mode); Errc::no_key (67) when
 // the keyring does not hold it.
 Result<crypto::KeyFacts>

@@ -71,32 +71,37 @@ TEST_SUITE("peermail::crypto::key_judge")
     CHECK(j.problem == KeyProblem::validity);
     CHECK(j.check_id == "E2E-04");
     CHECK(j.reason
-          == "the user ID <sam@hospital.test> of key AAAA has marginal validity; full or "
-             "ultimate is required");
+          == "the key AAAA for <sam@hospital.test> is not certified (marginal validity; full or "
+             "ultimate is required)");
     CHECK(j.fix
-          == "verify the fingerprint with sam@hospital.test out of band, then pin it (peermail "
-             "keys pin sam@hospital.test AAAA) or certify it (peermail keys certify AAAA)");
+          == "verify the fingerprint with sam@hospital.test out of band, then certify it "
+             "(peermail keys certify AAAA); to accept only this key for the address, also pin it "
+             "(peermail keys pin sam@hospital.test AAAA)");
   }
 
-  TEST_CASE("judge_recipient_key: a pin alone makes the key usable, so does full validity (E2E-04)")
+  TEST_CASE("judge_recipient_key: a pin does not replace the certification (E2E-04)")
   {
-    // One rule (docs/DESIGN.md §4): a [[peer]] pin of the exact fingerprint
-    // or a certification (full or ultimate validity); either is enough.
-    for (int v : {k_validity_unknown, k_validity_never, k_validity_marginal, k_validity_full}) {
+    // One rule (docs/DESIGN.md §4): full or ultimate validity, pinned or not;
+    // GnuPG encrypts to nothing else and "always trust" is never used.
+    for (int v : {k_validity_unknown, k_validity_never, k_validity_marginal}) {
       auto j = judge_recipient_key(good_key(v), "sam@hospital.test", true, policy());
-      CHECK(j.ok());
-      CHECK(j.subkey_fingerprint == "AAAAE");
+      CHECK(j.problem == KeyProblem::validity);
+      CHECK(j.reason.rfind("the pinned key AAAA for <sam@hospital.test> is not certified", 0) == 0);
     }
+    auto j = judge_recipient_key(good_key(k_validity_full), "sam@hospital.test", true, policy());
+    CHECK(j.ok());
+    CHECK(j.subkey_fingerprint == "AAAAE");
   }
 
-  TEST_CASE("judge_recipient_key: the fix names both one-command ways (E2E-04)")
+  TEST_CASE("judge_recipient_key: the fix names the one-command way (E2E-04)")
   {
     auto j =
       judge_recipient_key(good_key(k_validity_unknown), "sam@hospital.test", false, policy());
     CHECK(j.problem == KeyProblem::validity);
     CHECK(j.fix
-          == "verify the fingerprint with sam@hospital.test out of band, then pin it (peermail "
-             "keys pin sam@hospital.test AAAA) or certify it (peermail keys certify AAAA)");
+          == "verify the fingerprint with sam@hospital.test out of band, then certify it "
+             "(peermail keys certify AAAA); to accept only this key for the address, also pin it "
+             "(peermail keys pin sam@hospital.test AAAA)");
   }
 
   TEST_CASE("judge_recipient_key: expired key (KEY-02)")

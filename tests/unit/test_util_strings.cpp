@@ -38,4 +38,22 @@ TEST_SUITE("util::strings")
     CHECK(util::valid_utf8("ab\xe6\x97", true));   // cut inside the last character
     CHECK_FALSE(util::valid_utf8("ab\xff", true)); // not the start of any character
   }
+
+  TEST_CASE("util::is_full_fingerprint and full_fingerprint: the one fingerprint rule")
+  {
+    const std::string v4 = "0EE165F481CBE1241781B902A09524D1030AFB3F";
+    CHECK(util::is_full_fingerprint(v4));
+    CHECK(util::is_full_fingerprint(std::string(64, 'A')));
+    CHECK_FALSE(util::is_full_fingerprint(v4.substr(24))); // a long key ID
+    CHECK_FALSE(util::is_full_fingerprint(std::string(39, 'A') + "G"));
+    CHECK_FALSE(
+      util::is_full_fingerprint("0ee165f481cbe1241781b902a09524d1030afb3f")); // not normalised
+    CHECK(*util::full_fingerprint("0ee1 65f4 81cb e124 1781  b902 a095 24d1 030a fb3f") == v4);
+    const auto id = util::full_fingerprint("A09524D1030AFB3F");
+    REQUIRE_FALSE(id);
+    CHECK(id.error().code == peermail::Errc::usage);
+    CHECK(id.error().check_id == "E2E-04");
+    CHECK(id.error().message
+          == "FPR must be a full fingerprint (40 or 64 hex digits), not a key ID");
+  }
 }

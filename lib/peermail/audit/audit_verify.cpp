@@ -2,6 +2,7 @@
 // `audit verify`: recompute the hash chain and name the first record that was
 // changed, removed or reordered.
 #include <peermail/audit/audit_log.hpp>
+#include <peermail/audit/file_util.hpp>
 #include <peermail/audit/line_reader.hpp>
 #include <peermail/audit/seal.hpp>
 
@@ -14,36 +15,6 @@ namespace peermail::audit {
 
 namespace {
 
-// A line that parses as a record with the chain fields.
-struct Parsed
-{
-  nlohmann::json j;
-  std::uint64_t seq = 0;
-  std::string prev;
-  std::string hash;
-};
-
-std::optional<Parsed>
-parse_record(const std::string& line)
-{
-  Parsed p;
-  p.j = nlohmann::json::parse(line, nullptr, false);
-  if (!p.j.is_object()) {
-    return std::nullopt;
-  }
-  const auto seq = p.j.find("seq");
-  const auto prev = p.j.find("prev");
-  const auto hash = p.j.find("hash");
-  if (seq == p.j.end() || !seq->is_number_unsigned() || prev == p.j.end() || !prev->is_string()
-      || hash == p.j.end() || !hash->is_string()) {
-    return std::nullopt;
-  }
-  p.seq = seq->get<std::uint64_t>();
-  p.prev = prev->get<std::string>();
-  p.hash = hash->get<std::string>();
-  return p;
-}
-
 // Return the line number of the record with `seq` among the remaining lines.
 std::optional<std::uint64_t>
 find_seq(detail::LineReader& in, std::uint64_t seq)
@@ -54,7 +25,7 @@ find_seq(detail::LineReader& in, std::uint64_t seq)
     if (line.find("\"seq\"") == std::string::npos) {
       continue;
     }
-    const auto p = parse_record(line);
+    const auto p = detail::parse_chained(line);
     if (p && p->seq == seq) {
       return in.line_number();
     }
@@ -119,7 +90,7 @@ verify_impl(const std::string& path, const VerifyOptions& opts)
   while (in.next(line, complete)) {
     const std::uint64_t n = in.line_number();
     const std::uint64_t expected = rep.head_seq + 1;
-    auto p = parse_record(line);
+    auto p = detail::parse_chained(line);
     if (!p) {
       if (!complete && !in.more()) {
         return bad(n,

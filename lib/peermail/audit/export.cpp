@@ -3,6 +3,7 @@
 // (see export.hpp).
 #include "export.hpp"
 
+#include <peermail/audit/file_util.hpp>
 #include <peermail/audit/line_reader.hpp>
 #include <peermail/util/fs.hpp>
 
@@ -125,30 +126,6 @@ make_export_impl(const std::string& path, const ExportOptions& opts)
   return out;
 }
 
-struct Parsed
-{
-  nlohmann::json j;
-  std::uint64_t seq = 0;
-  std::string prev;
-  std::string hash;
-};
-
-std::optional<Parsed>
-parse_line(const std::string& line)
-{
-  Parsed p;
-  p.j = nlohmann::json::parse(line, nullptr, false);
-  if (!p.j.is_object() || !p.j.contains("seq") || !p.j["seq"].is_number_unsigned()
-      || !p.j.contains("prev") || !p.j["prev"].is_string() || !p.j.contains("hash")
-      || !p.j["hash"].is_string()) {
-    return std::nullopt;
-  }
-  p.seq = p.j["seq"].get<std::uint64_t>();
-  p.prev = p.j["prev"].get<std::string>();
-  p.hash = p.j["hash"].get<std::string>();
-  return p;
-}
-
 // The manifest's numbers and strings, read strictly.
 bool
 read_manifest(const nlohmann::json& m, ExportReport& rep, std::uint64_t& count, std::string& digest)
@@ -217,11 +194,11 @@ verify_export_impl(const std::string& path, const std::shared_ptr<SealChecker>& 
     rep.signature_checked = true;
   }
   std::string digest_input;
-  std::optional<Parsed> last;
+  std::optional<detail::ChainedLine> last;
   std::map<std::uint64_t, std::string> hashes; // seq → hash, for the seals below
   while (in.next(line, complete)) {
     const auto n = in.line_number();
-    auto p = parse_line(line);
+    auto p = detail::parse_chained(line);
     if (!p || (!complete && !in.more())) {
       return bad(n, fmt::format("line {} is not a complete audit record", n));
     }

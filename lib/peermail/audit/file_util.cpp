@@ -14,6 +14,27 @@
 
 namespace peermail::audit::detail {
 
+std::optional<ChainedLine>
+parse_chained(const std::string& line)
+{
+  ChainedLine p;
+  p.j = nlohmann::json::parse(line, nullptr, false);
+  if (!p.j.is_object()) {
+    return std::nullopt;
+  }
+  const auto seq = p.j.find("seq");
+  const auto prev = p.j.find("prev");
+  const auto hash = p.j.find("hash");
+  if (seq == p.j.end() || !seq->is_number_unsigned() || prev == p.j.end() || !prev->is_string()
+      || hash == p.j.end() || !hash->is_string()) {
+    return std::nullopt;
+  }
+  p.seq = seq->get<std::uint64_t>();
+  p.prev = prev->get<std::string>();
+  p.hash = hash->get<std::string>();
+  return p;
+}
+
 Result<LastLine>
 read_last_line(int fd, off_t size)
 {

@@ -110,14 +110,7 @@ pin_peer(const std::string& path,
          ExistingPin existing,
          const LoadOptions& opts)
 {
-  const std::string fpr = util::normalize_fingerprint(fingerprint);
-  if ((fpr.size() != 40 && fpr.size() != 64)
-      || fpr.find_first_not_of("0123456789ABCDEF") != std::string::npos) {
-    return fail(Errc::usage,
-                "FPR must be a full fingerprint (40 or 64 hex digits), not a key ID",
-                "E2E-04",
-                "copy the fingerprint from `peermail keys list`, after checking it with its owner");
-  }
+  PEERMAIL_TRY_ASSIGN(const std::string fpr, util::full_fingerprint(fingerprint));
   if (address.find_first_of("\"\\") != std::string::npos || util::has_line_break_or_nul(address)) {
     return fail(Errc::usage, "ADDR cannot be written into the config");
   }

@@ -29,9 +29,7 @@ Parser::parse_audit(const toml::table& t)
   if (auto n = t.get("seal_key")) {
     PEERMAIL_TRY_ASSIGN(auto fpr, get_string(*n, "audit.seal_key"));
     m_cfg.audit.seal_key = util::normalize_fingerprint(fpr);
-    const auto& k = m_cfg.audit.seal_key;
-    if ((k.size() != 40 && k.size() != 64)
-        || k.find_first_not_of("0123456789ABCDEF") != std::string::npos) {
+    if (!util::is_full_fingerprint(m_cfg.audit.seal_key)) {
       return unexpected(err(n->source(),
                             "audit.seal_key",
                             "must be a full fingerprint (40 or 64 hex digits), not a key ID"));

@@ -52,13 +52,10 @@ Parser::parse_identity(const toml::table& t)
   if (auto n = t.get("signing_key")) {
     PEERMAIL_TRY_ASSIGN(auto fpr, get_string(*n, "identity.signing_key"));
     id.signing_key = util::normalize_fingerprint(fpr);
-    if (id.signing_key.size() != 40 && id.signing_key.size() != 64) {
+    if (!util::is_full_fingerprint(id.signing_key)) {
       return unexpected(err(n->source(),
                             "identity.signing_key",
                             "must be a full fingerprint (40 or 64 hex digits), not a key ID"));
-    }
-    if (id.signing_key.find_first_not_of("0123456789ABCDEF") != std::string::npos) {
-      return unexpected(err(n->source(), "identity.signing_key", "must be hexadecimal"));
     }
   }
   if (auto n = t.get("passphrase_command")) {

@@ -39,8 +39,7 @@ Parser::parse_peers(const toml::node& n)
     p.address = *mb;
     PEERMAIL_TRY_ASSIGN(auto fpr, get_string(*f, prefix + ".fingerprint"));
     p.fingerprint = util::normalize_fingerprint(fpr);
-    if ((p.fingerprint.size() != 40 && p.fingerprint.size() != 64)
-        || p.fingerprint.find_first_not_of("0123456789ABCDEF") != std::string::npos) {
+    if (!util::is_full_fingerprint(p.fingerprint)) {
       return unexpected(err(f->source(),
                             prefix + ".fingerprint",
                             "must be a full fingerprint (40 or 64 hex digits), not a key ID"));

@@ -17,8 +17,10 @@ Parser::parse_policy(const toml::table& t)
   if (auto n = t.get("archive_key")) {
     PEERMAIL_TRY_ASSIGN(auto fpr, get_string(*n, "policy.archive_key"));
     p.archive_key = util::normalize_fingerprint(fpr);
-    if (!p.archive_key.empty() && p.archive_key.size() != 40 && p.archive_key.size() != 64) {
-      return unexpected(err(n->source(), "policy.archive_key", "must be a full fingerprint"));
+    if (!p.archive_key.empty() && !util::is_full_fingerprint(p.archive_key)) {
+      return unexpected(err(n->source(),
+                            "policy.archive_key",
+                            "must be a full fingerprint (40 or 64 hex digits), not a key ID"));
     }
   }
   if (auto n = t.get("protect_subject")) {

@@ -41,14 +41,7 @@ certify_locally(const std::string& gnupg_home,
                 const std::string& signer_fingerprint,
                 std::shared_ptr<const Secret> passphrase)
 {
-  const std::string fpr = util::normalize_fingerprint(fingerprint);
-  if ((fpr.size() != 40 && fpr.size() != 64)
-      || fpr.find_first_not_of("0123456789ABCDEF") != std::string::npos) {
-    return fail(Errc::usage,
-                "FPR must be a full fingerprint (40 or 64 hex digits), not a key ID",
-                "E2E-04",
-                "copy the fingerprint from `peermail keys list`, after checking it with its owner");
-  }
+  PEERMAIL_TRY_ASSIGN(const std::string fpr, util::full_fingerprint(fingerprint));
   PEERMAIL_TRY_ASSIGN(Ctx ctx, make_context(gnupg_home));
   LoopbackState loopback;
   loopback.secret = std::move(passphrase);

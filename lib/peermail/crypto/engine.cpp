@@ -38,20 +38,6 @@ private:
   gpgme_ctx_t m_ctx;
 };
 
-// Return true when a user ID of `k` that is neither revoked nor invalid has
-// full or ultimate validity (what GnuPG requires to encrypt without the
-// trust override).
-bool
-has_full_validity(gpgme_key_t k)
-{
-  for (gpgme_user_id_t u = k->uids; u != nullptr; u = u->next) {
-    if (u->revoked == 0 && u->invalid == 0 && u->validity >= GPGME_VALIDITY_FULL) {
-      return true;
-    }
-  }
-  return false;
-}
-
 std::string
 short_fpr(const char* fpr)
 {
@@ -276,19 +262,10 @@ Engine::encrypt_data(gpgme_data_t in,
       return unexpected(from_gpgme(e, "adding the signer"));
     }
   }
-  // E2E-04, one rule: a key is authentic when pinned by a [[peer]] entry
-  // or certified (full validity). Callers pass only keys judged by that
-  // rule (protect::resolve_protect_keys); GnuPG knows only validity, so for
-  // an operation that includes a key below full validity (a pinned key),
-  // peermail's judgement stands in for GnuPG's: the trust override is set
-  // for exactly that operation, never by configuration. Expired, revoked
-  // or unusable keys are still refused by GnuPG.
-  unsigned flag_bits = hide_recipients ? GPGME_ENCRYPT_THROW_KEYIDS : 0;
-  for (gpgme_key_t k : keys) {
-    if (k != nullptr && !has_full_validity(k)) {
-      flag_bits |= GPGME_ENCRYPT_ALWAYS_TRUST;
-    }
-  }
+  // E2E-04: GnuPG encrypts only to keys of full validity (certified).
+  // GnuPG's "always trust" override is never set: callers pass keys judged by the
+  // one rule (protect::resolve_protect_keys), and GnuPG checks validity again.
+  const unsigned flag_bits = hide_recipients ? GPGME_ENCRYPT_THROW_KEYIDS : 0;
   const auto flags = static_cast<gpgme_encrypt_flags_t>(flag_bits);
   const auto err = signer_fpr.empty() ? gpgme_op_encrypt(ctx, keys.data(), flags, in, out)
                                       : gpgme_op_encrypt_sign(ctx, keys.data(), flags, in, out);

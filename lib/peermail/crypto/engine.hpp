@@ -65,8 +65,8 @@ public:
 
   // Encrypt `data` to `recipient_fprs`, signing it first with `signer_fpr`
   // unless that is empty (RFC 3156 §6.2 combined). The keys must have been
-  // judged (protect::resolve_protect_keys, E2E-04: pinned or certified): a
-  // pinned key below full validity is encrypted to on that judgement.
+  // judged (protect::resolve_protect_keys, E2E-04: certified, and the pinned
+  // key where one is pinned); GnuPG checks their validity again.
   // `hide_recipients` leaves the key IDs out (gpg --throw-keyids): for one
   // ciphertext shared by recipients who must not learn of each other (Bcc).
   // Errc::no_key names a recipient GnuPG rejected (invalid_recipients).

@@ -131,14 +131,14 @@ replace_fix(Role role, const std::string& address)
 
 // The one rule's fix (E2E-04): a pin or a certification, either is enough.
 std::string
-certify_or_pin_fix(const std::string& address, const std::string& fingerprint)
+certify_fix(const std::string& address, const std::string& fingerprint)
 {
   return fmt::format(
-    "verify the fingerprint with {} out of band, then pin it (peermail keys "
-    "pin {} {}) or certify it (peermail keys certify {})",
-    address,
+    "verify the fingerprint with {} out of band, then certify it (peermail keys certify {}); "
+    "to accept only this key for the address, also pin it (peermail keys pin {} {})",
     address,
     fingerprint,
+    address,
     fingerprint);
 }
 
@@ -414,22 +414,21 @@ judge_recipient_key(const KeyFacts& key,
   if (!j.ok()) {
     return j;
   }
-  // One rule (docs/DESIGN.md §4, E2E-04): a [[peer]] pin of this exact
-  // fingerprint, or full validity (a certification), makes the key
-  // authentic; either alone is enough. A pin is the stronger statement: it
-  // names the one key, where validity accepts any certified key. GnuPG's
-  // own validity check is replaced by this judgement for a pinned key
-  // (Engine::encrypt).
-  if (!pinned && uid->validity < k_validity_full) {
+  // One rule (docs/DESIGN.md §4, E2E-04): the key must be certified (full
+  // or ultimate validity): GnuPG encrypts to nothing else, and peermail never
+  // overrides it ("always trust"). A [[peer]] pin adds to that: it names the
+  // one key for the address, so another certified key is refused.
+  if (uid->validity < k_validity_full) {
     return problem(std::move(j),
                    KeyProblem::validity,
                    "E2E-04",
-                   fmt::format("the user ID <{}> of key {} has {} validity; full or ultimate is "
-                               "required",
-                               address,
+                   fmt::format("the {}key {} for <{}> is not certified ({} validity; full or "
+                               "ultimate is required)",
+                               pinned ? "pinned " : "",
                                key.fingerprint,
+                               address,
                                validity_name(uid->validity)),
-                   certify_or_pin_fix(address, key.fingerprint));
+                   certify_fix(address, key.fingerprint));
   }
   return j;
 }

@@ -42,8 +42,8 @@ struct KeyPlan
 // Judge the signing key (when `sign`), the own key and the archive key (when
 // `encrypt` and configured). The archive key is judged like a pinned
 // recipient: present, usable, strong (KEY-01), not expired (KEY-02) or
-// revoked (KEY-03); policy.archive_key is its pin (E2E-04: a pin alone is
-// enough, docs/DESIGN.md §4); its reason and fix name
+// revoked (KEY-03); policy.archive_key is its pin (E2E-04: pinned and
+// certified, docs/DESIGN.md §4); its reason and fix name
 // policy.archive_key. Errors: keyring failures only.
 Result<KeyPlan> judge_key_plan(crypto::Keyring& keyring,
                                const config::Config& cfg,

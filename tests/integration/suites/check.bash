@@ -103,12 +103,13 @@ test_pin_mismatch_fails_e2e04() {
   expect_contains out "pins 0123456789ABCDEF0123456789ABCDEF01234567 for <sam@hospital.test>, but the keyring has $SAM"
 }
 
-test_pinned_unknown_validity_peer_passes_e2e04() {
-  # One rule: a [[peer]] pin of the exact fingerprint or a certification;
-  # either alone makes the key usable.
+test_pinned_uncertified_peer_fails_e2e04() {
+  # One rule: the key must be certified (GnuPG encrypts to nothing else, and
+  # "always trust" is never used); a pin names the one key on top of that.
   peer_config c.toml uma@hospital.test "$UMA"
-  expect_exit 0 pm --config c.toml check --only E2E-04,E2E-01
-  expect_contains out "pass  E2E-04"
+  expect_exit 1 pm --config c.toml check --only E2E-04,E2E-01
+  expect_contains out "fail  E2E-04"
+  expect_contains out "the pinned key $UMA for <uma@hospital.test> is not certified"
 }
 
 test_missing_baa_fails_cfg01() {

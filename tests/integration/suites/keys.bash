@@ -15,16 +15,18 @@ test_check_ready_full_validity() {
 
 test_check_unknown_validity_67() {
   expect_exit 67 nocfg keys check uma@hospital.test
-  expect_contains out "uma@hospital.test: not ready: the user ID <uma@hospital.test> of key $UMA has unknown validity; full or ultimate is required [E2E-04]"
-  expect_contains out "fix: verify the fingerprint with uma@hospital.test out of band, then pin it (peermail keys pin uma@hospital.test $UMA) or certify it (peermail keys certify $UMA)"
+  expect_contains out "uma@hospital.test: not ready: the key $UMA for <uma@hospital.test> is not certified (unknown validity; full or ultimate is required) [E2E-04]"
+  expect_contains out "fix: verify the fingerprint with uma@hospital.test out of band, then certify it (peermail keys certify $UMA); to accept only this key for the address, also pin it (peermail keys pin uma@hospital.test $UMA)"
 }
 
-# One rule (E2E-04): a pin of the exact fingerprint is enough; it need not
-# be certified too.
-test_check_pinned_unknown_validity_ready() {
+# One rule (E2E-04): the key must be certified; GnuPG encrypts to nothing
+# else and peermail never overrides it ("always trust"). A pin alone is not
+# enough: it names the one key, the certification makes it valid.
+test_check_pinned_unknown_validity_67() {
   write_config c.toml signing_key="$ANA" extra="[[peer]]\naddress = \"uma@hospital.test\"\nfingerprint = \"$UMA\""
-  expect_exit 0 pm --config c.toml keys check uma@hospital.test
-  expect_contains out "uma@hospital.test: ready: key $UMA, pinned"
+  expect_exit 67 pm --config c.toml keys check uma@hospital.test
+  expect_contains out "uma@hospital.test: not ready: the pinned key $UMA for <uma@hospital.test> is not certified (unknown validity; full or ultimate is required) [E2E-04]"
+  expect_contains out "then certify it (peermail keys certify $UMA)"
 }
 
 test_check_each_defect_67() {
@@ -120,15 +122,22 @@ test_pin_writes_peer_entry_then_ready() {
   expect_contains out "$UMA"
   expect_contains out "uid  unknown   Uma Roy <uma@hospital.test>"
   expect_contains out "pinned uma@hospital.test to $UMA in c.toml"
-  expect_contains out "uma@hospital.test: ready: key $UMA, pinned"
+  # Pinned, not yet certified: readiness says what is left to do.
+  expect_contains out "uma@hospital.test: not ready: the pinned key $UMA for <uma@hospital.test> is not certified"
   expect_eq "$(stat -c %a c.toml)" 600 "config mode"
   expect_contains c.toml "# my correspondents"
   expect_eq "$(grep -c '^\[\[peer\]\]' c.toml)" 2 "[[peer]] entries"
-  expect_exit 0 pm --config c.toml keys check uma@hospital.test sam@hospital.test
+  expect_exit 67 pm --config c.toml keys check uma@hospital.test sam@hospital.test
   # Again: nothing changes, no duplicate.
   expect_exit 0 pm --config c.toml keys pin uma@hospital.test "${UMA,,}"
   expect_contains out "already pinned uma@hospital.test"
   expect_eq "$(grep -c '^\[\[peer\]\]' c.toml)" 2 "[[peer]] entries"
+  # Certified too: ready, and only this key is accepted for the address.
+  gpg_home_copy # certify in a copy: the suite's keyring stays as it was
+  gpg --batch --quiet --yes --pinentry-mode loopback --passphrase pw \
+    --default-key "$ANA" --quick-lsign-key "$UMA" 2>/dev/null
+  expect_exit 0 pm --config c.toml keys check uma@hospital.test sam@hospital.test
+  expect_contains out "uma@hospital.test: ready: key $UMA, pinned"
   expect_exit 0 pm --config c.toml check --only E2E-04
 }
 
@@ -145,7 +154,8 @@ test_pin_existing_other_key_refused_64_replace_replaces() {
 import json, sys, tomllib
 d = json.load(open("out"))
 assert d["changed"] is True and d["previous"] == sys.argv[2], d
-assert d["readiness"]["ready"] is True and d["readiness"]["pinned"] is True, d
+assert d["readiness"]["ready"] is False and d["readiness"]["pinned"] is True, d
+assert d["readiness"]["problem"] == "validity", d
 peers = tomllib.load(open("c.toml", "rb"))["peer"]
 assert sorted((p["address"], p["fingerprint"]) for p in peers) == sorted(
     [("uma@hospital.test", sys.argv[1]), ("sam@hospital.test", sys.argv[3])]), peers
