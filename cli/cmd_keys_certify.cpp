@@ -8,6 +8,7 @@
 
 #include <peermail/crypto/certify.hpp>
 #include <peermail/send/unattended.hpp>
+#include <peermail/util/fingerprint.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>

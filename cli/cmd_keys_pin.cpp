@@ -9,6 +9,7 @@
 
 #include <peermail/address/mailbox.hpp>
 #include <peermail/config/peer_pin.hpp>
+#include <peermail/util/fingerprint.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>

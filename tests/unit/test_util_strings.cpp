@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include <peermail/util/fingerprint.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <doctest/doctest.h>

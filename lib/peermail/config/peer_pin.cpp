@@ -2,6 +2,7 @@
 #include "peer_pin.hpp"
 
 #include <peermail/util/fs.hpp>
+#include <peermail/util/fingerprint.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>

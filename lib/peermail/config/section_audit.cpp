@@ -2,6 +2,7 @@
 // [audit]: where the audit log is written and how long it is kept.
 #include "parser.hpp"
 
+#include <peermail/util/fingerprint.hpp>
 #include <peermail/util/strings.hpp>
 
 namespace peermail::config {

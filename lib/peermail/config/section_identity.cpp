@@ -4,6 +4,7 @@
 #include "parser.hpp"
 
 #include <peermail/address/mailbox.hpp>
+#include <peermail/util/fingerprint.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <algorithm>

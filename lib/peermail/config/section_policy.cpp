@@ -2,6 +2,7 @@
 // [policy]: encryption and key rules.
 #include "parser.hpp"
 
+#include <peermail/util/fingerprint.hpp>
 #include <peermail/util/strings.hpp>
 
 namespace peermail::config {

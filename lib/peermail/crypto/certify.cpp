@@ -4,6 +4,7 @@
 #include "context.hpp"
 #include "loopback.hpp"
 
+#include <peermail/util/fingerprint.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>

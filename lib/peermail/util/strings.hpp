@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include <peermail/util/result.hpp>
-
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,14 +45,5 @@ std::string shell_quote(std::string_view s);
 
 // Return `fpr` upper-cased with spaces removed (OpenPGP fingerprint form).
 std::string normalize_fingerprint(std::string_view fpr);
-
-// Return true if `fpr` (normalised) is a full OpenPGP fingerprint: 40 (v4)
-// or 64 (v5/v6) upper-case hex digits, never a key ID. The one rule for every
-// fingerprint a user writes (config keys, keys pin, keys certify).
-bool is_full_fingerprint(std::string_view fpr);
-
-// Return `text` normalised when it is a full fingerprint; else Errc::usage
-// (E2E-04) with the fix: for fingerprints typed on the command line.
-Result<std::string> full_fingerprint(std::string_view text);
 
 } // namespace peermail::util
