@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "peer_pin.hpp"
 
-#include <peermail/util/fs.hpp>
 #include <peermail/util/fingerprint.hpp>
+#include <peermail/util/fs.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
