@@ -371,7 +371,11 @@ TEST_SUITE("peermail::policy::probe_findings")
         {suite(10, "EXP-EDH-RSA-DES-CBC-SHA", "DHE",   "DES-CBC",      "SHA1", 40),
          "Export ciphers (w/o ADH+NULL) offered (NOT ok): EXP-EDH-RSA-DES-CBC-SHA"         },
       };
-      for (const auto& [s, words] : cases) {
+      for (const auto& c : cases) {
+        // Not a structured binding: doctest's CAPTURE is a lambda, and clang
+        // before 16 cannot capture a binding.
+        const auto& s = c.first;
+        const std::string words = c.second;
         CAPTURE(words);
         auto r2 = r;
         r2.offer.suites.push_back(s);
