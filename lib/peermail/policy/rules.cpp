@@ -418,7 +418,9 @@ key_rules(Board& b, const Facts& f)
     b.pass("E2E-01",
            "every message is encrypted; recipients are judged at send time (no "
            "[[peer]] roster)");
-    b.pass("E2E-04", "recipient keys need a [[peer]] pin or full validity; no \"always trust\"");
+    b.pass("E2E-04",
+           "recipient keys need full validity, and the pinned key where [[peer]] pins one; no "
+           "\"always trust\"");
   }
   if (!f.signer) {
     b.fail("SIG-01",
