@@ -8,13 +8,14 @@ chosen port to --port-file once it listens.
 
 Everything lands in --spool:
   transcript.log  one line per client command: "C plain|tls COMMAND ARGS"
+  dots.log        one line each time the final "." of a message arrives
                   (AUTH arguments redacted; DATA content never logged)
   msg-N.eml       the raw DATA of each accepted message
   msg-N.json      {"mail_from", "rcpt_tos", "tls"} of each accepted message
 
 Faults (for the exit-code table): --rcpt-reply/--rcpt-fail, --data-reply,
---data-fail-first N (451 to the first N messages), --data-delay S (reply
-to the final "." after S seconds, then accept), --drop-mid-data, --stall-at, --starttls-reply, --inject-after-starttls,
+--data-fail-first N (451 to the first N messages), --data-delay S (accept the
+message at the final ".", reply after S seconds), --drop-mid-data, --stall-at, --starttls-reply, --inject-after-starttls,
 --auth-before-tls, --tls-max 1.1|1.2. --raw-replies: --rcpt-reply and --data-reply
 take Python byte escapes ("550 Empf\\xe4nger") and go out as those raw bytes
 (a server that does not speak UTF-8).
@@ -67,14 +68,17 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        # The final "." has arrived: tests that signal the client "after the
+        # dot" wait for this line instead of sleeping.
+        with open(os.path.join(self.rec.spool, "dots.log"), "a") as f:
+            f.write("dot\n")
         if self.opts.stall_at == "data-end":
             await asyncio.sleep(3600)
-        if self.opts.data_delay > 0:
-            # A slow server that does accept the message, late.
-            await asyncio.sleep(self.opts.data_delay)
-        if self.opts.data_reply:
-            return self.reply(self.opts.data_reply)
-        if self.opts.data_fail_first > 0:
+        if self.opts.data_reply or self.opts.data_fail_first > 0:
+            if self.opts.data_delay > 0:
+                await asyncio.sleep(self.opts.data_delay)
+            if self.opts.data_reply:
+                return self.reply(self.opts.data_reply)
             self.opts.data_fail_first -= 1
             return "451 4.3.0 try again later"
         self.rec.count += 1
@@ -91,6 +95,12 @@ class Handler:
                 },
                 f,
             )
+        if self.opts.data_delay > 0:
+            # A slow server that has accepted the message (committed to its
+            # queue, as a real MTA does before it replies) and says so late.
+            # A client that gives up and goes away does not undo that: the
+            # message was delivered, which is why its outcome is "unknown".
+            await asyncio.sleep(self.opts.data_delay)
         return "250 2.0.0 OK queued as %d" % n
 
 
