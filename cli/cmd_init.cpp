@@ -70,9 +70,11 @@ register_init(CLI::App& sub, const GlobalOptions& g, int* exit_code)
   sub.add_flag("--force", o->force, "replace an existing file");
   sub.footer(
     "Writes the config atomically with mode 0600 (parent directories 0700). Missing\n"
-    "values are asked for on a terminal. Exit: 0 written; 64 missing values or the\n"
-    "file exists (use --force); 74 write error; 78 a non-compliant choice (--port 25,\n"
-    "--tls other than implicit/starttls).");
+    "values are asked for on a terminal. The signing key is the usable secret key for\n"
+    "--from (offered from the keyring; --signing-key is judged the same way). Exit: 0\n"
+    "written; 64 missing values or the file exists (use --force); 67 no usable\n"
+    "signing key; 74 write error; 78 a non-compliant choice (--port 25, --tls other\n"
+    "than implicit/starttls).");
   sub.callback([&g, o, exit_code] { *exit_code = run_init(g, *o); });
 }
 

@@ -562,4 +562,10 @@ separates_usages(const KeyFacts& key)
   return signs && encrypts;
 }
 
+Error
+judgement_error(const KeyJudgement& j, std::string_view who)
+{
+  return Error(Errc::no_key, fmt::format("{}: {}", who, j.reason), j.check_id, j.fix);
+}
+
 } // namespace peermail::crypto

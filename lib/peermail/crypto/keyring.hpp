@@ -99,6 +99,10 @@ struct KeyJudgement
   }
 };
 
+// The error for an unusable key: Errc::no_key (67), "WHO: REASON", with the
+// judgement's checklist ID and fix.
+Error judgement_error(const KeyJudgement& j, std::string_view who);
+
 // A GnuPG keyring, judged once per run and cached: each address is listed
 // once, so batch work over many recipients costs one key listing each.
 // Not thread-safe; use one per thread or guard it.

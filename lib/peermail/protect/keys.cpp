@@ -19,12 +19,6 @@ add_unique(std::vector<std::string>& v, const std::string& fpr)
   }
 }
 
-Error
-key_error(const crypto::KeyJudgement& j, const std::string& who)
-{
-  return Error(Errc::no_key, fmt::format("{}: {}", who, j.reason), j.check_id, j.fix);
-}
-
 // Say which setting the archive key comes from, and how to fix it.
 crypto::KeyJudgement
 archive_wording(crypto::KeyJudgement j, const std::string& want, const crypto::KeyPolicy& policy)
@@ -127,7 +121,7 @@ require_key_plan(const KeyPlan& plan, const config::Config& cfg)
     }
     const auto& j = *plan.signer;
     if (!j.ok() || !j.key) {
-      return unexpected(key_error(j, "signing key"));
+      return unexpected(crypto::judgement_error(j, "signing key"));
     }
     for (const auto& w : j.warnings) {
       out.warnings.push_back(fmt::format("signing key: {}", w));
@@ -137,7 +131,7 @@ require_key_plan(const KeyPlan& plan, const config::Config& cfg)
   if (plan.self) {
     const auto& j = *plan.self;
     if (!j.ok() || !j.key) {
-      Error e = key_error(
+      Error e = crypto::judgement_error(
         j, fmt::format("own key for <{}> (policy.encrypt_to_self)", cfg.identity.address));
       if (e.check_id.empty()) {
         e.check_id = "E2E-05";
@@ -170,7 +164,7 @@ resolve_protect_keys(crypto::Keyring& keyring,
   for (const auto& addr : recipients) {
     PEERMAIL_TRY_ASSIGN(auto j, judge_recipient(keyring, cfg, addr, policy));
     if (!j.ok() || !j.key) {
-      return unexpected(key_error(j, fmt::format("recipient <{}>", addr)));
+      return unexpected(crypto::judgement_error(j, fmt::format("recipient <{}>", addr)));
     }
     for (const auto& w : j.warnings) {
       keys.warnings.push_back(fmt::format("<{}>: {}", addr, w));
