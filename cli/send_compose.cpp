@@ -6,9 +6,13 @@
 #include "send_report.hpp"
 
 #include <peermail/send/pipeline.hpp>
+#include <peermail/util/editor.hpp>
 #include <peermail/util/fs.hpp>
+#include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
+
+#include <unistd.h>
 
 namespace peermail::cli {
 
@@ -33,7 +37,9 @@ add_compose_options(CLI::App& sub, ComposeCliOptions& o)
                 "read the subject from FILE (one line), so that it never appears on the command "
                 "line")
     ->excludes(subject);
-  sub.add_option("--body-file", o.body_file, "UTF-8 body text (default: stdin)");
+  sub.add_option("--body-file",
+                 o.body_file,
+                 "UTF-8 body text (default: stdin; on a terminal $VISUAL or $EDITOR)");
   sub.add_option("--attach", o.attach, "attach FILE (repeatable; streamed, base64)");
 }
 
@@ -74,6 +80,39 @@ read_subject(const ComposeCliOptions& o)
     }
   }
   return s;
+}
+
+// The body: --body-file, else standard input. On a terminal, $VISUAL or
+// $EDITOR (as git and mutt do), else typed in after a hint on how to end it.
+Result<std::string>
+read_body(const ComposeCliOptions& o, const GlobalOptions& g, std::uint64_t max)
+{
+  if (o.body_file) {
+    return util::read_file(*o.body_file, max);
+  }
+  if (::isatty(STDIN_FILENO) == 0) {
+    return util::read_stdin(max);
+  }
+  for (const char* var : {"VISUAL", "EDITOR"}) {
+    const std::string editor = g.getenv(var);
+    if (editor.empty()) {
+      continue;
+    }
+    PEERMAIL_TRY_ASSIGN(auto text,
+                        util::edit_text(editor, fmt::format("${}", var), g.getenv("TMPDIR"), max));
+    if (util::trim(text).empty()) {
+      return fail(
+        Errc::usage,
+        "the message body is empty; nothing was sent",
+        "",
+        fmt::format("write the message in ${} and save it, or use --body-file FILE", var));
+    }
+    return text;
+  }
+  print_note(
+    "type the message, then Ctrl-D on a line of its own (or set $EDITOR, or use "
+    "--body-file FILE)");
+  return util::read_stdin(max);
 }
 
 } // namespace
@@ -119,7 +158,7 @@ run_send_compose(const ComposeCliOptions& o,
     return render_error(v.error(), g);
   }
   const auto max_body = req.limits.max_body_bytes + 1;
-  auto body = o.body_file ? util::read_file(*o.body_file, max_body) : util::read_stdin(max_body);
+  auto body = read_body(o, g, max_body);
   if (!body) {
     Error e = body.error();
     if (e.code == Errc::data) {

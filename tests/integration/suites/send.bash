@@ -680,3 +680,59 @@ test_sigint_before_the_dot_interrupted_130_audited() {
     expect_exit 0 pm --json audit verify --file audit.jsonl
     expect_contains out '"unresolved":[]'
 }
+
+# --- issue 15: writing on a terminal ----------------------------------------
+
+PTY="/usr/bin/python3 $PEERMAIL_SOURCE_DIR/tests/integration/pty_run.py"
+
+# fake_editor EXIT: ./ed.sh writes the body into its file and logs the file's
+# path and modes (and leaves an editor's swap file beside it), then exits EXIT.
+fake_editor() {
+    cat >ed.sh <<ED
+#!/bin/sh
+printf '%s\n' "\$1" >"$PWD/ed.path"
+stat -c '%a' "\$1" "\$(dirname "\$1")" >"$PWD/ed.modes"
+printf '%s\nfrom the editor\n' "$BODY_MARK" >"\$1"
+: >"\$1.swp"
+exit $1
+ED
+    chmod +x ed.sh
+}
+
+test_terminal_send_opens_editor_private_file_removed() {
+    setup_server
+    fake_editor 0
+    local rc=0
+    PM_TEST_PASSWORD=$PASSWORD EDITOR="$PWD/ed.sh" TMPDIR=$PWD $PTY -- "$PEERMAIL_BIN" \
+        --config c.toml send --to "Sam Lee <sam@hospital.test>" --subject "$SUBJECT" >out || rc=$?
+    expect_eq "$rc" 0 "exit code"
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    expect_eq "$(tr '\n' ' ' <ed.modes)" "600 700 " "file and directory modes"
+    [ ! -e "$(dirname "$(cat ed.path)")" ] || fail "the editor's directory (PHI) was left behind"
+    gpg --batch --decrypt "$SMTP_SPOOL/msg-1.eml" >plain.eml 2>/dev/null
+    expect_contains plain.eml "from the editor"
+}
+
+test_terminal_editor_failure_64_nothing_sent_nothing_left() {
+    setup_server
+    fake_editor 1
+    local rc=0
+    PM_TEST_PASSWORD=$PASSWORD VISUAL="$PWD/ed.sh" EDITOR=false TMPDIR=$PWD $PTY -- \
+        "$PEERMAIL_BIN" --config c.toml send --to sam@hospital.test --subject "$SUBJECT" >out || rc=$?
+    expect_eq "$rc" 64 "exit code"
+    expect_contains out '$VISUAL exited with status 1; nothing was sent'
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    [ ! -e "$(dirname "$(cat ed.path)")" ] || fail "the editor's directory (PHI) was left behind"
+}
+
+test_terminal_without_editor_says_how_to_end_input() {
+    setup_server
+    local rc=0
+    PM_TEST_PASSWORD=$PASSWORD $PTY -t "$BODY_MARK"$'\n' -- env -u EDITOR -u VISUAL \
+        "$PEERMAIL_BIN" --config c.toml send --to sam@hospital.test --subject "$SUBJECT" >out || rc=$?
+    expect_eq "$rc" 0 "exit code"
+    expect_contains out 'type the message, then Ctrl-D on a line of its own'
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    gpg --batch --decrypt "$SMTP_SPOOL/msg-1.eml" >plain.eml 2>/dev/null
+    expect_contains plain.eml "$BODY_MARK"
+}
