@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "finding_lookup.hpp"
+
 #include <peermail/foreign/msmtprc.hpp>
 #include <peermail/policy/msmtp_rules.hpp>
 
@@ -7,6 +9,7 @@
 #include <string>
 
 using namespace peermail;
+using peermail::test::item;
 
 namespace {
 
@@ -40,18 +43,6 @@ password hunter2
 # Set a default account
 account default : freemail
 )";
-
-const policy::Finding&
-item(const std::vector<policy::Finding>& fs, std::string_view id)
-{
-  for (const auto& f : fs) {
-    if (f.id == id) {
-      return f;
-    }
-  }
-  FAIL("no finding " << id);
-  return fs.front();
-}
 
 } // namespace
 
