@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <peermail/foreign/muttrc.hpp>
+#include <peermail/foreign/smtp_url.hpp>
 
 #include <doctest/doctest.h>
 #include <fmt/core.h>
@@ -195,5 +196,28 @@ TEST_SUITE("peermail::foreign::muttrc")
     CHECK(f.files.size() == 8);
     REQUIRE(f.notes.size() == 1);
     CHECK(f.notes[0].message == "source f7: not followed (more than 8 files deep)");
+  }
+
+  TEST_CASE("parse_smtp_url: parts, and never a piece of the password")
+  {
+    auto u = foreign::parse_smtp_url("SMTPS://ana@mail.example.org:465/");
+    CHECK(u.scheme == "smtps");
+    CHECK(u.user == "ana");
+    CHECK_FALSE(u.has_password);
+    CHECK(u.host == "mail.example.org");
+    CHECK(u.port == "465");
+    CHECK(u.shown == "SMTPS://ana@mail.example.org:465/");
+    u = foreign::parse_smtp_url("smtp://ana:p/a@ss@[2001:db8::1]:587");
+    CHECK(u.user == "ana");
+    CHECK(u.has_password);
+    CHECK(u.host == "2001:db8::1");
+    CHECK(u.port == "587");
+    CHECK(u.shown == "smtp://ana:…@[2001:db8::1]:587");
+    u = foreign::parse_smtp_url("mail.example.org");
+    CHECK(u.scheme.empty());
+    CHECK(u.host == "mail.example.org");
+    CHECK(u.port.empty());
+    u = foreign::parse_smtp_url("ana:secret@mail.example.org");
+    CHECK(u.shown == "ana:…@mail.example.org");
   }
 }

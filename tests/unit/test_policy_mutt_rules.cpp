@@ -134,6 +134,14 @@ TEST_SUITE("peermail::policy::mutt_rules")
         CHECK(f.fix.find(secret) == std::string::npos);
       }
     }
+    // A "/" in the password does not end the user information.
+    fs = judge("set smtp_url=smtps://ana:Hunter2/x@mail.clinic.example/\n");
+    for (const auto& f : fs) {
+      CHECK(f.evidence.find("Hunter2") == std::string::npos);
+    }
+    CHECK(item(fs, "TLS-05").evidence
+          == "~/.muttrc:1: set smtp_url=smtps://ana:…@mail.clinic.example/: the certificate must "
+             "name mail.clinic.example");
     // From a command: not in the file.
     fs = judge("set smtp_url=smtps://ana@mail.clinic.example/ smtp_pass=\"`pass show smtp`\"\n");
     CHECK(item(fs, "AUTH-04").status == Status::pass);

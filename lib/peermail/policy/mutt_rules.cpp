@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mutt_rules.hpp"
 
+#include <peermail/foreign/smtp_url.hpp>
 #include <peermail/policy/board.hpp>
 #include <peermail/util/strings.hpp>
 
@@ -17,6 +18,8 @@ namespace {
 using foreign::mutt_bool;
 using foreign::MuttFile;
 using foreign::MuttSetting;
+using foreign::parse_smtp_url;
+using foreign::SmtpUrl;
 
 const std::vector<std::string_view> k_items = {
   "TLS-01",
@@ -39,62 +42,6 @@ bool
 is_secret(std::string_view name)
 {
   return name == "smtp_pass" || name == "imap_pass" || name == "pop_pass";
-}
-
-// smtp[s]://[user[:password]@]host[:port][/] (anything else: no scheme)
-struct SmtpUrl
-{
-  std::string scheme;
-  std::string user;
-  bool has_password = false;
-  std::string host;
-  std::string port;  // "" = the scheme's default
-  std::string shown; // the URL without its password, for citations
-};
-
-SmtpUrl
-parse_smtp_url(std::string_view url)
-{
-  const auto sep = url.find("://");
-  SmtpUrl u;
-  if (sep != std::string_view::npos) {
-    u.scheme = util::to_lower(url.substr(0, sep));
-  }
-  auto rest = sep == std::string_view::npos ? url : url.substr(sep + 3);
-  const auto slash = rest.find('/');
-  const auto authority = rest.substr(0, slash);
-  const auto path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-  auto hostport = authority;
-  std::string userinfo_shown;
-  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
-    const auto userinfo = authority.substr(0, at);
-    const auto colon = userinfo.find(':');
-    u.user = std::string(userinfo.substr(0, colon));
-    u.has_password = colon != std::string_view::npos;
-    userinfo_shown = u.user + (u.has_password ? ":…@" : "@");
-    hostport = authority.substr(at + 1);
-  }
-  if (!hostport.empty() && hostport.front() == '[') {
-    const auto close = hostport.find(']');
-    u.host = std::string(hostport.substr(1, close == std::string_view::npos ? close : close - 1));
-    if (close != std::string_view::npos && close + 1 < hostport.size()
-        && hostport[close + 1] == ':') {
-      u.port = std::string(hostport.substr(close + 2));
-    }
-  } else {
-    const auto colon = hostport.rfind(':');
-    u.host = std::string(hostport.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      u.port = std::string(hostport.substr(colon + 1));
-    }
-  }
-  u.shown = fmt::format("{}{}{}{}{}",
-                        u.scheme,
-                        sep == std::string_view::npos ? "" : "://",
-                        userinfo_shown,
-                        hostport,
-                        path);
-  return u;
 }
 
 class Judge
