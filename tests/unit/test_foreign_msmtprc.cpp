@@ -108,6 +108,22 @@ TEST_SUITE("peermail::policy::msmtp_rules")
     CHECK(item(fs, "AUTH-05").status == policy::Status::pass);
     CHECK(item(fs, "AUD-04").status == policy::Status::pass);
     CHECK(item(fs, "E2E-01").status == policy::Status::warn);
+    std::vector<std::string> ids;
+    for (const auto& finding : fs) {
+      ids.push_back(finding.id);
+    }
+    CHECK(ids
+          == std::vector<std::string>{"TLS-01",
+                                      "TLS-02",
+                                      "TLS-03",
+                                      "TLS-04",
+                                      "TLS-05",
+                                      "E2E-01",
+                                      "AUTH-02",
+                                      "AUTH-03",
+                                      "AUTH-04",
+                                      "AUTH-05",
+                                      "AUD-04"});
   }
 
   TEST_CASE(

@@ -63,6 +63,13 @@ TEST_SUITE("peermail::policy::mutt_rules")
     CHECK(item(fs, "AUTH-05").status == Status::pass);
     CHECK(item(fs, "AUD-04").status == Status::warn);
     CHECK_FALSE(policy::any_fail(fs));
+    std::string ids;
+    for (const auto& f : fs) {
+      ids.append(f.id).append(" ");
+    }
+    CHECK(ids
+          == "TLS-01 TLS-02 TLS-03 TLS-04 TLS-05 E2E-01 E2E-05 SIG-01 AUTH-02 AUTH-03 AUTH-04 "
+             "AUTH-05 AUD-04 ");
   }
 
   TEST_CASE("policy::judge_muttrc: STARTTLS without ssl_force_tls, legacy versions, weak DH")

@@ -26,12 +26,12 @@ judge_foreign_files(Board& b, const std::vector<ForeignFileFacts>& files, std::s
 }
 
 std::vector<Finding>
-finish_items(const Board& b, const std::vector<std::string_view>& ids)
+finish_observed(const Board& b)
 {
   std::vector<Finding> out;
-  for (const auto id : ids) {
-    if (const auto* item = find_item(id)) {
-      out.push_back(b.finish(*item));
+  for (const auto& item : checklist()) {
+    if (b.has(item.id)) {
+      out.push_back(b.finish(item));
     }
   }
   return out;

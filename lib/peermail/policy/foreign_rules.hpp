@@ -28,7 +28,8 @@ void judge_foreign_files(Board& b,
                          const std::vector<ForeignFileFacts>& files,
                          std::string_view own_copy);
 
-// Return the findings of the items `ids` (in that order) from `b`.
-std::vector<Finding> finish_items(const Board& b, const std::vector<std::string_view>& ids);
+// Return the findings of every item `b` has observations for, in checklist
+// order: the rules decide which items concern a tool by judging them.
+std::vector<Finding> finish_observed(const Board& b);
 
 } // namespace peermail::policy

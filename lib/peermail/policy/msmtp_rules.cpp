@@ -6,8 +6,6 @@
 
 #include <fmt/core.h>
 
-#include <array>
-
 namespace peermail::policy {
 
 namespace {
@@ -15,21 +13,6 @@ namespace {
 using foreign::msmtp_bool;
 using foreign::MsmtpAccount;
 using foreign::MsmtpSetting;
-
-// The items an msmtp account is judged on, in checklist order.
-constexpr std::array<std::string_view, 11> k_items = {
-  "TLS-01",
-  "TLS-02",
-  "TLS-03",
-  "TLS-04",
-  "TLS-05",
-  "E2E-01",
-  "AUTH-02",
-  "AUTH-03",
-  "AUTH-04",
-  "AUTH-05",
-  "AUD-04",
-};
 
 constexpr std::string_view k_tls_priorities =
   "tls_priorities \"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2\"";
@@ -250,7 +233,7 @@ judge_msmtp_account(const foreign::MsmtpAccount& account, const ForeignFileFacts
   j.tls(b);
   j.auth(b);
   j.file_and_log(b);
-  return finish_items(b, {k_items.begin(), k_items.end()});
+  return finish_observed(b);
 }
 
 } // namespace peermail::policy

@@ -21,22 +21,6 @@ using foreign::MuttSetting;
 using foreign::parse_smtp_url;
 using foreign::SmtpUrl;
 
-const std::vector<std::string_view> k_items = {
-  "TLS-01",
-  "TLS-02",
-  "TLS-03",
-  "TLS-04",
-  "TLS-05",
-  "E2E-01",
-  "E2E-05",
-  "SIG-01",
-  "AUTH-02",
-  "AUTH-03",
-  "AUTH-04",
-  "AUTH-05",
-  "AUD-04",
-};
-
 // The variables that hold a secret: never quoted in a finding.
 bool
 is_secret(std::string_view name)
@@ -438,7 +422,7 @@ judge_muttrc(const foreign::MuttFile& rc, const std::vector<ForeignFileFacts>& f
   j.crypto(b);
   judge_foreign_files(b, files, "~/.muttrc");
   j.log(b);
-  return finish_items(b, k_items);
+  return finish_observed(b);
 }
 
 } // namespace peermail::policy
