@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-// `peermail check --msmtprc FILE [--account NAME]`: the checklist over an msmtp
-// configuration (lib/peermail/check/foreign.hpp), rendered like `check`.
+// `peermail check --msmtprc FILE [--account NAME]` and `check --muttrc FILE`:
+// the checklist over an msmtp or Mutt configuration
+// (lib/peermail/check/foreign.hpp), rendered like `check`.
 
 #include "app.hpp"
 
@@ -13,5 +14,10 @@ namespace peermail::cli {
 // print the report. Return the exit code: 0 no FAIL, 1 some FAIL, 64 no such
 // account, 65 no account at all, 66 missing.
 int run_check_msmtprc(const GlobalOptions& g, const std::string& path);
+
+// Judge the Mutt or NeoMutt configuration `path` and the files it sources
+// ("~" is $HOME) and print the report. Return the exit code: 0 no FAIL,
+// 1 some FAIL, 65 larger than 1 MiB, 66 missing or not a regular file.
+int run_check_muttrc(const GlobalOptions& g, const std::string& path);
 
 } // namespace peermail::cli

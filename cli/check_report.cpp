@@ -39,10 +39,16 @@ print_check_text(const std::vector<policy::Finding>& fs, const CheckReportMeta& 
     std::cout << fmt::format("peermail check: profile hipaa, config {}\n",
                              util::terminal_safe(m.header.config_path));
   } else {
-    std::cout << fmt::format("peermail check: profile hipaa, {} {}, account {}\n",
-                             m.source_kind == "msmtprc" ? "msmtp" : m.source_kind,
-                             util::terminal_safe(m.source_path),
-                             util::terminal_safe(m.source_account));
+    const auto kind = m.source_kind == "msmtprc"  ? "msmtp"
+                      : m.source_kind == "muttrc" ? "mutt"
+                                                  : m.source_kind.c_str();
+    std::cout << fmt::format(
+      "peermail check: profile hipaa, {} {}{}\n",
+      kind,
+      util::terminal_safe(m.source_path),
+      m.source_account.empty()
+        ? std::string()
+        : fmt::format(", account {}", util::terminal_safe(m.source_account)));
   }
   std::cout << evidence_text(m.header);
   for (const auto& n : m.notes) {
@@ -93,9 +99,9 @@ print_check_json(const std::vector<policy::Finding>& fs, const CheckReportMeta& 
   if (!m.source_kind.empty()) {
     // `check --msmtprc`: what was judged, and what in it could not be.
     out["source"] = {
-      {"kind",    m.source_kind   },
-      {"path",    m.source_path   },
-      {"account", m.source_account}
+      {"kind",    m.source_kind                                                                 },
+      {"path",    m.source_path                                                                 },
+      {"account", m.source_account.empty() ? nlohmann::json() : nlohmann::json(m.source_account)}
     };
     out["notes"] = m.notes;
   }

@@ -23,7 +23,8 @@ struct CheckReportMeta
   std::optional<std::uint64_t> record_seq; // the record of this run, if written
   std::optional<Error> record_error;       // why it was not
   // What was judged: peermail's own config (empty), or another tool's file
-  // (`check --msmtprc`: kind "msmtprc", its path and account), with what in
+  // (`check --msmtprc`: kind "msmtprc", its path and account; `check
+  // --muttrc`: kind "muttrc", its path, no account), with what in
   // it could not be judged.
   std::string source_kind;
   std::string source_path;

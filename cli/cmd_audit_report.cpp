@@ -7,6 +7,7 @@
 #include "evidence.hpp"
 #include "output.hpp"
 
+#include <peermail/audit/filter_args.hpp>
 #include <peermail/audit/report.hpp>
 #include <peermail/util/strings.hpp>
 
@@ -102,20 +103,14 @@ run_report(const ReportOptions& o, const GlobalOptions& g)
       path = cfg->audit.path;
     }
   }
-  audit::Filter period;
-  for (auto [text, out] : {
-         std::pair{&o.since, &period.since_ms},
-         std::pair{&o.until, &period.until_ms}
-  }) {
-    if (!text->empty()) {
-      auto ms = audit::parse_time(*text);
-      if (!ms) {
-        return print_error(ms.error());
-      }
-      *out = *ms;
-    }
+  audit::FilterArgs args;
+  args.since = o.since;
+  args.until = o.until;
+  auto period = audit::make_filter(args);
+  if (!period) {
+    return print_error(period.error());
   }
-  auto summary = audit::summarise(path, period);
+  auto summary = audit::summarise(path, *period);
   if (!summary) {
     return print_error(summary.error());
   }

@@ -26,6 +26,7 @@ struct CheckOptions
   bool probe = false;
   bool no_login = false; // --no-login: the probe does not log in
   std::string msmtprc;   // --msmtprc FILE: judge an msmtp configuration instead
+  std::string muttrc;    // --muttrc FILE: judge a Mutt configuration instead
   std::vector<std::string> only;
 };
 
@@ -59,6 +60,9 @@ run_check(const GlobalOptions& g, const CheckOptions& o)
 {
   if (!o.msmtprc.empty()) {
     return run_check_msmtprc(g, o.msmtprc);
+  }
+  if (!o.muttrc.empty()) {
+    return run_check_muttrc(g, o.muttrc);
   }
   auto only = parse_only(o.only);
   if (!only) {
@@ -127,6 +131,12 @@ register_check(CLI::App& sub, const GlobalOptions& g, int* exit_code)
                 opts->msmtprc,
                 "judge this msmtp configuration instead (account: --account, else its default)")
     ->excludes("--probe");
+  sub
+    .add_option("--muttrc",
+                opts->muttrc,
+                "judge this Mutt or NeoMutt configuration instead (and the files it sources)")
+    ->excludes("--probe")
+    ->excludes("--msmtprc");
   sub.add_option("--only", opts->only, "report only these checklist IDs (e.g. TLS-02,AUD-05)")
     ->delimiter(',');
   sub.footer(
@@ -135,7 +145,7 @@ register_check(CLI::App& sub, const GlobalOptions& g, int* exit_code)
     "--probe\"; items that need a human report skip with the reason.\n"
     "With --msmtprc FILE the items that concern an msmtp account are judged over that\n"
     "file (peermail's own config is not needed), each citing file:line and the fix in\n"
-    "msmtp's syntax.\n"
+    "msmtp's syntax; with --muttrc FILE likewise over a Mutt configuration.\n"
     "Exit: 0 no FAIL; 1 some FAIL; 64 unknown --only ID; 66 config missing;\n"
     "78 config cannot be loaded.");
   sub.callback([&g, opts, exit_code] { *exit_code = run_check(g, *opts); });

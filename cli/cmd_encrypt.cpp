@@ -29,15 +29,11 @@ struct EncryptOptions
 int
 run_encrypt(const EncryptOptions& o, const GlobalOptions& g)
 {
-  auto cfg = g.load_config();
-  if (!cfg) {
-    return print_error(cfg.error());
+  auto in = read_protect_input(o.input, g);
+  if (!in) {
+    return print_error(in.error());
   }
-  auto message = read_message_input(o.input);
-  if (!message) {
-    return print_error(message.error());
-  }
-  auto addrs = mime::read_addresses(*message);
+  auto addrs = mime::read_addresses(in->message);
   if (!addrs) {
     return print_error(addrs.error());
   }
@@ -70,9 +66,9 @@ run_encrypt(const EncryptOptions& o, const GlobalOptions& g)
   protect::ProtectOptions po;
   po.sign = !o.no_sign;
   po.encrypt = true;
-  po.protect_subject = cfg->policy.protect_subject;
+  po.protect_subject = in->cfg.policy.protect_subject;
   po.hide_recipients = hide;
-  return protect_to_stdout(g, *cfg, *message, recipients, po);
+  return protect_to_stdout(g, in->cfg, in->message, recipients, po);
 }
 
 } // namespace

@@ -23,19 +23,15 @@ struct SignOptions
 int
 run_sign(const SignOptions& o, const GlobalOptions& g)
 {
-  auto cfg = g.load_config();
-  if (!cfg) {
-    return print_error(cfg.error());
-  }
-  auto message = read_message_input(o.input);
-  if (!message) {
-    return print_error(message.error());
+  auto in = read_protect_input(o.input, g);
+  if (!in) {
+    return print_error(in.error());
   }
   protect::ProtectOptions po;
   po.sign = true;
   po.encrypt = false;
   po.protect_subject = false;
-  return protect_to_stdout(g, *cfg, *message, {}, po);
+  return protect_to_stdout(g, in->cfg, in->message, {}, po);
 }
 
 } // namespace

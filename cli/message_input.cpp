@@ -8,6 +8,7 @@
 #include <peermail/util/fs.hpp>
 
 #include <cstdio>
+#include <utility>
 
 namespace peermail::cli {
 
@@ -18,6 +19,14 @@ read_message_input(const std::string& path)
     return util::read_stdin();
   }
   return util::read_file(path);
+}
+
+Result<ProtectInput>
+read_protect_input(const std::string& input, const GlobalOptions& g)
+{
+  PEERMAIL_TRY_ASSIGN(auto cfg, g.load_config());
+  PEERMAIL_TRY_ASSIGN(auto message, read_message_input(input));
+  return ProtectInput{std::move(cfg), std::move(message)};
 }
 
 Result<void>

@@ -120,6 +120,29 @@ gpg_certify() {
     --default-key "$1" --quick-lsign-key "$2" 2>/dev/null
 }
 
+# gpg_clinic_keys [NAME EMAIL VAR]...: the keyring most suites use, in a
+# fresh GNUPGHOME (gpg_home_new): Ana Ruiz <ana@clinic.test>, ultimately
+# trusted, and Sam Lee <sam@hospital.test>, certified by Ana; sets ANA_FPR and
+# SAM_FPR. Each NAME EMAIL VAR adds a key certified by Ana, its fingerprint in
+# VAR.
+gpg_clinic_keys() {
+  gpg_home_new
+  ANA_FPR=$(gpg_gen_key "Ana Ruiz" ana@clinic.test)
+  SAM_FPR=$(gpg_gen_key "Sam Lee" sam@hospital.test)
+  local more=() v
+  while [ $# -ge 3 ]; do
+    printf -v "$3" '%s' "$(gpg_gen_key "$1" "$2")"
+    more+=("$3")
+    shift 3
+  done
+  gpg_trust_ultimate "$ANA_FPR"
+  gpg_certify "$ANA_FPR" "$SAM_FPR"
+  for v in "${more[@]}"; do
+    gpg_certify "$ANA_FPR" "${!v}"
+  done
+  gpg --batch --quiet --check-trustdb 2>/dev/null || true
+}
+
 # --- config -----------------------------------------------------------------
 
 # write_config FILE KEY=VALUE...: write a compliant config. Recognised keys:

@@ -33,6 +33,16 @@
 #   transcript.log and msg-N.eml/.json files). The server is killed when the
 #   suite ends (register_pid).
 #
+# clinic_suite_setup [NAME EMAIL VAR]...
+#   The usual suite_setup: make_test_ca "$SUITE_DIR/ca" and gpg_clinic_keys
+#   (extra keys as there); $SUITE_DIR/env.sh exports GNUPGHOME, TEST_CA,
+#   ANA_FPR, SAM_FPR and each VAR (a suite may append more lines).
+#
+# start_smtps_config [SINK_OPTION...] [-- KEY=VALUE...]
+#   start_smtp smtps requiring AUTH as ana with $PASSWORD (plus the sink
+#   options), and ./c.toml for it (write_config: signing key $ANA_FPR,
+#   implicit TLS, the test CA, plus the KEY=VALUE pairs).
+#
 # spool_count            print how many messages the last server accepted
 # expect_clear_ok        fail if the transcript shows AUTH, MAIL, RCPT or DATA
 #                        outside TLS
@@ -137,6 +147,32 @@ start_smtp() {
     [ -s "$port_file" ] || { fail "smtp_sink.py did not start"; return 1; }
     SMTP_PORT=$(cat "$port_file")
     export SMTP_PORT SMTP_SPOOL
+}
+
+clinic_suite_setup() {
+    make_test_ca "$SUITE_DIR/ca"
+    gpg_clinic_keys "$@"
+    {
+        echo "export GNUPGHOME=$GNUPGHOME"
+        echo "export TEST_CA=$SUITE_DIR/ca"
+        echo "export ANA_FPR=$ANA_FPR SAM_FPR=$SAM_FPR"
+        while [ $# -ge 3 ]; do
+            echo "export $3=${!3}"
+            shift 3
+        done
+    } >"$SUITE_DIR/env.sh"
+}
+
+start_smtps_config() {
+    local sink=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        sink+=("$1")
+        shift
+    done
+    [ $# -gt 0 ] && shift
+    start_smtp smtps --user ana --password "$PASSWORD" "${sink[@]}" || return 1
+    write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=implicit \
+        ca_file="$TEST_CA/ca.pem" "$@"
 }
 
 spool_count() {

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "finding_lookup.hpp"
+
 #include <peermail/foreign/msmtprc.hpp>
 #include <peermail/policy/msmtp_rules.hpp>
 
@@ -7,6 +9,7 @@
 #include <string>
 
 using namespace peermail;
+using peermail::test::item;
 
 namespace {
 
@@ -40,18 +43,6 @@ password hunter2
 # Set a default account
 account default : freemail
 )";
-
-const policy::Finding&
-item(const std::vector<policy::Finding>& fs, std::string_view id)
-{
-  for (const auto& f : fs) {
-    if (f.id == id) {
-      return f;
-    }
-  }
-  FAIL("no finding " << id);
-  return fs.front();
-}
 
 } // namespace
 
@@ -117,6 +108,22 @@ TEST_SUITE("peermail::policy::msmtp_rules")
     CHECK(item(fs, "AUTH-05").status == policy::Status::pass);
     CHECK(item(fs, "AUD-04").status == policy::Status::pass);
     CHECK(item(fs, "E2E-01").status == policy::Status::warn);
+    std::vector<std::string> ids;
+    for (const auto& finding : fs) {
+      ids.push_back(finding.id);
+    }
+    CHECK(ids
+          == std::vector<std::string>{"TLS-01",
+                                      "TLS-02",
+                                      "TLS-03",
+                                      "TLS-04",
+                                      "TLS-05",
+                                      "E2E-01",
+                                      "AUTH-02",
+                                      "AUTH-03",
+                                      "AUTH-04",
+                                      "AUTH-05",
+                                      "AUD-04"});
   }
 
   TEST_CASE(

@@ -2,6 +2,7 @@
 // util::write_output_file: what `-o FILE` does to what already is at FILE.
 #include "testutil.hpp"
 
+#include <peermail/util/fd.hpp>
 #include <peermail/util/fs.hpp>
 
 #include <doctest/doctest.h>
@@ -168,5 +169,41 @@ TEST_SUITE("peermail::util::check_owner_only")
             == "use a journal of your own: move " + path + " aside, or point --journal elsewhere");
     }
     ::close(fd);
+  }
+}
+
+TEST_SUITE("peermail::util::Fd")
+{
+  TEST_CASE("util::Fd::close: closes once, reports close(2), leaves nothing to close")
+  {
+    peermail::util::Fd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    REQUIRE(fd);
+    const int raw = fd.get();
+    CHECK(fd.close() == 0);
+    CHECK_FALSE(fd);
+    CHECK(fd.get() == -1);
+    CHECK(fd.close() == 0); // nothing left: no second close(2)
+    CHECK(::fcntl(raw, F_GETFD) == -1);
+  }
+
+  TEST_CASE("util::write_file_atomic: no temporary file is left behind")
+  {
+    peermail::test::TempDir dir;
+    const std::string path = dir.path() + "/out";
+    REQUIRE(peermail::util::write_file_atomic(path, "abc", 0600));
+    CHECK(*peermail::util::read_file(path) == "abc");
+    // A directory in the way: the rename fails, the temporary file is removed.
+    ::mkdir((dir.path() + "/d").c_str(), 0700);
+    ::mkdir((dir.path() + "/d/x").c_str(), 0700);
+    ::close(::open((dir.path() + "/d/x/f").c_str(), O_CREAT | O_WRONLY, 0600));
+    auto r = peermail::util::write_file_atomic(dir.path() + "/d/x", "abc", 0600);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("rename failed") != std::string::npos);
+    int entries = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path() + "/d")) {
+      (void)e;
+      ++entries;
+    }
+    CHECK(entries == 1);
   }
 }

@@ -79,10 +79,9 @@ fsync_parent(const std::string& path)
   const auto slash = path.rfind('/');
   const std::string dir =
     slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
+  const detail::Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dfd) {
+    ::fsync(dfd.get());
   }
 }
 

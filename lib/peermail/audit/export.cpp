@@ -14,6 +14,7 @@
 #include <array>
 #include <chrono>
 #include <exception>
+#include <fstream>
 
 namespace peermail::audit {
 
@@ -283,6 +284,30 @@ is_export_manifest(const nlohmann::json& first_line)
   return first_line.is_object() && first_line.contains("peermail_export");
 }
 
+bool
+is_export_file(const std::string& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::string first;
+  char ch = 0;
+  while (first.size() < k_max_line_bytes && in.get(ch) && ch != '\n') {
+    first.push_back(ch);
+  }
+  return is_export_manifest(nlohmann::json::parse(first, nullptr, false));
+}
+
+void
+require_signed_manifest(ExportReport& r, bool key_set)
+{
+  if (r.ok && !r.manifest_signed && key_set) {
+    r.ok = false;
+    r.first_bad_line = 1;
+    r.problem =
+      "the export manifest is not signed, but [audit] seal_key is set: anyone could "
+      "have rewritten it";
+  }
+}
+
 std::string
 manifest_text(const nlohmann::json& manifest)
 {
@@ -305,7 +330,9 @@ Result<ExportReport>
 verify_export(const std::string& path, const std::shared_ptr<SealChecker>& seals)
 {
   try {
-    return verify_export_impl(path, seals);
+    PEERMAIL_TRY_ASSIGN(auto rep, verify_export_impl(path, seals));
+    require_signed_manifest(rep, seals != nullptr);
+    return rep;
   } catch (const std::exception& e) {
     return fail(Errc::internal, fmt::format("export {}: {}", path, e.what()));
   }

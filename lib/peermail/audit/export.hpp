@@ -33,6 +33,11 @@ inline constexpr int k_export_version = 1;
 // Return true if `first_line` is an export manifest (has "peermail_export").
 bool is_export_manifest(const nlohmann::json& first_line);
 
+// Return true if the first line of the file at `path` is an export manifest;
+// false for a log, and for a file that cannot be read (verified as a log,
+// which then reports why).
+bool is_export_file(const std::string& path);
+
 // Return the text the manifest signature signs: "peermail-export v1\n"
 // followed by the canonical JSON of `manifest` without "signature".
 std::string manifest_text(const nlohmann::json& manifest);
@@ -87,5 +92,10 @@ struct ExportReport
 // files (no_input, io).
 Result<ExportReport> verify_export(const std::string& path,
                                    const std::shared_ptr<SealChecker>& seals);
+
+// Where a seal key is set (`key_set`), an export whose manifest is not
+// signed could have been rewritten by anyone: mark the otherwise intact
+// report `r` as not ok, naming line 1 and [audit] seal_key (AUD-03).
+void require_signed_manifest(ExportReport& r, bool key_set);
 
 } // namespace peermail::audit

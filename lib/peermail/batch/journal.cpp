@@ -212,25 +212,21 @@ open_error(const std::string& path, int err)
 Result<void>
 check_journal_files(const std::string& path)
 {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
+  const util::Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd) {
     return unexpected(open_error(path, errno));
   }
-  auto ok = util::check_owner_only(fd, path, k_journal_file);
-  ::close(fd);
-  PEERMAIL_TRY(ok);
+  PEERMAIL_TRY(util::check_owner_only(fd.get(), path, k_journal_file));
   for (const char* suffix : {"-wal", "-shm"}) {
     const std::string side = path + suffix;
-    const int sfd = ::open(side.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (sfd < 0) {
+    const util::Fd sfd(::open(side.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!sfd) {
       if (errno == ENOENT) {
         continue;
       }
       return unexpected(open_error(side, errno));
     }
-    auto side_ok = util::check_owner_only(sfd, side, k_journal_file);
-    ::close(sfd);
-    PEERMAIL_TRY(side_ok);
+    PEERMAIL_TRY(util::check_owner_only(sfd.get(), side, k_journal_file));
   }
   return {};
 }
@@ -238,31 +234,28 @@ check_journal_files(const std::string& path)
 // Take the run lock of the journal at `path` (see journal.hpp): an exclusive,
 // non-blocking flock on "<path>.lock", which then holds our pid. Returns the
 // descriptor that holds it.
-Result<int>
+Result<util::Fd>
 take_run_lock(const std::string& path)
 {
   const std::string lock = path + ".lock";
-  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
+  util::Fd fd(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd) {
     return unexpected(open_error(lock, errno));
   }
-  if (auto ok = util::check_owner_only(fd, lock, k_journal_file); !ok) {
-    ::close(fd);
-    return unexpected(ok.error());
-  }
+  PEERMAIL_TRY(util::check_owner_only(fd.get(), lock, k_journal_file));
   int rc = 0;
   do {
-    rc = ::flock(fd, LOCK_EX | LOCK_NB);
+    rc = ::flock(fd.get(), LOCK_EX | LOCK_NB);
   } while (rc != 0 && errno == EINTR);
   if (rc != 0) {
     const int e = errno;
     std::string holder(32, '\0');
-    const ssize_t n = ::pread(fd, holder.data(), holder.size(), 0);
+    const ssize_t n = ::pread(fd.get(), holder.data(), holder.size(), 0);
     holder.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
     while (!holder.empty() && (holder.back() == '\n' || holder.back() == '\0')) {
       holder.pop_back();
     }
-    ::close(fd);
+    fd.close();
     if (e != EWOULDBLOCK) {
       return fail(Errc::io, fmt::format("journal {}: cannot lock: {}", lock, std::strerror(e)));
     }
@@ -276,10 +269,9 @@ take_run_lock(const std::string& path)
                 "wait for that run to finish, then run the same command again to resume");
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) != 0
-      || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+  if (::ftruncate(fd.get(), 0) != 0
+      || ::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
     const int e = errno;
-    ::close(fd);
     return fail(Errc::io, fmt::format("journal {}: cannot write: {}", lock, std::strerror(e)));
   }
   return fd;
@@ -287,61 +279,45 @@ take_run_lock(const std::string& path)
 
 } // namespace
 
-Journal::Journal(sqlite3* db, std::string path, std::string batch_id, int lock_fd)
-  : m_db(db),
-    m_lock_fd(lock_fd),
+void
+close_db(sqlite3* db)
+{
+  sqlite3_close_v2(db);
+}
+
+Journal::Journal(sqlite3* db, std::string path, std::string batch_id, util::Fd lock)
+  : m_lock(std::move(lock)),
+    m_db(db),
     m_path(std::move(path)),
     m_batch_id(std::move(batch_id))
 {
 }
 
-Journal::Journal(Journal&& o) noexcept
-  : m_db(o.m_db),
-    m_lock_fd(o.m_lock_fd),
-    m_path(std::move(o.m_path)),
-    m_batch_id(std::move(o.m_batch_id))
-{
-  o.m_db = nullptr;
-  o.m_lock_fd = -1;
-}
+Journal::Journal(Journal&& o) noexcept = default;
 
 Journal&
 Journal::operator=(Journal&& o) noexcept
 {
   if (this != &o) {
-    if (m_db != nullptr) {
-      sqlite3_close_v2(m_db);
-    }
-    if (m_lock_fd >= 0) {
-      ::close(m_lock_fd);
-    }
-    m_db = o.m_db;
-    o.m_db = nullptr;
-    m_lock_fd = o.m_lock_fd;
-    o.m_lock_fd = -1;
+    m_db.reset(); // close the database before the run lock is released
+    m_lock = std::move(o.m_lock);
+    m_db = std::move(o.m_db);
     m_path = std::move(o.m_path);
     m_batch_id = std::move(o.m_batch_id);
   }
   return *this;
 }
 
-Journal::~Journal()
-{
-  if (m_db != nullptr) {
-    sqlite3_close_v2(m_db);
-  }
-  if (m_lock_fd >= 0) {
-    ::close(m_lock_fd); // releases the run lock (after the database is closed)
-  }
-}
+// Members are destroyed in reverse order: the database, then the run lock.
+Journal::~Journal() = default;
 
 Result<void>
 Journal::exec(const char* sql) const
 {
   char* err = nullptr;
-  if (sqlite3_exec(m_db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+  if (sqlite3_exec(m_db.get(), sql, nullptr, nullptr, &err) != SQLITE_OK) {
     sqlite3_free(err);
-    return unexpected(db_error(m_db, m_path, "write failed"));
+    return unexpected(db_error(m_db.get(), m_path, "write failed"));
   }
   return {};
 }
@@ -350,16 +326,13 @@ Result<Journal>
 Journal::open(const std::string& path, const std::string& batch_id)
 {
   // One run at a time, before anything else is touched.
-  PEERMAIL_TRY_ASSIGN(const int lock_fd, take_run_lock(path));
+  PEERMAIL_TRY_ASSIGN(util::Fd lock, take_run_lock(path));
   // Create the file with mode 0600 ourselves (SQLite gives -wal/-shm the
   // same mode), and trust it only if it is ours.
-  if (auto ok = check_journal_files(path); !ok) {
-    ::close(lock_fd);
-    return unexpected(ok.error());
-  }
+  PEERMAIL_TRY(check_journal_files(path));
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
-  Journal j(raw, path, batch_id, lock_fd);
+  Journal j(raw, path, batch_id, std::move(lock));
   if (rc != SQLITE_OK) {
     return unexpected(db_error(raw, path, "cannot open"));
   }
@@ -425,7 +398,7 @@ Result<void>
 Journal::add_pending(const std::vector<std::pair<std::string, std::string>>& entries)
 {
   PEERMAIL_TRY(exec("BEGIN IMMEDIATE"));
-  auto stmt = prepare(m_db,
+  auto stmt = prepare(m_db.get(),
                       m_path,
                       "INSERT OR IGNORE INTO recipients (email, message_id, state, updated_ms) "
                       "VALUES (?1, ?2, 'pending', ?3)");
@@ -440,7 +413,7 @@ Journal::add_pending(const std::vector<std::pair<std::string, std::string>>& ent
     bind_text(stmt->get(), 2, message_id);
     sqlite3_bind_int64(stmt->get(), 3, now);
     if (sqlite3_step(stmt->get()) != SQLITE_DONE) {
-      Error e = db_error(m_db, m_path, "cannot write");
+      Error e = db_error(m_db.get(), m_path, "cannot write");
       stmt->reset();
       (void)exec("ROLLBACK");
       return unexpected(std::move(e));
@@ -454,14 +427,14 @@ Result<std::optional<JournalEntry>>
 Journal::get(const std::string& email) const
 {
   const std::string sql = std::string(k_select) + " WHERE email = ?1";
-  PEERMAIL_TRY_ASSIGN(Stmt s, prepare(m_db, m_path, sql.c_str()));
+  PEERMAIL_TRY_ASSIGN(Stmt s, prepare(m_db.get(), m_path, sql.c_str()));
   bind_text(s.get(), 1, email);
   const int rc = sqlite3_step(s.get());
   if (rc == SQLITE_ROW) {
     return std::optional<JournalEntry>(read_entry(s.get()));
   }
   if (rc != SQLITE_DONE) {
-    return unexpected(db_error(m_db, m_path, "cannot read"));
+    return unexpected(db_error(m_db.get(), m_path, "cannot read"));
   }
   return std::optional<JournalEntry>();
 }
@@ -488,14 +461,15 @@ select_all(sqlite3* db, const std::string& path, const std::string& sql)
 Result<std::vector<JournalEntry>>
 Journal::entries() const
 {
-  return select_all(m_db, m_path, std::string(k_select) + " ORDER BY ord");
+  return select_all(m_db.get(), m_path, std::string(k_select) + " ORDER BY ord");
 }
 
 Result<std::vector<JournalEntry>>
 Journal::remaining() const
 {
-  return select_all(
-    m_db, m_path, std::string(k_select) + " WHERE state IN ('pending', 'failed') ORDER BY ord");
+  return select_all(m_db.get(),
+                    m_path,
+                    std::string(k_select) + " WHERE state IN ('pending', 'failed') ORDER BY ord");
 }
 
 namespace {
@@ -533,7 +507,7 @@ update_one(sqlite3* db,
 Result<void>
 Journal::record_attempt(const std::string& email)
 {
-  return update_one(m_db,
+  return update_one(m_db.get(),
                     m_path,
                     email,
                     "UPDATE recipients SET attempts = attempts + 1, updated_ms = ?2 "
@@ -544,7 +518,7 @@ Journal::record_attempt(const std::string& email)
 Result<void>
 Journal::mark_sent(const std::string& email, int smtp_code)
 {
-  return update_one(m_db,
+  return update_one(m_db.get(),
                     m_path,
                     email,
                     "UPDATE recipients SET state = 'sent', smtp_code = ?3, error = '', "
@@ -558,7 +532,7 @@ Journal::mark_failed(const std::string& email,
                      const std::string& error,
                      std::optional<int> attempts)
 {
-  return update_one(m_db,
+  return update_one(m_db.get(),
                     m_path,
                     email,
                     "UPDATE recipients SET state = 'failed', smtp_code = ?3, error = ?4, "
@@ -582,7 +556,7 @@ Journal::mark_failed(const std::string& email,
 Result<void>
 Journal::mark_unknown(const std::string& email, const std::string& error, int attempts)
 {
-  return update_one(m_db,
+  return update_one(m_db.get(),
                     m_path,
                     email,
                     "UPDATE recipients SET state = 'unknown', smtp_code = NULL, error = ?3, "
@@ -596,7 +570,7 @@ Journal::mark_unknown(const std::string& email, const std::string& error, int at
 Result<void>
 Journal::mark_in_flight(const std::string& email)
 {
-  return update_one(m_db,
+  return update_one(m_db.get(),
                     m_path,
                     email,
                     "UPDATE recipients SET state = 'unknown', smtp_code = NULL, error = ?3, "
@@ -608,7 +582,7 @@ Result<JournalCounts>
 Journal::counts() const
 {
   PEERMAIL_TRY_ASSIGN(
-    Stmt s, prepare(m_db, m_path, "SELECT state, count(*) FROM recipients GROUP BY state"));
+    Stmt s, prepare(m_db.get(), m_path, "SELECT state, count(*) FROM recipients GROUP BY state"));
   JournalCounts c;
   int rc = 0;
   while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
@@ -629,7 +603,7 @@ Journal::counts() const
     }
   }
   if (rc != SQLITE_DONE) {
-    return unexpected(db_error(m_db, m_path, "cannot read"));
+    return unexpected(db_error(m_db.get(), m_path, "cannot read"));
   }
   return c;
 }

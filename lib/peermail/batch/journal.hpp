@@ -38,6 +38,8 @@
 // Not thread-safe: use one Journal from one thread (the scheduler's
 // on_outcome thread).
 
+#include <peermail/util/fd.hpp>
+#include <peermail/util/handle.hpp>
 #include <peermail/util/result.hpp>
 
 #include <cstdint>
@@ -51,6 +53,10 @@
 struct sqlite3;
 
 namespace peermail::batch {
+
+// Close a journal database (sqlite3_close_v2): the release function of
+// Journal's database handle.
+void close_db(sqlite3* db);
 
 // The error text of an entry marked in flight (mark_in_flight).
 inline constexpr std::string_view k_in_flight =
@@ -168,11 +174,13 @@ public:
   }
 
 private:
-  Journal(sqlite3* db, std::string path, std::string batch_id, int lock_fd);
+  Journal(sqlite3* db, std::string path, std::string batch_id, util::Fd lock);
   Result<void> exec(const char* sql) const;
 
-  sqlite3* m_db = nullptr;
-  int m_lock_fd = -1; // flock(LOCK_EX) on "<path>.lock", held while open
+  // Declared in this order so that the database is closed before the run
+  // lock is released.
+  util::Fd m_lock; // flock(LOCK_EX) on "<path>.lock", held while open
+  util::Handle<sqlite3, close_db> m_db;
   std::string m_path;
   std::string m_batch_id;
 };

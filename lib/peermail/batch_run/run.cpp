@@ -9,6 +9,7 @@
 #include <peermail/batch/resume.hpp>
 #include <peermail/batch/scheduler.hpp>
 #include <peermail/batch/source.hpp>
+#include <peermail/send/run_record.hpp>
 
 #include <fmt/core.h>
 
@@ -146,12 +147,8 @@ private:
   void
   audit_refusal(const std::vector<batch::Problem>& problems)
   {
-    audit::Record r;
-    r.action = "refusal";
+    audit::Record r = send::run_record(m_cfg, "refusal", "", m_cfg.identity.signing_key);
     r.outcome = "refused";
-    r.user = m_cfg.identity.user_id;
-    r.signer_fpr = m_cfg.identity.signing_key;
-    r.config_sha256 = m_cfg.sha256;
     std::set<std::string> seen;
     for (const auto& p : problems) {
       if (!p.email.empty() && seen.insert(p.email).second) {
@@ -303,16 +300,11 @@ private:
   audit::Record
   batch_record(const batch::Outcome& o) const
   {
-    audit::Record r;
-    r.action = "batch";
-    r.message_id = o.message_id;
+    audit::Record r = send::run_record(m_cfg, "batch", o.message_id, m_signer.signer_fpr);
     r.recipients = {o.email};
     r.recipient_fprs = o.recipient_fprs;
-    r.signer_fpr = m_signer.signer_fpr;
     r.hash_algo = o.hash_algo;
     r.content_sha256 = o.content_sha256;
-    r.config_sha256 = m_cfg.sha256;
-    r.user = m_cfg.identity.user_id;
     return r;
   }
 
@@ -402,10 +394,7 @@ private:
     if (!resumed || !m_services.append_audit) {
       return {};
     }
-    audit::Record base;
-    base.signer_fpr = m_signer.signer_fpr;
-    base.config_sha256 = m_cfg.sha256;
-    base.user = m_cfg.identity.user_id;
+    const audit::Record base = send::run_record(m_cfg, "", "", m_signer.signer_fpr);
     PEERMAIL_TRY_ASSIGN(
       tally().resolved,
       resolve_pending(m_cfg.audit.path, entries, base, [this](const audit::Record& r) {

@@ -2,8 +2,9 @@
 #pragma once
 
 // Judge the mail configurations people already have against the checklist:
-// `peermail check --msmtprc FILE [--account NAME]`. Reads the file (the only
-// I/O), parses it (foreign/), judges it (policy/msmtp_rules).
+// `peermail check --msmtprc FILE [--account NAME]` and `peermail check
+// --muttrc FILE`. Reads the files (the only I/O), parses them (foreign/),
+// judges them (policy/msmtp_rules, policy/mutt_rules).
 
 #include <peermail/policy/finding.hpp>
 #include <peermail/util/result.hpp>
@@ -17,7 +18,7 @@ struct ForeignReport
 {
   std::string path;
   std::string sha256;                    // of the bytes judged
-  std::string account;                   // the account judged
+  std::string account;                   // the account judged ("" for a muttrc)
   std::vector<policy::Finding> findings; // checklist order
   std::vector<std::string> notes;        // "FILE:LINE: what was not judged and why"
 };
@@ -27,5 +28,13 @@ struct ForeignReport
 // regular file, over 1 MiB, no account), usage (no account `account`: the
 // message lists the accounts there are).
 Result<ForeignReport> check_msmtprc(const std::string& path, const std::string& account);
+
+// Judge the Mutt or NeoMutt configuration `path` and the files its `source`
+// lines name (regular files only, each at most 1 MiB; "~/" is `home`; a
+// relative name is relative to the file that names it). Commands (backticks,
+// `source "cmd|"`) are never run: they, and files that cannot be read, are
+// notes. Errors (for `path` itself): no_input (missing, unreadable, not a
+// regular file), data (over 1 MiB).
+Result<ForeignReport> check_muttrc(const std::string& path, const std::string& home);
 
 } // namespace peermail::check

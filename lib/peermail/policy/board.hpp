@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace peermail::policy {
@@ -43,6 +44,13 @@ public:
   skip(const std::string& id, std::string reason)
   {
     add(id, Status::skip, std::move(reason));
+  }
+
+  // Return true if an observation was added for `id`.
+  bool
+  has(std::string_view id) const
+  {
+    return m_obs.find(std::string(id)) != m_obs.end();
   }
 
   Finding

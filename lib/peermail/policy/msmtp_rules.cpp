@@ -6,8 +6,6 @@
 
 #include <fmt/core.h>
 
-#include <array>
-
 namespace peermail::policy {
 
 namespace {
@@ -15,21 +13,6 @@ namespace {
 using foreign::msmtp_bool;
 using foreign::MsmtpAccount;
 using foreign::MsmtpSetting;
-
-// The items an msmtp account is judged on, in checklist order.
-constexpr std::array<std::string_view, 11> k_items = {
-  "TLS-01",
-  "TLS-02",
-  "TLS-03",
-  "TLS-04",
-  "TLS-05",
-  "E2E-01",
-  "AUTH-02",
-  "AUTH-03",
-  "AUTH-04",
-  "AUTH-05",
-  "AUD-04",
-};
 
 constexpr std::string_view k_tls_priorities =
   "tls_priorities \"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2\"";
@@ -220,17 +203,7 @@ public:
   void
   file_and_log(Board& b) const
   {
-    if (!m_f.owned_by_user) {
-      b.fail("AUTH-05",
-             fmt::format("{}: owned by another user", m_f.path),
-             fmt::format("keep your own copy: install -m 600 {} ~/.msmtprc", m_f.path));
-    } else if ((m_f.mode & 077) != 0) {
-      b.fail("AUTH-05",
-             fmt::format("{}: mode {:04o}: others can read it", m_f.path, m_f.mode),
-             fmt::format("chmod 600 {}", m_f.path));
-    } else {
-      b.pass("AUTH-05", fmt::format("{}: mode {:04o}", m_f.path, m_f.mode));
-    }
+    judge_foreign_files(b, {m_f}, "~/.msmtprc");
     const auto* syslog = m_a.find("syslog");
     if (m_a.find("logfile") != nullptr || (syslog != nullptr && syslog->value != "off")) {
       b.pass("AUD-04", m_a.find("logfile") != nullptr ? cite("logfile") : cite("syslog"));
@@ -260,13 +233,7 @@ judge_msmtp_account(const foreign::MsmtpAccount& account, const ForeignFileFacts
   j.tls(b);
   j.auth(b);
   j.file_and_log(b);
-  std::vector<Finding> out;
-  for (const auto id : k_items) {
-    if (const auto* item = find_item(id)) {
-      out.push_back(b.finish(*item));
-    }
-  }
-  return out;
+  return finish_observed(b);
 }
 
 } // namespace peermail::policy

@@ -9,19 +9,12 @@
 
 #include <peermail/foreign/msmtprc.hpp>
 #include <peermail/policy/finding.hpp>
+#include <peermail/policy/foreign_rules.hpp>
 
 #include <string>
 #include <vector>
 
 namespace peermail::policy {
-
-// What the check layer found out about the file itself.
-struct ForeignFileFacts
-{
-  std::string path;          // as the user gave it, for citations
-  unsigned mode = 0;         // st_mode & 07777
-  bool owned_by_user = true; // st_uid == geteuid()
-};
 
 // Judge `account` of an msmtp configuration. The result lists the items
 // that concern an msmtp account, in checklist order.

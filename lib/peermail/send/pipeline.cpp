@@ -7,6 +7,7 @@
 #include <peermail/mime/envelope.hpp>
 #include <peermail/mime/sendmail_input.hpp>
 #include <peermail/protect/keys.hpp>
+#include <peermail/send/run_record.hpp>
 #include <peermail/transport/wire.hpp>
 #include <peermail/util/fd_io.hpp>
 #include <peermail/util/fs.hpp>
@@ -76,13 +77,7 @@ private:
   audit::Record
   base_record() const
   {
-    audit::Record r;
-    r.action = m_req.action;
-    r.message_id = m_report.message_id;
-    r.signer_fpr = m_report.signer_fpr;
-    r.config_sha256 = m_cfg.sha256;
-    r.user = m_cfg.identity.user_id;
-    return r;
+    return run_record(m_cfg, m_req.action, m_report.message_id, m_report.signer_fpr);
   }
 
   // Append `r` and return its seq; an audit failure after a submission is

@@ -17,6 +17,15 @@ Fd::operator=(Fd&& o) noexcept
   return *this;
 }
 
+int
+Fd::close() noexcept
+{
+  if (m_fd < 0) {
+    return 0;
+  }
+  return ::close(std::exchange(m_fd, -1));
+}
+
 Fd::~Fd()
 {
   if (m_fd >= 0) {

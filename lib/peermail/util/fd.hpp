@@ -35,6 +35,11 @@ public:
     return m_fd >= 0;
   }
 
+  // Close the descriptor now (if any) and return what close(2) returned:
+  // 0, or -1 with errno set. Where a close error matters (a file just
+  // written), call this and check it; the destructor cannot report one.
+  int close() noexcept;
+
 private:
   int m_fd = -1;
 };

@@ -125,36 +125,33 @@ write_file_atomic(const std::string& path, std::string_view data, mode_t mode)
   std::string tmpl = path + ".tmp.XXXXXX";
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
-  const int fd = ::mkstemp(name.data());
-  if (fd < 0) {
+  Fd fd(::mkstemp(name.data()));
+  if (!fd) {
     return fail(Errc::io, fmt::format("{}: cannot create: {}", path, std::strerror(errno)));
   }
-  auto cleanup = [&](const std::string& what) {
+  // On any failure: close, remove the temporary file, name the step.
+  auto abandon = [&](const std::string& what) {
     const int e = errno;
-    ::close(fd);
+    fd.close();
     ::unlink(name.data());
     return fail(Errc::io, fmt::format("{}: {}: {}", path, what, std::strerror(e)));
   };
-  if (::fchmod(fd, mode) != 0) {
-    return cleanup("chmod failed");
+  if (::fchmod(fd.get(), mode) != 0) {
+    return abandon("chmod failed");
   }
-  if (auto w = write_fd(fd, data); !w) {
-    ::close(fd);
+  if (auto w = write_fd(fd.get(), data); !w) {
+    fd.close();
     ::unlink(name.data());
     return fail(Errc::io, fmt::format("{}: {}", path, w.error().message));
   }
-  if (::fsync(fd) != 0) {
-    return cleanup("fsync failed");
+  if (::fsync(fd.get()) != 0) {
+    return abandon("fsync failed");
   }
-  if (::close(fd) != 0) {
-    const int e = errno;
-    ::unlink(name.data());
-    return fail(Errc::io, fmt::format("{}: close failed: {}", path, std::strerror(e)));
+  if (fd.close() != 0) {
+    return abandon("close failed");
   }
   if (::rename(name.data(), path.c_str()) != 0) {
-    const int e = errno;
-    ::unlink(name.data());
-    return fail(Errc::io, fmt::format("{}: rename failed: {}", path, std::strerror(e)));
+    return abandon("rename failed");
   }
   return {};
 }
@@ -165,18 +162,17 @@ namespace {
 Result<void>
 write_in_place(const std::string& path, std::string_view data)
 {
-  int fd = -1;
+  Fd fd;
   do {
-    fd = ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) {
+    fd = Fd(::open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC));
+  } while (!fd && errno == EINTR);
+  if (!fd) {
     return fail(Errc::io, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
   }
-  if (auto w = write_fd(fd, data); !w) {
-    ::close(fd);
+  if (auto w = write_fd(fd.get(), data); !w) {
     return fail(Errc::io, fmt::format("{}: {}", path, w.error().message));
   }
-  if (::close(fd) != 0) {
+  if (fd.close() != 0) {
     return fail(Errc::io, fmt::format("{}: close failed: {}", path, std::strerror(errno)));
   }
   return {};

@@ -103,3 +103,86 @@ test_unknown_account_64_lists_the_accounts() {
     expect_contains err 'freemail, freemail2, company'
     expect_exit 66 pm check --msmtprc missing.rc
 }
+
+# --- check --muttrc FILE ----------------------------------------------------
+
+test_muttrc_careful_config_with_sourced_account_0() {
+    mkdir -p home/.mutt
+    cat >home/.mutt/account.rc <<'RC'
+# the submission account, sourced from ~/.muttrc
+set smtp_url = "smtps://ana@mail.clinic.example/"
+set ssl_force_tls ; unset ssl_use_tlsv1 ssl_use_tlsv1_1
+RC
+    cat >home/.muttrc <<'RC'
+source ~/.mutt/account.rc
+set crypt_autosign crypt_autoencrypt \
+    pgp_default_key=0x0123456789ABCDEF0123456789ABCDEF01234567
+source "~/bin/mutt-colors.sh|"
+RC
+    chmod 600 home/.muttrc home/.mutt/account.rc
+    HOME=$PWD/home expect_exit 0 pm check --muttrc home/.muttrc
+    expect_contains out 'peermail check: profile hipaa, mutt home/.muttrc'
+    expect_contains out 'pass  TLS-01'
+    expect_contains out "$PWD/home/.mutt/account.rc:2: set smtp_url=smtps://ana@mail.clinic.example/: implicit TLS on port 465"
+    expect_contains out 'pass  E2E-01'
+    expect_contains out 'pass  SIG-01'
+    expect_contains out 'warn  AUD-04'
+    expect_contains out 'note: home/.muttrc:4: source ~/bin/mutt-colors.sh|: runs a command, which peermail does not run'
+    expect_not_contains out 'mutt home/.muttrc, account'
+}
+
+test_muttrc_insecure_config_cited_with_fixes_1() {
+    cat >muttrc <<'RC'
+set smtp_url="smtp://ana:Pw-4711-hidden@mail.clinic.example:587/"
+set ssl_force_tls=no ssl_use_tlsv1=yes
+set smtp_pass='Sup3rSecret-4711'
+set crypt_opportunistic_encrypt
+set ssl_verify_host=no
+set record="~/Mail/sent"
+set pgp_default_key=`gpg-default-key`
+RC
+    chmod 644 muttrc
+    expect_exit 1 pm check --muttrc muttrc
+    expect_contains out 'fail  TLS-01'
+    expect_contains out 'muttrc:2: set ssl_force_tls=no: Mutt goes on in clear text'
+    expect_contains out 'fix: set ssl_force_tls=yes (or smtp_url=smtps://USER@HOST/)'
+    expect_contains out 'fail  TLS-02'
+    expect_contains out 'fail  TLS-05'
+    expect_contains out 'fail  E2E-01'
+    expect_contains out 'fail  E2E-05'
+    expect_contains out 'muttrc:6: set record=~/Mail/sent: copies of messages sent in clear text are kept there'
+    expect_contains out 'fail  AUTH-04'
+    expect_contains out 'muttrc:3: set smtp_pass (the secret itself, in the file)'
+    expect_contains out 'fail  AUTH-05'
+    expect_contains out 'fix: chmod 600 muttrc'
+    expect_contains out 'NOT COMPLIANT'
+    for f in out err; do
+        expect_not_contains "$f" 'Sup3rSecret'
+        expect_not_contains "$f" 'Pw-4711'
+    done
+    chmod 600 muttrc
+    expect_exit 1 pm --json check --muttrc muttrc
+    /usr/bin/python3 - out <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["ok"] is False, doc
+assert doc["source"] == {"kind": "muttrc", "path": "muttrc", "account": None}, doc["source"]
+by = {f["id"]: f for f in doc["findings"]}
+assert by["TLS-05"]["status"] == "fail", by["TLS-05"]
+assert by["TLS-05"]["evidence"].startswith("muttrc:5: set ssl_verify_host=no"), by["TLS-05"]
+assert by["TLS-05"]["fix"] == "set ssl_verify_host=yes", by["TLS-05"]
+assert by["AUTH-05"]["status"] == "pass", by["AUTH-05"]
+text = json.dumps(doc)
+assert "Sup3rSecret" not in text and "Pw-4711" not in text
+PY
+}
+
+test_muttrc_missing_or_not_a_file() {
+    expect_exit 66 pm check --muttrc missing.muttrc
+    mkdir adir
+    expect_exit 66 pm check --muttrc adir
+    expect_contains err 'adir: not a regular file'
+    head -c 1100000 /dev/zero | tr '\0' '#' >big.muttrc
+    expect_exit 65 pm check --muttrc big.muttrc
+    expect_exit 64 pm check --muttrc missing.muttrc --msmtprc other.rc
+}

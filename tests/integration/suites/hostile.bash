@@ -20,15 +20,9 @@ suite_probe() {
 }
 
 suite_setup() {
-    make_test_ca "$SUITE_DIR/ca"
-    gpg_home_new
-    local ana sam
-    ana=$(gpg_gen_key "Ana Ruiz" ana@clinic.test)
-    sam=$(gpg_gen_key "Sam Lee" sam@hospital.test)
-    gpg_trust_ultimate "$ana"
-    gpg_certify "$ana" "$sam"
-    gpg --batch --quiet --check-trustdb 2>/dev/null || true
-    write_config "$SUITE_DIR/c.toml" signing_key="$ana" port=4650 audit_path="$SUITE_DIR/audit.jsonl"
+    clinic_suite_setup
+    write_config "$SUITE_DIR/c.toml" signing_key="$ANA_FPR" port=4650 \
+        audit_path="$SUITE_DIR/audit.jsonl"
     # Budgets (docs/LIMITS.md): CPU seconds and max RSS per command for a
     # normal build; sanitizer builds get four times as much.
     local factor=1
@@ -36,12 +30,9 @@ suite_setup() {
         factor=4
     fi
     {
-        echo "export GNUPGHOME=$GNUPGHOME"
-        echo "export TEST_CA=$SUITE_DIR/ca"
-        echo "export ANA_FPR=$ana SAM_FPR=$sam"
         echo "export PEERMAIL_CONFIG=$SUITE_DIR/c.toml"
         echo "export CPU_BUDGET=$((10 * factor)) RSS_BUDGET_MB=$((320 * factor))"
-    } >"$SUITE_DIR/env.sh"
+    } >>"$SUITE_DIR/env.sh"
 }
 
 # bounded WANT CMD...: run CMD (stdout ./out, stderr ./err) under a wall-clock
@@ -311,9 +302,7 @@ PY
 # --- injection: refused (65) before anything reaches a real server ------------
 
 setup_server() {
-    start_smtp smtps --user ana --password "$PASSWORD"
-    write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=implicit \
-        ca_file="$TEST_CA/ca.pem"
+    start_smtps_config
     export PEERMAIL_CONFIG=$PWD/c.toml PM_TEST_PASSWORD=$PASSWORD
     echo "body" >body.txt
 }

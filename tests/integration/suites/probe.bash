@@ -518,14 +518,8 @@ test_send_with_starttls_on_implicit_port_exits_69_with_the_fix() {
     # The same rule for send: not 75 ("safe to retry"), which made a batch
     # retry every recipient, but 69 naming the setting and the fix.
     probe_gpg >reason || { echo "SKIP: $(cat reason)"; return 0; }
-    gpg_home_new
-    local ana sam
-    ana=$(gpg_gen_key "Ana Ruiz" ana@clinic.test)
-    sam=$(gpg_gen_key "Sam Lee" sam@hospital.test)
-    gpg_trust_ultimate "$ana"
-    gpg_certify "$ana" "$sam"
-    gpg --batch --quiet --check-trustdb 2>/dev/null || true
-    printf 'Subject: lab\n\nbody\n' | gpg --batch --armor --encrypt -r "$sam" >c.asc
+    gpg_clinic_keys
+    printf 'Subject: lab\n\nbody\n' | gpg --batch --armor --encrypt -r "$SAM_FPR" >c.asc
     {
         printf '%s\n' "From: Ana Ruiz <ana@clinic.test>" "To: sam@hospital.test" \
             "Subject: [...]" "Message-ID: <t1@clinic.test>" "MIME-Version: 1.0" \
@@ -537,7 +531,7 @@ test_send_with_starttls_on_implicit_port_exits_69_with_the_fix() {
         printf '\n--b1--\n'
     } >m.eml
     start_smtp smtps --user ana --password "$PW"
-    write_config c.toml signing_key="$ana" host=localhost port="$SMTP_PORT" tls=starttls \
+    write_config c.toml signing_key="$ANA_FPR" host=localhost port="$SMTP_PORT" tls=starttls \
         ca_file="$TEST_CA/ca.pem"
     sed -i 's/^timeout_s = .*/timeout_s = 3/' c.toml
     PM_TEST_PASSWORD=$PW expect_exit 69 pm --config c.toml send --message m.eml

@@ -16,28 +16,12 @@ suite_probe() {
 }
 
 suite_setup() {
-    make_test_ca "$SUITE_DIR/ca"
-    gpg_home_new
-    local ana sam bcc
-    ana=$(gpg_gen_key "Ana Ruiz" ana@clinic.test)
-    sam=$(gpg_gen_key "Sam Lee" sam@hospital.test)
-    bcc=$(gpg_gen_key "Bea Hidden" bea@hospital.test)
-    gpg_trust_ultimate "$ana"
-    gpg_certify "$ana" "$sam"
-    gpg_certify "$ana" "$bcc"
-    gpg --batch --quiet --check-trustdb 2>/dev/null || true
-    {
-        echo "export GNUPGHOME=$GNUPGHOME"
-        echo "export TEST_CA=$SUITE_DIR/ca"
-        echo "export ANA_FPR=$ana SAM_FPR=$sam BEA_FPR=$bcc"
-    } >"$SUITE_DIR/env.sh"
+    clinic_suite_setup "Bea Hidden" bea@hospital.test BEA_FPR
 }
 
 # setup_server: a smtps server requiring AUTH, and a config pointing at it.
 setup_server() {
-    start_smtp smtps --user ana --password "$PASSWORD"
-    write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=implicit \
-        ca_file="$TEST_CA/ca.pem"
+    start_smtps_config
     printf '%s\nSecond line.\n' "$BODY_MARK" >body.txt
 }
 
@@ -402,10 +386,7 @@ print(n)' "$1"
 test_non_utf8_server_reply_json_69_one_document() {
     # A server that answers in Latin-1: the reply reaches --json, which must
     # still be one valid JSON document, and the exit code must stay 69.
-    start_smtp smtps --user ana --password "$PASSWORD" --raw-replies \
-        --rcpt-reply '550 5.1.1 Empf\xe4nger unbekannt'
-    write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=implicit \
-        ca_file="$TEST_CA/ca.pem"
+    start_smtps_config --raw-replies --rcpt-reply '550 5.1.1 Empf\xe4nger unbekannt'
     printf '%s\n' "$BODY_MARK" >body.txt
     PM_TEST_PASSWORD=$PASSWORD expect_exit 69 pm --config c.toml --json send \
         --to "Sam Lee <sam@hospital.test>" --subject "$SUBJECT" --body-file body.txt
@@ -650,9 +631,7 @@ test_address_rule_reason_quoted_local_and_u_label() {
 # "interrupted" with the pending_seq of its write-ahead record, --json says
 # so per recipient, and the exit code is 130.
 test_sigint_before_the_dot_interrupted_130_audited() {
-    start_smtp smtps --user ana --password "$PASSWORD" --stall-at mail
-    write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=implicit \
-        ca_file="$TEST_CA/ca.pem"
+    start_smtps_config --stall-at mail
     printf '%s\n' "$BODY_MARK" >body.txt
     PM_TEST_PASSWORD=$PASSWORD env --default-signal=INT "$PEERMAIL_BIN" --config c.toml --json \
         send --to "Sam Lee <sam@hospital.test>" --subject "$SUBJECT" --body-file body.txt \

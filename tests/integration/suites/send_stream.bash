@@ -18,25 +18,11 @@ suite_probe() {
 }
 
 suite_setup() {
-    make_test_ca "$SUITE_DIR/ca"
-    gpg_home_new
-    local ana sam
-    ana=$(gpg_gen_key "Ana Ruiz" ana@clinic.test)
-    sam=$(gpg_gen_key "Sam Lee" sam@hospital.test)
-    gpg_trust_ultimate "$ana"
-    gpg_certify "$ana" "$sam"
-    gpg --batch --quiet --check-trustdb 2>/dev/null || true
-    {
-        echo "export GNUPGHOME=$GNUPGHOME"
-        echo "export TEST_CA=$SUITE_DIR/ca"
-        echo "export ANA_FPR=$ana SAM_FPR=$sam"
-    } >"$SUITE_DIR/env.sh"
+    clinic_suite_setup
 }
 
 setup_server() {
-    start_smtp smtps --user ana --password "$PASSWORD"
-    write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=implicit \
-        ca_file="$TEST_CA/ca.pem"
+    start_smtps_config
     printf '%s\r\nSecond line.\r\n' "$BODY_MARK" >body.txt
 }
 
