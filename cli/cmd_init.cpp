@@ -8,6 +8,10 @@
 
 #include <peermail/config/config.hpp>
 #include <peermail/config/starter.hpp>
+#include <peermail/foreign/msmtp_migration.hpp>
+#include <peermail/util/fs.hpp>
+
+#include <fmt/core.h>
 
 #include <unistd.h>
 
@@ -20,11 +24,65 @@ struct InitOptions
   config::Starter starter;
   std::string output;
   bool force = false;
+  std::string from_msmtprc;
+  const CLI::Option* tls_opt = nullptr;
+  const CLI::Option* port_opt = nullptr;
 };
+
+// --from-msmtprc: start from an msmtp account; options given win. Each
+// non-compliant setting left behind is said (a warning with its ID).
+Result<void>
+apply_msmtprc(const GlobalOptions& g, InitOptions& o)
+{
+  PEERMAIL_TRY_ASSIGN(auto text, util::read_file(o.from_msmtprc, 1 << 20));
+  const auto file = foreign::parse_msmtprc(text);
+  const auto* account = file.select(g.account.value_or(""));
+  if (account == nullptr) {
+    return fail(Errc::config,
+                fmt::format("{}: no account {}", o.from_msmtprc, g.account.value_or("")),
+                "",
+                "name one of its accounts with --account NAME");
+  }
+  PEERMAIL_TRY_ASSIGN(auto m, foreign::migrate_msmtp_account(*account, o.from_msmtprc));
+  for (const auto& n : file.notes) {
+    print_warn(fmt::format("{}:{}: {}", o.from_msmtprc, n.line, n.message));
+  }
+  for (const auto& c : m.changes) {
+    print_warn(c);
+  }
+  auto& s = o.starter;
+  for (auto [to, from] : {
+         std::pair{&s.from,     &m.from    },
+         std::pair{&s.host,     &m.host    },
+         std::pair{&s.username, &m.username},
+         std::pair{&s.ca_file,  &m.ca_file }
+  }) {
+    if (to->empty()) {
+      *to = *from;
+    }
+  }
+  if (s.password_command.empty() && s.password_env.empty()) {
+    s.password_command = m.password_command;
+  }
+  if (o.tls_opt->count() == 0) {
+    s.tls = m.tls;
+  }
+  if (o.port_opt->count() == 0 && (o.tls_opt->count() == 0 || s.tls == m.tls)) {
+    s.port = m.port;
+  }
+  print_note(
+    fmt::format("from msmtp account {} ({}:{})", account->name, o.from_msmtprc, account->line));
+  return {};
+}
 
 int
 run_init(const GlobalOptions& g, InitOptions o)
 {
+  if (!o.from_msmtprc.empty()) {
+    if (auto m = apply_msmtprc(g, o); !m) {
+      return print_error(m.error());
+    }
+  }
   if (auto c = config::check_starter(o.starter); !c) {
     return print_error(c.error());
   }
@@ -60,14 +118,18 @@ register_init(CLI::App& sub, const GlobalOptions& g, int* exit_code)
   sub.add_option("--from", s.from, "your address: \"Name <addr>\"");
   sub.add_option("--signing-key", s.signing_key, "full fingerprint of your signing key");
   sub.add_option("--host", s.host, "submission server host name");
-  sub.add_option("--port", s.port, "465 (implicit TLS) or 587 (STARTTLS); 25 is refused");
-  sub.add_option("--tls", s.tls, "implicit (default) or starttls");
+  o->port_opt =
+    sub.add_option("--port", s.port, "465 (implicit TLS) or 587 (STARTTLS); 25 is refused");
+  o->tls_opt = sub.add_option("--tls", s.tls, "implicit (default) or starttls");
   sub.add_option("--username", s.username, "your own submission user name");
   sub.add_option("--password-command", s.password_command, "command that prints the password");
   sub.add_option("--password-env", s.password_env, "environment variable with the password");
   sub.add_option("--audit-path", s.audit_path, "audit log path");
   sub.add_option("-o,--output", o->output, "file to write (default: the config path)");
   sub.add_flag("--force", o->force, "replace an existing file");
+  sub.add_option("--from-msmtprc",
+                 o->from_msmtprc,
+                 "start from an msmtp account (--account NAME; default: msmtp's default)");
   sub.footer(
     "Writes the config atomically with mode 0600 (parent directories 0700). Missing\n"
     "values are asked for on a terminal. The signing key is the usable secret key for\n"

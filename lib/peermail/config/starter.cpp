@@ -66,6 +66,9 @@ render_starter(const Starter& s)
                       toml_string(s.host),
                       s.port,
                       toml_string(s.tls));
+  if (!s.ca_file.empty()) {
+    text += fmt::format("ca_file = {}\n", toml_string(s.ca_file));
+  }
   text += fmt::format("username = {}\n", toml_string(s.username));
   if (!s.password_command.empty()) {
     text += fmt::format("password_command = {}\n", toml_string(s.password_command));

@@ -20,6 +20,7 @@ struct Starter
   std::string password_command;
   std::string password_env;
   std::string audit_path; // "" = the default
+  std::string ca_file;    // "" = the system trust store
 };
 
 // Refuse non-compliant choices (TLS-01: `tls` other than implicit/starttls,

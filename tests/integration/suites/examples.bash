@@ -210,6 +210,37 @@ test_batch_example_sends_each_once() {
   expect_eq "$(spool_count)" 2 "messages delivered after the rerun"
 }
 
+# issue 15: a cron job over an export with the same name every day. The same
+# day again resumes (nobody twice); the next day's export (other people, the
+# same file name) gets a journal of its own instead of "belongs to another
+# batch".
+test_daily_reminders_cron_pattern_resumes_same_day_fresh_next_day() {
+  start_smtp smtps --user aruiz --password "$PW"
+  example_config implicit-tls.toml c.toml "$ANA" "$SAM"
+  use_server
+  unlock "$ANA_HOME" "$ANA"
+  cp "$EX/batch/people.csv" reminders.csv
+  cp "$EX/batch/notice.eml" notice.eml
+  run_daily() {
+    PEERMAIL=$PEERMAIL_BIN PEERMAIL_CONFIG=$PWD/c.toml GNUPGHOME=$ANA_HOME \
+      EXPORT_FILE=$PWD/reminders.csv TEMPLATE=$PWD/notice.eml JOURNAL_DIR=$PWD/journals \
+      EXPORT_DAY=$1 expect_exit 0 sh "$EX/cron/daily-reminders"
+  }
+  run_daily 2026-03-02
+  expect_eq "$(spool_count)" 2 "messages on day one"
+  run_daily 2026-03-02
+  expect_eq "$(spool_count)" 2 "messages after the same day's second pass"
+  expect_eq "$(stat -c %a journals)" 700 "journal directory mode"
+  # Day two: the export has the same name and other content.
+  printf 'email,name,date,room\nsam.lee@hospital.example,Sam Lee,"Thursday, 5 March",Room 1\n' \
+    >reminders.csv
+  run_daily 2026-03-03
+  expect_eq "$(spool_count)" 3 "messages after day two"
+  expect_not_contains err "belongs to another batch"
+  [ -f journals/reminders-2026-03-02.journal ] && [ -f journals/reminders-2026-03-03.journal ] \
+    || fail "one journal per day expected: $(ls journals)"
+}
+
 test_ci_gate_passes_good_fails_bad() {
   example_config implicit-tls.toml good.toml "$ANA" "$SAM"
   mkdir -p -m 700 state

@@ -146,3 +146,79 @@ test_tty_bad_address_asked_again_then_ctrl_d_64() {
   expect_contains out 'no answer for --from (end of input)'
   [ ! -e c.toml ] || fail "c.toml written"
 }
+
+# --- issue 18: init --from-msmtprc ------------------------------------------
+
+test_from_msmtprc_secure_account_carried_over() {
+  cat >m.rc <<'RC'
+defaults
+tls on
+tls_trust_file /etc/ssl/certs/ca-certificates.crt
+
+account personal
+host mail.example.org
+user me
+
+account work
+host smtp.clinic.test
+port 587
+tls_starttls on
+from ana@clinic.test
+user ana.ruiz
+passwordeval "pass show smtp/clinic"
+
+account default : work
+RC
+  expect_exit 0 pm init --from-msmtprc m.rc -o c.toml </dev/null
+  expect_contains err 'from msmtp account work (m.rc:9)'
+  expect_not_contains err 'warning'
+  expect_contains c.toml 'host = "smtp.clinic.test"'
+  expect_contains c.toml 'port = 587'
+  expect_contains c.toml 'tls = "starttls"'
+  expect_contains c.toml 'username = "ana.ruiz"'
+  expect_contains c.toml 'password_command = "pass show smtp/clinic"'
+  expect_contains c.toml 'ca_file = "/etc/ssl/certs/ca-certificates.crt"'
+  expect_contains c.toml "signing_key = \"$ANA\""
+  # --account picks another; options given win over the file.
+  expect_exit 0 pm init --from-msmtprc m.rc --account personal --from "Ana <ana@clinic.test>" \
+    --password-env PM_PW -o d.toml </dev/null
+  expect_contains d.toml 'host = "mail.example.org"'
+  expect_contains d.toml 'password_env = "PM_PW"'
+  expect_not_contains d.toml 'password_command'
+}
+
+test_from_msmtprc_insecure_settings_changed_and_said() {
+  cat >m.rc <<'RC'
+account cron
+host relay.clinic.test
+port 25
+tls off
+tls_certcheck off
+auth on
+user cron
+password Hunter2-in-the-file
+from ana@clinic.test
+account default : cron
+RC
+  expect_exit 0 pm init --from-msmtprc m.rc -o c.toml </dev/null
+  expect_contains err 'm.rc:4: tls off: peermail sends over TLS only; using STARTTLS on port 587 [TLS-01]'
+  expect_contains err 'm.rc:3: port 25 is for relaying, not submission; using 587 [TLS-01]'
+  expect_contains err 'm.rc:5: certificate checks off: peermail always verifies'
+  expect_contains err 'm.rc:8: a password written in the file is not carried over'
+  expect_contains c.toml 'port = 587'
+  expect_contains c.toml 'tls = "starttls"'
+  expect_not_contains c.toml 'Hunter2'
+  expect_not_contains err 'Hunter2'
+  expect_not_contains c.toml 'certcheck'
+}
+
+test_from_msmtprc_unknown_account_or_file() {
+  printf 'account a\nhost h.test\n' >m.rc
+  expect_exit 78 pm init --from-msmtprc m.rc --account nope -o c.toml </dev/null
+  expect_contains err 'm.rc: no account nope'
+  expect_exit 66 pm init --from-msmtprc missing.rc -o c.toml </dev/null
+  printf 'account a\nport 465\n' >n.rc
+  expect_exit 78 pm init --from-msmtprc n.rc -o c.toml </dev/null
+  expect_contains err 'n.rc:1: account a has no host'
+  [ ! -e c.toml ] || fail "c.toml written"
+}
