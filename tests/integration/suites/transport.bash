@@ -195,7 +195,8 @@ test_plaintext_server_with_auth_69() {
     # The line carries the reply that decided it, not the harmless 250 to EHLO.
     expect_contains out "failed     to  sam@hospital.test  key $SAM_FPR"
     expect_not_contains out "(250)"
-    expect_not_contains audit.jsonl '"smtp_code":250'
+    expect_not_contains audit.jsonl '"smtp":{"code":250}'
+    expect_contains audit.jsonl '"smtp":{"code":null}'
     # Nothing after EHLO (libcurl QUITs).
     expect_eq "$(grep -cv -E '^C plain (EHLO|QUIT)' "$SMTP_SPOOL/transcript.log")" 0 "commands after EHLO"
 }
@@ -246,7 +247,8 @@ test_wrong_hostname_69() {
     # No SMTP reply decided it: no code on the line or in the audit record.
     expect_contains out "failed     to  sam@hospital.test  key $SAM_FPR"
     expect_not_contains out "(2"
-    expect_not_contains audit.jsonl '"smtp_code"'
+    expect_not_contains audit.jsonl '"smtp":{"code":2'
+    expect_contains audit.jsonl '"smtp":{"code":null}'
 }
 
 test_expired_cert_69() {
@@ -318,11 +320,11 @@ assert "smtp_code" not in r["sam@hospital.test"], r["sam@hospital.test"]
 assert "kim@hospital.test was refused" in r["sam@hospital.test"]["reason"], r["sam@hospital.test"]
 assert "all-or-nothing" in r["sam@hospital.test"]["reason"], r["sam@hospital.test"]
 PY
-    send || true
+    expect_exit 69 send
     expect_contains out "failed     cc  kim@hospital.test  key $KIM_FPR  (550)"
     expect_contains out "failed     to  sam@hospital.test  key $SAM_FPR"
     expect_not_contains out "sam@hospital.test  key $SAM_FPR  ("
-    expect_eq "$(grep '"outcome":"failed"' audit.jsonl | grep -c '"smtp_code":550')" 2 "audited refusals with the deciding 550"
+    expect_eq "$(grep '"outcome":"failed"' audit.jsonl | grep -c '"smtp":{"code":550}')" 2 "audited refusals with the deciding 550"
 }
 
 test_5xx_on_all_rcpt_69() {
