@@ -15,6 +15,10 @@
 
 #include <fmt/core.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+
 namespace peermail::cli {
 
 namespace {
@@ -40,7 +44,24 @@ run_probe(const GlobalOptions& g,
       creds = std::move(*c);
     }
   }
-  auto report = transport::probe(cfg.account(), creds, {login, cfg.identity.address});
+  transport::ProbeOptions po;
+  po.login = login;
+  po.rcpt = cfg.identity.address;
+  // What the probe is doing, on a terminal only (one line, rewritten); stdout
+  // (the report, or --json) never carries it.
+  const bool tty = ::isatty(STDERR_FILENO) == 1 && !g.quiet;
+  const std::string hp = fmt::format("{}:{}", cfg.account().host, cfg.account().port);
+  if (tty) {
+    po.progress = [&hp](const std::string& step) {
+      fmt::print(stderr, "\r\033[Kprobing {}: {}...", hp, step);
+      std::fflush(stderr);
+    };
+  }
+  auto report = transport::probe(cfg.account(), creds, po);
+  if (tty) {
+    fmt::print(stderr, "\r\033[K");
+    std::fflush(stderr);
+  }
   if (!report) {
     policy::Finding f;
     f.id = "TLS-01";

@@ -5,6 +5,7 @@
 It greets with 220 and answers EHLO with a reply that never ends:
   endless  "250-" lines as fast as the client reads them
   drip     "250-" lines, one byte every 0.2 s
+  silent   accepts the connection and never sends a byte (nor a greeting)
 Binds 127.0.0.1 port 0 and writes the chosen port to --port-file. Every
 connection is served in a thread; the server stops by itself after
 --lifetime seconds (and a connection after --max-bytes bytes), so a client
@@ -19,6 +20,12 @@ import time
 def serve(conn, mode, deadline, max_bytes, log):
     sent = 0
     try:
+        if mode == "silent":
+            log.write("S accepted\n")
+            log.flush()
+            while time.monotonic() < deadline and conn.recv(4096):
+                pass
+            return
         conn.settimeout(5)
         conn.sendall(b"220 hostile.test ESMTP\r\n")
         data = b""
@@ -51,7 +58,7 @@ def serve(conn, mode, deadline, max_bytes, log):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--mode", choices=["endless", "drip"], required=True)
+    ap.add_argument("--mode", choices=["endless", "drip", "silent"], required=True)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--lifetime", type=float, default=120)

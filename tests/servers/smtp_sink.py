@@ -23,6 +23,8 @@ Probe options: --auth-at-rcpt (like Postfix: MAIL without AUTH is answered
 250, the RCPT is refused with 530), --ciphers LIST (OpenSSL cipher string for
 TLS 1.2 and older, e.g. "...:ADH-AES256-GCM-SHA384:@SECLEVEL=0"),
 --dh-params FILE (for DHE and anonymous DH suites).
+--size-limit N: advertise EHLO SIZE N (aiosmtpd refuses a larger SIZE= at
+MAIL, and a larger message at the end of DATA, with 552).
 Run with /usr/bin/python3 (it has aiosmtpd).
 """
 
@@ -210,6 +212,7 @@ def main():
     p.add_argument("--auth-at-rcpt", action="store_true")
     p.add_argument("--ciphers", default="")
     p.add_argument("--dh-params", default="")
+    p.add_argument("--size-limit", type=int, default=0)
     opts = p.parse_args()
 
     rec = Recorder(opts.spool)
@@ -226,6 +229,8 @@ def main():
         return AuthResult(success=ok, handled=False)
 
     kw = dict(hostname="sink.test", timeout=120)
+    if opts.size_limit:
+        kw.update(data_size_limit=opts.size_limit)
     if opts.user:
         kw.update(authenticator=authenticator, auth_required=True)
     if opts.mode == "starttls":

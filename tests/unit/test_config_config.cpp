@@ -249,3 +249,47 @@ TEST_SUITE("peermail::config::Date")
     CHECK(Date{999, 1, 2}.to_string() == "0999-01-02");
   }
 }
+
+TEST_SUITE("peermail::config::helo")
+{
+  TEST_CASE("config::is_helo_name: host names and address literals only")
+  {
+    for (const char* good :
+         {"mta.clinic.example", "vm", "a-1.b2.example", "[192.0.2.1]", "[IPv6:2001:db8::1]"}) {
+      CHECK_MESSAGE(is_helo_name(good), good);
+    }
+    for (const char* bad : {"",
+                            "bad name",
+                            "a.example\r\nMAIL FROM:<x@y>",
+                            "a..example",
+                            "-a.example",
+                            "a-.example",
+                            "a.example.",
+                            "[192.0.2.999]",
+                            "[2001:db8::1]",
+                            "a_b.example",
+                            "smtp.example/x"}) {
+      CHECK_MESSAGE(!is_helo_name(bad), bad);
+    }
+    CHECK(!is_helo_name(std::string(64, 'a') + ".example"));
+    CHECK(is_helo_name(std::string(63, 'a') + ".example"));
+  }
+
+  TEST_CASE("config::parse: account.helo is validated, named and never echoed")
+  {
+    auto c =
+      parse(with("username = \"aruiz\"", "username = \"aruiz\"\nhelo = \"mta.clinic.example\""),
+            "c.toml",
+            opts());
+    REQUIRE(c);
+    CHECK(c->account().helo == "mta.clinic.example");
+    auto bad = parse(with("username = \"aruiz\"", "username = \"aruiz\"\nhelo = \"a b\\r\\nRSET\""),
+                     "c.toml",
+                     opts());
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == Errc::config);
+    CHECK(bad.error().message.find("account.default.helo: must be this host's fully qualified")
+          != std::string::npos);
+    CHECK(bad.error().message.find("RSET") == std::string::npos);
+  }
+}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <peermail/transport/curl_errors.hpp>
 #include <peermail/transport/transcript.hpp>
+#include <peermail/transport/transport.hpp>
 
 #include <curl/curl.h>
 #include <doctest/doctest.h>
@@ -82,6 +83,35 @@ TEST_SUITE("peermail::transport::error_from_curl")
     CHECK(error_from_curl(f, account(peermail::config::TlsMode::implicit)).code == Errc::temp);
   }
 
+  TEST_CASE("transport::error_from_curl: a 552 states the encoded size and the limit")
+  {
+    CurlFailure f;
+    f.curl_code = CURLE_WEIRD_SERVER_REPLY;
+    f.smtp_code = 552;
+    f.last_command = "MAIL";
+    f.last_reply = "552 5.3.4 message too big";
+    f.message_bytes = 31000;
+    f.advertised_size = 20000;
+    auto e = error_from_curl(f, account(peermail::config::TlsMode::implicit));
+    CHECK(e.code == Errc::unavailable);
+    CHECK(e.smtp_status == 552);
+    CHECK(e.message
+          == "smtp.example:465: the server refused MAIL permanently: 552 5.3.4 message too big; "
+             "the message is 31000 bytes as encoded for sending, the server's limit is 20000 "
+             "bytes (EHLO SIZE); nothing was sent");
+    f.advertised_size = 0;
+    CHECK(error_from_curl(f, account(peermail::config::TlsMode::implicit))
+            .message.find("the server advertised no limit (EHLO SIZE)")
+          != std::string::npos);
+    const auto r =
+      size_refusal(account(peermail::config::TlsMode::implicit), 2100000, 1500000, true);
+    CHECK(r.code == Errc::unavailable);
+    CHECK(r.message
+          == "smtp.example:465: the message is an estimated 2100000 bytes as encoded for "
+             "sending, above the server's limit of 1500000 bytes (EHLO SIZE, RFC 1870); nothing "
+             "was sent");
+  }
+
   TEST_CASE("transport::error_from_curl: TLS failures")
   {
     const auto st = account(peermail::config::TlsMode::starttls);
@@ -95,6 +125,8 @@ TEST_SUITE("peermail::transport::error_from_curl")
     CHECK(
       e.message
       == "smtp.example:587: the server does not offer STARTTLS; mail is never sent without TLS");
+    // The 250 to EHLO did not decide it: no SMTP status (issue 16).
+    CHECK_FALSE(e.smtp_status.has_value());
     f.smtp_code = 454;
     f.last_command = "STARTTLS";
     f.last_reply = "454 4.7.0 no";
@@ -106,7 +138,9 @@ TEST_SUITE("peermail::transport::error_from_curl")
       "SSL: no alternative certificate subject name matches target host name 'smtp.example'";
     CHECK(error_from_curl(v, st).check_id == "TLS-05");
     v.detail = "SSL certificate problem: certificate has expired";
+    v.smtp_code = 220; // the reply to STARTTLS, before the refused certificate
     CHECK(error_from_curl(v, st).check_id == "TLS-04");
+    CHECK_FALSE(error_from_curl(v, st).smtp_status.has_value());
     CHECK(error_from_curl(v, st).code == Errc::unavailable);
 
     CurlFailure h;
@@ -136,4 +170,19 @@ TEST_SUITE("peermail::transport::error_from_curl")
     CHECK(error_from_curl(i, st).code == Errc::protocol);
     CHECK(error_from_curl(i, st).check_id == "TLS-09");
   }
+}
+
+TEST_CASE("transport::ehlo_size_limit: the RFC 1870 SIZE keyword only")
+{
+  using peermail::transport::ehlo_size_limit;
+  CHECK(ehlo_size_limit("SIZE 10240000") == std::optional<std::uint64_t>(10240000));
+  CHECK(ehlo_size_limit("size 52428800") == std::optional<std::uint64_t>(52428800));
+  CHECK_FALSE(ehlo_size_limit("SIZE"));
+  CHECK_FALSE(ehlo_size_limit("SIZE 0"));
+  CHECK_FALSE(ehlo_size_limit("SIZEX 100"));
+  CHECK_FALSE(ehlo_size_limit("8BITMIME"));
+  CHECK_FALSE(ehlo_size_limit("AUTH PLAIN SIZE 100"));
+  // More digits than fit are cut at 18: never an overflow.
+  CHECK(ehlo_size_limit("SIZE 99999999999999999999999")
+        == std::optional<std::uint64_t>(999999999999999999ULL));
 }

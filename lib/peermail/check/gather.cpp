@@ -7,6 +7,8 @@
 #include <peermail/crypto/passphrase.hpp>
 #include <peermail/policy/checklist.hpp>
 #include <peermail/protect/keys.hpp>
+#include <peermail/transport/helo.hpp>
+#include <peermail/transport/transport.hpp>
 #include <peermail/util/fs.hpp>
 #include <peermail/util/strings.hpp>
 
@@ -109,6 +111,32 @@ versions()
 
 } // namespace
 
+Preflight
+preflight(const config::Config& cfg)
+{
+  Preflight p;
+  if (!cfg.audit.path.empty()) {
+    auto ok = audit::check_log_file(cfg.audit.path);
+    if (ok) {
+      ok = audit::AuditLog::check_writable(cfg.audit.path);
+    }
+    if (!ok) {
+      p.audit = ok.error();
+    }
+  }
+  if (!cfg.accounts.empty()) {
+    if (auto t = transport::check_tls_files(cfg.account()); !t) {
+      Error e = t.error();
+      if (!cfg.account().ca_file.empty()) {
+        e.message =
+          fmt::format("{}: {}", cfg.where("account." + cfg.account().name + ".ca_file"), e.message);
+      }
+      p.tls_files = std::move(e);
+    }
+  }
+  return p;
+}
+
 policy::Facts
 gather(const config::Config& cfg, const GatherOptions& opts)
 {
@@ -117,16 +145,19 @@ gather(const config::Config& cfg, const GatherOptions& opts)
   f.now = opts.now != 0 ? opts.now : static_cast<std::int64_t>(std::time(nullptr));
   f.versions = versions();
 
+  if (!cfg.accounts.empty()) {
+    f.helo = transport::describe(transport::helo_name(cfg.account()));
+  }
   if (!cfg.accounts.empty() && !cfg.account().ca_file.empty()) {
     f.ca_file = stat_file(cfg.account().ca_file);
   }
   if (!cfg.audit.path.empty()) {
     f.audit_file = stat_file(cfg.audit.path);
     f.audit_dir = stat_file(parent_dir(cfg.audit.path));
-    if (auto ok = audit::check_log_file(cfg.audit.path); !ok) {
-      f.audit_file_problem = ok.error();
-    }
   }
+  auto pre = preflight(cfg);
+  f.audit_file_problem = std::move(pre.audit);
+  f.tls_files_problem = std::move(pre.tls_files);
 
   std::string home = opts.gnupg_home;
   if (home.empty()) {
@@ -204,6 +235,10 @@ require_offline_checklist(const config::Config& cfg, GatherOptions opts)
   // An audit log the sender may not use keeps its own exit code (77).
   if (facts.audit_file_problem) {
     return unexpected(*facts.audit_file_problem);
+  }
+  // So does a TLS file the session could not load (78, naming the setting).
+  if (facts.tls_files_problem) {
+    return unexpected(*facts.tls_files_problem);
   }
   return policy::require_no_fail(policy::evaluate(facts));
 }

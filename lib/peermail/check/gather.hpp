@@ -22,6 +22,18 @@ struct GatherOptions
   bool query_agent = true;                // ask gpg-agent about key protection (KEY-05)
 };
 
+// What a send meets before it connects, found the same way for `check`,
+// `send --dry-run` and `send`: the audit log opened for appending (and
+// created, as the first send would: audit::AuditLog::check_writable, after
+// audit::check_log_file's ownership rule) and the TLS files loaded as the
+// session loads them (transport::check_tls_files). gather() calls it.
+struct Preflight
+{
+  std::optional<Error> audit;     // AUD-01 / AUD-04, with the exit code send would have
+  std::optional<Error> tls_files; // TLS-04: account.NAME.ca_file cannot be loaded (78)
+};
+Preflight preflight(const config::Config& cfg);
+
 // Gather facts about `cfg` and the files and keys it names. Never fails:
 // what cannot be read is recorded (e.g. Facts::keyring_error) and judged.
 // The returned Facts points at `cfg`, which must outlive it.

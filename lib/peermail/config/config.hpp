@@ -57,7 +57,15 @@ struct Account
   // The wait for the reply to the final "." of DATA (RFC 5321 §4.5.3.2.6:
   // 10 minutes). A timeout there leaves the outcome unknown.
   int data_timeout_s = 600;
+  // The name given in EHLO (RFC 5321 §4.1.1.1); "" = the host's fully
+  // qualified name (transport/helo.hpp).
+  std::string helo;
 };
+
+// Whether `name` may be sent in EHLO (RFC 5321 §4.1.3, §4.1.1.1): a host
+// name (LDH labels of 1-63 octets, at most 253 octets) or an address
+// literal ("[192.0.2.1]", "[IPv6:2001:db8::1]"). No CR, LF or space.
+bool is_helo_name(const std::string& name);
 
 struct PolicySettings
 {

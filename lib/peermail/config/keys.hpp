@@ -34,6 +34,7 @@ inline constexpr Key k_account_keys[] = {
   {"oauth2_token_command", Key::Type::string },
   {"timeout_s",            Key::Type::integer},
   {"data_timeout_s",       Key::Type::integer},
+  {"helo",                 Key::Type::string },
 };
 inline constexpr Key k_policy_keys[] = {
   {"encrypt_to_self",     Key::Type::boolean},

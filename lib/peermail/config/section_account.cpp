@@ -5,6 +5,10 @@
 
 #include <peermail/util/fs.hpp>
 
+#include <arpa/inet.h>
+
+#include <cctype>
+
 namespace peermail::config {
 
 // One rule for account.NAME.host wherever it is set (the file or
@@ -26,6 +30,38 @@ check_host(const std::string& host, const std::string& where, const std::string&
                 "\"smtp.example.org\"; the port goes in `port`");
   }
   return {};
+}
+
+bool
+is_helo_name(const std::string& name)
+{
+  if (name.size() >= 3 && name.front() == '[' && name.back() == ']') {
+    std::string lit = name.substr(1, name.size() - 2);
+    const bool v6 = lit.rfind("IPv6:", 0) == 0;
+    if (v6) {
+      lit.erase(0, 5);
+    }
+    unsigned char buf[sizeof(in6_addr)];
+    return inet_pton(v6 ? AF_INET6 : AF_INET, lit.c_str(), buf) == 1;
+  }
+  if (name.empty() || name.size() > 253) {
+    return false;
+  }
+  std::size_t label = 0;
+  char prev = '.';
+  for (const char c : name) {
+    const bool ldh = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
+    if (c == '.') {
+      if (label == 0 || prev == '-') {
+        return false;
+      }
+      label = 0;
+    } else if (!ldh || (label == 0 && c == '-') || ++label > 63) {
+      return false;
+    }
+    prev = c;
+  }
+  return prev != '-' && prev != '.';
 }
 
 Result<void>
@@ -137,6 +173,16 @@ Parser::parse_account(const std::string& name, const toml::table& t)
   if (auto n = t.get("data_timeout_s")) {
     PEERMAIL_TRY_ASSIGN(auto v, get_int(*n, prefix + ".data_timeout_s", 1, 3600));
     a.data_timeout_s = static_cast<int>(v);
+  }
+  if (auto n = t.get("helo")) {
+    PEERMAIL_TRY_ASSIGN(a.helo, get_string(*n, prefix + ".helo"));
+    if (!is_helo_name(a.helo)) {
+      return unexpected(err(n->source(),
+                            prefix + ".helo",
+                            "must be this host's fully qualified domain name (letters, digits, "
+                            "hyphens and dots) or an address literal such as \"[192.0.2.1]\"; "
+                            "leave it out to use the host's own name"));
+    }
   }
   m_cfg.accounts[name] = a;
   return {};

@@ -52,6 +52,9 @@ struct Facts
   // What the audit log's own rule (audit::check_log_file) says of the
   // configured file; unset when it would be accepted.
   std::optional<Error> audit_file_problem;
+  // What loading the account's TLS files as a session does says (ca_file;
+  // transport::check_tls_files); unset when they load.
+  std::optional<Error> tls_files_problem;
   std::optional<FileFacts> gnupg_home;      // unset: GnuPG's default home was not found
   std::vector<FileFacts> private_key_files; // private-keys-v1.d/*
   std::optional<std::string> gpg_conf;      // file text, when it exists
@@ -67,6 +70,8 @@ struct Facts
   std::optional<bool> secret_key_protected;
 
   Versions versions;
+  // The name send gives in EHLO and where it comes from (transport/helo.hpp).
+  std::string helo;
 };
 
 } // namespace peermail::policy

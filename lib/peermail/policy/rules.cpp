@@ -120,9 +120,11 @@ transport_rules(Board& b, const Facts& f)
     const auto& a = cfg.account();
     const std::string pre = "account." + a.name;
     b.pass("TLS-01",
-           fmt::format("{}, port {}",
+           fmt::format("{}, port {}{}{}",
                        setting(cfg, pre + ".tls", toml_quoted(config::to_string(a.tls))),
-                       a.port));
+                       a.port,
+                       f.helo.empty() ? "" : "; ",
+                       f.helo));
     b.pass("TLS-02", setting(cfg, pre + ".min_tls", toml_quoted(config::to_string(a.min_tls))));
     // TLS-04: no switch to turn verification off exists; the CA file must be sound.
     if (f.ca_file) {
@@ -140,12 +142,17 @@ transport_rules(Board& b, const Facts& f)
           ca.owned_by_user ? "" : " and another owner");
         b.fail("TLS-04", ev, fmt::format("chmod go-w {}", ca.path));
         b.fail("AUTH-05", ev, fmt::format("chmod go-w {}", ca.path));
+      } else if (f.tls_files_problem) {
+        // Loaded as the session loads it (check::preflight).
+        b.fail("TLS-04", f.tls_files_problem->message, f.tls_files_problem->fix);
       } else {
         b.pass("TLS-04",
                fmt::format("certificate verification is always on; ca_file {} ({})",
                            ca.path,
                            mode_str(ca.mode)));
       }
+    } else if (f.tls_files_problem) {
+      b.fail("TLS-04", f.tls_files_problem->message, f.tls_files_problem->fix);
     } else {
       b.pass("TLS-04", "certificate verification is always on; system trust store");
     }

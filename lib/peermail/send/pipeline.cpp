@@ -125,6 +125,7 @@ private:
     PEERMAIL_TRY(prepare_message());
     PEERMAIL_TRY(preflight());
     PEERMAIL_TRY(checklist_gate());
+    PEERMAIL_TRY(size_gate());
     PEERMAIL_TRY(protect_all());
     PEERMAIL_TRY(check_wire_all());
     if (m_req.dry_run) {
@@ -402,6 +403,29 @@ private:
     return {};
   }
 
+  // RFC 1870: a message above the server's EHLO SIZE is refused before it is
+  // encrypted, from an estimate of its encoded size (docs/LIMITS.md): the
+  // composed MIME message (attachments already base64) plus the armour's
+  // line breaks (1/64) and 1 KiB of OpenPGP packets; OpenPGP compression of
+  // the base64 parts roughly cancels the armour's 4/3. Only for a message of
+  // 1 MiB or more (one extra connection: EHLO, QUIT); the exact size is
+  // checked again before the first byte leaves (transport).
+  Result<void>
+  size_gate()
+  {
+    constexpr std::uint64_t k_ask_from = 1U << 20;
+    if (m_req.dry_run || m_req.encrypted || !m_s.size_limit
+        || m_report.plaintext_size < k_ask_from) {
+      return {};
+    }
+    const auto limit = m_s.size_limit(m_cfg.account());
+    const std::uint64_t estimate = m_report.plaintext_size + m_report.plaintext_size / 64 + 1024;
+    if (limit && estimate > *limit) {
+      return refuse(transport::size_refusal(m_cfg.account(), estimate, *limit, true));
+    }
+    return {};
+  }
+
   // Every checklist item `check` can decide without a server must not FAIL
   // (exit 78 naming the item): the same evaluation as `peermail check`.
   Result<void>
@@ -642,13 +666,13 @@ private:
         const bool stopped = e.code == Errc::canceled;
         cr.status = unknown ? "unknown" : stopped ? "interrupted" : "failed";
         cr.smtp_code = e.smtp_status;
+        const auto replies = t.last_recipients();
         for (const auto i : c.recipients) {
           auto& rr = m_report.recipients[i];
           rr.status = cr.status;
-          rr.reason = e.message;
           rr.check_id = e.check_id;
           rr.fix = e.fix;
-          rr.smtp_code = e.smtp_status;
+          decide_recipient(rr, e, replies);
         }
         r.outcome = unknown                ? "unknown"
                     : stopped              ? "interrupted"
@@ -688,6 +712,47 @@ private:
       return unexpected(overall_error(std::move(*failure)));
     }
     return {};
+  }
+
+  // The reply that decided the failed submission `e` for `rr`: its own
+  // refusal at RCPT; none when the server accepted it at RCPT and another
+  // recipient was refused (all-or-nothing); else the reply that failed the
+  // submission (e.smtp_status, set only for a refusal), never the last
+  // harmless one.
+  static void
+  decide_recipient(RecipientReport& rr,
+                   const Error& e,
+                   const std::vector<transport::RecipientResult>& replies)
+  {
+    const auto refused = [](const transport::RecipientResult& x) {
+      return x.code >= 300 || (x.code > 0 && x.code < 200);
+    };
+    const transport::RecipientResult* own = nullptr;
+    const transport::RecipientResult* other_refused = nullptr;
+    for (const auto& x : replies) {
+      if (util::to_lower(x.address) == rr.address) {
+        own = &x;
+      } else if (other_refused == nullptr && refused(x)) {
+        other_refused = &x;
+      }
+    }
+    if (own != nullptr && refused(*own)) {
+      rr.smtp_code = own->code;
+      rr.reason = fmt::format("the server refused this recipient: {}; nothing was sent to anyone",
+                              own->reply.empty() ? std::to_string(own->code) : own->reply);
+    } else if (own != nullptr && own->code != 0 && other_refused != nullptr) {
+      rr.smtp_code.reset();
+      rr.reason = fmt::format(
+        "accepted at RCPT ({}), but not sent: {} was refused and a message "
+        "goes to all of its recipients or to none (all-or-nothing)",
+        own->code,
+        other_refused->address);
+      rr.check_id.clear();
+      rr.fix.clear();
+    } else {
+      rr.smtp_code = e.smtp_status;
+      rr.reason = e.message;
+    }
   }
 
   // The error of a send in which one copy failed (`e`): when an earlier copy

@@ -69,6 +69,10 @@ struct Services
                                                               const crypto::KeyFacts& signer,
                                                               Prompt prompt)>
     signing_passphrase;
+  // The EHLO SIZE limit of the account's server (transport::size_limit),
+  // asked before a large message is encrypted; unset or nullopt: not known
+  // (the exact size is still checked before the message leaves).
+  std::function<std::optional<std::uint64_t>(const config::Account& account)> size_limit;
   // The sysexits name for the audit record ("EX_NOUSER"); the CLI passes its
   // one mapping table. Default: the Errc name.
   std::function<std::string(Errc code)> exit_name;

@@ -5,6 +5,7 @@
 
 #include <peermail/check/gather.hpp>
 #include <peermail/crypto/recipient_proof.hpp>
+#include <peermail/transport/probe.hpp>
 
 namespace peermail::send {
 
@@ -40,6 +41,7 @@ default_services()
     o.env = env;
     return check::require_offline_checklist(cfg, o);
   };
+  s.size_limit = [](const config::Account& a) { return transport::size_limit(a); };
   s.signing_passphrase = [](const config::Config& cfg,
                             const std::string& home,
                             const crypto::KeyFacts& signer,

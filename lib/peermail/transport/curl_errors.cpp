@@ -2,6 +2,7 @@
 #include "curl_errors.hpp"
 
 #include "probe.hpp"
+#include "transport.hpp"
 
 #include <curl/curl.h>
 #include <fmt/core.h>
@@ -33,15 +34,41 @@ reply_text(const CurlFailure& f)
   return fmt::format("{}", f.smtp_code);
 }
 
+// RFC 1870 §6.1, RFC 3463: 552 / 5.3.4 "message too big", 452 / 4.3.1.
+bool
+size_refusal_reply(const CurlFailure& f)
+{
+  return f.smtp_code == 552 || contains(f.last_reply, "5.3.4") || contains(f.last_reply, "4.3.1")
+         || (f.smtp_code == 452 && f.last_command == "MAIL");
+}
+
+std::string
+size_facts(const CurlFailure& f)
+{
+  return fmt::format(
+    "; the message is {} bytes as encoded for sending, {}",
+    f.message_bytes,
+    f.advertised_size > 0
+      ? fmt::format("the server's limit is {} bytes (EHLO SIZE)", f.advertised_size)
+      : std::string("the server advertised no limit (EHLO SIZE)"));
+}
+
 Error
 by_reply_code(const CurlFailure& f, const std::string& hp)
 {
+  const std::string size = size_refusal_reply(f) && f.message_bytes > 0 ? size_facts(f) : "";
   if (f.smtp_code >= 500) {
     return Error(Errc::unavailable,
-                 fmt::format("{}: the server refused {} permanently: {}; nothing was sent",
+                 fmt::format("{}: the server refused {} permanently: {}{}; nothing was sent",
                              hp,
                              what_failed(f),
-                             reply_text(f)));
+                             reply_text(f),
+                             size),
+                 "",
+                 size.empty() ? std::string()
+                              : std::string("send large files another way (a link to a secure "
+                                            "file share), or split them; ask the provider "
+                                            "about the limit"));
   }
   return Error(Errc::temp,
                fmt::format("{}: the server answered {} with a temporary failure: {}; "
@@ -228,7 +255,10 @@ error_from_curl(const CurlFailure& f, const config::Account& a)
               "check host and port, and that the server is reachable");
     break;
   case CURLE_WEIRD_SERVER_REPLY:
-    if (f.smtp_code >= 400 && f.smtp_code < 600 && f.last_command != "STARTTLS") {
+    if (!f.got_reply && f.last_command.empty() && a.tls == config::TlsMode::starttls
+        && answers_tls_on_connect(a, k_mode_sniff_s)) {
+      e = tls_mode_mismatch(a); // a TLS record where the greeting belongs
+    } else if (f.smtp_code >= 400 && f.smtp_code < 600 && f.last_command != "STARTTLS") {
       e = by_reply_code(f, hp);
     } else if (f.last_command == "STARTTLS") {
       e = Error(Errc::protocol,
@@ -275,10 +305,32 @@ error_from_curl(const CurlFailure& f, const config::Account& a)
     }
     break;
   }
-  if (f.smtp_code > 0) {
+  // Only a refusal decides a failure: the last harmless reply (250 to EHLO
+  // before a missing STARTTLS, 220 before a refused certificate) is not
+  // the reply of this outcome.
+  if (f.smtp_code >= 400 && f.smtp_code < 600) {
     e.smtp_status = static_cast<int>(f.smtp_code);
   }
   return e;
+}
+
+Error
+size_refusal(const config::Account& a,
+             std::uint64_t message_bytes,
+             std::uint64_t limit,
+             bool estimated)
+{
+  return Error(Errc::unavailable,
+               fmt::format("{}:{}: the message is {}{} bytes as encoded for sending, above the "
+                           "server's limit of {} bytes (EHLO SIZE, RFC 1870); nothing was sent",
+                           a.host,
+                           a.port,
+                           estimated ? "an estimated " : "",
+                           message_bytes,
+                           limit),
+               "",
+               "send large files another way (a link to a secure file share), or split them; "
+               "ask the provider about the limit");
 }
 
 Error

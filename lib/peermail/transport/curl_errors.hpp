@@ -5,6 +5,7 @@
 #include <peermail/config/config.hpp>
 #include <peermail/util/error.hpp>
 
+#include <cstdint>
 #include <string>
 
 namespace peermail::transport {
@@ -12,12 +13,14 @@ namespace peermail::transport {
 // What is known about a failed transfer.
 struct CurlFailure
 {
-  int curl_code = 0;        // CURLcode
-  long smtp_code = 0;       // CURLINFO_RESPONSE_CODE (0: none)
-  std::string detail;       // libcurl's error buffer
-  std::string last_reply;   // the last server reply line, sanitised
-  std::string last_command; // verb of the last command sent ("DATA", "RCPT", …)
-  bool got_reply = false;   // the server said anything at all
+  int curl_code = 0;                 // CURLcode
+  long smtp_code = 0;                // CURLINFO_RESPONSE_CODE (0: none)
+  std::string detail;                // libcurl's error buffer
+  std::string last_reply;            // the last server reply line, sanitised
+  std::string last_command;          // verb of the last command sent ("DATA", "RCPT", …)
+  bool got_reply = false;            // the server said anything at all
+  std::uint64_t message_bytes = 0;   // the message as encoded for sending
+  std::uint64_t advertised_size = 0; // EHLO SIZE (0: none advertised)
 };
 
 // Return the Error for `f` on `account`: unavailable (5xx, no compliant TLS),

@@ -5,6 +5,7 @@
 #include "probe.hpp"
 
 #include "curl_errors.hpp"
+#include "helo.hpp"
 #include "ocsp.hpp"
 #include "tls_info.hpp"
 #include "tls_offer.hpp"
@@ -178,6 +179,14 @@ public:
     return m_ssl.get();
   }
 
+  // Whether a wait ran out (timeout_s, or the connection's deadline): the
+  // probe stops at the first timeout.
+  bool
+  timed_out() const
+  {
+    return m_timed_out;
+  }
+
   Result<void>
   send_line(const std::string& line)
   {
@@ -280,6 +289,7 @@ private:
       const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(m_deadline - Clock::now()).count();
       if (left <= 0) {
+        m_timed_out = true;
         return fail(Errc::temp,
                     fmt::format("the server did not finish the exchange within {} s (4 × "
                                 "timeout_s); the probe gave up on it",
@@ -291,12 +301,28 @@ private:
         continue;
       }
       if (pr == 0 && left > m_timeout_ms) {
-        return fail(Errc::temp, "the server closed the connection or stopped answering");
+        m_timed_out = true;
+        const int s = m_timeout_ms / 1000;
+        return fail(
+          Errc::temp,
+          received_any()
+            ? fmt::format("the server stopped answering (nothing within {} s, timeout_s)", s)
+            : fmt::format("the server accepted the connection but sent nothing within "
+                          "{} s (timeout_s)",
+                          s));
       }
       if (pr != 0) {
         return {};
       }
     }
+  }
+
+  bool
+  received_any() const
+  {
+    return m_received
+           || (m_ssl && SSL_get_rbio(m_ssl.get()) != nullptr
+               && BIO_number_read(SSL_get_rbio(m_ssl.get())) > 0);
   }
 
   Result<std::string>
@@ -331,8 +357,9 @@ private:
         continue;
       }
       if (n <= 0) {
-        return fail(Errc::temp, "the server closed the connection or stopped answering");
+        return fail(Errc::temp, "the server closed the connection");
       }
+      m_received = true;
       m_buf.append(chunk.data(), static_cast<std::size_t>(n));
     }
   }
@@ -343,6 +370,8 @@ private:
   Clock::time_point m_deadline = Clock::now();
   SslPtr m_ssl;
   bool m_tls = false;
+  bool m_timed_out = false;
+  bool m_received = false; // a byte came in plain text
   std::string m_buf;
   std::vector<std::string>* m_transcript;
   TranscriptFilter m_filter;
@@ -393,6 +422,7 @@ struct Caps
   bool starttls = false;
   bool requiretls = false;
   std::vector<std::string> auth;
+  std::optional<std::uint64_t> size; // EHLO SIZE limit (RFC 1870)
 };
 
 Caps
@@ -403,6 +433,9 @@ parse_caps(const Reply& r)
     const auto words = split_words(r.lines[i]);
     if (words.empty()) {
       continue;
+    }
+    if (auto limit = ehlo_size_limit(r.lines[i])) {
+      c.size = limit;
     }
     if (words[0] == "STARTTLS") {
       c.starttls = true;
@@ -415,14 +448,34 @@ parse_caps(const Reply& r)
   return c;
 }
 
-constexpr const char* k_ehlo = "EHLO peermail.invalid";
+// The EHLO line of send (helo.hpp).
+std::string
+ehlo_line(const config::Account& a)
+{
+  return "EHLO " + helo_name(a).name;
+}
+
+void
+say(const ProbeProgress& progress, const std::string& step)
+{
+  if (progress) {
+    progress(step);
+  }
+}
 
 // Connect and bring the session to TLS (EHLO/STARTTLS for STARTTLS mode).
 // Fills the pre-TLS fields of `rep` when `rep` is given.
+
 Result<void>
-reach_tls(Conn& c, const config::Account& a, SSL_CTX* ctx, ProbeReport* rep)
+reach_tls(Conn& c,
+          const config::Account& a,
+          SSL_CTX* ctx,
+          ProbeReport* rep,
+          const ProbeProgress& progress = {})
 {
+  say(progress, "connecting");
   PEERMAIL_TRY(c.connect(a.host, a.port, std::max(1, a.timeout_s)));
+  say(progress, "waiting for the server");
   if (a.tls == config::TlsMode::starttls) {
     // No greeting yet: an implicit-TLS port waits for our ClientHello.
     if (!c.readable_within(k_mode_sniff_s * 1000) && answers_tls_on_connect(a, k_mode_sniff_s)) {
@@ -432,7 +485,8 @@ reach_tls(Conn& c, const config::Account& a, SSL_CTX* ctx, ProbeReport* rep)
     if (greeting.code != 220) {
       return fail(Errc::unavailable, fmt::format("the server greeted with {}", greeting.last));
     }
-    PEERMAIL_TRY(c.send_line(k_ehlo));
+    say(progress, "EHLO");
+    PEERMAIL_TRY(c.send_line(ehlo_line(a)));
     PEERMAIL_TRY_ASSIGN(auto ehlo, c.read_reply());
     const Caps caps = parse_caps(ehlo);
     if (rep != nullptr) {
@@ -461,6 +515,7 @@ reach_tls(Conn& c, const config::Account& a, SSL_CTX* ctx, ProbeReport* rep)
       return fail(Errc::protocol, "the server sent data after its 220 to STARTTLS (injection)");
     }
   }
+  say(progress, "TLS handshake");
   auto tls = c.start_tls(ctx, a.host);
   if (!tls && a.tls == config::TlsMode::implicit && plaintext_answer(tls.error().message)) {
     return unexpected(tls_mode_mismatch(a, tls.error().message)); // "220 " before TLS
@@ -617,10 +672,12 @@ try_login(Conn& c,
 // TLS-02, TLS-03: what the server offers (tls_offer.hpp). Each handshake:
 // connect, STARTTLS dialogue, handshake, close; never AUTH, never MAIL.
 void
-measure_offer(const config::Account& a, ProbeReport& rep)
+measure_offer(const config::Account& a, ProbeReport& rep, const ProbeProgress& progress)
 {
-  const Handshake handshake = [&a](SSL_CTX* ctx,
-                                   const std::function<void(SSL*)>& seen) -> Result<void> {
+  int n = 0;
+  const Handshake handshake =
+    [&a, &n, &progress](SSL_CTX* ctx, const std::function<void(SSL*)>& seen) -> Result<void> {
+    say(progress, fmt::format("which TLS versions and suites are offered (handshake {})", ++n));
     Conn c(nullptr);
     PEERMAIL_TRY(reach_tls(c, a, ctx, nullptr));
     seen(c.ssl());
@@ -664,6 +721,33 @@ measure_legacy_session(const config::Account& a, ProbeReport& rep)
 
 } // namespace
 
+std::optional<std::uint64_t>
+size_limit(const config::Account& a)
+{
+  auto ctx = make_probe_ctx(a);
+  if (!ctx) {
+    return std::nullopt;
+  }
+  Conn c(nullptr);
+  if (!reach_tls(c, a, ctx->get(), nullptr) || !judge_tls(c.ssl(), tls_policy(a)).all_ok()) {
+    return std::nullopt; // the send itself says why
+  }
+  auto ehlo = [&]() -> Result<Caps> {
+    if (a.tls == config::TlsMode::implicit) {
+      PEERMAIL_TRY_ASSIGN(auto greeting, c.read_reply());
+      if (greeting.code != 220) {
+        return fail(Errc::unavailable, "no greeting");
+      }
+    }
+    PEERMAIL_TRY(c.send_line(ehlo_line(a)));
+    PEERMAIL_TRY_ASSIGN(auto reply, c.read_reply());
+    (void)c.send_line("QUIT");
+    (void)c.read_reply();
+    return parse_caps(reply);
+  }();
+  return ehlo ? ehlo->size : std::nullopt;
+}
+
 bool
 answers_tls_on_connect(const config::Account& a, int wait_s)
 {
@@ -686,8 +770,18 @@ probe(const config::Account& a,
   rep.mode = a.tls;
   PEERMAIL_TRY_ASSIGN(auto ctx, make_probe_ctx(a));
   Conn c(&rep.transcript);
-  auto reached = reach_tls(c, a, ctx.get(), &rep);
+  const ProbeProgress& progress = options.progress;
+  auto reached = reach_tls(c, a, ctx.get(), &rep, progress);
+  bool timed_out = false;
   if (!reached) {
+    if (c.timed_out() && rep.transcript.empty()) {
+      // Nothing said at all: one timeout, and the probe stops there.
+      Error e = reached.error();
+      e.message += "; the probe stopped there";
+      e.fix = "check host and port, and that a mail submission server answers there";
+      return unexpected(std::move(e));
+    }
+    timed_out = c.timed_out();
     if (reached.error().code == Errc::temp && rep.starttls_code == 0 && !rep.starttls_offered
         && c.ssl() == nullptr && rep.transcript.empty()) {
       return unexpected(reached.error()); // could not connect at all
@@ -707,12 +801,14 @@ probe(const config::Account& a,
         }
       }
       // RFC 3207 §4.2: everything learned before TLS is discarded.
-      PEERMAIL_TRY(c.send_line(k_ehlo));
+      say(progress, "EHLO inside TLS");
+      PEERMAIL_TRY(c.send_line(ehlo_line(a)));
       PEERMAIL_TRY_ASSIGN(auto ehlo, c.read_reply());
       const Caps caps = parse_caps(ehlo);
       rep.auth_mechanisms = caps.auth;
       rep.requiretls = caps.requiretls;
       // AUTH-01: the server should refuse mail without authentication.
+      say(progress, "MAIL without login");
       PEERMAIL_TRY(c.send_line("MAIL FROM:<probe@peermail.invalid>"));
       PEERMAIL_TRY_ASSIGN(auto mail, c.read_reply());
       rep.mail_without_auth_code = mail.code;
@@ -731,6 +827,7 @@ probe(const config::Account& a,
       } else if (credentials && !credentials->username.empty()) {
         // Only where a send would authenticate: every rule of the policy passed.
         if (rep.policy_ok) {
+          say(progress, "login");
           PEERMAIL_TRY(try_login(c, *credentials, caps.auth, rep));
         } else {
           rep.login_reply =
@@ -744,15 +841,18 @@ probe(const config::Account& a,
     }();
     if (!rest) {
       rep.tls_error = rest.error().message;
+      timed_out = c.timed_out();
     }
   }
-  if (!rep.mode_mismatch && !rep.starttls_injection
+  // The first timeout ends the probe: a server that stopped answering is
+  // not asked again for every version and suite.
+  if (!timed_out && !rep.mode_mismatch && !rep.starttls_injection
       && (rep.tls_ok || a.tls == config::TlsMode::implicit || rep.starttls_code == 220)) {
-    measure_offer(a, rep);
+    measure_offer(a, rep, progress);
   }
   const bool modern = version_offer(rep.offer, 12) == VersionOffer::offered
                       || version_offer(rep.offer, 13) == VersionOffer::offered;
-  if (!rep.tls_ok && rep.tls_version.empty() && !modern
+  if (!timed_out && !rep.tls_ok && rep.tls_version.empty() && !modern
       && (version_offer(rep.offer, 10) == VersionOffer::offered
           || version_offer(rep.offer, 11) == VersionOffer::offered)) {
     measure_legacy_session(a, rep);

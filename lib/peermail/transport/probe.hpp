@@ -10,6 +10,8 @@
 #include <peermail/transport/tls_offer.hpp>
 #include <peermail/util/result.hpp>
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -106,6 +108,16 @@ constexpr int k_mode_sniff_s = 2;
 // ClientHello, close; nothing else is sent.
 bool answers_tls_on_connect(const config::Account& account, int wait_s);
 
+// Called with each step of the probe as it begins ("TLS handshake"), for a
+// progress line on a terminal; never with a secret.
+using ProbeProgress = std::function<void(const std::string& step)>;
+
+// The EHLO SIZE limit (RFC 1870) the server of `account` advertises inside
+// a TLS session that passes every rule a send enforces: connect, (STARTTLS,)
+// EHLO, QUIT; no AUTH, no MAIL. nullopt when it advertises none or cannot
+// be asked (the send itself then reports why).
+std::optional<std::uint64_t> size_limit(const config::Account& account);
+
 struct ProbeOptions
 {
   // Log in with the credentials (inside a TLS session that passed every rule
@@ -115,6 +127,7 @@ struct ProbeOptions
   // RCPT, never to DATA: the identity's own address, so that a server open
   // to its local domain is noticed. Empty: postmaster@ the account's host.
   std::string rcpt;
+  ProbeProgress progress; // may be empty
 };
 
 // Probe the server of `account`. Credentials are used only inside a TLS

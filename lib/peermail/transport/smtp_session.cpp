@@ -3,6 +3,8 @@
 // talked down (RFC 8314, RFC 3207). One easy handle carries many messages over
 // one connection (libcurl keeps it alive between transfers).
 #include "curl_errors.hpp"
+#include "helo.hpp"
+#include "probe.hpp"
 #include "tls_info.hpp"
 #include "tls_policy.hpp"
 #include "transcript.hpp"
@@ -55,7 +57,8 @@ struct TransferState
   const util::Cancel* cancel = nullptr;              // SessionOptions::cancel
   const std::vector<curl_socket_t>* socks = nullptr; // the session's open sockets
   bool canceled_before_dot = false;                  // a stop request aborted it before the "."
-  Clock::time_point last_activity = Clock::now();    // a line or message bytes
+  bool mode_mismatch = false; // no greeting, and the port answers TLS on connect (TLS-01)
+  Clock::time_point last_activity = Clock::now(); // a line or message bytes
   std::vector<RecipientResult> recipients;
   std::size_t next_rcpt = 0;
   std::string last_command;
@@ -63,6 +66,7 @@ struct TransferState
   bool quitting = false;
   std::string partial_in;
   bool got_reply = false;
+  std::uint64_t advertised_size = 0; // EHLO SIZE of the last EHLO (0: none)
   TlsInfo tls;
   std::optional<TlsJudgement> judgement; // of the session, by the one TLS policy
   std::optional<Error> abort_error;
@@ -93,6 +97,13 @@ on_incoming_line(TransferState& st, std::string_view line)
   const std::string shown = st.filter->incoming(line);
   emit(st, "< " + shown);
   st.got_reply = true;
+  if (st.last_command == "EHLO") {
+    if (const auto size = line.size() > 4 && reply_code(line) == 250
+                            ? ehlo_size_limit(line.substr(4))
+                            : std::nullopt) {
+      st.advertised_size = *size;
+    }
+  }
   if (!is_last_reply_line(line) || st.quitting) {
     return; // keep the reply that failed, not the one to QUIT
   }
@@ -114,6 +125,9 @@ on_outgoing_line(TransferState& st, std::string_view line)
   const std::string shown = st.filter->outgoing(line);
   if (!auth_data && verb_of(line) != "QUIT") {
     st.last_command = verb_of(line);
+    if (st.last_command == "EHLO") {
+      st.advertised_size = 0; // RFC 3207 §4.2: what was said before TLS is forgotten
+    }
   } else if (!auth_data) {
     st.quitting = true;
   }
@@ -218,6 +232,11 @@ preflight_body(TransferState& st)
                  !j.chain_ok  ? "TLS-04"
                  : !j.host_ok ? "TLS-05"
                               : "TLS-04");
+  }
+  // RFC 1870: a message above the server's SIZE is never sent (libcurl
+  // declares SIZE= at MAIL; a server that ignores it is checked here).
+  if (st.advertised_size > 0 && st.total > st.advertised_size) {
+    return size_refusal(a, st.total, st.advertised_size, false);
   }
   for (const auto& r : st.recipients) {
     if (r.code < 200 || r.code >= 300) {
@@ -381,6 +400,11 @@ public:
   Result<SendResult> send(const Envelope& envelope, std::string_view message) override;
   Result<SendResult> send_fd(const Envelope& envelope, int fd) override;
   void close() override;
+  std::vector<RecipientResult>
+  last_recipients() const override
+  {
+    return m_state.recipients;
+  }
 
 private:
   Result<void> configure();
@@ -406,6 +430,10 @@ private:
   std::string m_url;
   TlsPolicy m_tls;
   std::string m_pin;
+  bool m_greeted = false; // the server has answered on this session
+  // EHLO SIZE of the connection (kept across messages: a reused connection
+  // sends no new EHLO).
+  std::uint64_t m_size_limit = 0;
 };
 
 #define PM_SETOPT(opt, value)                                                                      \
@@ -426,8 +454,14 @@ SmtpSession::configure()
   }
   CURL* c = m_curl.get();
   // RFC 8314 §3.3: implicit TLS; RFC 3207: STARTTLS, always required (never TRY).
+  // The URL's path is the EHLO name (libcurl), the same as the probe's.
+  char* helo = curl_easy_escape(c, helo_name(a).name.c_str(), 0);
+  if (helo == nullptr) {
+    return fail(Errc::internal, "out of memory");
+  }
   m_url = fmt::format(
-    "{}://{}:{}/", a.tls == config::TlsMode::implicit ? "smtps" : "smtp", a.host, a.port);
+    "{}://{}:{}/{}", a.tls == config::TlsMode::implicit ? "smtps" : "smtp", a.host, a.port, helo);
+  curl_free(helo);
   PM_SETOPT(CURLOPT_URL, m_url.c_str());
   PM_SETOPT(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   PM_SETOPT(CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
@@ -546,6 +580,7 @@ SmtpSession::transfer(const Envelope& envelope, std::string_view message, int fd
   m_state.total = size;
   m_state.cancel = m_opts.cancel;
   m_state.socks = &m_socks;
+  m_state.advertised_size = m_size_limit;
   for (const auto& r : envelope.rcpt_to) {
     m_state.recipients.push_back(RecipientResult{r, 0, "", false});
   }
@@ -568,11 +603,16 @@ SmtpSession::transfer(const Envelope& envelope, std::string_view message, int fd
   m_errbuf[0] = '\0';
 
   const CURLcode rc = perform();
+  m_greeted = m_greeted || m_state.got_reply;
+  m_size_limit = m_state.advertised_size;
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
   curl_easy_setopt(c, CURLOPT_MAIL_RCPT, nullptr);
 
   if (rc != CURLE_OK) {
+    if (m_state.mode_mismatch) {
+      return unexpected(tls_mode_mismatch(m_opts.account));
+    }
     if (m_state.abort_error) {
       return unexpected(std::move(*m_state.abort_error));
     }
@@ -595,6 +635,8 @@ SmtpSession::transfer(const Envelope& envelope, std::string_view message, int fd
     }
     f.last_reply = m_state.last_reply;
     f.last_command = m_state.last_command;
+    f.message_bytes = size;
+    f.advertised_size = m_state.advertised_size;
     f.got_reply = m_state.got_reply;
     return unexpected(error_from_curl(f, m_opts.account));
   }
@@ -635,6 +677,12 @@ SmtpSession::perform()
     return CURLE_FAILED_INIT;
   }
   const auto limit = std::chrono::seconds(std::max(1, m_opts.account.timeout_s));
+  const auto started = Clock::now();
+  // TLS-01 in the first exchange: a STARTTLS client that has no greeting
+  // after k_mode_sniff_s asks once whether the port expects TLS on connect
+  // (the probe's rule), instead of waiting timeout_s for a greeting that an
+  // implicit-TLS port never sends.
+  bool sniffed = m_greeted || m_opts.account.tls != config::TlsMode::starttls;
   CURLcode rc = CURLE_OK;
   for (;;) {
     int running = 0;
@@ -663,6 +711,16 @@ SmtpSession::perform()
     // waits inside libcurl).
     if (!m_state.stalled_before_dot && !m_state.canceled_before_dot) {
       (void)must_abort(m_state);
+    }
+    if (!sniffed && !m_state.got_reply && !m_socks.empty()
+        && Clock::now() - started > std::chrono::seconds(k_mode_sniff_s)) {
+      sniffed = true;
+      if (answers_tls_on_connect(m_opts.account, k_mode_sniff_s)) {
+        m_state.mode_mismatch = true;
+        for (const curl_socket_t sock : m_socks) {
+          ::shutdown(sock, SHUT_RDWR);
+        }
+      }
     }
     if (!m_state.stalled_before_dot && Clock::now() - m_state.last_activity > limit) {
       // (No socket yet: still resolving, CURLOPT_CONNECTTIMEOUT applies.)

@@ -2,15 +2,19 @@
 #include "tls_policy.hpp"
 
 #include "tls_info.hpp"
+#include "transport.hpp"
 
 #include <peermail/util/fs.hpp>
 
 #include <fmt/core.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include <arpa/inet.h>
+
+#include <array>
 
 namespace peermail::transport {
 
@@ -53,9 +57,20 @@ apply_tls_policy(void* ssl_ctx, const TlsPolicy& p, bool verify_host)
   }
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
   if (!p.ca_file.empty()) {
+    ERR_clear_error();
     if (SSL_CTX_load_verify_locations(ctx, p.ca_file.c_str(), nullptr) != 1) {
+      std::array<char, 256> why{};
+      ERR_error_string_n(ERR_peek_last_error(), why.data(), why.size());
+      ERR_clear_error();
       return fail(Errc::config,
-                  fmt::format("account.{}.ca_file = \"{}\" cannot be read", p.account, p.ca_file));
+                  fmt::format("account.{}.ca_file = \"{}\" cannot be loaded as CA certificates "
+                              "({})",
+                              p.account,
+                              p.ca_file,
+                              why[0] != '\0' ? why.data() : "no certificate in it"),
+                  "TLS-04",
+                  "point ca_file at a readable PEM file holding the CA certificate(s), or "
+                  "remove it to use the system trust store");
     }
   } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
     return fail(Errc::config, "the system trust store cannot be read");
@@ -119,6 +134,22 @@ judge_tls(const void* ssl_ptr, const TlsPolicy& p)
   j.spki_sha256 = spki_sha256_base64(leaf);
   j.pin_ok = p.pin_sha256.empty() || (!j.spki_sha256.empty() && j.spki_sha256 == p.pin_sha256);
   return j;
+}
+
+} // namespace peermail::transport
+
+namespace peermail::transport {
+
+Result<void>
+check_tls_files(const config::Account& account)
+{
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) {
+    return fail(Errc::internal, "OpenSSL: cannot create a context");
+  }
+  auto r = apply_tls_policy(ctx, tls_policy(account), true);
+  SSL_CTX_free(ctx);
+  return r;
 }
 
 } // namespace peermail::transport

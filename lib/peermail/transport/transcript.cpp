@@ -32,6 +32,24 @@ is_last_reply_line(std::string_view line)
   return line.size() <= 3 || line[3] != '-';
 }
 
+std::optional<std::uint64_t>
+ehlo_size_limit(std::string_view kw)
+{
+  if (kw.size() < 6 || (kw.substr(0, 5) != "SIZE " && kw.substr(0, 5) != "size ")) {
+    return std::nullopt;
+  }
+  kw.remove_prefix(5);
+  std::uint64_t n = 0;
+  std::size_t digits = 0;
+  for (const char c : kw) {
+    if (c < '0' || c > '9' || ++digits > 18) {
+      break;
+    }
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return n > 0 ? std::optional<std::uint64_t>(n) : std::nullopt;
+}
+
 std::string
 sanitize(std::string_view text)
 {

@@ -3,6 +3,8 @@
 // The `-v` SMTP dialogue: command/reply lines with AUTH redacted (internal to
 // transport/). DATA never reaches these functions.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +16,11 @@ int reply_code(std::string_view line);
 
 // Return true if `line` is the last line of a reply ("250 x", not "250-x").
 bool is_last_reply_line(std::string_view line);
+
+// Return the limit of the EHLO keyword line `keyword` (the text after
+// "250-"), "SIZE 10240000" (RFC 1870 §4); nullopt for any other keyword and
+// for SIZE without a limit (or 0).
+std::optional<std::uint64_t> ehlo_size_limit(std::string_view keyword);
 
 // Return `text` without CR, LF and other control characters (for messages).
 std::string sanitize(std::string_view text);

@@ -5,6 +5,7 @@
 #include <peermail/util/cancel.hpp>
 #include <peermail/util/result.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -76,6 +77,15 @@ public:
   // implementations override it to stream through the libcurl read callback.
   virtual Result<SendResult> send_fd(const Envelope& envelope, int fd);
 
+  // The server's reply to each RCPT TO of the last submission, failed or not
+  // (code 0: not reached), so that each recipient of a failed submission is
+  // reported with the reply that decided it. Default: none known.
+  virtual std::vector<RecipientResult>
+  last_recipients() const
+  {
+    return {};
+  }
+
   // Close the session (QUIT). Safe to call twice.
   virtual void close() = 0;
 };
@@ -92,6 +102,19 @@ struct SessionOptions
   // unless abort_now(), which makes its outcome unknown (maybe_delivered).
   const util::Cancel* cancel = nullptr;
 };
+
+// Load the TLS files of `account` (ca_file) exactly as a session will, so
+// that check, send --dry-run and send meet the same problem before any
+// connection. Errors: config (78) naming the setting (TLS-04).
+Result<void> check_tls_files(const config::Account& account);
+
+// The one refusal of a message above the server's EHLO SIZE limit (RFC
+// 1870): unavailable (69, never retried), both numbers; `estimated` before
+// the message is encrypted (send::run), exact before its first byte leaves.
+Error size_refusal(const config::Account& account,
+                   std::uint64_t message_bytes,
+                   std::uint64_t limit,
+                   bool estimated);
 
 // Create a libcurl-backed session for `opts.account` (no connection yet).
 Result<std::unique_ptr<Transport>> make_smtp_session(SessionOptions opts);

@@ -540,3 +540,35 @@ test_send_with_starttls_on_implicit_port_exits_69_with_the_fix() {
     expect_eq "$(spool_count)" 0 "messages delivered"
     expect_eq "$(transcript_count AUTH)" 0 "AUTH commands"
 }
+
+test_silent_server_is_a_timeout_within_timeout_s() {
+    # A server that accepts TCP and never answers: one timeout, named as
+    # such (not a handshake failure), and the probe stops there instead of
+    # trying every version and suite (issue 16: it took 93 s).
+    start_hostile silent
+    for mode in implicit starttls; do
+        cfg "$mode"
+        sed -i 's/^timeout_s = .*/timeout_s = 5/' c.toml
+        local t0=$SECONDS
+        probe_bounded 120
+        expect_eq "$(cat rc)" 1 "exit code ($mode)"
+        [ $((SECONDS - t0)) -le 20 ] || fail "the probe took $((SECONDS - t0)) s ($mode)"
+        expect_status TLS-01 fail
+        expect_contains out "accepted the connection but sent nothing within 5 s (timeout_s); the probe stopped there"
+        expect_not_contains out "handshake"
+        # Not a terminal: no progress line.
+        expect_not_contains err "probing"
+    done
+}
+
+test_progress_line_only_on_a_terminal() {
+    command -v script >/dev/null || { echo "SKIP: script(1) missing"; return 0; }
+    start_smtp starttls --user ana --password "$PW"
+    cfg starttls
+    # stderr a terminal (script(1)), stdout a file: the progress goes to the
+    # terminal only, and stdout stays the JSON report.
+    PM_TEST_PASSWORD=$PW script -qefc "$PEERMAIL_BIN --config c.toml --json check --probe --only TLS-01 >out" tty.log >/dev/null || true
+    /usr/bin/python3 -c 'import json; json.load(open("out"))' || fail "stdout is not JSON"
+    expect_not_contains out "probing"
+    expect_contains tty.log "probing localhost:$SMTP_PORT"
+}

@@ -715,3 +715,71 @@ test_terminal_without_editor_says_how_to_end_input() {
     gpg --batch --decrypt "$SMTP_SPOOL/msg-1.eml" >plain.eml 2>/dev/null
     expect_contains plain.eml "$BODY_MARK"
 }
+
+# check, send --dry-run and send meet the same preflight (issue 15): the TLS
+# files loaded as the session loads them, the audit log opened for append.
+test_unloadable_ca_file_fails_check_dry_run_and_send_alike() {
+    setup_server
+    printf 'not a certificate\n' >bad.pem
+    chmod 600 bad.pem
+    sed -i "s|^ca_file = .*|ca_file = \"$PWD/bad.pem\"|" c.toml
+    expect_exit 1 pm --config c.toml check --only TLS-04
+    expect_contains out "account.default.ca_file = \"$PWD/bad.pem\" cannot be loaded as CA certificates"
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 78 pm --config c.toml send --dry-run \
+        --to sam@hospital.test --subject x --body-file body.txt
+    expect_contains err "c.toml:"
+    expect_contains err "account.default.ca_file = \"$PWD/bad.pem\" cannot be loaded as CA certificates"
+    expect_contains err "[TLS-04]"
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 78 pm --config c.toml send \
+        --to sam@hospital.test --subject x --body-file body.txt
+    expect_contains err "account.default.ca_file = \"$PWD/bad.pem\" cannot be loaded as CA certificates"
+    expect_eq "$(cat "$SMTP_SPOOL/transcript.log" 2>/dev/null | wc -l)" 0 "connections"
+    # A missing one: the same, named.
+    sed -i "s|^ca_file = .*|ca_file = \"$PWD/missing.pem\"|" c.toml
+    expect_exit 1 pm --config c.toml check --only TLS-04
+    expect_contains out "missing.pem does not exist"
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 78 pm --config c.toml send --dry-run \
+        --to sam@hospital.test --subject x --body-file body.txt
+    expect_contains err "account.default.ca_file = \"$PWD/missing.pem\""
+    expect_eq "$(cat "$SMTP_SPOOL/transcript.log" 2>/dev/null | wc -l)" 0 "connections"
+}
+
+test_audit_log_send_cannot_open_fails_check_too() {
+    setup_server
+    # A log in a directory that takes no new file (/proc: owned by root, not
+    # writable even by root): send cannot open it for appending (74); check
+    # must fail AUD-01 the same way, not pass it and leave send to find out.
+    sed -i 's|^path = .*|path = "/proc/peermail-audit.jsonl"|' c.toml
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 74 pm --config c.toml send --dry-run \
+        --to sam@hospital.test --subject x --body-file body.txt
+    expect_contains err "audit log /proc/peermail-audit.jsonl: cannot open for appending"
+    expect_exit 1 pm --config c.toml --json check --only AUD-01
+    /usr/bin/python3 - out <<'PY' || fail "check passed AUD-01"
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = [f for f in d["findings"] if f["id"] == "AUD-01"][0]
+assert f["status"] == "fail", f
+assert "audit log /proc/peermail-audit.jsonl: cannot open for appending" in f["evidence"], f
+PY
+    expect_eq "$(cat "$SMTP_SPOOL/transcript.log" 2>/dev/null | wc -l)" 0 "connections"
+}
+
+test_attachment_above_ehlo_size_refused_69_before_encrypting() {
+    # RFC 1870: the server's SIZE is asked before a large message is
+    # encrypted; the refusal states the estimate and the limit.
+    start_smtp smtps --size-limit 1500000 --user ana --password "$PASSWORD"
+    write_config c.toml signing_key="$ANA_FPR" port="$SMTP_PORT" tls=implicit \
+        ca_file="$TEST_CA/ca.pem"
+    printf '%s\n' "$BODY_MARK" >body.txt
+    head -c 2000000 /dev/urandom >scan.bin
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 69 pm --config c.toml send \
+        --to sam@hospital.test --subject x --body-file body.txt --attach scan.bin
+    grep -qE "the message is an estimated [0-9]{7} bytes as encoded for sending, above the server's limit of 1500000 bytes \(EHLO SIZE, RFC 1870\); nothing was sent" err ||
+        fail "no size statement: $(cat err)"
+    expect_contains err "send large files another way"
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    # One EHLO, no MAIL, no AUTH: nothing of the message was sent.
+    expect_not_contains "$SMTP_SPOOL/transcript.log" "MAIL"
+    expect_not_contains "$SMTP_SPOOL/transcript.log" "AUTH"
+    expect_contains audit.jsonl '"outcome":"refused"'
+}

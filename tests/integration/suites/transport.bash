@@ -192,6 +192,11 @@ test_plaintext_server_with_auth_69() {
     expect_exit 69 send
     expect_contains err "localhost:$SMTP_PORT: the server does not offer STARTTLS; mail is never sent without TLS [TLS-01]"
     expect_nothing_sent
+    # The line carries the reply that decided it, not the harmless 250 to EHLO.
+    expect_contains out "failed     to  sam@hospital.test  key $SAM_FPR"
+    expect_not_contains out "(250)"
+    expect_not_contains audit.jsonl '"smtp":{"code":250}'
+    expect_contains audit.jsonl '"smtp":{"code":null}'
     # Nothing after EHLO (libcurl QUITs).
     expect_eq "$(grep -cv -E '^C plain (EHLO|QUIT)' "$SMTP_SPOOL/transcript.log")" 0 "commands after EHLO"
 }
@@ -199,8 +204,11 @@ test_plaintext_server_with_auth_69() {
 test_plaintext_server_on_implicit_port_69() {
     start_smtp plain
     cfg implicit
+    sed -i 's/^timeout_s = .*/timeout_s = 120/' c.toml
     write_pgp_message
+    local t0=$SECONDS
     expect_exit 69 send
+    [ $((SECONDS - t0)) -lt 30 ] || fail "took $((SECONDS - t0)) s (timeout_s = 120)"
     expect_contains err "did not answer the TLS handshake with TLS (it looks like a plaintext SMTP port)"
     expect_contains err 'peermail: fix: if this port expects STARTTLS (usually 587), set tls = "starttls"'
     expect_nothing_sent
@@ -236,6 +244,11 @@ test_wrong_hostname_69() {
     expect_contains err 'the server certificate is not issued for "localhost"'
     expect_contains err "[TLS-05]"
     expect_nothing_sent
+    # No SMTP reply decided it: no code on the line or in the audit record.
+    expect_contains out "failed     to  sam@hospital.test  key $SAM_FPR"
+    expect_not_contains out "(2"
+    expect_not_contains audit.jsonl '"smtp":{"code":2'
+    expect_contains audit.jsonl '"smtp":{"code":null}'
 }
 
 test_expired_cert_69() {
@@ -295,6 +308,23 @@ test_5xx_on_one_rcpt_69() {
     expect_contains err "the server refused recipient kim@hospital.test: 550 5.1.1 no such user; nothing was sent to anyone"
     expect_contains out '"smtp_code":550'
     expect_nothing_sent
+    # Each recipient carries its own deciding reply: Kim the 550, Sam
+    # (accepted at RCPT) no code, and why nothing went to Sam.
+    /usr/bin/python3 - out "$SAM_FPR" <<'PY' || fail "per-recipient results"
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = {x["address"]: x for x in d["recipients"]}
+assert r["kim@hospital.test"]["smtp_code"] == 550, r["kim@hospital.test"]
+assert "550 5.1.1 no such user" in r["kim@hospital.test"]["reason"], r["kim@hospital.test"]
+assert "smtp_code" not in r["sam@hospital.test"], r["sam@hospital.test"]
+assert "kim@hospital.test was refused" in r["sam@hospital.test"]["reason"], r["sam@hospital.test"]
+assert "all-or-nothing" in r["sam@hospital.test"]["reason"], r["sam@hospital.test"]
+PY
+    expect_exit 69 send
+    expect_contains out "failed     cc  kim@hospital.test  key $KIM_FPR  (550)"
+    expect_contains out "failed     to  sam@hospital.test  key $SAM_FPR"
+    expect_not_contains out "sam@hospital.test  key $SAM_FPR  ("
+    expect_eq "$(grep '"outcome":"failed"' audit.jsonl | grep -c '"smtp":{"code":550}')" 2 "audited refusals with the deciding 550"
 }
 
 test_5xx_on_all_rcpt_69() {
@@ -451,12 +481,15 @@ open("m.eml", "w").write(re.sub(r"(?m)^Message-ID: .*$", "Message-ID: <mrn-4711-
 }
 
 test_implicit_server_on_starttls_port_69() {
-    # A configuration error, not "safe to retry" (issue 16): 69 with the fix.
+    # A configuration error, not "safe to retry" (issue 16): 69 with the fix,
+    # found in the first exchange (the silent greeting), not after timeout_s.
     start_smtp smtps
     cfg starttls
-    sed -i 's/^timeout_s = .*/timeout_s = 2/' c.toml
+    sed -i 's/^timeout_s = .*/timeout_s = 120/' c.toml
     write_pgp_message
+    local t0=$SECONDS
     expect_exit 69 send
+    [ $((SECONDS - t0)) -lt 30 ] || fail "took $((SECONDS - t0)) s (timeout_s = 120)"
     expect_contains err 'account.default.tls = "starttls" does not match this port; nothing was sent [TLS-01]'
     expect_contains err 'set tls = "implicit" for this port (implicit TLS is usually port 465)'
     expect_nothing_sent
@@ -471,4 +504,66 @@ test_wrong_pin_69_no_auth() {
     expect_contains err "does not match pin_sha256"
     expect_not_contains "$SMTP_SPOOL/transcript.log" "AUTH"
     expect_nothing_sent
+}
+
+test_helo_configured_is_sent_by_send_and_probe() {
+    start_smtp starttls --user ana --password "$PW"
+    cfg starttls
+    sed -i '/^\[account.default\]/a helo = "mta.clinic.test"' c.toml
+    write_pgp_message
+    expect_exit 0 send
+    expect_contains "$SMTP_SPOOL/transcript.log" "C plain EHLO mta.clinic.test"
+    expect_contains "$SMTP_SPOOL/transcript.log" "C tls EHLO mta.clinic.test"
+    expect_exit 0 pm --config c.toml check --probe --no-login --only TLS-01
+    expect_eq "$(grep -c 'EHLO' "$SMTP_SPOOL/transcript.log")" "$(grep -c 'EHLO mta.clinic.test' "$SMTP_SPOOL/transcript.log")" "EHLO lines with the configured name"
+    expect_exit 0 pm --config c.toml check --only TLS-01
+    expect_contains out "EHLO mta.clinic.test (account.helo)"
+}
+
+test_helo_default_is_the_hosts_fqdn() {
+    start_smtp starttls --user ana --password "$PW"
+    cfg starttls
+    write_pgp_message
+    expect_exit 0 send
+    local want
+    want=$(/usr/bin/python3 -c 'import socket
+h = socket.gethostname()
+try:
+    c = socket.getaddrinfo(h, None, flags=socket.AI_CANONNAME)[0][3]
+except OSError:
+    c = ""
+print(c if "." in c else h)')
+    expect_contains "$SMTP_SPOOL/transcript.log" "C plain EHLO $want"
+    expect_exit 0 pm --config c.toml check --only TLS-01
+    case $want in
+        *.*) expect_contains out "EHLO $want (this host's fully qualified name)" ;;
+        *) expect_contains out "EHLO $want (this host's short name: it has no fully qualified name" ;;
+    esac
+}
+
+test_helo_with_line_break_refused_78_nothing_sent() {
+    start_smtp starttls --user ana --password "$PW"
+    cfg starttls
+    sed -i '/^\[account.default\]/a helo = "mta.clinic.test\\r\\nRCPT TO:<x@evil.test>"' c.toml
+    write_pgp_message
+    expect_exit 78 send
+    expect_contains err "account.default.helo: must be this host's fully qualified domain name"
+    expect_not_contains err "evil.test"
+    expect_eq "$(cat "$SMTP_SPOOL/transcript.log" 2>/dev/null | wc -l)" 0 "connections"
+}
+
+test_message_above_ehlo_size_refused_69_with_both_numbers() {
+    # RFC 1870: the server's 552 names the encoded size and its limit.
+    start_smtp starttls --size-limit 20000 --user ana --password "$PW"
+    cfg starttls
+    PAD_BYTES=30000 write_pgp_message
+    local t0=$SECONDS
+    expect_exit 69 send
+    [ $((SECONDS - t0)) -lt 30 ] || fail "took $((SECONDS - t0)) s"
+    grep -qE "552 Error: message size exceeds fixed maximum message size; the message is [0-9]{5,} bytes as encoded for sending, the server's limit is 20000 bytes \(EHLO SIZE\); nothing was sent" err ||
+        fail "no size statement: $(cat err)"
+    expect_contains err "send large files another way"
+    expect_contains out "(552)"
+    expect_nothing_sent
+    expect_not_contains "$SMTP_SPOOL/transcript.log" "DATA"
 }
