@@ -42,6 +42,7 @@ classify_status(unsigned status_code, unsigned summary)
   case GPG_ERR_NO_PUBKEY:
     return SigStatus::no_key;
   case GPG_ERR_KEY_EXPIRED:
+  case GPG_ERR_CERT_EXPIRED:
     return SigStatus::key_expired;
   case GPG_ERR_CERT_REVOKED:
     return SigStatus::key_revoked;
@@ -68,7 +69,7 @@ classify_status(unsigned status_code, unsigned summary)
 bool
 signature_trusted(const SignatureFacts& sig)
 {
-  if (!sig.weak_key.empty()) {
+  if (!sig.weak_key.empty() || !sig.untrusted_reason.empty()) {
     return false;
   }
   if (sig.status != SigStatus::good || sig.wrong_key_usage) {
