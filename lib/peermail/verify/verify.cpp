@@ -510,6 +510,13 @@ private:
       if (!s.untrusted_reason.empty() && r.failure.empty()) {
         r.failure = s.untrusted_reason;
       }
+      if (s.untrusted_reason.find("checked through dirmngr") != std::string::npos
+          && r.fix.empty()) {
+        r.fix =
+          "let dirmngr reach the CA's CRL or OCSP service (network, dirmngr.conf); where "
+          "your policy accepts unknown revocation status, set [smime] revocation = "
+          "\"offline\"";
+      }
       if (s.untrusted_reason.find("[smime] anchors") != std::string::npos && r.fix.empty()) {
         r.fix =
           "set [smime] anchors in the config to a PEM bundle of the root CA "

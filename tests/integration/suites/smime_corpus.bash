@@ -202,6 +202,7 @@ test_revocation_unknown_is_not_valid() {
     expect_eq "$(run_verify "$SUITE_DIR/online.toml" "$SMIME/alice.dsig.SHA256.multipart.eml")" 1
     expect_eq "$(json_field verdict)" untrusted-key
     expect_contains out 'revocation'
+    expect_contains out 'dirmngr'
 }
 
 # --- interop with OpenSSL ----------------------------------------------------
