@@ -388,17 +388,9 @@ CmsEngine::collect_signatures()
   std::vector<gpg_err_code_t> codes;
   gpgme_verify_result_t vr = gpgme_op_verify_result(m_ctx.get());
   for (gpgme_signature_t s = vr != nullptr ? vr->signatures : nullptr; s != nullptr; s = s->next) {
-    SignatureFacts f;
-    f.fingerprint = s->fpr != nullptr ? s->fpr : "";
-    f.summary = static_cast<unsigned>(s->summary);
-    f.status = classify_status(gpgme_err_code(s->status), f.summary);
-    f.validity = static_cast<int>(s->validity);
-    f.hash_algo = static_cast<int>(s->hash_algo);
-    f.created = static_cast<std::int64_t>(s->timestamp);
-    f.wrong_key_usage = s->wrong_key_usage != 0;
+    out.push_back(signature_facts(s));
     reasons.emplace_back(s->validity_reason != 0 ? gpgme_strerror(s->validity_reason) : "");
     codes.push_back(gpgme_err_code(s->validity_reason));
-    out.push_back(std::move(f));
   }
   // Look the certificates up only now: a key listing resets the result.
   for (std::size_t i = 0; i < out.size(); ++i) {

@@ -67,6 +67,11 @@ bool is_credential_problem(gpg_err_code_t code);
 struct KeyFacts;
 KeyFacts to_facts(gpgme_key_t k);
 
+// Return what GPGME reports of signature `s` (fingerprint, status from its
+// code and summary, validity, hash, time, key usage); no user IDs yet.
+struct SignatureFacts;
+SignatureFacts signature_facts(gpgme_signature_t s);
+
 // Return and release the contents of `d` (which stays valid and empty).
 std::string take_data(gpgme_data_t d);
 

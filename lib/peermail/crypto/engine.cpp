@@ -384,15 +384,7 @@ Engine::collect_signatures()
     return out;
   }
   for (gpgme_signature_t s = vr->signatures; s != nullptr; s = s->next) {
-    SignatureFacts f;
-    f.fingerprint = s->fpr != nullptr ? s->fpr : "";
-    f.summary = static_cast<unsigned>(s->summary);
-    f.status = classify_status(gpgme_err_code(s->status), f.summary);
-    f.validity = static_cast<int>(s->validity);
-    f.hash_algo = static_cast<int>(s->hash_algo);
-    f.created = static_cast<std::int64_t>(s->timestamp);
-    f.wrong_key_usage = s->wrong_key_usage != 0;
-    out.push_back(std::move(f));
+    out.push_back(signature_facts(s));
   }
   // Look the keys up only now: a key listing resets the verify result.
   for (auto& f : out) {

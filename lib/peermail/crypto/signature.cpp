@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "signature.hpp"
 
+#include "context.hpp"
+
 #include <gpgme.h>
 
 #include <algorithm>
@@ -64,6 +66,20 @@ classify_status(unsigned status_code, unsigned summary)
     return SigStatus::no_key;
   }
   return SigStatus::good;
+}
+
+SignatureFacts
+signature_facts(gpgme_signature_t s)
+{
+  SignatureFacts f;
+  f.fingerprint = s->fpr != nullptr ? s->fpr : "";
+  f.summary = static_cast<unsigned>(s->summary);
+  f.status = classify_status(gpgme_err_code(s->status), f.summary);
+  f.validity = static_cast<int>(s->validity);
+  f.hash_algo = static_cast<int>(s->hash_algo);
+  f.created = static_cast<std::int64_t>(s->timestamp);
+  f.wrong_key_usage = s->wrong_key_usage != 0;
+  return f;
 }
 
 bool
