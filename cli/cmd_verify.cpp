@@ -31,13 +31,12 @@ struct VerifyOptions
   std::string input = "-";
 };
 
-// The access log of `verify --decrypt` when a config is present: the one
-// named by --config or $PEERMAIL_CONFIG (which must then load), else the
-// default file if it exists. Without a config nothing can be recorded
-// (nullopt; peermail-verify(1)). Checked writable before anything is
-// decrypted.
-Result<std::optional<verify::AccessLog>>
-access_log(const GlobalOptions& g)
+// The config when one is present: the one named by --config or
+// $PEERMAIL_CONFIG (which must then load), else the default file if it
+// exists. Without one there is no access log (peermail-verify(1)) and no
+// S/MIME trust anchor.
+Result<std::optional<config::Config>>
+present_config(const GlobalOptions& g)
 {
   config::LoadOptions lo;
   lo.path = g.config_path;
@@ -47,6 +46,14 @@ access_log(const GlobalOptions& g)
     return std::nullopt;
   }
   PEERMAIL_TRY_ASSIGN(auto cfg, g.load_config(config::Strictness::report));
+  return std::optional<config::Config>(std::move(cfg));
+}
+
+// The access log of `verify --decrypt` in `cfg`, checked writable before
+// anything is decrypted.
+Result<verify::AccessLog>
+access_log(const config::Config& cfg)
+{
   PEERMAIL_TRY(audit::AuditLog::check_writable(cfg.audit.path));
   return verify::AccessLog{cfg.audit.path, cfg.identity.user_id, cfg.sha256};
 }
@@ -72,22 +79,30 @@ int
 run_verify(const VerifyOptions& o, const GlobalOptions& g)
 {
   const bool decrypt = o.decrypt || !o.output.empty();
+  auto cfg = present_config(g);
+  if (!cfg) {
+    return print_error(cfg.error());
+  }
   std::optional<verify::AccessLog> log;
-  if (decrypt) {
-    auto l = access_log(g);
+  if (decrypt && *cfg) {
+    auto l = access_log(**cfg);
     if (!l) {
       return print_error(l.error());
     }
     log = std::move(*l);
-    if (!log) {
-      print_note("no config: this access is not recorded in an audit log (see peermail-verify(1))");
-    }
+  } else if (decrypt) {
+    print_note("no config: this access is not recorded in an audit log (see peermail-verify(1))");
+  }
+  verify::SmimeOptions smime;
+  if (*cfg) {
+    smime.anchors = (*cfg)->smime.anchors;
+    smime.revocation_offline = (*cfg)->smime.revocation_offline;
   }
   auto message = read_message_input(o.input);
   if (!message) {
     return print_error(message.error());
   }
-  auto verifier = verify::Verifier::create(g.gnupg_home_dir(), o.max_plaintext);
+  auto verifier = verify::Verifier::create(g.gnupg_home_dir(), o.max_plaintext, smime);
   if (!verifier) {
     return print_error(verifier.error());
   }

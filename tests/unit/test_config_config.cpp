@@ -166,6 +166,31 @@ TEST_SUITE("peermail::config")
     }
   }
 
+  TEST_CASE("config::parse: [smime] anchors and revocation")
+  {
+    auto none = parse(k_good, "c.toml", opts());
+    REQUIRE(none);
+    CHECK(none->smime.anchors.empty());
+    CHECK_FALSE(none->smime.revocation_offline); // revocation is checked by default
+
+    auto c = parse(std::string(k_good) + "\n[smime]\nanchors = \"~/direct.pem\"\nrevocation = "
+                                         "\"offline\"\n",
+                   "c.toml",
+                   opts());
+    REQUIRE(c);
+    CHECK(c->smime.anchors == "/home/ana/direct.pem");
+    CHECK(c->smime.revocation_offline);
+
+    auto bad = parse(std::string(k_good) + "\n[smime]\nrevocation = \"never\"\n", "c.toml", opts());
+    REQUIRE(!bad);
+    CHECK(bad.error().code == Errc::config);
+    CHECK(bad.error().message.find("smime.revocation: must be \"check\" or \"offline\"")
+          != std::string::npos);
+    auto unknown = parse(std::string(k_good) + "\n[smime]\nanchor = \"x.pem\"\n", "c.toml", opts());
+    REQUIRE(!unknown);
+    CHECK(unknown.error().message.find("did you mean \"anchors\"") != std::string::npos);
+  }
+
   TEST_CASE("config::parse: environment overrides the file")
   {
     auto o = opts();

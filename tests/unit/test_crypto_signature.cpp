@@ -21,6 +21,7 @@ TEST_SUITE("peermail::crypto::signature")
     CHECK(classify_status(GPG_ERR_CERT_REVOKED, 0) == SigStatus::key_revoked);
     CHECK(classify_status(GPG_ERR_NO_ERROR, GPGME_SIGSUM_KEY_REVOKED) == SigStatus::key_revoked);
     CHECK(classify_status(GPG_ERR_SIG_EXPIRED, 0) == SigStatus::sig_expired);
+    CHECK(classify_status(GPG_ERR_CERT_EXPIRED, 0) == SigStatus::key_expired);
     CHECK(classify_status(GPG_ERR_UNUSABLE_PUBKEY, 0) == SigStatus::error);
     CHECK(to_string(SigStatus::no_key) == "no-key");
   }
@@ -32,6 +33,12 @@ TEST_SUITE("peermail::crypto::signature")
     s.summary = GPGME_SIGSUM_VALID | GPGME_SIGSUM_GREEN;
     s.validity = GPGME_VALIDITY_ULTIMATE;
     CHECK(signature_trusted(s));
+
+    SUBCASE("a certificate judged untrusted (S/MIME: no anchor, key usage) is never trusted")
+    {
+      s.untrusted_reason = "no S/MIME trust anchor is configured ([smime] anchors)";
+      CHECK_FALSE(signature_trusted(s));
+    }
 
     SUBCASE("GREEN with full validity")
     {

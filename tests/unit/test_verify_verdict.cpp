@@ -141,6 +141,43 @@ TEST_SUITE("peermail::verify")
     CHECK(decide(r) == Verdict::untrusted_key);
   }
 
+  TEST_CASE("S/MIME: the same verdict model")
+  {
+    VerifyReport r = valid_report();
+    r.protocol = "S/MIME";
+    SUBCASE(
+      "a certificate outside the configured anchors is untrusted-key, even if gpgsm said VALID")
+    {
+      r.signatures[0].untrusted_reason =
+        "the certificate does not chain to a configured trust anchor ([smime] anchors)";
+      CHECK(decide(r) == Verdict::untrusted_key);
+    }
+    SUBCASE("two signers, both good, one of them the From: never valid")
+    {
+      r.signatures.push_back(good_sig("dave@example.com"));
+      r.from_matches_signer = from_matches_signer(r.from, r.signatures);
+      CHECK(decide(r) == Verdict::signer_mismatch);
+    }
+    SUBCASE("enveloped data without a signature inside: no integrity protection")
+    {
+      r.encrypted = true;
+      r.decrypted = true;
+      r.integrity_protected = false;
+      r.signatures.clear();
+      CHECK(decide(r) == Verdict::integrity_failure);
+    }
+    SUBCASE("SHA-1 is weak-hash")
+    {
+      r.signatures[0].hash_algo = GPGME_MD_SHA1;
+      CHECK(decide(r) == Verdict::weak_hash);
+    }
+    SUBCASE("a Date far from the signed signing time is partially-signed")
+    {
+      r.fully_covered = false;
+      CHECK(decide(r) == Verdict::partially_signed);
+    }
+  }
+
   TEST_CASE("to_string(Verdict)")
   {
     CHECK(to_string(Verdict::unsigned_) == "unsigned");

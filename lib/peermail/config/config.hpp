@@ -91,6 +91,18 @@ struct AuditSettings
   std::string seal_key;
 };
 
+// [smime]: how `verify` judges S/MIME (DESIGN.md §6).
+struct SmimeSettings
+{
+  // A PEM bundle of trust anchors (root CA certificates), "~" expanded;
+  // "" = none: no S/MIME signature is trusted.
+  std::string anchors;
+  // revocation = "offline": a certificate whose revocation status dirmngr
+  // cannot give is judged by its chain alone, with a warning. Default
+  // "check": such a certificate is not trusted (KEY-03).
+  bool revocation_offline = false;
+};
+
 struct Date
 {
   int year = 0;
@@ -139,6 +151,7 @@ struct Config
   PolicySettings policy;
   std::vector<Peer> peers;
   AuditSettings audit;
+  SmimeSettings smime;
   Compliance compliance;
   std::map<std::string, SourcePos> positions; // dotted key → where it was set
   std::vector<Violation> violations;

@@ -17,6 +17,7 @@ Parser::finish()
                          : home + "/.local/state/peermail/audit.jsonl";
   }
   m_cfg.audit.path = util::expand_home(m_cfg.audit.path, home);
+  m_cfg.smime.anchors = util::expand_home(m_cfg.smime.anchors, home);
   if (m_cfg.accounts.empty()) {
     return fail(Errc::config,
                 fmt::format("{}: no [account.NAME] table; add [account.default]", m_path));

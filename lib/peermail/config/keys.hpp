@@ -52,13 +52,17 @@ inline constexpr Key k_audit_keys[] = {
   {"retention_days", Key::Type::integer},
   {"seal_key",       Key::Type::string },
 };
+inline constexpr Key k_smime_keys[] = {
+  {"anchors",    Key::Type::string},
+  {"revocation", Key::Type::string},
+};
 inline constexpr Key k_compliance_keys[] = {
   {"baa",              Key::Type::date_table},
   {"risk_analysis",    Key::Type::date_table},
   {"emergency_access", Key::Type::date_table},
 };
 inline constexpr std::string_view k_top_level[] = {
-  "identity", "account", "policy", "peer", "audit", "compliance"};
+  "identity", "account", "policy", "peer", "audit", "smime", "compliance"};
 inline constexpr std::string_view k_attestation_keys[] = {
   "provider", "reference", "date", "expires"};
 

@@ -157,6 +157,9 @@ Parser::run(std::string_view text)
   if (auto t = root["audit"].as_table()) {
     PEERMAIL_TRY(parse_audit(*t));
   }
+  if (auto t = root["smime"].as_table()) {
+    PEERMAIL_TRY(parse_smime(*t));
+  }
   if (auto t = root["compliance"].as_table()) {
     PEERMAIL_TRY(parse_compliance(*t));
   }

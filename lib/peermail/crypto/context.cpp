@@ -3,6 +3,8 @@
 
 #include <fmt/core.h>
 
+#include <cerrno>
+
 namespace peermail::crypto {
 
 Error
@@ -110,6 +112,57 @@ make_data(gpgme_data_cbs* cbs, void* handle)
     return unexpected(from_gpgme(e, "creating a data buffer"));
   }
   return Data(d);
+}
+
+namespace {
+
+ssize_t
+bounded_write_cb(void* handle, const void* buffer, size_t size)
+{
+  auto* s = static_cast<BoundedSink*>(handle);
+  if (s->bytes.size() + size > s->limit) {
+    s->overflow = true;
+    errno = EFBIG;
+    return -1;
+  }
+  try {
+    s->bytes.append(static_cast<const char*>(buffer), size);
+  } catch (...) {
+    errno = ENOMEM;
+    return -1;
+  }
+  return static_cast<ssize_t>(size);
+}
+
+// GPGME keeps a pointer to the callbacks: one static table for all sinks.
+gpgme_data_cbs g_bounded_cbs = {nullptr, bounded_write_cb, nullptr, nullptr};
+
+} // namespace
+
+Result<Data>
+make_bounded_data(BoundedSink& sink)
+{
+  return make_data(&g_bounded_cbs, &sink);
+}
+
+bool
+is_credential_problem(gpg_err_code_t code)
+{
+  switch (code) {
+  case GPG_ERR_BAD_PASSPHRASE:
+  case GPG_ERR_NO_PASSPHRASE:
+  case GPG_ERR_NO_PIN_ENTRY:
+  case GPG_ERR_PIN_ENTRY:
+  case GPG_ERR_CANCELED:
+  case GPG_ERR_FULLY_CANCELED:
+  case GPG_ERR_NO_AGENT:
+  case GPG_ERR_AGENT:
+  case GPG_ERR_ENOTTY:
+  case GPG_ERR_TIMEOUT:
+    return true;
+  default:
+    return false;
+  }
 }
 
 std::string

@@ -48,9 +48,29 @@ Result<Data> make_data(std::string_view bytes);
 // to) and `handle` must outlive it.
 Result<Data> make_data(gpgme_data_cbs* cbs, void* handle);
 
+// A sink for decrypted data that keeps at most `limit` bytes: a write
+// beyond fails (EFBIG) and sets `overflow`, which stops the engine.
+struct BoundedSink
+{
+  std::string bytes;
+  std::size_t limit = 0;
+  bool overflow = false;
+};
+// Create a data object writing into `sink`, which must outlive it.
+Result<Data> make_bounded_data(BoundedSink& sink);
+
+// Return true for errors that mean the reader could not use their own
+// secret key (wrong or no passphrase, no pinentry, no agent, cancelled).
+bool is_credential_problem(gpg_err_code_t code);
+
 // Return the facts GPGME lists for `k` (subkeys, user IDs, validity).
 struct KeyFacts;
 KeyFacts to_facts(gpgme_key_t k);
+
+// Return what GPGME reports of signature `s` (fingerprint, status from its
+// code and summary, validity, hash, time, key usage); no user IDs yet.
+struct SignatureFacts;
+SignatureFacts signature_facts(gpgme_signature_t s);
 
 // Return and release the contents of `d` (which stays valid and empty).
 std::string take_data(gpgme_data_t d);

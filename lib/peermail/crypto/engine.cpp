@@ -384,15 +384,7 @@ Engine::collect_signatures()
     return out;
   }
   for (gpgme_signature_t s = vr->signatures; s != nullptr; s = s->next) {
-    SignatureFacts f;
-    f.fingerprint = s->fpr != nullptr ? s->fpr : "";
-    f.summary = static_cast<unsigned>(s->summary);
-    f.status = classify_status(gpgme_err_code(s->status), f.summary);
-    f.validity = static_cast<int>(s->validity);
-    f.hash_algo = static_cast<int>(s->hash_algo);
-    f.created = static_cast<std::int64_t>(s->timestamp);
-    f.wrong_key_usage = s->wrong_key_usage != 0;
-    out.push_back(std::move(f));
+    out.push_back(signature_facts(s));
   }
   // Look the keys up only now: a key listing resets the verify result.
   for (auto& f : out) {
@@ -428,57 +420,6 @@ Engine::collect_signatures()
   return out;
 }
 
-namespace {
-
-// A gpgme_data sink that keeps at most `limit` bytes and fails beyond.
-struct BoundedSink
-{
-  std::string bytes;
-  std::size_t limit = 0;
-  bool overflow = false;
-};
-
-ssize_t
-bounded_write_cb(void* handle, const void* buffer, size_t size)
-{
-  auto* s = static_cast<BoundedSink*>(handle);
-  if (s->bytes.size() + size > s->limit) {
-    s->overflow = true;
-    errno = EFBIG;
-    return -1;
-  }
-  try {
-    s->bytes.append(static_cast<const char*>(buffer), size);
-  } catch (...) {
-    errno = ENOMEM;
-    return -1;
-  }
-  return static_cast<ssize_t>(size);
-}
-
-// Errors that mean the reader could not use their own secret key.
-bool
-credential_problem(gpg_err_code_t code)
-{
-  switch (code) {
-  case GPG_ERR_BAD_PASSPHRASE:
-  case GPG_ERR_NO_PASSPHRASE:
-  case GPG_ERR_NO_PIN_ENTRY:
-  case GPG_ERR_PIN_ENTRY:
-  case GPG_ERR_CANCELED:
-  case GPG_ERR_FULLY_CANCELED:
-  case GPG_ERR_NO_AGENT:
-  case GPG_ERR_AGENT:
-  case GPG_ERR_ENOTTY:
-  case GPG_ERR_TIMEOUT:
-    return true;
-  default:
-    return false;
-  }
-}
-
-} // namespace
-
 Result<DecryptOutput>
 Engine::decrypt(std::string_view ciphertext, std::size_t max_plaintext)
 {
@@ -487,9 +428,7 @@ Engine::decrypt(std::string_view ciphertext, std::size_t max_plaintext)
   PEERMAIL_TRY_ASSIGN(Data in, make_data(ciphertext));
   BoundedSink sink;
   sink.limit = max_plaintext;
-  gpgme_data_cbs cbs{};
-  cbs.write = bounded_write_cb;
-  PEERMAIL_TRY_ASSIGN(Data out, make_data(&cbs, &sink));
+  PEERMAIL_TRY_ASSIGN(Data out, make_bounded_data(sink));
   const auto err = gpgme_op_decrypt_verify(ctx, in.get(), out.get());
   DecryptOutput d;
   gpgme_decrypt_result_t dr = gpgme_op_decrypt_result(ctx);
@@ -514,7 +453,7 @@ Engine::decrypt(std::string_view ciphertext, std::size_t max_plaintext)
     // decryption has begun (GPGME says "?.?" when gpg never got there).
     const bool began =
       dr != nullptr && dr->symkey_algo != nullptr && std::string_view(dr->symkey_algo) != "?.?";
-    const bool credentials = credential_problem(code) || credential_problem(key_error);
+    const bool credentials = is_credential_problem(code) || is_credential_problem(key_error);
     const auto reason =
       key_error != GPG_ERR_NO_ERROR ? gpgme_strerror(gpgme_error(key_error)) : gpgme_strerror(err);
     if (sink.overflow) {

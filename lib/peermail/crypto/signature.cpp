@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "signature.hpp"
 
+#include "context.hpp"
+
 #include <gpgme.h>
 
 #include <algorithm>
@@ -42,6 +44,7 @@ classify_status(unsigned status_code, unsigned summary)
   case GPG_ERR_NO_PUBKEY:
     return SigStatus::no_key;
   case GPG_ERR_KEY_EXPIRED:
+  case GPG_ERR_CERT_EXPIRED:
     return SigStatus::key_expired;
   case GPG_ERR_CERT_REVOKED:
     return SigStatus::key_revoked;
@@ -65,10 +68,24 @@ classify_status(unsigned status_code, unsigned summary)
   return SigStatus::good;
 }
 
+SignatureFacts
+signature_facts(gpgme_signature_t s)
+{
+  SignatureFacts f;
+  f.fingerprint = s->fpr != nullptr ? s->fpr : "";
+  f.summary = static_cast<unsigned>(s->summary);
+  f.status = classify_status(gpgme_err_code(s->status), f.summary);
+  f.validity = static_cast<int>(s->validity);
+  f.hash_algo = static_cast<int>(s->hash_algo);
+  f.created = static_cast<std::int64_t>(s->timestamp);
+  f.wrong_key_usage = s->wrong_key_usage != 0;
+  return f;
+}
+
 bool
 signature_trusted(const SignatureFacts& sig)
 {
-  if (!sig.weak_key.empty()) {
+  if (!sig.weak_key.empty() || !sig.untrusted_reason.empty()) {
     return false;
   }
   if (sig.status != SigStatus::good || sig.wrong_key_usage) {

@@ -38,6 +38,9 @@ struct SignatureFacts
   std::int64_t created = 0; // seconds since the epoch
   bool wrong_key_usage = false;
   std::string weak_key; // non-empty: why the signing key is too weak (KEY-01)
+  // Non-empty: why the signer's certificate is not trusted although GnuPG
+  // may have accepted it (S/MIME: no configured anchor, key usage, chain).
+  std::string untrusted_reason;
   struct Uid
   {
     std::string uid;     // "Name <addr>"
@@ -55,8 +58,9 @@ SigStatus classify_status(unsigned status_code, unsigned summary);
 
 // Return true when the signature is good and its key valid: summary VALID, or
 // GREEN with validity FULL/ULTIMATE; never with RED, a revoked/expired key or
-// signature, a missing key, wrong key usage, or a signing key below the
-// KEY-01 floor (`weak_key`: the same strength rule as for sending).
+// signature, a missing key, wrong key usage, a signing key below the
+// KEY-01 floor (`weak_key`: the same strength rule as for sending), or an
+// `untrusted_reason`.
 bool signature_trusted(const SignatureFacts& sig);
 
 // Return true for digest algorithms that must not be trusted in signatures

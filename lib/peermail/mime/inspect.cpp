@@ -261,26 +261,39 @@ struct Context
   Inspection& ins;
 };
 
+// multipart/signed, OpenPGP (RFC 3156 §5) or S/MIME (RFC 8551 §3.5).
 bool
-examine_signed(GMimeObject* obj, bool at_root, Context& c)
+examine_signed(GMimeObject* obj, bool at_root, Context& c, bool smime)
 {
   Inspection& ins = c.ins;
   auto* mp = GMIME_MULTIPART(obj);
-  ins.shape = Shape::signed_mime;
+  ins.shape = smime ? Shape::smime : Shape::signed_mime;
+  ins.smime_detached = smime;
   if (g_mime_multipart_get_count(mp) != 2) {
-    ins.malformed = "multipart/signed does not have exactly two parts (RFC 3156 §5)";
+    ins.malformed = smime ? "multipart/signed does not have exactly two parts (RFC 8551 §3.5)"
+                          : "multipart/signed does not have exactly two parts (RFC 3156 §5)";
     return true;
   }
   GMimeObject* content = g_mime_multipart_get_part(mp, 0);
   GMimeObject* sig = g_mime_multipart_get_part(mp, 1);
-  if (!GMIME_IS_PART(sig) || !type_is(sig, "application", "pgp-signature")) {
-    ins.malformed = "the second part of multipart/signed is not application/pgp-signature";
-    return true;
-  }
-  ins.signature = decoded_content(GMIME_PART(sig));
-  if (!armor_only(ins.signature, k_begin_signature, k_end_signature)) {
-    ins.malformed = "the signature part holds text outside one armored signature";
-    return true;
+  if (smime) {
+    if (!GMIME_IS_PART(sig)
+        || !(type_is(sig, "application", "pkcs7-signature")
+             || type_is(sig, "application", "x-pkcs7-signature"))) {
+      ins.malformed = "the second part of multipart/signed is not application/pkcs7-signature";
+      return true;
+    }
+    ins.signature = decoded_content(GMIME_PART(sig));
+  } else {
+    if (!GMIME_IS_PART(sig) || !type_is(sig, "application", "pgp-signature")) {
+      ins.malformed = "the second part of multipart/signed is not application/pgp-signature";
+      return true;
+    }
+    ins.signature = decoded_content(GMIME_PART(sig));
+    if (!armor_only(ins.signature, k_begin_signature, k_end_signature)) {
+      ins.malformed = "the signature part holds text outside one armored signature";
+      return true;
+    }
   }
   auto crlf = crlf_format();
   const std::string parsed = to_crlf(to_bytes(content, crlf.get()));
@@ -511,13 +524,14 @@ examine(GMimeObject* obj, bool at_root, Context& c, int depth = 0)
   }
   if (GMIME_IS_MULTIPART_SIGNED(obj)) {
     if (protocol_is(obj, "application/pgp-signature")) {
-      return examine_signed(obj, at_root, c);
+      return examine_signed(obj, at_root, c, false);
     }
-    const bool smime = protocol_is(obj, "application/pkcs7-signature")
-                       || protocol_is(obj, "application/x-pkcs7-signature");
-    ins.shape = smime ? Shape::smime : Shape::unsupported;
-    ins.warnings.emplace_back(smime ? "S/MIME signatures are not judged yet"
-                                    : "multipart/signed with an unknown protocol is not judged");
+    if (protocol_is(obj, "application/pkcs7-signature")
+        || protocol_is(obj, "application/x-pkcs7-signature")) {
+      return examine_signed(obj, at_root, c, true);
+    }
+    ins.shape = Shape::unsupported;
+    ins.warnings.emplace_back("multipart/signed with an unknown protocol is not judged");
     return true;
   }
   if (GMIME_IS_MULTIPART_ENCRYPTED(obj)) {
@@ -542,7 +556,14 @@ examine(GMimeObject* obj, bool at_root, Context& c, int depth = 0)
       util::to_lower(str(g_mime_object_get_content_type_parameter(obj, "smime-type")));
     ins.shape = Shape::smime;
     ins.smime_encrypted = st.find("enveloped") != std::string::npos;
-    ins.warnings.emplace_back("S/MIME is recognised but not judged yet");
+    if (!GMIME_IS_PART(obj)) {
+      ins.malformed = "an application/pkcs7-mime entity is not a single part";
+      return true;
+    }
+    // What the DER holds is judged from the DER itself (crypto/cms), never
+    // from smime-type, which anybody can write.
+    ins.payload = decoded_content(GMIME_PART(obj));
+    ins.covers_all = at_root;
     return true;
   }
   if (GMIME_IS_MULTIPART(obj)) {

@@ -25,7 +25,7 @@ enum class Shape {
   inline_signed,    // a text part holding a cleartext-signed block
   inline_encrypted, // a text part holding an armored PGP MESSAGE
   unsupported,      // another protocol peermail does not judge
-  smime,            // S/MIME (RFC 8551): recognised, not yet judged
+  smime,            // S/MIME (RFC 8551): multipart/signed or application/pkcs7-mime
 };
 
 // A header a reader sees, as compared: the name, and the value decoded,
@@ -46,14 +46,16 @@ struct Inspection
 {
   Shape shape = Shape::plain;
   bool covers_all = false;          // the protected node is all a reader sees
-  std::string signed_content;       // signed_mime: the first part in canonical CRLF form
-  std::string signature;            // signed_mime: the signature bytes
-  std::string payload;              // encrypted_mime / inline_*: the armored block
+  std::string signed_content;       // signed_mime, smime_detached: the first part, CRLF
+  std::string signature;            // signed_mime, smime_detached: the signature bytes
+  std::string payload;              // encrypted_mime / inline_*: the armored block;
+                                    // smime (not detached): the DER of application/pkcs7-mime
   std::string malformed;            // non-empty: why the structure is malformed
   std::vector<std::string> from;    // addresses of all From headers
   std::string from_conflict;        // non-empty: a From display name names another address
   std::vector<Field> outer_fields;  // the user-visible headers of the message itself
-  bool smime_encrypted = false;     // shape smime: enveloped data (not only signed)
+  bool smime_encrypted = false;     // shape smime: smime-type says enveloped (a hint only)
+  bool smime_detached = false;      // shape smime: multipart/signed, else application/pkcs7-mime
   std::optional<std::int64_t> date; // the outer Date header, seconds since the epoch
   std::optional<ProtectedHeaders> protected_headers; // of the signed/encrypted entity root
   std::vector<std::string> warnings;

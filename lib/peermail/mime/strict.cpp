@@ -336,12 +336,13 @@ quiet_preamble(std::string_view text)
   if (t.empty()) {
     return true;
   }
-  constexpr std::array<std::string_view, 7> k_boilerplate = {
+  constexpr std::array<std::string_view, 8> k_boilerplate = {
     k_signed_preamble,
     k_encrypted_preamble,
     "This is a multi-part message in MIME format.",
     "This is a multi-part message in MIME format",
     "This is a cryptographically signed message in MIME format.",
+    "This is an S/MIME signed message", // OpenSSL
     "This is a multipart message in MIME format.",
     "This is a MIME-encapsulated message"};
   for (auto b : k_boilerplate) {

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "verify.hpp"
 
+#include "smime.hpp"
+
+#include <peermail/crypto/cms.hpp>
 #include <peermail/crypto/engine.hpp>
 #include <peermail/mime/inspect.hpp>
+#include <peermail/util/fs.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
@@ -10,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <ctime>
 #include <optional>
 
 namespace peermail::verify {
@@ -184,12 +189,43 @@ distinct_signers(const std::vector<crypto::SignatureFacts>& signatures)
   return seen.size();
 }
 
+// S/MIME's signingTime is a signed attribute: a Date a reader sees that is
+// further from it than a protected Date may move (k_date_slack_s) is not
+// what was signed (Thunderbird calls it a date mismatch). A signing time in
+// the future is reported.
+void
+judge_signing_time(const std::optional<std::int64_t>& date, VerifyReport& r)
+{
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  for (const auto& s : r.signatures) {
+    if (s.created <= 0) {
+      continue;
+    }
+    if (s.created > now + mime::k_date_slack_s) {
+      r.warnings.push_back(fmt::format(
+        "the signature claims a signing time {} minutes in the future", (s.created - now) / 60));
+    }
+    const std::int64_t diff = date ? *date - s.created : 0;
+    if (date && (diff > mime::k_date_slack_s || -diff > mime::k_date_slack_s)) {
+      r.fully_covered = false;
+      r.warnings.push_back(fmt::format("the Date header is {} minutes {} the signed signing time",
+                                       (diff < 0 ? -diff : diff) / 60,
+                                       diff < 0 ? "before" : "after"));
+    }
+  }
+}
+
 class GpgVerifier final : public Verifier
 {
 public:
-  GpgVerifier(std::unique_ptr<crypto::Engine> engine, std::size_t max_plaintext)
+  GpgVerifier(std::unique_ptr<crypto::Engine> engine,
+              std::size_t max_plaintext,
+              std::string home,
+              SmimeOptions smime)
     : m_engine(std::move(engine)),
-      m_max_plaintext(max_plaintext)
+      m_max_plaintext(max_plaintext),
+      m_home(std::move(home)),
+      m_smime(std::move(smime))
   {
   }
 
@@ -217,10 +253,7 @@ public:
       break;
     case mime::Shape::smime:
       r.protocol = "S/MIME";
-      if (ins.smime_encrypted) {
-        r.encrypted = true;
-        r.failure = "S/MIME decryption is not supported yet";
-      }
+      PEERMAIL_TRY(judge_smime(message, ins, r, ph));
       break;
     case mime::Shape::signed_mime: {
       r.protocol = "OpenPGP";
@@ -244,6 +277,9 @@ public:
     }
     r.protected_headers = ph.has_value();
     judge_identity(ins, ph, r);
+    if (ins.shape == mime::Shape::smime) {
+      judge_signing_time(ins.date, r);
+    }
     r.verdict = decide(r);
     if (r.verdict != Verdict::valid && r.malformed) {
       r.decrypted_message.clear(); // never plaintext for an ambiguous structure
@@ -265,9 +301,7 @@ private:
     if (r.signatures.empty()) {
       return;
     }
-    const bool encrypted =
-      ins.shape == mime::Shape::encrypted_mime || ins.shape == mime::Shape::inline_encrypted;
-    auto cover = mime::judge_headers(ins.outer_fields, ph, encrypted);
+    auto cover = mime::judge_headers(ins.outer_fields, ph, r.encrypted);
     if (!m_layer_fields.empty()) {
       auto layer = mime::judge_headers(m_layer_fields, ph, false);
       const auto* from = field_named(m_layer_fields, "From");
@@ -413,8 +447,98 @@ private:
     return {};
   }
 
+  // The S/MIME engine, made at the first S/MIME message with the anchors.
+  Result<crypto::CmsEngine*>
+  smime_engine()
+  {
+    if (m_cms) {
+      return m_cms.get();
+    }
+    PEERMAIL_TRY_ASSIGN(auto cms, crypto::CmsEngine::create(m_home, m_smime.revocation_offline));
+    if (!m_smime.anchors.empty()) {
+      const std::string fix =
+        "set [smime] anchors to a PEM bundle of the root CA certificates "
+        "you trust (peermail.toml(5))";
+      auto pem = util::read_file(m_smime.anchors, 16 << 20);
+      if (!pem) {
+        return fail(
+          Errc::config, fmt::format("[smime] anchors: {}", pem.error().message), "KEY-03", fix);
+      }
+      auto certs = crypto::parse_anchor_bundle(*pem);
+      if (!certs) {
+        return fail(Errc::config,
+                    fmt::format("[smime] anchors {}: {}", m_smime.anchors, certs.error().message),
+                    "KEY-03",
+                    fix);
+      }
+      if (auto used = cms->use_anchors(*certs); !used) {
+        if (used.error().code != Errc::data) {
+          return unexpected(used.error());
+        }
+        return fail(Errc::config,
+                    fmt::format("[smime] anchors {}: {}", m_smime.anchors, used.error().message),
+                    "KEY-03",
+                    fix);
+      }
+    }
+    m_cms = std::move(cms);
+    return m_cms.get();
+  }
+
+  // S/MIME, every layer (smime.hpp); the same verdict rules as OpenPGP.
+  Result<void>
+  judge_smime(std::string_view message,
+              const mime::Inspection& ins,
+              VerifyReport& r,
+              std::optional<mime::ProtectedHeaders>& ph)
+  {
+    PEERMAIL_TRY_ASSIGN(crypto::CmsEngine * cms, smime_engine());
+    PEERMAIL_TRY_ASSIGN(auto layers, detail::walk_smime(*cms, ins, m_max_plaintext));
+    r.encrypted = layers.encrypted;
+    r.decrypted = layers.decrypted;
+    r.integrity_protected = layers.integrity_protected;
+    r.malformed = layers.malformed;
+    r.failure = layers.failure;
+    r.fix = layers.fix;
+    r.signatures = std::move(layers.signatures);
+    r.fully_covered = layers.covers_all;
+    ph = layers.protected_headers;
+    for (auto& w : layers.warnings) {
+      r.warnings.push_back(std::move(w));
+    }
+    for (const auto& s : r.signatures) {
+      if (!s.untrusted_reason.empty() && r.failure.empty()) {
+        r.failure = s.untrusted_reason;
+      }
+      if (s.untrusted_reason.find("checked through dirmngr") != std::string::npos
+          && r.fix.empty()) {
+        r.fix =
+          "let dirmngr reach the CA's CRL or OCSP service (network, dirmngr.conf); where "
+          "your policy accepts unknown revocation status, set [smime] revocation = "
+          "\"offline\"";
+      }
+      if (s.untrusted_reason.find("[smime] anchors") != std::string::npos && r.fix.empty()) {
+        r.fix =
+          "set [smime] anchors in the config to a PEM bundle of the root CA "
+          "certificates you trust (peermail.toml(5))";
+      }
+    }
+    for (auto& n : cms->take_notes()) {
+      r.warnings.push_back(std::move(n));
+    }
+    if (r.encrypted && r.integrity_protected && !layers.content.empty() && ins.covers_all) {
+      if (auto restored = mime::restore_decrypted(message, layers.content)) {
+        r.decrypted_message = std::move(*restored);
+      }
+    }
+    return {};
+  }
+
   std::unique_ptr<crypto::Engine> m_engine;
   std::size_t m_max_plaintext;
+  std::string m_home;
+  SmimeOptions m_smime;
+  std::unique_ptr<crypto::CmsEngine> m_cms;
   // The decrypted entity's own headers when it wraps a signed part (sign,
   // then encrypt); reset for every message.
   std::vector<mime::Field> m_layer_fields;
@@ -423,10 +547,11 @@ private:
 } // namespace
 
 Result<std::unique_ptr<Verifier>>
-Verifier::create(const std::string& gnupg_home, std::size_t max_plaintext)
+Verifier::create(const std::string& gnupg_home, std::size_t max_plaintext, SmimeOptions smime)
 {
   PEERMAIL_TRY_ASSIGN(auto engine, crypto::Engine::create(gnupg_home));
-  return std::unique_ptr<Verifier>(new GpgVerifier(std::move(engine), max_plaintext));
+  return std::unique_ptr<Verifier>(
+    new GpgVerifier(std::move(engine), max_plaintext, gnupg_home, std::move(smime)));
 }
 
 } // namespace peermail::verify

@@ -58,7 +58,8 @@ struct VerifyReport
   std::vector<std::string> warnings;
   // The decrypted message with the protected Subject restored (RFC 9788);
   // set only when decryption succeeded with integrity protection and the
-  // whole message was encrypted. Never set on a failure.
+  // whole message was encrypted (S/MIME: the innermost entity, when a good
+  // signature inside the enveloped data protects it). Never on a failure.
   std::string decrypted_message;
 };
 
@@ -73,14 +74,29 @@ Verdict decide(const VerifyReport& r);
 bool from_matches_signer(const std::vector<std::string>& from,
                          const std::vector<crypto::SignatureFacts>& signatures);
 
+// How S/MIME is judged (the config's [smime] table).
+struct SmimeOptions
+{
+  // A PEM bundle of trust anchors (root CA certificates); "" = none, and
+  // then no S/MIME signature is trusted.
+  std::string anchors;
+  // Accept a certificate whose revocation status dirmngr cannot give (no
+  // CRL, offline), judged by its chain alone; the verdict warns (KEY-03).
+  bool revocation_offline = false;
+};
+
 // Verifies messages in one GnuPG home. Reuses its GPGME context; one per thread.
 class Verifier
 {
 public:
   // Create a verifier for `gnupg_home` ("" = default). Decrypted content
   // larger than `max_plaintext` bytes is refused (malformed), never kept.
+  // S/MIME is judged as `smime` says; the anchors are read and made
+  // gpgsm's trust anchors at the first S/MIME message (Errc::config when
+  // the bundle cannot be read or holds no root).
   static Result<std::unique_ptr<Verifier>> create(const std::string& gnupg_home,
-                                                  std::size_t max_plaintext = k_max_plaintext);
+                                                  std::size_t max_plaintext = k_max_plaintext,
+                                                  SmimeOptions smime = {});
   static constexpr std::size_t k_max_plaintext = 64 * 1024 * 1024;
 
   virtual ~Verifier() = default;

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// S/MIME (RFC 8551) through gpgsm (GPGME_PROTOCOL_CMS): verify detached and
+// opaque signed-data, decrypt enveloped-data, and judge each signer's
+// certificate (RFC 8550): chain to a configured trust anchor, key usage,
+// strength, the addresses it binds. Certificates are read with OpenSSL;
+// nothing here parses ASN.1 by hand.
+
+#include <peermail/crypto/context.hpp>
+#include <peermail/crypto/engine.hpp>
+#include <peermail/crypto/signature.hpp>
+#include <peermail/util/result.hpp>
+
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace peermail::crypto {
+
+// One certificate of a trust anchor bundle (PEM, as Direct trust bundles
+// are distributed).
+struct AnchorCert
+{
+  std::string fingerprint; // SHA-1, upper-case hex: how gpgsm names certificates
+  std::string der;
+  bool root = false; // a self-signed CA certificate: what gpgsm can trust
+};
+
+// Parse the PEM `bundle`. Errors: data when it holds no certificate or a
+// block that does not parse.
+Result<std::vector<AnchorCert>> parse_anchor_bundle(std::string_view bundle);
+
+// What the verdict needs of a signer's certificate.
+struct CertFacts
+{
+  std::vector<std::string> san_emails;     // subjectAltName rfc822Name, lower case
+  std::vector<std::string> subject_emails; // PKCS #9 emailAddress of the subject, lower case
+  std::string usage_problem;               // keyUsage or extKeyUsage forbid signing mail
+  std::string weak_key;                    // below KEY-01's floor (112-bit security)
+};
+
+// Read the DER certificate `der`. Errors: data when it does not parse.
+Result<CertFacts> cert_facts(std::string_view der);
+
+// The addresses `c` binds (RFC 8550 §3): its subjectAltName rfc822Names;
+// only when it has none, the subject's emailAddress (the legacy form
+// receiving agents must still recognise).
+std::vector<std::string> cert_addresses(const CertFacts& c);
+
+// What a CMS object is, by its content type (never by a MIME header).
+enum class CmsKind { signed_data, enveloped_data, other };
+CmsKind identify_cms(std::string_view der);
+
+// What opaque signed-data held.
+struct OpaqueOutput
+{
+  std::vector<SignatureFacts> signatures;
+  std::string content; // the signed MIME entity; empty unless it verified
+  bool too_large = false;
+};
+
+// Runs S/MIME operations in one GnuPG home. Not thread-safe.
+class CmsEngine
+{
+public:
+  // Create an engine for `gnupg_home` ("" = default home). gpgsm always
+  // asks dirmngr (GPGME cannot keep a verification offline). With
+  // `revocation_offline`, a certificate whose revocation status dirmngr
+  // cannot give (offline, no CRL) is judged by its chain alone (a keylist
+  // validation in offline mode), and take_notes() says so; a revoked one
+  // never passes. Without it such a certificate is untrusted (KEY-03).
+  static Result<std::unique_ptr<CmsEngine>> create(const std::string& gnupg_home,
+                                                   bool revocation_offline);
+
+  // Make the root certificates of `anchors` the only trust anchors of this
+  // engine: import every certificate into the keybox and add the roots to
+  // gpgsm's trustlist.txt (gpg-agent reloads when it changed; gpgsm trusts
+  // nothing else). A signature whose chain ends elsewhere is untrusted even
+  // if trustlist.txt names its root. Errors: data when no certificate of
+  // `anchors` is a root; crypto/io when importing or writing fails.
+  Result<void> use_anchors(const std::vector<AnchorCert>& anchors);
+
+  // Verify the detached signature `sig` (DER) over `data`. A signature that
+  // cannot be read, or signed-data that carries its own content besides
+  // `data`, is one bad signature.
+  Result<std::vector<SignatureFacts>> verify_detached(std::string_view data, std::string_view sig);
+
+  // Verify opaque signed-data `der` and return its content (at most
+  // `max_content` bytes).
+  Result<OpaqueOutput> verify_opaque(std::string_view der, std::size_t max_content);
+
+  // Decrypt enveloped-data `der` in memory (at most `max_plaintext` bytes).
+  // Enveloped-data has no integrity protection of its own (CBC, EFAIL):
+  // DecryptOutput::integrity_protected stays false; only a signature inside
+  // can protect it. On failure no plaintext is kept.
+  Result<DecryptOutput> decrypt(std::string_view der, std::size_t max_plaintext);
+
+  bool
+  revocation_offline() const
+  {
+    return m_offline;
+  }
+
+  // Return and clear what the operations since the last call accepted
+  // without revocation data (for the verdict's warnings).
+  std::vector<std::string> take_notes();
+
+  ~CmsEngine();
+  CmsEngine(const CmsEngine&) = delete;
+  CmsEngine& operator=(const CmsEngine&) = delete;
+
+private:
+  CmsEngine(Ctx ctx, std::string home, bool offline);
+  std::vector<SignatureFacts> collect_signatures();
+  void judge_certificate(SignatureFacts& f);
+  std::string root_of(const std::string& fpr);
+  bool chain_valid_offline(const std::string& fpr);
+
+  Ctx m_ctx;
+  std::string m_home;
+  bool m_offline;
+  std::set<std::string> m_anchors; // fingerprints of the configured roots
+  std::vector<std::string> m_notes;
+};
+
+} // namespace peermail::crypto
