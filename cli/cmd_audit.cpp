@@ -32,6 +32,7 @@ struct AuditOptions
   std::string recipient;        // --recipient
   std::string user;             // --user
   std::string output;           // export -o
+  bool force = false;           // export --force
   std::uint64_t expect_seq = 0; // verify --expect-seq
   std::string anchor;           // verify --anchor
   std::string seal_key;         // verify --seal-key
@@ -203,7 +204,7 @@ run_export(const AuditOptions& o, const GlobalOptions& g)
   if (!filter) {
     return print_error(filter.error());
   }
-  return run_audit_export(*path, !o.file.empty(), *filter, filter_desc(o), o.output, g);
+  return run_audit_export(*path, !o.file.empty(), *filter, filter_desc(o), o.output, o.force, g);
 }
 
 int
@@ -284,6 +285,7 @@ register_audit(CLI::App& sub, const GlobalOptions& g, int* exit_code)
     "export", "write matching records as JSON Lines after a manifest signed with the seal key");
   exp->add_option("--file", o->file, "read this log instead of the configured [audit] path");
   exp->add_option("-o,--output", o->output, "write to FILE (mode 0600) instead of stdout");
+  add_force_flag(*exp, o->force);
   add_filter_options(exp, *o);
   exp->callback([o, &g, exit_code] { *exit_code = run_export(*o, g); });
 

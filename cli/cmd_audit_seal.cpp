@@ -374,6 +374,7 @@ run_audit_export(const std::string& path,
                  const audit::Filter& filter,
                  const nlohmann::json& filter_desc,
                  const std::string& output,
+                 bool force,
                  const GlobalOptions& g)
 {
   auto c = seal_context("", explicit_file, g);
@@ -398,7 +399,7 @@ run_audit_export(const std::string& path,
     if (std::fflush(stdout) != 0) {
       return print_error(Error(Errc::io, "cannot write to standard output"));
     }
-  } else if (auto w = write_output(output, ex->text); !w) {
+  } else if (auto w = write_output(output, ex->text, overwrite_for(force)); !w) {
     return print_error(w.error());
   }
   print_note(fmt::format("exported {} record{} with a{} manifest",

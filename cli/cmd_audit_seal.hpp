@@ -37,6 +37,7 @@ int run_audit_export(const std::string& path,
                      const audit::Filter& filter,
                      const nlohmann::json& filter_desc,
                      const std::string& output,
+                     bool force,
                      const GlobalOptions& g);
 
 // Register `audit seal` on `audit`.

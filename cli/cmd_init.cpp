@@ -28,22 +28,26 @@ run_init(const GlobalOptions& g, InitOptions o)
   if (auto c = config::check_starter(o.starter); !c) {
     return print_error(c.error());
   }
-  if (auto a = ask_starter_values(o.starter, ::isatty(STDIN_FILENO) != 0); !a) {
-    return print_error(a.error());
-  }
-  const std::string text = config::render_starter(o.starter);
   config::LoadOptions lo;
   lo.env = g.env;
   lo.path = o.output.empty() ? g.config_path : std::optional<std::string>(o.output);
   const std::string path = config::resolve_path(lo);
+  // An existing file is kept without --force: said before any question.
+  if (auto c = check_output(path, overwrite_for(o.force)); !c) {
+    return print_error(c.error());
+  }
+  if (auto a = ask_starter_values(o.starter, ::isatty(STDIN_FILENO) != 0); !a) {
+    return print_error(a.error());
+  }
+  const std::string text = config::render_starter(o.starter);
   // What is written must load: the same parser and rules as every command.
   if (auto parsed = config::parse(text, path, lo); !parsed) {
     return print_error(parsed.error());
   }
-  if (auto p = config::prepare_starter_path(path, o.force); !p) {
+  if (auto p = config::prepare_starter_path(path); !p) {
     return print_error(p.error());
   }
-  if (auto w = write_output(path, text); !w) {
+  if (auto w = write_output(path, text, overwrite_for(o.force)); !w) {
     return print_error(w.error());
   }
   render_init_written(g, path);
@@ -67,10 +71,10 @@ register_init(CLI::App& sub, const GlobalOptions& g, int* exit_code)
   sub.add_option("--password-env", s.password_env, "environment variable with the password");
   sub.add_option("--audit-path", s.audit_path, "audit log path");
   sub.add_option("-o,--output", o->output, "file to write (default: the config path)");
-  sub.add_flag("--force", o->force, "replace an existing file");
+  add_force_flag(sub, o->force);
   sub.footer(
     "Writes the config atomically with mode 0600 (parent directories 0700). Missing\n"
-    "values are asked for on a terminal. Exit: 0 written; 64 missing values or the\n"
+    "values are asked for on a terminal. Exit: 0 written; 64 missing values; 73 the\n"
     "file exists (use --force); 74 write error; 78 a non-compliant choice (--port 25,\n"
     "--tls other than implicit/starttls).");
   sub.callback([&g, o, exit_code] { *exit_code = run_init(g, *o); });
