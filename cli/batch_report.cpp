@@ -12,10 +12,11 @@
 
 namespace peermail::cli {
 
-BatchReporter::BatchReporter(bool json, bool progress, bool dry_run)
+BatchReporter::BatchReporter(bool json, bool progress, bool dry_run, std::string recipients)
   : m_json(json),
     m_progress(progress),
     m_dry_run(dry_run),
+    m_recipients(std::move(recipients)),
     m_start(std::chrono::steady_clock::now())
 {
 }
@@ -30,41 +31,43 @@ BatchReporter::clear_bar()
 }
 
 void
-BatchReporter::recipient(const std::string& email,
-                         const std::string& status,
-                         const std::string& message_id,
-                         std::optional<int> smtp_code,
-                         int attempts,
-                         const std::optional<Error>& error,
-                         int exit_code)
+BatchReporter::recipient(const batch_run::RecipientEvent& e)
 {
   if (m_json) {
     nlohmann::json j = {
-      {"email",      email                                                    },
-      {"status",     status                                                   },
-      {"message_id", message_id                                               },
-      {"smtp_code",  smtp_code ? nlohmann::json(*smtp_code) : nlohmann::json()},
-      {"attempts",   attempts                                                 },
-      {"error",      error ? nlohmann::json(error->message) : nlohmann::json()}
+      {"email",      e.email                                                      },
+      {"status",     e.status                                                     },
+      {"message_id", e.message_id                                                 },
+      {"smtp_code",  e.smtp_code ? nlohmann::json(*e.smtp_code) : nlohmann::json()},
+      {"attempts",   e.attempts                                                   },
+      {"error",      e.error ? nlohmann::json(e.error->message) : nlohmann::json()}
     };
-    if (error) {
-      j["check_id"] = error->check_id;
-      j["exit_code"] = exit_code;
+    if (e.line != 0) {
+      j["line"] = e.line;
+    }
+    if (e.error) {
+      j["check_id"] = e.error->check_id;
+      j["exit_code"] = e.exit_code;
     }
     print_json(j);
     std::fflush(stdout);
     return;
   }
-  if (!error || status == "already-sent") {
+  if (!e.error || e.status == "already-sent") {
     return;
   }
   clear_bar();
-  std::string line = fmt::format("peermail: {} {}: {}", status, email, error->message);
-  if (!error->check_id.empty()) {
-    line += fmt::format(" [{}]", error->check_id);
+  std::string who = e.email;
+  if (e.status == "invalid") {
+    who = e.email.empty() ? fmt::format("{}:{}", m_recipients, e.line)
+                          : fmt::format("{}:{}: {}", m_recipients, e.line, e.email);
   }
-  if (!error->fix.empty()) {
-    line += fmt::format("\npeermail: fix: {}", error->fix);
+  std::string line = fmt::format("peermail: {} {}: {}", e.status, who, e.error->message);
+  if (!e.error->check_id.empty()) {
+    line += fmt::format(" [{}]", e.error->check_id);
+  }
+  if (!e.error->fix.empty()) {
+    line += fmt::format("\npeermail: fix: {}", e.error->fix);
   }
   fmt::print(stderr, "{}\n", line);
 }
@@ -104,68 +107,6 @@ BatchReporter::progress(const BatchTally& t, bool force)
              eta);
   std::fflush(stderr);
   m_drawn = true;
-}
-
-void
-BatchReporter::summary(const BatchTally& t, int exit_code, int signal)
-{
-  clear_bar();
-  const double secs =
-    std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
-  if (m_json) {
-    nlohmann::json j = {
-      {"summary",
-       {{"recipients", t.total},
-        {"sent", m_dry_run ? 0 : t.sent},
-        {"would_send", m_dry_run ? t.sent : 0},
-        {"failed", t.failed},
-        {"unknown", t.unknown},
-        {"not_sent", t.not_sent},
-        {"interrupted", t.interrupted},
-        {"already_sent", t.already_sent},
-        {"resolved", t.resolved},
-        {"unready", t.unready},
-        {"dry_run", m_dry_run},
-        {"seconds", secs},
-        {"exit_code", exit_code}}}
-    };
-    if (signal > 0) {
-      j["summary"]["signal"] = signal_name(signal);
-    }
-    print_json(j);
-  } else {
-    print_summary_text(t, secs);
-  }
-  if (t.unknown > 0) {
-    print_note(
-      fmt::format("{} message{} may have been delivered (no reply to the final \".\"): "
-                  "check with {} before sending again; a rerun never resends {}",
-                  t.unknown,
-                  t.unknown == 1 ? "" : "s",
-                  t.unknown == 1 ? "that recipient" : "those recipients",
-                  t.unknown == 1 ? "it" : "them"));
-  }
-}
-
-void
-BatchReporter::print_summary_text(const BatchTally& t, double secs) const
-{
-  const double rate = secs > 0 ? static_cast<double>(t.sent + t.failed) / secs : 0.0;
-  fmt::print(
-    "batch{}: {} {}, {} failed, {} unknown, {} interrupted, {} not sent, {} already sent, {} "
-    "skipped (no usable key) of {} recipients in {:.1f} s ({:.1f} msg/s)\n",
-    m_dry_run ? " (dry run, nothing was sent)" : "",
-    t.sent,
-    m_dry_run ? "would be sent" : "sent",
-    t.failed,
-    t.unknown,
-    t.interrupted,
-    t.not_sent,
-    t.already_sent,
-    t.unready,
-    t.total,
-    secs,
-    rate);
 }
 
 } // namespace peermail::cli

@@ -21,16 +21,13 @@ using BatchTally = batch_run::Tally;
 class BatchReporter
 {
 public:
-  BatchReporter(bool json, bool progress, bool dry_run);
+  // `recipients`: the recipients file, named with the line of a row.
+  BatchReporter(bool json, bool progress, bool dry_run, std::string recipients);
 
-  // One recipient's line: --json on stdout; failures as text on stderr.
-  void recipient(const std::string& email,
-                 const std::string& status,
-                 const std::string& message_id,
-                 std::optional<int> smtp_code,
-                 int attempts,
-                 const std::optional<Error>& error,
-                 int exit_code);
+  // One recipient's line: --json on stdout; failures as text on stderr. An
+  // invalid row is named by FILE:LINE (its value is in the error, shown
+  // terminal-safe and clipped by the data layer).
+  void recipient(const batch_run::RecipientEvent& e);
 
   // Redraw the progress bar (TTY only, at most every 200 ms unless `force`).
   void progress(const BatchTally& t, bool force = false);
@@ -43,6 +40,7 @@ private:
   bool m_json;
   bool m_progress;
   bool m_dry_run;
+  std::string m_recipients;
   bool m_drawn = false;
   std::chrono::steady_clock::time_point m_start;
   std::chrono::steady_clock::time_point m_last_draw{};
@@ -50,5 +48,13 @@ private:
   void clear_bar();
   void print_summary_text(const BatchTally& t, double secs) const;
 };
+
+// Print every problem of a refused batch (text on stderr, --json an object
+// on stdout) naming FILE:LINE (`recipients` or `template_path`); return the
+// report's exit code (65 when any is about the input data, else 67 …).
+int report_batch_problems(bool json,
+                          const std::string& recipients,
+                          const std::string& template_path,
+                          const batch_run::Report& report);
 
 } // namespace peermail::cli

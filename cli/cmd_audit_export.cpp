@@ -22,6 +22,7 @@ struct ExportCliOptions
   std::string file;         // --file: a log instead of [audit] path
   audit::FilterArgs filter; // --since, --until, --outcome, …
   std::string output;       // -o ("" or "-": stdout)
+  bool force = false;       // --force: -o may replace an existing file
 };
 
 int
@@ -53,7 +54,7 @@ run_audit_export(const ExportCliOptions& o, const GlobalOptions& g)
     if (std::fflush(stdout) != 0) {
       return print_error(Error(Errc::io, "cannot write to standard output"));
     }
-  } else if (auto w = write_output(o.output, ex->text); !w) {
+  } else if (auto w = write_output(o.output, ex->text, overwrite_for(o.force)); !w) {
     return print_error(w.error());
   }
   report_export_written(*ex);
@@ -70,6 +71,7 @@ register_audit_export(CLI::App& audit, const GlobalOptions& g, int* exit_code)
     "export", "write matching records as JSON Lines after a manifest signed with the seal key");
   exp->add_option("--file", o->file, "read this log instead of the configured [audit] path");
   exp->add_option("-o,--output", o->output, "write to FILE (mode 0600) instead of stdout");
+  add_force_flag(*exp, o->force);
   add_filter_options(exp, o->filter);
   exp->callback([o, &g, exit_code] { *exit_code = run_audit_export(*o, g); });
 }

@@ -14,93 +14,29 @@
 #include <peermail/send/unattended.hpp>
 
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <set>
 #include <thread>
 
 namespace peermail::cli {
 
 namespace {
 
+// The options: most bind straight to the library's request.
 struct BatchOptions
 {
-  std::string recipients;    // --recipients
-  std::string template_path; // --template
-  std::string journal;       // --journal ("" = derived)
-  bool dry_run = false;
-  unsigned workers = 0; // 0 = hardware threads
-  std::string rate;     // "N/min", "N/s", "N/h", "N"
-  int max_attempts = 3;
-  std::string shard; // "I/N", 1 <= I <= N
-  bool skip_unready = false;
+  batch_run::Request req; // --recipients, --template, --journal, --dry-run, --skip-…
+  unsigned workers = 0;   // 0 = hardware threads
+  std::string rate;       // "N/min", "N/s", "N/h", "N"
+  std::string shard;      // "I/N", 1 <= I <= N
 };
-
-std::string
-problem_text(const BatchOptions& o, const batch::Problem& p)
-{
-  std::string where;
-  if (p.line != 0) {
-    where = fmt::format("{}:{}: ", p.in_template ? o.template_path : o.recipients, p.line);
-  } else if (p.in_template) {
-    where = fmt::format("{}: ", o.template_path);
-  }
-  if (!p.email.empty() && p.error.message.find(p.email) == std::string::npos) {
-    where += p.email + ": ";
-  }
-  return where + p.error.message;
-}
-
-// Print every problem and return the exit code: 65 when any is about the
-// input data, else 67 (keys).
-int
-report_problems(const GlobalOptions& g, const BatchOptions& o, const batch_run::Report& report)
-{
-  const auto& problems = report.problems;
-  const int code = report.exit_code;
-  if (g.json) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& p : problems) {
-      list.push_back({
-        {"line",     p.line                              },
-        {"email",    p.email                             },
-        {"kind",     std::string(to_string(p.error.code))},
-        {"message",  p.error.message                     },
-        {"check_id", p.error.check_id                    },
-        {"fix",      p.error.fix                         }
-      });
-    }
-    print_json(nlohmann::json({
-      {"ok",        false},
-      {"exit_code", code },
-      {"problems",  list }
-    }));
-  }
-  std::set<std::string> fixes;
-  for (const auto& p : problems) {
-    std::string line = fmt::format("peermail: error: {}", problem_text(o, p));
-    if (!p.error.check_id.empty()) {
-      line += fmt::format(" [{}]", p.error.check_id);
-    }
-    fmt::print(stderr, "{}\n", line);
-    if (!p.error.fix.empty() && fixes.insert(p.error.fix).second && fixes.size() <= 5) {
-      fmt::print(stderr, "peermail: fix: {}\n", p.error.fix);
-    }
-  }
-  fmt::print(stderr,
-             "peermail: error: {} problem{} in the batch; nothing was sent\n",
-             problems.size(),
-             problems.size() == 1 ? "" : "s");
-  return code;
-}
 
 int
 run_batch(const GlobalOptions& g, const BatchOptions& o)
 {
-  batch_run::Request req;
+  batch_run::Request req = o.req;
   auto rate = batch_run::parse_rate(o.rate);
   if (!rate) {
     return print_error(rate.error());
@@ -113,15 +49,9 @@ run_batch(const GlobalOptions& g, const BatchOptions& o)
   if (!cfg) {
     return print_error(cfg.error());
   }
-  req.recipients = o.recipients;
-  req.template_path = o.template_path;
-  req.journal = o.journal;
-  req.dry_run = o.dry_run;
   req.workers = o.workers != 0 ? o.workers : std::max(1U, std::thread::hardware_concurrency());
   req.rate_per_minute = *rate;
-  req.max_attempts = o.max_attempts;
   req.shard = *shard;
-  req.skip_unready = o.skip_unready;
   req.gnupg_home = g.gnupg_home_dir();
   req.env = g.env;
   req.cancel = &process_cancel();
@@ -139,12 +69,10 @@ run_batch(const GlobalOptions& g, const BatchOptions& o)
     return exit_code(secret.error().code);
   }
   send::use_passphrase(services, *secret);
-  BatchReporter out(g.json, stderr_is_tty() && !g.quiet, o.dry_run);
+  BatchReporter out(g.json, stderr_is_tty() && !g.quiet, req.dry_run, req.recipients);
   batch_run::Events events;
   events.warning = [](const std::string& w) { print_warn(w); };
-  events.recipient = [&out](const batch_run::RecipientEvent& e) {
-    out.recipient(e.email, e.status, e.message_id, e.smtp_code, e.attempts, e.error, e.exit_code);
-  };
+  events.recipient = [&out](const batch_run::RecipientEvent& e) { out.recipient(e); };
   events.progress = [&out](const batch_run::Tally& t, bool force) { out.progress(t, force); };
 
   batch_run::Report report;
@@ -162,7 +90,7 @@ run_batch(const GlobalOptions& g, const BatchOptions& o)
     print_error(*report.error);
     return code;
   case batch_run::Report::Kind::refused:
-    report_problems(g, o, report);
+    report_batch_problems(g.json, req.recipients, req.template_path, report);
     return code;
   case batch_run::Report::Kind::finished:
     break;
@@ -186,22 +114,29 @@ void
 register_batch(CLI::App& sub, const GlobalOptions& g, int* exit_code)
 {
   auto o = std::make_shared<BatchOptions>();
-  sub.add_option("--recipients", o->recipients, "recipients: CSV with a header row, or JSON Lines")
+  sub
+    .add_option(
+      "--recipients", o->req.recipients, "recipients: CSV with a header row, or JSON Lines")
     ->required();
-  sub.add_option("--template", o->template_path, "RFC 5322 message with {{field}} placeholders")
+  sub
+    .add_option("--template", o->req.template_path, "RFC 5322 message with {{field}} placeholders")
     ->required();
   sub.add_option("--journal",
-                 o->journal,
+                 o->req.journal,
                  "durable journal (default: RECIPIENTS.journal, per shard "
                  "RECIPIENTS.shard-I-of-N.journal)");
-  sub.add_flag("--dry-run", o->dry_run, "validate and protect every message, send nothing");
+  sub.add_flag("--dry-run", o->req.dry_run, "validate and protect every message, send nothing");
   sub.add_option("--workers", o->workers, "parallel workers (default: hardware threads)")
     ->check(CLI::Range(1U, 64U));
   sub.add_option("--rate", o->rate, "at most N messages per minute in total (N/min, N/s, N/h)");
-  sub.add_option("--max-attempts", o->max_attempts, "attempts per message for 4xx/timeouts (3)");
+  sub.add_option(
+    "--max-attempts", o->req.max_attempts, "attempts per message for 4xx/timeouts (3)");
   sub.add_option("--shard", o->shard, "send only shard I of N (stable hash of the address)");
   sub.add_flag(
-    "--skip-unready", o->skip_unready, "send to recipients with a usable key, report the rest");
+    "--skip-unready", o->req.skip_unready, "send to recipients with a usable key, report the rest");
+  sub.add_flag("--skip-invalid",
+               o->req.skip_invalid,
+               "skip rows with a bad value (address, missing field), report each, send the rest");
   sub.callback([o, &g, exit_code] { *exit_code = run_batch(g, *o); });
 }
 

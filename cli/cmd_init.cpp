@@ -86,22 +86,26 @@ run_init(const GlobalOptions& g, InitOptions o)
   if (auto c = config::check_starter(o.starter); !c) {
     return print_error(c.error());
   }
-  if (auto a = ask_starter_values(o.starter, ::isatty(STDIN_FILENO) != 0); !a) {
-    return print_error(a.error());
-  }
-  const std::string text = config::render_starter(o.starter);
   config::LoadOptions lo;
   lo.env = g.env;
   lo.path = o.output.empty() ? g.config_path : std::optional<std::string>(o.output);
   const std::string path = config::resolve_path(lo);
+  // An existing file is kept without --force: said before any question.
+  if (auto c = check_output(path, overwrite_for(o.force)); !c) {
+    return print_error(c.error());
+  }
+  if (auto a = ask_starter_values(o.starter, ::isatty(STDIN_FILENO) != 0, g.gnupg_home_dir()); !a) {
+    return print_error(a.error());
+  }
+  const std::string text = config::render_starter(o.starter);
   // What is written must load: the same parser and rules as every command.
   if (auto parsed = config::parse(text, path, lo); !parsed) {
     return print_error(parsed.error());
   }
-  if (auto p = config::prepare_starter_path(path, o.force); !p) {
+  if (auto p = config::prepare_starter_path(path); !p) {
     return print_error(p.error());
   }
-  if (auto w = write_output(path, text); !w) {
+  if (auto w = write_output(path, text, overwrite_for(o.force)); !w) {
     return print_error(w.error());
   }
   render_init_written(g, path);
@@ -126,7 +130,7 @@ register_init(CLI::App& sub, const GlobalOptions& g, int* exit_code)
   sub.add_option("--password-env", s.password_env, "environment variable with the password");
   sub.add_option("--audit-path", s.audit_path, "audit log path");
   sub.add_option("-o,--output", o->output, "file to write (default: the config path)");
-  sub.add_flag("--force", o->force, "replace an existing file");
+  add_force_flag(sub, o->force);
   sub.add_option("--from-msmtprc",
                  o->from_msmtprc,
                  "start from an msmtp account (--account NAME; default: msmtp's default)");
@@ -134,9 +138,9 @@ register_init(CLI::App& sub, const GlobalOptions& g, int* exit_code)
     "Writes the config atomically with mode 0600 (parent directories 0700). Missing\n"
     "values are asked for on a terminal. The signing key is the usable secret key for\n"
     "--from (offered from the keyring; --signing-key is judged the same way). Exit: 0\n"
-    "written; 64 missing values or the file exists (use --force); 67 no usable\n"
-    "signing key; 74 write error; 78 a non-compliant choice (--port 25, --tls other\n"
-    "than implicit/starttls).");
+    "written; 64 missing values; 67 no usable signing key; 73 the file exists (use\n"
+    "--force); 74 write error; 78 a non-compliant choice (--port 25, --tls other than\n"
+    "implicit/starttls).");
   sub.callback([&g, o, exit_code] { *exit_code = run_init(g, *o); });
 }
 

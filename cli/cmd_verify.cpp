@@ -6,7 +6,7 @@
 #include "exit_codes.hpp"
 #include "message_input.hpp"
 #include "output.hpp"
-#include "verify_report.hpp"
+#include "verify_reading.hpp"
 
 #include <peermail/audit/audit_log.hpp>
 #include <peermail/config/config.hpp>
@@ -28,6 +28,9 @@ struct VerifyOptions
   bool decrypt = false;
   std::size_t max_plaintext = verify::Verifier::k_max_plaintext;
   std::string output;
+  bool force = false;     // replace an existing -o file
+  std::string save_dir;   // --save-attachments DIR
+  bool body_only = false; // --body-only
   std::string input = "-";
 };
 
@@ -58,27 +61,23 @@ access_log(const config::Config& cfg)
   return verify::AccessLog{cfg.audit.path, cfg.identity.user_id, cfg.sha256};
 }
 
-// Write the decrypted message, if any, to -o FILE or stdout.
-int
-release_plaintext(const VerifyOptions& o, const verify::VerifyReport& report)
-{
-  if (report.decrypted_message.empty()) {
-    print_note(report.encrypted ? "no plaintext written: the message was not decrypted intact"
-                                : "no plaintext written: the message is not encrypted");
-  } else if (!o.output.empty()) {
-    if (auto w = write_output(o.output, report.decrypted_message); !w) {
-      return print_error(w.error());
-    }
-  } else if (auto w = write_stdout(report.decrypted_message); !w) {
-    return print_error(w.error());
-  }
-  return k_ok;
-}
-
 int
 run_verify(const VerifyOptions& o, const GlobalOptions& g)
 {
-  const bool decrypt = o.decrypt || !o.output.empty();
+  const bool decrypt = o.decrypt || !o.output.empty() || !o.save_dir.empty() || o.body_only;
+  // An existing -o file is kept without --force, and attachments go only
+  // into a real directory: refused before anything is read or recorded.
+  if (auto c = check_output(o.output, overwrite_for(o.force)); !c) {
+    return print_error(c.error());
+  }
+  std::optional<util::SaveDir> dir;
+  if (!o.save_dir.empty()) {
+    auto d = util::SaveDir::open(o.save_dir);
+    if (!d) {
+      return print_error(d.error());
+    }
+    dir = std::move(*d);
+  }
   auto cfg = present_config(g);
   if (!cfg) {
     return print_error(cfg.error());
@@ -116,15 +115,18 @@ run_verify(const VerifyOptions& o, const GlobalOptions& g)
       return print_error(seq.error());
     }
   }
-  const std::string rendered = g.json ? render_verify_json(*report) : render_verify_text(*report);
+  // Only a released plaintext is read (its Subject, attachments, body).
+  auto rr = read_released(*report, dir ? &*dir : nullptr, dir || o.body_only);
+  if (!rr) {
+    return print_error(rr.error());
+  }
   // With --decrypt and no -o the plaintext goes to stdout, the report to stderr.
-  if (decrypt && o.output.empty()) {
-    std::fputs(rendered.c_str(), stderr);
-  } else if (auto w = write_stdout(rendered); !w) {
+  if (auto w = write_verify_report(g.json, *report, *rr, decrypt && o.output.empty()); !w) {
     return print_error(w.error());
   }
   if (decrypt) {
-    if (const int rc = release_plaintext(o, *report); rc != k_ok) {
+    const Release how{o.output, overwrite_for(o.force), o.body_only};
+    if (const int rc = release_plaintext(*report, *rr, how); rc != k_ok) {
       return rc;
     }
   }
@@ -141,7 +143,15 @@ register_verify(CLI::App& sub, const GlobalOptions& g, int* exit_code)
                opts->decrypt,
                "also write the decrypted message (to -o FILE, else stdout with the report on "
                "stderr); never on a decryption or integrity failure");
-  sub.add_option("-o,--output", opts->output, "write the decrypted message to FILE (mode 0600)");
+  auto* output =
+    sub.add_option("-o,--output", opts->output, "write the decrypted message to FILE (mode 0600)");
+  add_force_flag(sub, opts->force);
+  sub.add_option("--save-attachments",
+                 opts->save_dir,
+                 "save the attachments into DIR (created 0700; safe names, never over a file)");
+  sub
+    .add_flag("--body-only", opts->body_only, "print only the text body (terminal-safe) on stdout")
+    ->excludes(output);
   sub
     .add_option("--max-plaintext",
                 opts->max_plaintext,

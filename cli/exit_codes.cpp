@@ -41,6 +41,8 @@ exit_code(Errc code)
     return k_negative;
   case Errc::maybe_delivered:
     return k_unavailable; // never 75: a retry could deliver twice
+  case Errc::cant_create:
+    return k_cantcreat;
   }
   return k_software;
 }
@@ -65,6 +67,8 @@ exit_code_name(int code)
     return "EX_UNAVAILABLE";
   case k_software:
     return "EX_SOFTWARE";
+  case k_cantcreat:
+    return "EX_CANTCREAT";
   case k_ioerr:
     return "EX_IOERR";
   case k_tempfail:

@@ -17,6 +17,7 @@ enum ExitCode : int {
   k_nouser = 67,
   k_unavailable = 69,
   k_software = 70,
+  k_cantcreat = 73, // an output file exists (-o without --force)
   k_ioerr = 74,
   k_tempfail = 75,
   k_protocol = 76,

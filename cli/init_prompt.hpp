@@ -13,9 +13,10 @@ namespace peermail::cli {
 struct GlobalOptions;
 
 // Ask on the terminal (when `tty`) for each required value of `s` not given,
-// and for a password command when no password option was given. Errc::usage
+// and for a password command when no password option was given; the
+// signing key comes from the keyring in `gnupg_home` (choose_signing_key). Errc::usage
 // naming the options still missing.
-Result<void> ask_starter_values(config::Starter& s, bool tty);
+Result<void> ask_starter_values(config::Starter& s, bool tty, const std::string& gnupg_home);
 
 // Print that `path` was written (JSON under --json).
 void render_init_written(const GlobalOptions& g, const std::string& path);

@@ -7,6 +7,8 @@
 #include <peermail/protect/message.hpp>
 #include <peermail/util/fs.hpp>
 
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
 #include <utility>
 
@@ -38,13 +40,35 @@ write_stdout(std::string_view data)
   return {};
 }
 
+void
+add_force_flag(CLI::App& sub, bool& force)
+{
+  sub.add_flag(
+    "--force", force, "replace the -o file if it exists (else exit 73, nothing written)");
+}
+
+util::Overwrite
+overwrite_for(bool force)
+{
+  return force ? util::Overwrite::replace : util::Overwrite::refuse;
+}
+
 Result<void>
-write_output(const std::string& path, std::string_view data)
+check_output(const std::string& path, util::Overwrite overwrite)
+{
+  if (path.empty() || path == "-") {
+    return {};
+  }
+  return util::check_output_file(path, overwrite);
+}
+
+Result<void>
+write_output(const std::string& path, std::string_view data, util::Overwrite overwrite)
 {
   if (path == "-") {
     return write_stdout(data);
   }
-  return util::write_output_file(path, data, 0600);
+  return util::write_output_file(path, data, 0600, overwrite);
 }
 
 int

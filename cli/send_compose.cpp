@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "send_compose.hpp"
 
+#include "compose_body.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
 #include "send_report.hpp"
 
 #include <peermail/send/pipeline.hpp>
-#include <peermail/util/editor.hpp>
 #include <peermail/util/fs.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
-
-#include <unistd.h>
 
 namespace peermail::cli {
 
@@ -80,39 +78,6 @@ read_subject(const ComposeCliOptions& o)
     }
   }
   return s;
-}
-
-// The body: --body-file, else standard input. On a terminal, $VISUAL or
-// $EDITOR (as git and mutt do), else typed in after a hint on how to end it.
-Result<std::string>
-read_body(const ComposeCliOptions& o, const GlobalOptions& g, std::uint64_t max)
-{
-  if (o.body_file) {
-    return util::read_file(*o.body_file, max);
-  }
-  if (::isatty(STDIN_FILENO) == 0) {
-    return util::read_stdin(max);
-  }
-  for (const char* var : {"VISUAL", "EDITOR"}) {
-    const std::string editor = g.getenv(var);
-    if (editor.empty()) {
-      continue;
-    }
-    PEERMAIL_TRY_ASSIGN(auto text,
-                        util::edit_text(editor, fmt::format("${}", var), g.getenv("TMPDIR"), max));
-    if (util::trim(text).empty()) {
-      return fail(
-        Errc::usage,
-        "the message body is empty; nothing was sent",
-        "",
-        fmt::format("write the message in ${} and save it, or use --body-file FILE", var));
-    }
-    return text;
-  }
-  print_note(
-    "type the message, then Ctrl-D on a line of its own (or set $EDITOR, or use "
-    "--body-file FILE)");
-  return util::read_stdin(max);
 }
 
 } // namespace

@@ -9,6 +9,8 @@
 
 #include <peermail/send/pipeline.hpp>
 
+#include <nlohmann/json.hpp>
+
 namespace peermail::cli {
 
 // How much to print on success.
@@ -45,6 +47,15 @@ send::Services cli_services();
 
 // Return the SMTP transcript printer for -v (or an empty function).
 transport::TranscriptFn transcript_for(const GlobalOptions& g);
+
+// Return the --json object of `r`: ok, dry_run, message_id, mail_from,
+// signer_fpr, hash_algo, plaintext_bytes, recipients, copies, warnings,
+// tls, error (docs/DESIGN.md).
+nlohmann::json send_report_json(const send::SendReport& r);
+
+// Return the --json "error" object of `e`: kind, message, check_id, fix,
+// exit_code, smtp_code.
+nlohmann::json send_error_json(const Error& e);
 
 // Print `e` (and, with --json, {"ok": false, "error": …} on stdout); return
 // the exit code.

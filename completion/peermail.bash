@@ -56,7 +56,7 @@ _peermail() {
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         return
         ;;
-    --gnupg-home)
+    --gnupg-home | --save-attachments)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -d -- "$cur")
         return
@@ -72,8 +72,19 @@ _peermail() {
         return
         ;;
     --only)
-        mapfile -t COMPREPLY < <(compgen -W "TLS- E2E- SIG- KEY- AUTH- AUD- CFG-" -- "$cur")
-        compopt -o nospace 2>/dev/null
+        # Checklist IDs (docs/CHECKLIST.md; the docs suite keeps this list
+        # equal to it), completed after the last comma of ID,ID,...
+        local ids="AUD-01 AUD-02 AUD-03 AUD-04 AUD-05 AUD-06 AUTH-01 AUTH-02 AUTH-03 AUTH-04
+            AUTH-05 AUTH-06 AUTH-07 CFG-01 CFG-02 CFG-03 CFG-04 CFG-05 CFG-06 E2E-01 E2E-02
+            E2E-03 E2E-04 E2E-05 E2E-06 E2E-07 KEY-01 KEY-02 KEY-03 KEY-04 KEY-05 SIG-01
+            SIG-02 SIG-03 SIG-04 TLS-01 TLS-02 TLS-03 TLS-04 TLS-05 TLS-06 TLS-07 TLS-08
+            TLS-09 TLS-10"
+        local done_part="" last=$cur
+        if [[ $cur == *,* ]]; then
+            done_part=${cur%,*},
+            last=${cur##*,}
+        fi
+        mapfile -t COMPREPLY < <(compgen -P "$done_part" -W "$ids" -- "${last^^}")
         return
         ;;
     --to | --cc | --bcc | -r | --recipient | --from | --host | --port | --username | \

@@ -116,6 +116,33 @@ TEST_SUITE("peermail::batch::recipients")
     CHECK(l.rows[1].line == 10);
   }
 
+  TEST_CASE("batch::parse_recipients: a row's own problem is marked row, a file's is not")
+  {
+    const auto l = parse_recipients(
+      "email,name\n"
+      "good@clinic.example,A\n"
+      "bob@@clinic.example,B\n"
+      "x@clinic.example\n"
+      "GOOD@clinic.example,D\n",
+      RecipientFormat::csv);
+    REQUIRE(l.problems.size() == 3);
+    for (const auto& p : l.problems) {
+      CHECK(p.row);
+    }
+    // The whole file: a CSV that cannot be parsed, the header, the row limit.
+    CHECK_FALSE(parse_recipients("email\n\"x\n", RecipientFormat::csv).problems.at(0).row);
+    CHECK_FALSE(parse_recipients("name\nA\n", RecipientFormat::csv).problems.at(0).row);
+    RecipientLimits lim;
+    lim.max_rows = 1;
+    const auto many =
+      parse_recipients("email\na@x.example\nb@x.example\n", RecipientFormat::csv, lim);
+    CHECK_FALSE(many.problems.at(0).row);
+    // JSON Lines: a line that is not an object is that row's problem.
+    CHECK(parse_recipients("{\"email\":\"a@x.example\"}\n[1]\n", RecipientFormat::jsonl)
+            .problems.at(0)
+            .row);
+  }
+
   TEST_CASE("batch::parse_recipients: header problems")
   {
     CHECK(problem_texts(parse_recipients("name,phone\nA,1\n", RecipientFormat::csv))

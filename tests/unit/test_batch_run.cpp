@@ -176,6 +176,102 @@ TEST_SUITE("peermail::batch_run")
     CHECK(f.events[1].status == "sent");
   }
 
+  TEST_CASE("batch_run::run: an invalid address refuses the batch (65) without --skip-invalid")
+  {
+    Fixture f;
+    write(f.req.recipients,
+          "email,name,date,code\n"
+          "p1@people.test,Person 1,2026-12-01,C-1\n"
+          "bob@@people.test,Person 2,2026-12-02,C-2\n");
+    const auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::refused);
+    CHECK(r.exit_code == 65);
+    REQUIRE(r.problems.size() == 1);
+    CHECK(r.problems[0].line == 3);
+    CHECK(f.rec.envelopes.empty());
+    CHECK(f.rec.plaintexts.empty());
+  }
+
+  TEST_CASE("batch_run::run: --skip-invalid sends the valid rows, reports each bad row, ends 65")
+  {
+    Fixture f;
+    f.req.skip_invalid = true;
+    f.req.journal = f.dir.path() + "/j";
+    write(f.req.recipients,
+          "email,name,date,code\n"
+          "p1@people.test,Person 1,2026-12-01,C-1\n"
+          "bob@@people.test,Person 2,2026-12-02,C-2\n"
+          "p3@people.test,Person 3\n"
+          "p4@people.test,\"Four\r\nBcc: x@evil.test\",2026-12-04,C-4\n"
+          "p5@people.test,Person 5,2026-12-05,C-5\n");
+    const auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::finished);
+    CHECK(r.exit_code == 65);
+    CHECK(r.tally.invalid == 3);
+    CHECK(r.tally.sent == 2);
+    CHECK(r.tally.total == 5);
+    REQUIRE(f.rec.envelopes.size() == 2);
+    CHECK(f.rec.envelopes[0].rcpt_to == std::vector<std::string>{"p1@people.test"});
+    CHECK(f.rec.envelopes[1].rcpt_to == std::vector<std::string>{"p5@people.test"});
+    REQUIRE(f.events.size() == 5);
+    CHECK(f.events[0].status == "invalid");
+    CHECK(f.events[0].line == 3);
+    CHECK(f.events[0].email.empty());
+    CHECK(f.events[0].exit_code == 65);
+    REQUIRE(f.events[0].error);
+    CHECK(f.events[0].error->message
+          == "email: \"bob@@people.test\" is not a valid email address: the part before @ may hold "
+             "only ASCII letters, digits, single inner dots and #$&'*+-/=?^_`{|}~ (no spaces, "
+             "quotes or @)");
+    CHECK(f.events[1].status == "invalid");
+    CHECK(f.events[1].line == 4);
+    CHECK(f.events[2].status == "invalid");
+    CHECK(f.events[2].line == 5);
+    CHECK(f.events[2].email == "p4@people.test");
+    // Audited as refused, never with the offending value.
+    std::size_t refused = 0;
+    for (const auto& rec : f.rec.audit) {
+      if (rec.outcome == "refused") {
+        ++refused;
+        CHECK(rec.exit_code == "data"); // the fakes name Errc::data so
+        for (const auto& a : rec.recipients) {
+          CHECK(a.find("bob@@") == std::string::npos);
+        }
+      }
+    }
+    CHECK(refused == 3);
+  }
+
+  TEST_CASE("batch_run::run: --skip-invalid still stops at a problem of the whole file")
+  {
+    Fixture f;
+    f.req.skip_invalid = true;
+    SUBCASE("a CSV that cannot be parsed")
+    {
+      write(f.req.recipients,
+            "email,name,date,code\n"
+            "p1@people.test,Person 1,2026-12-01,C-1\n"
+            "p2@people.test,\"Person 2,2026-12-02,C-2\n");
+    }
+    SUBCASE("a template field the file has no column for")
+    {
+      write(f.req.recipients,
+            "email,name,date\n"
+            "p1@people.test,Person 1,2026-12-01\n");
+    }
+    SUBCASE("no valid row left")
+    {
+      write(f.req.recipients,
+            "email,name,date,code\n"
+            "bob@@people.test,Person 1,2026-12-01,C-1\n");
+    }
+    const auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::refused);
+    CHECK(r.exit_code == 65);
+    CHECK(f.rec.envelopes.empty());
+    CHECK(f.rec.plaintexts.empty());
+  }
+
   TEST_CASE("batch_run::run: a bad row and a bad key: 65 (fix the data first), nothing sent")
   {
     Fixture f;

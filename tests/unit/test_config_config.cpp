@@ -191,6 +191,58 @@ TEST_SUITE("peermail::config")
     CHECK(unknown.error().message.find("did you mean \"anchors\"") != std::string::npos);
   }
 
+  TEST_CASE("config::parse: an unquoted string is named in the user's words, file and line")
+  {
+    auto c = parse(with("tls = \"implicit\"", "tls = implicit"), "c.toml", opts());
+    REQUIRE(!c);
+    CHECK(c.error().code == Errc::config);
+    CHECK(c.error().message == "c.toml:10: strings must be quoted: tls = \"implicit\"");
+    // Whatever letter the word starts with (toml++ guesses inf, nan, true…).
+    c = parse(with("tls = \"implicit\"", "tls = starttls  # submission"), "c.toml", opts());
+    REQUIRE(!c);
+    CHECK(c.error().message == "c.toml:10: strings must be quoted: tls = \"starttls\"");
+    c =
+      parse(with("host = \"smtp.clinic.example\"", "host = smtp.clinic.example"), "c.toml", opts());
+    REQUIRE(!c);
+    CHECK(c.error().message == "c.toml:8: strings must be quoted: host = \"smtp.clinic.example\"");
+    // A secret is never echoed.
+    c = parse(with("username = \"aruiz\"", "password = hunter2"), "c.toml", opts());
+    REQUIRE(!c);
+    CHECK(c.error().message == "c.toml:12: strings must be quoted: password = \"…\"");
+    CHECK(c.error().message.find("hunter2") == std::string::npos);
+    // A number where a string belongs: quoted for the user.
+    c = parse(with("min_tls = \"1.2\"", "min_tls = 1.2"), "c.toml", opts());
+    REQUIRE(!c);
+    CHECK(c.error().message
+          == "c.toml:11:11: account.default.min_tls: expected a string: write min_tls = \"1.2\"");
+    // Booleans are lower case.
+    c = parse(with("[audit]", "[policy]\nencrypt_to_self = True\n[audit]"), "c.toml", opts());
+    REQUIRE(!c);
+    CHECK(c.error().message == "c.toml:20: true and false are written in lower case: "
+                               "encrypt_to_self = true");
+  }
+
+  TEST_CASE("config::parse: enum values are case-insensitive; an unknown one gets did-you-mean")
+  {
+    auto c = parse(with("tls = \"implicit\"", "tls = \"STARTTLS\""), "c.toml", opts());
+    REQUIRE(c);
+    CHECK(c->account().tls == TlsMode::starttls);
+    c = parse(with("tls = \"implicit\"", "tls = \"Implicit\""), "c.toml", opts());
+    REQUIRE(c);
+    CHECK(c->account().tls == TlsMode::implicit);
+    c = parse(with("tls = \"implicit\"", "tls = \"startls\""), "c.toml", opts());
+    REQUIRE(!c);
+    CHECK(c.error().code == Errc::config);
+    CHECK(c.error().message
+          == "c.toml:10:7: account.default.tls: \"startls\" is not one of \"implicit\", "
+             "\"starttls\" (did you mean \"starttls\"?)");
+    // A weakening value is still refused as not compliant (TLS-01), not guessed at.
+    c = parse(with("tls = \"implicit\"", "tls = \"none\""), "c.toml", opts());
+    REQUIRE(!c);
+    CHECK(c.error().code == Errc::insecure_config);
+    CHECK(c.error().check_id == "TLS-01");
+  }
+
   TEST_CASE("config::parse: environment overrides the file")
   {
     auto o = opts();

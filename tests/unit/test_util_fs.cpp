@@ -13,8 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <string>
 
+using peermail::util::Overwrite;
 using peermail::util::read_file;
 using peermail::util::write_output_file;
 
@@ -38,11 +40,11 @@ TEST_SUITE("peermail::util::write_output_file")
   {
     peermail::test::TempDir dir;
     const std::string path = dir.path() + "/out.txt";
-    REQUIRE(write_output_file(path, "one\n", 0600));
+    REQUIRE(write_output_file(path, "one\n", 0600, Overwrite::replace));
     CHECK(*read_file(path) == "one\n");
     CHECK((lstat_of(path).st_mode & 07777) == 0600);
     const ino_t before = lstat_of(path).st_ino;
-    REQUIRE(write_output_file(path, "two\n", 0600));
+    REQUIRE(write_output_file(path, "two\n", 0600, Overwrite::replace));
     CHECK(*read_file(path) == "two\n");
     CHECK(lstat_of(path).st_ino != before); // replaced atomically, not rewritten
   }
@@ -64,7 +66,7 @@ TEST_SUITE("peermail::util::write_output_file")
     }
     const struct stat before = lstat_of(dev);
     REQUIRE(S_ISCHR(before.st_mode));
-    REQUIRE(write_output_file(dev, "discarded\n", 0600));
+    REQUIRE(write_output_file(dev, "discarded\n", 0600, Overwrite::replace));
     const struct stat after = lstat_of(dev);
     CHECK(S_ISCHR(after.st_mode));
     CHECK(after.st_ino == before.st_ino);
@@ -94,7 +96,7 @@ TEST_SUITE("peermail::util::write_output_file")
       }
       ::_exit(in >= 0 && out >= 0 && n == 0 ? 0 : 1);
     }
-    const auto w = write_output_file(fifo, "through the pipe\n", 0600);
+    const auto w = write_output_file(fifo, "through the pipe\n", 0600, Overwrite::refuse);
     int status = 0;
     REQUIRE(::waitpid(pid, &status, 0) == pid);
     REQUIRE(w);
@@ -111,7 +113,7 @@ TEST_SUITE("peermail::util::write_output_file")
     const std::string link = dir.path() + "/link.txt";
     REQUIRE(peermail::util::write_file_atomic(target, "old\n", 0600));
     REQUIRE(::symlink("real.txt", link.c_str()) == 0);
-    REQUIRE(write_output_file(link, "new\n", 0600));
+    REQUIRE(write_output_file(link, "new\n", 0600, Overwrite::replace));
     CHECK(S_ISLNK(lstat_of(link).st_mode));
     CHECK(*read_file(target) == "new\n");
     CHECK(S_ISREG(lstat_of(target).st_mode));
@@ -119,23 +121,71 @@ TEST_SUITE("peermail::util::write_output_file")
     // A link to a device: the device is written in place, the link stays.
     const std::string devlink = dir.path() + "/null";
     REQUIRE(::symlink("/dev/null", devlink.c_str()) == 0);
-    REQUIRE(write_output_file(devlink, "x", 0600));
+    REQUIRE(write_output_file(devlink, "x", 0600, Overwrite::replace));
     CHECK(S_ISLNK(lstat_of(devlink).st_mode));
     CHECK(S_ISCHR(lstat_of("/dev/null").st_mode));
 
     // A dangling link is refused and left alone.
     const std::string dangling = dir.path() + "/dangling";
     REQUIRE(::symlink("missing/nowhere", dangling.c_str()) == 0);
-    const auto r = write_output_file(dangling, "x", 0600);
+    const auto r = write_output_file(dangling, "x", 0600, Overwrite::replace);
     REQUIRE_FALSE(r);
     CHECK(r.error().code == peermail::Errc::io);
     CHECK(S_ISLNK(lstat_of(dangling).st_mode));
   }
 
+  TEST_CASE(
+    "util::write_output_file: an existing file is kept without --force (73), nothing written")
+  {
+    peermail::test::TempDir dir;
+    const std::string path = dir.path() + "/out.txt";
+    REQUIRE(write_output_file(path, "mine\n", 0600, Overwrite::refuse)); // a new name
+    const ino_t before = lstat_of(path).st_ino;
+    auto r = write_output_file(path, "other\n", 0600, Overwrite::refuse);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == peermail::Errc::cant_create);
+    CHECK(r.error().message == path + " exists; not replacing it");
+    CHECK(r.error().fix == "pass --force to replace it, or choose another name");
+    CHECK(*read_file(path) == "mine\n");
+    CHECK(lstat_of(path).st_ino == before);
+    CHECK(peermail::util::check_output_file(path, Overwrite::refuse).error().code
+          == peermail::Errc::cant_create);
+    CHECK(peermail::util::check_output_file(path, Overwrite::replace));
+    CHECK(peermail::util::check_output_file(dir.path() + "/new.txt", Overwrite::refuse));
+
+    // Through a link to an existing file: the same rule.
+    const std::string link = dir.path() + "/link.txt";
+    REQUIRE(::symlink("out.txt", link.c_str()) == 0);
+    CHECK(write_output_file(link, "x", 0600, Overwrite::refuse).error().code
+          == peermail::Errc::cant_create);
+    CHECK(*read_file(path) == "mine\n");
+
+    // A device has nothing to lose: written without --force.
+    CHECK(write_output_file("/dev/null", "x", 0600, Overwrite::refuse));
+
+    // No temporary file is left behind: only out.txt and link.txt.
+    std::size_t entries = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+      entries += e.path().filename() == "out.txt" || e.path().filename() == "link.txt" ? 0 : 1;
+    }
+    CHECK(entries == 0);
+  }
+
+  TEST_CASE("util::write_file_atomic: Overwrite::refuse never replaces a file that appeared")
+  {
+    peermail::test::TempDir dir;
+    const std::string path = dir.path() + "/late.txt";
+    REQUIRE(peermail::util::write_file_atomic(path, "first\n", 0600, Overwrite::refuse));
+    auto r = peermail::util::write_file_atomic(path, "second\n", 0600, Overwrite::refuse);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == peermail::Errc::cant_create);
+    CHECK(*read_file(path) == "first\n");
+  }
+
   TEST_CASE("util::write_output_file: a directory is refused")
   {
     peermail::test::TempDir dir;
-    const auto r = write_output_file(dir.path(), "x", 0600);
+    const auto r = write_output_file(dir.path(), "x", 0600, Overwrite::replace);
     REQUIRE_FALSE(r);
     CHECK(r.error().code == peermail::Errc::io);
   }

@@ -28,6 +28,10 @@ struct Problem
   std::string email;
   Error error;
   bool in_template = false; // `line` is a template line, not a recipients-file line
+  // Only the recipients-file row on `line` is wrong (a bad value, a wrong
+  // field count, a message its values cannot make): `batch --skip-invalid`
+  // may skip it and send the rest. False for anything about the whole batch.
+  bool row = false;
 };
 
 // The identity's keys, judged once (peermail::protect::judge_key_plan).

@@ -57,10 +57,18 @@ public:
   {
   }
 
+  // A problem of the whole file.
   void
   problem(std::size_t line, std::string column, std::string message)
   {
-    m_out.problems.push_back({line, std::move(column), std::move(message)});
+    m_out.problems.push_back({line, std::move(column), std::move(message), false});
+  }
+
+  // A problem of the row on `line` only (InputProblem::row).
+  void
+  row_problem(std::size_t line, std::string column, std::string message)
+  {
+    m_out.problems.push_back({line, std::move(column), std::move(message), true});
   }
 
   // Return false once the row limit is exceeded (stop reading).
@@ -74,47 +82,47 @@ public:
     bool ok = true;
     for (const auto& [name, value] : fields) {
       if (value.find('\0') != std::string::npos) {
-        problem(line, name, "contains a NUL character");
+        row_problem(line, name, "contains a NUL character");
         ok = false;
       } else if (!util::valid_utf8(value)) {
-        problem(line, name, "not UTF-8 (convert the file: iconv -f LATIN1 -t UTF-8)");
+        row_problem(line, name, "not UTF-8 (convert the file: iconv -f LATIN1 -t UTF-8)");
         ok = false;
       }
       if (value.size() > m_limits.max_field_bytes) {
-        problem(line, name, fmt::format("longer than {} bytes", m_limits.max_field_bytes));
+        row_problem(line, name, fmt::format("longer than {} bytes", m_limits.max_field_bytes));
         ok = false;
       }
     }
     const auto it = fields.find("email");
     if (it == fields.end()) {
-      problem(line, "email", "missing");
+      row_problem(line, "email", "missing");
       return true;
     }
     const std::string raw = it->second;
     if (util::has_line_break_or_nul(raw)) {
-      problem(line, "email", "contains a line break or NUL (header injection)");
+      row_problem(line, "email", "contains a line break or NUL (header injection)");
       return true;
     }
     const std::string_view trimmed = util::trim(raw);
     if (trimmed.empty()) {
-      problem(line, "email", "is empty");
+      row_problem(line, "email", "is empty");
       return true;
     }
     // The one address rule. The value is shown (the user must find it in
     // their own file), terminal-safe and clipped; audit records never hold it.
     auto normal = address::check_address(trimmed);
     if (!normal) {
-      problem(line,
-              "email",
-              fmt::format("\"{}\" is not a valid email address: {}",
-                          util::terminal_safe(clip(trimmed, k_shown_value_bytes)),
-                          normal.error().message));
+      row_problem(line,
+                  "email",
+                  fmt::format("\"{}\" is not a valid email address: {}",
+                              util::terminal_safe(clip(trimmed, k_shown_value_bytes)),
+                              normal.error().message));
       return true;
     }
     const std::string email = std::move(*normal);
     const auto [seen, inserted] = m_seen.emplace(email, line);
     if (!inserted) {
-      problem(line, "email", fmt::format("duplicates the address on line {}", seen->second));
+      row_problem(line, "email", fmt::format("duplicates the address on line {}", seen->second));
       return true;
     }
     if (!ok) {
@@ -179,12 +187,12 @@ parse_csv_recipients(std::string_view content, const RecipientLimits& limits, Re
   for (std::size_t r = 1; r < records->size(); ++r) {
     const CsvRecord& rec = (*records)[r];
     if (rec.fields.size() != out.columns.size()) {
-      c.problem(rec.line,
-                "",
-                fmt::format("row has {} field{}, the header has {}",
-                            rec.fields.size(),
-                            rec.fields.size() == 1 ? "" : "s",
-                            out.columns.size()));
+      c.row_problem(rec.line,
+                    "",
+                    fmt::format("row has {} field{}, the header has {}",
+                                rec.fields.size(),
+                                rec.fields.size() == 1 ? "" : "s",
+                                out.columns.size()));
       continue;
     }
     std::map<std::string, std::string> fields;
@@ -218,7 +226,7 @@ parse_jsonl_recipients(std::string_view content, const RecipientLimits& limits, 
     }
     const auto j = nlohmann::json::parse(line, nullptr, false);
     if (!j.is_object()) {
-      c.problem(line_no, "", "not a JSON object");
+      c.row_problem(line_no, "", "not a JSON object");
       continue;
     }
     std::map<std::string, std::string> fields;
@@ -226,7 +234,7 @@ parse_jsonl_recipients(std::string_view content, const RecipientLimits& limits, 
     for (const auto& [key, value] : j.items()) {
       std::string name = util::to_lower(key) == "email" ? "email" : key;
       if (!valid_column_name(name)) {
-        c.problem(line_no, "", "a key has an invalid name (letters, digits, _ . - only)");
+        c.row_problem(line_no, "", "a key has an invalid name (letters, digits, _ . - only)");
         ok = false;
         continue;
       }
@@ -237,7 +245,7 @@ parse_jsonl_recipients(std::string_view content, const RecipientLimits& limits, 
       } else if (value.is_primitive()) {
         fields[name] = value.dump();
       } else {
-        c.problem(line_no, name, "nested arrays and objects are not supported");
+        c.row_problem(line_no, name, "nested arrays and objects are not supported");
         ok = false;
         continue;
       }

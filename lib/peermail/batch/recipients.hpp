@@ -36,12 +36,17 @@ namespace peermail::batch {
 
 // One thing wrong with the batch input. `line` is 1-based in the file it
 // concerns (recipients file or template; 0: the whole file); `column` names
-// the column or template field concerned ("" if none).
+// the column or template field concerned ("" if none). `row` is true when
+// only that row is wrong (a bad or missing value, a wrong field count): the
+// rest of the file is sound without it, so `batch --skip-invalid` may skip
+// it. Anything else (the CSV cannot be parsed, the header, the encoding, a
+// limit) concerns the whole file.
 struct InputProblem
 {
   std::size_t line = 0;
   std::string column;
   std::string message;
+  bool row = false;
 };
 
 // Return "line N: column C: message" (parts omitted when empty/0).

@@ -14,12 +14,13 @@ namespace peermail::batch {
 
 namespace {
 
+// `row`: only that recipients-file row is wrong (Problem::row).
 Problem
-to_problem(const InputProblem& p, bool in_template, std::string email = {})
+to_problem(const InputProblem& p, bool in_template, bool row, std::string email = {})
 {
   InputProblem q = p;
   q.line = 0; // the CLI prefixes file:line
-  return Problem{p.line, std::move(email), Error(Errc::data, to_string(q)), in_template};
+  return Problem{p.line, std::move(email), Error(Errc::data, to_string(q)), in_template, row};
 }
 
 } // namespace
@@ -41,22 +42,23 @@ load_input(const std::string& recipients_path,
   }
   Input in;
   for (const auto& p : list.problems) {
-    in.problems.push_back(to_problem(p, false));
+    in.problems.push_back(to_problem(p, false, p.row));
   }
   for (const auto& p : tprobs) {
-    in.problems.push_back(to_problem(p, true));
+    in.problems.push_back(to_problem(p, true, false));
   }
   // Without a header (an empty or unreadable file) there are no columns to
   // judge the template's fields against: the recipients problem says it all.
   if (tmpl && !list.columns.empty()) {
     for (const auto& p : tmpl->check_fields(list.columns)) {
-      in.problems.push_back(to_problem(p, true));
+      in.problems.push_back(to_problem(p, true, false));
     }
   }
   for (auto& r : list.rows) {
     if (tmpl) {
       for (const auto& p : tmpl->check_row(r.line, r.fields)) {
-        in.problems.push_back(to_problem(p, false, r.email));
+        // A row's value the template cannot use: that row only.
+        in.problems.push_back(to_problem(p, false, true, r.email));
       }
     }
     in.rows.push_back(Row{r.line, r.email, std::move(r.fields)});

@@ -62,6 +62,7 @@ public:
     if (!preflight()) {
       return std::move(m_report);
     }
+    tally().total = m_rows.size() + m_invalid.size(); // rows skipped as invalid included
     send();
     return std::move(m_report);
   }
@@ -79,6 +80,7 @@ private:
   batch::SignerKeys m_signer;
   std::map<std::string, crypto::KeyJudgement> m_keys;
   std::vector<batch::Problem> m_unready;
+  std::vector<batch::Problem> m_invalid; // rows skipped with --skip-invalid
   std::optional<config::Credentials> m_credentials;
 
   Tally&
@@ -215,7 +217,9 @@ private:
              Errc::data,
              fmt::format("{} is listed twice (lines {} and {})", row->email, it->second, row->line),
              "",
-             "remove the duplicate row")});
+             "remove the duplicate row"),
+           false,
+           true});
         continue;
       }
       emails.push_back(row->email);
@@ -259,8 +263,11 @@ private:
       }
       auto msg = render(*row, make_id(row->email));
       if (!msg) {
-        problems.push_back({row->line, row->email, msg.error()});
+        problems.push_back({row->line, row->email, msg.error(), false, true});
       }
+    }
+    if (m_req.skip_invalid) {
+      skip_invalid_rows(problems);
     }
     const bool data_problems = !problems.empty();
     if (data_problems || (!m_unready.empty() && !m_req.skip_unready)) {
@@ -283,6 +290,53 @@ private:
     return true;
   }
 
+  // --skip-invalid: when every problem in `problems` is a row's own
+  // (batch::Problem::row) and some row of the file stays valid, move them to
+  // m_invalid and drop their rows from this run; otherwise leave them (the
+  // batch is refused with all of them).
+  void
+  skip_invalid_rows(std::vector<batch::Problem>& problems)
+  {
+    const bool all_rows =
+      std::all_of(problems.begin(), problems.end(), [](const auto& p) { return p.row; });
+    if (problems.empty() || !all_rows) {
+      return;
+    }
+    std::set<std::size_t> lines;
+    for (const auto& p : problems) {
+      lines.insert(p.line);
+    }
+    const bool any_valid =
+      std::any_of(m_input.rows.begin(), m_input.rows.end(), [&lines](const auto& r) {
+        return lines.count(r.line) == 0;
+      });
+    if (!any_valid) {
+      return; // nothing valid left to send: refused as without the flag
+    }
+    auto skipped = [&lines](std::size_t line) { return lines.count(line) != 0; };
+    m_rows.erase(std::remove_if(m_rows.begin(),
+                                m_rows.end(),
+                                [&skipped](const batch::Row* r) { return skipped(r->line); }),
+                 m_rows.end());
+    m_unready.erase(std::remove_if(m_unready.begin(),
+                                   m_unready.end(),
+                                   [&skipped](const batch::Problem& p) { return skipped(p.line); }),
+                    m_unready.end());
+    std::stable_sort(problems.begin(), problems.end(), [](const auto& a, const auto& b) {
+      return a.line < b.line;
+    });
+    // One report per row: the problems of a row in one message.
+    for (auto& p : problems) {
+      if (!m_invalid.empty() && m_invalid.back().line == p.line) {
+        auto& e = m_invalid.back().error;
+        e.message = fmt::format("{}; {}", e.message, p.error.message);
+        continue;
+      }
+      m_invalid.push_back(std::move(p));
+    }
+    problems.clear();
+  }
+
   Result<void>
   resolve_login()
   {
@@ -301,7 +355,9 @@ private:
   batch_record(const batch::Outcome& o) const
   {
     audit::Record r = send::run_record(m_cfg, "batch", o.message_id, m_signer.signer_fpr);
-    r.recipients = {o.email};
+    if (!o.email.empty()) { // an invalid row whose address is what is wrong has none
+      r.recipients = {o.email};
+    }
     r.recipient_fprs = o.recipient_fprs;
     r.hash_algo = o.hash_algo;
     r.content_sha256 = o.content_sha256;
@@ -337,7 +393,7 @@ private:
       r.outcome = "sent";
     } else if (o.status == "would-send") {
       r.outcome = "dry-run";
-    } else if (o.status == "unready") {
+    } else if (o.status == "unready" || o.status == "invalid") {
       r.outcome = "refused";
     } else if (o.status == "unknown") {
       r.outcome = "unknown"; // no reply to the final "."
@@ -523,7 +579,23 @@ private:
         failed(a.error());
         return;
       }
-      recipient({p.email, "unready", "", std::nullopt, 0, p.error, code});
+      recipient({p.email, "unready", "", std::nullopt, 0, p.error, code, p.line});
+    }
+    // Rows skipped with --skip-invalid: reported with their line, audited
+    // without their values (the address only when it is a valid one).
+    for (const auto& p : m_invalid) {
+      ++tally().invalid;
+      const int code = m_exit_code(p.error.code);
+      worst = worse_exit(worst, code);
+      batch::Outcome o;
+      o.email = p.email;
+      o.status = "invalid";
+      o.error = p.error;
+      if (auto a = audit_outcome(o); !a) {
+        failed(a.error());
+        return;
+      }
+      recipient({p.email, "invalid", "", std::nullopt, 0, p.error, code, p.line});
     }
 
     std::unique_ptr<batch::Resume> journal;

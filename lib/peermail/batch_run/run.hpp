@@ -69,6 +69,14 @@ struct Request
   int max_attempts = 3;       // 1..20
   Shard shard;
   bool skip_unready = false;
+  // Skip the rows that are wrong on their own (batch::Problem::row: a bad
+  // address, a missing value, …) and send the rest; each is reported as an
+  // "invalid" RecipientEvent with its line and audited as refused, and the
+  // run ends with the data exit code (65). A problem of the whole batch (a
+  // CSV that cannot be parsed, the header, the template, a key of the
+  // identity) still refuses it, and so does a file with no valid row left.
+  // Invalid rows have no address to shard by: every shard reports them.
+  bool skip_invalid = false;
   std::string gnupg_home;
   std::map<std::string, std::string> env;           // the process environment
   std::optional<std::chrono::milliseconds> backoff; // first retry delay (tests)
@@ -82,7 +90,7 @@ struct Request
 
 struct Tally
 {
-  std::size_t total = 0;   // recipients selected (shard) from the file
+  std::size_t total = 0;   // recipients selected (shard) from the file, invalid rows included
   std::size_t to_send = 0; // of which this run submits
   std::size_t sent = 0;    // "sent" / "would-send" in this run
   std::size_t failed = 0;
@@ -92,6 +100,7 @@ struct Tally
   std::size_t already_sent = 0; // sent by an earlier run (journal)
   std::size_t resolved = 0;     // pending audit records of earlier runs resolved on resume
   std::size_t unready = 0;      // skipped with --skip-unready
+  std::size_t invalid = 0;      // rows skipped with --skip-invalid
   int worst = 0;                // worst exit code among recipients
 };
 
@@ -100,12 +109,16 @@ struct RecipientEvent
 {
   std::string email;
   std::string status; // "sent", "would-send", "failed", "not-sent", "already-sent", "unready",
-                      // "unknown", "interrupted"
+                      // "invalid", "unknown", "interrupted"
   std::string message_id;
   std::optional<int> smtp_code;
   int attempts = 0;
   std::optional<Error> error;
   int exit_code = 0;
+  // The recipients-file line of the row ("invalid" and "unready"; else 0).
+  // An invalid row's `email` is "" when its address is what is wrong: the
+  // error then shows the value (terminal-safe, clipped), never the audit.
+  std::size_t line = 0;
 };
 
 // What happens while the batch runs; every callback is called from the

@@ -4,6 +4,7 @@
 // keys other mail tools use to weaken security (refused with their rule).
 // Internal to config/.
 
+#include <span>
 #include <string_view>
 
 namespace peermail::config {
@@ -61,6 +62,21 @@ inline constexpr Key k_compliance_keys[] = {
   {"risk_analysis",    Key::Type::date_table},
   {"emergency_access", Key::Type::date_table},
 };
+// Keys whose value is one word of a fixed list. One rule for all of them
+// (Parser::normalise_enums): matched without regard to case and kept in
+// lower case; a word close to one of them is refused with "did you mean".
+// Any other word is left to the section, which refuses a weakening value
+// (tls = "none") with its checklist rule.
+struct EnumKey
+{
+  std::string_view name;
+  std::span<const std::string_view> values;
+};
+inline constexpr std::string_view k_tls_modes[] = {"implicit", "starttls"};
+inline constexpr EnumKey k_account_enums[] = {
+  {"tls", k_tls_modes},
+};
+
 inline constexpr std::string_view k_top_level[] = {
   "identity", "account", "policy", "peer", "audit", "smime", "compliance"};
 inline constexpr std::string_view k_attestation_keys[] = {

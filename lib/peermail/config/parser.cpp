@@ -7,10 +7,84 @@
 #include <peermail/util/strings.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <tuple>
 
 namespace peermail::config {
+
+namespace {
+
+// Return line `line_no` (1-based) of `text` without its line end ("" past
+// the end).
+std::string_view
+line_of(std::string_view text, std::size_t line_no)
+{
+  std::size_t pos = 0;
+  for (std::size_t i = 1; i < line_no; ++i) {
+    pos = text.find('\n', pos);
+    if (pos == std::string_view::npos) {
+      return {};
+    }
+    ++pos;
+  }
+  auto line = text.substr(pos, text.find('\n', pos) - pos);
+  if (!line.empty() && line.back() == '\r') {
+    line.remove_suffix(1);
+  }
+  return line;
+}
+
+// Return `value` as a TOML basic string, terminal-safe.
+std::string
+quoted(std::string_view value)
+{
+  std::string out = "\"";
+  for (const char c : value) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+    }
+    out += c;
+  }
+  out += '"';
+  return util::terminal_safe(out);
+}
+
+// Return the problem of a TOML syntax error in the user's words when its
+// line is `key = word` with a bare word where a value belongs (toml++ says
+// "Error while parsing floating-point: expected 'inf'" for `tls = implicit`),
+// else "". The value of a key that names a secret is never shown.
+std::string
+bare_word_problem(std::string_view line)
+{
+  const auto eq = line.find('=');
+  if (eq == std::string_view::npos) {
+    return {};
+  }
+  const auto key = util::trim(line.substr(0, eq));
+  auto value = line.substr(eq + 1);
+  value = util::trim(value.substr(0, value.find('#')));
+  const bool plain_key = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '.';
+  });
+  if (!plain_key || value.empty()
+      || std::string_view("\"'[{+-").find(value[0]) != std::string_view::npos
+      || std::isdigit(static_cast<unsigned char>(value[0])) != 0) {
+    return {};
+  }
+  const std::string lower = util::to_lower(value);
+  if (lower == "true" || lower == "false") {
+    return fmt::format("true and false are written in lower case: {} = {}", key, lower);
+  }
+  const std::string name = util::to_lower(key.substr(key.rfind('.') + 1));
+  const bool secret = name.find("pass") != std::string::npos
+                      || name.find("secret") != std::string::npos
+                      || name.find("token") != std::string::npos;
+  return fmt::format(
+    "strings must be quoted: {} = {}", key, secret ? std::string("\"…\"") : quoted(value));
+}
+
+} // namespace
 
 std::string
 did_you_mean(std::string_view key, const std::vector<std::string_view>& known)
@@ -71,10 +145,54 @@ Parser::check_names(const toml::table& tbl,
   return {};
 }
 
+Result<void>
+Parser::normalise_enums(toml::table& t, const std::string& prefix, std::span<const EnumKey> enums)
+{
+  for (const auto& e : enums) {
+    auto* node = t.get(e.name);
+    auto* value = node != nullptr ? node->as_string() : nullptr;
+    if (value == nullptr) {
+      continue; // absent, or not a string: the section says so
+    }
+    const std::string lower = util::to_lower(value->get());
+    const auto it = std::find(e.values.begin(), e.values.end(), lower);
+    if (it != e.values.end()) {
+      value->get() = lower; // in place: the node keeps its position
+      continue;
+    }
+    std::vector<std::string_view> words(e.values.begin(), e.values.end());
+    const std::string hint = did_you_mean(lower, words);
+    if (!hint.empty()) {
+      std::string list;
+      for (const auto w : words) {
+        list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", w);
+      }
+      return unexpected(
+        err(node->source(),
+            fmt::format("{}.{}", prefix, e.name),
+            fmt::format("{} is not one of {}{}", quoted(value->get()), list, hint)));
+    }
+  }
+  return {};
+}
+
 Result<std::string>
 Parser::get_string(const toml::node& n, const std::string& key)
 {
   if (!n.is_string()) {
+    const auto& b = n.source().begin;
+    const auto& e = n.source().end;
+    const auto line = line_of(m_text, b.line);
+    if (!n.is_table() && !n.is_array() && b.line == e.line && b.column >= 1 && e.column > b.column
+        && e.column - 1 <= line.size()) {
+      // A number or date where a string belongs (min_tls = 1.2): show it quoted.
+      const auto raw = line.substr(b.column - 1, e.column - b.column);
+      return unexpected(err(n.source(),
+                            key,
+                            fmt::format("expected a string: write {} = {}",
+                                        key.substr(key.rfind('.') + 1),
+                                        quoted(raw))));
+    }
     return unexpected(err(n.source(), key, "expected a string"));
   }
   const std::string& s = n.as_string()->get();
@@ -112,11 +230,15 @@ Parser::run(std::string_view text)
 {
   m_cfg.path = m_path;
   m_cfg.sha256 = util::sha256_hex(text);
+  m_text = text;
   toml::table root;
   try {
     root = toml::parse(text, m_path);
   } catch (const toml::parse_error& e) {
     const auto& b = e.source().begin;
+    if (auto p = bare_word_problem(line_of(text, b.line)); !p.empty()) {
+      return fail(Errc::config, fmt::format("{}:{}: {}", m_path, b.line, p));
+    }
     return fail(Errc::config,
                 fmt::format("{}:{}:{}: {}", m_path, b.line, b.column, e.description()));
   }
@@ -145,6 +267,7 @@ Parser::run(std::string_view text)
         return unexpected(
           err(v.source(), "account." + name, "expected a table such as [account.default]"));
       }
+      PEERMAIL_TRY(normalise_enums(*v.as_table(), "account." + name, k_account_enums));
       PEERMAIL_TRY(parse_account(name, *v.as_table()));
     }
   }

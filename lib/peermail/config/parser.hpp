@@ -46,6 +46,7 @@ private:
   std::string m_path;
   const LoadOptions& m_opts;
   Config m_cfg;
+  std::string_view m_text; // the document (for raw values in errors)
 
   SourcePos
   pos(const toml::source_region& src) const
@@ -93,6 +94,12 @@ private:
   Result<void> check_names(const toml::table& tbl,
                            const std::string& prefix,
                            const std::vector<std::string_view>& names);
+
+  // Match every enum key of `t` (a table of `prefix`) against its words
+  // (EnumKey): the value is written back in lower case when it is one of
+  // them; a word within two edits of one is an error with "did you mean".
+  Result<void>
+  normalise_enums(toml::table& t, const std::string& prefix, std::span<const EnumKey> enums);
 
   Result<std::string> get_string(const toml::node& n, const std::string& key);
   Result<long> get_int(const toml::node& n, const std::string& key, long lo, long hi);

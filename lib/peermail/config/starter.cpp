@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "starter.hpp"
 
+#include "keys.hpp"
+
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
 
 #include <sys/stat.h>
+
+#include <algorithm>
+#include <iterator>
 
 namespace peermail::config {
 
@@ -29,7 +34,9 @@ toml_string(const std::string& s)
 Result<void>
 check_starter(Starter& s)
 {
-  if (s.tls != "implicit" && s.tls != "starttls") {
+  // The words of `tls` as the config file takes them (k_tls_modes), in any case.
+  s.tls = util::to_lower(s.tls);
+  if (std::find(std::begin(k_tls_modes), std::end(k_tls_modes), s.tls) == std::end(k_tls_modes)) {
     return fail(Errc::insecure_config,
                 fmt::format("--tls {} is not compliant: only \"implicit\" and "
                             "\"starttls\" exist",
@@ -98,17 +105,8 @@ render_starter(const Starter& s)
 }
 
 Result<void>
-prepare_starter_path(const std::string& path, bool force)
+prepare_starter_path(const std::string& path)
 {
-  struct stat st
-  {
-  };
-  if (::stat(path.c_str(), &st) == 0 && !force) {
-    return fail(Errc::usage,
-                fmt::format("{} exists; not overwriting it", path),
-                "",
-                "pass --force to replace it");
-  }
   for (std::size_t i = 1; i < path.size(); ++i) {
     if (path[i] == '/') {
       ::mkdir(path.substr(0, i).c_str(), 0700);

@@ -31,8 +31,8 @@ Result<void> check_starter(Starter& s);
 // Return the starter config for `s` (TOML; comments say what to fill in).
 std::string render_starter(const Starter& s);
 
-// Refuse an existing `path` unless `force` (Errc::usage), then create its
-// parent directories with mode 0700.
-Result<void> prepare_starter_path(const std::string& path, bool force);
+// Create the parent directories of `path` with mode 0700. (An existing file
+// is the rule of every `-o FILE`: util::write_output_file, --force.)
+Result<void> prepare_starter_path(const std::string& path);
 
 } // namespace peermail::config

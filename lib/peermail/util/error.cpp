@@ -41,6 +41,8 @@ to_string(Errc code)
     return "verdict";
   case Errc::maybe_delivered:
     return "maybe_delivered";
+  case Errc::cant_create:
+    return "cant_create";
   }
   return "internal";
 }

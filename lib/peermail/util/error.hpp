@@ -28,6 +28,7 @@ enum class Errc {
   verdict,         // a negative verdict (check FAIL, verify invalid) (1)
   maybe_delivered, // delivered to some recipients only, or the reply to the
                    // final "." never came: a retry could duplicate (69)
+  cant_create,     // an output file exists and may not be replaced (73)
 };
 
 // Return the stable lower-case name of `code`, e.g. "insecure_config".

@@ -9,6 +9,7 @@
 #include <openssl/sha.h>
 
 #include <fcntl.h>
+#include <stdio.h> // renameat2, RENAME_NOREPLACE (glibc 2.28)
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -119,8 +120,46 @@ read_stdin(std::uint64_t max_bytes)
   return read_fd(STDIN_FILENO, "standard input", max_bytes);
 }
 
+Error
+output_exists(const std::string& path)
+{
+  return Error(Errc::cant_create,
+               fmt::format("{} exists; not replacing it", path),
+               "",
+               "pass --force to replace it, or choose another name");
+}
+
+namespace {
+
+// Move the finished temporary file `tmp` to `path`, which must be free: the
+// kernel refuses atomically (RENAME_NOREPLACE; a hard link where the file
+// system has no such rename) when a file appeared there meanwhile.
 Result<void>
-write_file_atomic(const std::string& path, std::string_view data, mode_t mode)
+publish_new(const char* tmp, const std::string& path)
+{
+  if (::renameat2(AT_FDCWD, tmp, AT_FDCWD, path.c_str(), RENAME_NOREPLACE) == 0) {
+    return {};
+  }
+  int e = errno;
+  if (e == EINVAL || e == ENOSYS) {
+    e = ::link(tmp, path.c_str()) == 0 ? 0 : errno;
+    ::unlink(tmp);
+    if (e == 0) {
+      return {};
+    }
+  } else {
+    ::unlink(tmp);
+  }
+  if (e == EEXIST) {
+    return unexpected(output_exists(path));
+  }
+  return fail(Errc::io, fmt::format("{}: rename failed: {}", path, std::strerror(e)));
+}
+
+} // namespace
+
+Result<void>
+write_file_atomic(const std::string& path, std::string_view data, mode_t mode, Overwrite overwrite)
 {
   std::string tmpl = path + ".tmp.XXXXXX";
   std::vector<char> name(tmpl.begin(), tmpl.end());
@@ -149,6 +188,9 @@ write_file_atomic(const std::string& path, std::string_view data, mode_t mode)
   }
   if (fd.close() != 0) {
     return abandon("close failed");
+  }
+  if (overwrite == Overwrite::refuse) {
+    return publish_new(name.data(), path);
   }
   if (::rename(name.data(), path.c_str()) != 0) {
     return abandon("rename failed");
@@ -180,15 +222,24 @@ write_in_place(const std::string& path, std::string_view data)
 
 } // namespace
 
-Result<void>
-write_output_file(const std::string& path, std::string_view data, mode_t mode)
+namespace {
+
+// Where `-o FILE` writes, by the rules of write_output_file().
+struct OutputTarget
+{
+  enum class Kind { new_file, replace, in_place } kind = Kind::new_file;
+  std::string path; // the file itself (a symbolic link resolved)
+};
+
+Result<OutputTarget>
+resolve_output(const std::string& path, Overwrite overwrite, int depth = 0)
 {
   struct stat st
   {
   };
   if (::lstat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) {
-      return write_file_atomic(path, data, mode); // a new file
+      return OutputTarget{OutputTarget::Kind::new_file, path};
     }
     return fail(Errc::io, fmt::format("{}: {}", path, std::strerror(errno)));
   }
@@ -203,21 +254,48 @@ write_output_file(const std::string& path, std::string_view data, mode_t mode)
     }
     const std::string target(resolved);
     std::free(resolved);
-    if (::lstat(target.c_str(), &st) != 0) {
-      return fail(Errc::io, fmt::format("{}: {}", target, std::strerror(errno)));
+    if (depth > 0) {
+      return fail(Errc::io, fmt::format("{}: cannot resolve the link", path));
     }
-    return S_ISLNK(st.st_mode) ? fail(Errc::io, fmt::format("{}: cannot resolve the link", path))
-                               : write_output_file(target, data, mode);
+    return resolve_output(target, overwrite, depth + 1);
   }
   if (S_ISREG(st.st_mode)) {
-    return write_file_atomic(path, data, mode);
+    if (overwrite == Overwrite::refuse) {
+      return unexpected(output_exists(path));
+    }
+    return OutputTarget{OutputTarget::Kind::replace, path};
   }
   if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
-    return write_in_place(path, data);
+    return OutputTarget{OutputTarget::Kind::in_place, path};
   }
   return fail(
     Errc::io,
     fmt::format("{}: not a regular file, character device or FIFO; not writing to it", path));
+}
+
+} // namespace
+
+Result<void>
+check_output_file(const std::string& path, Overwrite overwrite)
+{
+  PEERMAIL_TRY(resolve_output(path, overwrite));
+  return {};
+}
+
+Result<void>
+write_output_file(const std::string& path, std::string_view data, mode_t mode, Overwrite overwrite)
+{
+  PEERMAIL_TRY_ASSIGN(auto target, resolve_output(path, overwrite));
+  switch (target.kind) {
+  case OutputTarget::Kind::new_file:
+    // A file that appears meanwhile is not replaced without --force.
+    return write_file_atomic(target.path, data, mode, overwrite);
+  case OutputTarget::Kind::replace:
+    return write_file_atomic(target.path, data, mode, Overwrite::replace);
+  case OutputTarget::Kind::in_place:
+    return write_in_place(target.path, data);
+  }
+  return fail(Errc::internal, "unreachable");
 }
 
 std::string

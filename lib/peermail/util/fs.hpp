@@ -19,21 +19,46 @@ Result<std::string> read_file(const std::string& path, std::uint64_t max_bytes =
 // Read all of standard input, up to `max_bytes` (data error beyond it).
 Result<std::string> read_stdin(std::uint64_t max_bytes = 256ULL << 20);
 
+// What writing a file may do to a file already at its path.
+enum class Overwrite {
+  refuse,  // the name must be new (`-o FILE` without --force)
+  replace, // replace it atomically (--force; files peermail owns)
+};
+
 // Write `data` to `path` atomically: a temporary file in the same directory
-// with `mode`, fsync, rename. Nothing is left behind on failure.
-Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0600);
+// with `mode`, fsync, rename. Nothing is left behind on failure. With
+// Overwrite::refuse the temporary file is linked to `path` only if no file
+// is there at that moment (never replaced, not even by a race): else
+// Errc::cant_create as output_exists() says.
+Result<void> write_file_atomic(const std::string& path,
+                               std::string_view data,
+                               mode_t mode = 0600,
+                               Overwrite overwrite = Overwrite::replace);
+
+// Return the one refusal of an output file that exists: Errc::cant_create,
+// "FILE exists; not replacing it", with the fix "pass --force to replace it,
+// or choose another name".
+Error output_exists(const std::string& path);
 
 // Write `data` to `path` as `-o FILE` means it for every command (the caller
 // handles "-", standard output):
-//  - a regular file or a new name: atomically (write_file_atomic, `mode`);
+//  - a new name: atomically (write_file_atomic, `mode`);
+//  - a regular file: refused (output_exists) unless `overwrite` is replace
+//    (--force), then replaced atomically;
 //  - a symbolic link: resolved; its target is written by these same rules (a
 //    link to a regular file stays a link, the file it points to is replaced
 //    atomically); a dangling link is refused;
 //  - a character device or a FIFO (/dev/null, a pipe to a reader): written in
-//    place, never replaced or recreated;
+//    place, never replaced or recreated (nothing in them to lose);
 //  - anything else (a directory, a socket, a block device): refused.
-// Errors: io.
-Result<void> write_output_file(const std::string& path, std::string_view data, mode_t mode = 0600);
+// Errors: cant_create (exists), io.
+Result<void>
+write_output_file(const std::string& path, std::string_view data, mode_t mode, Overwrite overwrite);
+
+// Check, before any work is done, what write_output_file() would refuse for
+// the existing `path` (the same rules; nothing is written). Errors:
+// cant_create (exists, no --force), io (a directory, a dangling link, …).
+Result<void> check_output_file(const std::string& path, Overwrite overwrite);
 
 // Expand a leading "~/" with `home`.
 std::string expand_home(const std::string& path, const std::string& home);

@@ -152,6 +152,31 @@ terminal_safe(std::string_view s)
   return out;
 }
 
+std::string
+terminal_safe_text(std::string_view s)
+{
+  std::string out;
+  out.reserve(s.size());
+  const auto lines = split(s, '\n');
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::string_view line = lines[i];
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    const auto cells = split(line, '\t');
+    for (std::size_t j = 0; j < cells.size(); ++j) {
+      if (j > 0) {
+        out += '\t';
+      }
+      out += terminal_safe(cells[j]);
+    }
+    if (i + 1 < lines.size()) {
+      out += '\n';
+    }
+  }
+  return out;
+}
+
 bool
 valid_utf8(std::string_view s, bool allow_truncated_tail)
 {

@@ -21,6 +21,10 @@ std::string to_lower(std::string_view s);
 // line).
 std::string terminal_safe(std::string_view s);
 
+// Return the text `s` (lines) safe to show on a terminal: each line as
+// terminal_safe() makes it, tabs kept, line ends written as LF (CRLF too).
+std::string terminal_safe_text(std::string_view s);
+
 // Return true when `s` is UTF-8 and terminal_safe() would leave it as it is:
 // no control, bidirectional-control or non-UTF-8 byte (e.g. for a display
 // name peermail writes into a header).

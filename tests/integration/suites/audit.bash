@@ -242,9 +242,14 @@ test_export_round_trip() {
 test_export_o_keeps_devices_fifos_and_symlinks() {
     make_log a.jsonl 3
     # A symlink: written through, stays a link.
-    : >real.jsonl
+    echo keep >real.jsonl
     ln -s real.jsonl link.jsonl
-    expect_exit 0 pm audit export --file a.jsonl -o link.jsonl
+    # An existing file (through the link too) is kept without --force (73).
+    expect_exit 73 pm audit export --file a.jsonl -o link.jsonl
+    expect_contains err 'real.jsonl exists; not replacing it'
+    expect_contains err 'pass --force to replace it'
+    expect_eq "$(cat real.jsonl)" keep "the existing file"
+    expect_exit 0 pm audit export --file a.jsonl --force -o link.jsonl
     [ -L link.jsonl ] || fail "the symlink was replaced"
     tail -n +2 real.jsonl | cmp - a.jsonl
     # A FIFO with a reader: gets the records, stays a FIFO.

@@ -3,7 +3,7 @@
 # keyring: tests/fixtures/keys/batch-keyring, regenerate with
 # make-batch-keyring.sh) delivered exactly once over real TLS to
 # tests/servers/smtp_sink.py; kill -9 and resume; preflight refusals (65, 67),
-# --skip-unready, retries on 4xx, 5xx final, --shard, --dry-run.
+# --skip-unready, --skip-invalid, retries on 4xx, 5xx final, --shard, --dry-run.
 
 . "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
 # shellcheck source=../fixtures/fail_fsync.bash
@@ -215,6 +215,47 @@ test_skip_unready_sends_to_the_ready_ones() {
     expect_eq "$(grep -c '"status":"sent"' out)" 3 "sent lines"
     expect_contains out '"unready":1'
     expect_contains audit.jsonl '"outcome":"refused"'
+}
+
+# Issue 15: one bad address must not block the good recipients. Each bad row
+# is named with its line and value (terminal-safe), never audited with it.
+test_skip_invalid_sends_the_rest_names_each_row_65() {
+    setup_server
+    recipients 3
+    printf 'bob@@people.test,Bob,2026-12-01,C-b\n' >>people.csv
+    printf 'x\033[31m@people,Esc,2026-12-01,C-e\n' >>people.csv
+    echo "p099@people.test,Short" >>people.csv
+    # Without the flag: nothing sent, and the note names the flag.
+    expect_exit 65 batch --recipients people.csv
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    expect_contains err 'add --skip-invalid'
+    expect_exit 65 batch --recipients people.csv --skip-invalid
+    expect_eq "$(spool_count)" 3 "messages delivered"
+    expect_contains err 'peermail: invalid people.csv:5: email: "bob@@people.test" is not a valid email address'
+    expect_contains err 'peermail: invalid people.csv:6: email: "x?[31m@people" is not a valid email address'
+    expect_contains err 'peermail: invalid people.csv:7: row has 2 fields, the header has 4'
+    expect_not_contains err $'\033'
+    expect_contains out '3 sent'
+    expect_contains out '3 skipped (invalid row) of 6 recipients'
+    expect_not_contains audit.jsonl 'bob@@'
+    # One refusal (the run without the flag), then one record per skipped row.
+    expect_eq "$(grep '"action":"batch"' audit.jsonl | grep -c '"outcome":"refused"')" 3 "refused rows audited"
+    # --json: one line per row with its line number.
+    rm -f people.csv.journal
+    expect_exit 65 batch --recipients people.csv --skip-invalid --dry-run --json
+    expect_contains out '"line":5'
+    expect_contains out '"status":"invalid"'
+    expect_contains out '"invalid":3'
+}
+
+test_skip_invalid_still_stops_at_a_broken_csv_65() {
+    setup_server
+    recipients 3
+    printf 'p098@people.test,"Unclosed,2026-12-01,C-u\n' >>people.csv
+    expect_exit 65 batch --recipients people.csv --skip-invalid
+    expect_contains err 'a quoted field is not closed'
+    expect_contains err 'nothing was sent'
+    expect_eq "$(spool_count)" 0 "messages delivered"
 }
 
 test_4xx_is_retried_then_delivered_once() {

@@ -14,6 +14,21 @@ test_tls_none_refused_78() {
   expect_contains err 'peermail: fix: set tls = "implicit" (port 465) or tls = "starttls" (port 587)'
 }
 
+# Issue 15: an unquoted word is named in the user's words; enum words are
+# taken in any case, a near miss gets "did you mean".
+test_unquoted_and_enum_words_in_the_users_words_78() {
+  good_config
+  sed -i 's/^tls = .*/tls = implicit/' c.toml
+  expect_exit 78 pm --config c.toml keys list
+  expect_contains err 'c.toml:9: strings must be quoted: tls = "implicit"'
+  expect_not_contains err 'floating-point'
+  sed -i 's/^tls = .*/tls = "STARTTLS"/' c.toml
+  expect_exit 0 pm --config c.toml check --only TLS-01
+  sed -i 's/^tls = .*/tls = "startls"/' c.toml
+  expect_exit 78 pm --config c.toml keys list
+  expect_contains err 'c.toml:9:7: account.default.tls: "startls" is not one of "implicit", "starttls" (did you mean "starttls"?)'
+}
+
 test_min_tls_refused_78() {
   good_config
   sed -i 's/^min_tls = .*/min_tls = "1.1"/' c.toml

@@ -36,7 +36,7 @@ suite_setup() {
 # verdict_of FILE: print the verdict of `verify --decrypt` (exit 0 or 1 only).
 verdict_of() {
     local rc=0
-    pm --json verify --decrypt -o plain.eml "$1" >out 2>err || rc=$?
+    pm --json verify --decrypt --force -o plain.eml "$1" >out 2>err || rc=$?
     case $rc in
         0 | 1) ;;
         *) echo "exit $rc for $(basename "$1"): $(cat err)" >&2; return 1 ;;

@@ -196,4 +196,20 @@ test_bash_completion() {
   expect_eq "$(cat c6)" conf-one.toml "peermail --config conf-<TAB>"
   complete_words --gnupg-home /tmp/x check --pr >c7
   expect_eq "$(cat c7)" --probe "peermail --gnupg-home DIR check --pr<TAB>"
+  # Checklist IDs for --only (after a comma too), and directories for
+  # --save-attachments.
+  complete_words check --only tls-0 >c8
+  expect_contains c8 TLS-02
+  expect_eq "$(wc -l <c8)" 9 "TLS-01..09"
+  complete_words check --only TLS-02,AUD-0 >c9
+  expect_contains c9 TLS-02,AUD-05
+  local listed documented
+  listed=$(sed -n '/local ids=/,/"$/p' "$PEERMAIL_SOURCE_DIR/completion/peermail.bash" \
+    | grep -oE '[A-Z0-9]+-[0-9]{2}' | sort -u | tr '\n' ' ')
+  documented=$(grep -oE '\b(TLS|E2E|SIG|KEY|AUTH|AUD|CFG)-[0-9]{2}\b' "$PEERMAIL_SOURCE_DIR/docs/CHECKLIST.md" \
+    | sort -u | tr '\n' ' ')
+  expect_eq "$listed" "$documented" "checklist IDs in the completion"
+  mkdir -p attdir
+  complete_words verify --save-attachments attd >c10
+  expect_eq "$(cat c10)" attdir "peermail verify --save-attachments attd<TAB>"
 }

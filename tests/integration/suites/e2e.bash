@@ -436,6 +436,118 @@ access_config() {
     write_config "$1" signing_key="$ANA" audit_path="$PWD/state/audit.jsonl"
 }
 
+# Issue 15: -o onto an existing file needs --force (73): refused before the
+# message is read, decrypted or recorded; the file is left as it was.
+# write_att_msg: att.eml, a message with a text body (an escape sequence in
+# it), a PDF, a file named to climb out of the directory and one whose name
+# (RFC 2231) draws on a terminal.
+write_att_msg() {
+    printf '%s\r\n' \
+        "From: Ana Ruiz <ana@clinic.test>" \
+        "To: Sam Lee <sam@hospital.test>" \
+        "Subject: Lab results for bed 12" \
+        "Date: Mon, 30 Nov 2026 08:00:00 +0000" \
+        "Message-ID: <e2e-att@clinic.test>" \
+        "MIME-Version: 1.0" \
+        'Content-Type: multipart/mixed; boundary="b1"' \
+        "" \
+        "--b1" \
+        "Content-Type: text/plain; charset=utf-8" \
+        "" \
+        "Potassium 4.1 mmol/L$(printf '\033')[2J, see the scan." \
+        "--b1" \
+        'Content-Type: application/pdf; name="scan.pdf"' \
+        'Content-Disposition: attachment; filename="scan.pdf"' \
+        "Content-Transfer-Encoding: base64" \
+        "" \
+        "JVBERi0xLjQKJSBzY2FuCg==" \
+        "--b1" \
+        "Content-Type: text/plain" \
+        'Content-Disposition: attachment; filename="../../../../tmp/pm-escaped.txt"' \
+        "" \
+        "climb" \
+        "--b1" \
+        "Content-Type: text/plain" \
+        "Content-Disposition: attachment; filename*=utf-8''evil%1B%5B2Jname.txt" \
+        "" \
+        "draw" \
+        "--b1--" >att.eml
+}
+
+# Issue 15: reading a decrypted message on a terminal: the real Subject and
+# the attachments in the report; --save-attachments with safe names, never
+# over a file, never into a symlinked DIR; --body-only, terminal-safe. Only
+# what the verdict released.
+test_decrypt_reading_subject_attachments_save_body_only() {
+    write_att_msg
+    pm --config "$CFG" encrypt att.eml >enc.eml
+    local ontty=$PEERMAIL_SOURCE_DIR/tests/integration/on_tty.py
+    expect_exit 0 /usr/bin/python3 "$ontty" plain.out tty.out "$PEERMAIL_BIN" verify --decrypt enc.eml
+    expect_contains tty.out "verdict: valid"
+    expect_contains tty.out "subject: Lab results for bed 12"
+    expect_contains tty.out "attachments: 3"
+    expect_contains tty.out "1. scan.pdf (application/pdf, 16 bytes)"
+    expect_contains tty.out "2. ../../../../tmp/pm-escaped.txt (text/plain, 5 bytes)"
+    expect_contains tty.out "3. evil?[2Jname.txt (text/plain, 4 bytes)"
+    expect_not_contains tty.out $'\033'
+    expect_contains plain.out "Subject: Lab results for bed 12"
+    # Not on a terminal (a log): no subject and no file names in the report.
+    expect_exit 0 pm verify --decrypt enc.eml
+    expect_not_contains err "subject:"
+    expect_not_contains err "scan.pdf"
+    # --json: the reading is there for a program.
+    expect_exit 0 pm --json verify --decrypt -o p2.eml enc.eml
+    /usr/bin/python3 - out <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["reading"]
+assert r["subject"] == "Lab results for bed 12", r
+assert [(a["name"], a["type"], a["bytes"]) for a in r["attachments"]] == [
+    ("scan.pdf", "application/pdf", 16), ("../../../../tmp/pm-escaped.txt", "text/plain", 5),
+    ("evil\x1b[2Jname.txt", "text/plain", 4)], r
+PY
+    # --save-attachments DIR: created 0700, safe names, a suffix instead of overwriting.
+    rm -f /tmp/pm-escaped.txt
+    expect_exit 0 pm verify --save-attachments att enc.eml
+    expect_eq "$(stat -c %a att)" 700 "mode of the new DIR"
+    expect_eq "$(cat att/scan.pdf)" "$(printf '%%PDF-1.4\n%% scan')" "saved PDF"
+    expect_eq "$(cat att/pm-escaped.txt)" climb "the climbing name, saved inside"
+    [ ! -e /tmp/pm-escaped.txt ] || fail "an attachment was written outside DIR"
+    expect_eq "$(cat 'att/evil_[2Jname.txt')" draw "the drawing name, made safe"
+    expect_eq "$(stat -c %a att/scan.pdf)" 600 "mode of a saved file"
+    expect_exit 0 pm verify --save-attachments att enc.eml
+    expect_eq "$(cat 'att/scan (1).pdf')" "$(printf '%%PDF-1.4\n%% scan')" "second copy beside the first"
+    expect_eq "$(ls att | wc -l)" 6 "files in DIR"
+    # A symlinked DIR is refused before anything is read; nothing saved.
+    ln -s att linked
+    expect_exit 74 pm verify --save-attachments linked enc.eml
+    expect_contains err "linked: a symbolic link"
+    expect_eq "$(ls att | wc -l)" 6 "files in DIR"
+    # Nothing is saved from a message whose plaintext is not released.
+    pm --config "$CFG" sign att.eml >signed.eml
+    expect_exit 0 pm verify --save-attachments none signed.eml
+    expect_eq "$(ls none | wc -l)" 0 "files saved from a message not decrypted"
+    # --body-only: the text body alone on stdout, terminal-safe.
+    expect_exit 0 pm verify --body-only enc.eml
+    expect_eq "$(cat out)" "Potassium 4.1 mmol/L?[2J, see the scan." "body"
+    expect_contains err "verdict: valid"
+    expect_exit 64 pm verify --body-only -o x.eml enc.eml
+}
+
+test_decrypt_o_existing_file_needs_force_73() {
+    write_msg
+    pm --config "$CFG" encrypt msg.eml >enc.eml
+    access_config c.toml
+    echo keep >plain.eml
+    expect_exit 73 pm --config c.toml verify --decrypt -o plain.eml enc.eml
+    expect_contains err 'plain.eml exists; not replacing it'
+    expect_contains err 'pass --force to replace it'
+    expect_eq "$(cat plain.eml)" keep "the existing file"
+    [ ! -s state/audit.jsonl ] || fail "an access was recorded for a refused -o"
+    expect_exit 0 pm --config c.toml verify --decrypt --force -o plain.eml enc.eml
+    expect_contains plain.eml "Subject: Lab results for bed 12"
+    expect_eq "$(stat -c %a plain.eml)" 600 "mode of the replaced file"
+}
+
 test_decrypt_leaves_access_record_without_phi() {
     write_msg
     pm --config "$CFG" encrypt msg.eml >enc.eml

@@ -36,11 +36,12 @@ test_writes_0600_config_that_loads() {
   expect_contains out 'pass  AUTH-04'
 }
 
-test_refuses_overwrite_without_force_64() {
+test_refuses_overwrite_without_force_73() {
   echo keep >c.toml
-  expect_exit 64 pm init -o c.toml --from "Ana <ana@clinic.test>" \
+  expect_exit 73 pm init -o c.toml --from "Ana <ana@clinic.test>" \
     --signing-key "$ANA" --host h.test --username ana </dev/null
-  expect_contains err 'c.toml exists; not overwriting it'
+  expect_contains err 'c.toml exists; not replacing it'
+  expect_contains err 'pass --force to replace it'
   expect_eq "$(cat c.toml)" keep "file"
   expect_exit 0 pm init --force -o c.toml --from "Ana <ana@clinic.test>" \
     --signing-key "$ANA" --host h.test --username ana </dev/null

@@ -27,6 +27,24 @@ test_quickstart_demo_succeeds() {
   expect_not_contains out "demo-passphrase-ana"
 }
 
+# Issue 15: --keep keeps a working setup: the workspace and both GnuPG homes,
+# with commands that work on them (the server and the agents are stopped).
+test_quickstart_keep_keeps_a_working_setup() {
+  expect_exit 0 "$PEERMAIL_SOURCE_DIR/scripts/quickstart" --demo-only --keep
+  local ws sam
+  ws=$(sed -n 's/^quickstart: workspace kept in \([^ ]*\).*/\1/p' out)
+  sam=$(sed -n 's/^quickstart: GnuPG homes kept: Ana [^,]*, Sam \([^;]*\);.*/\1/p' out)
+  [ -d "$ws" ] && [ -d "$sam" ] || fail "workspace '$ws' or Sam's home '$sam' not kept"
+  local cmd
+  cmd=$(sed -n 's/^  peermail --gnupg-home [^ ]* verify --decrypt \(.*\)$/\1/p' out)
+  (cd "$ws" && "$PEERMAIL_BIN" --gnupg-home "$sam" verify --decrypt "$cmd" >plain 2>report) \
+    || fail "the printed verify command does not work on the kept setup"
+  expect_contains "$ws/report" "verdict: valid"
+  GNUPGHOME=$sam gpgconf --kill all 2>/dev/null || true
+  eval "$(sed -n 's/^quickstart: remove it all with: //p' out)"
+  [ ! -e "$ws" ] || fail "the printed cleanup did not remove $ws"
+}
+
 test_quickstart_fails_when_a_step_fails() {
   # A binary that fails every command: the demo must stop with a clear error.
   printf '#!/bin/sh\nexit 70\n' >peermail

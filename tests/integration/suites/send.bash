@@ -166,6 +166,22 @@ test_dry_run_submits_nothing_and_shows_no_plaintext() {
     [ ! -s "$SMTP_SPOOL/transcript.log" ] || fail "the server was contacted"
 }
 
+# Issue 15: the report names the Message-ID the server stored (text and JSON),
+# so the sent message can be found again.
+test_report_names_the_message_id() {
+    setup_server
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 0 pm --config c.toml send \
+        --to sam@hospital.test --subject "$SUBJECT" <body.txt
+    local id
+    id=$(sed -n 's/^Message-ID: *<\(.*\)>\r\{0,1\}$/\1/Ip' "$SMTP_SPOOL/msg-1.eml" | head -n 1)
+    [ -n "$id" ] || fail "no Message-ID in the delivered message"
+    expect_contains out "message-id: <$id>"
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 0 pm --config c.toml --json send \
+        --to sam@hospital.test --subject "$SUBJECT" <body.txt
+    id=$(sed -n 's/^Message-ID: *<\(.*\)>\r\{0,1\}$/\1/Ip' "$SMTP_SPOOL/msg-2.eml" | head -n 1)
+    expect_eq "$(/usr/bin/python3 -c 'import json,sys; print(json.load(open("out"))["message_id"])')" "$id" "JSON message_id"
+}
+
 test_json_reports_each_recipient() {
     setup_server
     PM_TEST_PASSWORD=$PASSWORD expect_exit 0 pm --config c.toml --json send \
