@@ -21,13 +21,6 @@
 
 namespace peermail::cli {
 
-namespace {
-
-// The items that only a live server can answer (replaced by --probe results).
-constexpr const char* k_live_items[] = {"TLS-03", "TLS-06", "TLS-07", "TLS-10"};
-
-} // namespace
-
 void
 run_probe(const GlobalOptions& g,
           const config::Config& cfg,
@@ -81,6 +74,8 @@ run_probe(const GlobalOptions& g,
   (void)g;
   (void)cfg;
   (void)login;
+  // The items that only a live server can answer (replaced by --probe results).
+  constexpr const char* k_live_items[] = {"TLS-03", "TLS-06", "TLS-07", "TLS-10"};
   for (auto& f : fs) {
     for (const char* id : k_live_items) {
       if (f.id == id) {

@@ -12,6 +12,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace peermail::cli {
 
 namespace {
@@ -45,8 +47,11 @@ print_text(const send::SendReport& r)
                x.smtp_code ? fmt::format("  ({})", *x.smtp_code) : std::string());
   }
   // The Message-ID finds the message again (in a mailbox, or as its SHA-256
-  // in the audit log); the dry run printed it above.
-  if (!r.dry_run && !r.message_id.empty()) {
+  // in the audit log); the dry run printed it above. Only for a message that
+  // went out: a refused one's Message-ID may be what was wrong with it.
+  const bool sent = std::any_of(
+    r.recipients.begin(), r.recipients.end(), [](const auto& x) { return x.status == "sent"; });
+  if (!r.dry_run && sent && !r.message_id.empty()) {
     fmt::print("message-id: <{}>\n", util::terminal_safe(r.message_id));
   }
 }
