@@ -37,7 +37,7 @@ line_of(std::string_view text, std::size_t line_no)
 
 // Return `value` as a TOML basic string, terminal-safe.
 std::string
-quoted(std::string_view value)
+toml_quoted(std::string_view value)
 {
   std::string out = "\"";
   for (const char c : value) {
@@ -81,7 +81,7 @@ bare_word_problem(std::string_view line)
                       || name.find("secret") != std::string::npos
                       || name.find("token") != std::string::npos;
   return fmt::format(
-    "strings must be quoted: {} = {}", key, secret ? std::string("\"…\"") : quoted(value));
+    "strings must be quoted: {} = {}", key, secret ? std::string("\"…\"") : toml_quoted(value));
 }
 
 } // namespace
@@ -170,7 +170,7 @@ Parser::normalise_enums(toml::table& t, const std::string& prefix, std::span<con
       return unexpected(
         err(node->source(),
             fmt::format("{}.{}", prefix, e.name),
-            fmt::format("{} is not one of {}{}", quoted(value->get()), list, hint)));
+            fmt::format("{} is not one of {}{}", toml_quoted(value->get()), list, hint)));
     }
   }
   return {};
@@ -191,7 +191,7 @@ Parser::get_string(const toml::node& n, const std::string& key)
                             key,
                             fmt::format("expected a string: write {} = {}",
                                         key.substr(key.rfind('.') + 1),
-                                        quoted(raw))));
+                                        toml_quoted(raw))));
     }
     return unexpected(err(n.source(), key, "expected a string"));
   }
