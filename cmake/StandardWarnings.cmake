@@ -10,6 +10,6 @@ if(PEERMAIL_DEV_MODE)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
     target_compile_options(peermail_warnings INTERFACE
       -Wno-error=restrict -Wno-error=array-bounds -Wno-error=stringop-overflow
-      -Wno-error=maybe-uninitialized)
+      -Wno-error=maybe-uninitialized -Wno-error=stringop-overread)
   endif()
 endif()
