@@ -313,6 +313,65 @@ TEST_SUITE("peermail::config")
   }
 }
 
+TEST_SUITE("peermail::config::smime_peers")
+{
+  TEST_CASE("config::parse: a peer's protocol defaults to openpgp; smime is a separate pin")
+  {
+    auto c = parse(k_good, "c.toml", opts());
+    REQUIRE(c);
+    REQUIRE(c->peers.size() == 1);
+    CHECK(c->peers[0].protocol == PeerProtocol::openpgp);
+    CHECK(c->pinned_fingerprint("sam.lee@hospital.example").value_or("")
+          == "89ABCDEF0123456789ABCDEF0123456789ABCDEF");
+
+    c = parse(
+      with("fingerprint = \"89AB", "protocol = \"SMIME\"\nfingerprint = \"89AB"), "c.toml", opts());
+    REQUIRE(c);
+    CHECK(c->peers[0].protocol == PeerProtocol::smime);
+    CHECK(to_string(c->peers[0].protocol) == "smime");
+    // An S/MIME certificate pin is not an OpenPGP key pin.
+    CHECK_FALSE(c->pinned_fingerprint("sam.lee@hospital.example").has_value());
+    REQUIRE(c->peer("Sam.Lee@hospital.example") != nullptr);
+    CHECK(c->peer("sam.lee@hospital.example")->fingerprint
+          == "89ABCDEF0123456789ABCDEF0123456789ABCDEF");
+    CHECK(c->peer("nobody@hospital.example") == nullptr);
+  }
+
+  TEST_CASE("config::parse: an unknown peer protocol is refused with did-you-mean")
+  {
+    auto c = parse(with("fingerprint = \"89AB", "protocol = \"s/mime\"\nfingerprint = \"89AB"),
+                   "c.toml",
+                   opts());
+    REQUIRE_FALSE(c);
+    CHECK(c.error().code == Errc::config);
+    CHECK(c.error().message
+          == "c.toml:19:12: peer[0].protocol: \"s/mime\" is not one of \"openpgp\", \"smime\" "
+             "(did you mean \"smime\"?)");
+    c = parse(
+      with("fingerprint = \"89AB", "protocol = \"x400\"\nfingerprint = \"89AB"), "c.toml", opts());
+    REQUIRE_FALSE(c);
+    CHECK(c.error().message == "c.toml:19:12: peer[0].protocol: must be \"openpgp\" or \"smime\"");
+  }
+
+  TEST_CASE("config::parse: identity.smime_cert is a full certificate fingerprint")
+  {
+    auto c = parse(with("user_id = \"aruiz\"",
+                        "user_id = \"aruiz\"\nsmime_cert = \"aa bb cc dd ee ff 00 11 22 33 44 55 "
+                        "66 77 88 99 aa bb cc dd\""),
+                   "c.toml",
+                   opts());
+    REQUIRE(c);
+    CHECK(c->identity.smime_cert == "AABBCCDDEEFF00112233445566778899AABBCCDD");
+    c = parse(with("user_id = \"aruiz\"", "user_id = \"aruiz\"\nsmime_cert = \"AABBCCDD\""),
+              "c.toml",
+              opts());
+    REQUIRE_FALSE(c);
+    CHECK(c.error().message
+          == "c.toml:5:14: identity.smime_cert: must be the certificate's full fingerprint (40 "
+             "or 64 hex digits)");
+  }
+}
+
 TEST_SUITE("peermail::config::Date")
 {
   TEST_CASE("config::Date: days since 1970-01-01 and the ISO form")

@@ -16,6 +16,12 @@ to_string(TlsMode mode)
 }
 
 std::string_view
+to_string(PeerProtocol protocol)
+{
+  return protocol == PeerProtocol::smime ? "smime" : "openpgp";
+}
+
+std::string_view
 to_string(TlsVersion version)
 {
   return version == TlsVersion::v1_3 ? "1.3" : "1.2";
@@ -42,16 +48,26 @@ Config::where(const std::string& key) const
   return fmt::format("{}:{}", it->second.file, it->second.line);
 }
 
-std::optional<std::string>
-Config::pinned_fingerprint(const std::string& address) const
+const Peer*
+Config::peer(const std::string& address) const
 {
   const auto want = util::to_lower(address);
   for (const auto& p : peers) {
     if (p.address == want) {
-      return p.fingerprint;
+      return &p;
     }
   }
-  return std::nullopt;
+  return nullptr;
+}
+
+std::optional<std::string>
+Config::pinned_fingerprint(const std::string& address) const
+{
+  const auto* p = peer(address);
+  if (p == nullptr || p->protocol != PeerProtocol::openpgp) {
+    return std::nullopt;
+  }
+  return p->fingerprint;
 }
 
 } // namespace peermail::config

@@ -32,6 +32,9 @@ struct Identity
   std::string address;      // "ana.ruiz@clinic.example" (lower-cased domain)
   std::string user_id;      // recorded in the audit log
   std::string signing_key;  // full fingerprint, upper case
+  // S/MIME: the fingerprint of the user's own X.509 certificate (its secret
+  // key in gpgsm), used to sign mail to S/MIME peers; "" = none.
+  std::string smime_cert;
   // Unattended signing: a command whose first output line is the signing
   // key's passphrase, fed to GnuPG's loopback pinentry (never logged).
   std::string passphrase_command;
@@ -76,10 +79,19 @@ struct PolicySettings
   int expiry_warning_days = 30;
 };
 
+// How a peer reads mail: OpenPGP (PGP/MIME, RFC 3156) or S/MIME (RFC 8551,
+// an X.509 certificate).
+enum class PeerProtocol { openpgp, smime };
+
+std::string_view to_string(PeerProtocol protocol);
+
 struct Peer
 {
   std::string address;     // lower case
-  std::string fingerprint; // upper case, no spaces
+  std::string fingerprint; // upper case, no spaces: the OpenPGP key's, or
+                           // for S/MIME the certificate's (SHA-1 as gpgsm
+                           // names it, 40 digits, or SHA-256, 64 digits)
+  PeerProtocol protocol = PeerProtocol::openpgp;
 };
 
 struct AuditSettings
@@ -163,7 +175,11 @@ struct Config
   // Return "file:line" for dotted `key`, or "default" when it was not set.
   std::string where(const std::string& key) const;
 
-  // Return the pinned fingerprint for `address`, if the roster has one.
+  // Return the roster entry for `address` (any protocol), or nullptr.
+  const Peer* peer(const std::string& address) const;
+
+  // Return the pinned OpenPGP fingerprint for `address`, if the roster has
+  // one (an S/MIME entry is not an OpenPGP pin).
   std::optional<std::string> pinned_fingerprint(const std::string& address) const;
 };
 

@@ -21,6 +21,7 @@ inline constexpr Key k_identity_keys[] = {
   {"signing_key",        Key::Type::string },
   {"passphrase_command", Key::Type::string },
   {"rewrite_from",       Key::Type::boolean},
+  {"smime_cert",         Key::Type::string },
 };
 inline constexpr Key k_account_keys[] = {
   {"host",                 Key::Type::string },
@@ -47,6 +48,7 @@ inline constexpr Key k_policy_keys[] = {
 inline constexpr Key k_peer_keys[] = {
   {"address",     Key::Type::string},
   {"fingerprint", Key::Type::string},
+  {"protocol",    Key::Type::string},
 };
 inline constexpr Key k_audit_keys[] = {
   {"path",           Key::Type::string },
@@ -75,6 +77,10 @@ struct EnumKey
 inline constexpr std::string_view k_tls_modes[] = {"implicit", "starttls"};
 inline constexpr EnumKey k_account_enums[] = {
   {"tls", k_tls_modes},
+};
+inline constexpr std::string_view k_peer_protocols[] = {"openpgp", "smime"};
+inline constexpr EnumKey k_peer_enums[] = {
+  {"protocol", k_peer_protocols},
 };
 
 inline constexpr std::string_view k_top_level[] = {

@@ -108,7 +108,7 @@ private:
   Result<void> parse_identity(const toml::table& t);
   Result<void> parse_account(const std::string& name, const toml::table& t);
   Result<void> parse_policy(const toml::table& t);
-  Result<void> parse_peers(const toml::node& n);
+  Result<void> parse_peers(toml::node& n);
   Result<void> parse_audit(const toml::table& t);
   Result<void> parse_smime(const toml::table& t);
   Result<void> parse_compliance(const toml::table& t);

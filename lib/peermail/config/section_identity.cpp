@@ -59,6 +59,15 @@ Parser::parse_identity(const toml::table& t)
                             "must be a full fingerprint (40 or 64 hex digits), not a key ID"));
     }
   }
+  if (auto n = t.get("smime_cert")) {
+    PEERMAIL_TRY_ASSIGN(auto fpr, get_string(*n, "identity.smime_cert"));
+    id.smime_cert = util::normalize_fingerprint(fpr);
+    if (!util::is_full_fingerprint(id.smime_cert)) {
+      return unexpected(err(n->source(),
+                            "identity.smime_cert",
+                            "must be the certificate's full fingerprint (40 or 64 hex digits)"));
+    }
+  }
   if (auto n = t.get("passphrase_command")) {
     PEERMAIL_TRY_ASSIGN(id.passphrase_command, get_string(*n, "identity.passphrase_command"));
   }

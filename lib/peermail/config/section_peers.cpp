@@ -11,18 +11,19 @@
 namespace peermail::config {
 
 Result<void>
-Parser::parse_peers(const toml::node& n)
+Parser::parse_peers(toml::node& n)
 {
-  const auto* arr = n.as_array();
+  auto* arr = n.as_array();
   if (arr == nullptr || !arr->is_array_of_tables()) {
     return unexpected(err(n.source(), "peer", "use [[peer]] tables"));
   }
   std::set<std::string> seen;
   std::size_t i = 0;
-  for (const auto& e : *arr) {
-    const auto& t = *e.as_table();
+  for (auto& e : *arr) {
+    auto& t = *e.as_table();
     const std::string prefix = fmt::format("peer[{}]", i++);
     PEERMAIL_TRY(check_keys(t, prefix, k_peer_keys));
+    PEERMAIL_TRY(normalise_enums(t, prefix, k_peer_enums));
     Peer p;
     auto a = t.get("address");
     auto f = t.get("fingerprint");
@@ -44,6 +45,14 @@ Parser::parse_peers(const toml::node& n)
       return unexpected(err(f->source(),
                             prefix + ".fingerprint",
                             "must be a full fingerprint (40 or 64 hex digits), not a key ID"));
+    }
+    if (auto* proto = t.get("protocol")) {
+      PEERMAIL_TRY_ASSIGN(auto v, get_string(*proto, prefix + ".protocol"));
+      if (v != "openpgp" && v != "smime") {
+        return unexpected(
+          err(proto->source(), prefix + ".protocol", "must be \"openpgp\" or \"smime\""));
+      }
+      p.protocol = v == "smime" ? PeerProtocol::smime : PeerProtocol::openpgp;
     }
     if (!seen.insert(p.address).second) {
       return unexpected(
