@@ -14,20 +14,17 @@ namespace peermail::cli {
 
 BatchReporter::BatchReporter(bool json, bool progress, bool dry_run, std::string recipients)
   : m_json(json),
-    m_progress(progress),
     m_dry_run(dry_run),
     m_recipients(std::move(recipients)),
-    m_start(std::chrono::steady_clock::now())
+    m_start(std::chrono::steady_clock::now()),
+    m_line(progress, std::chrono::milliseconds(0))
 {
 }
 
 void
 BatchReporter::clear_bar()
 {
-  if (m_drawn) {
-    std::fputs("\r\033[K", stderr);
-    m_drawn = false;
-  }
+  m_line.clear();
 }
 
 void
@@ -75,14 +72,10 @@ BatchReporter::recipient(const batch_run::RecipientEvent& e)
 void
 BatchReporter::progress(const BatchTally& t, bool force)
 {
-  if (!m_progress) {
+  if (!m_line.enabled()) {
     return;
   }
   const auto now = std::chrono::steady_clock::now();
-  if (!force && now - m_last_draw < std::chrono::milliseconds(200)) {
-    return;
-  }
-  m_last_draw = now;
   const double secs = std::chrono::duration<double>(now - m_start).count();
   const std::size_t done = t.sent + t.failed + t.unknown + t.not_sent + t.interrupted;
   const double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
@@ -94,19 +87,17 @@ BatchReporter::progress(const BatchTally& t, bool force)
   }
   constexpr std::size_t k_width = 24;
   const std::size_t filled = t.to_send == 0 ? k_width : done * k_width / t.to_send;
-  fmt::print(stderr,
-             "\r\033[K[{}{}] {}/{} {} {}  failed {}  {:.1f} msg/s  left {}",
-             std::string(filled, '#'),
-             std::string(k_width - filled, '.'),
-             done,
-             t.to_send,
-             m_dry_run ? "checked" : "sent",
-             t.sent,
-             t.failed,
-             rate,
-             eta);
-  std::fflush(stderr);
-  m_drawn = true;
+  m_line.draw(fmt::format("[{}{}] {}/{} {} {}  failed {}  {:.1f} msg/s  left {}",
+                          std::string(filled, '#'),
+                          std::string(k_width - filled, '.'),
+                          done,
+                          t.to_send,
+                          m_dry_run ? "checked" : "sent",
+                          t.sent,
+                          t.failed,
+                          rate,
+                          eta),
+              force);
 }
 
 } // namespace peermail::cli

@@ -5,6 +5,8 @@
 // per recipient with --json (stdout), failures on stderr, a summary at the
 // end. Never a subject, body or field value.
 
+#include "progress_line.hpp"
+
 #include <peermail/batch_run/run.hpp>
 #include <peermail/util/error.hpp>
 
@@ -38,12 +40,10 @@ public:
 
 private:
   bool m_json;
-  bool m_progress;
   bool m_dry_run;
   std::string m_recipients;
-  bool m_drawn = false;
   std::chrono::steady_clock::time_point m_start;
-  std::chrono::steady_clock::time_point m_last_draw{};
+  ProgressLine m_line;
 
   void clear_bar();
   void print_summary_text(const BatchTally& t, double secs) const;

@@ -2,6 +2,7 @@
 #include "check_probe.hpp"
 
 #include "output.hpp"
+#include "progress_line.hpp"
 
 #include <peermail/policy/checklist.hpp>
 
@@ -15,7 +16,6 @@
 
 #include <fmt/core.h>
 
-#include <unistd.h>
 
 #include <cstdio>
 
@@ -42,19 +42,11 @@ run_probe(const GlobalOptions& g,
   po.rcpt = cfg.identity.address;
   // What the probe is doing, on a terminal only (one line, rewritten); stdout
   // (the report, or --json) never carries it.
-  const bool tty = ::isatty(STDERR_FILENO) == 1 && !g.quiet;
-  const std::string hp = fmt::format("{}:{}", cfg.account().host, cfg.account().port);
-  if (tty) {
-    po.progress = [&hp](const std::string& step) {
-      fmt::print(stderr, "\r\033[Kprobing {}: {}...", hp, step);
-      std::fflush(stderr);
-    };
-  }
+  const std::string hp = fmt::format("probing {}:{}", cfg.account().host, cfg.account().port);
+  ProgressLine line(progress_wanted(g.quiet), std::chrono::milliseconds(0));
+  po.progress = [&hp, &line](const std::string& step) { line.show(hp + ": " + step); };
   auto report = transport::probe(cfg.account(), creds, po);
-  if (tty) {
-    fmt::print(stderr, "\r\033[K");
-    std::fflush(stderr);
-  }
+  line.clear();
   if (!report) {
     policy::Finding f;
     f.id = "TLS-01";

@@ -4,6 +4,7 @@
 // handling, then the report (send_report.cpp).
 #include "cmd_audit_seal.hpp"
 #include "exit_codes.hpp"
+#include "progress_line.hpp"
 #include "send_report.hpp"
 #include "signals.hpp"
 
@@ -58,8 +59,20 @@ run_request(const send::SendRequest& req, const GlobalOptions& g, Verbosity verb
   send::SendReport report;
   int signal = 0;
   {
+    // Work longer than about two seconds (a large message, a slow server)
+    // shows what it is doing; -v's transcript lines would break the line.
+    ProgressLine line(progress_wanted(g.quiet) && g.verbose == 0, std::chrono::seconds(2));
+    send::SendRequest r = req;
+    r.progress = [&line](const send::Progress& p) {
+      line.show(p.step,
+                p.total > 0 && p.done < p.total
+                  ? fmt::format("{}% of {:.1f} MiB",
+                                p.done * 100 / p.total,
+                                static_cast<double>(p.total) / (1024.0 * 1024.0))
+                  : std::string());
+    };
     StopOnSignals stop(process_cancel());
-    report = send::run(*cfg, req, cli_services());
+    report = send::run(*cfg, r, cli_services());
     signal = stop.signal();
   }
   const int rc = render_send_report(report, g, verbosity, signal);

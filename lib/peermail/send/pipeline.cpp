@@ -137,6 +137,17 @@ private:
     return submit_all();
   }
 
+  // Tell the progress line what is being done now.
+  void
+  note(std::string step) const
+  {
+    if (m_req.progress) {
+      Progress p;
+      p.step = std::move(step);
+      m_req.progress(p);
+    }
+  }
+
   // The error of a send stopped by a stop request before copy `k` started.
   Error
   interrupted(std::size_t k) const
@@ -314,6 +325,7 @@ private:
   Result<void>
   preflight()
   {
+    note("checking the recipients' keys");
     // The audit log cannot be turned off (AUD-01): no path, no send.
     if (m_cfg.audit.path.empty()) {
       return fail(Errc::config,
@@ -475,7 +487,9 @@ private:
     if (m_passphrase) {
       PEERMAIL_TRY(protector->use_passphrase(m_passphrase, k_passphrase_setting));
     }
-    for (auto& c : m_copies) {
+    for (std::size_t k = 0; k < m_copies.size(); ++k) {
+      auto& c = m_copies[k];
+      note(fmt::format("encrypting message {} of {}", k + 1, m_copies.size()));
       std::set<std::string> seen;
       for (const auto i : c.recipients) {
         const auto& fpr = m_report.recipients[i].key_fpr;
@@ -600,6 +614,20 @@ private:
     so.account = account;
     so.transcript = m_req.transcript;
     so.cancel = m_req.cancel;
+    std::size_t current = 0; // the copy being sent, for the progress line
+    if (m_req.progress) {
+      so.upload_progress = [this, &current](std::uint64_t done, std::uint64_t total) {
+        Progress p;
+        p.step = done < total
+                   ? fmt::format("sending message {} of {}", current + 1, m_copies.size())
+                   : fmt::format("waiting for the server's reply to message {} of {}",
+                                 current + 1,
+                                 m_copies.size());
+        p.done = done;
+        p.total = total;
+        m_req.progress(p);
+      };
+    }
     const bool needs_login = !account.password_command.empty() || !account.password_env.empty()
                              || !account.oauth2_token_command.empty();
     if (needs_login && m_s.resolve_credentials) {
@@ -609,6 +637,7 @@ private:
       }
       so.credentials = std::move(*creds);
     }
+    note(fmt::format("connecting to {}:{}", account.host, account.port));
     auto session = m_s.make_transport(std::move(so));
     if (!session) {
       return fail_record(session.error());
@@ -622,6 +651,8 @@ private:
       }
       auto& c = m_copies[k];
       auto& cr = m_report.copies[k];
+      current = k;
+      note(fmt::format("sending message {} of {}", k + 1, m_copies.size()));
       transport::Envelope env;
       env.mail_from = m_cfg.identity.address;
       env.rcpt_to = cr.rcpt_to;

@@ -82,6 +82,17 @@ struct Services
 // session, the hash-chained audit log).
 Services default_services();
 
+// What the pipeline is doing, for a progress line on a terminal: `step` in
+// the user's words ("encrypting message 1 of 2", "sending message 1 of 2",
+// "waiting for the server's reply to message 1 of 2"), and while a message
+// is sent, its bytes so far of `total`.
+struct Progress
+{
+  std::string step;
+  std::uint64_t done = 0;
+  std::uint64_t total = 0;
+};
+
 // What to send.
 struct SendRequest
 {
@@ -115,6 +126,9 @@ struct SendRequest
   // started stay "not-sent"; report.error is then Errc::canceled.
   const util::Cancel* cancel = nullptr;
   Prompt prompt = Prompt::possible; // can a pinentry reach the user?
+  // Called as the work moves on (may be empty). The CLI draws it; nothing
+  // here prints.
+  std::function<void(const Progress&)> progress;
 };
 
 // The outcome for one recipient.

@@ -256,6 +256,15 @@ preflight_body(TransferState& st)
   return std::nullopt;
 }
 
+// Tell SessionOptions::upload_progress how far the message is.
+void
+report_upload(const TransferState& st)
+{
+  if (st.opts != nullptr && st.opts->upload_progress) {
+    st.opts->upload_progress(st.offset, st.total);
+  }
+}
+
 // CURLOPT_READFUNCTION: the message bytes. Errors abort (never EOF).
 size_t
 read_cb(char* buffer, size_t size, size_t nitems, void* userp)
@@ -280,6 +289,7 @@ read_cb(char* buffer, size_t size, size_t nitems, void* userp)
       std::memcpy(buffer, st.message.data() + st.offset, want);
       st.offset += want;
       st.eof_sent = st.offset == st.total;
+      report_upload(st);
       return want;
     }
     // Streaming: memory stays flat whatever the message size.
@@ -298,6 +308,7 @@ read_cb(char* buffer, size_t size, size_t nitems, void* userp)
     // With CURLOPT_INFILESIZE libcurl may never ask again for the EOF: the
     // last byte handed over is the point after which the "." can follow.
     st.eof_sent = st.offset == st.total;
+    report_upload(st);
     return static_cast<std::size_t>(n);
   } catch (...) {
     st.abort_error = Error(Errc::internal, "unexpected failure while sending the message");
@@ -331,14 +342,19 @@ must_abort(TransferState& st)
 }
 
 // CURLOPT_XFERINFOFUNCTION: libcurl calls it while it runs the transfer,
-// also during its blocking wait for the reply to the final "."; non-zero
+// also during its blocking wait for the reply to the final "." (so the
+// progress display can say it is waiting); non-zero
 // aborts (CURLE_ABORTED_BY_CALLBACK; smtp_done then sends no "."). An
 // exception barrier.
 int
 xferinfo_cb(void* userp, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, curl_off_t, curl_off_t)
 {
   try {
-    return must_abort(*static_cast<TransferState*>(userp)) ? 1 : 0;
+    auto& st = *static_cast<TransferState*>(userp);
+    if (st.body_started) {
+      report_upload(st); // also while the reply to the "." is awaited
+    }
+    return must_abort(st) ? 1 : 0;
   } catch (...) {
     return 0;
   }

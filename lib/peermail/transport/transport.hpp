@@ -101,6 +101,9 @@ struct SessionOptions
   // delivered); one whose "." went out waits for its reply (data_timeout_s)
   // unless abort_now(), which makes its outcome unknown (maybe_delivered).
   const util::Cancel* cancel = nullptr;
+  // Called as the message bytes are handed to the connection (bytes so
+  // far, the message size); may be empty. For a progress display only.
+  std::function<void(std::uint64_t sent, std::uint64_t total)> upload_progress;
 };
 
 // Load the TLS files of `account` (ca_file) exactly as a session will, so

@@ -751,3 +751,20 @@ PY
     expect_no_unresolved
     expect_eq "$(spool_count)" 20 "delivered (nobody twice)"
 }
+
+# The counter line is drawn on a terminal's stderr only, and erased before
+# the summary; stdout (--json) never carries it.
+test_progress_bar_on_a_terminal_only() {
+    setup_server
+    recipients 3
+    local rc=0
+    PM_TEST_PASSWORD=$PW /usr/bin/python3 "$PEERMAIL_SOURCE_DIR/tests/integration/on_tty.py" \
+        out tty.log "$PEERMAIL_BIN" --config c.toml batch --template "$FIX/notice.eml" \
+        --recipients people.csv --json || rc=$?
+    expect_eq "$rc" 0 "exit code"
+    expect_contains tty.log "/3 sent "
+    expect_contains tty.log "msg/s"
+    expect_not_contains out "msg/s"
+    expect_exit 0 batch --recipients people.csv --json --dry-run
+    expect_not_contains err "msg/s"
+}

@@ -799,3 +799,37 @@ test_attachment_above_ehlo_size_refused_69_before_encrypting() {
     expect_not_contains "$SMTP_SPOOL/transcript.log" "AUTH"
     expect_contains audit.jsonl '"outcome":"refused"'
 }
+
+# A progress line for work longer than about two seconds, on a terminal only
+# (issue 15): here the server takes 4 s to answer the final ".".
+test_progress_line_on_a_terminal_for_slow_work() {
+    start_smtps_config --data-delay 4
+    printf '%s\n' "$BODY_MARK" >body.txt
+    local rc=0
+    PM_TEST_PASSWORD=$PASSWORD /usr/bin/python3 "$PEERMAIL_SOURCE_DIR/tests/integration/on_tty.py" \
+        out tty.log "$PEERMAIL_BIN" --config c.toml send --to sam@hospital.test \
+        --subject "$SUBJECT" --body-file body.txt || rc=$?
+    expect_eq "$rc" 0 "exit code"
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    expect_contains tty.log "waiting for the server's reply to message 1 of 1"
+    # The line is cleared before the report; stdout never carries it.
+    expect_not_contains out "waiting"
+    expect_contains out "sent"
+}
+
+test_no_progress_line_when_quick_or_not_a_terminal() {
+    start_smtps_config --data-delay 4
+    printf '%s\n' "$BODY_MARK" >body.txt
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 0 pm --config c.toml send --to sam@hospital.test \
+        --subject "$SUBJECT" --body-file body.txt
+    expect_not_contains err "waiting"
+    # A terminal, but quick: nothing drawn.
+    start_smtps_config
+    local rc=0
+    PM_TEST_PASSWORD=$PASSWORD /usr/bin/python3 "$PEERMAIL_SOURCE_DIR/tests/integration/on_tty.py" \
+        out tty.log "$PEERMAIL_BIN" --config c.toml send --to sam@hospital.test \
+        --subject "$SUBJECT" --body-file body.txt || rc=$?
+    expect_eq "$rc" 0 "exit code"
+    expect_not_contains tty.log "waiting"
+    expect_not_contains tty.log "encrypting"
+}
