@@ -345,12 +345,12 @@ TEST_SUITE("peermail::config::smime_peers")
     REQUIRE_FALSE(c);
     CHECK(c.error().code == Errc::config);
     CHECK(c.error().message
-          == "c.toml:19:12: peer[0].protocol: \"s/mime\" is not one of \"openpgp\", \"smime\" "
+          == "c.toml:17:12: peer[0].protocol: \"s/mime\" is not one of \"openpgp\", \"smime\" "
              "(did you mean \"smime\"?)");
     c = parse(
       with("fingerprint = \"89AB", "protocol = \"x400\"\nfingerprint = \"89AB"), "c.toml", opts());
     REQUIRE_FALSE(c);
-    CHECK(c.error().message == "c.toml:19:12: peer[0].protocol: must be \"openpgp\" or \"smime\"");
+    CHECK(c.error().message == "c.toml:17:12: peer[0].protocol: must be \"openpgp\" or \"smime\"");
   }
 
   TEST_CASE("config::parse: identity.smime_cert is a full certificate fingerprint")
