@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 using namespace peermail;
 using foreign::PostfixConfig;
@@ -156,6 +157,24 @@ TEST_SUITE("peermail::foreign::postfix")
     CHECK(c.services[0].overrides.at("smtpd_sasl_auth_enable").line == 0);
     CHECK(c.services[1].name == "smtps");
     CHECK(c.services[1].line == 0);
+  }
+
+  TEST_CASE("postfix_tables: types, files, braces kept whole")
+  {
+    const auto t = foreign::postfix_tables(
+      "hash:/etc/postfix/sasl_passwd, proxy:lmdb:/etc/postfix/b "
+      "inline:{ [smtp.example.org]:587=ana:Sup3rSecret, x=y },socketmap:unix:/run/s.sock:sasl");
+    REQUIRE(t.size() == 4);
+    CHECK(t[0].type == "hash");
+    CHECK(t[0].files
+          == std::vector<std::string>{"/etc/postfix/sasl_passwd", "/etc/postfix/sasl_passwd.db"});
+    CHECK(t[1].type == "lmdb");
+    CHECK(t[1].files == std::vector<std::string>{"/etc/postfix/b", "/etc/postfix/b.lmdb"});
+    CHECK(t[2].type == "inline");
+    CHECK(t[2].literal);
+    CHECK(t[2].files.empty());
+    CHECK(t[3].type == "socketmap");
+    CHECK(t[3].files.empty());
   }
 
   TEST_CASE("postfix_bool: yes in any case is true")

@@ -583,16 +583,27 @@ apply_postconf_m(std::string_view text, PostfixConfig& out)
 std::vector<PostfixTable>
 postfix_tables(std::string_view maps)
 {
-  std::string spaced(maps);
-  std::vector<PostfixTable> out;
+  // Tables are separated by commas or blanks outside braces: "inline:{ a=b,
+  // c=d }" is one table (and its values may be secrets: never split them).
+  std::vector<std::string> specs;
+  std::string cur;
   int depth = 0;
-  for (auto& c : spaced) {
-    depth += c == '{' ? 1 : (c == '}' ? -1 : 0);
-    if (c == ',' && depth == 0) {
-      c = ' ';
+  for (const char c : maps) {
+    depth += c == '{' ? 1 : (c == '}' && depth > 0 ? -1 : 0);
+    if (depth == 0 && (c == ',' || is_space(c))) {
+      if (!cur.empty()) {
+        specs.push_back(cur);
+      }
+      cur.clear();
+    } else {
+      cur += c;
     }
   }
-  for (const auto& f : fields(spaced)) {
+  if (!cur.empty()) {
+    specs.push_back(cur);
+  }
+  std::vector<PostfixTable> out;
+  for (const auto& f : specs) {
     PostfixTable t;
     t.spec = f;
     std::string_view rest = f;

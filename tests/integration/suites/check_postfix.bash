@@ -196,3 +196,30 @@ test_default_directory_is_etc_postfix() {
         expect_contains err '/etc/postfix'
     fi
 }
+
+test_inline_password_is_named_never_quoted_1() {
+    mkdir pf
+    cat >pf/main.cf <<'CF'
+relayhost = [smtp.example.org]:587
+smtp_tls_security_level = secure
+smtp_sasl_auth_enable = yes
+smtp_sasl_password_maps = inline:{ [smtp.example.org]:587=ana:Sup3rSecret-4711,
+    [backup.example.org]:587=ana:0ther-Secret }
+CF
+    : >pf/master.cf
+    chmod 644 pf/main.cf pf/master.cf
+    expect_exit 1 env PEERMAIL_POSTCONF=none "$PEERMAIL_BIN" check --postfix pf
+    expect_contains out 'fail  AUTH-04'
+    expect_contains out 'pf/main.cf:4: smtp_sasl_password_maps: inline: the password is written in main.cf itself'
+    expect_exit 1 env PEERMAIL_POSTCONF=none "$PEERMAIL_BIN" --json check --postfix pf
+    for f in out err; do
+        expect_not_contains "$f" 'Sup3rSecret'
+        expect_not_contains "$f" '0ther-Secret'
+    done
+    if command -v postconf >/dev/null 2>&1; then
+        expect_exit 1 "$PEERMAIL_BIN" check --postfix "$PWD/pf"
+        expect_contains out 'inline: the password is written in main.cf itself'
+        expect_not_contains out 'Sup3rSecret'
+        expect_not_contains err 'Sup3rSecret'
+    fi
+}
