@@ -205,6 +205,24 @@ TEST_SUITE("peermail::policy::postfix_rules")
              "pf/main.cf:2: smtpd_tls_protocols = >=TLSv1.2");
   }
 
+  TEST_CASE("judge_postfix: the smtp transport's master.cf overrides are what the client uses")
+  {
+    const auto j = judge(
+      "relayhost = [smtp.example.org]:587\n"
+      "smtp_tls_security_level = secure\n"
+      "smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt\n",
+      "smtp      unix  -       -       y       -       -       smtp\n"
+      "  -o smtp_tls_security_level=may\n");
+    CHECK(j.at("TLS-01").status == Status::fail);
+    CHECK(j.at("TLS-01").evidence
+          == "pf/master.cf:2: smtp unix -o smtp_tls_security_level=may: mail to the relayhost "
+             "[smtp.example.org]:587 may go in clear text (level may does not require TLS)");
+    CHECK(j.at("TLS-01").fix
+          == "postconf -c pf -e smtp_tls_CAfile=/etc/ssl/certs/ca-certificates.crt; postconf -c "
+             "pf -P 'smtp/unix/smtp_tls_security_level=secure'");
+    CHECK(j.at("TLS-04").status == Status::fail);
+  }
+
   TEST_CASE("judge_postfix: what cannot be expanded or read is skip with the reason, never pass")
   {
     const auto j = judge(

@@ -119,13 +119,36 @@ public:
     : m_c(c),
       m_f(f)
   {
+    // The client's settings are main.cf's unless the `smtp` transport
+    // (default_transport, which relayhost and MX deliveries use) overrides
+    // them in master.cf.
+    for (const auto& s : c.services) {
+      if (s.name == "smtp" && s.type == "unix" && s.command == "smtp") {
+        m_client = &s;
+      }
+    }
+  }
+
+  // The scope of `name`: `svc` if given, else the smtp transport when it
+  // overrides `name`, else main.cf (null).
+  const PostfixService*
+  scope(std::string_view name, const PostfixService* svc) const
+  {
+    if (svc != nullptr) {
+      return svc;
+    }
+    if (m_client != nullptr && m_client->overrides.count(std::string(name)) > 0) {
+      return m_client;
+    }
+    return nullptr;
   }
 
   // "pf/main.cf:12: smtp_tls_security_level = may", or "pf/main.cf:
   // smtp_tls_security_level is not set (Postfix's default: empty)".
   std::string
-  cite(std::string_view name, const PostfixService* svc = nullptr) const
+  cite(std::string_view name, const PostfixService* scope_svc = nullptr) const
   {
+    const auto* svc = scope(name, scope_svc);
     const auto* p = m_c.find(name, svc);
     if (p == nullptr) {
       const auto it = m_c.defaults.find(std::string(name));
@@ -182,11 +205,57 @@ public:
   }
 
   // `postconf -e 'name = value'` (with `-c DIR` for another directory).
+  // An assignment the smtp transport overrides in master.cf becomes a
+  // `postconf -P` for it (`postconf -e` would not change what it uses).
   std::string
   set(std::string_view assignments) const
   {
-    return m_f.default_dir ? fmt::format("postconf -e {}", assignments)
-                           : fmt::format("postconf -c {} -e {}", m_f.dir, assignments);
+    std::vector<std::string> words;
+    std::string cur;
+    char quote = 0;
+    for (const char c : assignments) {
+      if (quote == 0 && c == ' ') {
+        if (!cur.empty()) {
+          words.push_back(cur);
+        }
+        cur.clear();
+        continue;
+      }
+      quote = c == '\'' ? (quote == 0 ? c : 0) : quote;
+      cur += c;
+    }
+    if (!cur.empty()) {
+      words.push_back(cur);
+    }
+    std::string main;
+    std::string out;
+    for (const auto& w : words) {
+      const auto eq = w.find('=');
+      std::string name = w.substr(0, eq);
+      name.erase(
+        std::remove_if(name.begin(), name.end(), [](char c) { return c == '\'' || c == ' '; }),
+        name.end());
+      if (eq != std::string::npos && scope(name, nullptr) != nullptr) {
+        std::string v = w.substr(eq + 1);
+        v.erase(std::remove(v.begin(), v.end(), '\''), v.end());
+        const auto first = v.find_first_not_of(' ');
+        out +=
+          fmt::format("{}{}",
+                      out.empty() ? "" : "; ",
+                      set_in(*m_client, name, first == std::string::npos ? "" : v.substr(first)));
+      } else {
+        if (!main.empty()) {
+          main += ' ';
+        }
+        main += w;
+      }
+    }
+    if (!main.empty()) {
+      const auto e = m_f.default_dir ? fmt::format("postconf -e {}", main)
+                                     : fmt::format("postconf -c {} -e {}", m_f.dir, main);
+      out = out.empty() ? e : fmt::format("{}; {}", e, out);
+    }
+    return out;
   }
 
   // `postconf -P 'service/type/name=value'` for a master.cf override.
@@ -203,7 +272,7 @@ public:
   std::optional<std::string>
   value(std::string_view name, const PostfixService* svc = nullptr) const
   {
-    auto v = m_c.value(name, svc);
+    auto v = m_c.value(name, scope(name, svc));
     if (!v.problem.empty()) {
       return std::nullopt;
     }
@@ -213,7 +282,8 @@ public:
   std::string
   problem(std::string_view name, const PostfixService* svc = nullptr) const
   {
-    return fmt::format("{}: not judged: {}", cite(name, svc), m_c.value(name, svc).problem);
+    return fmt::format(
+      "{}: not judged: {}", cite(name, svc), m_c.value(name, scope(name, svc)).problem);
   }
 
   // The client's (svc null) or a server's effective TLS level, with the
@@ -807,6 +877,7 @@ private:
 
   const PostfixConfig& m_c;
   const PostfixFiles& m_f;
+  const PostfixService* m_client = nullptr; // master.cf's smtp transport, if any
 };
 
 } // namespace
