@@ -223,3 +223,15 @@ CF
         expect_not_contains err 'Sup3rSecret'
     fi
 }
+
+test_ci_gate_example_judges_a_postfix_directory() {
+    copy insecure
+    PEERMAIL=$PEERMAIL_BIN PEERMAIL_POSTCONF=none REPORT=gate.json expect_exit 1 \
+        "$PEERMAIL_SOURCE_DIR/examples/ci/compliance-gate" unused.toml --postfix pf
+    expect_contains out 'FAIL  TLS-01'
+    expect_contains out 'compliance-gate: FAIL'
+    expect_contains gate.json '"kind":"postfix"'
+    rm -rf pf && copy secure
+    PEERMAIL=$PEERMAIL_BIN PEERMAIL_POSTCONF=none REPORT=gate.json expect_exit "$(clean_exit)" \
+        "$PEERMAIL_SOURCE_DIR/examples/ci/compliance-gate" unused.toml --postfix pf
+}
