@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "postfix.hpp"
 
+#include <peermail/util/strings.hpp>
+
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -11,24 +13,14 @@ namespace peermail::foreign {
 
 namespace {
 
+using util::trim;
+
 constexpr std::size_t k_max_depth = 16;
 
 bool
 is_space(char c)
 {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-std::string_view
-trim(std::string_view s)
-{
-  while (!s.empty() && is_space(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && is_space(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 bool

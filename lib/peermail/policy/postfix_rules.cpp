@@ -3,6 +3,7 @@
 
 #include <peermail/policy/board.hpp>
 #include <peermail/policy/checklist.hpp>
+#include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
 
@@ -35,15 +36,6 @@ known_level(std::string_view level)
   return tls_required(level) || level == "none" || level == "may" || level == "dane";
 }
 
-std::string
-lower(std::string s)
-{
-  for (auto& c : s) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return s;
-}
-
 // What a protocols value (">=TLSv1.2", "!SSLv2, !SSLv3", "TLSv1.2 TLSv1.3")
 // lets OpenSSL negotiate.
 struct Protocols
@@ -60,7 +52,7 @@ read_protocols(std::string_view value)
     "SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
   auto index = [](std::string_view v) -> std::optional<std::size_t> {
     for (std::size_t i = 0; i < k_versions.size(); ++i) {
-      if (lower(std::string(k_versions[i])) == lower(std::string(v))) {
+      if (util::to_lower(k_versions[i]) == util::to_lower(v)) {
         return i;
       }
     }
@@ -297,7 +289,7 @@ public:
       return std::nullopt;
     }
     if (!v->empty()) {
-      return lower(*v);
+      return util::to_lower(*v);
     }
     if (foreign::postfix_bool(value(fmt::format("{}_enforce_tls", prefix), svc).value_or(""))) {
       return std::string("encrypt");
@@ -360,7 +352,7 @@ public:
       b.skip("TLS-03", problem(name, svc));
       return;
     }
-    const auto grade = lower(*v);
+    const auto grade = util::to_lower(*v);
     if (grade == "high") {
       b.pass("TLS-03", cite(name, svc) + ": OpenSSL's HIGH grade only");
     } else if (grade == "medium") {
@@ -544,7 +536,7 @@ public:
   void
   dnssec(Board& b, const char* id, const std::string& lvl_cite) const
   {
-    if (lower(value("smtp_dns_support_level").value_or("")) == "dnssec") {
+    if (util::to_lower(value("smtp_dns_support_level").value_or("")) == "dnssec") {
       b.pass(id, lvl_cite + "; " + cite("smtp_dns_support_level"));
     } else {
       b.fail(id,
@@ -612,7 +604,7 @@ public:
                          cite("smtp_tls_security_level")),
              set(fmt::format("smtp_tls_security_level=secure smtp_tls_CAfile={}", k_ca_file)));
     }
-    const auto filter = lower(value("smtp_sasl_mechanism_filter").value_or(""));
+    const auto filter = util::to_lower(value("smtp_sasl_mechanism_filter").value_or(""));
     if (filter.find("cram-md5") != std::string::npos
         || filter.find("digest-md5") != std::string::npos
         || filter.find("ntlm") != std::string::npos) {
