@@ -235,3 +235,13 @@ test_ci_gate_example_judges_a_postfix_directory() {
     PEERMAIL=$PEERMAIL_BIN PEERMAIL_POSTCONF=none REPORT=gate.json expect_exit "$(clean_exit)" \
         "$PEERMAIL_SOURCE_DIR/examples/ci/compliance-gate" unused.toml --postfix pf
 }
+
+test_a_failing_postconf_falls_back_to_the_files_with_a_note() {
+    copy insecure
+    env PEERMAIL_POSTCONF=none "$PEERMAIL_BIN" --json check --postfix pf >files.json || true
+    expect_exit 1 env PEERMAIL_POSTCONF=/bin/false "$PEERMAIL_BIN" --json check --postfix pf
+    expect_contains out '/bin/false -c pf -n failed (exit status 1): the files were read directly instead'
+    expect_eq "$(statuses out)" "$(statuses files.json)" "verdicts after postconf failed"
+    expect_exit 1 env PEERMAIL_POSTCONF=/nonexistent/postconf "$PEERMAIL_BIN" check --postfix pf
+    expect_contains out 'note: /nonexistent/postconf -c pf -n: cannot start /nonexistent/postconf: No such file or directory: the files were read directly instead'
+}
