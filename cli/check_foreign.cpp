@@ -8,6 +8,11 @@
 
 #include <peermail/check/foreign.hpp>
 #include <peermail/policy/checklist.hpp>
+#include <peermail/util/strings.hpp>
+
+#include <fmt/core.h>
+
+#include <unistd.h>
 
 namespace peermail::cli {
 
@@ -34,6 +39,31 @@ render(const GlobalOptions& g, const Result<check::ForeignReport>& r, const char
   return policy::any_fail(r->findings) ? k_negative : k_ok;
 }
 
+// The postconf to read the configuration with: $PEERMAIL_POSTCONF when set
+// ("" or "none": read the files), else the first executable postconf in
+// $PATH, /usr/sbin or /usr/local/sbin; "" when Postfix is not installed.
+std::string
+find_postconf(const GlobalOptions& g)
+{
+  if (g.env.count("PEERMAIL_POSTCONF") > 0) {
+    const auto v = g.getenv("PEERMAIL_POSTCONF");
+    return v == "none" ? std::string() : v;
+  }
+  auto dirs = util::split(g.getenv("PATH"), ':');
+  dirs.emplace_back("/usr/sbin");
+  dirs.emplace_back("/usr/local/sbin");
+  for (const auto& d : dirs) {
+    if (d.empty() || d.front() != '/') {
+      continue; // a relative PATH entry depends on the working directory
+    }
+    const auto p = fmt::format("{}/postconf", d);
+    if (::access(p.c_str(), X_OK) == 0) {
+      return p;
+    }
+  }
+  return {};
+}
+
 } // namespace
 
 int
@@ -46,6 +76,12 @@ int
 run_check_muttrc(const GlobalOptions& g, const std::string& path)
 {
   return render(g, check::check_muttrc(path, g.getenv("HOME")), "muttrc");
+}
+
+int
+run_check_postfix(const GlobalOptions& g, const std::string& dir)
+{
+  return render(g, check::check_postfix(dir, find_postconf(g)), "postfix");
 }
 
 } // namespace peermail::cli

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-// `peermail check --msmtprc FILE [--account NAME]` and `check --muttrc FILE`:
-// the checklist over an msmtp or Mutt configuration
+// `peermail check --msmtprc FILE [--account NAME]`, `check --muttrc FILE`
+// and `check --postfix [DIR]`:
+// the checklist over an msmtp, Mutt or Postfix configuration
 // (lib/peermail/check/foreign.hpp), rendered like `check`.
 
 #include "app.hpp"
@@ -19,5 +20,11 @@ int run_check_msmtprc(const GlobalOptions& g, const std::string& path);
 // ("~" is $HOME) and print the report. Return the exit code: 0 no FAIL,
 // 1 some FAIL, 65 larger than 1 MiB, 66 missing or not a regular file.
 int run_check_muttrc(const GlobalOptions& g, const std::string& path);
+
+// Judge the Postfix configuration in `dir` (main.cf, master.cf), through
+// postconf when Postfix is installed ($PEERMAIL_POSTCONF names another one,
+// or "none"), and print the report. Return the exit code: 0 no FAIL, 1 some
+// FAIL, 65 a file larger than 1 MiB, 66 missing or not a directory.
+int run_check_postfix(const GlobalOptions& g, const std::string& dir);
 
 } // namespace peermail::cli

@@ -27,6 +27,7 @@ struct CheckOptions
   bool no_login = false; // --no-login: the probe does not log in
   std::string msmtprc;   // --msmtprc FILE: judge an msmtp configuration instead
   std::string muttrc;    // --muttrc FILE: judge a Mutt configuration instead
+  std::string postfix;   // --postfix [DIR]: judge a Postfix configuration instead
   std::vector<std::string> only;
 };
 
@@ -63,6 +64,9 @@ run_check(const GlobalOptions& g, const CheckOptions& o)
   }
   if (!o.muttrc.empty()) {
     return run_check_muttrc(g, o.muttrc);
+  }
+  if (!o.postfix.empty()) {
+    return run_check_postfix(g, o.postfix);
   }
   auto only = parse_only(o.only);
   if (!only) {
@@ -137,6 +141,15 @@ register_check(CLI::App& sub, const GlobalOptions& g, int* exit_code)
                 "judge this Mutt or NeoMutt configuration instead (and the files it sources)")
     ->excludes("--probe")
     ->excludes("--msmtprc");
+  sub
+    .add_option("--postfix",
+                opts->postfix,
+                "judge the Postfix configuration in this directory instead (default /etc/postfix)")
+    ->expected(0, 1)
+    ->default_str("/etc/postfix")
+    ->excludes("--probe")
+    ->excludes("--msmtprc")
+    ->excludes("--muttrc");
   sub.add_option("--only", opts->only, "report only these checklist IDs (e.g. TLS-02,AUD-05)")
     ->delimiter(',');
   sub.footer(
@@ -145,7 +158,8 @@ register_check(CLI::App& sub, const GlobalOptions& g, int* exit_code)
     "--probe\"; items that need a human report skip with the reason.\n"
     "With --msmtprc FILE the items that concern an msmtp account are judged over that\n"
     "file (peermail's own config is not needed), each citing file:line and the fix in\n"
-    "msmtp's syntax; with --muttrc FILE likewise over a Mutt configuration.\n"
+    "msmtp's syntax; with --muttrc FILE likewise over a Mutt configuration, and\n"
+    "with --postfix [DIR] over a Postfix one (fixes as postconf commands).\n"
     "Exit: 0 no FAIL; 1 some FAIL; 64 unknown --only ID; 66 config missing;\n"
     "78 config cannot be loaded.");
   sub.callback([&g, opts, exit_code] { *exit_code = run_check(g, *opts); });

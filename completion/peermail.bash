@@ -56,7 +56,7 @@ _peermail() {
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         return
         ;;
-    --gnupg-home | --save-attachments)
+    --gnupg-home | --save-attachments | --postfix)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -d -- "$cur")
         return

@@ -3,15 +3,22 @@
 
 #include <peermail/foreign/msmtprc.hpp>
 #include <peermail/foreign/muttrc.hpp>
+#include <peermail/foreign/postfix.hpp>
 #include <peermail/policy/msmtp_rules.hpp>
 #include <peermail/policy/mutt_rules.hpp>
+#include <peermail/policy/postfix_rules.hpp>
 #include <peermail/util/fs.hpp>
+#include <peermail/util/process.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 
 namespace peermail::check {
 
@@ -26,6 +33,7 @@ facts_of(const std::string& path, const struct stat& st)
   facts.path = path;
   facts.mode = static_cast<unsigned>(st.st_mode & 07777);
   facts.owned_by_user = st.st_uid == ::geteuid();
+  facts.owned_by_root = st.st_uid == 0;
   return facts;
 }
 
@@ -44,6 +52,34 @@ source_path(const std::string& arg, const std::string& from, const std::string& 
     return arg;
   }
   return from.substr(0, slash + 1) + arg;
+}
+
+// Lay what `postconf` says about `dir` over `c`; a failure is a note and
+// the files' own reading stays.
+void
+read_with_postconf(const std::string& postconf,
+                   const std::string& dir,
+                   foreign::PostfixConfig& c,
+                   std::vector<std::string>& notes)
+{
+  using namespace std::chrono_literals;
+  const auto run = [&](const char* flag) {
+    return util::run_program({postconf, "-c", dir, flag},
+                             fmt::format("{} -c {} {}", postconf, dir, flag),
+                             30s,
+                             k_max_config_bytes * 4);
+  };
+  auto n = run("-n");
+  auto d = n ? run("-d") : n;
+  auto m = d ? run("-M") : d;
+  if (!m) {
+    notes.push_back(fmt::format("{}: the files were read directly instead", m.error().message));
+    return;
+  }
+  foreign::apply_postconf_n(*n, c);
+  foreign::apply_postconf_d(*d, c);
+  foreign::apply_postconf_m(*m, c);
+  notes.push_back(fmt::format("read through {} -c {} (-n, -d, -M)", postconf, dir));
 }
 
 } // namespace
@@ -103,6 +139,86 @@ check_muttrc(const std::string& path, const std::string& home)
   r.findings = policy::judge_muttrc(rc, facts);
   for (const auto& n : rc.notes) {
     r.notes.push_back(fmt::format("{}:{}: {}", n.file, n.line, n.message));
+  }
+  return r;
+}
+
+Result<ForeignReport>
+check_postfix(const std::string& dir, const std::string& postconf)
+{
+  struct stat st
+  {
+  };
+  if (::stat(dir.c_str(), &st) != 0) {
+    return fail(Errc::no_input,
+                fmt::format("{}: {}", dir, std::strerror(errno)),
+                "",
+                "point --postfix at the directory that holds main.cf (default /etc/postfix)");
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return fail(Errc::no_input,
+                fmt::format("{}: not a directory", dir),
+                "",
+                "point --postfix at the directory that holds main.cf (default /etc/postfix)");
+  }
+  const auto main_path = dir + "/main.cf";
+  const auto master_path = dir + "/master.cf";
+  PEERMAIL_TRY_ASSIGN(auto main_file, util::read_file_with_stat(main_path, k_max_config_bytes));
+  foreign::PostfixConfig c;
+  c.defaults = foreign::postfix_builtin_defaults();
+  c.defaults_source = "Postfix 3.7";
+  c.defaults["config_directory"] = dir; // as `postconf -c DIR` sets it
+  foreign::parse_main_cf(main_file.text, main_path, c);
+  policy::PostfixFiles files;
+  files.dir = dir;
+  files.default_dir = dir == "/etc/postfix" || dir == "/etc/postfix/";
+  files.config.push_back(facts_of(main_path, main_file.st));
+  std::string digest_input = main_file.text;
+  std::vector<std::string> notes;
+  auto master_file = util::read_file_with_stat(master_path, k_max_config_bytes);
+  if (master_file) {
+    foreign::parse_master_cf(master_file->text, master_path, c);
+    files.config.push_back(facts_of(master_path, master_file->st));
+    digest_input += master_file->text;
+  } else if (master_file.error().code == Errc::data) {
+    return unexpected(master_file.error());
+  } else {
+    notes.push_back(fmt::format("{}: the services (submission, submissions) are not judged",
+                                master_file.error().message));
+  }
+  if (postconf.empty()) {
+    notes.push_back(
+      fmt::format("without postconf: {} and {} were read as postconf(5) "
+                  "documents, with Postfix 3.7's defaults",
+                  main_path,
+                  master_path));
+  } else {
+    read_with_postconf(postconf, dir, c, notes);
+  }
+  // The password tables: their files' modes, never their contents.
+  for (const auto& t : foreign::postfix_tables(c.value("smtp_sasl_password_maps").value)) {
+    for (const auto& f : t.files) {
+      struct stat fst
+      {
+      };
+      if (::stat(f.c_str(), &fst) == 0) {
+        files.secrets.push_back(facts_of(f, fst));
+      } else if (f == t.files.front()) {
+        notes.push_back(fmt::format(
+          "{}: {} (named by smtp_sasl_password_maps): not judged", f, std::strerror(errno)));
+      }
+    }
+  }
+  ForeignReport r;
+  r.path = dir;
+  r.sha256 = util::sha256_hex(digest_input);
+  r.findings = policy::judge_postfix(c, files);
+  for (const auto& n : c.notes) {
+    r.notes.push_back(n.line == 0 ? fmt::format("{}: {}", n.file, n.message)
+                                  : fmt::format("{}:{}: {}", n.file, n.line, n.message));
+  }
+  for (auto& n : notes) {
+    r.notes.push_back(std::move(n));
   }
   return r;
 }

@@ -2,9 +2,9 @@
 #pragma once
 
 // Judge the mail configurations people already have against the checklist:
-// `peermail check --msmtprc FILE [--account NAME]` and `peermail check
-// --muttrc FILE`. Reads the files (the only I/O), parses them (foreign/),
-// judges them (policy/msmtp_rules, policy/mutt_rules).
+// `peermail check --msmtprc FILE [--account NAME]`, `peermail check
+// --muttrc FILE` and `peermail check --postfix DIR`. Reads the files (the only I/O), parses them
+// (foreign/), judges them (policy/msmtp_rules, policy/mutt_rules, policy/postfix_rules).
 
 #include <peermail/policy/finding.hpp>
 #include <peermail/util/result.hpp>
@@ -36,5 +36,15 @@ Result<ForeignReport> check_msmtprc(const std::string& path, const std::string& 
 // notes. Errors (for `path` itself): no_input (missing, unreadable, not a
 // regular file), data (over 1 MiB).
 Result<ForeignReport> check_muttrc(const std::string& path, const std::string& home);
+
+// Judge the Postfix configuration in the directory `dir` (main.cf and
+// master.cf, each at most 1 MiB). With `postconf` (a path; "" when Postfix is
+// not installed) the values are read through `postconf -c DIR -n`, `-d`
+// and `-M` (run with argv, never a shell), else from the files as
+// postconf(5) documents them with Postfix 3.7's defaults; a note says which.
+// The password tables smtp_sasl_password_maps names are stat()ed, never
+// read. Errors: no_input (`dir` or its main.cf missing, `dir` not a
+// directory), data (a file over 1 MiB).
+Result<ForeignReport> check_postfix(const std::string& dir, const std::string& postconf);
 
 } // namespace peermail::check

@@ -17,9 +17,10 @@ namespace peermail::policy {
 // What the check layer found out about a file itself.
 struct ForeignFileFacts
 {
-  std::string path;          // as the user gave it (or a source line named it), for citations
-  unsigned mode = 0;         // st_mode & 07777
-  bool owned_by_user = true; // st_uid == geteuid()
+  std::string path;           // as the user gave it (or a source line named it), for citations
+  unsigned mode = 0;          // st_mode & 07777
+  bool owned_by_user = true;  // st_uid == geteuid()
+  bool owned_by_root = false; // st_uid == 0 (a system service's files)
 };
 
 // AUTH-05 over `files`: each must belong to the user and be closed to others.

@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 extern char** environ;
 
@@ -32,12 +33,12 @@ ms_left(Clock::time_point deadline)
   return left > 0 ? static_cast<int>(left) : 0;
 }
 
-// Spawn /bin/sh -c `command` as the leader of a new process group, with every
-// signal at its default disposition (peermail ignores SIGPIPE; a helper must
-// not inherit that) and nothing blocked. Standard input and error are
-// /dev/null; standard output is `out_fd`.
+// Spawn `argv` (argv[0] a path: no PATH search) as the leader of a new
+// process group, with every signal at its default disposition (peermail
+// ignores SIGPIPE; a helper must not inherit that) and nothing blocked.
+// Standard input and error are /dev/null; standard output is `out_fd`.
 int
-spawn_shell(const std::string& command, int out_fd, pid_t* pid)
+spawn(const std::vector<std::string>& args, int out_fd, pid_t* pid)
 {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -55,8 +56,12 @@ spawn_shell(const std::string& command, int out_fd, pid_t* pid)
   posix_spawnattr_setpgroup(&attr, 0);
   posix_spawnattr_setflags(&attr,
                            POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
-  const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
-  const int rc = ::posix_spawn(pid, "/bin/sh", &fa, &attr, const_cast<char* const*>(argv), environ);
+  std::vector<char*> argv;
+  for (const auto& a : args) {
+    argv.push_back(const_cast<char*>(a.c_str()));
+  }
+  argv.push_back(nullptr);
+  const int rc = ::posix_spawn(pid, argv[0], &fa, &attr, argv.data(), environ);
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   return rc;
@@ -81,10 +86,21 @@ wait_until(pid_t pid, Clock::time_point deadline, int* status)
   }
 }
 
-} // namespace
+// What a finished (or killed) program left.
+struct Captured
+{
+  std::string out;
+  int status = 0;
+  bool timed_out = false;
+  bool truncated = false; // it wrote more than `max_bytes`
+};
 
-Result<std::string>
-run_capture(const std::string& command, const std::string& what, std::chrono::milliseconds timeout)
+// Run `args` and collect its standard output (at most `max_bytes` kept).
+Result<Captured>
+capture(const std::vector<std::string>& args,
+        const std::string& what,
+        std::chrono::milliseconds timeout,
+        std::size_t max_bytes)
 {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
@@ -95,20 +111,20 @@ run_capture(const std::string& command, const std::string& what, std::chrono::mi
   int rc = 0;
   {
     const Fd write_end(fds[1]); // the child's copy is all that stays open
-    rc = spawn_shell(command, write_end.get(), &pid);
+    rc = spawn(args, write_end.get(), &pid);
   }
   if (rc != 0) {
-    return fail(Errc::io, fmt::format("{}: cannot start /bin/sh: {}", what, std::strerror(rc)));
+    return fail(Errc::io,
+                fmt::format("{}: cannot start {}: {}", what, args.front(), std::strerror(rc)));
   }
 
-  std::string out;
+  Captured c;
   const auto deadline = Clock::now() + timeout;
-  bool timed_out = false;
   char buf[4096];
   while (true) {
     const int left = ms_left(deadline);
     if (left == 0) {
-      timed_out = true;
+      c.timed_out = true;
       break;
     }
     pollfd p{read_end.get(), POLLIN, 0};
@@ -117,7 +133,7 @@ run_capture(const std::string& command, const std::string& what, std::chrono::mi
       continue;
     }
     if (pr == 0) {
-      timed_out = true;
+      c.timed_out = true;
       break;
     }
     const ssize_t n = ::read(read_end.get(), buf, sizeof buf);
@@ -127,40 +143,77 @@ run_capture(const std::string& command, const std::string& what, std::chrono::mi
     if (n <= 0) {
       break;
     }
-    if (out.size() < (1U << 20)) {
-      out.append(buf, static_cast<std::size_t>(n));
+    if (c.out.size() + static_cast<std::size_t>(n) <= max_bytes) {
+      c.out.append(buf, static_cast<std::size_t>(n));
+    } else {
+      c.truncated = true;
     }
   }
   read_end = Fd();
-  int status = 0;
-  // The output is complete; the shell still has until the deadline to exit
+  // The output is complete; the program still has until the deadline to exit
   // (a bounded wait: one that closed its output and sleeps cannot hang us).
-  if (timed_out || !wait_until(pid, deadline, &status)) {
-    timed_out = true;
-    ::kill(-pid, SIGKILL); // the whole group: the shell and what it started
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  if (c.timed_out || !wait_until(pid, deadline, &c.status)) {
+    c.timed_out = true;
+    ::kill(-pid, SIGKILL); // the whole group: the program and what it started
+    while (::waitpid(pid, &c.status, 0) < 0 && errno == EINTR) {
     }
   }
-  if (timed_out) {
+  return c;
+}
+
+// "exit status N" of a wait status.
+int
+exit_status(int status)
+{
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+} // namespace
+
+Result<std::string>
+run_capture(const std::string& command, const std::string& what, std::chrono::milliseconds timeout)
+{
+  PEERMAIL_TRY_ASSIGN(auto c, capture({"/bin/sh", "-c", command}, what, timeout, 1U << 20));
+  if (c.timed_out) {
     return fail(Errc::auth,
                 fmt::format("{} did not finish within {} ms", what, timeout.count()),
                 "AUTH-04",
                 fmt::format("check that {} runs non-interactively", what));
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  if (!WIFEXITED(c.status) || WEXITSTATUS(c.status) != 0) {
     return fail(Errc::auth,
-                fmt::format("{} failed (exit status {})",
-                            what,
-                            WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)),
+                fmt::format("{} failed (exit status {})", what, exit_status(c.status)),
                 "AUTH-04",
                 fmt::format("run the {} by hand and check that it prints the secret", what));
   }
+  auto out = std::move(c.out);
   // The first line is the secret (as msmtp's passwordeval).
   const auto nl = out.find_first_of("\r\n");
   if (nl != std::string::npos) {
     out.resize(nl);
   }
   return out;
+}
+
+Result<std::string>
+run_program(const std::vector<std::string>& argv,
+            const std::string& what,
+            std::chrono::milliseconds timeout,
+            std::size_t max_bytes)
+{
+  PEERMAIL_TRY_ASSIGN(auto c, capture(argv, what, timeout, max_bytes));
+  if (c.timed_out) {
+    return fail(Errc::unavailable,
+                fmt::format("{} did not finish within {} ms", what, timeout.count()));
+  }
+  if (!WIFEXITED(c.status) || WEXITSTATUS(c.status) != 0) {
+    return fail(Errc::unavailable,
+                fmt::format("{} failed (exit status {})", what, exit_status(c.status)));
+  }
+  if (c.truncated) {
+    return fail(Errc::data, fmt::format("{} printed more than {} bytes", what, max_bytes));
+  }
+  return std::move(c.out);
 }
 
 } // namespace peermail::util

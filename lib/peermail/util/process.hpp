@@ -4,7 +4,9 @@
 #include <peermail/util/result.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <string>
+#include <vector>
 
 namespace peermail::util {
 
@@ -20,5 +22,17 @@ namespace peermail::util {
 // neither the command's output nor its text appear in errors.
 Result<std::string>
 run_capture(const std::string& command, const std::string& what, std::chrono::milliseconds timeout);
+
+// Run the program `argv` (argv[0] is its path: no shell, no PATH search)
+// with standard input and error on /dev/null, in a process group of its own
+// as run_capture does, and return its whole standard output. Fails
+// (Errc::unavailable) when it cannot start (Errc::io), exits non-zero or
+// has not finished within `timeout` (the group is then killed and reaped),
+// and (Errc::data) when it prints more than `max_bytes`. `what` names it in
+// errors.
+Result<std::string> run_program(const std::vector<std::string>& argv,
+                                const std::string& what,
+                                std::chrono::milliseconds timeout,
+                                std::size_t max_bytes);
 
 } // namespace peermail::util
