@@ -16,7 +16,6 @@
 
 #include <fmt/core.h>
 
-
 #include <cstdio>
 
 namespace peermail::cli {
