@@ -521,30 +521,25 @@ import_pkcs12(const std::string& gnupg_home,
   const auto said = [&run](std::string_view what) {
     return run.output.find(what) != std::string::npos;
   };
-  if (run.status != 0) {
-    if (said("BAD_PASSPHRASE") || said("bad passphrase")) {
-      return fail(Errc::auth, "gpgsm did not accept the PKCS #12 passphrase");
-    }
-    if (said("loopback") || said("Not supported") || said("Forbidden")) {
-      return fail(Errc::auth,
-                  "gpg-agent refused the loopback pinentry that importing a PKCS #12 key needs",
-                  "KEY-05",
-                  "add allow-loopback-pinentry to gpg-agent.conf in the GnuPG home, then run "
-                  "gpgconf --kill gpg-agent");
-    }
-    return fail(Errc::crypto,
-                fmt::format("gpgsm did not import the PKCS #12 file (exit {})", run.status),
-                "",
-                "check gpg-agent (gpgconf --launch gpg-agent) and try again");
+  if (said("BAD_PASSPHRASE") || said("bad passphrase")) {
+    return fail(Errc::auth, "gpgsm did not accept the PKCS #12 passphrase");
   }
-  // Believe the keybox, not the exit status: the key's certificate must now
-  // have its secret key.
+  if (run.status != 0 && (said("loopback") || said("Not supported") || said("Forbidden"))) {
+    return fail(Errc::auth,
+                "gpg-agent refused the loopback pinentry that importing a PKCS #12 key needs",
+                "KEY-05",
+                "add allow-loopback-pinentry to gpg-agent.conf in the GnuPG home, then run "
+                "gpgconf --kill gpg-agent");
+  }
+  // Believe the keybox, not the exit status (gpgsm exits 2 after a mere
+  // "issuer certificate not found"): the key's certificate must now have its
+  // secret key.
   PEERMAIL_TRY_ASSIGN(auto leaf, describe_certificate(p12.certs.front()));
   PEERMAIL_TRY_ASSIGN(auto ctx, cms_context(gnupg_home));
   gpgme_key_t raw = nullptr;
   if (gpgme_get_key(ctx.get(), leaf.sha1.c_str(), &raw, 1) != 0 || raw == nullptr) {
     return fail(Errc::crypto,
-                "gpgsm imported the PKCS #12 file but lists no secret key for it",
+                fmt::format("gpgsm did not import the PKCS #12 key (gpgsm exit {})", run.status),
                 "",
                 "check gpg-agent (gpgconf --launch gpg-agent) and try again");
   }

@@ -198,7 +198,7 @@ test_pin_smime_refusals() {
   expect_exit 67 pm --config c.toml keys pin --smime sam@import.test 89ABCDEF0123456789ABCDEF0123456789ABCDEF
   expect_contains err "no certificate 89ABCDEF0123456789ABCDEF0123456789ABCDEF in gpgsm's keybox"
   expect_contains err "peermail keys import FILE"
-  expect_not_contains c.toml "smime"
+  expect_not_contains c.toml 'protocol = "smime"'
 }
 
 # One of Thunderbird's NSS-made .p12 files (PBES2/AES, password "nss"), when
