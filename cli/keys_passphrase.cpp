@@ -46,13 +46,16 @@ ask_on_terminal(const std::string& file)
     return unexpected(no_terminal(file));
   }
   struct termios quiet = saved;
-  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHONL);
+  // Echo off; Ctrl-C arrives as a byte (ISIG off), so the terminal is
+  // always restored.
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHONL | ISIG);
   const std::string prompt =
     fmt::format("Passphrase of {} (not shown): ", util::terminal_safe(file));
   (void)!::write(fd, prompt.data(), prompt.size());
   ::tcsetattr(fd, TCSAFLUSH, &quiet);
   std::string line;
   bool ended = false;
+  bool interrupted = false;
   char c = 0;
   for (;;) {
     const ssize_t n = ::read(fd, &c, 1);
@@ -63,6 +66,10 @@ ask_on_terminal(const std::string& file)
       ended = true;
       break;
     }
+    if (c == static_cast<char>(saved.c_cc[VINTR]) || c == static_cast<char>(saved.c_cc[VQUIT])) {
+      interrupted = true;
+      break;
+    }
     if (line.size() < k_max_passphrase) {
       line.push_back(c);
     }
@@ -70,6 +77,10 @@ ask_on_terminal(const std::string& file)
   ::tcsetattr(fd, TCSAFLUSH, &saved);
   (void)!::write(fd, "\n", 1);
   ::close(fd);
+  if (interrupted) {
+    crypto::wipe(line);
+    return fail(Errc::canceled, "interrupted at the passphrase prompt; nothing was imported");
+  }
   if (!ended || line.empty()) {
     crypto::wipe(line);
     return fail(Errc::usage,

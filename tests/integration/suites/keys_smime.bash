@@ -62,6 +62,15 @@ test_import_p12_wrong_passphrase_77_nothing_imported() {
   expect_eq "$(cert_count)" 0 "certificates in gpgsm"
 }
 
+test_import_p12_ctrl_c_at_prompt_75() {
+  gpg_home_new
+  expect_exit 75 /usr/bin/python3 "$PEERMAIL_SOURCE_DIR/tests/integration/pty_run.py" \
+    -a $'\x03' -- env XDG_CONFIG_HOME="$PWD/none" PEERMAIL_CONFIG= "$PEERMAIL_BIN" \
+    keys import "$(fx import-chain.p12)"
+  expect_contains out "interrupted at the passphrase prompt; nothing was imported"
+  expect_eq "$(cert_count)" 0 "certificates in gpgsm"
+}
+
 test_import_p12_without_terminal_64() {
   gpg_home_new
   expect_exit 64 env XDG_CONFIG_HOME="$PWD/none" PEERMAIL_CONFIG= setsid "$PEERMAIL_BIN" \
