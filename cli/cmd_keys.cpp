@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `peermail keys list | check ADDR... | import FILE` (pin and certify:
-// cmd_keys_pin.cpp): key readiness per address.
+// cmd_keys_pin.cpp; import: cmd_keys_import.cpp): key readiness per address.
 #include "app.hpp"
 #include "exit_codes.hpp"
 #include "keys_report.hpp"
 #include "output.hpp"
 
 #include <peermail/address/mailbox.hpp>
+#include <peermail/crypto/x509_list.hpp>
 #include <peermail/util/fs.hpp>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <iostream>
 
 namespace peermail::cli {
@@ -22,7 +24,32 @@ struct KeysOptions
 {
   std::vector<std::string> addresses; // keys check
   std::string file;                   // keys import
+  std::string passphrase_command;     // keys import of PKCS #12
 };
+
+// What keys check can say of an S/MIME peer without judging its
+// certificate's trust.
+Result<std::string>
+smime_peer_facts(const GlobalOptions& g, const config::Peer& peer)
+{
+  PEERMAIL_TRY_ASSIGN(auto certs, crypto::list_x509(g.gnupg_home_dir()));
+  const auto* c = crypto::find_x509(certs, peer.fingerprint);
+  if (c == nullptr) {
+    return fmt::format(
+      "S/MIME peer pinned to the certificate {}, which is not in gpgsm's keybox "
+      "(peermail keys import FILE)",
+      peer.fingerprint);
+  }
+  const bool binds =
+    std::find(c->addresses.begin(), c->addresses.end(), peer.address) != c->addresses.end();
+  return fmt::format(
+    "S/MIME peer pinned to the certificate {} ({}, valid to {}{}); keys check "
+    "does not judge S/MIME certificates yet",
+    peer.fingerprint,
+    binds ? "binds the address" : "does NOT bind the address",
+    c->not_after,
+    c->expired ? ", expired" : "");
+}
 
 int
 run_check(const GlobalOptions& g, const KeysOptions& o)
@@ -50,6 +77,29 @@ run_check(const GlobalOptions& g, const KeysOptions& o)
     {"addresses", nlohmann::json::array()}
   };
   for (const auto& addr : addresses) {
+    if (*cfg && (*cfg)->peer(addr) != nullptr
+        && (*cfg)->peer(addr)->protocol == config::PeerProtocol::smime) {
+      // TODO(issue 17, send path): the recipient-certificate judgement
+      // (crypto/cert_judge) decides readiness; until then only the facts.
+      auto line = smime_peer_facts(g, *(*cfg)->peer(addr));
+      if (!line) {
+        return print_error(line.error());
+      }
+      all_ready = false;
+      if (g.json) {
+        out["addresses"].push_back({
+          {"address",     addr                           },
+          {"ready",       false                          },
+          {"protocol",    "S/MIME"                       },
+          {"fingerprint", (*cfg)->peer(addr)->fingerprint},
+          {"problem",     "not_judged"                   },
+          {"reason",      *line                          }
+        });
+      } else {
+        std::cout << fmt::format("{}: not judged: {}\n", addr, *line);
+      }
+      continue;
+    }
     std::optional<std::string> pinned;
     if (*cfg) {
       pinned = (*cfg)->pinned_fingerprint(addr);
@@ -72,40 +122,6 @@ run_check(const GlobalOptions& g, const KeysOptions& o)
   return all_ready ? k_ok : k_nouser;
 }
 
-int
-run_import(const GlobalOptions& g, const KeysOptions& o)
-{
-  auto cfg = load_optional_config(g);
-  if (!cfg) {
-    return print_error(cfg.error());
-  }
-  auto data = o.file == "-" ? util::read_stdin(16 << 20) : util::read_file(o.file, 16 << 20);
-  if (!data) {
-    return print_error(data.error());
-  }
-  auto kr = crypto::Keyring::open(g.gnupg_home_dir());
-  if (!kr) {
-    return print_error(kr.error());
-  }
-  auto fprs = (*kr)->import(*data);
-  if (!fprs) {
-    return print_error(fprs.error());
-  }
-  if (g.json) {
-    print_json(nlohmann::json{
-      {"imported", *fprs}
-    });
-    return k_ok;
-  }
-  for (const auto& f : *fprs) {
-    std::cout << "imported " << f << "\n";
-  }
-  print_note(
-    "verify each fingerprint with its owner out of band, then certify it (peermail keys "
-    "certify FPR); pin it too (peermail keys pin ADDR FPR) to accept only that key");
-  return k_ok;
-}
-
 } // namespace
 
 void
@@ -121,7 +137,8 @@ register_keys(CLI::App& sub, const GlobalOptions& g, int* exit_code)
     "A key is usable when it is certified (`keys certify`); a pin ([[peer]],\n"
     "`keys pin`) also makes it the only key accepted for its address.\n"
     "Exit: 0 ready/done; 67 an address has no usable, valid key; 65 no key data;\n"
-    "66 file missing; 64 pin refused (exists); 77 unsafe config file.");
+    "66 file missing; 64 pin refused (exists), or a PKCS #12 passphrase nobody can\n"
+    "type; 77 unsafe config file, or a wrong PKCS #12 passphrase.");
 
   auto* list = sub.add_subcommand("list",
                                   "list keys: fingerprint, user IDs and validity, "
@@ -135,10 +152,19 @@ register_keys(CLI::App& sub, const GlobalOptions& g, int* exit_code)
   check->callback([&g, opts, exit_code] { *exit_code = run_check(g, *opts); });
 
   auto* import = sub.add_subcommand("import",
-                                    "import keys from FILE (\"-\" = stdin) and print "
-                                    "their fingerprints");
-  import->add_option("file", opts->file, "armored or binary OpenPGP keys")->required();
-  import->callback([&g, opts, exit_code] { *exit_code = run_import(g, *opts);
+                                    "import keys from FILE (\"-\" = stdin), told apart by "
+                                    "content: OpenPGP keys into gpg; PEM/DER certificates "
+                                    "and PKCS #12 into gpgsm");
+  import
+    ->add_option("file",
+                 opts->file,
+                 "OpenPGP keys (armored or binary), X.509 certificates (PEM, DER) or PKCS #12")
+    ->required();
+  import->add_option("--passphrase-command",
+                     opts->passphrase_command,
+                     "command that prints the PKCS #12 passphrase (else asked on the terminal)");
+  import->callback([&g, opts, exit_code] {
+    *exit_code = run_keys_import(g, opts->file, opts->passphrase_command);
 });
 
 register_keys_pin(sub, g, exit_code);

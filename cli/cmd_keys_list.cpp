@@ -4,6 +4,8 @@
 #include "keys_report.hpp"
 #include "output.hpp"
 
+#include <peermail/crypto/x509_list.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
@@ -59,6 +61,10 @@ run_keys_list(const GlobalOptions& g)
   if (!secrets) {
     return print_error(secrets.error());
   }
+  auto certs = crypto::list_x509(g.gnupg_home_dir());
+  if (!certs) {
+    return print_error(certs.error());
+  }
   std::set<std::string> secret_fprs;
   for (const auto& k : *secrets) {
     secret_fprs.insert(k.fingerprint);
@@ -70,14 +76,20 @@ run_keys_list(const GlobalOptions& g)
     for (const auto& k : *keys) {
       out["keys"].push_back(key_json(k, secret_fprs.count(k.fingerprint) > 0));
     }
+    for (const auto& c : *certs) {
+      out["keys"].push_back(x509_json(c));
+    }
     print_json(out);
     return k_ok;
   }
   for (const auto& k : *keys) {
     print_key_text(k, secret_fprs.count(k.fingerprint) > 0);
   }
-  if (keys->empty() && !g.quiet) {
-    print_note("the keyring holds no keys");
+  for (const auto& c : *certs) {
+    print_x509_text(c);
+  }
+  if (keys->empty() && certs->empty() && !g.quiet) {
+    print_note("the keyring holds no keys and gpgsm's keybox no certificates");
   }
   return k_ok;
 }

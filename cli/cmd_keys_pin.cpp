@@ -9,12 +9,14 @@
 
 #include <peermail/address/mailbox.hpp>
 #include <peermail/config/peer_pin.hpp>
+#include <peermail/crypto/x509_list.hpp>
 #include <peermail/util/fingerprint.hpp>
 #include <peermail/util/strings.hpp>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <iostream>
 
 namespace peermail::cli {
@@ -26,7 +28,95 @@ struct PinOptions
   std::string address;
   std::string fingerprint;
   bool replace = false;
+  bool smime = false;
 };
+
+// Write the pin (either protocol) into the config named by `g`.
+Result<config::PinOutcome>
+write_pin(const GlobalOptions& g,
+          const PinOptions& o,
+          const std::string& address,
+          const std::string& fpr,
+          config::PeerProtocol protocol,
+          std::string& path)
+{
+  config::LoadOptions lo;
+  lo.path = g.config_path;
+  lo.account = g.account;
+  lo.env = g.env;
+  path = config::resolve_path(lo);
+  return config::pin_peer(path,
+                          address,
+                          fpr,
+                          o.replace ? config::ExistingPin::replace : config::ExistingPin::refuse,
+                          lo,
+                          protocol);
+}
+
+// `keys pin --smime ADDR FPR`: the certificate must be in gpgsm's keybox and
+// bind ADDR (RFC 8550 §3). Whether it chains to an anchor is judged when
+// mail is sent, not here.
+int
+run_pin_smime(const GlobalOptions& g, const PinOptions& o, const std::string& address)
+{
+  auto full = util::full_fingerprint(o.fingerprint);
+  if (!full) {
+    return render_error(full.error(), g);
+  }
+  auto certs = crypto::list_x509(g.gnupg_home_dir());
+  if (!certs) {
+    return render_error(certs.error(), g);
+  }
+  const crypto::X509Summary* c = crypto::find_x509(*certs, *full);
+  if (c == nullptr) {
+    return render_error(Error(Errc::no_key,
+                              fmt::format("not pinned: no certificate {} in gpgsm's keybox", *full),
+                              "E2E-01",
+                              "import it first: peermail keys import FILE (PEM, DER or .p12)"),
+                        g);
+  }
+  if (std::find(c->addresses.begin(), c->addresses.end(), address) == c->addresses.end()) {
+    std::string names;
+    for (const auto& a : c->addresses) {
+      names.append(names.empty() ? "" : ", ").append(a);
+    }
+    return render_error(
+      Error(
+        Errc::no_key,
+        fmt::format("not pinned: the certificate {} does not carry {} (it names: {})",
+                    *full,
+                    address,
+                    names.empty() ? std::string("no address") : util::terminal_safe(names)),
+        "E2E-04",
+        fmt::format("ask {} for their own certificate, then peermail keys import FILE", address)),
+      g);
+  }
+  if (!g.json) {
+    print_x509_text(*c);
+  }
+  std::string path;
+  auto r = write_pin(g, o, address, *full, config::PeerProtocol::smime, path);
+  if (!r) {
+    return render_error(r.error(), g);
+  }
+  if (g.json) {
+    nlohmann::json out;
+    out["ok"] = true;
+    out["config"] = path;
+    out["protocol"] = "S/MIME";
+    out["changed"] = r->changed;
+    out["previous"] = r->previous;
+    out["certificate"] = x509_json(*c);
+    print_json(out);
+    return k_ok;
+  }
+  std::cout << fmt::format("{} {} to the S/MIME certificate {} in {}\n",
+                           r->changed ? "pinned" : "already pinned",
+                           address,
+                           *full,
+                           path);
+  return k_ok;
+}
 
 int
 run_pin(const GlobalOptions& g, const PinOptions& o)
@@ -38,6 +128,9 @@ run_pin(const GlobalOptions& g, const PinOptions& o)
   auto mb = address::parse_mailbox(o.address, "ADDR");
   if (!mb) {
     return render_error(mb.error(), g);
+  }
+  if (o.smime) {
+    return run_pin_smime(g, o, mb->address);
   }
   auto full = util::full_fingerprint(o.fingerprint);
   if (!full) {
@@ -61,16 +154,8 @@ run_pin(const GlobalOptions& g, const PinOptions& o)
   if (!g.json) {
     print_key_text(*j->key, false);
   }
-  config::LoadOptions lo;
-  lo.path = g.config_path;
-  lo.account = g.account;
-  lo.env = g.env;
-  const std::string path = config::resolve_path(lo);
-  auto r = config::pin_peer(path,
-                            mb->address,
-                            fpr,
-                            o.replace ? config::ExistingPin::replace : config::ExistingPin::refuse,
-                            lo);
+  std::string path;
+  auto r = write_pin(g, o, mb->address, fpr, config::PeerProtocol::openpgp, path);
   if (!r) {
     return render_error(r.error(), g);
   }
@@ -103,6 +188,10 @@ register_keys_pin(CLI::App& keys, const GlobalOptions& g, int* exit_code)
   pin->add_option("fingerprint", o->fingerprint, "the full fingerprint, verified with them")
     ->required();
   pin->add_flag("--replace", o->replace, "replace an existing pin for ADDR (a new key)");
+  pin->add_flag("--smime",
+                o->smime,
+                "pin ADDR to the X.509 certificate FPR (SHA-1 as gpgsm names it, or SHA-256) "
+                "in gpgsm's keybox: protocol = \"smime\"");
   pin->callback([&g, o, exit_code] { *exit_code = run_pin(g, *o); });
 
   auto* certify = keys.add_subcommand("certify",

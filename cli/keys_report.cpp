@@ -55,6 +55,7 @@ nlohmann::json
 key_json(const crypto::KeyFacts& k, bool secret)
 {
   nlohmann::json j;
+  j["protocol"] = "OpenPGP";
   j["fingerprint"] = k.fingerprint;
   j["secret"] = secret;
   j["revoked"] = k.revoked;
@@ -110,6 +111,51 @@ print_key_text(const crypto::KeyFacts& k, bool secret)
                              crypto::format_date(s.created),
                              s.expires == 0 ? std::string("never") : crypto::format_date(s.expires),
                              state_of(s) == "usable" ? "" : "  [" + state_of(s) + "]");
+  }
+  std::cout << "\n";
+}
+
+nlohmann::json
+x509_json(const crypto::X509Summary& c)
+{
+  return {
+    {"protocol",      "S/MIME"       },
+    {"fingerprint",   c.sha1         },
+    {"sha256",        c.sha256       },
+    {"subject",       c.subject      },
+    {"issuer",        c.issuer       },
+    {"addresses",     c.addresses    },
+    {"not_before",    c.not_before   },
+    {"not_after",     c.not_after    },
+    {"expired",       c.expired      },
+    {"ca",            c.ca           },
+    {"secret",        c.secret       },
+    {"usage_problem", c.usage_problem},
+    {"weak_key",      c.weak_key     }
+  };
+}
+
+void
+print_x509_text(const crypto::X509Summary& c)
+{
+  std::cout << fmt::format("{}  {}  protocol: S/MIME{}{}\n",
+                           c.secret ? "sec" : "crt",
+                           c.sha1,
+                           c.ca ? "  [CA]" : "",
+                           c.expired ? "  [expired]" : "");
+  std::cout << fmt::format("     sha256   {}\n", c.sha256);
+  std::cout << fmt::format("     subject  {}\n", util::terminal_safe(c.subject));
+  std::cout << fmt::format("     issuer   {}\n", util::terminal_safe(c.issuer));
+  for (const auto& a : c.addresses) {
+    std::cout << fmt::format("     address  {}\n", util::terminal_safe(a));
+  }
+  std::cout << fmt::format("     valid    {} to {}\n", c.not_before, c.not_after);
+  std::cout << fmt::format("     secret   {}\n", c.secret ? "yes (in gpg-agent)" : "no");
+  if (!c.usage_problem.empty()) {
+    std::cout << fmt::format("     warning: {}\n", c.usage_problem);
+  }
+  if (!c.weak_key.empty()) {
+    std::cout << fmt::format("     warning: {} [KEY-01]\n", c.weak_key);
   }
   std::cout << "\n";
 }

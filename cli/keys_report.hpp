@@ -8,6 +8,7 @@
 
 #include <peermail/config/config.hpp>
 #include <peermail/crypto/keyring.hpp>
+#include <peermail/crypto/x509_import.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +31,13 @@ nlohmann::json key_json(const crypto::KeyFacts& k, bool secret);
 // Print `k` as `keys list` does (user IDs terminal-safe).
 void print_key_text(const crypto::KeyFacts& k, bool secret);
 
+// Return the X.509 certificate `c` as a `keys list --json` / `keys import
+// --json` entry ("protocol": "S/MIME"; facts only, no trust judgement).
+nlohmann::json x509_json(const crypto::X509Summary& c);
+
+// Print `c` as `keys list` does (subject and issuer terminal-safe).
+void print_x509_text(const crypto::X509Summary& c);
+
 // Return the readiness of `address` (judgement `j`; `pinned` by [[peer]]) as
 // a `keys check --json` entry.
 nlohmann::json
@@ -46,6 +54,12 @@ show_key(crypto::Keyring& kr, const std::string& fpr, const GlobalOptions& g);
 
 // Run `keys certify FPR` (cmd_keys_certify.cpp).
 int run_keys_certify(const GlobalOptions& g, const std::string& fingerprint);
+
+// Run `keys import FILE` (cmd_keys_import.cpp): OpenPGP keys into gpg,
+// PEM/DER certificates and PKCS #12 into gpgsm.
+int run_keys_import(const GlobalOptions& g,
+                    const std::string& file,
+                    const std::string& passphrase_command);
 
 // Run `keys list` (cmd_keys_list.cpp).
 int run_keys_list(const GlobalOptions& g);

@@ -90,7 +90,7 @@ _peermail() {
     --to | --cc | --bcc | -r | --recipient | --from | --host | --port | --username | \
         --password-command | --password-env | --signing-key | --subject | --workers | --rate | \
         --max-attempts | --shard | --since | --until | --outcome | --action | --user | --expect-seq | \
-        --anchor | -f | -F)
+        --anchor | --passphrase-command | -f | -F)
         return
         ;;
     esac

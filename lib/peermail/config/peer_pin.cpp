@@ -48,6 +48,7 @@ struct Entry
   std::size_t first = 0;
   std::size_t last = 0;
   std::string fingerprint;
+  PeerProtocol protocol = PeerProtocol::openpgp;
 };
 
 Result<std::vector<Entry>>
@@ -82,6 +83,10 @@ entries_for(const std::string& text,
     const auto fpr =
       t->get("fingerprint") != nullptr ? t->get("fingerprint")->value<std::string>() : std::nullopt;
     e.fingerprint = fpr ? util::normalize_fingerprint(*fpr) : std::string();
+    const auto proto =
+      t->get("protocol") != nullptr ? t->get("protocol")->value<std::string>() : std::nullopt;
+    e.protocol =
+      proto && util::to_lower(*proto) == "smime" ? PeerProtocol::smime : PeerProtocol::openpgp;
     if (e.first == 0 || e.first > lines.size()
         || util::trim(lines[e.first - 1]).rfind("[[peer]]", 0) != 0) {
       return fail(Errc::usage,
@@ -109,7 +114,8 @@ pin_peer(const std::string& path,
          const std::string& address,
          const std::string& fingerprint,
          ExistingPin existing,
-         const LoadOptions& opts)
+         const LoadOptions& opts,
+         PeerProtocol protocol)
 {
   PEERMAIL_TRY_ASSIGN(const std::string fpr, util::full_fingerprint(fingerprint));
   if (address.find_first_of("\"\\") != std::string::npos || util::has_line_break_or_nul(address)) {
@@ -139,16 +145,25 @@ pin_peer(const std::string& path,
   PinOutcome outcome;
   if (!entries.empty()) {
     outcome.previous = entries.front().fingerprint;
-    if (entries.size() == 1 && outcome.previous == fpr) {
+    outcome.previous_protocol = entries.front().protocol;
+    if (entries.size() == 1 && outcome.previous == fpr && outcome.previous_protocol == protocol) {
       return outcome; // already pinned to exactly this key
     }
     if (existing == ExistingPin::refuse) {
       return fail(Errc::usage,
-                  fmt::format("{} is already pinned to {} in {}", address, outcome.previous, path),
+                  fmt::format("{} is already pinned to {}{} in {}",
+                              address,
+                              outcome.previous,
+                              outcome.previous_protocol == protocol ? ""
+                              : outcome.previous_protocol == PeerProtocol::smime
+                                ? " (an S/MIME certificate)"
+                                : " (an OpenPGP key)",
+                              path),
                   "E2E-04",
                   fmt::format("if {} really has a new key (verified out of band), run `peermail "
-                              "keys pin --replace {} {}`",
+                              "keys pin --replace {}{} {}`",
                               address,
+                              protocol == PeerProtocol::smime ? "--smime " : "",
                               address,
                               fpr));
     }
@@ -167,12 +182,16 @@ pin_peer(const std::string& path,
     text.append("\n");
   }
   text.append(fmt::format("[[peer]]\naddress = \"{}\"\nfingerprint = \"{}\"\n", address, fpr));
+  if (protocol == PeerProtocol::smime) {
+    text.append("protocol = \"smime\"\n");
+  }
 
   // Validate the result as the config loader will read it.
   PEERMAIL_TRY_ASSIGN(auto check, entries_for(text, util::split(text, '\n'), path, address));
   PEERMAIL_TRY_ASSIGN(auto cfg, parse(text, path, opts));
-  if (check.size() != 1
-      || util::normalize_fingerprint(cfg.pinned_fingerprint(address).value_or("")) != fpr) {
+  const Peer* written = cfg.peer(address);
+  if (check.size() != 1 || written == nullptr || written->protocol != protocol
+      || util::normalize_fingerprint(written->fingerprint) != fpr) {
     return fail(Errc::internal, fmt::format("{}: the new [[peer]] entry did not read back", path));
   }
   PEERMAIL_TRY(util::write_file_atomic(path, text, 0600));

@@ -21,11 +21,14 @@ enum class ExistingPin { refuse, replace };
 struct PinOutcome
 {
   std::string previous; // the fingerprint pinned before ("" if none)
+  PeerProtocol previous_protocol = PeerProtocol::openpgp;
   bool changed = false; // false when ADDR was already pinned to FPR
 };
 
 // Pin `address` (a valid address, lower-case domain) to `fingerprint` (40
-// or 64 hex digits) in the config file `path`, read with `opts` (for
+// or 64 hex digits) for `protocol` in the config file `path` (an S/MIME
+// entry is written with protocol = "smime"; an entry for ADDR of the other
+// protocol is "another pin"), read with `opts` (for
 // validating the result). Errors: no_input (missing file), permissions
 // (symbolic link, not a regular file, not the user's, readable or writable
 // by others: 77), usage (another pin exists and `existing` is refuse; an
@@ -35,6 +38,7 @@ Result<PinOutcome> pin_peer(const std::string& path,
                             const std::string& address,
                             const std::string& fingerprint,
                             ExistingPin existing,
-                            const LoadOptions& opts);
+                            const LoadOptions& opts,
+                            PeerProtocol protocol = PeerProtocol::openpgp);
 
 } // namespace peermail::config

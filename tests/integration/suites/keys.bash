@@ -95,6 +95,10 @@ test_import_missing_file_66() {
 test_import_no_key_data_65() {
   echo "hello" >junk.txt
   expect_exit 65 nocfg keys import junk.txt
+  expect_contains err "junk.txt holds no key: it looks like text without OpenPGP armor or a PEM CERTIFICATE block"
+  # Armor that holds no key is still gpg's to judge.
+  printf -- '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nxx\n-----END PGP PUBLIC KEY BLOCK-----\n' >empty.asc
+  expect_exit 65 nocfg keys import empty.asc
   expect_contains err "no OpenPGP key data found"
 }
 
@@ -103,7 +107,7 @@ test_import_prints_fingerprints() {
   expect_exit 0 nocfg keys import "$SUITE_DIR/uma.asc"
   expect_contains out "imported $UMA"
   expect_exit 0 nocfg --json keys import "$SUITE_DIR/uma.asc"
-  /usr/bin/python3 -c "import json; d=json.load(open('out')); assert d == {'imported': ['$UMA']}, d"
+  /usr/bin/python3 -c "import json; d=json.load(open('out')); assert d == {'protocol': 'OpenPGP', 'imported': ['$UMA']}, d"
 }
 
 test_keys_refuse_noncompliant_config_78() {
