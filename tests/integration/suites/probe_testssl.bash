@@ -24,7 +24,7 @@ suite_probe() {
 suite_setup() {
     make_test_ca "$SUITE_DIR/ca"
     (
-        cd "$SUITE_DIR/ca"
+        cd "$SUITE_DIR/ca" || exit 1
         # A certificate that names a CRL distribution point and an OCSP
         # responder (AIA), and an RSA one (static RSA key exchange needs it).
         printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "extendedKeyUsage=serverAuth" \
