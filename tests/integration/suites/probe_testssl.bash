@@ -92,6 +92,7 @@ test_strong_suites_and_revocation_information_agree() {
     compare_with_testssl implicit
     expect_contains compare.out "agree suite ECDHE-ECDSA-CHACHA20-POLY1305 offered"
     expect_contains compare.out "agree revocation information: CRL yes, OCSP URI yes"
+    cp probe.json testssl.json "$SUITE_DIR/"
 }
 
 test_anonymous_suite_over_starttls_and_expired_certificate_agree() {
@@ -118,4 +119,20 @@ test_legacy_only_over_starttls_agrees() {
     compare_with_testssl starttls
     expect_contains compare.out "agree TLS 1.1: offered"
     expect_contains compare.out "agree TLS 1.2: not offered"
+}
+
+test_the_comparison_fails_on_a_disagreement() {
+    # The first test's two reports, each changed in one fact: the comparison
+    # must name each change and fail.
+    [ -f "$SUITE_DIR/probe.json" ] || fail "no reports from test_strong_suites_and_revocation_information_agree"
+    sed 's/ECDHE-ECDSA-CHACHA20-POLY1305//g; s/TLS 1.1 not offered/TLS 1.1 offered/; s/EC 256 bits/EC 384 bits/' \
+        "$SUITE_DIR/probe.json" >probe.json
+    sed 's/"cert_ocspURL",/"cert_ocspURL_gone",/' "$SUITE_DIR/testssl.json" >testssl.json
+    expect_exit 1 /usr/bin/python3 "$PEERMAIL_SOURCE_DIR/tests/integration/testssl_compare.py" \
+        probe.json testssl.json
+    expect_contains out "DISAGREE TLS 1.1: probe offered, testssl not offered"
+    expect_contains out "DISAGREE suite ECDHE-ECDSA-CHACHA20-POLY1305: testssl only"
+    expect_contains out "DISAGREE key: probe EC 384 bits, testssl EC 256 bits"
+    expect_contains out "DISAGREE revocation information: probe "
+    expect_contains out "4 disagreement(s)"
 }
