@@ -13,7 +13,7 @@
 
 . "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
 
-# Opt-in: CI does not install testssl.sh (the suite needs about 4 minutes
+# Opt-in: CI does not install testssl.sh (the suite needs about 5 minutes
 # of CPU, mostly testssl.sh's own start-up and -S); install it to run this.
 suite_probe() {
     command -v testssl >/dev/null 2>&1 ||
