@@ -341,7 +341,35 @@ TEST_SUITE("peermail::policy::probe_findings")
       CHECK(f.evidence
             == "smtp.example:587: negotiated TLS_AES_256_GCM_SHA384 (256 bits), group x25519; 2 "
                "suites offered (1 in TLS 1.3, 1 in TLS 1.2); only forward-secret AEAD suites "
-               "offered (OK)");
+               "offered (OK); offered in TLS 1.3: TLS_AES_256_GCM_SHA384; offered in TLS 1.2: "
+               "ECDHE-RSA-AES256-GCM-SHA384");
+    }
+    SUBCASE("every suite is listed, by version, for comparison with testssl.sh -e")
+    {
+      // More than the six a category shows, and in the order found.
+      for (const char* n : {"ECDHE-RSA-AES128-GCM-SHA256",
+                            "ECDHE-RSA-AES256-SHA384",
+                            "ECDHE-RSA-AES128-SHA256",
+                            "ECDHE-RSA-AES256-SHA",
+                            "ECDHE-RSA-AES128-SHA",
+                            "DHE-RSA-AES256-SHA",
+                            "DHE-RSA-AES128-SHA"}) {
+        r.offer.suites.push_back(suite(12, n, "ECDHE", "AES-128-CBC", "SHA1", 128));
+      }
+      r.offer.suites.push_back(
+        suite(10, "ECDHE-RSA-AES128-SHA", "ECDHE", "AES-128-CBC", "SHA1", 128));
+      r.offer.untestable = {"RC4"};
+      r.offer.incomplete = "stopped after 120 connections";
+      const auto& f = finding(probe_findings(r, cfg), "TLS-03");
+      CHECK(f.evidence.find(" and 2 more;") != std::string::npos);
+      const std::string tail =
+        "; enumeration incomplete: stopped after 120 connections; offered in TLS 1.3: "
+        "TLS_AES_256_GCM_SHA384; offered in TLS 1.2: ECDHE-RSA-AES256-GCM-SHA384 "
+        "ECDHE-RSA-AES128-GCM-SHA256 ECDHE-RSA-AES256-SHA384 ECDHE-RSA-AES128-SHA256 "
+        "ECDHE-RSA-AES256-SHA ECDHE-RSA-AES128-SHA DHE-RSA-AES256-SHA DHE-RSA-AES128-SHA; "
+        "offered in TLS 1: ECDHE-RSA-AES128-SHA";
+      CHECK(f.evidence.size() > tail.size());
+      CHECK(f.evidence.substr(f.evidence.size() - tail.size()) == tail);
     }
     SUBCASE("an anonymous suite offered fails although the negotiated one is strong")
     {

@@ -292,6 +292,28 @@ suite_list(const std::vector<const OfferedSuite*>& v)
   return out;
 }
 
+// "; offered in TLS 1.3: A B; offered in TLS 1.2: C D": every suite found,
+// newest version first, in the order found (OpenSSL names; TLS 1.3's are
+// the IANA names). Last in the evidence, so that tests/integration/
+// testssl_compare.py can compare it with testssl.sh -e.
+std::string
+offered_by_version(const transport::TlsOffer& o)
+{
+  std::string out;
+  for (const int ver : {13, 12, 11, 10}) {
+    std::string names;
+    for (const auto& s : o.suites) {
+      if (s.version == ver) {
+        names.append(names.empty() ? "" : " ").append(s.openssl_name);
+      }
+    }
+    if (!names.empty()) {
+      out.append("; offered in ").append(version_label(ver)).append(": ").append(names);
+    }
+  }
+  return out;
+}
+
 // TLS-03 from every suite the server offers, in testssl.sh -s categories.
 Finding
 suites_finding(const ProbeReport& r, const std::string& hp, int v)
@@ -375,6 +397,7 @@ suites_finding(const ProbeReport& r, const std::string& hp, int v)
       worst = Status::warn;
     }
   }
+  evidence.append(offered_by_version(o));
   std::string fix;
   if (worst == Status::fail) {
     fix =
