@@ -1,0 +1,260 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# `peermail send` to S/MIME peers (issue 17): a [[peer]] with protocol =
+# "smime" gets a message signed by [identity] smime_cert and enveloped with
+# AES-256 to its pinned certificate; OpenSSL and `peermail verify` in the
+# recipient's home read it. A message to OpenPGP and S/MIME recipients is
+# one copy per protocol, each audited. A refused certificate (expired, not
+# chaining to the anchor, not binding the address, not in the keybox) or a
+# missing smime_cert: nothing sent. Real SMTP over TLS, real gpgsm.
+
+# shellcheck source=../tls.bash
+. "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
+
+SUBJECT='Biopsy 5521 for patient Quentin'
+BODY_MARK='Margins are clear, no further surgery'
+PASSWORD='pw-Sm1me-never-shown'
+
+suite_probe() {
+    probe_gpg && probe_smtp && need_cmd gpgsm && need_cmd openssl || return 1
+}
+
+# x509_cert CA NAME EMAIL START END EXT...: NAME.{key,pem} issued by CA
+# (CA.pem, CA.key) for EMAIL, valid START..END (YYYYMMDDHHMMSSZ), with the
+# extensions EXT (openssl ca -extfile lines).
+x509_cert() {
+    local ca=$1 name=$2 email=$3 start=$4 end=$5
+    shift 5
+    mkdir -p "db.$ca"
+    [ -f "db.$ca/index.txt" ] || { : >"db.$ca/index.txt"; echo 1000 >"db.$ca/serial"; }
+    cat >"$ca.cnf" <<EOF
+[ca]
+default_ca = d
+[d]
+database = db.$ca/index.txt
+serial = db.$ca/serial
+new_certs_dir = db.$ca
+default_md = sha256
+policy = p
+unique_subject = no
+[p]
+commonName = supplied
+EOF
+    openssl req -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" \
+        -subj "/CN=$name" 2>/dev/null
+    printf '%s\n' "subjectAltName=email:$email" "$@" >"$name.ext"
+    openssl ca -batch -config "$ca.cnf" -cert "$ca.pem" -keyfile "$ca.key" -in "$name.csr" \
+        -out "$name.pem" -startdate "$start" -enddate "$end" -extfile "$name.ext" -notext \
+        2>/dev/null
+    [ -s "$name.pem" ]
+}
+
+x509_root() {
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.pem" -days 60 \
+        -subj "/CN=$2" -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+}
+
+# sha1_of CERT: the certificate's SHA-1 fingerprint as gpgsm shows it.
+sha1_of() { openssl x509 -in "$1" -noout -fingerprint -sha1 | cut -d= -f2 | tr -d :; }
+sha256_of() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d :; }
+
+# import_p12 NAME: import NAME.key and NAME.pem (no passphrase) into gpgsm.
+import_p12() {
+    openssl pkcs12 -export -inkey "$1.key" -in "$1.pem" -passout pass: -keypbe PBE-SHA1-3DES \
+        -certpbe PBE-SHA1-3DES -macalg sha1 -out "$1.p12"
+    echo | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --import "$1.p12" 2>/dev/null
+}
+
+suite_setup() {
+    clinic_suite_setup
+    local now later
+    now=$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)
+    later=$(date -u -d '+60 days' +%Y%m%d%H%M%SZ)
+    mkdir -p "$SUITE_DIR/x509"
+    (
+        cd "$SUITE_DIR/x509"
+        x509_root ca "Lab Root"
+        x509_root rogue "Rogue Root"
+        local both=("keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=emailProtection")
+        x509_cert ca ana ana@clinic.test "$now" "$later" "${both[@]}"
+        x509_cert ca kim kim@lab.test "$now" "$later" "${both[@]}"
+        x509_cert ca old old@lab.test 20200101000000Z 20210101000000Z "${both[@]}"
+        x509_cert ca lee lee@lab.test "$now" "$later" "${both[@]}"
+        x509_cert rogue eve eve@lab.test "$now" "$later" "${both[@]}"
+        x509_cert ca sig sig@lab.test "$now" "$later" "keyUsage=digitalSignature" \
+            "extendedKeyUsage=emailProtection"
+        import_p12 ana
+        gpgsm --batch --import ca.pem rogue.pem kim.pem old.pem lee.pem eve.pem sig.pem 2>/dev/null
+    )
+    gpgsm --list-secret-keys --with-colons | grep -c '^crs:' | grep -qx 1
+    local x=$SUITE_DIR/x509
+    {
+        echo "export X509=$x"
+        echo "export ANA_X509=$(sha1_of "$x/ana.pem") KIM_X509=$(sha1_of "$x/kim.pem")"
+        echo "export KIM_X509_256=$(sha256_of "$x/kim.pem") OLD_X509=$(sha1_of "$x/old.pem")"
+        echo "export LEE_X509=$(sha1_of "$x/lee.pem") EVE_X509=$(sha1_of "$x/eve.pem")"
+        echo "export SIG_X509=$(sha1_of "$x/sig.pem")"
+    } >>"$SUITE_DIR/env.sh"
+}
+
+# peer ADDR FPR [PROTOCOL]: a [[peer]] entry.
+peer() {
+    printf '\n[[peer]]\naddress = "%s"\nfingerprint = "%s"\nprotocol = "%s"\n' "$1" "$2" "${3:-smime}"
+}
+
+# setup_server [SMIME_CERT] [PEERS]: a smtps server and c.toml with the
+# S/MIME anchor, identity.smime_cert (default Ana's; "-" = none) and PEERS.
+setup_server() {
+    local cert=${1:-$ANA_X509} peers=${2:-}
+    gpg_home_copy
+    start_smtps_config -- extra="[smime]\nanchors = \"$X509/ca.pem\"\nrevocation = \"offline\"\n$peers"
+    if [ "$cert" != - ]; then
+        sed -i "s/^signing_key = .*/&\nsmime_cert = \"$cert\"/" c.toml
+    fi
+    printf '%s\nSecond line.\n' "$BODY_MARK" >body.txt
+}
+
+# send_to ADDR...: send the test message to ADDR... (exit code in ./rc).
+send_to() {
+    local args=() a rc=0
+    for a in "$@"; do args+=(--to "$a"); done
+    PM_TEST_PASSWORD=$PASSWORD pm --config c.toml --json send "${args[@]}" --subject "$SUBJECT" \
+        --body-file body.txt >out 2>err || rc=$?
+    echo "$rc" >rc
+}
+
+# kim_reads MSG: decrypt MSG with Kim's key (OpenSSL) into kim.signed.
+kim_reads() {
+    openssl cms -decrypt -in "$1" -inkey "$X509/kim.key" -recip "$X509/kim.pem" \
+        -out kim.signed 2>openssl.err
+}
+
+test_send_to_smime_peer_reads_with_openssl_aes256() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    send_to kim@lab.test
+    expect_eq "$(cat rc)" 0 "exit code"
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    local msg=$SMTP_SPOOL/msg-1.eml
+    expect_contains "$msg" 'Content-Type: application/pkcs7-mime; smime-type=enveloped-data;'
+    expect_contains "$msg" 'name="smime.p7m"'
+    if grep -rqF -e "$SUBJECT" -e "$BODY_MARK" -e 'Margins' "$SMTP_SPOOL"; then
+        fail "the server saw message content"
+    fi
+    # AES-256 content encryption, to Kim and to Ana (encrypt to self).
+    openssl cms -cmsout -print -in "$msg" >print.txt
+    expect_contains print.txt 'aes-256-cbc'
+    expect_eq "$(grep -c 'issuerAndSerialNumber\|subjectKeyIdentifier' print.txt)" 2 "recipients"
+    kim_reads "$msg" || { cat openssl.err >&2; fail "OpenSSL cannot decrypt"; }
+    expect_contains kim.signed 'multipart/signed; protocol="application/pkcs7-signature"'
+    expect_contains kim.signed 'micalg=sha-256'
+    openssl cms -verify -in kim.signed -CAfile "$X509/ca.pem" -out content.txt 2>verify.err \
+        || { cat verify.err >&2; fail "OpenSSL does not verify the signature"; }
+    expect_contains verify.err 'Verification successful'
+    expect_contains content.txt "$BODY_MARK"
+    # RFC 9788: the real subject is inside, protected.
+    expect_contains content.txt "Subject: $SUBJECT"
+    expect_contains content.txt 'protected-headers="v1"'
+    # The report and the audit name the protocol of the copy.
+    expect_contains out '"protocol": "S/MIME"'
+    expect_eq "$(grep -c '"protocol":"S/MIME"' audit.jsonl)" 2 "pending and sent records"
+    expect_exit 0 pm --config c.toml audit verify
+}
+
+test_smime_peer_verifies_valid_in_peermail() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    send_to kim@lab.test
+    expect_eq "$(cat rc)" 0 "exit code"
+    cp "$SMTP_SPOOL/msg-1.eml" got.eml
+    # Kim's home: Kim's key and the lab root as anchor; Ana is an S/MIME
+    # signer there (her certificate comes with the signature).
+    gpg_home_new
+    (cd "$X509" && import_p12 kim)
+    write_config kim.toml from="Kim <kim@lab.test>" signing_key=0123456789ABCDEF0123456789ABCDEF01234567 \
+        audit_path="$PWD/kim-audit.jsonl" \
+        extra="[smime]\nanchors = \"$X509/ca.pem\"\nrevocation = \"offline\""
+    local rc=0
+    pm --config kim.toml --json verify --decrypt -o plain.eml got.eml >vout 2>verr || rc=$?
+    expect_eq "$rc" 0 "verify exit code"
+    expect_contains vout '"verdict": "valid"'
+    expect_contains vout '"protocol": "S/MIME"'
+    expect_contains plain.eml "$BODY_MARK"
+}
+
+test_mixed_recipients_one_copy_per_protocol() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    send_to kim@lab.test sam@hospital.test
+    expect_eq "$(cat rc)" 0 "exit code"
+    expect_eq "$(spool_count)" 2 "messages delivered"
+    local pgp smime f
+    for f in "$SMTP_SPOOL"/msg-*.eml; do
+        if grep -q 'application/pkcs7-mime' "$f"; then smime=$f; else pgp=$f; fi
+    done
+    [ -n "$pgp" ] && [ -n "$smime" ] || fail "not one copy per protocol"
+    expect_contains "$pgp" 'multipart/encrypted'
+    expect_contains "${smime%.eml}.json" '"kim@lab.test"'
+    expect_not_contains "${smime%.eml}.json" 'sam@hospital.test'
+    expect_contains "${pgp%.eml}.json" '"sam@hospital.test"'
+    expect_not_contains "${pgp%.eml}.json" 'kim@lab.test'
+    # Each copy is readable only by its own recipient.
+    kim_reads "$smime" || fail "Kim cannot read the S/MIME copy"
+    if kim_reads "$pgp"; then fail "Kim read the OpenPGP copy"; fi
+    gpg --batch --decrypt "$pgp" >sam.eml 2>/dev/null || fail "the OpenPGP copy does not decrypt"
+    expect_contains sam.eml "$BODY_MARK"
+    # Two copies, each with its own pending record and outcome.
+    expect_eq "$(grep -c '"outcome":"pending"' audit.jsonl)" 2 "pending records"
+    expect_eq "$(grep '"outcome":"sent"' audit.jsonl | grep -c '"protocol":"S/MIME"')" 1 "S/MIME sent"
+    expect_eq "$(grep '"outcome":"sent"' audit.jsonl | grep -c '"protocol":"OpenPGP"')" 1 "OpenPGP sent"
+    expect_contains out '"protocol": "OpenPGP"'
+    expect_contains out '"protocol": "S/MIME"'
+}
+
+test_sha256_pin_is_accepted() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509_256")"
+    send_to kim@lab.test
+    expect_eq "$(cat rc)" 0 "exit code"
+    expect_eq "$(spool_count)" 1 "messages delivered"
+}
+
+# refused ADDR PEERS EXIT TEXT...: sending to ADDR (and Sam) with PEERS
+# exits EXIT, names TEXT, and nothing reaches the server.
+refused() {
+    local addr=$1 peers=$2 want=$3 cert=${SMIME_CERT:-}
+    shift 3
+    setup_server "$cert" "$peers"
+    send_to sam@hospital.test "$addr"
+    expect_eq "$(cat rc)" "$want" "exit code"
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    local t
+    for t in "$@"; do expect_contains err "$t"; done
+    expect_contains err 'nothing was sent'
+    expect_contains audit.jsonl '"outcome":"refused"'
+}
+
+test_expired_certificate_is_refused() {
+    refused old@lab.test "$(peer old@lab.test "$OLD_X509")" 67 "old@lab.test" "expired on 2021-01-01" \
+        KEY-02
+}
+
+test_certificate_of_another_root_is_refused() {
+    refused eve@lab.test "$(peer eve@lab.test "$EVE_X509")" 67 "eve@lab.test" \
+        "does not chain to a configured trust anchor" "[smime] anchors"
+}
+
+test_certificate_without_the_address_is_refused() {
+    refused lee@lab.test "$(peer lee@lab.test "$KIM_X509")" 67 "does not bind lee@lab.test" \
+        "kim@lab.test" E2E-04 "[[peer]] entry for lee@lab.test"
+}
+
+test_pinned_certificate_not_in_keybox_is_refused() {
+    refused kim@lab.test "$(peer kim@lab.test 0123456789ABCDEF0123456789ABCDEF01234567)" 67 \
+        "is not in the gpgsm keybox" "gpgsm --import"
+}
+
+test_certificate_that_cannot_encrypt_is_refused() {
+    refused sig@lab.test "$(peer sig@lab.test "$SIG_X509")" 67 "keyEncipherment" E2E-01
+}
+
+test_no_smime_cert_is_refused() {
+    SMIME_CERT=- refused kim@lab.test "$(peer kim@lab.test "$KIM_X509")" 78 \
+        "identity.smime_cert is not set" "kim@lab.test" "gpgsm --import"
+}
