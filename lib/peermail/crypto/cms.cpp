@@ -558,9 +558,15 @@ CmsEngine::decrypt(std::string_view der, std::size_t max_plaintext)
 }
 
 Result<std::unique_ptr<CmsEngine>>
-open_cms(const std::string& gnupg_home, const std::string& anchors_path, bool revocation_offline)
+open_cms(const std::string& gnupg_home,
+         const std::string& anchors_path,
+         bool revocation_offline,
+         bool for_sending)
 {
   PEERMAIL_TRY_ASSIGN(auto cms, CmsEngine::create(gnupg_home, revocation_offline));
+  if (for_sending) {
+    PEERMAIL_TRY(cms->require_aes256());
+  }
   if (anchors_path.empty()) {
     return cms;
   }

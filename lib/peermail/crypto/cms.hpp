@@ -135,7 +135,8 @@ public:
 
   // Make gpgsm's content cipher AES-256 in this home: gpgsm.conf gets
   // `cipher-algo AES256` unless it says so already; another cipher-algo
-  // line is refused (Errc::config naming the file).
+  // line is refused (Errc::config naming the file). Call it before the
+  // engine's first operation: a running gpgsm does not read it again.
   Result<void> require_aes256();
 
   bool
@@ -173,9 +174,14 @@ private:
 
 // Create a CmsEngine for `gnupg_home` whose only trust anchors are the
 // roots of the PEM bundle at `anchors_path` ([smime] anchors; "" = none).
-// Errors: config (KEY-03, naming [smime] anchors and the fix) when the
-// file cannot be read or holds no root; crypto/io as use_anchors().
-Result<std::unique_ptr<CmsEngine>>
-open_cms(const std::string& gnupg_home, const std::string& anchors_path, bool revocation_offline);
+// With `for_sending`, gpgsm's content cipher is made AES-256 first
+// (require_aes256(): gpgsm reads gpgsm.conf when it starts, and the first
+// operation starts it). Errors: config (KEY-03, naming [smime] anchors and
+// the fix) when the file cannot be read or holds no root; crypto/io as
+// use_anchors(); as require_aes256().
+Result<std::unique_ptr<CmsEngine>> open_cms(const std::string& gnupg_home,
+                                            const std::string& anchors_path,
+                                            bool revocation_offline,
+                                            bool for_sending = false);
 
 } // namespace peermail::crypto

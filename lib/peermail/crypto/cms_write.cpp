@@ -117,7 +117,7 @@ CmsEngine::sign_detached(std::string_view data, const std::string& signer)
 Result<std::string>
 CmsEngine::encrypt(std::string_view data, const std::vector<std::string>& recipients)
 {
-  PEERMAIL_TRY(require_aes256());
+  PEERMAIL_TRY(require_aes256()); // refuses a cipher-algo line added since
   gpgme_ctx_t ctx = m_ctx.get();
   std::vector<Key> keys;
   std::vector<gpgme_key_t> raw_keys;

@@ -67,9 +67,8 @@ Result<std::unique_ptr<SmimeProtector>>
 SmimeProtector::create(const config::Config& cfg, const std::string& gnupg_home)
 {
   PEERMAIL_TRY_ASSIGN(
-    auto engine, crypto::open_cms(gnupg_home, cfg.smime.anchors, cfg.smime.revocation_offline));
-  // Before the first encryption (gpgsm reads gpgsm.conf when it starts).
-  PEERMAIL_TRY(engine->require_aes256());
+    auto engine,
+    crypto::open_cms(gnupg_home, cfg.smime.anchors, cfg.smime.revocation_offline, true));
   return std::unique_ptr<SmimeProtector>(new CmsProtector(std::move(engine)));
 }
 

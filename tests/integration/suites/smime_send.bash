@@ -153,9 +153,9 @@ test_send_to_smime_peer_reads_with_openssl_aes256() {
     expect_contains content.txt "$BODY_MARK"
     # RFC 9788: the real subject is inside, protected.
     expect_contains content.txt "Subject: $SUBJECT"
-    expect_contains content.txt 'protected-headers="v1"'
+    expect_contains content.txt 'protected-headers=v1'
     # The report and the audit name the protocol of the copy.
-    expect_contains out '"protocol": "S/MIME"'
+    expect_contains out '"protocol":"S/MIME"'
     expect_eq "$(grep -c '"protocol":"S/MIME"' audit.jsonl)" 2 "pending and sent records"
     expect_exit 0 pm --config c.toml audit verify
 }
@@ -175,8 +175,8 @@ test_smime_peer_verifies_valid_in_peermail() {
     local rc=0
     pm --config kim.toml --json verify --decrypt -o plain.eml got.eml >vout 2>verr || rc=$?
     expect_eq "$rc" 0 "verify exit code"
-    expect_contains vout '"verdict": "valid"'
-    expect_contains vout '"protocol": "S/MIME"'
+    expect_contains vout '"verdict":"valid"'
+    expect_contains vout '"protocol":"S/MIME"'
     expect_contains plain.eml "$BODY_MARK"
 }
 
@@ -204,8 +204,8 @@ test_mixed_recipients_one_copy_per_protocol() {
     expect_eq "$(grep -c '"outcome":"pending"' audit.jsonl)" 2 "pending records"
     expect_eq "$(grep '"outcome":"sent"' audit.jsonl | grep -c '"protocol":"S/MIME"')" 1 "S/MIME sent"
     expect_eq "$(grep '"outcome":"sent"' audit.jsonl | grep -c '"protocol":"OpenPGP"')" 1 "OpenPGP sent"
-    expect_contains out '"protocol": "OpenPGP"'
-    expect_contains out '"protocol": "S/MIME"'
+    expect_contains out '"protocol":"OpenPGP"'
+    expect_contains out '"protocol":"S/MIME"'
 }
 
 test_sha256_pin_is_accepted() {
