@@ -258,3 +258,44 @@ test_no_smime_cert_is_refused() {
     SMIME_CERT=- refused kim@lab.test "$(peer kim@lab.test "$KIM_X509")" 78 \
         "identity.smime_cert is not set" "kim@lab.test" "gpgsm --import"
 }
+
+test_another_cipher_in_gpgsm_conf_is_refused() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    echo "cipher-algo 3DES" >"$GNUPGHOME/gpgsm.conf"
+    send_to kim@lab.test
+    expect_eq "$(cat rc)" 78 "exit code"
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    expect_contains err "gpgsm.conf sets cipher-algo 3DES"
+    expect_contains err "E2E-02"
+    expect_contains err "cipher-algo AES256"
+}
+
+# Done when (issue 17): the S/MIME colleague and the OpenPGP colleague both
+# reach Ana by reply, and both replies verify `valid` in Ana's home.
+test_replies_from_both_protocols_verify_valid() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    send_to kim@lab.test sam@hospital.test
+    expect_eq "$(cat rc)" 0 "exit code"
+    # Kim answers with OpenSSL: signed (SHA-256), then enveloped to Ana.
+    printf 'Content-Type: text/plain; charset=utf-8\r\n\r\nReceived, thanks.\r\n' >reply.txt
+    openssl cms -sign -in reply.txt -signer "$X509/kim.pem" -inkey "$X509/kim.key" -md sha256 \
+        -out kim.p7 2>/dev/null
+    openssl cms -encrypt -aes256 -in kim.p7 -out kim.env "$X509/ana.pem" 2>/dev/null
+    { printf 'From: kim@lab.test\r\nTo: ana@clinic.test\r\nSubject: Re\r\nDate: %s\r\n' \
+        "$(date -u -R)"; cat kim.env; } >kim-reply.eml
+    local rc=0
+    pm --config c.toml --json verify --decrypt -o kim-plain.eml kim-reply.eml >v1 2>&1 || rc=$?
+    expect_eq "$rc" 0 "S/MIME reply verify exit"
+    expect_contains v1 '"verdict":"valid"'
+    expect_contains kim-plain.eml 'Received, thanks.'
+    # Sam answers with PGP/MIME through peermail's own encrypt.
+    printf 'From: Sam Lee <sam@hospital.test>\r\nTo: ana@clinic.test\r\nSubject: Re\r\nDate: %s\r\n\r\nSeen.\r\n' \
+        "$(date -u -R)" >sam-reply.txt
+    write_config sam.toml from="Sam Lee <sam@hospital.test>" signing_key="$SAM_FPR"
+    pm --config sam.toml encrypt -r ana@clinic.test sam-reply.txt >sam-reply.eml 2>sam.err \
+        || { cat sam.err >&2; fail "Sam cannot encrypt"; }
+    rc=0
+    pm --config c.toml --json verify --decrypt -o sam-plain.eml sam-reply.eml >v2 2>&1 || rc=$?
+    expect_eq "$rc" 0 "OpenPGP reply verify exit"
+    expect_contains v2 '"verdict":"valid"'
+}
