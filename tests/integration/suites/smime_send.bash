@@ -299,3 +299,41 @@ test_replies_from_both_protocols_verify_valid() {
     expect_eq "$rc" 0 "OpenPGP reply verify exit"
     expect_contains v2 '"verdict":"valid"'
 }
+
+# The shipped example (examples/config/smime-peer.toml), with the test's
+# keys, certificates and server: one send reaches the OpenPGP colleague and
+# the S/MIME laboratory.
+test_example_config_reaches_both_peers() {
+    setup_server ""
+    local today
+    today=$(date -u +%Y-%m-%d)
+    sed -e "s/^signing_key = \"[0-9A-F]*\"/signing_key = \"$ANA_FPR\"/" \
+        -e "s/^smime_cert = \"[0-9A-F]*\"/smime_cert = \"$ANA_X509\"/" \
+        -e 's/Dr. Ana Ruiz <ana.ruiz@clinic.example>/Ana Ruiz <ana@clinic.test>/' \
+        -e 's/sam.lee@hospital.example/sam@hospital.test/' -e 's/results@lab.example/kim@lab.test/' \
+        -e "s/^fingerprint = \"89AB[0-9A-F]*\"/fingerprint = \"$SAM_FPR\"/" \
+        -e "s/^fingerprint = \"0011[0-9A-F]*\"/fingerprint = \"$KIM_X509\"/" \
+        -e "s|^anchors = .*|anchors = \"$X509/ca.pem\"|" -e 's/^revocation = .*/revocation = "offline"/' \
+        -e 's/^password_command = .*/password_env = "PM_TEST_PASSWORD"/' -e 's/^username = .*/username = "ana"/' \
+        -e 's/expires = [0-9-]*/expires = 2099-12-31/' -e "s/date = [0-9-]*/date = $today/" \
+        "$PEERMAIL_SOURCE_DIR/examples/config/smime-peer.toml" >ex.toml
+    chmod 600 ex.toml
+    grep -q "smime_cert = \"$ANA_X509\"" ex.toml || fail "could not set smime_cert"
+    local rc=0
+    PEERMAIL_HOST=localhost PEERMAIL_PORT=$SMTP_PORT PEERMAIL_CA_FILE=$TEST_CA/ca.pem \
+        PEERMAIL_AUDIT_PATH=$PWD/ex-audit.jsonl PM_TEST_PASSWORD=$PASSWORD \
+        pm --config ex.toml send --to sam@hospital.test --to kim@lab.test --subject "$SUBJECT" \
+        --body-file body.txt >out 2>err || rc=$?
+    [ "$rc" = 0 ] || cat err >&2
+    expect_eq "$rc" 0 "exit code"
+    expect_eq "$(spool_count)" 2 "messages delivered"
+    expect_contains out "kim@lab.test  certificate $KIM_X509"
+    expect_contains out "sam@hospital.test  key $SAM_FPR"
+    # --dry-run names each copy's protocol.
+    PEERMAIL_HOST=localhost PEERMAIL_PORT=$SMTP_PORT PEERMAIL_CA_FILE=$TEST_CA/ca.pem \
+        PEERMAIL_AUDIT_PATH=$PWD/ex-audit.jsonl PM_TEST_PASSWORD=$PASSWORD \
+        pm --config ex.toml send --dry-run --to sam@hospital.test --to kim@lab.test \
+        --subject "$SUBJECT" --body-file body.txt >dry 2>&1
+    expect_contains dry "OpenPGP; rcpt to sam@hospital.test;"
+    expect_contains dry "S/MIME; rcpt to kim@lab.test;"
+}
