@@ -18,16 +18,6 @@ namespace peermail::crypto {
 
 namespace {
 
-KeyJudgement
-problem(KeyJudgement j, KeyProblem p, std::string id, std::string reason, std::string fix)
-{
-  j.problem = p;
-  j.check_id = std::move(id);
-  j.reason = std::move(reason);
-  j.fix = std::move(fix);
-  return j;
-}
-
 std::string
 new_cert_fix(bool signer, const std::string& address)
 {
@@ -102,18 +92,19 @@ CmsEngine::judge_cert(const std::string& pinned,
   gpgme_key_t raw = nullptr;
   if (fpr.empty() || gpgme_get_key(m_ctx.get(), fpr.c_str(), &raw, signer ? 1 : 0) != 0
       || raw == nullptr) {
-    return problem(std::move(j),
-                   signer ? KeyProblem::no_secret : KeyProblem::missing,
-                   signer ? "SIG-01" : "E2E-01",
-                   signer ? fmt::format("certificate {} with its secret key is not in the gpgsm "
-                                        "keybox",
-                                        pinned)
-                          : fmt::format("certificate {} is not in the gpgsm keybox", pinned),
-                   signer ? "import your certificate and key (gpgsm --import FILE.p12), or set "
-                            "identity.smime_cert to the fingerprint of one you hold"
-                          : fmt::format("import {}'s certificate (gpgsm --import FILE) or correct "
-                                        "the fingerprint in its [[peer]] entry",
-                                        address));
+    return with_problem(
+      std::move(j),
+      signer ? KeyProblem::no_secret : KeyProblem::missing,
+      signer ? "SIG-01" : "E2E-01",
+      signer ? fmt::format("certificate {} with its secret key is not in the gpgsm "
+                           "keybox",
+                           pinned)
+             : fmt::format("certificate {} is not in the gpgsm keybox", pinned),
+      signer ? "import your certificate and key (gpgsm --import FILE.p12), or set "
+               "identity.smime_cert to the fingerprint of one you hold"
+             : fmt::format("import {}'s certificate (gpgsm --import FILE) or correct "
+                           "the fingerprint in its [[peer]] entry",
+                           address));
   }
   Key k(raw);
   KeyFacts kf;
@@ -126,22 +117,23 @@ CmsEngine::judge_cert(const std::string& pinned,
   }
   auto facts = cert_facts(take_data(der->get()));
   if (!facts) {
-    return problem(std::move(j),
-                   KeyProblem::invalid,
-                   "KEY-03",
-                   fmt::format("certificate {} does not parse", fpr),
-                   new_cert_fix(signer, address));
+    return with_problem(std::move(j),
+                        KeyProblem::invalid,
+                        "KEY-03",
+                        fmt::format("certificate {} does not parse", fpr),
+                        new_cert_fix(signer, address));
   }
   const std::int64_t now = policy_now(policy);
   if (facts->not_after != 0 && facts->not_after < now) {
-    return problem(std::move(j),
-                   KeyProblem::expired,
-                   "KEY-02",
-                   fmt::format("certificate {} expired on {}", fpr, format_date(facts->not_after)),
-                   new_cert_fix(signer, address));
+    return with_problem(
+      std::move(j),
+      KeyProblem::expired,
+      "KEY-02",
+      fmt::format("certificate {} expired on {}", fpr, format_date(facts->not_after)),
+      new_cert_fix(signer, address));
   }
   if (facts->not_before > now) {
-    return problem(
+    return with_problem(
       std::move(j),
       KeyProblem::invalid,
       "KEY-02",
@@ -150,7 +142,7 @@ CmsEngine::judge_cert(const std::string& pinned,
   }
   const auto addrs = cert_addresses(*facts);
   if (std::find(addrs.begin(), addrs.end(), util::to_lower(address)) == addrs.end()) {
-    return problem(
+    return with_problem(
       std::move(j),
       KeyProblem::uid_mismatch,
       "E2E-04",
@@ -166,29 +158,30 @@ CmsEngine::judge_cert(const std::string& pinned,
   }
   const std::string& usage = signer ? facts->usage_problem : facts->encrypt_usage_problem;
   if (!usage.empty()) {
-    return problem(std::move(j),
-                   KeyProblem::no_usable_subkey,
-                   signer ? "SIG-01" : "E2E-01",
-                   fmt::format("certificate {}: {}", fpr, usage),
-                   new_cert_fix(signer, address));
+    return with_problem(std::move(j),
+                        KeyProblem::no_usable_subkey,
+                        signer ? "SIG-01" : "E2E-01",
+                        fmt::format("certificate {}: {}", fpr, usage),
+                        new_cert_fix(signer, address));
   }
   if (!facts->weak_key.empty()) {
-    return problem(std::move(j),
-                   KeyProblem::weak,
-                   "KEY-01",
-                   fmt::format("certificate {} has {}", fpr, facts->weak_key),
-                   new_cert_fix(signer, address));
+    return with_problem(std::move(j),
+                        KeyProblem::weak,
+                        "KEY-01",
+                        fmt::format("certificate {} has {}", fpr, facts->weak_key),
+                        new_cert_fix(signer, address));
   }
   if (m_anchors.empty()) {
-    return problem(std::move(j),
-                   KeyProblem::validity,
-                   "E2E-04",
-                   "no S/MIME trust anchor is configured ([smime] anchors)",
-                   "set [smime] anchors to the PEM file of the root CA certificates you trust");
+    return with_problem(
+      std::move(j),
+      KeyProblem::validity,
+      "E2E-04",
+      "no S/MIME trust anchor is configured ([smime] anchors)",
+      "set [smime] anchors to the PEM file of the root CA certificates you trust");
   }
   const std::string root = root_of(kf.fingerprint);
   if (root.empty() || m_anchors.count(root) == 0) {
-    return problem(
+    return with_problem(
       std::move(j),
       KeyProblem::validity,
       "E2E-04",
@@ -218,14 +211,14 @@ CmsEngine::judge_cert(const std::string& pinned,
   gpgme_set_keylist_mode(ctx, mode);
   gpgme_set_offline(ctx, 0);
   if (revoked) {
-    return problem(std::move(j),
-                   KeyProblem::revoked,
-                   "KEY-03",
-                   fmt::format("certificate {} is revoked", fpr),
-                   new_cert_fix(signer, address));
+    return with_problem(std::move(j),
+                        KeyProblem::revoked,
+                        "KEY-03",
+                        fmt::format("certificate {} is revoked", fpr),
+                        new_cert_fix(signer, address));
   }
   if (!valid) {
-    return problem(
+    return with_problem(
       std::move(j),
       KeyProblem::validity,
       "KEY-03",
