@@ -75,7 +75,7 @@ suite_setup() {
     later=$(date -u -d '+60 days' +%Y%m%d%H%M%SZ)
     mkdir -p "$SUITE_DIR/x509"
     (
-        cd "$SUITE_DIR/x509"
+        cd "$SUITE_DIR/x509" || exit 1
         x509_root ca "Lab Root"
         x509_root rogue "Rogue Root"
         local both=("keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=emailProtection")
@@ -192,7 +192,7 @@ test_mixed_recipients_one_copy_per_protocol() {
     for f in "$SMTP_SPOOL"/msg-*.eml; do
         if grep -q 'application/pkcs7-mime' "$f"; then smime=$f; else pgp=$f; fi
     done
-    [ -n "$pgp" ] && [ -n "$smime" ] || fail "not one copy per protocol"
+    if [ -z "$pgp" ] || [ -z "$smime" ]; then fail "not one copy per protocol"; fi
     expect_contains "$pgp" 'multipart/encrypted'
     expect_contains "${smime%.eml}.json" '"kim@lab.test"'
     expect_not_contains "${smime%.eml}.json" 'sam@hospital.test'
