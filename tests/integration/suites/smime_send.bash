@@ -340,3 +340,22 @@ test_example_config_reaches_both_peers() {
     expect_contains dry "OpenPGP; rcpt to sam@hospital.test;"
     expect_contains dry "S/MIME; rcpt to kim@lab.test;"
 }
+
+# sendmail shares the pipeline: a script's message to the S/MIME lab goes
+# out as S/MIME that Kim's key opens.
+test_sendmail_to_smime_peer() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    printf 'To: kim@lab.test\nSubject: %s\n\n%s\n' "$SUBJECT" "$BODY_MARK" >m.eml
+    local rc=0
+    PM_TEST_PASSWORD=$PASSWORD pm --config c.toml sendmail -t <m.eml >out 2>err || rc=$?
+    [ "$rc" = 0 ] || cat err >&2
+    expect_eq "$rc" 0 "exit code"
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    expect_contains "$SMTP_SPOOL/msg-1.eml" 'smime-type=enveloped-data'
+    kim_reads "$SMTP_SPOOL/msg-1.eml" || fail "Kim cannot read it"
+    openssl cms -verify -in kim.signed -CAfile "$X509/ca.pem" -out content.txt 2>/dev/null \
+        || fail "OpenSSL does not verify the signature"
+    expect_contains content.txt "$BODY_MARK"
+    expect_eq "$(grep '"action":"sendmail"' audit.jsonl | grep -c '"protocol":"S/MIME"')" 2 \
+        "sendmail pending and sent records"
+}
