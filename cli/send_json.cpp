@@ -33,6 +33,7 @@ send_report_json(const send::SendReport& r)
       {"field",    x.field   },
       {"status",   x.status  },
       {"key_fpr",  x.key_fpr },
+      {"protocol", x.protocol},
       {"warnings", x.warnings}
     };
     if (x.smtp_code) {
@@ -50,6 +51,8 @@ send_report_json(const send::SendReport& r)
     nlohmann::json j = {
       {"rcpt_to",      c.rcpt_to       },
       {"encrypted_to", c.recipient_fprs},
+      {"protocol",     c.protocol      },
+      {"signer_fpr",   c.signer_fpr    },
       {"bytes",        c.size          },
       {"status",       c.status        }
     };

@@ -31,18 +31,20 @@ print_text(const send::SendReport& r)
     }
     for (std::size_t i = 0; i < r.copies.size(); ++i) {
       const auto& c = r.copies[i];
-      fmt::print("copy {}:      rcpt to {}; {} bytes; encrypted to {}\n",
+      fmt::print("copy {}:      {}; rcpt to {}; {} bytes; encrypted to {}\n",
                  i + 1,
+                 c.protocol,
                  fmt::join(c.rcpt_to, ", "),
                  c.size,
                  fmt::join(c.recipient_fprs, ", "));
     }
   }
   for (const auto& x : r.recipients) {
-    fmt::print("{:<10} {:<3} {}  key {}{}\n",
+    fmt::print("{:<10} {:<3} {}  {} {}{}\n",
                x.status,
                x.field,
                x.address,
+               x.protocol == "S/MIME" ? "certificate" : "key",
                x.key_fpr.empty() ? "-" : x.key_fpr,
                x.smtp_code ? fmt::format("  ({})", *x.smtp_code) : std::string());
   }

@@ -91,4 +91,24 @@ TEST_SUITE("peermail::crypto::cms")
     REQUIRE(der.has_value());
     CHECK(identify_cms(der->front().der) == CmsKind::other); // a certificate is no message
   }
+
+  TEST_CASE("cert_facts: may mail be encrypted to it (keyEncipherment, emailProtection)")
+  {
+    CHECK(facts_of("keyenc-only.pem").encrypt_usage_problem.empty());
+    CHECK(facts_of("legacy.pem").encrypt_usage_problem.empty()); // no extensions: any use
+    CHECK(facts_of("san.pem").encrypt_usage_problem
+          == "the certificate's keyUsage allows neither keyEncipherment nor keyAgreement");
+    CHECK(facts_of("server-eku.pem").encrypt_usage_problem
+          == "the certificate's extKeyUsage does not include emailProtection");
+  }
+
+  TEST_CASE("cert_facts: validity period and SHA-256 fingerprint")
+  {
+    const auto f = facts_of("san.pem");
+    CHECK(f.not_before > 1600000000); // made in 2026
+    CHECK(f.not_after > f.not_before);
+    CHECK(f.sha256.size() == 64);
+    CHECK(f.sha256.find_first_not_of("0123456789ABCDEF") == std::string::npos);
+    CHECK(f.sha256 != facts_of("legacy.pem").sha256);
+  }
 }

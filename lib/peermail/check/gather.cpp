@@ -215,6 +215,11 @@ gather(const config::Config& cfg, const GatherOptions& opts)
     f.archive = policy::KeyCheck{"archive key", "", std::move(*plan->archive)};
   }
   for (const auto& p : cfg.peers) {
+    // An S/MIME peer has no OpenPGP key to judge: its certificate is judged
+    // by the send pipeline (crypto/cert_judge.cpp) before anything is sent.
+    if (p.protocol == config::PeerProtocol::smime) {
+      continue;
+    }
     auto j = protect::judge_recipient(**kr, cfg, p.address, kp);
     if (!j) {
       f.keyring_error = j.error().message;

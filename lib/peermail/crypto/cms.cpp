@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <ctime>
 #include <utility>
 
 namespace peermail::crypto {
@@ -174,6 +175,35 @@ cert_facts(std::string_view der)
   } else if ((flags & EXFLAG_XKUSAGE) != 0
              && (X509_get_extended_key_usage(x.get()) & (XKU_SMIME | XKU_ANYEKU)) == 0) {
     c.usage_problem = "the certificate's extKeyUsage does not include emailProtection";
+  }
+  // Encrypting to it (RFC 8550 §4.4.2): keyEncipherment for RSA key
+  // transport, keyAgreement for ECDH.
+  if ((flags & EXFLAG_KUSAGE) != 0
+      && (X509_get_key_usage(x.get()) & (KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)) == 0) {
+    c.encrypt_usage_problem =
+      "the certificate's keyUsage allows neither keyEncipherment nor keyAgreement";
+  } else if ((flags & EXFLAG_XKUSAGE) != 0
+             && (X509_get_extended_key_usage(x.get()) & (XKU_SMIME | XKU_ANYEKU)) == 0) {
+    c.encrypt_usage_problem = "the certificate's extKeyUsage does not include emailProtection";
+  }
+  {
+    time_t t = 0;
+    struct tm tm
+    {
+    };
+    if (ASN1_TIME_to_tm(X509_get0_notBefore(x.get()), &tm) == 1) {
+      t = timegm(&tm);
+      c.not_before = static_cast<std::int64_t>(t);
+    }
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(x.get()), &tm) == 1) {
+      t = timegm(&tm);
+      c.not_after = static_cast<std::int64_t>(t);
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    if (X509_digest(x.get(), EVP_sha256(), md, &n) == 1) {
+      c.sha256 = hex_upper(md, n);
+    }
   }
   if (EVP_PKEY* key = X509_get0_pubkey(x.get()); key == nullptr) {
     c.weak_key = "the certificate's public key cannot be read";
@@ -525,6 +555,46 @@ CmsEngine::decrypt(std::string_view der, std::size_t max_plaintext)
   d.decrypted = true;
   d.plaintext = std::move(sink.bytes);
   return d;
+}
+
+Result<std::unique_ptr<CmsEngine>>
+open_cms(const std::string& gnupg_home,
+         const std::string& anchors_path,
+         bool revocation_offline,
+         bool for_sending)
+{
+  PEERMAIL_TRY_ASSIGN(auto cms, CmsEngine::create(gnupg_home, revocation_offline));
+  if (for_sending) {
+    PEERMAIL_TRY(cms->require_aes256());
+  }
+  if (anchors_path.empty()) {
+    return cms;
+  }
+  const std::string fix =
+    "set [smime] anchors to a PEM bundle of the root CA certificates "
+    "you trust (peermail.toml(5))";
+  auto pem = util::read_file(anchors_path, 16 << 20);
+  if (!pem) {
+    return fail(
+      Errc::config, fmt::format("[smime] anchors: {}", pem.error().message), "KEY-03", fix);
+  }
+  auto certs = parse_anchor_bundle(*pem);
+  if (!certs) {
+    return fail(Errc::config,
+                fmt::format("[smime] anchors {}: {}", anchors_path, certs.error().message),
+                "KEY-03",
+                fix);
+  }
+  if (auto used = cms->use_anchors(*certs); !used) {
+    if (used.error().code != Errc::data) {
+      return unexpected(used.error());
+    }
+    return fail(Errc::config,
+                fmt::format("[smime] anchors {}: {}", anchors_path, used.error().message),
+                "KEY-03",
+                fix);
+  }
+  return cms;
 }
 
 } // namespace peermail::crypto

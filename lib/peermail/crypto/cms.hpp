@@ -9,9 +9,11 @@
 
 #include <peermail/crypto/context.hpp>
 #include <peermail/crypto/engine.hpp>
+#include <peermail/crypto/keyring.hpp>
 #include <peermail/crypto/signature.hpp>
 #include <peermail/util/result.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <set>
 #include <string>
@@ -40,6 +42,10 @@ struct CertFacts
   std::vector<std::string> subject_emails; // PKCS #9 emailAddress of the subject, lower case
   std::string usage_problem;               // keyUsage or extKeyUsage forbid signing mail
   std::string weak_key;                    // below KEY-01's floor (112-bit security)
+  std::string encrypt_usage_problem;       // keyUsage or extKeyUsage forbid encrypting mail to it
+  std::int64_t not_before = 0;             // validity period, seconds since the epoch
+  std::int64_t not_after = 0;
+  std::string sha256; // the certificate's SHA-256 fingerprint, upper-case hex
 };
 
 // Read the DER certificate `der`. Errors: data when it does not parse.
@@ -98,6 +104,41 @@ public:
   // can protect it. On failure no plaintext is kept.
   Result<DecryptOutput> decrypt(std::string_view der, std::size_t max_plaintext);
 
+  // Judge the certificate pinned by `pinned` (SHA-1 as gpgsm names it, or
+  // SHA-256; upper-case hex) as the encryption certificate for `address`,
+  // as a key is judged (docs/DESIGN.md §4): present in the keybox, within
+  // its validity period, not revoked, chaining to a configured anchor
+  // through a chain gpgsm accepts, binding `address` (RFC 8550 §3), allowing
+  // key encipherment and emailProtection, not weak (KEY-01). Result errors
+  // are engine failures only; an unusable certificate is a KeyJudgement.
+  // (cert_judge.cpp)
+  Result<KeyJudgement> judge_recipient_cert(const std::string& pinned,
+                                            const std::string& address,
+                                            const KeyPolicy& policy);
+
+  // Judge the user's own certificate `fingerprint` ([identity] smime_cert)
+  // for signing as `address`: present with its secret key, valid, chaining
+  // to an anchor, binding `address`, allowing signatures, not weak.
+  Result<KeyJudgement> judge_signer_cert(const std::string& fingerprint,
+                                         const std::string& address,
+                                         const KeyPolicy& policy);
+
+  // A detached SHA-256 signature (DER) over `data` by the certificate
+  // `signer` (cms_write.cpp). Errors: no_key when gpgsm cannot use it.
+  Result<std::string> sign_detached(std::string_view data, const std::string& signer);
+
+  // Enveloped-data (DER) of `data` to the certificates `recipients` (SHA-1
+  // fingerprints), content encryption AES-256-CBC (require_aes256()); never
+  // "always trust": gpgsm checks each chain again. Errors: no_key naming a
+  // refused certificate; config when gpgsm.conf forces another cipher.
+  Result<std::string> encrypt(std::string_view data, const std::vector<std::string>& recipients);
+
+  // Make gpgsm's content cipher AES-256 in this home: gpgsm.conf gets
+  // `cipher-algo AES256` unless it says so already; another cipher-algo
+  // line is refused (Errc::config naming the file). Call it before the
+  // engine's first operation: a running gpgsm does not read it again.
+  Result<void> require_aes256();
+
   bool
   revocation_offline() const
   {
@@ -118,6 +159,11 @@ private:
   void judge_certificate(SignatureFacts& f);
   std::string root_of(const std::string& fpr);
   bool chain_valid_offline(const std::string& fpr);
+  Result<KeyJudgement> judge_cert(const std::string& pinned,
+                                  const std::string& address,
+                                  const KeyPolicy& policy,
+                                  bool signer);
+  std::string sha1_of_pin(const std::string& pinned);
 
   Ctx m_ctx;
   std::string m_home;
@@ -125,5 +171,17 @@ private:
   std::set<std::string> m_anchors; // fingerprints of the configured roots
   std::vector<std::string> m_notes;
 };
+
+// Create a CmsEngine for `gnupg_home` whose only trust anchors are the
+// roots of the PEM bundle at `anchors_path` ([smime] anchors; "" = none).
+// With `for_sending`, gpgsm's content cipher is made AES-256 first
+// (require_aes256(): gpgsm reads gpgsm.conf when it starts, and the first
+// operation starts it). Errors: config (KEY-03, naming [smime] anchors and
+// the fix) when the file cannot be read or holds no root; crypto/io as
+// use_anchors(); as require_aes256().
+Result<std::unique_ptr<CmsEngine>> open_cms(const std::string& gnupg_home,
+                                            const std::string& anchors_path,
+                                            bool revocation_offline,
+                                            bool for_sending = false);
 
 } // namespace peermail::crypto

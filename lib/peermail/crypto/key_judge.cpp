@@ -91,11 +91,7 @@ effective_expiry(const KeyFacts& key, const SubkeyFacts& sub)
 KeyJudgement
 problem(KeyJudgement j, KeyProblem p, std::string id, std::string reason, std::string fix)
 {
-  j.problem = p;
-  j.check_id = std::move(id);
-  j.reason = std::move(reason);
-  j.fix = std::move(fix);
-  return j;
+  return with_problem(std::move(j), p, std::move(id), std::move(reason), std::move(fix));
 }
 
 // The roles differ in fixes and check IDs; the checks are shared.
@@ -560,6 +556,16 @@ separates_usages(const KeyFacts& key)
     encrypts = encrypts || s.can_encrypt;
   }
   return signs && encrypts;
+}
+
+KeyJudgement
+with_problem(KeyJudgement j, KeyProblem p, std::string id, std::string reason, std::string fix)
+{
+  j.problem = p;
+  j.check_id = std::move(id);
+  j.reason = std::move(reason);
+  j.fix = std::move(fix);
+  return j;
 }
 
 Error

@@ -73,6 +73,11 @@ KeyJudgement judge_signer_key(const KeyFacts* key,
                               const std::string& address,
                               const KeyPolicy& policy);
 
+// Return `j` refused for `p`, with the checklist `id`, the `reason` and the
+// `fix` (shared by OpenPGP keys and X.509 certificates, cert_judge.cpp).
+KeyJudgement
+with_problem(KeyJudgement j, KeyProblem p, std::string id, std::string reason, std::string fix);
+
 // Return true if `key` has separate signing and encryption subkeys and no
 // subkey both signs and encrypts (KEY-04).
 bool separates_usages(const KeyFacts& key);

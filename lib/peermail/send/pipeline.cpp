@@ -24,11 +24,15 @@ namespace peermail::send {
 
 namespace {
 
+constexpr std::string_view k_smime = "S/MIME";
+constexpr std::string_view k_openpgp = "OpenPGP";
+
 // One encrypted copy and where it goes.
 struct Copy
 {
   std::vector<std::size_t> recipients; // indexes into report.recipients
   std::vector<std::string> fprs;
+  bool smime = false; // S/MIME ([[peer]] protocol = "smime"), else PGP/MIME
   std::optional<util::TempFile> file;
   protect::ProtectResult protect;
 };
@@ -64,6 +68,9 @@ private:
   std::optional<util::TempFile> m_plain;
   std::vector<Copy> m_copies;
   std::vector<std::string> m_extra_fprs;              // self and archive
+  std::unique_ptr<protect::SmimeProtector> m_smime;   // when a recipient reads S/MIME
+  std::string m_smime_signer;                         // identity.smime_cert, judged
+  std::vector<std::string> m_smime_extra;             // own certificate (encrypt_to_self)
   std::shared_ptr<const crypto::Secret> m_passphrase; // identity.passphrase_command
   std::string m_ciphertext;                           // `encrypted`: the armored PGP MESSAGE
   std::string m_wire_sha256;                          // `encrypted`: of the bytes submitted
@@ -373,11 +380,18 @@ private:
       }
     }
 
+    PEERMAIL_TRY(smime_preflight(policy));
     std::vector<std::string> bad;
     const RecipientReport* first_bad = nullptr;
     std::vector<std::optional<crypto::KeyFacts>> keys;
     for (auto& rr : m_report.recipients) {
-      PEERMAIL_TRY_ASSIGN(auto j, protect::judge_recipient(*keyring, m_cfg, rr.address, policy));
+      crypto::KeyJudgement j;
+      if (rr.protocol == k_smime) {
+        PEERMAIL_TRY_ASSIGN(
+          j, m_smime->judge_recipient(m_cfg.peer(rr.address)->fingerprint, rr.address, policy));
+      } else {
+        PEERMAIL_TRY_ASSIGN(j, protect::judge_recipient(*keyring, m_cfg, rr.address, policy));
+      }
       rr.warnings = j.warnings;
       if (j.key) {
         rr.key_fpr = j.key->fingerprint;
@@ -411,6 +425,58 @@ private:
     }
     if (m_req.encrypted) {
       return prove_recipients(keys);
+    }
+    return {};
+  }
+
+  // S/MIME recipients ([[peer]] protocol = "smime"; not for an already
+  // encrypted PGP/MIME message): each is marked, and identity.smime_cert is
+  // judged for signing before any recipient (nothing is sent without it).
+  Result<void>
+  smime_preflight(const crypto::KeyPolicy& policy)
+  {
+    if (m_req.encrypted) {
+      return {};
+    }
+    std::vector<std::string> smime;
+    for (auto& rr : m_report.recipients) {
+      const config::Peer* peer = m_cfg.peer(rr.address);
+      if (peer != nullptr && peer->protocol == config::PeerProtocol::smime) {
+        rr.protocol = std::string(k_smime);
+        smime.push_back(rr.address);
+      }
+    }
+    if (smime.empty()) {
+      return {};
+    }
+    if (m_cfg.identity.smime_cert.empty()) {
+      return refuse(protect::no_smime_cert_error(smime));
+    }
+    if (!m_s.make_smime) {
+      return fail(Errc::internal, "no S/MIME service");
+    }
+    auto made = m_s.make_smime(m_cfg, m_req.gnupg_home);
+    if (!made) {
+      return refuse(made.error());
+    }
+    m_smime = std::move(*made);
+    PEERMAIL_TRY_ASSIGN(
+      auto signer,
+      m_smime->judge_signer(m_cfg.identity.smime_cert, m_cfg.identity.address, policy));
+    if (!signer.ok()) {
+      Error e = crypto::judgement_error(signer, "identity.smime_cert");
+      e.message += "; nothing was sent";
+      return refuse(std::move(e));
+    }
+    m_report.warnings.insert(
+      m_report.warnings.end(), signer.warnings.begin(), signer.warnings.end());
+    m_smime_signer = signer.key->fingerprint;
+    if (m_cfg.policy.encrypt_to_self) {
+      m_smime_extra.push_back(m_smime_signer);
+    }
+    if (!m_cfg.policy.archive_key.empty()) {
+      m_report.warnings.push_back(
+        "policy.archive_key is an OpenPGP key: the S/MIME copy is not encrypted to it");
     }
     return {};
   }
@@ -468,20 +534,31 @@ private:
       m_copies.push_back(std::move(c));
       return report_copies();
     }
-    // One copy for the visible recipients, one per Bcc recipient, so that no
-    // copy reveals a Bcc key ID (E2E-05).
+    // One copy for the visible recipients of each protocol (OpenPGP first,
+    // then S/MIME: issue 17), one per Bcc recipient, so that no copy reveals
+    // a Bcc key ID (E2E-05).
     Copy visible;
+    Copy visible_smime;
+    visible_smime.smime = true;
+    std::vector<Copy> bcc;
     for (std::size_t i = 0; i < m_report.recipients.size(); ++i) {
+      const bool smime = m_report.recipients[i].protocol == k_smime;
       if (m_report.recipients[i].field == "bcc") {
         Copy c;
+        c.smime = smime;
         c.recipients.push_back(i);
-        m_copies.push_back(std::move(c));
+        bcc.push_back(std::move(c));
       } else {
-        visible.recipients.push_back(i);
+        (smime ? visible_smime : visible).recipients.push_back(i);
       }
     }
-    if (!visible.recipients.empty()) {
-      m_copies.insert(m_copies.begin(), std::move(visible));
+    for (auto* v : {&visible, &visible_smime}) {
+      if (!v->recipients.empty()) {
+        m_copies.push_back(std::move(*v));
+      }
+    }
+    for (auto& c : bcc) {
+      m_copies.push_back(std::move(c));
     }
     PEERMAIL_TRY_ASSIGN(auto protector, m_s.make_protector(m_req.gnupg_home));
     if (m_passphrase) {
@@ -497,13 +574,13 @@ private:
           c.fprs.push_back(fpr);
         }
       }
-      for (const auto& f : m_extra_fprs) {
+      for (const auto& f : c.smime ? m_smime_extra : m_extra_fprs) {
         if (seen.insert(f).second) {
           c.fprs.push_back(f);
         }
       }
       protect::ProtectOptions o;
-      o.signer_fingerprint = m_report.signer_fpr;
+      o.signer_fingerprint = c.smime ? m_smime_signer : m_report.signer_fpr;
       o.recipient_fingerprints = c.fprs;
       o.sign = true;
       o.encrypt = true;
@@ -511,7 +588,8 @@ private:
       o.temp_dir = m_req.temp_dir;
       PEERMAIL_TRY(m_plain->rewind());
       PEERMAIL_TRY_ASSIGN(auto out, util::TempFile::create(m_req.temp_dir));
-      auto r = protector->protect_fd(m_plain->fd(), out.fd(), o);
+      auto r =
+        c.smime ? protect_smime(o, out.fd()) : protector->protect_fd(m_plain->fd(), out.fd(), o);
       if (!r) {
         Error e = r.error();
         if (e.code == Errc::no_key) {
@@ -527,6 +605,17 @@ private:
     return report_copies();
   }
 
+  // One S/MIME copy of the plaintext message into `out_fd` (in memory:
+  // gpgsm's CMS output is not streamed here; docs/LIMITS.md).
+  Result<protect::ProtectResult>
+  protect_smime(const protect::ProtectOptions& o, int out_fd)
+  {
+    PEERMAIL_TRY_ASSIGN(auto plain, util::read_fd(m_plain->fd()));
+    PEERMAIL_TRY_ASSIGN(auto r, m_smime->protect(plain, o));
+    PEERMAIL_TRY(util::write_fd(out_fd, r.message));
+    return r;
+  }
+
   Result<void>
   report_copies()
   {
@@ -536,6 +625,8 @@ private:
         cr.rcpt_to.push_back(m_report.recipients[i].address);
       }
       cr.recipient_fprs = c.fprs;
+      cr.protocol = c.smime ? std::string(k_smime) : std::string(k_openpgp);
+      cr.signer_fpr = c.smime ? m_smime_signer : m_report.signer_fpr;
       PEERMAIL_TRY_ASSIGN(cr.size, c.file->size());
       cr.status = "not-sent";
       m_report.copies.push_back(std::move(cr));
@@ -569,6 +660,10 @@ private:
       r.recipients.push_back(m_report.recipients[i].address);
     }
     r.recipient_fprs = c.fprs;
+    if (c.smime) {
+      r.protocol = std::string(k_smime);
+      r.signer_fpr = m_smime_signer;
+    }
     r.hash_algo = c.protect.hash_algo;
     r.content_sha256 = c.protect.content_sha256;
     return r;

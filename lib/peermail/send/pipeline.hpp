@@ -16,6 +16,7 @@
 #include <peermail/crypto/keyring.hpp>
 #include <peermail/mime/compose.hpp>
 #include <peermail/protect/protect.hpp>
+#include <peermail/protect/smime.hpp>
 #include <peermail/send/unattended.hpp>
 #include <peermail/transport/transport.hpp>
 #include <peermail/util/result.hpp>
@@ -38,6 +39,11 @@ struct Services
     open_keyring;
   std::function<Result<std::unique_ptr<protect::Protector>>(const std::string& gnupg_home)>
     make_protector;
+  // S/MIME ([[peer]] protocol = "smime"): gpgsm with [smime] anchors;
+  // made only when a recipient reads S/MIME.
+  std::function<Result<std::unique_ptr<protect::SmimeProtector>>(const config::Config& cfg,
+                                                                 const std::string& gnupg_home)>
+    make_smime;
   std::function<Result<std::unique_ptr<transport::Transport>>(transport::SessionOptions opts)>
     make_transport;
   std::function<Result<config::Credentials>(const config::Account& account,
@@ -139,7 +145,8 @@ struct RecipientReport
   std::string status; // "sent", "would-send", "refused", "failed", "not-sent", "unknown",
                       // "interrupted"
   std::string key_fpr;
-  std::string reason; // why refused / failed ("" when fine)
+  std::string protocol = "OpenPGP"; // "OpenPGP" or "S/MIME" (the [[peer]] entry's protocol)
+  std::string reason;               // why refused / failed ("" when fine)
   std::string check_id;
   std::string fix;
   std::optional<int> smtp_code;
@@ -151,6 +158,8 @@ struct CopyReport
 {
   std::vector<std::string> rcpt_to;
   std::vector<std::string> recipient_fprs; // encrypted to (recipients, self, archive)
+  std::string protocol = "OpenPGP";        // "OpenPGP" (PGP/MIME) or "S/MIME"
+  std::string signer_fpr;                  // the key or certificate that signed this copy
   std::uint64_t size = 0;                  // bytes of the protected message
   std::string status; // "sent", "would-send", "failed", "not-sent", "unknown", "interrupted"
   std::optional<int> smtp_code;

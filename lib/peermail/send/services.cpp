@@ -15,6 +15,9 @@ default_services()
   Services s;
   s.open_keyring = [](const std::string& home) { return crypto::Keyring::open(home); };
   s.make_protector = [](const std::string& home) { return protect::Protector::create(home); };
+  s.make_smime = [](const config::Config& cfg, const std::string& home) {
+    return protect::SmimeProtector::create(cfg, home);
+  };
   s.make_transport = [](transport::SessionOptions o) {
     return transport::make_smtp_session(std::move(o));
   };

@@ -454,33 +454,8 @@ private:
     if (m_cms) {
       return m_cms.get();
     }
-    PEERMAIL_TRY_ASSIGN(auto cms, crypto::CmsEngine::create(m_home, m_smime.revocation_offline));
-    if (!m_smime.anchors.empty()) {
-      const std::string fix =
-        "set [smime] anchors to a PEM bundle of the root CA certificates "
-        "you trust (peermail.toml(5))";
-      auto pem = util::read_file(m_smime.anchors, 16 << 20);
-      if (!pem) {
-        return fail(
-          Errc::config, fmt::format("[smime] anchors: {}", pem.error().message), "KEY-03", fix);
-      }
-      auto certs = crypto::parse_anchor_bundle(*pem);
-      if (!certs) {
-        return fail(Errc::config,
-                    fmt::format("[smime] anchors {}: {}", m_smime.anchors, certs.error().message),
-                    "KEY-03",
-                    fix);
-      }
-      if (auto used = cms->use_anchors(*certs); !used) {
-        if (used.error().code != Errc::data) {
-          return unexpected(used.error());
-        }
-        return fail(Errc::config,
-                    fmt::format("[smime] anchors {}: {}", m_smime.anchors, used.error().message),
-                    "KEY-03",
-                    fix);
-      }
-    }
+    PEERMAIL_TRY_ASSIGN(auto cms,
+                        crypto::open_cms(m_home, m_smime.anchors, m_smime.revocation_offline));
     m_cms = std::move(cms);
     return m_cms.get();
   }

@@ -238,6 +238,6 @@ test_example_config_loads() {
   expect_exit 0 pm --config c.toml --json keys list
   # An S/MIME peer is not judged by keys check yet (no OpenPGP key is looked
   # for): not ready, with the facts.
-  expect_exit 67 pm --config c.toml keys check kim.park@lab.example
-  expect_contains out "kim.park@lab.example: not judged: S/MIME peer pinned to the certificate C4D2A1E0B3F5968778695A4B3C2D1E0F1A2B3C4D, which is not in gpgsm's keybox (peermail keys import FILE)"
+  expect_exit 67 pm --config c.toml keys check results@lab.example
+  expect_contains out "results@lab.example: not judged: S/MIME peer pinned to the certificate 00112233445566778899AABBCCDDEEFF00112233, which is not in gpgsm's keybox (peermail keys import FILE)"
 }

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Writing S/MIME (RFC 8551) through gpgsm: a detached SHA-256 signature and
+// AES-256 enveloped-data. Certificates are judged before (cert_judge.cpp);
+// gpgsm checks each chain again and is never told to trust blindly.
+#include "cms.hpp"
+#include "context.hpp"
+
+#include <peermail/util/fs.hpp>
+#include <peermail/util/strings.hpp>
+
+#include <fmt/core.h>
+#include <gpgme.h>
+
+#include <sstream>
+
+namespace peermail::crypto {
+
+namespace {
+
+// gpgsm.conf names the cipher by OID or by these names (gpgsm(1)).
+bool
+is_aes256(std::string_view value)
+{
+  const std::string v = util::to_lower(std::string(value));
+  return v == "aes256" || v == "2.16.840.1.101.3.4.1.42";
+}
+
+std::string
+trim(std::string_view s)
+{
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) {
+    return {};
+  }
+  const auto e = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+} // namespace
+
+Result<void>
+CmsEngine::require_aes256()
+{
+  const std::string path = m_home + "/gpgsm.conf";
+  std::string current;
+  if (auto r = util::read_file(path, 1 << 20)) {
+    current = std::move(*r);
+  }
+  std::istringstream in(current);
+  std::string line;
+  while (std::getline(in, line)) {
+    const std::string t = trim(line);
+    if (t.rfind("cipher-algo", 0) != 0) {
+      continue;
+    }
+    const std::string value = trim(std::string_view(t).substr(11));
+    if (is_aes256(value)) {
+      return {};
+    }
+    return fail(Errc::config,
+                fmt::format("{} sets cipher-algo {}: S/MIME content must be encrypted with "
+                            "AES-256 (E2E-02)",
+                            path,
+                            value),
+                "E2E-02",
+                fmt::format("change that line to `cipher-algo AES256` or remove it", path));
+  }
+  if (!current.empty() && current.back() != '\n') {
+    current += '\n';
+  }
+  current += "# S/MIME content encryption (added by peermail)\ncipher-algo AES256\n";
+  PEERMAIL_TRY(util::write_file_atomic(path, current, 0600));
+  return {};
+}
+
+Result<std::string>
+CmsEngine::sign_detached(std::string_view data, const std::string& signer)
+{
+  gpgme_ctx_t ctx = m_ctx.get();
+  gpgme_key_t raw = nullptr;
+  if (auto e = gpgme_get_key(ctx, signer.c_str(), &raw, 1); e != 0 || raw == nullptr) {
+    return fail(Errc::no_key,
+                fmt::format("identity.smime_cert: certificate {} with its secret key is not in "
+                            "the gpgsm keybox",
+                            signer),
+                "SIG-01",
+                "import your certificate and key (gpgsm --import FILE.p12)");
+  }
+  Key key(raw);
+  gpgme_signers_clear(ctx);
+  if (auto e = gpgme_signers_add(ctx, key.get()); e != 0) {
+    return unexpected(from_gpgme(e, "choosing the S/MIME signing certificate"));
+  }
+  PEERMAIL_TRY_ASSIGN(Data in, make_data(data));
+  PEERMAIL_TRY_ASSIGN(Data out, make_data());
+  gpgme_set_offline(ctx, m_offline ? 1 : 0);
+  const auto e = gpgme_op_sign(ctx, in.get(), out.get(), GPGME_SIG_MODE_DETACH);
+  gpgme_set_offline(ctx, 0);
+  gpgme_signers_clear(ctx);
+  if (e != 0) {
+    return unexpected(from_gpgme_op(e, "signing with identity.smime_cert"));
+  }
+  gpgme_sign_result_t sr = gpgme_op_sign_result(ctx);
+  if (sr == nullptr || sr->signatures == nullptr || sr->invalid_signers != nullptr) {
+    return fail(Errc::no_key,
+                fmt::format("gpgsm could not sign with certificate {}", signer),
+                "SIG-01",
+                "check the certificate with `gpgsm --list-secret-keys`");
+  }
+  if (sr->signatures->hash_algo != GPGME_MD_SHA256 && sr->signatures->hash_algo != GPGME_MD_SHA384
+      && sr->signatures->hash_algo != GPGME_MD_SHA512) {
+    return fail(Errc::crypto, "the S/MIME signature hash is weaker than SHA-256", "SIG-02");
+  }
+  return take_data(out.get());
+}
+
+Result<std::string>
+CmsEngine::encrypt(std::string_view data, const std::vector<std::string>& recipients)
+{
+  PEERMAIL_TRY(require_aes256()); // refuses a cipher-algo line added since
+  gpgme_ctx_t ctx = m_ctx.get();
+  std::vector<Key> keys;
+  std::vector<gpgme_key_t> raw_keys;
+  for (const auto& fpr : recipients) {
+    gpgme_key_t raw = nullptr;
+    if (gpgme_get_key(ctx, fpr.c_str(), &raw, 0) != 0 || raw == nullptr) {
+      return fail(Errc::no_key,
+                  fmt::format("certificate {} is not in the gpgsm keybox", fpr),
+                  "E2E-01",
+                  "import it (gpgsm --import FILE)");
+    }
+    keys.emplace_back(raw);
+    raw_keys.push_back(raw);
+  }
+  raw_keys.push_back(nullptr);
+  PEERMAIL_TRY_ASSIGN(Data in, make_data(data));
+  PEERMAIL_TRY_ASSIGN(Data out, make_data());
+  gpgme_set_offline(ctx, m_offline ? 1 : 0);
+  // No GPGME_ENCRYPT_ALWAYS_TRUST: gpgsm validates every recipient's chain.
+  const auto e = gpgme_op_encrypt(
+    ctx, raw_keys.data(), static_cast<gpgme_encrypt_flags_t>(0), in.get(), out.get());
+  gpgme_set_offline(ctx, 0);
+  if (e != 0) {
+    gpgme_encrypt_result_t er = gpgme_op_encrypt_result(ctx);
+    if (er != nullptr && er->invalid_recipients != nullptr) {
+      const auto* ir = er->invalid_recipients;
+      return fail(Errc::no_key,
+                  fmt::format("gpgsm refused certificate {}: {}",
+                              ir->fpr != nullptr ? ir->fpr : "?",
+                              gpgme_strerror(ir->reason)),
+                  "E2E-04",
+                  "check the certificate's chain and revocation with `gpgsm --list-keys "
+                  "--with-validation FPR`");
+    }
+    return unexpected(from_gpgme_op(e, "encrypting S/MIME enveloped data"));
+  }
+  return take_data(out.get());
+}
+
+} // namespace peermail::crypto

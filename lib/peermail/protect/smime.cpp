@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "smime.hpp"
+
+#include <peermail/crypto/cms.hpp>
+#include <peermail/mime/smime_mime.hpp>
+#include <peermail/util/fs.hpp>
+#include <peermail/util/strings.hpp>
+
+#include <fmt/core.h>
+#include <fmt/format.h>
+
+namespace peermail::protect {
+
+namespace {
+
+class CmsProtector final : public SmimeProtector
+{
+public:
+  explicit CmsProtector(std::unique_ptr<crypto::CmsEngine> engine)
+    : m_engine(std::move(engine))
+  {
+  }
+
+  Result<crypto::KeyJudgement>
+  judge_recipient(const std::string& pinned,
+                  const std::string& address,
+                  const crypto::KeyPolicy& policy) override
+  {
+    return m_engine->judge_recipient_cert(pinned, address, policy);
+  }
+
+  Result<crypto::KeyJudgement>
+  judge_signer(const std::string& fingerprint,
+               const std::string& address,
+               const crypto::KeyPolicy& policy) override
+  {
+    return m_engine->judge_signer_cert(fingerprint, address, policy);
+  }
+
+  Result<ProtectResult>
+  protect(std::string_view message, const ProtectOptions& opts) override
+  {
+    if (!opts.sign || !opts.encrypt || opts.signer_fingerprint.empty()) {
+      return fail(Errc::internal, "S/MIME mail is always signed and encrypted");
+    }
+    const auto subject =
+      opts.protect_subject ? mime::SubjectProtection::placeholder : mime::SubjectProtection::keep;
+    PEERMAIL_TRY_ASSIGN(mime::Prepared prepared, mime::prepare(message, subject));
+    PEERMAIL_TRY_ASSIGN(auto sig, m_engine->sign_detached(prepared.inner, opts.signer_fingerprint));
+    const std::string entity = mime::smime_signed_entity(prepared.inner, sig, "sha-256");
+    PEERMAIL_TRY_ASSIGN(auto der, m_engine->encrypt(entity, opts.recipient_fingerprints));
+    ProtectResult out;
+    out.message_id = prepared.message_id;
+    out.content_sha256 = util::sha256_hex(prepared.inner);
+    out.hash_algo = "SHA256";
+    out.message = mime::assemble_smime_enveloped(prepared, der);
+    return out;
+  }
+
+private:
+  std::unique_ptr<crypto::CmsEngine> m_engine;
+};
+
+} // namespace
+
+Result<std::unique_ptr<SmimeProtector>>
+SmimeProtector::create(const config::Config& cfg, const std::string& gnupg_home)
+{
+  PEERMAIL_TRY_ASSIGN(
+    auto engine,
+    crypto::open_cms(gnupg_home, cfg.smime.anchors, cfg.smime.revocation_offline, true));
+  return std::unique_ptr<SmimeProtector>(new CmsProtector(std::move(engine)));
+}
+
+Error
+no_smime_cert_error(const std::vector<std::string>& addresses)
+{
+  return Error(Errc::config,
+               fmt::format("{} read{} S/MIME ([[peer]] protocol = \"smime\") but "
+                           "identity.smime_cert is not set, so the message cannot be signed for "
+                           "them; nothing was sent",
+                           fmt::join(addresses, ", "),
+                           addresses.size() == 1 ? "s" : ""),
+               "SIG-01",
+               "import your certificate and key (gpgsm --import FILE.p12) and set [identity] "
+               "smime_cert to its fingerprint (gpgsm --list-secret-keys)");
+}
+
+} // namespace peermail::protect

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// S/MIME protection of a whole RFC 5322 message for `send`, `sendmail` and
+// `batch` (RFC 8551 with RFC 9788 header protection): the inner entity is
+// signed by [identity] smime_cert (detached, SHA-256), then that
+// multipart/signed entity is enveloped (AES-256) to the recipients'
+// certificates and, with policy.encrypt_to_self, the user's own. The
+// certificates are judged first, as keys are (crypto/cert_judge.cpp).
+
+#include <peermail/config/config.hpp>
+#include <peermail/crypto/keyring.hpp>
+#include <peermail/protect/protect.hpp>
+#include <peermail/util/result.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace peermail::protect {
+
+class SmimeProtector
+{
+public:
+  // Open gpgsm in `gnupg_home` and make [smime] anchors of `cfg` its only
+  // trust anchors. Errors: config when the anchor file cannot be read or
+  // holds no root; crypto when gpgsm cannot be started.
+  static Result<std::unique_ptr<SmimeProtector>> create(const config::Config& cfg,
+                                                        const std::string& gnupg_home);
+
+  virtual ~SmimeProtector() = default;
+
+  // Judge the certificate the [[peer]] entry of `address` pins.
+  virtual Result<crypto::KeyJudgement> judge_recipient(const std::string& pinned,
+                                                       const std::string& address,
+                                                       const crypto::KeyPolicy& policy) = 0;
+
+  // Judge identity.smime_cert for signing as `address`.
+  virtual Result<crypto::KeyJudgement> judge_signer(const std::string& fingerprint,
+                                                    const std::string& address,
+                                                    const crypto::KeyPolicy& policy) = 0;
+
+  // Sign and encrypt `message` (opts.sign and opts.encrypt must be set;
+  // signer and recipients are certificate fingerprints already judged).
+  virtual Result<ProtectResult> protect(std::string_view message, const ProtectOptions& opts) = 0;
+};
+
+// The refusal when S/MIME recipients are addressed and identity.smime_cert
+// is not set (Errc::config, exit 78), naming them.
+Error no_smime_cert_error(const std::vector<std::string>& addresses);
+
+} // namespace peermail::protect

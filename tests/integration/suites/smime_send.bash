@@ -1,0 +1,361 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# `peermail send` to S/MIME peers (issue 17): a [[peer]] with protocol =
+# "smime" gets a message signed by [identity] smime_cert and enveloped with
+# AES-256 to its pinned certificate; OpenSSL and `peermail verify` in the
+# recipient's home read it. A message to OpenPGP and S/MIME recipients is
+# one copy per protocol, each audited. A refused certificate (expired, not
+# chaining to the anchor, not binding the address, not in the keybox) or a
+# missing smime_cert: nothing sent. Real SMTP over TLS, real gpgsm.
+
+# shellcheck source=../tls.bash
+. "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
+
+SUBJECT='Biopsy 5521 for patient Quentin'
+BODY_MARK='Margins are clear, no further surgery'
+PASSWORD='pw-Sm1me-never-shown'
+
+suite_probe() {
+    probe_gpg && probe_smtp && need_cmd gpgsm && need_cmd openssl || return 1
+}
+
+# x509_cert CA NAME EMAIL START END EXT...: NAME.{key,pem} issued by CA
+# (CA.pem, CA.key) for EMAIL, valid START..END (YYYYMMDDHHMMSSZ), with the
+# extensions EXT (openssl ca -extfile lines).
+x509_cert() {
+    local ca=$1 name=$2 email=$3 start=$4 end=$5
+    shift 5
+    mkdir -p "db.$ca"
+    [ -f "db.$ca/index.txt" ] || { : >"db.$ca/index.txt"; echo 1000 >"db.$ca/serial"; }
+    cat >"$ca.cnf" <<EOF
+[ca]
+default_ca = d
+[d]
+database = db.$ca/index.txt
+serial = db.$ca/serial
+new_certs_dir = db.$ca
+default_md = sha256
+policy = p
+unique_subject = no
+[p]
+commonName = supplied
+EOF
+    openssl req -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" \
+        -subj "/CN=$name" 2>/dev/null
+    printf '%s\n' "subjectAltName=email:$email" "$@" >"$name.ext"
+    openssl ca -batch -config "$ca.cnf" -cert "$ca.pem" -keyfile "$ca.key" -in "$name.csr" \
+        -out "$name.pem" -startdate "$start" -enddate "$end" -extfile "$name.ext" -notext \
+        2>/dev/null
+    [ -s "$name.pem" ]
+}
+
+x509_root() {
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.pem" -days 60 \
+        -subj "/CN=$2" -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+}
+
+# sha1_of CERT: the certificate's SHA-1 fingerprint as gpgsm shows it.
+sha1_of() { openssl x509 -in "$1" -noout -fingerprint -sha1 | cut -d= -f2 | tr -d :; }
+sha256_of() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d :; }
+
+# import_p12 NAME: import NAME.key and NAME.pem (no passphrase) into gpgsm.
+import_p12() {
+    openssl pkcs12 -export -inkey "$1.key" -in "$1.pem" -passout pass: -keypbe PBE-SHA1-3DES \
+        -certpbe PBE-SHA1-3DES -macalg sha1 -out "$GNUPGHOME/$1.p12"
+    echo | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --import "$GNUPGHOME/$1.p12" \
+        2>"$GNUPGHOME/import.err" || { cat "$GNUPGHOME/import.err" >&2; fail "gpgsm cannot import $1"; }
+    gpgsm --list-secret-keys --with-colons "$(sha1_of "$1.pem")" | grep -q '^crs:' \
+        || { cat "$GNUPGHOME/import.err" >&2; fail "no secret key for $1 after the import"; }
+}
+
+suite_setup() {
+    clinic_suite_setup
+    local now later
+    now=$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)
+    later=$(date -u -d '+60 days' +%Y%m%d%H%M%SZ)
+    mkdir -p "$SUITE_DIR/x509"
+    (
+        cd "$SUITE_DIR/x509" || exit 1
+        x509_root ca "Lab Root"
+        x509_root rogue "Rogue Root"
+        local both=("keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=emailProtection")
+        x509_cert ca ana ana@clinic.test "$now" "$later" "${both[@]}"
+        x509_cert ca kim kim@lab.test "$now" "$later" "${both[@]}"
+        x509_cert ca old old@lab.test 20200101000000Z 20210101000000Z "${both[@]}"
+        x509_cert ca lee lee@lab.test "$now" "$later" "${both[@]}"
+        x509_cert rogue eve eve@lab.test "$now" "$later" "${both[@]}"
+        x509_cert ca sig sig@lab.test "$now" "$later" "keyUsage=digitalSignature" \
+            "extendedKeyUsage=emailProtection"
+        import_p12 ana
+        gpgsm --batch --import ca.pem rogue.pem kim.pem old.pem lee.pem eve.pem sig.pem 2>/dev/null
+    )
+    gpgsm --list-secret-keys --with-colons | grep -c '^crs:' | grep -qx 1
+    local x=$SUITE_DIR/x509
+    {
+        echo "export X509=$x"
+        echo "export ANA_X509=$(sha1_of "$x/ana.pem") KIM_X509=$(sha1_of "$x/kim.pem")"
+        echo "export KIM_X509_256=$(sha256_of "$x/kim.pem") OLD_X509=$(sha1_of "$x/old.pem")"
+        echo "export LEE_X509=$(sha1_of "$x/lee.pem") EVE_X509=$(sha1_of "$x/eve.pem")"
+        echo "export SIG_X509=$(sha1_of "$x/sig.pem")"
+    } >>"$SUITE_DIR/env.sh"
+}
+
+# peer ADDR FPR [PROTOCOL]: a [[peer]] entry.
+peer() {
+    printf '\n[[peer]]\naddress = "%s"\nfingerprint = "%s"\nprotocol = "%s"\n' "$1" "$2" "${3:-smime}"
+}
+
+# setup_server [SMIME_CERT] [PEERS]: a smtps server and c.toml with the
+# S/MIME anchor, identity.smime_cert (default Ana's; "-" = none) and PEERS.
+setup_server() {
+    local cert=${1:-$ANA_X509} peers=${2:-}
+    gpg_home_copy
+    start_smtps_config -- extra="[smime]\nanchors = \"$X509/ca.pem\"\nrevocation = \"offline\"\n$peers"
+    if [ "$cert" != - ]; then
+        sed -i "s/^signing_key = .*/&\nsmime_cert = \"$cert\"/" c.toml
+    fi
+    printf '%s\nSecond line.\n' "$BODY_MARK" >body.txt
+}
+
+# send_to ADDR...: send the test message to ADDR... (exit code in ./rc).
+send_to() {
+    local args=() a rc=0
+    for a in "$@"; do args+=(--to "$a"); done
+    PM_TEST_PASSWORD=$PASSWORD pm --config c.toml --json send "${args[@]}" --subject "$SUBJECT" \
+        --body-file body.txt >out 2>err || rc=$?
+    echo "$rc" >rc
+}
+
+# kim_reads MSG: decrypt MSG with Kim's key (OpenSSL) into kim.signed.
+kim_reads() {
+    openssl cms -decrypt -in "$1" -inkey "$X509/kim.key" -recip "$X509/kim.pem" \
+        -out kim.signed 2>openssl.err
+}
+
+test_send_to_smime_peer_reads_with_openssl_aes256() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    send_to kim@lab.test
+    expect_eq "$(cat rc)" 0 "exit code"
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    local msg=$SMTP_SPOOL/msg-1.eml
+    expect_contains "$msg" 'Content-Type: application/pkcs7-mime; smime-type=enveloped-data;'
+    expect_contains "$msg" 'name="smime.p7m"'
+    if grep -rqF -e "$SUBJECT" -e "$BODY_MARK" -e 'Margins' "$SMTP_SPOOL"; then
+        fail "the server saw message content"
+    fi
+    # AES-256 content encryption, to Kim and to Ana (encrypt to self).
+    openssl cms -cmsout -print -in "$msg" >print.txt
+    expect_contains print.txt 'aes-256-cbc'
+    expect_eq "$(grep -c 'issuerAndSerialNumber\|subjectKeyIdentifier' print.txt)" 2 "recipients"
+    kim_reads "$msg" || { cat openssl.err >&2; fail "OpenSSL cannot decrypt"; }
+    expect_contains kim.signed 'multipart/signed; protocol="application/pkcs7-signature"'
+    expect_contains kim.signed 'micalg=sha-256'
+    openssl cms -verify -in kim.signed -CAfile "$X509/ca.pem" -out content.txt 2>verify.err \
+        || { cat verify.err >&2; fail "OpenSSL does not verify the signature"; }
+    expect_contains verify.err 'Verification successful'
+    expect_contains content.txt "$BODY_MARK"
+    # RFC 9788: the real subject is inside, protected.
+    expect_contains content.txt "Subject: $SUBJECT"
+    expect_contains content.txt 'protected-headers=v1'
+    # The report and the audit name the protocol of the copy.
+    expect_contains out '"protocol":"S/MIME"'
+    expect_eq "$(grep -c '"protocol":"S/MIME"' audit.jsonl)" 2 "pending and sent records"
+    expect_exit 0 pm --config c.toml audit verify
+}
+
+test_smime_peer_verifies_valid_in_peermail() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    send_to kim@lab.test
+    expect_eq "$(cat rc)" 0 "exit code"
+    cp "$SMTP_SPOOL/msg-1.eml" got.eml
+    # Kim's home: Kim's key and the lab root as anchor; Ana is an S/MIME
+    # signer there (her certificate comes with the signature).
+    gpg_home_new
+    (cd "$X509" && import_p12 kim)
+    write_config kim.toml from="Kim <kim@lab.test>" signing_key=0123456789ABCDEF0123456789ABCDEF01234567 \
+        audit_path="$PWD/kim-audit.jsonl" \
+        extra="[smime]\nanchors = \"$X509/ca.pem\"\nrevocation = \"offline\""
+    local rc=0
+    pm --config kim.toml --json verify --decrypt -o plain.eml got.eml >vout 2>verr || rc=$?
+    expect_eq "$rc" 0 "verify exit code"
+    expect_contains vout '"verdict":"valid"'
+    expect_contains vout '"protocol":"S/MIME"'
+    expect_contains plain.eml "$BODY_MARK"
+}
+
+test_mixed_recipients_one_copy_per_protocol() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    send_to kim@lab.test sam@hospital.test
+    expect_eq "$(cat rc)" 0 "exit code"
+    expect_eq "$(spool_count)" 2 "messages delivered"
+    local pgp smime f
+    for f in "$SMTP_SPOOL"/msg-*.eml; do
+        if grep -q 'application/pkcs7-mime' "$f"; then smime=$f; else pgp=$f; fi
+    done
+    if [ -z "$pgp" ] || [ -z "$smime" ]; then fail "not one copy per protocol"; fi
+    expect_contains "$pgp" 'multipart/encrypted'
+    expect_contains "${smime%.eml}.json" '"kim@lab.test"'
+    expect_not_contains "${smime%.eml}.json" 'sam@hospital.test'
+    expect_contains "${pgp%.eml}.json" '"sam@hospital.test"'
+    expect_not_contains "${pgp%.eml}.json" 'kim@lab.test'
+    # Each copy is readable only by its own recipient.
+    kim_reads "$smime" || fail "Kim cannot read the S/MIME copy"
+    if kim_reads "$pgp"; then fail "Kim read the OpenPGP copy"; fi
+    gpg --batch --decrypt "$pgp" >sam.eml 2>/dev/null || fail "the OpenPGP copy does not decrypt"
+    expect_contains sam.eml "$BODY_MARK"
+    # Two copies, each with its own pending record and outcome.
+    expect_eq "$(grep -c '"outcome":"pending"' audit.jsonl)" 2 "pending records"
+    expect_eq "$(grep '"outcome":"sent"' audit.jsonl | grep -c '"protocol":"S/MIME"')" 1 "S/MIME sent"
+    expect_eq "$(grep '"outcome":"sent"' audit.jsonl | grep -c '"protocol":"OpenPGP"')" 1 "OpenPGP sent"
+    expect_contains out '"protocol":"OpenPGP"'
+    expect_contains out '"protocol":"S/MIME"'
+}
+
+test_sha256_pin_is_accepted() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509_256")"
+    send_to kim@lab.test
+    expect_eq "$(cat rc)" 0 "exit code"
+    expect_eq "$(spool_count)" 1 "messages delivered"
+}
+
+# refused ADDR PEERS EXIT TEXT...: sending to ADDR (and Sam) with PEERS
+# exits EXIT, names TEXT, and nothing reaches the server.
+refused() {
+    local addr=$1 peers=$2 want=$3 cert=${SMIME_CERT:-}
+    shift 3
+    setup_server "$cert" "$peers"
+    send_to sam@hospital.test "$addr"
+    expect_eq "$(cat rc)" "$want" "exit code"
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    local t
+    for t in "$@"; do expect_contains err "$t"; done
+    expect_contains err 'nothing was sent'
+    expect_contains audit.jsonl '"outcome":"refused"'
+}
+
+test_expired_certificate_is_refused() {
+    refused old@lab.test "$(peer old@lab.test "$OLD_X509")" 67 "old@lab.test" "expired on 2021-01-01" \
+        KEY-02
+}
+
+test_certificate_of_another_root_is_refused() {
+    refused eve@lab.test "$(peer eve@lab.test "$EVE_X509")" 67 "eve@lab.test" \
+        "does not chain to a configured trust anchor" "[smime] anchors"
+}
+
+test_certificate_without_the_address_is_refused() {
+    refused lee@lab.test "$(peer lee@lab.test "$KIM_X509")" 67 "does not bind lee@lab.test" \
+        "kim@lab.test" E2E-04 "[[peer]] entry for lee@lab.test"
+}
+
+test_pinned_certificate_not_in_keybox_is_refused() {
+    refused kim@lab.test "$(peer kim@lab.test 0123456789ABCDEF0123456789ABCDEF01234567)" 67 \
+        "is not in the gpgsm keybox" "gpgsm --import"
+}
+
+test_certificate_that_cannot_encrypt_is_refused() {
+    refused sig@lab.test "$(peer sig@lab.test "$SIG_X509")" 67 "keyEncipherment" E2E-01
+}
+
+test_no_smime_cert_is_refused() {
+    SMIME_CERT=- refused kim@lab.test "$(peer kim@lab.test "$KIM_X509")" 78 \
+        "identity.smime_cert is not set" "kim@lab.test" "gpgsm --import"
+}
+
+test_another_cipher_in_gpgsm_conf_is_refused() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    echo "cipher-algo 3DES" >"$GNUPGHOME/gpgsm.conf"
+    send_to kim@lab.test
+    expect_eq "$(cat rc)" 78 "exit code"
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    expect_contains err "gpgsm.conf sets cipher-algo 3DES"
+    expect_contains err "E2E-02"
+    expect_contains err "cipher-algo AES256"
+}
+
+# Done when (issue 17): the S/MIME colleague and the OpenPGP colleague both
+# reach Ana by reply, and both replies verify `valid` in Ana's home.
+test_replies_from_both_protocols_verify_valid() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    send_to kim@lab.test sam@hospital.test
+    expect_eq "$(cat rc)" 0 "exit code"
+    # Kim answers with OpenSSL: signed (SHA-256), then enveloped to Ana.
+    printf 'Content-Type: text/plain; charset=utf-8\r\n\r\nReceived, thanks.\r\n' >reply.txt
+    openssl cms -sign -in reply.txt -signer "$X509/kim.pem" -inkey "$X509/kim.key" -md sha256 \
+        -out kim.p7 2>/dev/null
+    openssl cms -encrypt -aes256 -in kim.p7 -out kim.env "$X509/ana.pem" 2>/dev/null
+    { printf 'From: kim@lab.test\r\nTo: ana@clinic.test\r\nSubject: Re\r\nDate: %s\r\n' \
+        "$(date -u -R)"; cat kim.env; } >kim-reply.eml
+    local rc=0
+    pm --config c.toml --json verify --decrypt -o kim-plain.eml kim-reply.eml >v1 2>&1 || rc=$?
+    expect_eq "$rc" 0 "S/MIME reply verify exit"
+    expect_contains v1 '"verdict":"valid"'
+    expect_contains kim-plain.eml 'Received, thanks.'
+    # Sam answers with PGP/MIME through peermail's own encrypt.
+    printf 'From: Sam Lee <sam@hospital.test>\r\nTo: ana@clinic.test\r\nSubject: Re\r\nDate: %s\r\n\r\nSeen.\r\n' \
+        "$(date -u -R)" >sam-reply.txt
+    write_config sam.toml from="Sam Lee <sam@hospital.test>" signing_key="$SAM_FPR"
+    pm --config sam.toml encrypt -r ana@clinic.test sam-reply.txt >sam-reply.eml 2>sam.err \
+        || { cat sam.err >&2; fail "Sam cannot encrypt"; }
+    rc=0
+    pm --config c.toml --json verify --decrypt -o sam-plain.eml sam-reply.eml >v2 2>&1 || rc=$?
+    expect_eq "$rc" 0 "OpenPGP reply verify exit"
+    expect_contains v2 '"verdict":"valid"'
+}
+
+# The shipped example (examples/config/smime-peer.toml), with the test's
+# keys, certificates and server: one send reaches the OpenPGP colleague and
+# the S/MIME laboratory.
+test_example_config_reaches_both_peers() {
+    setup_server ""
+    local today
+    today=$(date -u +%Y-%m-%d)
+    sed -e "s/^signing_key = \"[0-9A-F]*\"/signing_key = \"$ANA_FPR\"/" \
+        -e "s/^smime_cert = \"[0-9A-F]*\"/smime_cert = \"$ANA_X509\"/" \
+        -e 's/Dr. Ana Ruiz <ana.ruiz@clinic.example>/Ana Ruiz <ana@clinic.test>/' \
+        -e 's/sam.lee@hospital.example/sam@hospital.test/' -e 's/results@lab.example/kim@lab.test/' \
+        -e "s/^fingerprint = \"89AB[0-9A-F]*\"/fingerprint = \"$SAM_FPR\"/" \
+        -e "s/^fingerprint = \"0011[0-9A-F]*\"/fingerprint = \"$KIM_X509\"/" \
+        -e "s|^anchors = .*|anchors = \"$X509/ca.pem\"|" -e 's/^revocation = .*/revocation = "offline"/' \
+        -e 's/^password_command = .*/password_env = "PM_TEST_PASSWORD"/' -e 's/^username = .*/username = "ana"/' \
+        -e 's/expires = [0-9-]*/expires = 2099-12-31/' -e "s/date = [0-9-]*/date = $today/" \
+        "$PEERMAIL_SOURCE_DIR/examples/config/smime-peer.toml" >ex.toml
+    chmod 600 ex.toml
+    grep -q "smime_cert = \"$ANA_X509\"" ex.toml || fail "could not set smime_cert"
+    local rc=0
+    PEERMAIL_HOST=localhost PEERMAIL_PORT=$SMTP_PORT PEERMAIL_CA_FILE=$TEST_CA/ca.pem \
+        PEERMAIL_AUDIT_PATH=$PWD/ex-audit.jsonl PM_TEST_PASSWORD=$PASSWORD \
+        pm --config ex.toml send --to sam@hospital.test --to kim@lab.test --subject "$SUBJECT" \
+        --body-file body.txt >out 2>err || rc=$?
+    [ "$rc" = 0 ] || cat err >&2
+    expect_eq "$rc" 0 "exit code"
+    expect_eq "$(spool_count)" 2 "messages delivered"
+    expect_contains out "kim@lab.test  certificate $KIM_X509"
+    expect_contains out "sam@hospital.test  key $SAM_FPR"
+    # --dry-run names each copy's protocol.
+    PEERMAIL_HOST=localhost PEERMAIL_PORT=$SMTP_PORT PEERMAIL_CA_FILE=$TEST_CA/ca.pem \
+        PEERMAIL_AUDIT_PATH=$PWD/ex-audit.jsonl PM_TEST_PASSWORD=$PASSWORD \
+        pm --config ex.toml send --dry-run --to sam@hospital.test --to kim@lab.test \
+        --subject "$SUBJECT" --body-file body.txt >dry 2>&1
+    expect_contains dry "OpenPGP; rcpt to sam@hospital.test;"
+    expect_contains dry "S/MIME; rcpt to kim@lab.test;"
+}
+
+# sendmail shares the pipeline: a script's message to the S/MIME lab goes
+# out as S/MIME that Kim's key opens.
+test_sendmail_to_smime_peer() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    printf 'To: kim@lab.test\nSubject: %s\n\n%s\n' "$SUBJECT" "$BODY_MARK" >m.eml
+    local rc=0
+    PM_TEST_PASSWORD=$PASSWORD pm --config c.toml sendmail -t <m.eml >out 2>err || rc=$?
+    [ "$rc" = 0 ] || cat err >&2
+    expect_eq "$rc" 0 "exit code"
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    expect_contains "$SMTP_SPOOL/msg-1.eml" 'smime-type=enveloped-data'
+    kim_reads "$SMTP_SPOOL/msg-1.eml" || fail "Kim cannot read it"
+    openssl cms -verify -in kim.signed -CAfile "$X509/ca.pem" -out content.txt 2>/dev/null \
+        || fail "OpenSSL does not verify the signature"
+    expect_contains content.txt "$BODY_MARK"
+    expect_eq "$(grep '"action":"sendmail"' audit.jsonl | grep -c '"protocol":"S/MIME"')" 2 \
+        "sendmail pending and sent records"
+}

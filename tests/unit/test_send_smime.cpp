@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The send pipeline with S/MIME peers (issue 17): recipients split by their
+// [[peer]] protocol, one copy per protocol, each audited with its protocol;
+// every certificate judged before anything is protected or sent.
+#include "fake_services.hpp"
+
+#include <peermail/send/pipeline.hpp>
+
+#include <doctest/doctest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace peermail;
+using namespace peermail::send;
+using namespace peermail::test;
+
+namespace {
+
+constexpr const char* k_own_cert = "AAAA00000000000000000000000000000000CE57";
+constexpr const char* k_kim_cert = "BBBB00000000000000000000000000000000CE57";
+constexpr const char* k_bob_cert = "CCCC00000000000000000000000000000000CE57";
+
+struct SmimeRecorder
+{
+  std::vector<protect::ProtectOptions> protected_with;
+  std::vector<std::string> judged; // "address=pin"
+  std::set<std::string> refuse;    // addresses whose certificate is refused
+};
+
+class FakeSmime : public protect::SmimeProtector
+{
+public:
+  explicit FakeSmime(SmimeRecorder& r)
+    : m_r(r)
+  {
+  }
+  Result<crypto::KeyJudgement>
+  judge_recipient(const std::string& pinned,
+                  const std::string& address,
+                  const crypto::KeyPolicy&) override
+  {
+    m_r.judged.push_back(address + "=" + pinned);
+    crypto::KeyJudgement j;
+    j.address = address;
+    crypto::KeyFacts k;
+    k.fingerprint = pinned;
+    j.key = k;
+    if (m_r.refuse.count(address) != 0) {
+      j.problem = crypto::KeyProblem::expired;
+      j.check_id = "KEY-02";
+      j.reason = "certificate " + pinned + " expired on 2021-01-01";
+      j.fix = "ask for their current certificate";
+    }
+    return j;
+  }
+  Result<crypto::KeyJudgement>
+  judge_signer(const std::string& fingerprint,
+               const std::string& address,
+               const crypto::KeyPolicy&) override
+  {
+    crypto::KeyJudgement j;
+    j.address = address;
+    crypto::KeyFacts k;
+    k.fingerprint = fingerprint;
+    j.key = k;
+    return j;
+  }
+  Result<protect::ProtectResult>
+  protect(std::string_view, const protect::ProtectOptions& opts) override
+  {
+    m_r.protected_with.push_back(opts);
+    protect::ProtectResult p;
+    p.message = "Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n\r\nAAAA\r\n";
+    p.hash_algo = "SHA256";
+    p.content_sha256 = "11ee";
+    return p;
+  }
+
+private:
+  SmimeRecorder& m_r;
+};
+
+config::Config
+smime_config()
+{
+  config::Config cfg = make_config();
+  cfg.identity.smime_cert = k_own_cert;
+  cfg.peers.push_back({"kim@lab.test", k_kim_cert, config::PeerProtocol::smime});
+  cfg.peers.push_back({"bob@lab.test", k_bob_cert, config::PeerProtocol::smime});
+  return cfg;
+}
+
+Services
+smime_fakes(Recorder& rec, SmimeRecorder& srec)
+{
+  Services s = fakes(rec);
+  s.make_smime = [&srec](const config::Config&,
+                         const std::string&) -> Result<std::unique_ptr<protect::SmimeProtector>> {
+    return std::unique_ptr<protect::SmimeProtector>(std::make_unique<FakeSmime>(srec));
+  };
+  return s;
+}
+
+SendRequest
+mixed_request()
+{
+  SendRequest req;
+  mime::ComposeRequest c;
+  c.to = {"sam@hospital.test", "kim@lab.test"};
+  c.bcc = {"bob@lab.test"};
+  c.subject = "Secret subject";
+  c.body = "Secret body\n";
+  req.compose = c;
+  return req;
+}
+
+} // namespace
+
+TEST_SUITE("peermail::send")
+{
+  TEST_CASE("send::run: OpenPGP and S/MIME recipients get one copy per protocol, each audited")
+  {
+    Recorder rec;
+    SmimeRecorder srec;
+    auto report = run(smime_config(), mixed_request(), smime_fakes(rec, srec));
+    REQUIRE(report.ok());
+    // The pinned certificate of each S/MIME peer was judged.
+    CHECK(srec.judged
+          == std::vector<std::string>{std::string("kim@lab.test=") + k_kim_cert,
+                                      std::string("bob@lab.test=") + k_bob_cert});
+    REQUIRE(rec.envelopes.size() == 3);
+    CHECK(rec.envelopes[0].rcpt_to == std::vector<std::string>{"sam@hospital.test"});
+    CHECK(rec.envelopes[1].rcpt_to == std::vector<std::string>{"kim@lab.test"});
+    CHECK(rec.envelopes[2].rcpt_to == std::vector<std::string>{"bob@lab.test"});
+    // PGP/MIME to Sam and self; S/MIME to Kim's certificate and the own one,
+    // signed by identity.smime_cert; Bob's Bcc copy apart.
+    REQUIRE(rec.protected_with.size() == 1);
+    CHECK(rec.protected_with[0].recipient_fingerprints
+          == std::vector<std::string>{fpr_for("sam@hospital.test"), k_signer});
+    REQUIRE(srec.protected_with.size() == 2);
+    CHECK(srec.protected_with[0].recipient_fingerprints
+          == std::vector<std::string>{k_kim_cert, k_own_cert});
+    CHECK(srec.protected_with[0].signer_fingerprint == k_own_cert);
+    CHECK(srec.protected_with[1].recipient_fingerprints
+          == std::vector<std::string>{k_bob_cert, k_own_cert});
+    // Each copy: its own pending record and outcome, naming its protocol.
+    REQUIRE(rec.audit.size() == 6);
+    CHECK(rec.audit[0].protocol == "OpenPGP");
+    CHECK(rec.audit[0].signer_fpr == k_signer);
+    CHECK(rec.audit[2].outcome == "pending");
+    CHECK(rec.audit[2].protocol == "S/MIME");
+    CHECK(rec.audit[2].signer_fpr == k_own_cert);
+    CHECK(rec.audit[3].outcome == "sent");
+    CHECK(rec.audit[3].protocol == "S/MIME");
+    CHECK(rec.audit[3].pending_seq == std::optional<std::uint64_t>(3));
+    CHECK(rec.audit[5].protocol == "S/MIME");
+    REQUIRE(report.copies.size() == 3);
+    CHECK(report.copies[0].protocol == "OpenPGP");
+    CHECK(report.copies[1].protocol == "S/MIME");
+    CHECK(report.copies[1].signer_fpr == k_own_cert);
+    CHECK(report.recipients[0].protocol == "OpenPGP");
+    CHECK(report.recipients[1].protocol == "S/MIME");
+    CHECK(report.recipients[1].key_fpr == k_kim_cert);
+  }
+
+  TEST_CASE("send::run: a refused S/MIME certificate refuses everything (67), audited")
+  {
+    Recorder rec;
+    SmimeRecorder srec;
+    srec.refuse = {"kim@lab.test"};
+    auto report = run(smime_config(), mixed_request(), smime_fakes(rec, srec));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::no_key);
+    CHECK(report.error->message
+          == std::string("no usable key for kim@lab.test: certificate ") + k_kim_cert
+               + " expired on 2021-01-01; nothing was sent");
+    CHECK(report.error->check_id == "KEY-02");
+    CHECK(rec.envelopes.empty());
+    CHECK(rec.protected_with.empty());
+    CHECK(srec.protected_with.empty());
+    REQUIRE(rec.audit.size() == 1);
+    CHECK(rec.audit[0].outcome == "refused");
+  }
+
+  TEST_CASE("send::run: an S/MIME recipient without identity.smime_cert sends nothing (78)")
+  {
+    Recorder rec;
+    SmimeRecorder srec;
+    auto cfg = smime_config();
+    cfg.identity.smime_cert.clear();
+    auto report = run(cfg, mixed_request(), smime_fakes(rec, srec));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::config);
+    CHECK(report.error->message.find("kim@lab.test, bob@lab.test read S/MIME")
+          != std::string::npos);
+    CHECK(report.error->message.find("identity.smime_cert is not set") != std::string::npos);
+    CHECK(report.error->fix.find("gpgsm --import") != std::string::npos);
+    CHECK(srec.judged.empty());
+    CHECK(rec.envelopes.empty());
+    CHECK(rec.protected_with.empty());
+    REQUIRE(rec.audit.size() == 1);
+    CHECK(rec.audit[0].action == "refusal");
+  }
+
+  TEST_CASE("send::run: without S/MIME peers nothing changes (no S/MIME service needed)")
+  {
+    Recorder rec;
+    auto cfg = make_config();
+    SendRequest req = mixed_request();
+    auto report = run(cfg, req, fakes(rec)); // fakes() has no make_smime
+    REQUIRE(report.ok());
+    CHECK(report.copies.size() == 2); // To (Sam, Kim) and Bob's Bcc, both OpenPGP
+    for (const auto& c : report.copies) {
+      CHECK(c.protocol == "OpenPGP");
+    }
+  }
+}
