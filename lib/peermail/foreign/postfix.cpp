@@ -16,6 +16,11 @@ namespace {
 using util::trim;
 
 constexpr std::size_t k_max_depth = 16;
+// A value that doubles at each level grows to 2^16 times its size within
+// the depth bound, and ten references a level look up 10^16 names: both
+// are cut off and reported (Postfix's own values are far smaller).
+constexpr std::size_t k_max_expanded_bytes = 65536;
+constexpr std::size_t k_max_lookups = 10000;
 
 bool
 is_space(char c)
@@ -142,6 +147,7 @@ public:
   run(std::string_view name)
   {
     PostfixExpanded out;
+    m_root = std::string(name);
     out.value = lookup(name, out.problem);
     if (!out.problem.empty()) {
       out.value.clear();
@@ -181,10 +187,23 @@ private:
       problem = fmt::format("${}: nested more than {} deep", name, k_max_depth);
       return {};
     }
+    if (++m_lookups > k_max_lookups) {
+      problem = fmt::format("${}: more than {} references to expand", m_root, k_max_lookups);
+      return {};
+    }
     m_stack.emplace_back(name);
     auto out = expand(raw(name), problem);
     m_stack.pop_back();
     return out;
+  }
+
+  // A value grown through references past the bound is not known.
+  void
+  check_size(const std::string& out, std::string& problem) const
+  {
+    if (out.size() > k_max_expanded_bytes && problem.empty()) {
+      problem = fmt::format("${}: expands to more than {} bytes", m_root, k_max_expanded_bytes);
+    }
   }
 
   // Expand `s` as mac_expand(3) does for the forms named in postconf(5).
@@ -223,6 +242,7 @@ private:
         }
         out += braced(s.substr(i, j + 1 - i), s.substr(i + 2, j - i - 2), problem);
         i = j + 1;
+        check_size(out, problem);
       } else if (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_') {
         std::size_t j = i + 1;
         while (j < s.size()
@@ -231,6 +251,7 @@ private:
         }
         out += lookup(s.substr(i + 1, j - i - 1), problem);
         i = j;
+        check_size(out, problem);
       } else {
         out += '$';
         ++i;
@@ -290,6 +311,8 @@ private:
   const PostfixConfig& m_c;
   const PostfixService* m_service;
   std::vector<std::string> m_stack;
+  std::string m_root; // the name asked for
+  std::size_t m_lookups = 0;
 };
 
 // Parse one master.cf entry (a logical line); false if it is not one.
@@ -348,6 +371,25 @@ parse_services(std::string_view text, const std::string& path, std::vector<Postf
   return out;
 }
 
+// True when `line` holds `name=` or `name =` with `name` a whole word.
+bool
+assigns(std::string_view line, std::string_view name)
+{
+  for (auto at = line.find(name); at != std::string_view::npos; at = line.find(name, at + 1)) {
+    if (at > 0 && is_name_char(line[at - 1])) {
+      continue;
+    }
+    auto rest = line.substr(at + name.size());
+    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) {
+      rest.remove_prefix(1);
+    }
+    if (!rest.empty() && rest.front() == '=') {
+      return true;
+    }
+  }
+  return false;
+}
+
 // The `-o` lines of a continued master.cf entry: each override's own line.
 void
 locate_overrides(std::string_view text, std::vector<PostfixService>& services)
@@ -367,16 +409,39 @@ locate_overrides(std::string_view text, std::vector<PostfixService>& services)
                               ? services[i + 1].line - 1
                               : lines.size();
     for (auto& [name, p] : services[i].overrides) {
+      // The last line that assigns `name` is the one that wins.
       for (std::size_t l = services[i].line; l >= 1 && l <= end; ++l) {
         const auto content = trim(lines[l - 1]);
-        if (!content.empty() && content.front() != '#'
-            && content.find(name) != std::string_view::npos) {
+        if (!content.empty() && content.front() != '#' && assigns(content, name)) {
           p.line = l;
-          break;
         }
       }
     }
   }
+}
+
+// True when `a` and `b` hold the same words (postconf folds blanks).
+bool
+same_words(std::string_view a, std::string_view b)
+{
+  const auto words = [](std::string_view s) {
+    std::vector<std::string_view> out;
+    std::size_t i = 0;
+    while (i < s.size()) {
+      while (i < s.size() && is_space(s[i])) {
+        ++i;
+      }
+      const auto start = i;
+      while (i < s.size() && !is_space(s[i])) {
+        ++i;
+      }
+      if (i > start) {
+        out.push_back(s.substr(start, i - start));
+      }
+    }
+    return out;
+  };
+  return words(a) == words(b);
 }
 
 // Table types that name a server or other tables, not a file.
@@ -514,9 +579,18 @@ apply_postconf_n(std::string_view text, PostfixConfig& out)
     }
     PostfixParam p{value, "", 0};
     const auto it = out.main.find(name);
-    if (it != out.main.end()) {
+    if (it != out.main.end() && same_words(it->second.value, value)) {
       p.file = it->second.file;
       p.line = it->second.line;
+    } else if (it != out.main.end()) {
+      // Never cite a line for a value it does not hold; the values stay
+      // out of the note (they may be secrets).
+      out.notes.push_back(
+        {it->second.file,
+         it->second.line,
+         fmt::format("postconf -n gives {} another value than this line: postconf's value is "
+                     "judged",
+                     name)});
     }
     main[name] = std::move(p);
   }

@@ -104,6 +104,42 @@ read_protocols(std::string_view value)
   return out;
 }
 
+// Table types whose entries sit in a local file, readable by whoever can
+// read that file (pcre, regexp and cidr tables are plain text too).
+bool
+local_file_table(std::string_view type)
+{
+  for (const auto* t : {"hash",
+                        "btree",
+                        "lmdb",
+                        "cdb",
+                        "dbm",
+                        "sdbm",
+                        "texthash",
+                        "pcre",
+                        "regexp",
+                        "cidr",
+                        "sqlite"}) {
+    if (type == t) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Table types that ask a server; nested tables (unionmap, pipemap) and
+// unknown types are neither this nor local files: not judged.
+bool
+lookup_service_table(std::string_view type)
+{
+  for (const auto* t : {"socketmap", "tcp", "ldap", "mysql", "pgsql", "memcache"}) {
+    if (type == t) {
+      return true;
+    }
+  }
+  return false;
+}
+
 class Judge
 {
 public:
@@ -631,8 +667,7 @@ public:
                            t.type),
                "move the credentials out of main.cf: hash:/etc/postfix/sasl_passwd (mode 0600), "
                "or a lookup service (socketmap:, ldap:)");
-      } else if (t.type == "hash" || t.type == "btree" || t.type == "lmdb" || t.type == "cdb"
-                 || t.type == "dbm" || t.type == "sdbm" || t.type == "texthash") {
+      } else if (local_file_table(t.type)) {
         b.fail("AUTH-04",
                fmt::format("{}: {} holds the passwords in clear text (Postfix has no keyring)",
                            cite_name("smtp_sasl_password_maps"),
@@ -640,9 +675,15 @@ public:
                "log in with a client certificate (smtp_tls_cert_file) or read the credentials "
                "from a secret service (socketmap:, ldap:); at the least keep the table mode 0600, "
                "owned by root");
-      } else {
+      } else if (lookup_service_table(t.type)) {
         b.pass("AUTH-04",
                fmt::format("{}: {}: the passwords come from a lookup service",
+                           cite_name("smtp_sasl_password_maps"),
+                           t.spec));
+      } else {
+        b.skip("AUTH-04",
+               fmt::format("{}: {}: not judged: a table type whose storage this reader does "
+                           "not know",
                            cite_name("smtp_sasl_password_maps"),
                            t.spec));
       }
@@ -728,10 +769,29 @@ public:
              set("'smtpd_tls_chain_files = /etc/postfix/key-and-chain.pem'"));
     }
     const bool mandatory = *lvl == "encrypt";
+    if (*lvl == "none" && !(implicit && wrapper)) {
+      for (const char* id : {"TLS-02", "TLS-03"}) {
+        b.skip(id, cite("smtpd_tls_security_level", &s) + ": no TLS on this service");
+      }
+    } else {
+      server_tls(b, s, mandatory);
+    }
+    submission_auth(b, s, implicit, wrapper, mandatory);
+  }
+
+  void
+  server_tls(Board& b, const PostfixService& s, bool mandatory) const
+  {
     const auto pname = mandatory ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols";
     protocols(b, pname, &s, Side::server, set_in(s, pname, ">=TLSv1.2"));
     const auto cname = mandatory ? "smtpd_tls_mandatory_ciphers" : "smtpd_tls_ciphers";
     ciphers(b, cname, &s, set_in(s, cname, "high"));
+  }
+
+  void
+  submission_auth(
+    Board& b, const PostfixService& s, bool implicit, bool wrapper, bool mandatory) const
+  {
     const bool sasl = foreign::postfix_bool(value("smtpd_sasl_auth_enable", &s).value_or(""));
     if (!sasl) {
       b.skip("AUTH-02", cite("smtpd_sasl_auth_enable", &s) + ": no login on this service");
@@ -810,12 +870,20 @@ public:
   void
   logging(Board& b) const
   {
-    const auto file = value("maillog_file").value_or("");
-    b.pass("AUD-04",
-           file.empty() ? fmt::format("{}: Postfix logs every delivery to syslog (facility {})",
-                                      cite("maillog_file"),
-                                      value("syslog_facility").value_or("mail"))
-                        : cite("maillog_file") + ": Postfix logs every delivery there");
+    const auto file = value("maillog_file");
+    if (!file) {
+      b.skip("AUD-04", problem("maillog_file"));
+    } else if (*file == "/dev/null") {
+      b.fail("AUD-04",
+             cite("maillog_file") + ": Postfix's log is thrown away",
+             set("'maillog_file ='") + " (log to syslog)");
+    } else {
+      b.pass("AUD-04",
+             file->empty() ? fmt::format("{}: Postfix logs every delivery to syslog (facility {})",
+                                         cite("maillog_file"),
+                                         value("syslog_facility").value_or("mail"))
+                           : cite("maillog_file") + ": Postfix logs every delivery there");
+    }
     const auto level_of = [this](std::string_view name) {
       const auto v = value(name).value_or("0");
       return v.empty() || std::isdigit(static_cast<unsigned char>(v.front())) == 0
