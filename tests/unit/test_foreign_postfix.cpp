@@ -212,6 +212,29 @@ TEST_SUITE("peermail::foreign::postfix")
     CHECK(c.services[1].line == 0);
   }
 
+  TEST_CASE("apply_postconf_m: an override postconf gives another value has no line")
+  {
+    auto c = config("",
+                    "submission inet n - y - - smtpd\n"
+                    "  -o smtpd_tls_security_level=encrypt\n"
+                    "  -o smtpd_sasl_auth_enable=yes\n");
+    foreign::apply_postconf_m(
+      "submission inet n - y - - smtpd -o smtpd_tls_security_level=may "
+      "-o smtpd_sasl_auth_enable=yes\n",
+      c);
+    REQUIRE(c.services.size() == 1);
+    const auto& o = c.services[0].overrides;
+    CHECK(o.at("smtpd_tls_security_level").value == "may");
+    CHECK(o.at("smtpd_tls_security_level").file.empty());
+    CHECK(o.at("smtpd_tls_security_level").line == 0);
+    CHECK(o.at("smtpd_sasl_auth_enable").line == 3);
+    REQUIRE(c.notes.size() == 1);
+    CHECK(c.notes[0].line == 2);
+    CHECK(c.notes[0].message
+          == "postconf -M gives submission inet -o smtpd_tls_security_level another value than "
+             "this line: postconf's value is judged");
+  }
+
   TEST_CASE("postfix_tables: types, files, braces kept whole")
   {
     const auto t = foreign::postfix_tables(

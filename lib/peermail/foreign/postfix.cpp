@@ -630,9 +630,18 @@ apply_postconf_m(std::string_view text, PostfixConfig& out)
       p.line = 0;
       if (in_file != nullptr) {
         const auto it = in_file->overrides.find(name);
-        if (it != in_file->overrides.end()) {
+        if (it != in_file->overrides.end() && same_words(it->second.value, p.value)) {
           p.file = it->second.file;
           p.line = it->second.line;
+        } else if (it != in_file->overrides.end()) {
+          out.notes.push_back(
+            {it->second.file,
+             it->second.line,
+             fmt::format("postconf -M gives {} {} -o {} another value than this line: "
+                         "postconf's value is judged",
+                         s.name,
+                         s.type,
+                         name)});
         }
       }
     }

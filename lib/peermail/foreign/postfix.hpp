@@ -103,7 +103,8 @@ void apply_postconf_d(std::string_view text, PostfixConfig& out);
 
 // Replace `out.services` with the output of `postconf -M` (one service per
 // line), keeping the file's line numbers for services (and `-o` names) found
-// in the file with the same name and type.
+// in the file with the same name and type and, for an `-o`, the same value
+// (another value is a note naming the parameter, as for `-n`).
 void apply_postconf_m(std::string_view text, PostfixConfig& out);
 
 // One lookup table of a parameter such as smtp_sasl_password_maps
