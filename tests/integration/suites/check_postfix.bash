@@ -294,7 +294,7 @@ test_expansion_bomb_is_skip_with_the_reason_1() {
         # 10 references a level, 12 levels: 10^12 lookups if followed.
         for i in $(seq 0 11); do
             printf 'l%d =' "$i"
-            for k in 1 2 3 4 5 6 7 8 9 10; do printf ' $l%d' $((i + 1)); done
+            for _ in 1 2 3 4 5 6 7 8 9 10; do printf ' $l%d' $((i + 1)); done
             echo
         done
         echo 'l12 = secure'
