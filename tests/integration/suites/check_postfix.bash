@@ -317,3 +317,18 @@ test_cr_nul_and_long_lines_do_not_pass() {
     expect_not_contains out '"TLS-01","status":"pass"'
     expect_eq "$(statuses out | grep TLS-01)" "TLS-01 skip" "TLS-01 with a NUL in the level"
 }
+
+test_terminal_controls_in_values_are_not_printed_raw() {
+    mkdir pf
+    printf 'relayhost = [smtp.example.org]:587\nsmtp_tls_security_level = \033[2J\033]0;forged\007secure\n' >pf/main.cf
+    printf 'submission inet n - y - - smtpd\n  -o smtpd_tls_security_level=\033[1Amay\n' >pf/master.cf
+    chmod 644 pf/main.cf pf/master.cf
+    env PEERMAIL_POSTCONF=none "$PEERMAIL_BIN" check --postfix pf >out 2>err || true
+    expect_contains out 'not a level this reader knows'
+    if grep -q "$(printf '\033')" out err; then
+        fail "a terminal control from main.cf or master.cf reached the report"
+    fi
+    if grep -q "$(printf '\007')" out err; then
+        fail "a BEL from main.cf reached the report"
+    fi
+}
