@@ -2,6 +2,7 @@
 #include <peermail/foreign/postfix.hpp>
 
 #include <doctest/doctest.h>
+#include <fmt/core.h>
 
 #include <string>
 #include <vector>
@@ -89,6 +90,49 @@ TEST_SUITE("peermail::foreign::postfix")
     CHECK(c.value("undefined_name").value.empty());
   }
 
+  TEST_CASE("PostfixConfig::value: expansion bombs stop at a size and a work bound")
+  {
+    // Each level doubles: 2^15 copies of a 1000-byte value would be 32 MB.
+    std::string doubling;
+    for (int i = 0; i < 15; ++i) {
+      doubling += fmt::format("a{} = $a{}$a{}\n", i, i + 1, i + 1);
+    }
+    doubling += fmt::format("a15 = {}\n", std::string(1000, 'x'));
+    const auto big = config(doubling);
+    CHECK(big.value("a0").value.empty());
+    CHECK(big.value("a0").problem == "$a0: expands to more than 65536 bytes");
+    // Empty values: nothing grows, but 10^8 references would be looked up.
+    std::string wide;
+    for (int i = 0; i < 8; ++i) {
+      wide += fmt::format("b{} =", i);
+      for (int k = 0; k < 10; ++k) {
+        wide += fmt::format(" $b{}", i + 1);
+      }
+      wide += '\n';
+    }
+    wide += "b8 =\n";
+    const auto many = config(wide);
+    CHECK(many.value("b0").value.empty());
+    CHECK(many.value("b0").problem == "$b0: more than 10000 references to expand");
+    CHECK(many.value("b5").problem.empty()); // 10^3 references are fine
+  }
+
+  TEST_CASE("parse_master_cf: a repeated -o cites the line that wins, names match whole")
+  {
+    const auto c = config("",
+                          "submission inet n - y - - smtpd\n"
+                          "  -o smtpd_client_restrictions=$mua_client_restrictions\n"
+                          "  -o smtpd_tls_security_level=encrypt\n"
+                          "  -o mua_client_restrictions=permit_sasl_authenticated,reject\n"
+                          "  -o smtpd_tls_security_level=may\n");
+    const auto* sub = service(c, "submission");
+    REQUIRE(sub != nullptr);
+    CHECK(sub->overrides.at("smtpd_tls_security_level").value == "may");
+    CHECK(sub->overrides.at("smtpd_tls_security_level").line == 5);
+    CHECK(sub->overrides.at("mua_client_restrictions").line == 4);
+    CHECK(sub->overrides.at("smtpd_client_restrictions").line == 2);
+  }
+
   TEST_CASE("parse_master_cf: services, -o overrides, continuation, braces")
   {
     const auto c =
@@ -147,7 +191,16 @@ TEST_SUITE("peermail::foreign::postfix")
       "smtps inet n - y - - smtpd -o smtpd_tls_wrappermode=yes\n",
       c);
     CHECK(c.find("smtp_tls_security_level")->value == "encrypt");
-    CHECK(c.find("smtp_tls_security_level")->line == 1);
+    // The file says `may` there: its line is not cited for postconf's value.
+    CHECK(c.find("smtp_tls_security_level")->file.empty());
+    CHECK(c.find("smtp_tls_security_level")->line == 0);
+    CHECK(c.find("smtpd_tls_auth_only")->line == 2);
+    REQUIRE(c.notes.size() == 1);
+    CHECK(c.notes[0].file == "pf/main.cf");
+    CHECK(c.notes[0].line == 1);
+    CHECK(c.notes[0].message
+          == "postconf -n gives smtp_tls_security_level another value than this line: "
+             "postconf's value is judged");
     CHECK(c.find("relayhost")->line == 0);
     CHECK(c.defaults_source == "postconf -d");
     CHECK(c.value("smtp_tls_ciphers").value.empty()); // postconf -d replaced the table
@@ -157,6 +210,29 @@ TEST_SUITE("peermail::foreign::postfix")
     CHECK(c.services[0].overrides.at("smtpd_sasl_auth_enable").line == 0);
     CHECK(c.services[1].name == "smtps");
     CHECK(c.services[1].line == 0);
+  }
+
+  TEST_CASE("apply_postconf_m: an override postconf gives another value has no line")
+  {
+    auto c = config("",
+                    "submission inet n - y - - smtpd\n"
+                    "  -o smtpd_tls_security_level=encrypt\n"
+                    "  -o smtpd_sasl_auth_enable=yes\n");
+    foreign::apply_postconf_m(
+      "submission inet n - y - - smtpd -o smtpd_tls_security_level=may "
+      "-o smtpd_sasl_auth_enable=yes\n",
+      c);
+    REQUIRE(c.services.size() == 1);
+    const auto& o = c.services[0].overrides;
+    CHECK(o.at("smtpd_tls_security_level").value == "may");
+    CHECK(o.at("smtpd_tls_security_level").file.empty());
+    CHECK(o.at("smtpd_tls_security_level").line == 0);
+    CHECK(o.at("smtpd_sasl_auth_enable").line == 3);
+    REQUIRE(c.notes.size() == 1);
+    CHECK(c.notes[0].line == 2);
+    CHECK(c.notes[0].message
+          == "postconf -M gives submission inet -o smtpd_tls_security_level another value than "
+             "this line: postconf's value is judged");
   }
 
   TEST_CASE("postfix_tables: types, files, braces kept whole")

@@ -3,6 +3,7 @@
 #include <peermail/policy/postfix_rules.hpp>
 
 #include <doctest/doctest.h>
+#include <fmt/core.h>
 
 #include <map>
 #include <string>
@@ -238,5 +239,76 @@ TEST_SUITE("peermail::policy::postfix_rules")
     CHECK(odd.at("TLS-02").evidence
           == "pf/main.cf:2: smtp_tls_protocols = TLSv9: not judged: \"TLSv9\" is not a protocol "
              "this reader knows");
+  }
+
+  TEST_CASE("judge_postfix: a master.cf override beats main.cf, whatever the port is called")
+  {
+    for (const char* name : {"submission", "587", "127.0.0.1:587", "[::1]:submission"}) {
+      const auto j = judge(
+        "smtpd_tls_chain_files = /etc/postfix/chain.pem\n"
+        "smtpd_tls_security_level = encrypt\n",
+        fmt::format("{} inet n - y - - smtpd\n"
+                    "  -o smtpd_tls_security_level=may\n",
+                    name));
+      CHECK(j.at("TLS-01").status == Status::fail);
+      CHECK(j.at("TLS-01").evidence
+            == fmt::format("pf/master.cf:2: {} inet -o smtpd_tls_security_level=may: mail "
+                           "programs may submit in clear text",
+                           name));
+    }
+  }
+
+  TEST_CASE("judge_postfix: a setting made twice is cited where it wins")
+  {
+    const auto j = judge(
+      "relayhost = [smtp.example.org]:587\n"
+      "smtp_tls_security_level = secure\n"
+      "smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt\n"
+      "smtp_tls_security_level = may\n");
+    CHECK(j.at("TLS-01").status == Status::fail);
+    CHECK(j.at("TLS-01").evidence
+          == "pf/main.cf:4: smtp_tls_security_level = may: mail to the relayhost "
+             "[smtp.example.org]:587 may go in clear text (level may does not require TLS)");
+  }
+
+  TEST_CASE("judge_postfix: password tables in local files never pass AUTH-04")
+  {
+    const auto base = std::string(
+      "relayhost = [smtp.example.org]:587\n"
+      "smtp_tls_security_level = secure\n"
+      "smtp_sasl_auth_enable = yes\n");
+    for (const char* maps : {"pcre:/etc/postfix/sasl.pcre",
+                             "regexp:/etc/postfix/sasl.re",
+                             "cidr:/etc/postfix/sasl.cidr",
+                             "sqlite:/etc/postfix/sasl.cf",
+                             "proxy:texthash:/etc/postfix/sasl"}) {
+      const auto j = judge(base + "smtp_sasl_password_maps = " + maps + "\n");
+      CHECK(j.at("AUTH-04").status == Status::fail);
+    }
+    for (const char* maps : {"unionmap:{hash:/etc/postfix/a, ldap:/etc/postfix/b.cf}",
+                             "pipemap:{ldap:/etc/postfix/b.cf, hash:/etc/postfix/a}",
+                             "nosuchtype:/etc/postfix/x"}) {
+      const auto j = judge(base + "smtp_sasl_password_maps = " + maps + "\n");
+      CHECK(j.at("AUTH-04").status == Status::skip);
+      CHECK(j.at("AUTH-04").evidence.find("not judged") != std::string::npos);
+    }
+    const auto ldap = judge(base + "smtp_sasl_password_maps = proxy:ldap:/etc/postfix/sasl.cf\n");
+    CHECK(ldap.at("AUTH-04").status == Status::pass);
+  }
+
+  TEST_CASE("judge_postfix: logs thrown away or no TLS on a service never pass")
+  {
+    const auto j = judge("maillog_file = /dev/null\n");
+    CHECK(j.at("AUD-04").status == Status::fail);
+    CHECK(j.at("AUD-04").evidence
+          == "pf/main.cf:1: maillog_file = /dev/null: Postfix's log is thrown away");
+    const auto none = judge(
+      "smtpd_tls_chain_files = /etc/postfix/chain.pem\n"
+      "smtpd_tls_protocols = >=TLSv1.2\n"
+      "smtpd_tls_ciphers = high\n",
+      "submission inet n - y - - smtpd -o smtpd_tls_security_level=none\n");
+    CHECK(none.at("TLS-01").status == Status::fail);
+    CHECK(none.at("TLS-02").status == Status::skip);
+    CHECK(none.at("TLS-03").status == Status::skip);
   }
 }

@@ -63,9 +63,11 @@ read_with_postconf(const std::string& postconf,
                    std::vector<std::string>& notes)
 {
   using namespace std::chrono_literals;
+  // A DIR that starts with `-` is a path, never one of postconf's options.
+  const auto path = dir.front() == '-' ? fmt::format("./{}", dir) : dir;
   const auto run = [&](const char* flag) {
-    return util::run_program({postconf, "-c", dir, flag},
-                             fmt::format("{} -c {} {}", postconf, dir, flag),
+    return util::run_program({postconf, "-c", path, flag},
+                             fmt::format("{} -c {} {}", postconf, path, flag),
                              30s,
                              k_max_config_bytes * 4);
   };
@@ -79,7 +81,7 @@ read_with_postconf(const std::string& postconf,
   foreign::apply_postconf_n(*n, c);
   foreign::apply_postconf_d(*d, c);
   foreign::apply_postconf_m(*m, c);
-  notes.push_back(fmt::format("read through {} -c {} (-n, -d, -M)", postconf, dir));
+  notes.push_back(fmt::format("read through {} -c {} (-n, -d, -M)", postconf, path));
 }
 
 } // namespace

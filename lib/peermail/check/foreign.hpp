@@ -40,7 +40,8 @@ Result<ForeignReport> check_muttrc(const std::string& path, const std::string& h
 // Judge the Postfix configuration in the directory `dir` (main.cf and
 // master.cf, each at most 1 MiB). With `postconf` (a path; "" when Postfix is
 // not installed) the values are read through `postconf -c DIR -n`, `-d`
-// and `-M` (run with argv, never a shell), else from the files as
+// and `-M` (run with argv, never a shell; a `dir` that starts with `-` is
+// given as `./dir`), else from the files as
 // postconf(5) documents them with Postfix 3.7's defaults; a note says which.
 // The password tables smtp_sasl_password_maps names are stat()ed, never
 // read. Errors: no_input (`dir` or its main.cf missing, `dir` not a

@@ -76,7 +76,8 @@ struct PostfixConfig
 
   // The value of `name` in `service` (null: main.cf): its `-o` override, else
   // main.cf, else the default; `$name` references expanded in the same scope
-  // (at most 16 deep).
+  // (at most 16 deep, 10000 references and 64 KiB grown through them; past
+  // that the value is unknown and `problem` says why).
   PostfixExpanded value(std::string_view name, const PostfixService* service = nullptr) const;
 };
 
@@ -91,8 +92,10 @@ void parse_main_cf(std::string_view text, const std::string& path, PostfixConfig
 void parse_master_cf(std::string_view text, const std::string& path, PostfixConfig& out);
 
 // Lay the output of `postconf -n` (`name = value` lines) over `out.main`:
-// postconf's values win; the file's line numbers stay where the name was
-// found in the file. A name the files do not show is kept without a line.
+// postconf's values win; the file's line numbers stay where the file holds
+// the same value. A name the files do not show, or show with another value,
+// is kept without a line; the other value is a note (naming the parameter,
+// never its values).
 void apply_postconf_n(std::string_view text, PostfixConfig& out);
 
 // Read the output of `postconf -d` into `out.defaults`.
@@ -100,7 +103,8 @@ void apply_postconf_d(std::string_view text, PostfixConfig& out);
 
 // Replace `out.services` with the output of `postconf -M` (one service per
 // line), keeping the file's line numbers for services (and `-o` names) found
-// in the file with the same name and type.
+// in the file with the same name and type and, for an `-o`, the same value
+// (another value is a note naming the parameter, as for `-n`).
 void apply_postconf_m(std::string_view text, PostfixConfig& out);
 
 // One lookup table of a parameter such as smtp_sasl_password_maps

@@ -245,3 +245,90 @@ test_a_failing_postconf_falls_back_to_the_files_with_a_note() {
     expect_exit 1 env PEERMAIL_POSTCONF=/nonexistent/postconf "$PEERMAIL_BIN" check --postfix pf
     expect_contains out 'note: /nonexistent/postconf -c pf -n: cannot start /nonexistent/postconf: No such file or directory: the files were read directly instead'
 }
+
+test_hostile_directory_never_hangs_reads_secrets_or_becomes_an_option() {
+    copy secure
+    # A DIR that starts with `-` reaches postconf as a path, not an option.
+    mv pf ./-pf
+    cat >fake-postconf <<'SH'
+#!/bin/sh
+printf '%s\n' "$@" >>"${0%/*}/postconf.args"
+exit 1
+SH
+    chmod 755 fake-postconf
+    expect_exit "$(clean_exit)" env PEERMAIL_POSTCONF="$PWD/fake-postconf" "$PEERMAIL_BIN" check --postfix=-pf
+    expect_eq "$(sed -n 2p postconf.args)" "./-pf" "the directory postconf was given"
+    mv ./-pf pf
+    # The password table is a link to /etc/shadow: stat()ed, never read.
+    printf 'smtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = hash:%s/pf/sasl_passwd\n' "$PWD" >>pf/main.cf
+    ln -s /etc/shadow pf/sasl_passwd
+    expect_exit 1 env PEERMAIL_POSTCONF=none "$PEERMAIL_BIN" check --postfix pf
+    expect_contains out 'fail  AUTH-04'
+    expect_not_contains out 'root:'
+    expect_not_contains err 'root:'
+    rm pf/sasl_passwd
+    # main.cf or master.cf as a FIFO or a device: refused at once, never read.
+    mv pf/master.cf master.keep
+    mkfifo pf/master.cf
+    expect_exit 1 timeout 60 env PEERMAIL_POSTCONF=none "$PEERMAIL_BIN" check --postfix pf
+    expect_contains out 'pf/master.cf: not a regular file'
+    rm pf/master.cf
+    mv pf/main.cf pf/main.keep
+    mkfifo pf/main.cf
+    expect_exit 66 timeout 60 env PEERMAIL_POSTCONF=none "$PEERMAIL_BIN" check --postfix pf
+    expect_contains err 'pf/main.cf: not a regular file'
+    rm pf/main.cf
+    ln -s /dev/zero pf/main.cf
+    expect_exit 66 timeout 60 env PEERMAIL_POSTCONF=none "$PEERMAIL_BIN" check --postfix pf
+    # DIR itself a FIFO.
+    mkfifo fifo
+    expect_exit 66 timeout 60 env PEERMAIL_POSTCONF=none "$PEERMAIL_BIN" check --postfix fifo
+    expect_contains err 'fifo: not a directory'
+}
+
+test_expansion_bomb_is_skip_with_the_reason_1() {
+    mkdir pf
+    {
+        echo 'relayhost = [smtp.example.org]:587'
+        echo 'smtp_tls_security_level = $l0'
+        # 10 references a level, 12 levels: 10^12 lookups if followed.
+        for i in $(seq 0 11); do
+            printf 'l%d =' "$i"
+            for _ in 1 2 3 4 5 6 7 8 9 10; do printf ' $l%d' $((i + 1)); done
+            echo
+        done
+        echo 'l12 = secure'
+    } >pf/main.cf
+    : >pf/master.cf
+    chmod 644 pf/main.cf pf/master.cf
+    expect_exit "$(clean_exit)" timeout 120 env PEERMAIL_POSTCONF=none "$PEERMAIL_BIN" --json check --postfix pf
+    expect_eq "$(statuses out | grep TLS-01)" "TLS-01 skip" "TLS-01 after a bomb"
+    expect_contains out '$smtp_tls_security_level: more than 10000 references to expand'
+}
+
+test_cr_nul_and_long_lines_do_not_pass() {
+    mkdir pf
+    printf 'relayhost = [smtp.example.org]:587\r\nsmtp_tls_security_level = sec\0ure\nsmtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt\n' >pf/main.cf
+    head -c 900000 /dev/zero | tr '\0' 'x' >>pf/main.cf
+    printf ' = y\n' >>pf/main.cf
+    : >pf/master.cf
+    chmod 644 pf/main.cf pf/master.cf
+    env PEERMAIL_POSTCONF=none "$PEERMAIL_BIN" --json check --postfix pf >out 2>err || true
+    expect_not_contains out '"TLS-01","status":"pass"'
+    expect_eq "$(statuses out | grep TLS-01)" "TLS-01 skip" "TLS-01 with a NUL in the level"
+}
+
+test_terminal_controls_in_values_are_not_printed_raw() {
+    mkdir pf
+    printf 'relayhost = [smtp.example.org]:587\nsmtp_tls_security_level = \033[2J\033]0;forged\007secure\n' >pf/main.cf
+    printf 'submission inet n - y - - smtpd\n  -o smtpd_tls_security_level=\033[1Amay\n' >pf/master.cf
+    chmod 644 pf/main.cf pf/master.cf
+    env PEERMAIL_POSTCONF=none "$PEERMAIL_BIN" check --postfix pf >out 2>err || true
+    expect_contains out 'not a level this reader knows'
+    if grep -q "$(printf '\033')" out err; then
+        fail "a terminal control from main.cf or master.cf reached the report"
+    fi
+    if grep -q "$(printf '\007')" out err; then
+        fail "a BEL from main.cf reached the report"
+    fi
+}
