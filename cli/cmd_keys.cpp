@@ -7,6 +7,7 @@
 #include "output.hpp"
 
 #include <peermail/address/mailbox.hpp>
+#include <peermail/crypto/cms.hpp>
 #include <peermail/crypto/x509_list.hpp>
 #include <peermail/util/fs.hpp>
 
@@ -26,30 +27,6 @@ struct KeysOptions
   std::string file;                   // keys import
   std::string passphrase_command;     // keys import of PKCS #12
 };
-
-// What keys check can say of an S/MIME peer without judging its
-// certificate's trust.
-Result<std::string>
-smime_peer_facts(const GlobalOptions& g, const config::Peer& peer)
-{
-  PEERMAIL_TRY_ASSIGN(auto certs, crypto::list_x509(g.gnupg_home_dir()));
-  const auto* c = crypto::find_x509(certs, peer.fingerprint);
-  if (c == nullptr) {
-    return fmt::format(
-      "S/MIME peer pinned to the certificate {}, which is not in gpgsm's keybox "
-      "(peermail keys import FILE)",
-      peer.fingerprint);
-  }
-  const bool binds =
-    std::find(c->addresses.begin(), c->addresses.end(), peer.address) != c->addresses.end();
-  return fmt::format(
-    "S/MIME peer pinned to the certificate {} ({}, valid to {}{}); keys check "
-    "does not judge S/MIME certificates yet",
-    peer.fingerprint,
-    binds ? "binds the address" : "does NOT bind the address",
-    c->not_after,
-    c->expired ? ", expired" : "");
-}
 
 int
 run_check(const GlobalOptions& g, const KeysOptions& o)
@@ -76,27 +53,29 @@ run_check(const GlobalOptions& g, const KeysOptions& o)
     {"ok",        true                   },
     {"addresses", nlohmann::json::array()}
   };
+  std::unique_ptr<crypto::CmsEngine> cms; // opened at the first S/MIME peer
   for (const auto& addr : addresses) {
-    if (*cfg && (*cfg)->peer(addr) != nullptr
-        && (*cfg)->peer(addr)->protocol == config::PeerProtocol::smime) {
-      // TODO(issue 17, send path): the recipient-certificate judgement
-      // (crypto/cert_judge) decides readiness; until then only the facts.
-      auto line = smime_peer_facts(g, *(*cfg)->peer(addr));
-      if (!line) {
-        return print_error(line.error());
+    const auto* peer = *cfg ? (*cfg)->peer(addr) : nullptr;
+    if (peer != nullptr && peer->protocol == config::PeerProtocol::smime) {
+      // An S/MIME peer: its pinned certificate, judged as send judges it
+      // (crypto/cert_judge.cpp) against [smime] anchors.
+      if (!cms) {
+        auto c = crypto::open_cms(
+          g.gnupg_home_dir(), (*cfg)->smime.anchors, (*cfg)->smime.revocation_offline);
+        if (!c) {
+          return print_error(c.error());
+        }
+        cms = std::move(*c);
       }
-      all_ready = false;
+      auto j = cms->judge_recipient_cert(peer->fingerprint, addr, policy);
+      if (!j) {
+        return print_error(j.error());
+      }
+      all_ready = all_ready && j->ok();
       if (g.json) {
-        out["addresses"].push_back({
-          {"address",     addr                           },
-          {"ready",       false                          },
-          {"protocol",    "S/MIME"                       },
-          {"fingerprint", (*cfg)->peer(addr)->fingerprint},
-          {"problem",     "not_judged"                   },
-          {"reason",      *line                          }
-        });
+        out["addresses"].push_back(readiness_json(addr, *j, true, true));
       } else {
-        std::cout << fmt::format("{}: not judged: {}\n", addr, *line);
+        print_readiness(addr, *j, true, true);
       }
       continue;
     }

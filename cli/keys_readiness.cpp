@@ -13,11 +13,12 @@
 namespace peermail::cli {
 
 nlohmann::json
-readiness_json(const std::string& address, const crypto::KeyJudgement& j, bool pinned)
+readiness_json(const std::string& address, const crypto::KeyJudgement& j, bool pinned, bool smime)
 {
   return {
     {"address",     address                        },
     {"ready",       j.ok()                         },
+    {"protocol",    smime ? "S/MIME" : "OpenPGP"   },
     {"fingerprint", j.key ? j.key->fingerprint : ""},
     {"subkey",      j.subkey_fingerprint           },
     {"pinned",      pinned                         },
@@ -30,9 +31,12 @@ readiness_json(const std::string& address, const crypto::KeyJudgement& j, bool p
 }
 
 void
-print_readiness(const std::string& address, const crypto::KeyJudgement& j, bool pinned)
+print_readiness(const std::string& address, const crypto::KeyJudgement& j, bool pinned, bool smime)
 {
-  if (j.ok()) {
+  if (j.ok() && smime) {
+    std::cout << fmt::format(
+      "{}: ready: S/MIME certificate {}, pinned\n", address, j.key->fingerprint);
+  } else if (j.ok()) {
     std::cout << fmt::format("{}: ready: key {}{} (encryption subkey {})\n",
                              address,
                              j.key->fingerprint,

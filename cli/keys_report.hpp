@@ -40,12 +40,17 @@ void print_x509_text(const crypto::X509Summary& c);
 
 // Return the readiness of `address` (judgement `j`; `pinned` by [[peer]]) as
 // a `keys check --json` entry.
-nlohmann::json
-readiness_json(const std::string& address, const crypto::KeyJudgement& j, bool pinned);
+nlohmann::json readiness_json(const std::string& address,
+                              const crypto::KeyJudgement& j,
+                              bool pinned,
+                              bool smime = false);
 
 // Print the readiness of `address` as `keys check` does: "ADDR: ready: …" or
 // "ADDR: not ready: … [ID]" with the fix, then the warnings.
-void print_readiness(const std::string& address, const crypto::KeyJudgement& j, bool pinned);
+void print_readiness(const std::string& address,
+                     const crypto::KeyJudgement& j,
+                     bool pinned,
+                     bool smime = false);
 
 // Find the public key `fpr` and show it (text mode); Errc::no_key (67) when
 // the keyring does not hold it.

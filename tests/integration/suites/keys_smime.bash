@@ -236,8 +236,32 @@ test_example_config_loads() {
     "$PEERMAIL_SOURCE_DIR/examples/config/smime-peer.toml" >c.toml
   chmod 600 c.toml
   expect_exit 0 pm --config c.toml --json keys list
-  # An S/MIME peer is not judged by keys check yet (no OpenPGP key is looked
-  # for): not ready, with the facts.
+  # Its S/MIME peer's certificate is judged (not in this keybox: not ready).
   expect_exit 67 pm --config c.toml keys check results@lab.example
-  expect_contains out "results@lab.example: not judged: S/MIME peer pinned to the certificate 00112233445566778899AABBCCDDEEFF00112233, which is not in gpgsm's keybox (peermail keys import FILE)"
+  expect_contains out "results@lab.example: not ready: "
+}
+
+# keys check judges an S/MIME peer's pinned certificate as send does
+# (crypto/cert_judge.cpp): not ready until it chains to [smime] anchors.
+test_check_smime_peer_judged_like_send() {
+  gpg_home_new
+  nocfg keys import "$(fx import-chain.pem)" >/dev/null 2>&1
+  local sam
+  sam=$(sha1_of "$(fx import-sam.der)" DER)
+  write_config c.toml signing_key=0123456789ABCDEF0123456789ABCDEF01234567
+  expect_exit 0 pm --config c.toml keys pin --smime sam@import.test "$sam"
+  # No anchors: not ready, 67, the reason and fix name [smime] anchors.
+  expect_exit 67 pm --config c.toml --json keys check sam@import.test
+  expect_eq "$(/usr/bin/python3 -c 'import json; a=json.load(open("out"))["addresses"][0]; print(a["ready"], a["protocol"], a["fingerprint"])')" "False S/MIME $sam" "not ready without anchors"
+  expect_contains out "anchors"
+  # The CA as the anchor (the second PEM block of the chain file).
+  awk '/BEGIN CERT/{n++} n==2' "$(fx import-chain.pem)" >ca.pem
+  printf '\n[smime]\nanchors = "%s"\nrevocation = "offline"\n' "$PWD/ca.pem" >>c.toml
+  expect_exit 0 pm --config c.toml keys check sam@import.test
+  expect_contains out "sam@import.test: ready: S/MIME certificate $sam, pinned"
+  # The same certificate for another address is refused.
+  expect_exit 0 pm --config c.toml keys pin --smime --replace sam@import.test "$sam"
+  sed -i 's/address = "sam@import.test"/address = "kim@import.test"/' c.toml
+  expect_exit 67 pm --config c.toml keys check kim@import.test
+  expect_contains out "kim@import.test: not ready:"
 }
