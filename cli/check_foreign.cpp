@@ -34,14 +34,7 @@ render(const GlobalOptions& g, const Result<check::ForeignReport>& r, const char
   if (g.json) {
     print_check_json(r->findings, meta);
   } else {
-    // The evidence quotes another tool's file, which may hold terminal
-    // controls (a tampered main.cf): show them escaped, never raw.
-    auto findings = r->findings;
-    for (auto& f : findings) {
-      f.evidence = util::terminal_safe(f.evidence);
-      f.fix = util::terminal_safe(f.fix);
-    }
-    print_check_text(findings, meta);
+    print_check_text(r->findings, meta); // terminal-safe (check_report.cpp)
   }
   return policy::any_fail(r->findings) ? k_negative : k_ok;
 }

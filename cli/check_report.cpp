@@ -65,10 +65,12 @@ print_check_text(const std::vector<policy::Finding>& fs, const CheckReportMeta& 
     counts[static_cast<int>(f.status)]++;
     std::cout << fmt::format("  {:<4}  {:<7}  {}\n", policy::to_string(f.status), f.id, f.title);
     if (!f.evidence.empty()) {
-      std::cout << fmt::format("               {}\n", f.evidence);
+      // Evidence may quote a file (another tool's, a tampered main.cf) or
+      // a server: terminal controls are shown escaped, never raw.
+      std::cout << fmt::format("               {}\n", util::terminal_safe(f.evidence));
     }
     if (!f.fix.empty() && (f.status == policy::Status::fail || f.status == policy::Status::warn)) {
-      std::cout << fmt::format("               fix: {}\n", f.fix);
+      std::cout << fmt::format("               fix: {}\n", util::terminal_safe(f.fix));
     }
   }
   std::cout << fmt::format("\n{} pass, {} warn, {} fail, {} skip: {}\n",

@@ -196,7 +196,7 @@ TEST_SUITE("peermail::send")
     CHECK(report.error->message.find("kim@lab.test, bob@lab.test read S/MIME")
           != std::string::npos);
     CHECK(report.error->message.find("identity.smime_cert is not set") != std::string::npos);
-    CHECK(report.error->fix.find("gpgsm --import") != std::string::npos);
+    CHECK(report.error->fix.find("peermail keys import FILE.p12") != std::string::npos);
     CHECK(srec.judged.empty());
     CHECK(rec.envelopes.empty());
     CHECK(rec.protected_with.empty());

@@ -3,6 +3,8 @@
 
 #include <peermail/audit/audit_log.hpp>
 #include <peermail/crypto/agent.hpp>
+#include <peermail/crypto/cms.hpp>
+#include <peermail/crypto/key_judge.hpp>
 #include <peermail/crypto/keyring.hpp>
 #include <peermail/crypto/passphrase.hpp>
 #include <peermail/policy/checklist.hpp>
@@ -137,6 +139,56 @@ preflight(const config::Config& cfg)
   return p;
 }
 
+namespace {
+
+// S/MIME: identity.smime_cert and each S/MIME peer's pinned certificate,
+// judged exactly as send judges them (crypto/cert_judge.cpp) against
+// [smime] anchors. gpgsm is not started when neither is configured.
+void
+gather_smime(const config::Config& cfg,
+             const std::string& home,
+             const crypto::KeyPolicy& kp,
+             policy::Facts& f)
+{
+  const bool any_peer = std::any_of(cfg.peers.begin(), cfg.peers.end(), [](const auto& p) {
+    return p.protocol == config::PeerProtocol::smime;
+  });
+  if (!any_peer && cfg.identity.smime_cert.empty()) {
+    return;
+  }
+  auto cms = crypto::open_cms(home, cfg.smime.anchors, cfg.smime.revocation_offline);
+  // An engine or anchor failure refuses every certificate, with its reason.
+  const auto judged = [](Result<crypto::KeyJudgement> j, const std::string& address) {
+    if (j) {
+      return std::move(*j);
+    }
+    crypto::KeyJudgement r;
+    r.address = address;
+    return crypto::with_problem(std::move(r),
+                                crypto::KeyProblem::invalid,
+                                j.error().check_id.empty() ? "KEY-03" : j.error().check_id,
+                                j.error().message,
+                                j.error().fix);
+  };
+  const auto& id = cfg.identity;
+  if (!id.smime_cert.empty()) {
+    auto j = cms ? (*cms)->judge_signer_cert(id.smime_cert, id.address, kp)
+                 : Result<crypto::KeyJudgement>(unexpected(cms.error()));
+    f.smime_signer =
+      policy::KeyCheck{"S/MIME certificate", id.address, judged(std::move(j), id.address)};
+  }
+  for (const auto& p : cfg.peers) {
+    if (p.protocol != config::PeerProtocol::smime) {
+      continue;
+    }
+    auto j = cms ? (*cms)->judge_recipient_cert(p.fingerprint, p.address, kp)
+                 : Result<crypto::KeyJudgement>(unexpected(cms.error()));
+    f.peers.push_back(policy::KeyCheck{"S/MIME peer", p.address, judged(std::move(j), p.address)});
+  }
+}
+
+} // namespace
+
 policy::Facts
 gather(const config::Config& cfg, const GatherOptions& opts)
 {
@@ -215,10 +267,8 @@ gather(const config::Config& cfg, const GatherOptions& opts)
     f.archive = policy::KeyCheck{"archive key", "", std::move(*plan->archive)};
   }
   for (const auto& p : cfg.peers) {
-    // An S/MIME peer has no OpenPGP key to judge: its certificate is judged
-    // by the send pipeline (crypto/cert_judge.cpp) before anything is sent.
     if (p.protocol == config::PeerProtocol::smime) {
-      continue;
+      continue; // judged as a certificate below
     }
     auto j = protect::judge_recipient(**kr, cfg, p.address, kp);
     if (!j) {
@@ -227,6 +277,7 @@ gather(const config::Config& cfg, const GatherOptions& opts)
     }
     f.peers.push_back(policy::KeyCheck{"peer", p.address, std::move(*j)});
   }
+  gather_smime(cfg, home, kp, f);
   return f;
 }
 

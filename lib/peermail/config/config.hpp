@@ -43,6 +43,12 @@ struct Identity
   bool rewrite_from = false;
 };
 
+// The fix wherever S/MIME peers meet an unset identity.smime_cert (send's
+// refusal, check's SIG-01).
+inline constexpr std::string_view k_smime_cert_fix =
+  "import your certificate and key (peermail keys import FILE.p12) and set [identity] "
+  "smime_cert to the fingerprint it prints";
+
 struct Account
 {
   std::string name = "default";

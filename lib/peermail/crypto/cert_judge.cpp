@@ -22,12 +22,12 @@ std::string
 new_cert_fix(bool signer, const std::string& address)
 {
   if (signer) {
-    return "get a new certificate for your address from your CA, import it (gpgsm --import "
+    return "get a new certificate for your address from your CA, import it (peermail keys import "
            "FILE.p12) and set identity.smime_cert to its fingerprint";
   }
   return fmt::format(
     "ask {} for their current certificate, verify its fingerprint out of band, import it "
-    "(gpgsm --import FILE) and set the fingerprint in its [[peer]] entry",
+    "(peermail keys import FILE) and set the fingerprint in its [[peer]] entry",
     address);
 }
 
@@ -100,9 +100,9 @@ CmsEngine::judge_cert(const std::string& pinned,
                            "keybox",
                            pinned)
              : fmt::format("certificate {} is not in the gpgsm keybox", pinned),
-      signer ? "import your certificate and key (gpgsm --import FILE.p12), or set "
+      signer ? "import your certificate and key (peermail keys import FILE.p12), or set "
                "identity.smime_cert to the fingerprint of one you hold"
-             : fmt::format("import {}'s certificate (gpgsm --import FILE) or correct "
+             : fmt::format("import {}'s certificate (peermail keys import FILE) or correct "
                            "the fingerprint in its [[peer]] entry",
                            address));
   }
@@ -225,7 +225,7 @@ CmsEngine::judge_cert(const std::string& pinned,
       fmt::format("gpgsm does not accept the chain of certificate {}{}",
                   fpr,
                   m_offline ? "" : " (revocation is checked through dirmngr)"),
-      m_offline ? std::string("import the intermediate CA certificates (gpgsm --import FILE)")
+      m_offline ? std::string("import the intermediate CA certificates (peermail keys import FILE)")
                 : std::string("make the CA's CRL reachable for dirmngr, or set [smime] revocation "
                               "= \"offline\" to judge by the chain alone"));
   }

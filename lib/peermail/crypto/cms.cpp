@@ -545,7 +545,8 @@ CmsEngine::decrypt(std::string_view der, std::size_t max_plaintext)
         "see peermail-verify(1), UNATTENDED KEYS";
     } else if (no_seckey) {
       d.failure = "no secret key for any recipient of the S/MIME message";
-      d.fix = "decrypt it where your key is, or import your .p12 with `gpgsm --import`";
+      d.fix =
+        "decrypt it where your key is, or import your .p12 with `peermail keys import FILE.p12`";
     } else {
       d.failure =
         fmt::format("the S/MIME enveloped data cannot be decrypted: {}", gpgme_strerror(err));

@@ -84,7 +84,7 @@ CmsEngine::sign_detached(std::string_view data, const std::string& signer)
                             "the gpgsm keybox",
                             signer),
                 "SIG-01",
-                "import your certificate and key (gpgsm --import FILE.p12)");
+                "import your certificate and key (peermail keys import FILE.p12)");
   }
   Key key(raw);
   gpgme_signers_clear(ctx);
@@ -127,7 +127,7 @@ CmsEngine::encrypt(std::string_view data, const std::vector<std::string>& recipi
       return fail(Errc::no_key,
                   fmt::format("certificate {} is not in the gpgsm keybox", fpr),
                   "E2E-01",
-                  "import it (gpgsm --import FILE)");
+                  "import it (peermail keys import FILE)");
     }
     keys.emplace_back(raw);
     raw_keys.push_back(raw);

@@ -27,7 +27,8 @@ struct FileFacts
 // One key the configuration relies on, and its verdict.
 struct KeyCheck
 {
-  std::string role;    // "signing key", "peer", "own key", "archive key"
+  std::string role;    // "signing key", "peer", "own key", "archive key",
+                       // "S/MIME certificate", "S/MIME peer"
   std::string address; // the address judged ("" for the archive key)
   crypto::KeyJudgement judgement;
 };
@@ -65,6 +66,9 @@ struct Facts
   std::vector<KeyCheck> peers;
   std::optional<KeyCheck> self;    // policy.encrypt_to_self
   std::optional<KeyCheck> archive; // policy.archive_key
+  // S/MIME: identity.smime_cert, judged for signing (role "S/MIME
+  // certificate"); the S/MIME peers are in `peers` (role "S/MIME peer").
+  std::optional<KeyCheck> smime_signer;
   // Protection of the signing key's secret parts, from gpg-agent KEYINFO:
   // true protected (or on a card), false stored in the clear, unset unknown.
   std::optional<bool> secret_key_protected;

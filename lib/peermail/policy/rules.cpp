@@ -331,9 +331,51 @@ key_warnings(Board& b, const KeyCheck& kc)
   }
 }
 
+// A usable X.509 certificate (S/MIME): judged as a whole by
+// crypto/cert_judge.cpp (strength, validity, chain, address, usage), so
+// the OpenPGP subkey items do not apply. Return false for an OpenPGP key.
+bool
+smime_cert_rules(Board& b, const KeyCheck& kc)
+{
+  const auto& fpr = kc.judgement.key->fingerprint;
+  if (kc.role == "S/MIME certificate") {
+    b.pass("SIG-01",
+           fmt::format("S/MIME certificate {} for <{}>, secret present", fpr, kc.address));
+    return true;
+  }
+  if (kc.role == "S/MIME peer") {
+    b.pass("E2E-04",
+           fmt::format("<{}>: S/MIME certificate {} pinned by [[peer]]", kc.address, fpr));
+    b.pass("E2E-01", fmt::format("<{}>: S/MIME certificate {}", kc.address, fpr));
+    return true;
+  }
+  return false;
+}
+
+// S/MIME peers need the user's own certificate to sign for them: send
+// refuses without it, so check says so too.
+void
+smime_identity_rule(Board& b, const Facts& f)
+{
+  if (!f.config->identity.smime_cert.empty()) {
+    return;
+  }
+  for (const auto& p : f.config->peers) {
+    if (p.protocol == config::PeerProtocol::smime) {
+      b.fail("SIG-01",
+             fmt::format("<{}> reads S/MIME ([[peer]] protocol = \"smime\") but "
+                         "identity.smime_cert is not set: mail to it cannot be signed",
+                         p.address),
+             std::string(config::k_smime_cert_fix));
+      return;
+    }
+  }
+}
+
 void
 key_rules(Board& b, const Facts& f)
 {
+  smime_identity_rule(b, f);
   if (!f.keyring_error.empty()) {
     for (const char* id : {"SIG-01", "KEY-01", "KEY-02", "KEY-03"}) {
       b.fail(id,
@@ -355,16 +397,20 @@ key_rules(Board& b, const Facts& f)
   if (f.archive) {
     all.push_back(&*f.archive);
   }
+  if (f.smime_signer) {
+    all.push_back(&*f.smime_signer);
+  }
   for (const auto* kc : all) {
     const auto& j = kc->judgement;
     const std::string who =
       kc->address.empty() ? kc->role : fmt::format("{} <{}>", kc->role, kc->address);
     if (!j.ok()) {
       b.fail(j.check_id, fmt::format("{}: {}", who, j.reason), j.fix);
-      if (kc->role == "signing key" && j.check_id != "SIG-01") {
+      if ((kc->role == "signing key" || kc->role == "S/MIME certificate")
+          && j.check_id != "SIG-01") {
         b.fail("SIG-01", fmt::format("{}: {} [{}]", who, j.reason, j.check_id), j.fix);
       }
-      if (kc->role == "peer" && j.check_id != "E2E-01") {
+      if ((kc->role == "peer" || kc->role == "S/MIME peer") && j.check_id != "E2E-01") {
         b.fail(
           "E2E-01", fmt::format("no usable key for <{}> [{}]", kc->address, j.check_id), j.fix);
       }
@@ -378,6 +424,9 @@ key_rules(Board& b, const Facts& f)
     b.pass("KEY-01", fmt::format("{}: {} strong enough", who, key.fingerprint));
     b.pass("KEY-02", fmt::format("{}: {} not expired", who, key.fingerprint));
     b.pass("KEY-03", fmt::format("{}: {} not revoked", who, key.fingerprint));
+    if (smime_cert_rules(b, *kc)) {
+      continue;
+    }
     if (crypto::separates_usages(key)) {
       b.pass("KEY-04", fmt::format("{}: separate signing and encryption subkeys", who));
     } else {

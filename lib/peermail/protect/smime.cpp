@@ -82,8 +82,7 @@ no_smime_cert_error(const std::vector<std::string>& addresses)
                            fmt::join(addresses, ", "),
                            addresses.size() == 1 ? "s" : ""),
                "SIG-01",
-               "import your certificate and key (gpgsm --import FILE.p12) and set [identity] "
-               "smime_cert to its fingerprint (gpgsm --list-secret-keys)");
+               std::string(config::k_smime_cert_fix));
 }
 
 } // namespace peermail::protect

@@ -250,7 +250,7 @@ test_certificate_without_the_address_is_refused() {
 
 test_pinned_certificate_not_in_keybox_is_refused() {
     refused kim@lab.test "$(peer kim@lab.test 0123456789ABCDEF0123456789ABCDEF01234567)" 67 \
-        "is not in the gpgsm keybox" "gpgsm --import"
+        "is not in the gpgsm keybox" "peermail keys import FILE"
 }
 
 test_certificate_that_cannot_encrypt_is_refused() {
@@ -259,7 +259,7 @@ test_certificate_that_cannot_encrypt_is_refused() {
 
 test_no_smime_cert_is_refused() {
     SMIME_CERT=- refused kim@lab.test "$(peer kim@lab.test "$KIM_X509")" 78 \
-        "identity.smime_cert is not set" "kim@lab.test" "gpgsm --import"
+        "identity.smime_cert is not set" "kim@lab.test" "peermail keys import FILE.p12"
 }
 
 test_another_cipher_in_gpgsm_conf_is_refused() {
@@ -358,4 +358,37 @@ test_sendmail_to_smime_peer() {
     expect_contains content.txt "$BODY_MARK"
     expect_eq "$(grep '"action":"sendmail"' audit.jsonl | grep -c '"protocol":"S/MIME"')" 2 \
         "sendmail pending and sent records"
+}
+
+# `check` judges the S/MIME identity and peers as send does (issue 17): a
+# good roster passes SIG-01/E2E-01/E2E-04 with the certificates; an expired
+# peer certificate fails, and so does an S/MIME peer without smime_cert.
+check_status() {
+    /usr/bin/python3 -c 'import json,sys; d=json.load(open("out")); print(next(f["status"] for f in d["findings"] if f["id"]==sys.argv[1]))' "$1"
+}
+
+test_check_judges_smime_identity_and_peers() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    local rc=0
+    PM_TEST_PASSWORD=$PASSWORD pm --config c.toml --json check >out 2>err || rc=$?
+    expect_eq "$(check_status SIG-01)" pass "SIG-01"
+    expect_eq "$(check_status E2E-04)" pass "E2E-04"
+    expect_contains out "S/MIME certificate $ANA_X509 for <ana@clinic.test>, secret present"
+    expect_contains out "<kim@lab.test>: S/MIME certificate $KIM_X509 pinned by [[peer]]"
+
+    setup_server "" "$(peer old@lab.test "$OLD_X509")"
+    rc=0
+    PM_TEST_PASSWORD=$PASSWORD pm --config c.toml --json check >out 2>err || rc=$?
+    expect_eq "$rc" 1 "exit code (expired peer certificate)"
+    expect_eq "$(check_status KEY-02)" fail "KEY-02"
+    expect_eq "$(check_status E2E-01)" fail "E2E-01"
+    expect_contains out "expired on 2021-01-01"
+
+    setup_server - "$(peer kim@lab.test "$KIM_X509")"
+    rc=0
+    PM_TEST_PASSWORD=$PASSWORD pm --config c.toml --json check >out 2>err || rc=$?
+    expect_eq "$rc" 1 "exit code (no smime_cert)"
+    expect_eq "$(check_status SIG-01)" fail "SIG-01"
+    expect_contains out "identity.smime_cert is not set"
+    expect_contains out "peermail keys import FILE.p12"
 }
