@@ -156,6 +156,15 @@ CmsEngine::judge_cert(const std::string& pinned,
                            "person's certificate",
                            address));
   }
+  if (facts->ca) {
+    // Mail goes to a person's certificate, never to a CA's key (a pinned
+    // anchor would otherwise chain to itself).
+    return with_problem(std::move(j),
+                        KeyProblem::invalid,
+                        signer ? "SIG-01" : "E2E-04",
+                        fmt::format("certificate {} is a CA certificate, not {}'s", fpr, address),
+                        new_cert_fix(signer, address));
+  }
   const std::string& usage = signer ? facts->usage_problem : facts->encrypt_usage_problem;
   if (!usage.empty()) {
     return with_problem(std::move(j),

@@ -168,9 +168,15 @@ cert_facts(std::string_view der)
       util::to_lower(asn1_text(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i)))));
   }
   // RFC 8550 §4.4.2 and §4.4.4: without the extensions any use is allowed.
+  // Extensions OpenSSL cannot decode, or repeated ones, are not "absent":
+  // they allow nothing (gpgsm may read only the first of two).
   const uint32_t flags = X509_get_extension_flags(x.get());
-  if ((flags & EXFLAG_KUSAGE) != 0
-      && (X509_get_key_usage(x.get()) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
+  c.ca = X509_check_ca(x.get()) != 0;
+  if ((flags & EXFLAG_INVALID) != 0) {
+    c.usage_problem = "the certificate's extensions are malformed or repeated";
+    c.encrypt_usage_problem = c.usage_problem;
+  } else if ((flags & EXFLAG_KUSAGE) != 0
+             && (X509_get_key_usage(x.get()) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
     c.usage_problem = "the certificate's keyUsage does not allow signatures";
   } else if ((flags & EXFLAG_XKUSAGE) != 0
              && (X509_get_extended_key_usage(x.get()) & (XKU_SMIME | XKU_ANYEKU)) == 0) {
@@ -178,8 +184,10 @@ cert_facts(std::string_view der)
   }
   // Encrypting to it (RFC 8550 §4.4.2): keyEncipherment for RSA key
   // transport, keyAgreement for ECDH.
-  if ((flags & EXFLAG_KUSAGE) != 0
-      && (X509_get_key_usage(x.get()) & (KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)) == 0) {
+  if ((flags & EXFLAG_INVALID) != 0) {
+    // said above
+  } else if ((flags & EXFLAG_KUSAGE) != 0
+             && (X509_get_key_usage(x.get()) & (KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)) == 0) {
     c.encrypt_usage_problem =
       "the certificate's keyUsage allows neither keyEncipherment nor keyAgreement";
   } else if ((flags & EXFLAG_XKUSAGE) != 0

@@ -43,6 +43,7 @@ struct CertFacts
   std::string usage_problem;               // keyUsage or extKeyUsage forbid signing mail
   std::string weak_key;                    // below KEY-01's floor (112-bit security)
   std::string encrypt_usage_problem;       // keyUsage or extKeyUsage forbid encrypting mail to it
+  bool ca = false;                         // a CA certificate (X509_check_ca), not a person's
   std::int64_t not_before = 0;             // validity period, seconds since the epoch
   std::int64_t not_after = 0;
   std::string sha256; // the certificate's SHA-256 fingerprint, upper-case hex
@@ -125,7 +126,8 @@ public:
 
   // A detached SHA-256 signature (DER) over `data` by the certificate
   // `signer` (cms_write.cpp). Errors: no_key when gpgsm cannot use it.
-  Result<std::string> sign_detached(std::string_view data, const std::string& signer);
+  // SignOutput::hash_algo is the hash gpgsm chose (SHA-256 or stronger).
+  Result<SignOutput> sign_detached(std::string_view data, const std::string& signer);
 
   // Enveloped-data (DER) of `data` to the certificates `recipients` (SHA-1
   // fingerprints), content encryption AES-256-CBC (require_aes256()); never

@@ -46,8 +46,11 @@ CmsEngine::require_aes256()
   if (auto r = util::read_file(path, 1 << 20)) {
     current = std::move(*r);
   }
+  // gpgsm takes the last cipher-algo line it reads: every one must name
+  // AES-256, not only the first.
   std::istringstream in(current);
   std::string line;
+  bool aes256 = false;
   while (std::getline(in, line)) {
     const std::string t = trim(line);
     if (t.rfind("cipher-algo", 0) != 0) {
@@ -55,7 +58,8 @@ CmsEngine::require_aes256()
     }
     const std::string value = trim(std::string_view(t).substr(11));
     if (is_aes256(value)) {
-      return {};
+      aes256 = true;
+      continue;
     }
     return fail(Errc::config,
                 fmt::format("{} sets cipher-algo {}: S/MIME content must be encrypted with "
@@ -63,7 +67,10 @@ CmsEngine::require_aes256()
                             path,
                             value),
                 "E2E-02",
-                fmt::format("change that line to `cipher-algo AES256` or remove it", path));
+                "change that line to `cipher-algo AES256` or remove it");
+  }
+  if (aes256) {
+    return {};
   }
   if (!current.empty() && current.back() != '\n') {
     current += '\n';
@@ -73,7 +80,7 @@ CmsEngine::require_aes256()
   return {};
 }
 
-Result<std::string>
+Result<SignOutput>
 CmsEngine::sign_detached(std::string_view data, const std::string& signer)
 {
   gpgme_ctx_t ctx = m_ctx.get();
@@ -111,7 +118,13 @@ CmsEngine::sign_detached(std::string_view data, const std::string& signer)
       && sr->signatures->hash_algo != GPGME_MD_SHA512) {
     return fail(Errc::crypto, "the S/MIME signature hash is weaker than SHA-256", "SIG-02");
   }
-  return take_data(out.get());
+  SignOutput so;
+  // gpgsm picks the hash from the certificate (its signature algorithm, a
+  // P-384 curve) or digest-algo: micalg and the audit name the one used.
+  so.hash_algo = sr->signatures->hash_algo;
+  so.signer_fingerprint = signer;
+  so.data = take_data(out.get());
+  return so;
 }
 
 Result<std::string>
@@ -137,8 +150,10 @@ CmsEngine::encrypt(std::string_view data, const std::vector<std::string>& recipi
   PEERMAIL_TRY_ASSIGN(Data out, make_data());
   gpgme_set_offline(ctx, m_offline ? 1 : 0);
   // No GPGME_ENCRYPT_ALWAYS_TRUST: gpgsm validates every recipient's chain.
-  const auto e = gpgme_op_encrypt(
-    ctx, raw_keys.data(), static_cast<gpgme_encrypt_flags_t>(0), in.get(), out.get());
+  // NO_ENCRYPT_TO: an `encrypt-to` in gpgsm.conf must not add a recipient
+  // that was never judged and that the audit record would not name.
+  const auto e =
+    gpgme_op_encrypt(ctx, raw_keys.data(), GPGME_ENCRYPT_NO_ENCRYPT_TO, in.get(), out.get());
   gpgme_set_offline(ctx, 0);
   if (e != 0) {
     gpgme_encrypt_result_t er = gpgme_op_encrypt_result(ctx);

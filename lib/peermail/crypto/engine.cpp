@@ -265,7 +265,12 @@ Engine::encrypt_data(gpgme_data_t in,
   // E2E-04: GnuPG encrypts only to keys of full validity (certified).
   // GnuPG's "always trust" override is never set: callers pass keys judged by the
   // one rule (protect::resolve_protect_keys), and GnuPG checks validity again.
-  const unsigned flag_bits = hide_recipients ? GPGME_ENCRYPT_THROW_KEYIDS : 0;
+  // NO_ENCRYPT_TO: an encrypt-to or hidden-encrypt-to in gpg.conf must not
+  // add a recipient that was never judged and the audit would not name.
+  unsigned flag_bits = GPGME_ENCRYPT_NO_ENCRYPT_TO;
+  if (hide_recipients) {
+    flag_bits |= GPGME_ENCRYPT_THROW_KEYIDS;
+  }
   const auto flags = static_cast<gpgme_encrypt_flags_t>(flag_bits);
   const auto err = signer_fpr.empty() ? gpgme_op_encrypt(ctx, keys.data(), flags, in, out)
                                       : gpgme_op_encrypt_sign(ctx, keys.data(), flags, in, out);

@@ -2,6 +2,7 @@
 #include "smime.hpp"
 
 #include <peermail/crypto/cms.hpp>
+#include <peermail/crypto/signature.hpp>
 #include <peermail/mime/smime_mime.hpp>
 #include <peermail/util/fs.hpp>
 #include <peermail/util/strings.hpp>
@@ -47,12 +48,19 @@ public:
       opts.protect_subject ? mime::SubjectProtection::placeholder : mime::SubjectProtection::keep;
     PEERMAIL_TRY_ASSIGN(mime::Prepared prepared, mime::prepare(message, subject));
     PEERMAIL_TRY_ASSIGN(auto sig, m_engine->sign_detached(prepared.inner, opts.signer_fingerprint));
-    const std::string entity = mime::smime_signed_entity(prepared.inner, sig, "sha-256");
+    // RFC 8551 §3.5.3.2 names them "sha-256"...; RFC 3156 "pgp-sha256":
+    // one table (crypto::micalg_for), written the S/MIME way here.
+    const auto micalg = crypto::micalg_for(sig.hash_algo);
+    if (!micalg || micalg->rfind("pgp-sha", 0) != 0) {
+      return fail(Errc::crypto, "the S/MIME signature hash is weaker than SHA-256", "SIG-02");
+    }
+    const std::string smime_micalg = "sha-" + micalg->substr(7); // "pgp-sha256" -> "sha-256"
+    const std::string entity = mime::smime_signed_entity(prepared.inner, sig.data, smime_micalg);
     PEERMAIL_TRY_ASSIGN(auto der, m_engine->encrypt(entity, opts.recipient_fingerprints));
     ProtectResult out;
     out.message_id = prepared.message_id;
     out.content_sha256 = util::sha256_hex(prepared.inner);
-    out.hash_algo = "SHA256";
+    out.hash_algo = crypto::hash_name(sig.hash_algo);
     out.message = mime::assemble_smime_enveloped(prepared, der);
     return out;
   }

@@ -833,3 +833,20 @@ test_no_progress_line_when_quick_or_not_a_terminal() {
     expect_not_contains tty.log "waiting"
     expect_not_contains tty.log "encrypting"
 }
+
+# An encrypt-to in gpg.conf must not add a recipient nobody judged and the
+# audit would not name (attack review): the message is for Sam and Ana only.
+test_encrypt_to_in_gpg_conf_adds_no_recipient() {
+    gpg_home_copy
+    setup_server
+    local mal
+    mal=$(gpg_gen_key "Mal Other" mal@elsewhere.test)
+    printf 'encrypt-to %s\n' "$mal" >>"$GNUPGHOME/gpg.conf"
+    PM_TEST_PASSWORD=$PASSWORD expect_exit 0 pm --config c.toml send --to sam@hospital.test \
+        --subject "$SUBJECT" --body-file body.txt
+    keyids_of "$SMTP_SPOOL/msg-1.eml" | sort -u >ids
+    expect_eq "$(wc -l <ids)" 2 "recipients (Sam and Ana)"
+    if grep -qx "$(enc_subkey "$mal")" ids; then
+        fail "encrypted to the encrypt-to key of gpg.conf"
+    fi
+}

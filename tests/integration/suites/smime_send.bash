@@ -392,3 +392,44 @@ test_check_judges_smime_identity_and_peers() {
     expect_contains out "identity.smime_cert is not set"
     expect_contains out "peermail keys import FILE.p12"
 }
+
+# gpgsm takes the LAST cipher-algo line: a weaker one after AES256 is
+# refused too (attack review), nothing sent.
+test_a_later_weaker_cipher_in_gpgsm_conf_is_refused() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    printf 'cipher-algo AES256\ncipher-algo 3DES\n' >"$GNUPGHOME/gpgsm.conf"
+    send_to kim@lab.test
+    expect_eq "$(cat rc)" 78 "exit code"
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    expect_contains err "gpgsm.conf sets cipher-algo 3DES"
+}
+
+# An encrypt-to in gpgsm.conf must not add a recipient nobody judged and
+# the audit would not name: the copy is for Kim and Ana only.
+test_encrypt_to_in_gpgsm_conf_adds_no_recipient() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    printf 'encrypt-to %s\n' "$EVE_X509" >"$GNUPGHOME/gpgsm.conf"
+    send_to kim@lab.test
+    expect_eq "$(cat rc)" 0 "exit code"
+    openssl cms -cmsout -print -in "$SMTP_SPOOL/msg-1.eml" >print.txt
+    expect_eq "$(grep -c 'issuerAndSerialNumber\|subjectKeyIdentifier' print.txt)" 2 "recipients"
+    expect_not_contains print.txt "Rogue Root"
+}
+
+# A CA certificate pinned as a peer (here the anchor itself, which would
+# chain to itself) is refused: mail goes to a person's certificate.
+test_ca_certificate_pinned_as_peer_is_refused() {
+    # The root names no address: give it the peer's as emailAddress.
+    (cd "$X509" && openssl req -x509 -newkey rsa:2048 -nodes -keyout caml.key -out caml.pem \
+        -days 30 -subj "/CN=Lab CA/emailAddress=kim@lab.test" \
+        -addext "basicConstraints=critical,CA:TRUE" 2>/dev/null)
+    setup_server "" "$(peer kim@lab.test "$(sha1_of "$X509/caml.pem")")"
+    gpgsm --batch --import "$X509/caml.pem" 2>/dev/null
+    cat "$X509/caml.pem" >>"$X509/anchors-caml.pem"
+    cat "$X509/ca.pem" >>"$X509/anchors-caml.pem"
+    sed -i "s|^anchors = .*|anchors = \"$X509/anchors-caml.pem\"|" c.toml
+    send_to kim@lab.test
+    expect_eq "$(cat rc)" 67 "exit code"
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    expect_contains err "is a CA certificate, not kim@lab.test's"
+}
