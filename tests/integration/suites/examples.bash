@@ -306,3 +306,17 @@ test_crontab_mails_job_output_unattended() {
   expect_contains read.eml "X-Original-From: root (Cron Daemon)"
   expect_not_contains state/audit.jsonl "$PASS"
 }
+
+# examples/config/smime-peer.toml: sending with it to both peers, with X.509
+# certificates made for the test, is in smime_send.bash
+# (test_example_config_reaches_both_peers). Here: it loads as shipped, and
+# `check` names what its S/MIME side still needs on a machine that has
+# neither the anchors file nor the certificates.
+test_smime_peer_example_loads_and_check_names_the_certificates() {
+  example_config smime-peer.toml c.toml "$ANA" "$SAM"
+  export PEERMAIL_AUDIT_PATH=$PWD/audit.jsonl
+  expect_exit 1 pm --config c.toml --gnupg-home "$ANA_HOME" check
+  expect_contains out "S/MIME certificate <ana.ruiz@clinic.example>: [smime] anchors"
+  expect_contains out "S/MIME peer <results@lab.example>: [smime] anchors"
+  expect_contains out "fix: set [smime] anchors to a PEM bundle of the root CA certificates"
+}
