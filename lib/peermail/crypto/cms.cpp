@@ -18,6 +18,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <ctime>
+#include <set>
+#include <sstream>
 #include <utility>
 
 namespace peermail::crypto {
@@ -286,8 +288,22 @@ CmsEngine::use_anchors(const std::vector<AnchorCert>& anchors)
   if (auto r = util::read_file(path, 1 << 20)) {
     current = std::move(*r);
   }
-  std::string known = util::to_lower(current);
-  known.erase(std::remove(known.begin(), known.end(), ':'), known.end());
+  // The roots trustlist.txt already names: a line "FPR FLAGS" (colons
+  // allowed); comments and "!" (disabled) lines do not count.
+  std::set<std::string> known;
+  {
+    std::istringstream lines(current);
+    std::string l;
+    while (std::getline(lines, l)) {
+      const auto b = l.find_first_not_of(" \t");
+      if (b == std::string::npos || l[b] == '#' || l[b] == '!') {
+        continue;
+      }
+      std::string fpr = l.substr(b, l.find_first_of(" \t", b) - b);
+      fpr.erase(std::remove(fpr.begin(), fpr.end(), ':'), fpr.end());
+      known.insert(util::to_lower(fpr));
+    }
+  }
   for (const auto& a : anchors) {
     PEERMAIL_TRY_ASSIGN(Data d, binary_data(a.der));
     if (auto e = gpgme_op_import(m_ctx.get(), d.get()); e != 0) {
@@ -297,7 +313,7 @@ CmsEngine::use_anchors(const std::vector<AnchorCert>& anchors)
       continue; // an intermediate helps to build chains; gpgsm trusts roots only
     }
     m_anchors.insert(a.fingerprint);
-    if (known.find(util::to_lower(a.fingerprint)) == std::string::npos) {
+    if (known.count(util::to_lower(a.fingerprint)) == 0) {
       add += fmt::format("{} S\n", a.fingerprint);
     }
   }

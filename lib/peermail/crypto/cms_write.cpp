@@ -53,6 +53,28 @@ CmsEngine::require_aes256()
   bool aes256 = false;
   while (std::getline(in, line)) {
     const std::string t = trim(line);
+    // Options that make gpgsm accept what the certificate judgement relies
+    // on it to refuse (an expired or revoked chain) are refused for sending.
+    for (const char* weak : {"disable-crl-checks",
+                             "disable-trusted-cert-crl-check",
+                             "faked-system-time",
+                             "debug-ignore-expiration",
+                             "ignore-cert-extension",
+                             "disable-policy-checks",
+                             "debug-no-chain-validation"}) {
+      const std::string_view w(weak);
+      if (t.rfind(w, 0) == 0
+          && (t.size() == w.size() || t[w.size()] == ' ' || t[w.size()] == '\t')) {
+        return fail(Errc::config,
+                    fmt::format("{} sets {}: gpgsm would then accept certificates the "
+                                "S/MIME judgement must refuse (KEY-03)",
+                                path,
+                                weak),
+                    "KEY-03",
+                    "remove that line from gpgsm.conf ([smime] revocation = \"offline\" is the "
+                    "stated way to work without revocation data)");
+      }
+    }
     if (t.rfind("cipher-algo", 0) != 0) {
       continue;
     }

@@ -751,7 +751,10 @@ private:
       transport::Envelope env;
       env.mail_from = m_cfg.identity.address;
       env.rcpt_to = cr.rcpt_to;
-      PEERMAIL_TRY(c.file->rewind());
+      if (auto rw = c.file->rewind(); !rw) {
+        failure = rw.error(); // earlier copies keep their outcome in the report
+        break;
+      }
       // Write-ahead: the attempt is on record before anything is submitted.
       audit::Record pending = copy_record(c);
       pending.outcome = std::string(audit::k_outcome_pending);

@@ -433,3 +433,34 @@ test_ca_certificate_pinned_as_peer_is_refused() {
     expect_eq "$(spool_count)" 0 "messages delivered"
     expect_contains err "is a CA certificate, not kim@lab.test's"
 }
+
+# gpgsm.conf options that make gpgsm accept what the judgement relies on it
+# to refuse (expired or revoked chains) are refused for sending (attack
+# review), nothing sent.
+test_weakening_option_in_gpgsm_conf_is_refused() {
+    local opt
+    for opt in "faked-system-time 20200601T000000" "disable-crl-checks" "ignore-cert-extension 2.5.29.15"; do
+        setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+        printf '%s\n' "$opt" >"$GNUPGHOME/gpgsm.conf"
+        send_to kim@lab.test
+        expect_eq "$(cat rc)" 78 "exit code ($opt)"
+        expect_eq "$(spool_count)" 0 "messages delivered ($opt)"
+        expect_contains err "gpgsm.conf sets ${opt%% *}"
+        expect_contains err "KEY-03"
+    done
+}
+
+# A commented-out line for the anchor in trustlist.txt is not the anchor:
+# peermail adds it and the send goes out. (A "!" line is the user's explicit
+# distrust: gpg-agent keeps it, and the send fails closed.)
+test_commented_anchor_in_trustlist_is_not_taken_for_it() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    local ca
+    ca=$(sha1_of "$X509/ca.pem")
+    rm -f "$GNUPGHOME/trustlist.txt"
+    printf '# %s S\n' "$ca" >"$GNUPGHOME/trustlist.txt"
+    send_to kim@lab.test
+    expect_eq "$(cat rc)" 0 "exit code"
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    grep -qx "$ca S" "$GNUPGHOME/trustlist.txt" || fail "the anchor was not added"
+}
