@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `peermail encrypt [-r ADDR]... [--no-sign] [FILE|-]`: PGP/MIME
 // multipart/encrypted (RFC 3156 §4, signed and encrypted per §6.2) on stdout,
-// with the real Subject protected inside (RFC 9788).
+// or S/MIME enveloped-data (RFC 8551) when every recipient is an S/MIME
+// peer, with the real Subject protected inside (RFC 9788).
 #include "app.hpp"
 #include "message_input.hpp"
 #include "output.hpp"
 
 #include <peermail/address/mailbox.hpp>
 #include <peermail/mime/pgp_mime.hpp>
+#include <peermail/protect/message.hpp>
 #include <peermail/protect/protect.hpp>
 
 #include <fmt/core.h>
@@ -45,30 +47,38 @@ run_encrypt(const EncryptOptions& o, const GlobalOptions& g)
     }
     recipients.push_back(mb->address);
   }
+  if (recipients.empty()) {
+    recipients = addrs->recipients;
+  }
+  if (recipients.empty()) {
+    return print_error(
+      Error(Errc::usage, "no recipients: the message has no To/Cc/Bcc and no -r was given"));
+  }
+  // S/MIME when every recipient's [[peer]] entry says so; both: refused.
+  auto protocol = protect::recipients_protocol(in->cfg, recipients);
+  if (!protocol) {
+    return print_error(protocol.error());
+  }
   // One ciphertext names every recipient's key ID: Bcc recipients would be
   // revealed to the others (RFC 5322 §3.6.3). Hide all key IDs then, as
   // gpg --throw-keyids does; `send` instead gives each Bcc its own copy.
+  // S/MIME cannot hide them: protect_smime_message refuses (E2E-05).
   bool hide = o.hide_recipients;
-  if (recipients.empty()) {
-    recipients = addrs->recipients;
-    if (!addrs->bcc.empty() && !hide) {
-      hide = true;
+  if (o.recipients.empty() && !addrs->bcc.empty() && !hide) {
+    hide = true;
+    if (*protocol == protect::Protocol::openpgp) {
       print_note(
         "the message has Bcc recipients: no recipient key IDs are written, so "
         "To/Cc recipients cannot see who else can decrypt it (peermail send "
         "instead gives each Bcc recipient a copy of their own)");
     }
   }
-  if (recipients.empty()) {
-    return print_error(
-      Error(Errc::usage, "no recipients: the message has no To/Cc/Bcc and no -r was given"));
-  }
   protect::ProtectOptions po;
   po.sign = !o.no_sign;
   po.encrypt = true;
   po.protect_subject = in->cfg.policy.protect_subject;
   po.hide_recipients = hide;
-  return protect_to_stdout(g, in->cfg, in->message, recipients, po);
+  return protect_to_stdout(g, in->cfg, in->message, recipients, po, *protocol);
 }
 
 } // namespace

@@ -76,9 +76,10 @@ protect_to_stdout(const GlobalOptions& g,
                   const config::Config& cfg,
                   const std::string& message,
                   const std::vector<std::string>& recipients,
-                  protect::ProtectOptions po)
+                  protect::ProtectOptions po,
+                  protect::Protocol protocol)
 {
-  auto out = protect::protect_message(cfg, g.gnupg_home_dir(), message, recipients, po);
+  auto out = protect::protect_message(cfg, g.gnupg_home_dir(), message, recipients, po, protocol);
   if (!out) {
     return print_error(out.error());
   }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <peermail/config/config.hpp>
+#include <peermail/protect/message.hpp>
 #include <peermail/protect/protect.hpp>
 #include <peermail/util/fs.hpp>
 #include <peermail/util/result.hpp>
@@ -61,6 +62,7 @@ int protect_to_stdout(const GlobalOptions& g,
                       const config::Config& cfg,
                       const std::string& message,
                       const std::vector<std::string>& recipients,
-                      protect::ProtectOptions po);
+                      protect::ProtectOptions po,
+                      protect::Protocol protocol);
 
 } // namespace peermail::cli

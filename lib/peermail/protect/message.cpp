@@ -7,6 +7,7 @@
 #include <peermail/mime/pgp_mime.hpp>
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 namespace peermail::protect {
 
@@ -33,13 +34,41 @@ require_from_identity(std::string_view message, const config::Identity& identity
   return {};
 }
 
+Result<Protocol>
+recipients_protocol(const config::Config& cfg, const std::vector<std::string>& recipients)
+{
+  std::vector<std::string> smime;
+  std::vector<std::string> openpgp;
+  for (const auto& r : recipients) {
+    const config::Peer* peer = cfg.peer(r);
+    (peer != nullptr && peer->protocol == config::PeerProtocol::smime ? smime : openpgp)
+      .push_back(r);
+  }
+  if (!smime.empty() && !openpgp.empty()) {
+    return fail(Errc::usage,
+                fmt::format("the recipients read different protocols: {} S/MIME, {} OpenPGP "
+                            "([[peer]] protocol); one encrypted message is readable in one of "
+                            "them only; nothing was written",
+                            fmt::join(smime, ", "),
+                            fmt::join(openpgp, ", ")),
+                "E2E-01",
+                "send it with peermail send, which writes one copy per protocol, or encrypt "
+                "once per protocol with -r ADDR");
+  }
+  return smime.empty() ? Protocol::openpgp : Protocol::smime;
+}
+
 Result<MessageOutcome>
 protect_message(const config::Config& cfg,
                 const std::string& gnupg_home,
                 std::string_view message,
                 const std::vector<std::string>& recipients,
-                ProtectOptions po)
+                ProtectOptions po,
+                Protocol protocol)
 {
+  if (protocol == Protocol::smime) {
+    return protect_smime_message(cfg, gnupg_home, message, recipients, std::move(po));
+  }
   if (po.sign) {
     PEERMAIL_TRY(require_from_identity(message, cfg.identity));
   }

@@ -41,26 +41,43 @@ public:
   Result<ProtectResult>
   protect(std::string_view message, const ProtectOptions& opts) override
   {
-    if (!opts.sign || !opts.encrypt || opts.signer_fingerprint.empty()) {
-      return fail(Errc::internal, "S/MIME mail is always signed and encrypted");
+    if (!opts.sign && !opts.encrypt) {
+      return fail(Errc::internal, "nothing to protect: neither signing nor encrypting");
     }
-    const auto subject =
-      opts.protect_subject ? mime::SubjectProtection::placeholder : mime::SubjectProtection::keep;
+    if (opts.sign && opts.signer_fingerprint.empty()) {
+      return fail(Errc::internal, "signing without a signer certificate");
+    }
+    const auto subject = opts.encrypt && opts.protect_subject ? mime::SubjectProtection::placeholder
+                                                              : mime::SubjectProtection::keep;
     PEERMAIL_TRY_ASSIGN(mime::Prepared prepared, mime::prepare(message, subject));
-    PEERMAIL_TRY_ASSIGN(auto sig, m_engine->sign_detached(prepared.inner, opts.signer_fingerprint));
-    // RFC 8551 §3.5.3.2 names them "sha-256"...; RFC 3156 "pgp-sha256":
-    // one table (crypto::micalg_for), written the S/MIME way here.
-    const auto micalg = crypto::micalg_for(sig.hash_algo);
-    if (!micalg || micalg->rfind("pgp-sha", 0) != 0) {
-      return fail(Errc::crypto, "the S/MIME signature hash is weaker than SHA-256", "SIG-02");
-    }
-    const std::string smime_micalg = "sha-" + micalg->substr(7); // "pgp-sha256" -> "sha-256"
-    const std::string entity = mime::smime_signed_entity(prepared.inner, sig.data, smime_micalg);
-    PEERMAIL_TRY_ASSIGN(auto der, m_engine->encrypt(entity, opts.recipient_fingerprints));
     ProtectResult out;
     out.message_id = prepared.message_id;
     out.content_sha256 = util::sha256_hex(prepared.inner);
-    out.hash_algo = crypto::hash_name(sig.hash_algo);
+    std::string entity = prepared.inner;
+    if (opts.sign) {
+      PEERMAIL_TRY_ASSIGN(auto sig,
+                          m_engine->sign_detached(prepared.inner, opts.signer_fingerprint));
+      // RFC 8551 §3.5.3.2 names them "sha-256"...; RFC 3156 "pgp-sha256":
+      // one table (crypto::micalg_for), written the S/MIME way here.
+      const auto micalg = crypto::micalg_for(sig.hash_algo);
+      if (!micalg || micalg->rfind("pgp-sha", 0) != 0) {
+        return fail(Errc::crypto, "the S/MIME signature hash is weaker than SHA-256", "SIG-02");
+      }
+      const std::string smime_micalg = "sha-" + micalg->substr(7); // "pgp-sha256" -> "sha-256"
+      entity = mime::smime_signed_entity(prepared.inner, sig.data, smime_micalg);
+      out.hash_algo = crypto::hash_name(sig.hash_algo);
+    }
+    if (!opts.encrypt) {
+      // Signed only (peermail sign --smime): the outer headers, then the
+      // multipart/signed entity as the message's body.
+      out.message = prepared.outer_headers;
+      out.message += entity;
+      return out;
+    }
+    if (opts.hide_recipients) {
+      return unexpected(hidden_recipients_error());
+    }
+    PEERMAIL_TRY_ASSIGN(auto der, m_engine->encrypt(entity, opts.recipient_fingerprints));
     out.message = mime::assemble_smime_enveloped(prepared, der);
     return out;
   }
@@ -78,6 +95,18 @@ SmimeProtector::create(const config::Config& cfg, const std::string& gnupg_home)
     auto engine,
     crypto::open_cms(gnupg_home, cfg.smime.anchors, cfg.smime.revocation_offline, true));
   return std::unique_ptr<SmimeProtector>(new CmsProtector(std::move(engine)));
+}
+
+Error
+hidden_recipients_error()
+{
+  return Error(Errc::usage,
+               "S/MIME cannot hide its recipients: an enveloped message names every "
+               "recipient's certificate (issuer and serial number), so a Bcc recipient would be "
+               "revealed to the others; nothing was written",
+               "E2E-05",
+               "give each Bcc recipient a message of their own: peermail send does, or run "
+               "peermail encrypt -r ADDR once per Bcc recipient");
 }
 
 Error

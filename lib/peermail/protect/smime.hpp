@@ -41,10 +41,17 @@ public:
                                                     const std::string& address,
                                                     const crypto::KeyPolicy& policy) = 0;
 
-  // Sign and encrypt `message` (opts.sign and opts.encrypt must be set;
-  // signer and recipients are certificate fingerprints already judged).
+  // Sign and/or encrypt `message` as `opts` says (signer and recipients are
+  // certificate fingerprints already judged): signed and encrypted, the
+  // multipart/signed entity enveloped; signed only, multipart/signed with the
+  // outer headers; encrypted only, the inner entity enveloped.
+  // opts.hide_recipients cannot be honoured (hidden_recipients_error()).
   virtual Result<ProtectResult> protect(std::string_view message, const ProtectOptions& opts) = 0;
 };
+
+// The refusal of an S/MIME message whose recipients must stay hidden (Bcc):
+// CMS names every recipient's certificate. Errc::usage (64), E2E-05.
+Error hidden_recipients_error();
 
 // The refusal when S/MIME recipients are addressed and identity.smime_cert
 // is not set (Errc::config, exit 78), naming them.

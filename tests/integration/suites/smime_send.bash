@@ -464,3 +464,132 @@ test_commented_anchor_in_trustlist_is_not_taken_for_it() {
     expect_eq "$(spool_count)" 1 "messages delivered"
     grep -qx "$ca S" "$GNUPGHOME/trustlist.txt" || fail "the anchor was not added"
 }
+
+# --- encrypt and sign write S/MIME (issue 17) --------------------------------
+
+# write_msg FILE TO [EXTRA-HEADER]: a message from Ana to TO.
+write_msg() {
+    {
+        printf 'From: Ana Ruiz <ana@clinic.test>\nTo: %s\n' "$2"
+        [ -z "${3:-}" ] || printf '%s\n' "$3"
+        printf 'Subject: %s\nDate: %s\n' "$SUBJECT" "$(date -R)"
+        printf 'Message-ID: <smime-cli-1@clinic.test>\n\n%s\nSecond line.\n' "$BODY_MARK"
+    } >"$1"
+}
+
+test_encrypt_to_smime_peer_reads_with_openssl() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    write_msg msg.eml kim@lab.test
+    local rc=0
+    pm --config c.toml encrypt msg.eml >enc.eml 2>err || rc=$?
+    expect_eq "$rc" 0 "exit code"
+    expect_contains enc.eml 'Content-Type: application/pkcs7-mime; smime-type=enveloped-data;'
+    expect_contains enc.eml 'Subject: [...]'
+    expect_contains enc.eml 'Message-ID: <smime-cli-1@clinic.test>'
+    if grep -qF -e "$BODY_MARK" -e "$SUBJECT" enc.eml; then fail "content outside the envelope"; fi
+    openssl cms -cmsout -print -in enc.eml >print.txt
+    expect_contains print.txt 'aes-256-cbc'
+    expect_eq "$(grep -c 'issuerAndSerialNumber\|subjectKeyIdentifier' print.txt)" 2 "recipients"
+    kim_reads enc.eml || { cat openssl.err >&2; fail "OpenSSL cannot decrypt"; }
+    expect_contains kim.signed 'multipart/signed; protocol="application/pkcs7-signature"'
+    openssl cms -verify -in kim.signed -CAfile "$X509/ca.pem" -out content.txt 2>verify.err \
+        || { cat verify.err >&2; fail "OpenSSL does not verify the signature"; }
+    expect_contains content.txt "Subject: $SUBJECT"
+    expect_contains content.txt "$BODY_MARK"
+    # Ana's own copy (encrypt to self) decrypts in her home and verifies.
+    pm --config c.toml --json verify --decrypt -o plain.eml enc.eml >vout 2>verr \
+        || { cat verr >&2; fail "peermail verify of its own S/MIME output"; }
+    expect_contains vout '"verdict":"valid"'
+    expect_contains vout '"protocol":"S/MIME"'
+    expect_contains plain.eml "$BODY_MARK"
+}
+
+test_encrypt_no_sign_to_smime_peer() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    write_msg msg.eml kim@lab.test
+    expect_exit 0 pm --config c.toml encrypt --no-sign msg.eml
+    kim_reads out || { cat openssl.err >&2; fail "OpenSSL cannot decrypt"; }
+    expect_not_contains kim.signed 'multipart/signed'
+    expect_not_contains kim.signed 'pkcs7-signature'
+    expect_contains kim.signed "Subject: $SUBJECT"
+    expect_contains kim.signed "$BODY_MARK"
+}
+
+test_sign_smime_verifies_in_openssl_and_peermail() {
+    setup_server "" ""
+    write_msg msg.eml kim@lab.test
+    local rc=0
+    pm --config c.toml sign --smime msg.eml >signed.eml 2>err || rc=$?
+    expect_eq "$rc" 0 "exit code"
+    expect_contains signed.eml 'multipart/signed; protocol="application/pkcs7-signature"'
+    expect_contains signed.eml 'micalg=sha-256'
+    expect_contains signed.eml "Subject: $SUBJECT"
+    openssl smime -verify -in signed.eml -CAfile "$X509/ca.pem" -out content.txt 2>verify.err \
+        || { cat verify.err >&2; fail "OpenSSL does not verify the signature"; }
+    expect_contains content.txt "$BODY_MARK"
+    pm --config c.toml --json verify signed.eml >vout 2>verr || rc=$?
+    expect_eq "$rc" 0 "verify exit code"
+    expect_contains vout '"verdict":"valid"'
+    expect_contains vout '"protocol":"S/MIME"'
+}
+
+test_sign_smime_without_smime_cert_is_refused() {
+    setup_server - ""
+    write_msg msg.eml kim@lab.test
+    local rc=0
+    pm --config c.toml sign --smime msg.eml >signed.eml 2>err || rc=$?
+    expect_eq "$rc" 78 "exit code"
+    expect_contains err 'identity.smime_cert'
+    expect_eq "$(wc -c <signed.eml)" 0 "bytes on stdout"
+}
+
+test_encrypt_to_both_protocols_is_refused() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    write_msg msg.eml 'kim@lab.test, sam@hospital.test'
+    local rc=0
+    pm --config c.toml encrypt msg.eml >enc.eml 2>err || rc=$?
+    expect_eq "$rc" 64 "exit code"
+    expect_contains err 'kim@lab.test'
+    expect_contains err 'sam@hospital.test'
+    expect_contains err 'peermail send'
+    expect_eq "$(wc -c <enc.eml)" 0 "bytes on stdout"
+}
+
+test_encrypt_smime_with_bcc_is_refused() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")$(peer lee@lab.test "$LEE_X509")"
+    write_msg msg.eml kim@lab.test 'Bcc: lee@lab.test'
+    local rc=0
+    pm --config c.toml encrypt msg.eml >enc.eml 2>err || rc=$?
+    expect_eq "$rc" 64 "exit code"
+    expect_contains err 'Bcc'
+    expect_contains err 'peermail send'
+    expect_eq "$(wc -c <enc.eml)" 0 "bytes on stdout"
+}
+
+test_encrypt_to_refused_smime_certificate() {
+    setup_server "" "$(peer old@lab.test "$OLD_X509")$(peer eve@lab.test "$EVE_X509")"
+    write_msg msg.eml old@lab.test
+    local rc=0
+    pm --config c.toml encrypt msg.eml >enc.eml 2>err || rc=$?
+    expect_eq "$rc" 67 "exit code"
+    expect_contains err 'old@lab.test'
+    expect_contains err KEY-02
+    expect_eq "$(wc -c <enc.eml)" 0 "bytes on stdout"
+    rc=0
+    pm --config c.toml encrypt -r eve@lab.test msg.eml >enc.eml 2>err || rc=$?
+    expect_eq "$rc" 67 "exit code (another root)"
+    expect_contains err 'does not chain to a configured trust anchor'
+    expect_eq "$(wc -c <enc.eml)" 0 "bytes on stdout"
+}
+
+test_encrypt_smime_own_certificate_must_encrypt() {
+    # Encrypt to self needs an own certificate that can encrypt: Sig's can
+    # only sign (and binds another address), so nothing is written.
+    setup_server "$SIG_X509" "$(peer kim@lab.test "$KIM_X509")"
+    write_msg msg.eml kim@lab.test
+    local rc=0
+    pm --config c.toml encrypt --no-sign msg.eml >enc.eml 2>err || rc=$?
+    expect_eq "$rc" 67 "exit code"
+    expect_contains err 'identity.smime_cert'
+    expect_eq "$(wc -c <enc.eml)" 0 "bytes on stdout"
+}
