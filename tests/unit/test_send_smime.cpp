@@ -126,9 +126,11 @@ TEST_SUITE("peermail::send")
     SmimeRecorder srec;
     auto report = run(smime_config(), mixed_request(), smime_fakes(rec, srec));
     REQUIRE(report.ok());
-    // The pinned certificate of each S/MIME peer was judged.
+    // The own certificate (encrypt to self) and the pinned certificate of
+    // each S/MIME peer were judged as recipient certificates.
     CHECK(srec.judged
-          == std::vector<std::string>{std::string("kim@lab.test=") + k_kim_cert,
+          == std::vector<std::string>{std::string("ana@clinic.test=") + k_own_cert,
+                                      std::string("kim@lab.test=") + k_kim_cert,
                                       std::string("bob@lab.test=") + k_bob_cert});
     REQUIRE(rec.envelopes.size() == 3);
     CHECK(rec.envelopes[0].rcpt_to == std::vector<std::string>{"sam@hospital.test"});
@@ -179,6 +181,24 @@ TEST_SUITE("peermail::send")
     CHECK(report.error->check_id == "KEY-02");
     CHECK(rec.envelopes.empty());
     CHECK(rec.protected_with.empty());
+    CHECK(srec.protected_with.empty());
+    REQUIRE(rec.audit.size() == 1);
+    CHECK(rec.audit[0].outcome == "refused");
+  }
+
+  TEST_CASE("send::run: an own certificate that cannot be encrypted to sends nothing (67)")
+  {
+    Recorder rec;
+    SmimeRecorder srec;
+    srec.refuse = {"ana@clinic.test"};
+    auto report = run(smime_config(), mixed_request(), smime_fakes(rec, srec));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::no_key);
+    CHECK(report.error->message.find("identity.smime_cert (policy.encrypt_to_self)")
+          != std::string::npos);
+    CHECK(report.error->message.find("nothing was sent") != std::string::npos);
+    CHECK(report.error->fix.find("can sign and encrypt") != std::string::npos);
+    CHECK(rec.envelopes.empty());
     CHECK(srec.protected_with.empty());
     REQUIRE(rec.audit.size() == 1);
     CHECK(rec.audit[0].outcome == "refused");

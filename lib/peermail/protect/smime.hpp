@@ -49,6 +49,26 @@ public:
   virtual Result<ProtectResult> protect(std::string_view message, const ProtectOptions& opts) = 0;
 };
 
+// identity.smime_cert, judged for one S/MIME message or run.
+struct SmimeIdentity
+{
+  std::string signer;                // the signing certificate; "" when not signing
+  std::vector<std::string> extra;    // the own certificate (policy.encrypt_to_self)
+  std::vector<std::string> warnings; // expiring, …
+};
+
+// Judge identity.smime_cert (set) for signing as identity.address when
+// `sign`, and, when `encrypt` and policy.encrypt_to_self, as a recipient
+// certificate for identity.address (it must be able to encrypt: E2E-05).
+// The one judgement of the own certificate for send, sendmail, batch,
+// encrypt and sign (smime_message.cpp). Errors: Errc::no_key (67) naming
+// identity.smime_cert, the reason, the checklist ID and the fix.
+Result<SmimeIdentity> judge_smime_identity(SmimeProtector& smime,
+                                           const config::Config& cfg,
+                                           const crypto::KeyPolicy& policy,
+                                           bool sign,
+                                           bool encrypt);
+
 // The refusal of an S/MIME message whose recipients must stay hidden (Bcc):
 // CMS names every recipient's certificate. Errc::usage (64), E2E-05.
 Error hidden_recipients_error();

@@ -33,6 +33,42 @@ add_warnings(std::vector<std::string>& into,
 
 } // namespace
 
+Result<SmimeIdentity>
+judge_smime_identity(SmimeProtector& smime,
+                     const config::Config& cfg,
+                     const crypto::KeyPolicy& policy,
+                     bool sign,
+                     bool encrypt)
+{
+  SmimeIdentity out;
+  const std::string& cert = cfg.identity.smime_cert;
+  if (sign) {
+    PEERMAIL_TRY_ASSIGN(auto j, smime.judge_signer(cert, cfg.identity.address, policy));
+    if (!j.ok() || !j.key) {
+      return unexpected(crypto::judgement_error(j, "identity.smime_cert"));
+    }
+    add_warnings(out.warnings, "identity.smime_cert", j.warnings);
+    out.signer = j.key->fingerprint;
+  }
+  if (encrypt && cfg.policy.encrypt_to_self) {
+    // The own copy is encrypted to identity.smime_cert: it must be a
+    // certificate that can encrypt, for identity.address (E2E-05).
+    PEERMAIL_TRY_ASSIGN(auto j, smime.judge_recipient(cert, cfg.identity.address, policy));
+    if (!j.ok() || !j.key) {
+      Error e = crypto::judgement_error(j, "identity.smime_cert (policy.encrypt_to_self)");
+      e.fix = fmt::format(
+        "set identity.smime_cert to a certificate for {} that can sign and "
+        "encrypt (keyUsage digitalSignature and keyEncipherment, "
+        "emailProtection); {}",
+        cfg.identity.address,
+        config::k_smime_cert_fix);
+      return unexpected(std::move(e));
+    }
+    out.extra.push_back(j.key->fingerprint);
+  }
+  return out;
+}
+
 Result<MessageOutcome>
 protect_smime_message(const config::Config& cfg,
                       const std::string& gnupg_home,
@@ -74,32 +110,12 @@ protect_smime_message(const config::Config& cfg,
     add_warnings(out.warnings, who, j.warnings);
     add_unique(po.recipient_fingerprints, j.key->fingerprint);
   }
-  if (po.sign) {
-    PEERMAIL_TRY_ASSIGN(auto j,
-                        smime->judge_signer(cfg.identity.smime_cert, cfg.identity.address, policy));
-    if (!j.ok() || !j.key) {
-      return unexpected(crypto::judgement_error(j, "identity.smime_cert"));
-    }
-    add_warnings(out.warnings, "identity.smime_cert", j.warnings);
-    po.signer_fingerprint = j.key->fingerprint;
+  PEERMAIL_TRY_ASSIGN(auto own, judge_smime_identity(*smime, cfg, policy, po.sign, po.encrypt));
+  po.signer_fingerprint = own.signer;
+  for (const auto& f : own.extra) {
+    add_unique(po.recipient_fingerprints, f);
   }
-  if (to_self) {
-    // The own copy is encrypted to identity.smime_cert: it must be a
-    // certificate that can encrypt, for identity.address (E2E-05).
-    PEERMAIL_TRY_ASSIGN(
-      auto j, smime->judge_recipient(cfg.identity.smime_cert, cfg.identity.address, policy));
-    if (!j.ok() || !j.key) {
-      Error e = crypto::judgement_error(j, "identity.smime_cert (policy.encrypt_to_self)");
-      e.fix = fmt::format(
-        "set identity.smime_cert to a certificate for {} that can sign and "
-        "encrypt (keyUsage digitalSignature and keyEncipherment, "
-        "emailProtection); {}",
-        cfg.identity.address,
-        config::k_smime_cert_fix);
-      return unexpected(std::move(e));
-    }
-    add_unique(po.recipient_fingerprints, j.key->fingerprint);
-  }
+  out.warnings.insert(out.warnings.end(), own.warnings.begin(), own.warnings.end());
   if (po.encrypt && !cfg.policy.archive_key.empty()) {
     out.warnings.push_back(
       "policy.archive_key is an OpenPGP key: the S/MIME message is not encrypted to it");

@@ -460,20 +460,15 @@ private:
       return refuse(made.error());
     }
     m_smime = std::move(*made);
-    PEERMAIL_TRY_ASSIGN(
-      auto signer,
-      m_smime->judge_signer(m_cfg.identity.smime_cert, m_cfg.identity.address, policy));
-    if (!signer.ok()) {
-      Error e = crypto::judgement_error(signer, "identity.smime_cert");
+    auto own = protect::judge_smime_identity(*m_smime, m_cfg, policy, true, true);
+    if (!own) {
+      Error e = own.error();
       e.message += "; nothing was sent";
       return refuse(std::move(e));
     }
-    m_report.warnings.insert(
-      m_report.warnings.end(), signer.warnings.begin(), signer.warnings.end());
-    m_smime_signer = signer.key->fingerprint;
-    if (m_cfg.policy.encrypt_to_self) {
-      m_smime_extra.push_back(m_smime_signer);
-    }
+    m_report.warnings.insert(m_report.warnings.end(), own->warnings.begin(), own->warnings.end());
+    m_smime_signer = own->signer;
+    m_smime_extra = own->extra;
     if (!m_cfg.policy.archive_key.empty()) {
       m_report.warnings.push_back(
         "policy.archive_key is an OpenPGP key: the S/MIME copy is not encrypted to it");
