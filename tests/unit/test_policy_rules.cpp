@@ -154,6 +154,28 @@ TEST_SUITE("peermail::policy::checklist")
     CHECK(get(fs, "E2E-01").evidence == "no usable key for <sam@hospital.test> [KEY-02]");
   }
 
+  TEST_CASE("evaluate: an S/MIME peer accepted without a revocation answer warns KEY-03")
+  {
+    auto cfg = clean_config();
+    auto f = facts(cfg);
+    crypto::KeyJudgement j;
+    j.address = "una@lab.test";
+    crypto::KeyFacts k;
+    k.fingerprint = "B4DA5DDD9465484AA911751BBF89E3A944D98722";
+    j.key = k;
+    j.warnings.push_back(
+      "certificate revocation was not checked for B4DA5DDD9465484AA911751BBF89E3A944D98722 "
+      "(dirmngr has no CRL or OCSP answer for it): accepted because [smime] revocation = "
+      "\"offline\" [KEY-03]");
+    f.peers.push_back(KeyCheck{"S/MIME peer", "una@lab.test", j});
+    auto fs = evaluate(f);
+    CHECK(get(fs, "KEY-03").status == Status::warn);
+    CHECK(get(fs, "KEY-03").evidence.find("S/MIME peer: certificate revocation was not checked")
+          != std::string::npos);
+    CHECK(get(fs, "KEY-03").fix.find("gpgsm --call-dirmngr loadcrl") != std::string::npos);
+    CHECK(get(fs, "E2E-01").status == Status::pass);
+  }
+
   TEST_CASE("evaluate: permissions and protection (AUTH-05, KEY-05, AUD-05)")
   {
     auto cfg = clean_config();

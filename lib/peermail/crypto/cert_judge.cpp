@@ -79,6 +79,31 @@ CmsEngine::sha1_of_pin(const std::string& pinned)
   return {};
 }
 
+CmsEngine::ChainCheck
+CmsEngine::validate_chain(const std::string& fpr, bool offline)
+{
+  gpgme_ctx_t ctx = m_ctx.get();
+  const gpgme_keylist_mode_t mode = gpgme_get_keylist_mode(ctx);
+  gpgme_set_keylist_mode(ctx, GPGME_KEYLIST_MODE_LOCAL | GPGME_KEYLIST_MODE_VALIDATE);
+  // Offline, gpgsm checks no revocation at all (not even dirmngr's cache);
+  // a revocation it once saw stays marked in the keybox.
+  gpgme_set_offline(ctx, offline ? 1 : 0);
+  ChainCheck c;
+  if (gpgme_op_keylist_start(ctx, fpr.c_str(), 0) == 0) {
+    gpgme_key_t v = nullptr;
+    if (gpgme_op_keylist_next(ctx, &v) == 0 && v != nullptr) {
+      Key vk(v);
+      c.revoked = vk->revoked != 0;
+      c.valid = vk->revoked == 0 && vk->expired == 0 && vk->invalid == 0 && vk->uids != nullptr
+                && validity_at_least_full(vk->uids->validity);
+    }
+    gpgme_op_keylist_end(ctx);
+  }
+  gpgme_set_keylist_mode(ctx, mode);
+  gpgme_set_offline(ctx, 0);
+  return c;
+}
+
 Result<KeyJudgement>
 CmsEngine::judge_cert(const std::string& pinned,
                       const std::string& address,
@@ -199,44 +224,48 @@ CmsEngine::judge_cert(const std::string& pinned,
       "add the issuing root CA to [smime] anchors if you trust it, or ask for a certificate from "
       "a CA you trust");
   }
-  // gpgsm's own chain validation, with revocation through dirmngr (or,
-  // with [smime] revocation = "offline", the chain alone).
-  gpgme_ctx_t ctx = m_ctx.get();
-  const gpgme_keylist_mode_t mode = gpgme_get_keylist_mode(ctx);
-  gpgme_set_keylist_mode(ctx, GPGME_KEYLIST_MODE_LOCAL | GPGME_KEYLIST_MODE_VALIDATE);
-  gpgme_set_offline(ctx, m_offline ? 1 : 0);
-  bool revoked = false;
-  bool valid = false;
-  if (gpgme_op_keylist_start(ctx, kf.fingerprint.c_str(), 0) == 0) {
-    gpgme_key_t v = nullptr;
-    if (gpgme_op_keylist_next(ctx, &v) == 0 && v != nullptr) {
-      Key vk(v);
-      revoked = vk->revoked != 0;
-      valid = vk->revoked == 0 && vk->expired == 0 && vk->invalid == 0 && vk->uids != nullptr
-              && validity_at_least_full(vk->uids->validity);
-    }
-    gpgme_op_keylist_end(ctx);
-  }
-  gpgme_set_keylist_mode(ctx, mode);
-  gpgme_set_offline(ctx, 0);
-  if (revoked) {
+  // gpgsm's own chain validation, always with revocation through dirmngr:
+  // a revocation dirmngr knows (a CRL in its cache or one it can fetch) is
+  // refused in both modes. Only when dirmngr has no answer does [smime]
+  // revocation = "offline" judge by the chain alone, and says so.
+  const ChainCheck online = validate_chain(kf.fingerprint, false);
+  if (online.revoked) {
     return with_problem(std::move(j),
                         KeyProblem::revoked,
                         "KEY-03",
                         fmt::format("certificate {} is revoked", fpr),
                         new_cert_fix(signer, address));
   }
-  if (!valid) {
-    return with_problem(
-      std::move(j),
-      KeyProblem::validity,
-      "KEY-03",
-      fmt::format("gpgsm does not accept the chain of certificate {}{}",
-                  fpr,
-                  m_offline ? "" : " (revocation is checked through dirmngr)"),
-      m_offline ? std::string("import the intermediate CA certificates (peermail keys import FILE)")
-                : std::string("make the CA's CRL reachable for dirmngr, or set [smime] revocation "
-                              "= \"offline\" to judge by the chain alone"));
+  if (!online.valid) {
+    const ChainCheck chain = validate_chain(kf.fingerprint, true);
+    if (chain.revoked || !chain.valid) {
+      return with_problem(
+        std::move(j),
+        chain.revoked ? KeyProblem::revoked : KeyProblem::validity,
+        "KEY-03",
+        chain.revoked ? fmt::format("certificate {} is revoked", fpr)
+                      : fmt::format("gpgsm does not accept the chain of certificate {}", fpr),
+        chain.revoked ? new_cert_fix(signer, address)
+                      : std::string("import the intermediate CA certificates (peermail keys "
+                                    "import FILE), and check the chain with `gpgsm --list-keys "
+                                    "--with-validation FPR`"));
+    }
+    if (!m_offline) {
+      return with_problem(
+        std::move(j),
+        KeyProblem::validity,
+        "KEY-03",
+        fmt::format("the revocation status of certificate {} is unknown: dirmngr has no CRL "
+                    "or OCSP answer for it",
+                    fpr),
+        "let dirmngr reach the CA's CRL (network, dirmngr.conf) or load it (gpgsm "
+        "--call-dirmngr loadcrl FILE); where your policy accepts unknown revocation status, "
+        "set [smime] revocation = \"offline\"");
+    }
+    j.warnings.push_back(fmt::format(
+      "certificate revocation was not checked for {} (dirmngr has no CRL or OCSP answer for "
+      "it): accepted because [smime] revocation = \"offline\" [KEY-03]",
+      fpr));
   }
   if (facts->not_after != 0 && policy.expiry_warning_days > 0
       && facts->not_after - now < static_cast<std::int64_t>(policy.expiry_warning_days) * 86400) {

@@ -412,28 +412,6 @@ CmsEngine::take_notes()
   return std::exchange(m_notes, {});
 }
 
-bool
-CmsEngine::chain_valid_offline(const std::string& fpr)
-{
-  gpgme_ctx_t ctx = m_ctx.get();
-  const gpgme_keylist_mode_t mode = gpgme_get_keylist_mode(ctx);
-  gpgme_set_keylist_mode(ctx, GPGME_KEYLIST_MODE_LOCAL | GPGME_KEYLIST_MODE_VALIDATE);
-  gpgme_set_offline(ctx, 1); // a keylisting honours it: no CRL, no OCSP
-  bool ok = false;
-  if (gpgme_op_keylist_start(ctx, fpr.c_str(), 0) == 0) {
-    gpgme_key_t raw = nullptr;
-    if (gpgme_op_keylist_next(ctx, &raw) == 0 && raw != nullptr) {
-      Key k(raw);
-      ok = k->revoked == 0 && k->expired == 0 && k->invalid == 0 && k->uids != nullptr
-           && validity_at_least_full(k->uids->validity);
-    }
-    gpgme_op_keylist_end(ctx);
-  }
-  gpgme_set_keylist_mode(ctx, mode);
-  gpgme_set_offline(ctx, 0);
-  return ok;
-}
-
 std::vector<SignatureFacts>
 CmsEngine::collect_signatures()
 {
@@ -442,7 +420,18 @@ CmsEngine::collect_signatures()
   std::vector<gpg_err_code_t> codes;
   gpgme_verify_result_t vr = gpgme_op_verify_result(m_ctx.get());
   for (gpgme_signature_t s = vr != nullptr ? vr->signatures : nullptr; s != nullptr; s = s->next) {
-    out.push_back(signature_facts(s));
+    auto f = signature_facts(s);
+    if (gpgme_err_code(s->status) == GPG_ERR_NO_ERROR && s->validity == GPGME_VALIDITY_NEVER) {
+      // The signature verified, but gpgsm rejects its certificate
+      // (TRUST_NEVER, e.g. revoked): GPGME sums that up as RED, yet it is
+      // a certificate that must not be trusted (untrusted-key), not a
+      // signature that does not match (bad-signature).
+      f.summary &= ~static_cast<unsigned>(GPGME_SIGSUM_RED);
+      f.status = gpgme_err_code(s->validity_reason) == GPG_ERR_CERT_REVOKED
+                   ? SigStatus::key_revoked
+                   : classify_status(GPG_ERR_NO_ERROR, f.summary);
+    }
+    out.push_back(std::move(f));
     reasons.emplace_back(s->validity_reason != 0 ? gpgme_strerror(s->validity_reason) : "");
     codes.push_back(gpgme_err_code(s->validity_reason));
   }
@@ -453,9 +442,18 @@ CmsEngine::collect_signatures()
       continue;
     }
     judge_certificate(f);
+    if (f.status == SigStatus::key_revoked || codes[i] == GPG_ERR_CERT_REVOKED) {
+      // Never accepted, in either [smime] revocation mode.
+      f.status = SigStatus::key_revoked;
+      f.untrusted_reason =
+        fmt::format("the signer's certificate {} is revoked (KEY-03)", f.fingerprint);
+      continue;
+    }
+    // Offline acceptance is for a question dirmngr could not answer, never
+    // for a certificate gpgsm rejected outright (validity "never").
     if (m_offline && f.untrusted_reason.empty() && f.status == SigStatus::good
-        && !signature_trusted(f) && codes[i] != GPG_ERR_CERT_REVOKED
-        && chain_valid_offline(f.fingerprint)) {
+        && f.validity != GPGME_VALIDITY_NEVER && !signature_trusted(f)
+        && validate_chain(f.fingerprint, true).valid) {
       // The chain holds; only the revocation status is unknown.
       f.summary = GPGME_SIGSUM_GREEN;
       f.validity = GPGME_VALIDITY_FULL;

@@ -74,11 +74,13 @@ class CmsEngine
 {
 public:
   // Create an engine for `gnupg_home` ("" = default home). gpgsm always
-  // asks dirmngr (GPGME cannot keep a verification offline). With
-  // `revocation_offline`, a certificate whose revocation status dirmngr
-  // cannot give (offline, no CRL) is judged by its chain alone (a keylist
-  // validation in offline mode), and take_notes() says so; a revoked one
-  // never passes. Without it such a certificate is untrusted (KEY-03).
+  // asks dirmngr (GPGME cannot keep a verification offline), and so does
+  // judging a certificate for sending. With `revocation_offline`, a
+  // certificate whose revocation status dirmngr cannot give (offline, no
+  // CRL) is judged by its chain alone (a keylist validation in offline
+  // mode), and take_notes() or the judgement's warnings say so; one that
+  // dirmngr knows to be revoked never passes. Without it such a
+  // certificate is untrusted (KEY-03).
   static Result<std::unique_ptr<CmsEngine>> create(const std::string& gnupg_home,
                                                    bool revocation_offline);
 
@@ -160,7 +162,14 @@ private:
   std::vector<SignatureFacts> collect_signatures();
   void judge_certificate(SignatureFacts& f);
   std::string root_of(const std::string& fpr);
-  bool chain_valid_offline(const std::string& fpr);
+  // gpgsm's validation of `fpr`'s chain (a keylisting with VALIDATE), with
+  // revocation through dirmngr unless `offline`. (cert_judge.cpp)
+  struct ChainCheck
+  {
+    bool valid = false;
+    bool revoked = false;
+  };
+  ChainCheck validate_chain(const std::string& fpr, bool offline);
   Result<KeyJudgement> judge_cert(const std::string& pinned,
                                   const std::string& address,
                                   const KeyPolicy& policy,

@@ -326,8 +326,10 @@ key_warnings(Board& b, const KeyCheck& kc)
     }
     b.warn(id,
            fmt::format("{}: {}", kc.role, text),
-           id == "KEY-01" ? "plan a move to a 128-bit key (RSA >= 3072 or ECC >= 256 bits)"
-                          : "renew or replace the key before it expires, with a finite expiry");
+           id == "KEY-01"   ? "plan a move to a 128-bit key (RSA >= 3072 or ECC >= 256 bits)"
+           : id == "KEY-03" ? "let dirmngr reach the CA's CRL (or load it: gpgsm --call-dirmngr "
+                              "loadcrl FILE) so that revocation is checked"
+                            : "renew or replace the key before it expires, with a finite expiry");
   }
 }
 

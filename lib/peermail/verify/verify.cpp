@@ -485,6 +485,11 @@ private:
       if (!s.untrusted_reason.empty() && r.failure.empty()) {
         r.failure = s.untrusted_reason;
       }
+      if (s.status == crypto::SigStatus::key_revoked && r.fix.empty()) {
+        r.fix =
+          "do not rely on this signature: the CA revoked the signer's certificate; ask the "
+          "sender, out of band, for the message signed with a current certificate";
+      }
       if (s.untrusted_reason.find("checked through dirmngr") != std::string::npos
           && r.fix.empty()) {
         r.fix =

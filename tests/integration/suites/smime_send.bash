@@ -9,6 +9,8 @@
 
 # shellcheck source=../tls.bash
 . "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
+# shellcheck source=../smime.bash
+. "$PEERMAIL_SOURCE_DIR/tests/integration/smime.bash"
 
 SUBJECT='Biopsy 5521 for patient Quentin'
 BODY_MARK='Margins are clear, no further surgery'
@@ -16,56 +18,6 @@ PASSWORD='pw-Sm1me-never-shown'
 
 suite_probe() {
     probe_gpg && probe_smtp && need_cmd gpgsm && need_cmd openssl || return 1
-}
-
-# x509_cert CA NAME EMAIL START END EXT...: NAME.{key,pem} issued by CA
-# (CA.pem, CA.key) for EMAIL, valid START..END (YYYYMMDDHHMMSSZ), with the
-# extensions EXT (openssl ca -extfile lines).
-x509_cert() {
-    local ca=$1 name=$2 email=$3 start=$4 end=$5
-    shift 5
-    mkdir -p "db.$ca"
-    [ -f "db.$ca/index.txt" ] || { : >"db.$ca/index.txt"; echo 1000 >"db.$ca/serial"; }
-    cat >"$ca.cnf" <<EOF
-[ca]
-default_ca = d
-[d]
-database = db.$ca/index.txt
-serial = db.$ca/serial
-new_certs_dir = db.$ca
-default_md = sha256
-policy = p
-unique_subject = no
-[p]
-commonName = supplied
-EOF
-    openssl req -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" \
-        -subj "/CN=$name" 2>/dev/null
-    printf '%s\n' "subjectAltName=email:$email" "$@" >"$name.ext"
-    openssl ca -batch -config "$ca.cnf" -cert "$ca.pem" -keyfile "$ca.key" -in "$name.csr" \
-        -out "$name.pem" -startdate "$start" -enddate "$end" -extfile "$name.ext" -notext \
-        2>/dev/null
-    [ -s "$name.pem" ]
-}
-
-x509_root() {
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.pem" -days 60 \
-        -subj "/CN=$2" -addext "basicConstraints=critical,CA:TRUE" \
-        -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-}
-
-# sha1_of CERT: the certificate's SHA-1 fingerprint as gpgsm shows it.
-sha1_of() { openssl x509 -in "$1" -noout -fingerprint -sha1 | cut -d= -f2 | tr -d :; }
-sha256_of() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d :; }
-
-# import_p12 NAME: import NAME.key and NAME.pem (no passphrase) into gpgsm.
-import_p12() {
-    openssl pkcs12 -export -inkey "$1.key" -in "$1.pem" -passout pass: -keypbe PBE-SHA1-3DES \
-        -certpbe PBE-SHA1-3DES -macalg sha1 -out "$GNUPGHOME/$1.p12"
-    echo | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --import "$GNUPGHOME/$1.p12" \
-        2>"$GNUPGHOME/import.err" || { cat "$GNUPGHOME/import.err" >&2; fail "gpgsm cannot import $1"; }
-    gpgsm --list-secret-keys --with-colons "$(sha1_of "$1.pem")" | grep -q '^crs:' \
-        || { cat "$GNUPGHOME/import.err" >&2; fail "no secret key for $1 after the import"; }
 }
 
 suite_setup() {
@@ -98,32 +50,6 @@ suite_setup() {
         echo "export LEE_X509=$(sha1_of "$x/lee.pem") EVE_X509=$(sha1_of "$x/eve.pem")"
         echo "export SIG_X509=$(sha1_of "$x/sig.pem")"
     } >>"$SUITE_DIR/env.sh"
-}
-
-# peer ADDR FPR [PROTOCOL]: a [[peer]] entry.
-peer() {
-    printf '\n[[peer]]\naddress = "%s"\nfingerprint = "%s"\nprotocol = "%s"\n' "$1" "$2" "${3:-smime}"
-}
-
-# setup_server [SMIME_CERT] [PEERS]: a smtps server and c.toml with the
-# S/MIME anchor, identity.smime_cert (default Ana's; "-" = none) and PEERS.
-setup_server() {
-    local cert=${1:-$ANA_X509} peers=${2:-}
-    gpg_home_copy
-    start_smtps_config -- extra="[smime]\nanchors = \"$X509/ca.pem\"\nrevocation = \"offline\"\n$peers"
-    if [ "$cert" != - ]; then
-        sed -i "s/^signing_key = .*/&\nsmime_cert = \"$cert\"/" c.toml
-    fi
-    printf '%s\nSecond line.\n' "$BODY_MARK" >body.txt
-}
-
-# send_to ADDR...: send the test message to ADDR... (exit code in ./rc).
-send_to() {
-    local args=() a rc=0
-    for a in "$@"; do args+=(--to "$a"); done
-    PM_TEST_PASSWORD=$PASSWORD pm --config c.toml --json send "${args[@]}" --subject "$SUBJECT" \
-        --body-file body.txt >out 2>err || rc=$?
-    echo "$rc" >rc
 }
 
 # kim_reads MSG: decrypt MSG with Kim's key (OpenSSL) into kim.signed.
@@ -216,21 +142,6 @@ test_sha256_pin_is_accepted() {
     send_to kim@lab.test
     expect_eq "$(cat rc)" 0 "exit code"
     expect_eq "$(spool_count)" 1 "messages delivered"
-}
-
-# refused ADDR PEERS EXIT TEXT...: sending to ADDR (and Sam) with PEERS
-# exits EXIT, names TEXT, and nothing reaches the server.
-refused() {
-    local addr=$1 peers=$2 want=$3 cert=${SMIME_CERT:-}
-    shift 3
-    setup_server "$cert" "$peers"
-    send_to sam@hospital.test "$addr"
-    expect_eq "$(cat rc)" "$want" "exit code"
-    expect_eq "$(spool_count)" 0 "messages delivered"
-    local t
-    for t in "$@"; do expect_contains err "$t"; done
-    expect_contains err 'nothing was sent'
-    expect_contains audit.jsonl '"outcome":"refused"'
 }
 
 test_expired_certificate_is_refused() {
@@ -363,10 +274,6 @@ test_sendmail_to_smime_peer() {
 # `check` judges the S/MIME identity and peers as send does (issue 17): a
 # good roster passes SIG-01/E2E-01/E2E-04 with the certificates; an expired
 # peer certificate fails, and so does an S/MIME peer without smime_cert.
-check_status() {
-    /usr/bin/python3 -c 'import json,sys; d=json.load(open("out")); print(next(f["status"] for f in d["findings"] if f["id"]==sys.argv[1]))' "$1"
-}
-
 test_check_judges_smime_identity_and_peers() {
     setup_server "" "$(peer kim@lab.test "$KIM_X509")"
     local rc=0

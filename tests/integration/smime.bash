@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# X.509 fixtures for S/MIME suites (smime_send, smime_revoke): an OpenSSL CA
+# with an index file (so it can revoke and publish a CRL), end-entity
+# certificates, and their import into the gpgsm keybox of $GNUPGHOME.
+#
+# Usage in a suite (after lib.bash):
+#   . "$PEERMAIL_SOURCE_DIR/tests/integration/smime.bash"
+#
+# x509_root CA NAME        CA.{key,pem}: a self-signed root "CN=NAME", 60 days
+# x509_cert CA NAME EMAIL START END EXT...
+#                          NAME.{key,pem} issued by CA for EMAIL (SAN),
+#                          valid START..END (YYYYMMDDHHMMSSZ), with the
+#                          extensions EXT (openssl ca -extfile lines)
+# x509_revoke CA NAME      revoke NAME.pem in CA's index (keyCompromise)
+# x509_crl CA OUT          CA's CRL (DER) from its index into OUT, 30 days
+# sha1_of CERT / sha256_of CERT
+#                          the certificate's fingerprint as gpgsm shows it
+# import_p12 NAME          import NAME.key and NAME.pem (no passphrase) into gpgsm
+# All but import_p12 work in the current directory.
+#
+# Sending (with tls.bash; the suite defines SUBJECT, BODY_MARK, PASSWORD and
+# exports X509, the directory of its certificates, and ANA_X509, Ana's):
+# peer ADDR FPR [PROTOCOL]  print a [[peer]] entry (protocol smime by default)
+# setup_server [SMIME_CERT] [PEERS]
+#                          a copy of the suite's GnuPG home, a smtps server and
+#                          ./c.toml with [smime] anchors ($SMIME_ANCHORS, default
+#                          $X509/ca.pem), revocation ($SMIME_REVOCATION, default
+#                          "offline"), identity.smime_cert (default Ana's; "-" =
+#                          none) and PEERS; ./body.txt
+# send_to ADDR...          `send --json` the test message (exit code in ./rc)
+# refused ADDR PEERS EXIT TEXT...
+#                          sending to ADDR and Sam (OpenPGP) with PEERS exits
+#                          EXIT naming each TEXT, nothing reaches the server,
+#                          the audit has the refusal and no sent record
+#                          (identity.smime_cert from $SMIME_CERT)
+# check_status ID          the status of finding ID in ./out (`check --json`)
+
+x509_ca_config() {
+    local ca=$1
+    mkdir -p "db.$ca"
+    [ -f "db.$ca/index.txt" ] || { : >"db.$ca/index.txt"; echo 1000 >"db.$ca/serial"; }
+    [ -f "db.$ca/crlnumber" ] || echo 1000 >"db.$ca/crlnumber"
+    cat >"$ca.cnf" <<CNF
+[ca]
+default_ca = d
+[d]
+database = db.$ca/index.txt
+serial = db.$ca/serial
+crlnumber = db.$ca/crlnumber
+new_certs_dir = db.$ca
+certificate = $ca.pem
+private_key = $ca.key
+default_md = sha256
+default_crl_days = 30
+policy = p
+unique_subject = no
+[p]
+commonName = supplied
+CNF
+}
+
+x509_cert() {
+    local ca=$1 name=$2 email=$3 start=$4 end=$5
+    shift 5
+    x509_ca_config "$ca"
+    openssl req -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" \
+        -subj "/CN=$name" 2>/dev/null
+    printf '%s\n' "subjectAltName=email:$email" "$@" >"$name.ext"
+    openssl ca -batch -config "$ca.cnf" -in "$name.csr" \
+        -out "$name.pem" -startdate "$start" -enddate "$end" -extfile "$name.ext" -notext \
+        2>/dev/null
+    [ -s "$name.pem" ]
+}
+
+x509_root() {
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.pem" -days 60 \
+        -subj "/CN=$2" -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+}
+
+x509_revoke() {
+    x509_ca_config "$1"
+    openssl ca -batch -config "$1.cnf" -revoke "$2.pem" -crl_reason keyCompromise 2>/dev/null
+}
+
+x509_crl() {
+    x509_ca_config "$1"
+    openssl ca -batch -config "$1.cnf" -gencrl -out "$2.pem" 2>/dev/null
+    openssl crl -in "$2.pem" -outform DER -out "$2"
+    [ -s "$2" ]
+}
+
+sha1_of() { openssl x509 -in "$1" -noout -fingerprint -sha1 | cut -d= -f2 | tr -d :; }
+sha256_of() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d :; }
+
+import_p12() {
+    openssl pkcs12 -export -inkey "$1.key" -in "$1.pem" -passout pass: -keypbe PBE-SHA1-3DES \
+        -certpbe PBE-SHA1-3DES -macalg sha1 -out "$GNUPGHOME/$1.p12"
+    echo | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --import "$GNUPGHOME/$1.p12" \
+        2>"$GNUPGHOME/import.err" || { cat "$GNUPGHOME/import.err" >&2; fail "gpgsm cannot import $1"; }
+    gpgsm --list-secret-keys --with-colons "$(sha1_of "$1.pem")" | grep -q '^crs:' \
+        || { cat "$GNUPGHOME/import.err" >&2; fail "no secret key for $1 after the import"; }
+}
+
+peer() {
+    printf '\n[[peer]]\naddress = "%s"\nfingerprint = "%s"\nprotocol = "%s"\n' "$1" "$2" "${3:-smime}"
+}
+
+setup_server() {
+    local cert=${1:-$ANA_X509} peers=${2:-}
+    gpg_home_copy
+    start_smtps_config -- extra="[smime]\nanchors = \"${SMIME_ANCHORS:-$X509/ca.pem}\"\nrevocation = \"${SMIME_REVOCATION:-offline}\"\n$peers"
+    if [ "$cert" != - ]; then
+        sed -i "s/^signing_key = .*/&\nsmime_cert = \"$cert\"/" c.toml
+    fi
+    printf '%s\nSecond line.\n' "$BODY_MARK" >body.txt
+}
+
+send_to() {
+    local args=() a rc=0
+    for a in "$@"; do args+=(--to "$a"); done
+    PM_TEST_PASSWORD=$PASSWORD pm --config c.toml --json send "${args[@]}" --subject "$SUBJECT" \
+        --body-file body.txt >out 2>err || rc=$?
+    echo "$rc" >rc
+}
+
+refused() {
+    local addr=$1 peers=$2 want=$3 cert=${SMIME_CERT:-}
+    shift 3
+    setup_server "$cert" "$peers"
+    send_to sam@hospital.test "$addr"
+    expect_eq "$(cat rc)" "$want" "exit code"
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    local t
+    for t in "$@"; do expect_contains err "$t"; done
+    expect_contains err 'nothing was sent'
+    expect_contains audit.jsonl '"outcome":"refused"'
+    expect_not_contains audit.jsonl '"outcome":"sent"'
+}
+
+check_status() {
+    /usr/bin/python3 -c 'import json,sys; d=json.load(open("out")); print(next(f["status"] for f in d["findings"] if f["id"]==sys.argv[1]))' "$1"
+}
