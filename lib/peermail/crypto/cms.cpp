@@ -2,6 +2,7 @@
 #include "cms.hpp"
 
 #include "agent.hpp"
+#include "x509_der.hpp"
 
 #include <peermail/util/fs.hpp>
 #include <peermail/util/strings.hpp>
@@ -25,47 +26,6 @@
 namespace peermail::crypto {
 
 namespace {
-
-struct X509Free
-{
-  void
-  operator()(X509* x) const
-  {
-    X509_free(x);
-  }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-
-std::string
-hex_upper(const unsigned char* p, unsigned n)
-{
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) {
-    out += fmt::format("{:02X}", p[i]);
-  }
-  return out;
-}
-
-std::string
-der_of(X509* x)
-{
-  unsigned char* buf = nullptr;
-  const int n = i2d_X509(x, &buf);
-  if (n <= 0) {
-    return {};
-  }
-  std::string out(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
-  OPENSSL_free(buf);
-  return out;
-}
-
-void
-add_unique(std::vector<std::string>& v, std::string s)
-{
-  if (!s.empty() && std::find(v.begin(), v.end(), s) == v.end()) {
-    v.push_back(std::move(s));
-  }
-}
 
 std::string
 asn1_text(const ASN1_STRING* s)
@@ -158,14 +118,14 @@ cert_facts(std::string_view der)
   for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* g = sk_GENERAL_NAME_value(names, i);
     if (g->type == GEN_EMAIL) {
-      add_unique(c.san_emails, util::to_lower(asn1_text(g->d.rfc822Name)));
+      util::add_unique(c.san_emails, util::to_lower(asn1_text(g->d.rfc822Name)));
     }
   }
   GENERAL_NAMES_free(names);
   X509_NAME* subject = X509_get_subject_name(x.get());
   for (int i = X509_NAME_get_index_by_NID(subject, NID_pkcs9_emailAddress, -1); i >= 0;
        i = X509_NAME_get_index_by_NID(subject, NID_pkcs9_emailAddress, i)) {
-    add_unique(
+    util::add_unique(
       c.subject_emails,
       util::to_lower(asn1_text(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i)))));
   }

@@ -4,6 +4,7 @@
 #include "cms.hpp"
 #include "context.hpp"
 #include "x509_context.hpp"
+#include "x509_der.hpp"
 
 #include <peermail/util/fs.hpp>
 #include <peermail/util/strings.hpp>
@@ -35,16 +36,6 @@ extern char** environ;
 namespace peermail::crypto {
 
 namespace {
-
-struct X509Free
-{
-  void
-  operator()(X509* x) const
-  {
-    X509_free(x);
-  }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
 
 struct Pkcs12Free
 {
@@ -99,19 +90,6 @@ whole_pkcs12(std::string_view der)
     x.reset();
   }
   return x;
-}
-
-std::string
-der_of(X509* x)
-{
-  unsigned char* buf = nullptr;
-  const int n = i2d_X509(x, &buf);
-  if (n <= 0) {
-    return {};
-  }
-  std::string out(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
-  OPENSSL_free(buf);
-  return out;
 }
 
 std::string

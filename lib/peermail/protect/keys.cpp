@@ -11,14 +11,6 @@ namespace peermail::protect {
 
 namespace {
 
-void
-add_unique(std::vector<std::string>& v, const std::string& fpr)
-{
-  if (std::find(v.begin(), v.end(), fpr) == v.end()) {
-    v.push_back(fpr);
-  }
-}
-
 // Say which setting the archive key comes from, and how to fix it.
 crypto::KeyJudgement
 archive_wording(crypto::KeyJudgement j, const std::string& want, const crypto::KeyPolicy& policy)
@@ -138,7 +130,7 @@ require_key_plan(const KeyPlan& plan, const config::Config& cfg)
       }
       return unexpected(std::move(e));
     }
-    add_unique(out.extra_fprs, j.key->fingerprint);
+    util::add_unique(out.extra_fprs, j.key->fingerprint);
   }
   if (plan.archive) {
     const auto& j = *plan.archive;
@@ -148,7 +140,7 @@ require_key_plan(const KeyPlan& plan, const config::Config& cfg)
     for (const auto& w : j.warnings) {
       out.warnings.push_back(fmt::format("archive key (policy.archive_key): {}", w));
     }
-    add_unique(out.extra_fprs, j.key->fingerprint);
+    util::add_unique(out.extra_fprs, j.key->fingerprint);
   }
   return out;
 }
@@ -169,12 +161,12 @@ resolve_protect_keys(crypto::Keyring& keyring,
     for (const auto& w : j.warnings) {
       keys.warnings.push_back(fmt::format("<{}>: {}", addr, w));
     }
-    add_unique(keys.recipient_fingerprints, j.key->fingerprint);
+    util::add_unique(keys.recipient_fingerprints, j.key->fingerprint);
   }
   PEERMAIL_TRY_ASSIGN(auto plan, judge_key_plan(keyring, cfg, sign, !recipients.empty(), policy));
   PEERMAIL_TRY_ASSIGN(auto ids, require_key_plan(plan, cfg));
   for (const auto& f : ids.extra_fprs) {
-    add_unique(keys.recipient_fingerprints, f);
+    util::add_unique(keys.recipient_fingerprints, f);
   }
   keys.signer_fingerprint = ids.signer_fpr;
   keys.warnings.insert(keys.warnings.end(), ids.warnings.begin(), ids.warnings.end());

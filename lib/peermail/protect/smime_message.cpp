@@ -5,6 +5,8 @@
 #include "message.hpp"
 #include "smime.hpp"
 
+#include <peermail/util/strings.hpp>
+
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -12,14 +14,6 @@
 namespace peermail::protect {
 
 namespace {
-
-void
-add_unique(std::vector<std::string>& v, const std::string& fpr)
-{
-  if (std::find(v.begin(), v.end(), fpr) == v.end()) {
-    v.push_back(fpr);
-  }
-}
 
 void
 add_warnings(std::vector<std::string>& into,
@@ -108,12 +102,12 @@ protect_smime_message(const config::Config& cfg,
       return unexpected(crypto::judgement_error(j, who));
     }
     add_warnings(out.warnings, who, j.warnings);
-    add_unique(po.recipient_fingerprints, j.key->fingerprint);
+    util::add_unique(po.recipient_fingerprints, j.key->fingerprint);
   }
   PEERMAIL_TRY_ASSIGN(auto own, judge_smime_identity(*smime, cfg, policy, po.sign, po.encrypt));
   po.signer_fingerprint = own.signer;
   for (const auto& f : own.extra) {
-    add_unique(po.recipient_fingerprints, f);
+    util::add_unique(po.recipient_fingerprints, f);
   }
   out.warnings.insert(out.warnings.end(), own.warnings.begin(), own.warnings.end());
   if (po.encrypt && !cfg.policy.archive_key.empty()) {

@@ -190,4 +190,12 @@ valid_utf8(std::string_view s, bool allow_truncated_tail)
          && g_utf8_get_char_validated(end, rest) == static_cast<gunichar>(-2);
 }
 
+void
+add_unique(std::vector<std::string>& v, const std::string& s)
+{
+  if (!s.empty() && std::find(v.begin(), v.end(), s) == v.end()) {
+    v.push_back(s);
+  }
+}
+
 } // namespace peermail::util

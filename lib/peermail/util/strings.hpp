@@ -38,6 +38,9 @@ bool valid_utf8(std::string_view s, bool allow_truncated_tail = false);
 // Split `s` at every `sep`; empty fields are kept.
 std::vector<std::string> split(std::string_view s, char sep);
 
+// Append `s` to `v` unless it is empty or already there (order kept).
+void add_unique(std::vector<std::string>& v, const std::string& s);
+
 // Return the Levenshtein distance between `a` and `b` (for "did you mean").
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
