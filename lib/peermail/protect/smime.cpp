@@ -80,6 +80,39 @@ SmimeProtector::create(const config::Config& cfg, const std::string& gnupg_home)
   return std::unique_ptr<SmimeProtector>(new CmsProtector(std::move(engine)));
 }
 
+bool
+reads_smime(const config::Config& cfg, const std::string& address)
+{
+  const config::Peer* peer = cfg.peer(address);
+  return peer != nullptr && peer->protocol == config::PeerProtocol::smime;
+}
+
+Result<SmimeSigning>
+judge_smime_signing(SmimeProtector& smime,
+                    const config::Config& cfg,
+                    const crypto::KeyPolicy& policy)
+{
+  if (cfg.identity.smime_cert.empty()) {
+    return fail(Errc::internal, "identity.smime_cert is not set");
+  }
+  PEERMAIL_TRY_ASSIGN(auto signer,
+                      smime.judge_signer(cfg.identity.smime_cert, cfg.identity.address, policy));
+  if (!signer.ok() || !signer.key) {
+    return unexpected(crypto::judgement_error(signer, "identity.smime_cert"));
+  }
+  SmimeSigning out;
+  out.signer_fpr = signer.key->fingerprint;
+  out.warnings = signer.warnings;
+  if (cfg.policy.encrypt_to_self) {
+    out.extra_fprs.push_back(out.signer_fpr);
+  }
+  if (!cfg.policy.archive_key.empty()) {
+    out.warnings.emplace_back(
+      "policy.archive_key is an OpenPGP key: the S/MIME copy is not encrypted to it");
+  }
+  return out;
+}
+
 Error
 no_smime_cert_error(const std::vector<std::string>& addresses)
 {

@@ -46,6 +46,26 @@ public:
   virtual Result<ProtectResult> protect(std::string_view message, const ProtectOptions& opts) = 0;
 };
 
+// Return true if `address` reads S/MIME: its [[peer]] entry says
+// protocol = "smime" (every other recipient reads PGP/MIME).
+bool reads_smime(const config::Config& cfg, const std::string& address);
+
+// The S/MIME signing side of a run (send, sendmail, batch), judged once.
+struct SmimeSigning
+{
+  std::string signer_fpr;              // identity.smime_cert, judged for signing
+  std::vector<std::string> extra_fprs; // the own certificate, with policy.encrypt_to_self
+  std::vector<std::string> warnings;   // the certificate's; policy.archive_key not applying
+};
+
+// Judge identity.smime_cert (which must be set: no_smime_cert_error) for
+// signing as identity.address with `smime`. Errors: no_key naming
+// identity.smime_cert with the reason, checklist ID and fix
+// (crypto::judgement_error); gpgsm failures as they come.
+Result<SmimeSigning> judge_smime_signing(SmimeProtector& smime,
+                                         const config::Config& cfg,
+                                         const crypto::KeyPolicy& policy);
+
 // The refusal when S/MIME recipients are addressed and identity.smime_cert
 // is not set (Errc::config, exit 78), naming them.
 Error no_smime_cert_error(const std::vector<std::string>& addresses);
