@@ -644,4 +644,36 @@ TEST_SUITE("peermail::batch_run")
                      "it")
           == 1);
   }
+
+  TEST_CASE(
+    "batch_run::run: a resume resolves an S/MIME row's pending record with its protocol "
+    "and signer")
+  {
+    Fixture f;
+    write(f.req.recipients,
+          "email,name,date,code\n"
+          "kim@lab.test,Kim,2026-12-02,C-2\n");
+    f.cfg.identity.smime_cert = k_own_cert;
+    f.cfg.peers.push_back({"kim@lab.test", k_kim_cert, config::PeerProtocol::smime});
+    f.req.journal = f.dir.path() + "/j";
+    f.rec.real_audit = f.dir.path() + "/audit.jsonl";
+    f.cfg.audit.path = f.rec.real_audit;
+    f.rec.fail_audit_outcome = "sent"; // Kim's outcome is lost (as if killed after the 250)
+    auto r = f.run();
+    REQUIRE(r.stopped);
+    f.rec.audit.clear();
+    r = f.run();
+    CHECK(r.exit_code == 0);
+    CHECK(r.tally.resolved == 1);
+    REQUIRE_FALSE(f.rec.audit.empty());
+    const auto& first = f.rec.audit.front();
+    CHECK(first.outcome == "sent");
+    CHECK(first.pending_seq == std::optional<std::uint64_t>(1));
+    CHECK(first.protocol == "S/MIME");
+    CHECK(first.signer_fpr == k_own_cert);
+    CHECK(f.rec.submitted.size() == 1);
+    auto v = audit::verify(f.cfg.audit.path);
+    REQUIRE(v);
+    CHECK(v->unresolved.empty());
+  }
 }
