@@ -57,3 +57,47 @@ import_p12() {
 peer() {
     printf '\n[[peer]]\naddress = "%s"\nfingerprint = "%s"\nprotocol = "%s"\n' "$1" "$2" "${3:-smime}"
 }
+
+# x509_lab: in $SUITE_DIR/x509 (exported as X509) the "Lab Root" CA
+# (ca.{pem,key}) and mail certificates issued by it: Ana's (ana@clinic.test,
+# imported into gpgsm with her secret key) and Kim's (kim@lab.test), valid
+# from yesterday for 60 days, and Old's (old@lab.test), expired on
+# 2021-01-01; all imported into gpgsm in $GNUPGHOME. Appends X509, ANA_X509,
+# KIM_X509, KIM_X509_256 and OLD_X509 to $SUITE_DIR/env.sh. For suite_setup,
+# after clinic_suite_setup; a suite adds certificates of its own in $X509
+# with x509_cert ca NAME EMAIL "$X509_NOW" "$X509_LATER" "${X509_MAIL[@]}".
+x509_lab() {
+    X509=$SUITE_DIR/x509
+    X509_NOW=$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)
+    X509_LATER=$(date -u -d '+60 days' +%Y%m%d%H%M%SZ)
+    X509_MAIL=("keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=emailProtection")
+    mkdir -p "$X509"
+    (
+        cd "$X509" || exit 1
+        x509_root ca "Lab Root"
+        x509_cert ca ana ana@clinic.test "$X509_NOW" "$X509_LATER" "${X509_MAIL[@]}"
+        x509_cert ca kim kim@lab.test "$X509_NOW" "$X509_LATER" "${X509_MAIL[@]}"
+        x509_cert ca old old@lab.test 20200101000000Z 20210101000000Z "${X509_MAIL[@]}"
+        import_p12 ana
+        gpgsm --batch --import ca.pem kim.pem old.pem 2>/dev/null
+    ) || return 1
+    gpgsm --list-secret-keys --with-colons | grep -c '^crs:' | grep -qx 1 || return 1
+    {
+        echo "export X509=$X509"
+        echo "export ANA_X509=$(sha1_of "$X509/ana.pem") KIM_X509=$(sha1_of "$X509/kim.pem")"
+        echo "export KIM_X509_256=$(sha256_of "$X509/kim.pem") OLD_X509=$(sha1_of "$X509/old.pem")"
+    } >>"$SUITE_DIR/env.sh"
+}
+
+# x509_server [SMIME_CERT] [PEERS]: a fresh copy of $GNUPGHOME, a smtps
+# server (start_smtps_config) and ./c.toml for it with the lab root as
+# [smime] anchors (revocation offline), identity.smime_cert SMIME_CERT
+# (default Ana's; "-" = none) and the [[peer]] entries PEERS.
+x509_server() {
+    local cert=${1:-$ANA_X509} peers=${2:-}
+    gpg_home_copy
+    start_smtps_config -- extra="[smime]\nanchors = \"$X509/ca.pem\"\nrevocation = \"offline\"\n$peers"
+    if [ "$cert" != - ]; then
+        sed -i "s/^signing_key = .*/&\nsmime_cert = \"$cert\"/" c.toml
+    fi
+}

@@ -75,6 +75,21 @@ struct Fixture
     write(req.template_path, k_template);
   }
 
+  // Rows for p1 (OpenPGP) and Kim, an S/MIME peer (issue 17); Ana's own
+  // certificate is identity.smime_cert unless `with_cert` is false.
+  void
+  smime_rows(bool with_cert = true)
+  {
+    write(req.recipients,
+          "email,name,date,code\n"
+          "p1@people.test,Person 1,2026-12-01,C-1\n"
+          "kim@lab.test,Kim,2026-12-02,C-2\n");
+    if (with_cert) {
+      cfg.identity.smime_cert = k_own_cert;
+    }
+    cfg.peers.push_back({"kim@lab.test", k_kim_cert, config::PeerProtocol::smime});
+  }
+
   batch_run::Report
   run()
   {
@@ -463,12 +478,7 @@ TEST_SUITE("peermail::batch_run")
     "enveloped to its certificate and the own one; the audit names S/MIME")
   {
     Fixture f;
-    write(f.req.recipients,
-          "email,name,date,code\n"
-          "p1@people.test,Person 1,2026-12-01,C-1\n"
-          "kim@lab.test,Kim,2026-12-02,C-2\n");
-    f.cfg.identity.smime_cert = k_own_cert;
-    f.cfg.peers.push_back({"kim@lab.test", k_kim_cert, config::PeerProtocol::smime});
+    f.smime_rows();
     f.req.journal = f.dir.path() + "/j";
     const auto r = f.run();
     CHECK(r.kind == batch_run::Report::Kind::finished);
@@ -522,12 +532,7 @@ TEST_SUITE("peermail::batch_run")
     "(67), as a key is, nothing protected")
   {
     Fixture f;
-    write(f.req.recipients,
-          "email,name,date,code\n"
-          "p1@people.test,Person 1,2026-12-01,C-1\n"
-          "kim@lab.test,Kim,2026-12-02,C-2\n");
-    f.cfg.identity.smime_cert = k_own_cert;
-    f.cfg.peers.push_back({"kim@lab.test", k_kim_cert, config::PeerProtocol::smime});
+    f.smime_rows();
     f.srec.refuse = {"kim@lab.test"};
     const auto r = f.run();
     CHECK(r.kind == batch_run::Report::Kind::refused);
@@ -551,12 +556,7 @@ TEST_SUITE("peermail::batch_run")
   TEST_CASE("batch_run::run: --skip-unready skips an S/MIME peer whose certificate is refused")
   {
     Fixture f;
-    write(f.req.recipients,
-          "email,name,date,code\n"
-          "p1@people.test,Person 1,2026-12-01,C-1\n"
-          "kim@lab.test,Kim,2026-12-02,C-2\n");
-    f.cfg.identity.smime_cert = k_own_cert;
-    f.cfg.peers.push_back({"kim@lab.test", k_kim_cert, config::PeerProtocol::smime});
+    f.smime_rows();
     f.srec.refuse = {"kim@lab.test"};
     f.req.skip_unready = true;
     f.req.journal = f.dir.path() + "/j";
@@ -577,11 +577,7 @@ TEST_SUITE("peermail::batch_run")
     "naming the setting, nothing protected")
   {
     Fixture f;
-    write(f.req.recipients,
-          "email,name,date,code\n"
-          "p1@people.test,Person 1,2026-12-01,C-1\n"
-          "kim@lab.test,Kim,2026-12-02,C-2\n");
-    f.cfg.peers.push_back({"kim@lab.test", k_kim_cert, config::PeerProtocol::smime});
+    f.smime_rows(false);
     f.req.skip_unready = true; // not a recipient's problem: still refused
     const auto r = f.run();
     CHECK(r.kind == batch_run::Report::Kind::refused);

@@ -22,26 +22,7 @@ suite_probe() {
 
 suite_setup() {
     clinic_suite_setup
-    local now later
-    now=$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)
-    later=$(date -u -d '+60 days' +%Y%m%d%H%M%SZ)
-    mkdir -p "$SUITE_DIR/x509"
-    (
-        cd "$SUITE_DIR/x509" || exit 1
-        x509_root ca "Lab Root"
-        local both=("keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=emailProtection")
-        x509_cert ca ana ana@clinic.test "$now" "$later" "${both[@]}"
-        x509_cert ca kim kim@lab.test "$now" "$later" "${both[@]}"
-        x509_cert ca old old@lab.test 20200101000000Z 20210101000000Z "${both[@]}"
-        import_p12 ana
-        gpgsm --batch --import ca.pem kim.pem old.pem 2>/dev/null
-    )
-    local x=$SUITE_DIR/x509
-    {
-        echo "export X509=$x"
-        echo "export ANA_X509=$(sha1_of "$x/ana.pem") KIM_X509=$(sha1_of "$x/kim.pem")"
-        echo "export OLD_X509=$(sha1_of "$x/old.pem")"
-    } >>"$SUITE_DIR/env.sh"
+    x509_lab || return 1
     cat >"$SUITE_DIR/notice.eml" <<'EML'
 From: Ana Ruiz <ana@clinic.test>
 To: {{name}} <{{email}}>
@@ -51,17 +32,6 @@ Dear {{name}},
 
 your result code is {{code}}.
 EML
-}
-
-# setup_server [SMIME_CERT] [PEERS]: a smtps server and c.toml with the
-# S/MIME anchor, identity.smime_cert (default Ana's; "-" = none) and PEERS.
-setup_server() {
-    local cert=${1:-$ANA_X509} peers=${2:-}
-    gpg_home_copy
-    start_smtps_config -- extra="[smime]\nanchors = \"$X509/ca.pem\"\nrevocation = \"offline\"\n$peers"
-    if [ "$cert" != - ]; then
-        sed -i "s/^signing_key = .*/&\nsmime_cert = \"$cert\"/" c.toml
-    fi
 }
 
 # people ADDR...: ./people.csv with one row per ADDR.
@@ -77,7 +47,7 @@ batch() {
 }
 
 test_batch_to_openpgp_and_smime_rows() {
-    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    x509_server "" "$(peer kim@lab.test "$KIM_X509")"
     people sam@hospital.test kim@lab.test
     expect_exit 0 batch
     expect_eq "$(spool_count)" 2 "messages delivered"
@@ -131,7 +101,7 @@ test_batch_to_openpgp_and_smime_rows() {
 refused() {
     local peers=$1 want=$2 cert=${SMIME_CERT:-}
     shift 2
-    setup_server "$cert" "$peers"
+    x509_server "$cert" "$peers"
     expect_exit "$want" batch
     expect_eq "$(spool_count)" 0 "messages delivered"
     local t
