@@ -42,6 +42,9 @@ BatchReporter::recipient(const batch_run::RecipientEvent& e)
     if (e.line != 0) {
       j["line"] = e.line;
     }
+    if (!e.protocol.empty()) {
+      j["protocol"] = e.protocol; // "OpenPGP" | "S/MIME" (not for an invalid row)
+    }
     if (e.error) {
       j["check_id"] = e.error->check_id;
       j["exit_code"] = e.exit_code;

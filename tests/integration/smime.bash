@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# X.509 fixtures for S/MIME suites (smime_send, smime_revoke): an OpenSSL CA
+# X.509 fixtures for S/MIME suites (smime_send, smime_revoke, smime_message,
+# batch_smime): an OpenSSL CA
 # with an index file (so it can revoke and publish a CRL), end-entity
 # certificates, and their import into the gpgsm keybox of $GNUPGHOME.
 #
@@ -21,12 +22,14 @@
 # Sending (with tls.bash; the suite defines SUBJECT, BODY_MARK, PASSWORD and
 # exports X509, the directory of its certificates, and ANA_X509, Ana's):
 # peer ADDR FPR [PROTOCOL]  print a [[peer]] entry (protocol smime by default)
-# setup_server [SMIME_CERT] [PEERS]
+# x509_server [SMIME_CERT] [PEERS]
 #                          a copy of the suite's GnuPG home, a smtps server and
 #                          ./c.toml with [smime] anchors ($SMIME_ANCHORS, default
 #                          $X509/ca.pem), revocation ($SMIME_REVOCATION, default
 #                          "offline"), identity.smime_cert (default Ana's; "-" =
-#                          none) and PEERS; ./body.txt
+#                          none) and PEERS
+# setup_server [SMIME_CERT] [PEERS]
+#                          x509_server, and ./body.txt (BODY_MARK)
 # send_to ADDR...          `send --json` the test message (exit code in ./rc)
 # refused ADDR PEERS EXIT TEXT...
 #                          sending to ADDR and Sam (OpenPGP) with PEERS exits
@@ -34,6 +37,8 @@
 #                          the audit has the refusal and no sent record
 #                          (identity.smime_cert from $SMIME_CERT)
 # check_status ID          the status of finding ID in ./out (`check --json`)
+# x509_lab                 the lab CA and Ana's, Kim's and Old's certificates
+#                          in $SUITE_DIR/x509, imported (see below)
 
 x509_ca_config() {
     local ca=$1
@@ -106,15 +111,51 @@ peer() {
     printf '\n[[peer]]\naddress = "%s"\nfingerprint = "%s"\nprotocol = "%s"\n' "$1" "$2" "${3:-smime}"
 }
 
-setup_server() {
+x509_server() {
     local cert=${1:-$ANA_X509} peers=${2:-}
     gpg_home_copy
     start_smtps_config -- extra="[smime]\nanchors = \"${SMIME_ANCHORS:-$X509/ca.pem}\"\nrevocation = \"${SMIME_REVOCATION:-offline}\"\n$peers"
     if [ "$cert" != - ]; then
         sed -i "s/^signing_key = .*/&\nsmime_cert = \"$cert\"/" c.toml
     fi
+}
+
+setup_server() {
+    x509_server "$@"
     printf '%s\nSecond line.\n' "$BODY_MARK" >body.txt
 }
+
+# x509_lab: in $SUITE_DIR/x509 (exported as X509) the "Lab Root" CA
+# (ca.{pem,key}) and mail certificates issued by it: Ana's (ana@clinic.test,
+# imported into gpgsm with her secret key) and Kim's (kim@lab.test), valid
+# from yesterday for 60 days, and Old's (old@lab.test), expired on
+# 2021-01-01; all imported into gpgsm in $GNUPGHOME. Appends X509, ANA_X509,
+# KIM_X509, KIM_X509_256 and OLD_X509 to $SUITE_DIR/env.sh. For suite_setup,
+# after clinic_suite_setup; a suite adds certificates of its own in $X509
+# with x509_cert ca NAME EMAIL "$X509_NOW" "$X509_LATER" "${X509_MAIL[@]}".
+x509_lab() {
+    X509=$SUITE_DIR/x509
+    X509_NOW=$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)
+    X509_LATER=$(date -u -d '+60 days' +%Y%m%d%H%M%SZ)
+    X509_MAIL=("keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=emailProtection")
+    mkdir -p "$X509"
+    (
+        cd "$X509" || exit 1
+        x509_root ca "Lab Root"
+        x509_cert ca ana ana@clinic.test "$X509_NOW" "$X509_LATER" "${X509_MAIL[@]}"
+        x509_cert ca kim kim@lab.test "$X509_NOW" "$X509_LATER" "${X509_MAIL[@]}"
+        x509_cert ca old old@lab.test 20200101000000Z 20210101000000Z "${X509_MAIL[@]}"
+        import_p12 ana
+        gpgsm --batch --import ca.pem kim.pem old.pem 2>/dev/null
+    ) || return 1
+    gpgsm --list-secret-keys --with-colons | grep -c '^crs:' | grep -qx 1 || return 1
+    {
+        echo "export X509=$X509"
+        echo "export ANA_X509=$(sha1_of "$X509/ana.pem") KIM_X509=$(sha1_of "$X509/kim.pem")"
+        echo "export KIM_X509_256=$(sha256_of "$X509/kim.pem") OLD_X509=$(sha1_of "$X509/old.pem")"
+    } >>"$SUITE_DIR/env.sh"
+}
+
 
 send_to() {
     local args=() a rc=0

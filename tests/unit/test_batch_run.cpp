@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "fake_services.hpp"
+#include "fake_smime.hpp"
 #include "testutil.hpp"
 
 #include <peermail/audit/audit_log.hpp>
@@ -8,7 +9,9 @@
 #include <peermail/util/cancel.hpp>
 
 #include <doctest/doctest.h>
+#include <fmt/core.h>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -54,6 +57,7 @@ struct Fixture
 {
   TempDir dir;
   Recorder rec;
+  SmimeRecorder srec; // S/MIME peers (issue 17)
   FakeKeyring keys;
   config::Config cfg = make_config();
   batch_run::Request req;
@@ -71,10 +75,25 @@ struct Fixture
     write(req.template_path, k_template);
   }
 
+  // Rows for p1 (OpenPGP) and Kim, an S/MIME peer (issue 17); Ana's own
+  // certificate is identity.smime_cert unless `with_cert` is false.
+  void
+  smime_rows(bool with_cert = true)
+  {
+    write(req.recipients,
+          "email,name,date,code\n"
+          "p1@people.test,Person 1,2026-12-01,C-1\n"
+          "kim@lab.test,Kim,2026-12-02,C-2\n");
+    if (with_cert) {
+      cfg.identity.smime_cert = k_own_cert;
+    }
+    cfg.peers.push_back({"kim@lab.test", k_kim_cert, config::PeerProtocol::smime});
+  }
+
   batch_run::Report
   run()
   {
-    auto services = fakes(rec, &keys);
+    auto services = with_fake_smime(fakes(rec, &keys), srec);
     batch_run::Events ev;
     ev.recipient = [this](const batch_run::RecipientEvent& e) { events.push_back(e); };
     ev.warning = [this](const std::string& w) { warnings.push_back(w); };
@@ -450,5 +469,210 @@ TEST_SUITE("peermail::batch_run")
     e.unknown = false;
     e.sent = true;
     CHECK(batch_run::reconciled_outcome(e, 2000) == "sent");
+  }
+
+  // --- S/MIME peers (issue 17) ------------------------------------------------
+
+  TEST_CASE(
+    "batch_run::run: an S/MIME peer's row is signed by identity.smime_cert and "
+    "enveloped to its certificate and the own one; the audit names S/MIME")
+  {
+    Fixture f;
+    f.smime_rows();
+    f.req.journal = f.dir.path() + "/j";
+    const auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::finished);
+    CHECK(r.exit_code == 0);
+    CHECK(r.tally.sent == 2);
+    // Judged once each in preflight: the own certificate as a recipient
+    // (encrypt to self) and as the signer, then Kim's pinned certificate.
+    CHECK(f.srec.judged
+          == std::vector<std::string>{std::string("ana@clinic.test=") + k_own_cert,
+                                      std::string("kim@lab.test=") + k_kim_cert});
+    CHECK(f.srec.judged_signers == std::vector<std::string>{k_own_cert});
+    // PGP/MIME to p1 (and self); S/MIME to Kim's certificate and the own one.
+    REQUIRE(f.rec.protected_with.size() == 1);
+    CHECK(f.rec.protected_with[0].recipient_fingerprints
+          == std::vector<std::string>{fpr_for("p1@people.test"), k_signer});
+    REQUIRE(f.srec.protected_with.size() == 1);
+    const auto& so = f.srec.protected_with[0];
+    CHECK(so.signer_fingerprint == k_own_cert);
+    CHECK(so.recipient_fingerprints == std::vector<std::string>{k_kim_cert, k_own_cert});
+    CHECK(so.sign);
+    CHECK(so.encrypt);
+    REQUIRE(f.rec.envelopes.size() == 2);
+    REQUIRE(f.rec.submitted.size() == 2);
+    CHECK(f.rec.submitted[1].find("application/pkcs7-mime") != std::string::npos);
+    // Each row's pending record and outcome name its protocol and signer.
+    REQUIRE(f.rec.audit.size() == 4);
+    for (const auto& a : f.rec.audit) {
+      const bool kim = a.recipients == std::vector<std::string>{"kim@lab.test"};
+      CHECK(a.protocol == (kim ? "S/MIME" : "OpenPGP"));
+      CHECK(a.signer_fpr == (kim ? k_own_cert : k_signer));
+      if (kim) {
+        CHECK(a.recipient_fprs == std::vector<std::string>{k_kim_cert, k_own_cert});
+        CHECK(a.hash_algo == "SHA256");
+      }
+    }
+    REQUIRE(f.events.size() == 2);
+    CHECK(f.events[0].protocol == "OpenPGP");
+    CHECK(f.events[1].email == "kim@lab.test");
+    CHECK(f.events[1].protocol == "S/MIME");
+
+    // A rerun resumes: nobody gets it twice, the protocol is still named.
+    f.events.clear();
+    const auto again = f.run();
+    CHECK(again.exit_code == 0);
+    CHECK(again.tally.already_sent == 2);
+    CHECK(f.rec.envelopes.size() == 2);
+    REQUIRE(f.events.size() == 2);
+    CHECK(f.events[1].status == "already-sent");
+    CHECK(f.events[1].protocol == "S/MIME");
+  }
+
+  TEST_CASE(
+    "batch_run::run: an S/MIME peer's certificate that is refused refuses the batch "
+    "(67), as a key is, nothing protected")
+  {
+    Fixture f;
+    f.smime_rows();
+    f.srec.refuse = {"kim@lab.test"};
+    const auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::refused);
+    CHECK(r.exit_code == 67);
+    REQUIRE(r.problems.size() == 1);
+    CHECK(r.problems[0].line == 3);
+    CHECK(r.problems[0].email == "kim@lab.test");
+    CHECK(r.problems[0].error.code == Errc::no_key);
+    CHECK(r.problems[0].error.check_id == "KEY-02");
+    CHECK(r.problems[0].error.message
+          == fmt::format("no usable key for kim@lab.test: certificate {} expired on 2021-01-01",
+                         k_kim_cert));
+    CHECK(r.problems[0].error.fix == "ask for their current certificate");
+    CHECK(f.rec.protected_with.empty());
+    CHECK(f.srec.protected_with.empty());
+    CHECK(f.rec.envelopes.empty());
+    REQUIRE(f.rec.audit.size() == 1);
+    CHECK(f.rec.audit[0].action == "refusal");
+  }
+
+  TEST_CASE("batch_run::run: --skip-unready skips an S/MIME peer whose certificate is refused")
+  {
+    Fixture f;
+    f.smime_rows();
+    f.srec.refuse = {"kim@lab.test"};
+    f.req.skip_unready = true;
+    f.req.journal = f.dir.path() + "/j";
+    const auto r = f.run();
+    CHECK(r.exit_code == 67);
+    CHECK(r.tally.unready == 1);
+    CHECK(r.tally.sent == 1);
+    REQUIRE(f.rec.envelopes.size() == 1);
+    CHECK(f.rec.envelopes[0].rcpt_to == std::vector<std::string>{"p1@people.test"});
+    CHECK(f.srec.protected_with.empty());
+    REQUIRE(f.events.size() == 2);
+    CHECK(f.events[0].status == "unready");
+    CHECK(f.events[0].protocol == "S/MIME");
+  }
+
+  TEST_CASE(
+    "batch_run::run: S/MIME rows without identity.smime_cert refuse the batch (78), "
+    "naming the setting, nothing protected")
+  {
+    Fixture f;
+    f.smime_rows(false);
+    f.req.skip_unready = true; // not a recipient's problem: still refused
+    const auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::refused);
+    CHECK(r.exit_code == 78);
+    REQUIRE(r.problems.size() == 1);
+    CHECK(r.problems[0].line == 0);
+    CHECK(r.problems[0].error.code == Errc::config);
+    CHECK(r.problems[0].error.message.find("identity.smime_cert is not set") != std::string::npos);
+    CHECK(r.problems[0].error.message.find("kim@lab.test") != std::string::npos);
+    CHECK(r.problems[0].error.fix == std::string(config::k_smime_cert_fix));
+    CHECK(f.rec.protected_with.empty());
+    CHECK(f.srec.protected_with.empty());
+    CHECK(f.rec.envelopes.empty());
+  }
+
+  TEST_CASE("batch_run::run: an unusable identity.smime_cert refuses the batch (67)")
+  {
+    Fixture f;
+    write(f.req.recipients,
+          "email,name,date,code\n"
+          "kim@lab.test,Kim,2026-12-02,C-2\n");
+    f.cfg.identity.smime_cert = k_own_cert;
+    f.cfg.peers.push_back({"kim@lab.test", k_kim_cert, config::PeerProtocol::smime});
+    f.srec.refuse_signer = true;
+    f.req.skip_unready = true;
+    const auto r = f.run();
+    CHECK(r.kind == batch_run::Report::Kind::refused);
+    CHECK(r.exit_code == 67);
+    REQUIRE(r.problems.size() == 1);
+    CHECK(r.problems[0].line == 0);
+    CHECK(r.problems[0].error.message.find("identity.smime_cert") != std::string::npos);
+    CHECK(f.srec.protected_with.empty());
+    CHECK(f.rec.envelopes.empty());
+  }
+
+  TEST_CASE(
+    "batch_run::run: no S/MIME row, no gpgsm; policy.archive_key is not applied to "
+    "S/MIME rows (a warning)")
+  {
+    Fixture f;
+    f.cfg.identity.smime_cert = k_own_cert;
+    f.cfg.peers.push_back({"kim@lab.test", k_kim_cert, config::PeerProtocol::smime});
+    f.req.dry_run = true;
+    CHECK(f.run().exit_code == 0);
+    CHECK(f.srec.made == 0);
+    CHECK(f.srec.judged_signers.empty());
+
+    write(f.req.recipients,
+          "email,name,date,code\n"
+          "kim@lab.test,Kim,2026-12-02,C-2\n");
+    f.cfg.policy.archive_key = "ARCHIVE";
+    f.cfg.policy.encrypt_to_self = false;
+    f.warnings.clear();
+    CHECK(f.run().exit_code == 0);
+    REQUIRE(f.srec.protected_with.size() == 1);
+    CHECK(f.srec.protected_with[0].recipient_fingerprints == std::vector<std::string>{k_kim_cert});
+    CHECK(std::count(f.warnings.begin(),
+                     f.warnings.end(),
+                     "policy.archive_key is an OpenPGP key: the S/MIME copy is not encrypted to "
+                     "it")
+          == 1);
+  }
+
+  TEST_CASE(
+    "batch_run::run: a resume resolves an S/MIME row's pending record with its protocol "
+    "and signer")
+  {
+    Fixture f;
+    write(f.req.recipients,
+          "email,name,date,code\n"
+          "kim@lab.test,Kim,2026-12-02,C-2\n");
+    f.cfg.identity.smime_cert = k_own_cert;
+    f.cfg.peers.push_back({"kim@lab.test", k_kim_cert, config::PeerProtocol::smime});
+    f.req.journal = f.dir.path() + "/j";
+    f.rec.real_audit = f.dir.path() + "/audit.jsonl";
+    f.cfg.audit.path = f.rec.real_audit;
+    f.rec.fail_audit_outcome = "sent"; // Kim's outcome is lost (as if killed after the 250)
+    auto r = f.run();
+    REQUIRE(r.stopped);
+    f.rec.audit.clear();
+    r = f.run();
+    CHECK(r.exit_code == 0);
+    CHECK(r.tally.resolved == 1);
+    REQUIRE_FALSE(f.rec.audit.empty());
+    const auto& first = f.rec.audit.front();
+    CHECK(first.outcome == "sent");
+    CHECK(first.pending_seq == std::optional<std::uint64_t>(1));
+    CHECK(first.protocol == "S/MIME");
+    CHECK(first.signer_fpr == k_own_cert);
+    CHECK(f.rec.submitted.size() == 1);
+    auto v = audit::verify(f.cfg.audit.path);
+    REQUIRE(v);
+    CHECK(v->unresolved.empty());
   }
 }

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "fake_smime.hpp"
+
 #include <peermail/batch/scheduler.hpp>
 
 #include <doctest/doctest.h>
@@ -409,5 +411,57 @@ TEST_SUITE("batch::scheduler")
     CHECK(batch::stops_batch(tls));
     CHECK(batch::stops_batch(Error(Errc::auth, "x")));
     CHECK_FALSE(batch::stops_batch(Error(Errc::crypto, "x")));
+  }
+
+  TEST_CASE(
+    "S/MIME jobs are protected by each worker's own SmimeProtector, signed by "
+    "smime_signer_fpr; without one gpgsm is never opened")
+  {
+    Harness h;
+    test::SmimeRecorder srec;
+    std::atomic<int> smimes{0};
+    h.hooks.make_smime = [&srec, &smimes]() -> Result<std::unique_ptr<protect::SmimeProtector>> {
+      ++smimes;
+      return std::unique_ptr<protect::SmimeProtector>(std::make_unique<test::FakeSmime>(srec));
+    };
+    h.opts.smime_signer_fpr = "CERT";
+    CHECK(batch::run(make_jobs(4), h.opts, h.hooks).sent == 4);
+    CHECK(smimes == 0);
+
+    h.outcomes.clear();
+    auto jobs = make_jobs(6);
+    for (std::size_t i = 0; i < jobs.size(); i += 2) {
+      jobs[i].smime = true;
+    }
+    const auto s = batch::run(jobs, h.opts, h.hooks);
+    CHECK(s.sent == 6);
+    CHECK(smimes == 2); // one per worker: gpgsm contexts are per thread
+    REQUIRE(srec.protected_with.size() == 3);
+    for (const auto& o : srec.protected_with) {
+      CHECK(o.signer_fingerprint == "CERT");
+      CHECK(o.sign);
+      CHECK(o.encrypt);
+    }
+    REQUIRE(h.outcomes.size() == 6);
+    for (const auto& o : h.outcomes) {
+      CHECK(o.smime == (o.index % 2 == 0));
+      CHECK(o.hash_algo == (o.smime ? "SHA256" : "SHA512"));
+    }
+  }
+
+  TEST_CASE("a worker that cannot open gpgsm for S/MIME jobs stops the batch, nothing sent")
+  {
+    Harness h;
+    h.hooks.make_smime = []() -> Result<std::unique_ptr<protect::SmimeProtector>> {
+      return fail(Errc::config, "[smime] anchors: cannot read it");
+    };
+    auto jobs = make_jobs(3);
+    jobs[1].smime = true;
+    const auto s = batch::run(jobs, h.opts, h.hooks);
+    REQUIRE(s.stopped);
+    CHECK(s.stopped->message == "[smime] anchors: cannot read it");
+    CHECK(s.sent == 0);
+    CHECK(s.not_sent == 3);
+    CHECK(h.world.delivered.empty());
   }
 }

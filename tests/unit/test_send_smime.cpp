@@ -3,6 +3,7 @@
 // [[peer]] protocol, one copy per protocol, each audited with its protocol;
 // every certificate judged before anything is protected or sent.
 #include "fake_services.hpp"
+#include "fake_smime.hpp"
 
 #include <peermail/send/pipeline.hpp>
 
@@ -18,70 +19,6 @@ using namespace peermail::test;
 
 namespace {
 
-constexpr const char* k_own_cert = "AAAA00000000000000000000000000000000CE57";
-constexpr const char* k_kim_cert = "BBBB00000000000000000000000000000000CE57";
-constexpr const char* k_bob_cert = "CCCC00000000000000000000000000000000CE57";
-
-struct SmimeRecorder
-{
-  std::vector<protect::ProtectOptions> protected_with;
-  std::vector<std::string> judged; // "address=pin"
-  std::set<std::string> refuse;    // addresses whose certificate is refused
-};
-
-class FakeSmime : public protect::SmimeProtector
-{
-public:
-  explicit FakeSmime(SmimeRecorder& r)
-    : m_r(r)
-  {
-  }
-  Result<crypto::KeyJudgement>
-  judge_recipient(const std::string& pinned,
-                  const std::string& address,
-                  const crypto::KeyPolicy&) override
-  {
-    m_r.judged.push_back(address + "=" + pinned);
-    crypto::KeyJudgement j;
-    j.address = address;
-    crypto::KeyFacts k;
-    k.fingerprint = pinned;
-    j.key = k;
-    if (m_r.refuse.count(address) != 0) {
-      j.problem = crypto::KeyProblem::expired;
-      j.check_id = "KEY-02";
-      j.reason = "certificate " + pinned + " expired on 2021-01-01";
-      j.fix = "ask for their current certificate";
-    }
-    return j;
-  }
-  Result<crypto::KeyJudgement>
-  judge_signer(const std::string& fingerprint,
-               const std::string& address,
-               const crypto::KeyPolicy&) override
-  {
-    crypto::KeyJudgement j;
-    j.address = address;
-    crypto::KeyFacts k;
-    k.fingerprint = fingerprint;
-    j.key = k;
-    return j;
-  }
-  Result<protect::ProtectResult>
-  protect(std::string_view, const protect::ProtectOptions& opts) override
-  {
-    m_r.protected_with.push_back(opts);
-    protect::ProtectResult p;
-    p.message = "Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n\r\nAAAA\r\n";
-    p.hash_algo = "SHA256";
-    p.content_sha256 = "11ee";
-    return p;
-  }
-
-private:
-  SmimeRecorder& m_r;
-};
-
 config::Config
 smime_config()
 {
@@ -95,12 +32,7 @@ smime_config()
 Services
 smime_fakes(Recorder& rec, SmimeRecorder& srec)
 {
-  Services s = fakes(rec);
-  s.make_smime = [&srec](const config::Config&,
-                         const std::string&) -> Result<std::unique_ptr<protect::SmimeProtector>> {
-    return std::unique_ptr<protect::SmimeProtector>(std::make_unique<FakeSmime>(srec));
-  };
-  return s;
+  return with_fake_smime(fakes(rec), srec);
 }
 
 SendRequest

@@ -57,13 +57,22 @@ judge_signer(const config::Config& cfg, crypto::Keyring& keyring)
 Result<std::map<std::string, crypto::KeyJudgement>>
 judge_recipients(const config::Config& cfg,
                  crypto::Keyring& keyring,
-                 const std::vector<std::string>& emails)
+                 const std::vector<std::string>& emails,
+                 peermail::protect::SmimeProtector* smime)
 {
   const auto policy = peermail::protect::key_policy(cfg);
   std::map<std::string, crypto::KeyJudgement> out;
   for (const auto& e : emails) {
     const auto addr = util::to_lower(e);
     if (out.count(addr) != 0) {
+      continue;
+    }
+    if (peermail::protect::reads_smime(cfg, addr)) {
+      if (smime != nullptr) {
+        PEERMAIL_TRY_ASSIGN(auto j,
+                            smime->judge_recipient(cfg.peer(addr)->fingerprint, addr, policy));
+        out.emplace(addr, std::move(j));
+      }
       continue;
     }
     PEERMAIL_TRY_ASSIGN(auto j, peermail::protect::judge_recipient(keyring, cfg, addr, policy));

@@ -10,6 +10,7 @@
 #include <peermail/config/config.hpp>
 #include <peermail/crypto/keyring.hpp>
 #include <peermail/protect/keys.hpp>
+#include <peermail/protect/smime.hpp>
 #include <peermail/util/result.hpp>
 
 #include <cstdint>
@@ -43,10 +44,16 @@ using SignerKeys = peermail::protect::IdentityKeys;
 Result<SignerKeys> judge_signer(const config::Config& cfg, crypto::Keyring& keyring);
 
 // Judge the key of every address in `emails` (lower-case, bare; duplicates
-// are judged once). Returns address → judgement. Errors: keyring failures
-// only; an unusable key is a judgement.
-Result<std::map<std::string, crypto::KeyJudgement>> judge_recipients(
-  const config::Config& cfg, crypto::Keyring& keyring, const std::vector<std::string>& emails);
+// are judged once). An address that reads S/MIME (protect::reads_smime) has
+// its pinned certificate judged by `smime` instead, as send does; with no
+// `smime` it is left out (the caller refuses the batch for another reason).
+// Returns address → judgement. Errors: keyring or gpgsm failures only; an
+// unusable key or certificate is a judgement.
+Result<std::map<std::string, crypto::KeyJudgement>>
+judge_recipients(const config::Config& cfg,
+                 crypto::Keyring& keyring,
+                 const std::vector<std::string>& emails,
+                 peermail::protect::SmimeProtector* smime = nullptr);
 
 // Turn the template output `rendered` for `email` into the personal message
 // that will be protected: a To header is added when the template has none

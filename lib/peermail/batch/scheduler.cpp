@@ -214,6 +214,7 @@ private:
     o.email = job.email;
     o.message_id = job.message_id;
     o.recipient_fprs = job.recipient_fprs;
+    o.smime = job.smime;
     return o;
   }
 
@@ -234,27 +235,54 @@ private:
     m_cv.notify_one();
   }
 
+  // A worker's protectors: its own GPGME contexts for PGP/MIME, and for
+  // S/MIME (made only when some job needs it).
+  struct Engines
+  {
+    std::unique_ptr<protect::Protector> pgp;
+    std::unique_ptr<protect::SmimeProtector> smime;
+  };
+
+  Result<Engines>
+  make_engines() const
+  {
+    Engines e;
+    if (!m_hooks.make_protector) {
+      return fail(Errc::internal, "no protector factory");
+    }
+    PEERMAIL_TRY_ASSIGN(e.pgp, m_hooks.make_protector());
+    const bool smime =
+      std::any_of(m_jobs.begin(), m_jobs.end(), [](const Job& j) { return j.smime; });
+    if (smime) {
+      if (!m_hooks.make_smime) {
+        return fail(Errc::internal, "no S/MIME protector factory");
+      }
+      PEERMAIL_TRY_ASSIGN(e.smime, m_hooks.make_smime());
+    }
+    return e;
+  }
+
   void
   work()
   {
-    auto protector =
-      m_hooks.make_protector
-        ? m_hooks.make_protector()
-        : Result<std::unique_ptr<protect::Protector>>(fail(Errc::internal, "no protector factory"));
-    if (!protector) {
-      request_stop(protector.error());
+    auto engines = make_engines();
+    if (!engines) {
+      request_stop(engines.error());
       return;
     }
-    // Every recipient key in one keyring listing (not two gpg processes per
-    // message); on failure the keys are looked up one by one as needed.
+    // Every OpenPGP recipient key in one keyring listing (not two gpg
+    // processes per message); on failure the keys are looked up one by one
+    // as needed. S/MIME certificates are not in the OpenPGP keyring.
     {
       std::vector<std::string> fprs;
       for (const auto& j : m_jobs) {
-        fprs.insert(fprs.end(), j.recipient_fprs.begin(), j.recipient_fprs.end());
+        if (!j.smime) {
+          fprs.insert(fprs.end(), j.recipient_fprs.begin(), j.recipient_fprs.end());
+        }
       }
       std::sort(fprs.begin(), fprs.end());
       fprs.erase(std::unique(fprs.begin(), fprs.end()), fprs.end());
-      (void)(*protector)->prefetch_keys(fprs);
+      (void)engines->pgp->prefetch_keys(fprs);
     }
     std::unique_ptr<transport::Transport> session;
     while (!m_stop) {
@@ -267,49 +295,56 @@ private:
         m_next = m_jobs.size();
         break;
       }
-      push(one(m_jobs[i], *protector, session));
+      push(one(m_jobs[i], *engines, session));
     }
     if (session) {
       session->close();
     }
   }
 
+  // Protect `job` with the engine of its protocol.
+  static Result<protect::ProtectResult>
+  protect_with(const Job& job, Engines& e, const protect::ProtectOptions& po)
+  {
+    return job.smime ? e.smime->protect(job.message, po) : e.pgp->protect(job.message, po);
+  }
+
   // Protect `job`; a transient GnuPG failure (agent or IPC under load,
   // Errc::temp) is retried like a 4xx, with the same backoff and attempt
   // limit, on a fresh protector (fresh GPGME contexts) when one can be made.
   Result<protect::ProtectResult>
-  protect(const Job& job, std::unique_ptr<protect::Protector>& protector)
+  protect(const Job& job, Engines& engines)
   {
     protect::ProtectOptions po;
-    po.signer_fingerprint = m_opts.signer_fpr;
+    po.signer_fingerprint = job.smime ? m_opts.smime_signer_fpr : m_opts.signer_fpr;
     po.recipient_fingerprints = job.recipient_fprs;
     po.sign = true;
     po.encrypt = true;
     po.protect_subject = m_opts.protect_subject;
-    auto p = protector->protect(job.message, po);
+    auto p = protect_with(job, engines, po);
     const int max_attempts = std::max(1, m_opts.max_attempts);
     for (int attempt = 2; !p && is_retryable(p.error()) && attempt <= max_attempts; ++attempt) {
       if (m_stop) {
         break;
       }
       sleep(backoff_delay(m_opts, attempt));
-      if (m_hooks.make_protector) {
-        if (auto fresh = m_hooks.make_protector(); fresh) {
-          protector = std::move(*fresh);
+      if (job.smime) {
+        if (auto fresh = m_hooks.make_smime(); fresh) {
+          engines.smime = std::move(*fresh);
         }
+      } else if (auto fresh = m_hooks.make_protector(); fresh) {
+        engines.pgp = std::move(*fresh);
       }
-      p = protector->protect(job.message, po);
+      p = protect_with(job, engines, po);
     }
     return p;
   }
 
   Outcome
-  one(const Job& job,
-      std::unique_ptr<protect::Protector>& protector,
-      std::unique_ptr<transport::Transport>& session)
+  one(const Job& job, Engines& engines, std::unique_ptr<transport::Transport>& session)
   {
     Outcome o = skeleton(job);
-    auto p = protect(job, protector);
+    auto p = protect(job, engines);
     if (canceled()) {
       // Protected (or not) but never submitted: no write-ahead record.
       o.status = "not-sent";

@@ -3,7 +3,8 @@
 
 // The batch scheduler (docs/DESIGN.md §2.2): protects and submits many personal
 // messages in parallel. N workers each own one Protector (their own GPGME
-// contexts) and one SMTP session reused across their messages; a global
+// contexts; an S/MIME peer's rows their own SmimeProtector: gpgsm contexts
+// are per thread too) and one SMTP session reused across their messages; a global
 // token bucket paces submissions (--rate N/min); temporary failures (4xx,
 // lost connection, timeout) are retried with exponential backoff on a fresh
 // connection up to max_attempts; permanent ones (5xx) are final.
@@ -19,6 +20,7 @@
 // worst case), and its "pending" audit record proves the first attempt.
 
 #include <peermail/protect/protect.hpp>
+#include <peermail/protect/smime.hpp>
 #include <peermail/transport/transport.hpp>
 #include <peermail/util/cancel.hpp>
 #include <peermail/util/result.hpp>
@@ -42,6 +44,10 @@ struct Job
   std::string message;    // the plaintext RFC 5322 message (CRLF), with its Message-ID
   std::string message_id; // without angle brackets
   std::vector<std::string> recipient_fprs; // the recipient's key, then self/archive
+  // The recipient reads S/MIME ([[peer]] protocol = "smime"): signed by
+  // Options::smime_signer_fpr and enveloped by the worker's SmimeProtector;
+  // recipient_fprs are certificates (the recipient's, then the own one).
+  bool smime = false;
 };
 
 // What happened to one job.
@@ -60,6 +66,7 @@ struct Outcome
   std::optional<int> smtp_code;
   std::optional<Error> error; // for "failed" and "not-sent"
   std::vector<std::string> recipient_fprs;
+  bool smime = false;         // the job's (S/MIME, else PGP/MIME)
   std::string hash_algo;      // of the signature
   std::string content_sha256; // of the signed entity
   std::optional<transport::TlsInfo> tls;
@@ -76,6 +83,7 @@ struct Options
   bool dry_run = false;  // protect, but never submit ("would-send")
   std::string mail_from; // envelope sender (the identity)
   std::string signer_fpr;
+  std::string smime_signer_fpr; // identity.smime_cert, for Job::smime
   bool protect_subject = true;
   // Polled between messages and retries (util/cancel.hpp); may be null; not
   // owned. On a stop request no new job starts (they are "not-sent" with
@@ -89,6 +97,8 @@ struct Options
 struct Hooks
 {
   std::function<Result<std::unique_ptr<protect::Protector>>()> make_protector;
+  // Made once per worker when some job is Job::smime.
+  std::function<Result<std::unique_ptr<protect::SmimeProtector>>()> make_smime;
   std::function<Result<std::unique_ptr<transport::Transport>>()> make_transport;
   // Append the write-ahead ("pending") audit record of `o` (protected, about
   // to be submitted for the first time) and return its seq. Called from

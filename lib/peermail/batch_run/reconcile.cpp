@@ -50,6 +50,8 @@ resolve_pending(const std::string& audit_path,
     std::string email;
     const batch::ResumeEntry* entry;
     std::int64_t ms;
+    std::string protocol; // the pending record's (an S/MIME row's is signed by
+    std::string signer;   // identity.smime_cert, not the OpenPGP key)
   };
   std::vector<Found> found;
   audit::Filter filter;
@@ -68,7 +70,12 @@ resolve_pending(const std::string& audit_path,
         return;
       }
       const auto ms = audit::parse_time(j.value("ts", std::string()));
-      found.push_back({seq, email, it->second, ms ? *ms : 0});
+      found.push_back({seq,
+                       email,
+                       it->second,
+                       ms ? *ms : 0,
+                       j.value("protocol", base.protocol),
+                       j.value("signer_fpr", base.signer_fpr)});
     }));
   std::size_t n = 0;
   for (const auto& f : found) {
@@ -78,6 +85,8 @@ resolve_pending(const std::string& audit_path,
     r.message_id = f.entry->message_id;
     r.recipients = {f.email};
     r.pending_seq = f.seq;
+    r.protocol = f.protocol;
+    r.signer_fpr = f.signer;
     if (r.outcome == "sent") {
       r.smtp_code = f.entry->smtp_code.value_or(250);
     } else if (r.outcome == "failed") {

@@ -24,6 +24,8 @@ namespace {
 
 constexpr int k_ok = 0;
 constexpr int k_tempfail = 75; // DESIGN.md §3: a rerun may fix it
+constexpr std::string_view k_smime = "S/MIME";
+constexpr std::string_view k_openpgp = "OpenPGP";
 
 class Run
 {
@@ -78,6 +80,11 @@ private:
   batch::Input m_input;
   std::vector<const batch::Row*> m_rows; // this shard's rows
   batch::SignerKeys m_signer;
+  // S/MIME peers' rows (issue 17): gpgsm judges their certificates in
+  // preflight; identity.smime_cert signs them.
+  std::set<std::string> m_smime_rows;
+  std::unique_ptr<protect::SmimeProtector> m_smime;
+  protect::SmimeIdentity m_smime_signing;
   std::map<std::string, crypto::KeyJudgement> m_keys;
   std::vector<batch::Problem> m_unready;
   std::vector<batch::Problem> m_invalid; // rows skipped with --skip-invalid
@@ -131,6 +138,13 @@ private:
   domain() const
   {
     return address::domain_of(m_cfg.identity.address);
+  }
+
+  // How `email` reads mail, as its events name it.
+  std::string
+  protocol_of(const std::string& email) const
+  {
+    return std::string(m_smime_rows.count(email) != 0 ? k_smime : k_openpgp);
   }
 
   std::string
@@ -223,8 +237,14 @@ private:
         continue;
       }
       emails.push_back(row->email);
+      if (protect::reads_smime(m_cfg, row->email)) {
+        m_smime_rows.insert(row->email);
+      }
     }
-    auto judged = batch::judge_recipients(m_cfg, **keyring, emails);
+    if (!m_smime_rows.empty() && !smime_preflight(problems)) {
+      return false;
+    }
+    auto judged = batch::judge_recipients(m_cfg, **keyring, emails, m_smime.get());
     if (!judged) {
       failed(judged.error());
       return false;
@@ -238,8 +258,11 @@ private:
     }
     std::set<std::string> warned;
     for (const auto* row : m_rows) {
-      const auto& j = m_keys.at(row->email);
-      if (!j.ok()) {
+      // An S/MIME row goes unjudged only when the batch is refused anyway.
+      const auto judged_row = m_keys.find(row->email);
+      const crypto::KeyJudgement unjudged;
+      const auto& j = judged_row == m_keys.end() ? unjudged : judged_row->second;
+      if (judged_row != m_keys.end() && !j.ok()) {
         if (warned.insert(row->email).second) {
           batch::Problem p{row->line,
                            row->email,
@@ -286,6 +309,48 @@ private:
       audit_refusal(gate);
       refuse(std::move(gate));
       return false;
+    }
+    return true;
+  }
+
+  // S/MIME rows (issue 17), before their certificates are judged: gpgsm is
+  // opened and identity.smime_cert judged for signing (protect/smime.hpp, as
+  // send does); what is wrong is added to `problems` (78 when the setting
+  // is unset, 67 when the certificate is unusable). Return false when the
+  // run failed (gpgsm could not judge).
+  bool
+  smime_preflight(std::vector<batch::Problem>& problems)
+  {
+    if (m_cfg.identity.smime_cert.empty()) {
+      const std::vector<std::string> smime(m_smime_rows.begin(), m_smime_rows.end());
+      problems.push_back({0, "", protect::no_smime_cert_error(smime)});
+    }
+    if (!m_services.make_smime) {
+      failed(Error(Errc::internal, "no S/MIME service"));
+      return false;
+    }
+    auto made = m_services.make_smime(m_cfg, m_req.gnupg_home);
+    if (!made) {
+      problems.push_back({0, "", made.error()});
+      return true;
+    }
+    m_smime = std::move(*made);
+    if (m_cfg.identity.smime_cert.empty()) {
+      return true;
+    }
+    auto signing = protect::judge_smime_identity(
+      *m_smime, m_cfg, peermail::protect::key_policy(m_cfg), true, true);
+    if (!signing) {
+      if (signing.error().code != Errc::no_key) {
+        failed(signing.error());
+        return false;
+      }
+      problems.push_back({0, "", signing.error()});
+      return true;
+    }
+    m_smime_signing = std::move(*signing);
+    for (const auto& w : m_smime_signing.warnings) {
+      warn(w);
     }
     return true;
   }
@@ -359,6 +424,10 @@ private:
       r.recipients = {o.email};
     }
     r.recipient_fprs = o.recipient_fprs;
+    if (o.smime) { // as send's copy_record
+      r.protocol = std::string(k_smime);
+      r.signer_fpr = m_smime_signing.signer_fpr;
+    }
     r.hash_algo = o.hash_algo;
     r.content_sha256 = o.content_sha256;
     return r;
@@ -484,7 +553,9 @@ private:
                      std::nullopt,
                      it->second.attempts,
                      std::nullopt,
-                     k_ok});
+                     k_ok,
+                     0,
+                     protocol_of(row->email)});
           continue;
         }
         if (it->second.unknown) { // never resent automatically (journal.hpp)
@@ -502,7 +573,9 @@ private:
                            "sent again",
                            "",
                            "check with the recipient before sending it again"),
-                     code});
+                     code,
+                     0,
+                     protocol_of(row->email)});
           continue;
         }
         job.message_id = it->second.message_id;
@@ -510,7 +583,8 @@ private:
       // Rendered in preflight already; only a changed journal fails here.
       PEERMAIL_TRY_ASSIGN(job.message, render(*row, job.message_id));
       job.recipient_fprs.push_back(judgement.key ? judgement.key->fingerprint : "");
-      for (const auto& f : m_signer.extra_fprs) {
+      job.smime = m_smime_rows.count(row->email) != 0;
+      for (const auto& f : job.smime ? m_smime_signing.extra_fprs : m_signer.extra_fprs) {
         if (f != job.recipient_fprs.front()) {
           job.recipient_fprs.push_back(f);
         }
@@ -530,6 +604,7 @@ private:
     opts.dry_run = m_req.dry_run;
     opts.mail_from = m_cfg.identity.address;
     opts.signer_fpr = m_signer.signer_fpr;
+    opts.smime_signer_fpr = m_smime_signing.signer_fpr;
     opts.protect_subject = m_cfg.policy.protect_subject;
     opts.cancel = m_req.cancel;
     if (m_req.backoff) {
@@ -573,13 +648,15 @@ private:
       worst = worse_exit(worst, code);
       batch::Outcome o;
       o.email = p.email;
+      o.smime = m_smime_rows.count(p.email) != 0;
       o.status = "unready";
       o.error = p.error;
       if (auto a = audit_outcome(o); !a) {
         failed(a.error());
         return;
       }
-      recipient({p.email, "unready", "", std::nullopt, 0, p.error, code, p.line});
+      recipient(
+        {p.email, "unready", "", std::nullopt, 0, p.error, code, p.line, protocol_of(p.email)});
     }
     // Rows skipped with --skip-invalid: reported with their line, audited
     // without their values (the address only when it is a valid one).
@@ -595,7 +672,7 @@ private:
         failed(a.error());
         return;
       }
-      recipient({p.email, "invalid", "", std::nullopt, 0, p.error, code, p.line});
+      recipient({p.email, "invalid", "", std::nullopt, 0, p.error, code, p.line, ""});
     }
 
     std::unique_ptr<batch::Resume> journal;
@@ -620,6 +697,12 @@ private:
 
     batch::Hooks hooks;
     hooks.make_protector = [this]() { return m_services.make_protector(m_req.gnupg_home); };
+    hooks.make_smime = [this]() -> Result<std::unique_ptr<protect::SmimeProtector>> {
+      if (!m_services.make_smime) {
+        return fail(Errc::internal, "no S/MIME service");
+      }
+      return m_services.make_smime(m_cfg, m_req.gnupg_home);
+    };
     hooks.make_transport = [this]() {
       transport::SessionOptions so;
       so.account = m_cfg.account();
@@ -637,7 +720,15 @@ private:
     hooks.on_outcome = [&](const batch::Outcome& o) -> Result<void> {
       const int code = count(o);
       worst = worse_exit(worst, code);
-      recipient({o.email, o.status, o.message_id, o.smtp_code, o.attempts, o.error, code});
+      recipient({o.email,
+                 o.status,
+                 o.message_id,
+                 o.smtp_code,
+                 o.attempts,
+                 o.error,
+                 code,
+                 0,
+                 protocol_of(o.email)});
       if (o.status == "not-sent") {
         return {};
       }

@@ -119,6 +119,9 @@ struct RecipientEvent
   // An invalid row's `email` is "" when its address is what is wrong: the
   // error then shows the value (terminal-safe, clipped), never the audit.
   std::size_t line = 0;
+  // How the recipient reads mail: "OpenPGP" or "S/MIME" (its [[peer]]
+  // protocol); "" for an invalid row.
+  std::string protocol;
 };
 
 // What happens while the batch runs; every callback is called from the

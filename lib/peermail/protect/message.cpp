@@ -2,6 +2,7 @@
 #include "message.hpp"
 
 #include "keys.hpp"
+#include "smime.hpp"
 
 #include <peermail/crypto/keyring.hpp>
 #include <peermail/mime/pgp_mime.hpp>
@@ -40,9 +41,7 @@ recipients_protocol(const config::Config& cfg, const std::vector<std::string>& r
   std::vector<std::string> smime;
   std::vector<std::string> openpgp;
   for (const auto& r : recipients) {
-    const config::Peer* peer = cfg.peer(r);
-    (peer != nullptr && peer->protocol == config::PeerProtocol::smime ? smime : openpgp)
-      .push_back(r);
+    (reads_smime(cfg, r) ? smime : openpgp).push_back(r);
   }
   if (!smime.empty() && !openpgp.empty()) {
     return fail(Errc::usage,

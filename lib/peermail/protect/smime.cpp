@@ -97,6 +97,13 @@ SmimeProtector::create(const config::Config& cfg, const std::string& gnupg_home)
   return std::unique_ptr<SmimeProtector>(new CmsProtector(std::move(engine)));
 }
 
+bool
+reads_smime(const config::Config& cfg, const std::string& address)
+{
+  const config::Peer* peer = cfg.peer(address);
+  return peer != nullptr && peer->protocol == config::PeerProtocol::smime;
+}
+
 Error
 hidden_recipients_error()
 {

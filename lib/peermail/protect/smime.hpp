@@ -49,12 +49,16 @@ public:
   virtual Result<ProtectResult> protect(std::string_view message, const ProtectOptions& opts) = 0;
 };
 
+// Return true if `address` reads S/MIME: its [[peer]] entry says
+// protocol = "smime" (every other recipient reads PGP/MIME).
+bool reads_smime(const config::Config& cfg, const std::string& address);
+
 // identity.smime_cert, judged for one S/MIME message or run.
 struct SmimeIdentity
 {
-  std::string signer;                // the signing certificate; "" when not signing
-  std::vector<std::string> extra;    // the own certificate (policy.encrypt_to_self)
-  std::vector<std::string> warnings; // expiring, …
+  std::string signer_fpr;              // the signing certificate; "" when not signing
+  std::vector<std::string> extra_fprs; // the own certificate (policy.encrypt_to_self)
+  std::vector<std::string> warnings;   // the certificate's; policy.archive_key not applying
 };
 
 // Judge identity.smime_cert (set) for signing as identity.address when

@@ -42,7 +42,7 @@ judge_smime_identity(SmimeProtector& smime,
       return unexpected(crypto::judgement_error(j, "identity.smime_cert"));
     }
     add_warnings(out.warnings, "identity.smime_cert", j.warnings);
-    out.signer = j.key->fingerprint;
+    out.signer_fpr = j.key->fingerprint;
   }
   if (encrypt && cfg.policy.encrypt_to_self) {
     // The own copy is encrypted to identity.smime_cert: it must be a
@@ -58,7 +58,11 @@ judge_smime_identity(SmimeProtector& smime,
         config::k_smime_cert_fix);
       return unexpected(std::move(e));
     }
-    out.extra.push_back(j.key->fingerprint);
+    out.extra_fprs.push_back(j.key->fingerprint);
+  }
+  if (encrypt && !cfg.policy.archive_key.empty()) {
+    out.warnings.emplace_back(
+      "policy.archive_key is an OpenPGP key: the S/MIME copy is not encrypted to it");
   }
   return out;
 }
@@ -105,15 +109,11 @@ protect_smime_message(const config::Config& cfg,
     util::add_unique(po.recipient_fingerprints, j.key->fingerprint);
   }
   PEERMAIL_TRY_ASSIGN(auto own, judge_smime_identity(*smime, cfg, policy, po.sign, po.encrypt));
-  po.signer_fingerprint = own.signer;
-  for (const auto& f : own.extra) {
+  po.signer_fingerprint = own.signer_fpr;
+  for (const auto& f : own.extra_fprs) {
     util::add_unique(po.recipient_fingerprints, f);
   }
   out.warnings.insert(out.warnings.end(), own.warnings.begin(), own.warnings.end());
-  if (po.encrypt && !cfg.policy.archive_key.empty()) {
-    out.warnings.push_back(
-      "policy.archive_key is an OpenPGP key: the S/MIME message is not encrypted to it");
-  }
   PEERMAIL_TRY_ASSIGN(out.result, smime->protect(message, po));
   return out;
 }

@@ -440,8 +440,7 @@ private:
     }
     std::vector<std::string> smime;
     for (auto& rr : m_report.recipients) {
-      const config::Peer* peer = m_cfg.peer(rr.address);
-      if (peer != nullptr && peer->protocol == config::PeerProtocol::smime) {
+      if (protect::reads_smime(m_cfg, rr.address)) {
         rr.protocol = std::string(k_smime);
         smime.push_back(rr.address);
       }
@@ -460,19 +459,19 @@ private:
       return refuse(made.error());
     }
     m_smime = std::move(*made);
-    auto own = protect::judge_smime_identity(*m_smime, m_cfg, policy, true, true);
-    if (!own) {
-      Error e = own.error();
+    auto signing = protect::judge_smime_identity(*m_smime, m_cfg, policy, true, true);
+    if (!signing) {
+      Error e = signing.error();
+      if (e.code != Errc::no_key) {
+        return unexpected(std::move(e));
+      }
       e.message += "; nothing was sent";
       return refuse(std::move(e));
     }
-    m_report.warnings.insert(m_report.warnings.end(), own->warnings.begin(), own->warnings.end());
-    m_smime_signer = own->signer;
-    m_smime_extra = own->extra;
-    if (!m_cfg.policy.archive_key.empty()) {
-      m_report.warnings.push_back(
-        "policy.archive_key is an OpenPGP key: the S/MIME copy is not encrypted to it");
-    }
+    m_report.warnings.insert(
+      m_report.warnings.end(), signing->warnings.begin(), signing->warnings.end());
+    m_smime_signer = signing->signer_fpr;
+    m_smime_extra = signing->extra_fprs;
     return {};
   }
 

@@ -22,33 +22,19 @@ suite_probe() {
 
 suite_setup() {
     clinic_suite_setup
-    local now later
-    now=$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)
-    later=$(date -u -d '+60 days' +%Y%m%d%H%M%SZ)
-    mkdir -p "$SUITE_DIR/x509"
+    x509_lab || return 1
     (
-        cd "$SUITE_DIR/x509" || exit 1
-        x509_root ca "Lab Root"
+        cd "$X509" || exit 1
         x509_root rogue "Rogue Root"
-        local both=("keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=emailProtection")
-        x509_cert ca ana ana@clinic.test "$now" "$later" "${both[@]}"
-        x509_cert ca kim kim@lab.test "$now" "$later" "${both[@]}"
-        x509_cert ca old old@lab.test 20200101000000Z 20210101000000Z "${both[@]}"
-        x509_cert ca lee lee@lab.test "$now" "$later" "${both[@]}"
-        x509_cert rogue eve eve@lab.test "$now" "$later" "${both[@]}"
-        x509_cert ca sig sig@lab.test "$now" "$later" "keyUsage=digitalSignature" \
+        x509_cert ca lee lee@lab.test "$X509_NOW" "$X509_LATER" "${X509_MAIL[@]}"
+        x509_cert rogue eve eve@lab.test "$X509_NOW" "$X509_LATER" "${X509_MAIL[@]}"
+        x509_cert ca sig sig@lab.test "$X509_NOW" "$X509_LATER" "keyUsage=digitalSignature" \
             "extendedKeyUsage=emailProtection"
-        import_p12 ana
-        gpgsm --batch --import ca.pem rogue.pem kim.pem old.pem lee.pem eve.pem sig.pem 2>/dev/null
+        gpgsm --batch --import rogue.pem lee.pem eve.pem sig.pem 2>/dev/null
     )
-    gpgsm --list-secret-keys --with-colons | grep -c '^crs:' | grep -qx 1
-    local x=$SUITE_DIR/x509
     {
-        echo "export X509=$x"
-        echo "export ANA_X509=$(sha1_of "$x/ana.pem") KIM_X509=$(sha1_of "$x/kim.pem")"
-        echo "export KIM_X509_256=$(sha256_of "$x/kim.pem") OLD_X509=$(sha1_of "$x/old.pem")"
-        echo "export LEE_X509=$(sha1_of "$x/lee.pem") EVE_X509=$(sha1_of "$x/eve.pem")"
-        echo "export SIG_X509=$(sha1_of "$x/sig.pem")"
+        echo "export LEE_X509=$(sha1_of "$X509/lee.pem") EVE_X509=$(sha1_of "$X509/eve.pem")"
+        echo "export SIG_X509=$(sha1_of "$X509/sig.pem")"
     } >>"$SUITE_DIR/env.sh"
 }
 

@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# `peermail batch` to S/MIME peers (issue 17): a row whose [[peer]] says
+# protocol = "smime" is signed by [identity] smime_cert and enveloped with
+# AES-256 to its pinned certificate (and the own one), the other rows are
+# PGP/MIME as before; OpenSSL reads the S/MIME message with the recipient's
+# key and verifies it against the lab CA. Every certificate is judged before
+# anything is sent: an expired one or one not binding the row's address
+# (67), or S/MIME rows without identity.smime_cert (78): nothing sent. Real
+# SMTP over TLS, real gpg and gpgsm.
+
+# shellcheck source=../tls.bash
+. "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
+# shellcheck source=../smime.bash
+. "$PEERMAIL_SOURCE_DIR/tests/integration/smime.bash"
+
+PASSWORD='pw-Batch-Sm1me-never-shown'
+CODE_MARK='C-77-Quentin'
+
+suite_probe() {
+    probe_gpg && probe_smtp && need_cmd gpgsm && need_cmd openssl || return 1
+}
+
+suite_setup() {
+    clinic_suite_setup
+    x509_lab || return 1
+    cat >"$SUITE_DIR/notice.eml" <<'EML'
+From: Ana Ruiz <ana@clinic.test>
+To: {{name}} <{{email}}>
+Subject: Results for {{name}}
+
+Dear {{name}},
+
+your result code is {{code}}.
+EML
+}
+
+# people ADDR...: ./people.csv with one row per ADDR.
+people() {
+    local a
+    echo "email,name,code" >people.csv
+    for a in "$@"; do echo "$a,Name ${a%%@*},$CODE_MARK" >>people.csv; done
+}
+
+batch() {
+    PM_TEST_PASSWORD=$PASSWORD pm --config c.toml --json batch --recipients people.csv \
+        --template "$SUITE_DIR/notice.eml" "$@"
+}
+
+test_batch_to_openpgp_and_smime_rows() {
+    x509_server "" "$(peer kim@lab.test "$KIM_X509")"
+    people sam@hospital.test kim@lab.test
+    expect_exit 0 batch
+    expect_eq "$(spool_count)" 2 "messages delivered"
+    local pgp="" smime="" f
+    for f in "$SMTP_SPOOL"/msg-*.eml; do
+        if grep -q 'application/pkcs7-mime' "$f"; then smime=$f; else pgp=$f; fi
+    done
+    if [ -z "$pgp" ] || [ -z "$smime" ]; then fail "not one PGP/MIME and one S/MIME message"; fi
+    expect_contains "${smime%.eml}.json" '"kim@lab.test"'
+    expect_contains "${pgp%.eml}.json" '"sam@hospital.test"'
+    expect_contains "$smime" 'Content-Type: application/pkcs7-mime; smime-type=enveloped-data;'
+    expect_contains "$pgp" 'multipart/encrypted'
+    if grep -rqF -e "$CODE_MARK" -e 'Results for' "$SMTP_SPOOL"; then
+        fail "the server saw message content"
+    fi
+    # AES-256, to Kim and to Ana (encrypt to self).
+    openssl cms -cmsout -print -in "$smime" >print.txt
+    expect_contains print.txt 'aes-256-cbc'
+    expect_eq "$(grep -c 'issuerAndSerialNumber\|subjectKeyIdentifier' print.txt)" 2 "recipients"
+    # Kim reads it with OpenSSL: a multipart/signed entity the lab CA verifies.
+    openssl cms -decrypt -in "$smime" -inkey "$X509/kim.key" -recip "$X509/kim.pem" \
+        -out kim.signed 2>openssl.err || { cat openssl.err >&2; fail "OpenSSL cannot decrypt"; }
+    expect_contains kim.signed 'multipart/signed; protocol="application/pkcs7-signature"'
+    openssl cms -verify -in kim.signed -CAfile "$X509/ca.pem" -out content.txt 2>verify.err \
+        || { cat verify.err >&2; fail "OpenSSL does not verify the signature"; }
+    expect_contains verify.err 'Verification successful'
+    expect_contains content.txt "$CODE_MARK"
+    expect_contains content.txt 'Subject: Results for Name kim'
+    expect_contains content.txt 'protected-headers=v1'
+    # Sam reads his with gpg.
+    gpg --batch --decrypt "$pgp" >sam.eml 2>/dev/null || fail "the OpenPGP message does not decrypt"
+    expect_contains sam.eml "$CODE_MARK"
+    # --json lines and the audit name each row's protocol; the S/MIME
+    # records name the certificate as signer.
+    expect_eq "$(grep '"email":"kim@lab.test"' out | grep -c '"protocol":"S/MIME"')" 1 "kim line"
+    expect_eq "$(grep '"email":"sam@hospital.test"' out | grep -c '"protocol":"OpenPGP"')" 1 \
+        "sam line"
+    expect_eq "$(grep '"protocol":"S/MIME"' audit.jsonl | grep -c "\"signer_fpr\":\"$ANA_X509\"")" \
+        2 "S/MIME pending and sent records signed by the certificate"
+    expect_eq "$(grep '"outcome":"sent"' audit.jsonl | grep -c '"protocol":"OpenPGP"')" 1 \
+        "OpenPGP sent"
+    expect_exit 0 pm --config c.toml audit verify
+    # The rerun resumes: nobody gets it twice.
+    expect_exit 0 batch
+    expect_eq "$(spool_count)" 2 "messages after the rerun"
+    expect_eq "$(grep -c '"status":"already-sent"' out)" 2 "already-sent lines"
+}
+
+# refused PEERS EXIT TEXT... (people.csv written): the batch exits EXIT,
+# names TEXT, and nothing reaches the server.
+refused() {
+    local peers=$1 want=$2 cert=${SMIME_CERT:-}
+    shift 2
+    x509_server "$cert" "$peers"
+    expect_exit "$want" batch
+    expect_eq "$(spool_count)" 0 "messages delivered"
+    local t
+    for t in "$@"; do expect_contains err "$t"; done
+    expect_contains err 'nothing was sent'
+    expect_contains audit.jsonl '"outcome":"refused"'
+}
+
+test_expired_certificate_refuses_the_batch() {
+    people sam@hospital.test old@lab.test
+    refused "$(peer old@lab.test "$OLD_X509")" 67 "people.csv:3" "no usable key for old@lab.test" \
+        "expired on 2021-01-01" KEY-02
+}
+
+test_certificate_of_another_address_refuses_the_batch() {
+    people sam@hospital.test old@lab.test
+    refused "$(peer old@lab.test "$KIM_X509")" 67 "no usable key for old@lab.test" \
+        "does not bind old@lab.test" E2E-04
+}
+
+test_smime_rows_without_smime_cert_are_refused() {
+    people sam@hospital.test kim@lab.test
+    SMIME_CERT=- refused "$(peer kim@lab.test "$KIM_X509")" 78 "identity.smime_cert is not set" \
+        "kim@lab.test"
+}
