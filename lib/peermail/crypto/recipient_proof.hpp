@@ -40,6 +40,7 @@ struct ProofVerdict
   std::string subkey_fingerprint; // the subkey the message is encrypted to
   std::string reason;
   std::string fix;
+  std::string check_id = "E2E-01"; // the checklist item a refusal names
 };
 
 // Judge whether the message whose session key packets name `key_ids` is
