@@ -8,7 +8,7 @@
 
 # The certificates, gpgsm home and helpers of the smime_send suite (its
 # tests are not run here).
-# shellcheck source=smime_send.bash
+# shellcheck source=./smime_send.bash
 . "$PEERMAIL_SOURCE_DIR/tests/integration/suites/smime_send.bash"
 for _t in $(declare -F | awk '{print $3}' | grep '^test_'); do
     unset -f "$_t"
@@ -190,6 +190,13 @@ test_smime_message_to_an_openpgp_recipient_is_refused() {
     send_message
     expect_refused 67 'the message is S/MIME, but sam@hospital.test reads OpenPGP' E2E-01 \
         'PGP/MIME message of their own'
+}
+
+test_to_overrides_the_headers_and_must_read_smime_too() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    openssl_message kim@lab.test -aes256 "$X509/kim.pem"
+    send_message --to sam@hospital.test
+    expect_refused 67 'the message is S/MIME, but sam@hospital.test reads OpenPGP'
 }
 
 test_pgp_mime_message_to_an_smime_peer_is_refused() {
