@@ -222,7 +222,7 @@ TEST_SUITE("peermail::crypto::cms_recipients")
       CHECK(v.reason
             == "the message is encrypted with " + env->cipher
                  + ", not AES-256 (AES-256-CBC or AES-256-GCM)");
-      CHECK(v.fix == "encrypt it again with AES-256 (openssl cms -encrypt -aes256, or gpgsm)");
+      CHECK(v.fix == "encrypt it again with AES-256 (openssl cms -encrypt -aes256, or gpgsm --cipher-algo AES256 --encrypt)");
     }
     auto env = read_cms_envelope(envelope({&ana()}, EVP_des_ede3_cbc()), {});
     REQUIRE(env);

@@ -252,7 +252,9 @@ judge_cms_envelope(const CmsEnvelope& env)
       "the message is encrypted with {}, not AES-256 (AES-256-CBC or "
       "AES-256-GCM)",
       env.cipher);
-    v.fix = "encrypt it again with AES-256 (openssl cms -encrypt -aes256, or gpgsm)";
+    v.fix =
+      "encrypt it again with AES-256 (openssl cms -encrypt -aes256, or gpgsm --cipher-algo AES256 "
+      "--encrypt)";
     return v;
   }
   v.ok = true;

@@ -103,6 +103,21 @@ test_gpgsm_encrypted_message_is_sent_as_is() {
     expect_sent_as_is
 }
 
+test_gpgsm_default_cipher_aes128_is_refused_with_the_fix() {
+    # gpgsm's default content cipher is AES-128.
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    inner inner.txt
+    local root
+    root=$(openssl x509 -in "$X509/ca.pem" -noout -fingerprint -sha1 | cut -d= -f2)
+    echo "$root S" >>"$GNUPGHOME/trustlist.txt"
+    gpgsm --batch --disable-crl-checks --encrypt -r "$KIM_X509" -o p7.der inner.txt 2>gpgsm.err \
+        || { cat gpgsm.err >&2; fail "gpgsm --encrypt failed"; }
+    wrap_smime p7.der kim@lab.test >m.eml
+    send_message
+    expect_refused 67 'the message is encrypted with AES-128-CBC, not AES-256' E2E-02 \
+        'gpgsm --cipher-algo AES256 --encrypt'
+}
+
 test_aes256_gcm_auth_enveloped_is_sent() {
     setup_server "" "$(peer kim@lab.test "$KIM_X509")"
     inner inner.txt
