@@ -178,6 +178,25 @@ TEST_SUITE("peermail::send --message S/MIME")
     CHECK(report.recipients[0].key_fpr == k_kim);
   }
 
+  TEST_CASE("send::run: --dry-run of an S/MIME message proves it and sends nothing")
+  {
+    Recorder rec;
+    Cms cms;
+    cms.envelope = envelope_to({0});
+    SendRequest req = smime_message("kim@lab.test");
+    req.dry_run = true;
+    auto report = run(config_with_peers(), req, services(rec, cms));
+    REQUIRE(report.ok());
+    CHECK(cms.der == k_der);
+    CHECK(rec.envelopes.empty());
+    REQUIRE(rec.audit.size() == 1);
+    CHECK(rec.audit[0].outcome == "dry-run");
+    CHECK(rec.audit[0].protocol == "S/MIME");
+    REQUIRE(report.copies.size() == 1);
+    CHECK(report.copies[0].status == "would-send");
+    CHECK(report.copies[0].protocol == "S/MIME");
+  }
+
   TEST_CASE("send::run: an S/MIME message to an OpenPGP recipient is refused (67)")
   {
     Recorder rec;
