@@ -232,8 +232,12 @@ TEST_SUITE("peermail::mime::parse_outgoing strict PGP/MIME")
           == Protection::smime_enveloped);
     CHECK(protection(smime_variant("application/pkcs7-mime", "application/x-pkcs7-mime"))
           == Protection::smime_enveloped);
-    CHECK(protection(smime_variant("smime-type=enveloped-data", "smime-type=authEnveloped-data"))
-          == Protection::smime_enveloped);
+    CHECK_FALSE(m->smime_authenticated);
+    auto auth =
+      parse_outgoing(smime_variant("smime-type=enveloped-data", "smime-type=authEnveloped-data"));
+    REQUIRE(auth);
+    CHECK(auth->protection == Protection::smime_enveloped);
+    CHECK(auth->smime_authenticated);
   }
 
   TEST_CASE("mime::parse_outgoing: anything but strict S/MIME enveloped-data is not protected")

@@ -306,6 +306,23 @@ TEST_SUITE("peermail::send --message S/MIME")
     check_nothing_sent(rec);
   }
 
+  TEST_CASE("send::run: an smime-type that does not say what the CMS object is (65)")
+  {
+    Recorder rec;
+    Cms cms;
+    cms.envelope = envelope_to({0}, "AES-256-GCM");
+    cms.envelope.authenticated = true;
+    cms.envelope.aes256 = true;
+    auto report = run(config_with_peers(), smime_message("kim@lab.test"), services(rec, cms));
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::data);
+    CHECK(report.error->message
+          == "the message is not end-to-end encrypted: its smime-type says enveloped-data, but "
+             "the CMS object is AuthEnvelopedData; nothing was sent");
+    CHECK(report.error->check_id == "E2E-01");
+    check_nothing_sent(rec);
+  }
+
   TEST_CASE("send::run: an S/MIME message to a peer whose certificate is refused (67)")
   {
     Recorder rec;

@@ -53,6 +53,7 @@ struct Judged
   Protection protection = Protection::none;
   std::string ciphertext;
   std::string reason;
+  bool smime_authenticated = false;
 };
 
 // Judge the PGP/MIME structure of `top` (RFC 3156 §4) strictly.
@@ -178,6 +179,7 @@ judge_smime(GMimeObject* top, GMimeContentType* ct)
     return j;
   }
   j.protection = Protection::smime_enveloped;
+  j.smime_authenticated = g_ascii_strcasecmp(st, "authEnveloped-data") == 0;
   return j;
 }
 
@@ -354,6 +356,7 @@ parse_outgoing(std::string_view bytes)
   out.protection = judged.protection;
   out.ciphertext = std::move(judged.ciphertext);
   out.not_protected_reason = std::move(judged.reason);
+  out.smime_authenticated = judged.smime_authenticated;
 
   // Bcc recipients must not learn of each other (RFC 5322 §3.6.3).
   remove_all(obj, "Bcc");

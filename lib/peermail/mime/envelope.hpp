@@ -43,6 +43,9 @@ struct OutgoingMessage
   // end-to-end encrypted ("" when its top level is not even claimed to be).
   std::string ciphertext;
   std::string not_protected_reason;
+  // smime_enveloped: its smime-type says authEnveloped-data (RFC 8551
+  // §3.2.2), else enveloped-data; the CMS object must be that kind.
+  bool smime_authenticated = false;
   std::string wire; // the message without Bcc headers, CRLF line ends
 
   // Return To, Cc and Bcc in that order without duplicates.

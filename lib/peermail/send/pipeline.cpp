@@ -75,6 +75,7 @@ private:
   std::shared_ptr<const crypto::Secret> m_passphrase; // identity.passphrase_command
   std::string m_ciphertext;     // `encrypted`: the armored PGP MESSAGE, or the S/MIME DER
   bool m_message_smime = false; // `encrypted`: it is S/MIME enveloped-data
+  bool m_message_auth = false;  // `encrypted`: its smime-type says authEnveloped-data
   std::string m_wire_sha256;    // `encrypted`: of the bytes submitted
 
   std::string
@@ -237,6 +238,7 @@ private:
                   "encrypt it first: peermail encrypt MESSAGE | peermail send --message -");
     }
     m_message_smime = msg.protection == mime::Protection::smime_enveloped;
+    m_message_auth = msg.smime_authenticated;
     std::vector<mime::Mailbox> to;
     std::vector<mime::Mailbox> cc;
     std::vector<mime::Mailbox> bcc;
@@ -366,6 +368,15 @@ private:
         fprs.push_back(k->fingerprint);
       }
       auto read = m_s.cms_envelope(m_req.gnupg_home, m_ciphertext, fprs);
+      if (read && read->authenticated != m_message_auth) {
+        // RFC 8551 §3.2.2: the label must say what the object is; readers
+        // that trust the one or the other must not differ.
+        read = Result<crypto::CmsEnvelope>(unexpected(
+          Error(Errc::data,
+                fmt::format("its smime-type says {}, but the CMS object is {}",
+                            m_message_auth ? "authEnveloped-data" : "enveloped-data",
+                            read->authenticated ? "AuthEnvelopedData" : "EnvelopedData"))));
+      }
       if (!read) {
         Error e = read.error();
         if (e.code == Errc::data) {

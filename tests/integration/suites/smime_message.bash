@@ -129,6 +129,17 @@ test_aes256_gcm_auth_enveloped_is_sent() {
     expect_eq "$(spool_count)" 1 "messages delivered"
 }
 
+test_smime_type_that_does_not_say_what_the_der_is_is_refused() {
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    inner inner.txt
+    openssl cms -encrypt -binary -aes-256-gcm -in inner.txt -outform DER -out p7.der \
+        "$X509/kim.pem" || fail "openssl cms -encrypt -aes-256-gcm failed"
+    wrap_smime p7.der kim@lab.test >m.eml
+    send_message
+    expect_refused 65 'its smime-type says enveloped-data, but the CMS object is AuthEnvelopedData' \
+        E2E-01
+}
+
 test_an_extra_recipient_nobody_judged_is_allowed_as_for_pgp_mime() {
     # As extra key IDs in a PGP/MIME message (the sender's own copy): the
     # proof is that every recipient can read it, not that only they can.
