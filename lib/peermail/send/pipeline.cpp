@@ -371,11 +371,10 @@ private:
       if (read && read->authenticated != m_message_auth) {
         // RFC 8551 §3.2.2: the label must say what the object is; readers
         // that trust the one or the other must not differ.
-        read = Result<crypto::CmsEnvelope>(unexpected(
-          Error(Errc::data,
-                fmt::format("its smime-type says {}, but the CMS object is {}",
-                            m_message_auth ? "authEnveloped-data" : "enveloped-data",
-                            read->authenticated ? "AuthEnvelopedData" : "EnvelopedData"))));
+        std::string why = fmt::format("its smime-type says {}, but the CMS object is {}",
+                                      m_message_auth ? "authEnveloped-data" : "enveloped-data",
+                                      read->authenticated ? "AuthEnvelopedData" : "EnvelopedData");
+        read = Result<crypto::CmsEnvelope>(unexpected(Error(Errc::data, std::move(why))));
       }
       if (!read) {
         Error e = read.error();
