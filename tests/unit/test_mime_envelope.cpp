@@ -26,6 +26,31 @@ const char* const k_pgp =
   "-----BEGIN PGP MESSAGE-----\n\nwcBMA\n-----END PGP MESSAGE-----\n\n"
   "--b--\n";
 
+const char* const k_smime =
+  "From: Ana <ana@clinic.test>\n"
+  "To: Kim <kim@lab.test>\n"
+  "Message-ID: <s1@clinic.test>\n"
+  "MIME-Version: 1.0\n"
+  "Content-Type: application/pkcs7-mime; smime-type=enveloped-data; "
+  "name=smime.p7m\n"
+  "Content-Transfer-Encoding: base64\n"
+  "Content-Disposition: attachment; filename=smime.p7m\n"
+  "\n"
+  "MIAGCSqGSIb3DQEHA6CAMIACAQA=\n";
+
+// k_smime with `from` replaced by `to`.
+std::string
+smime_variant(const std::string& from, const std::string& to)
+{
+  std::string s = k_smime;
+  if (!from.empty()) {
+    const auto at = s.find(from);
+    REQUIRE(at != std::string::npos);
+    s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
 } // namespace
 
 TEST_SUITE("peermail::mime::parse_outgoing")
@@ -188,6 +213,72 @@ TEST_SUITE("peermail::mime::parse_outgoing strict PGP/MIME")
     REQUIRE(m);
     CHECK(m->not_protected_reason.find("exactly two parts") != std::string::npos);
     CHECK(m->ciphertext.empty());
+  }
+
+  TEST_CASE("mime::parse_outgoing: strict S/MIME enveloped-data, the DER is the ciphertext")
+  {
+    // "MIAGCSqGSIb3DQEHA6CAMIACAQA=" is the start of a BER EnvelopedData.
+    const std::string der(
+      "\x30\x80\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x03\xa0\x80\x30"
+      "\x80\x02\x01\x00",
+      20);
+    auto m = parse_outgoing(smime_variant("", ""));
+    REQUIRE(m);
+    CHECK(m->protection == Protection::smime_enveloped);
+    CHECK(m->ciphertext == der);
+    CHECK(m->not_protected_reason.empty());
+    // Case of the type, the x- form, authEnveloped-data: the same.
+    CHECK(protection(smime_variant("smime-type=enveloped-data", "smime-type=Enveloped-Data"))
+          == Protection::smime_enveloped);
+    CHECK(protection(smime_variant("application/pkcs7-mime", "application/x-pkcs7-mime"))
+          == Protection::smime_enveloped);
+    CHECK_FALSE(m->smime_authenticated);
+    auto auth =
+      parse_outgoing(smime_variant("smime-type=enveloped-data", "smime-type=authEnveloped-data"));
+    REQUIRE(auth);
+    CHECK(auth->protection == Protection::smime_enveloped);
+    CHECK(auth->smime_authenticated);
+  }
+
+  TEST_CASE("mime::parse_outgoing: anything but strict S/MIME enveloped-data is not protected")
+  {
+    const auto reason = [](const std::string& from, const std::string& to) {
+      auto m = parse_outgoing(smime_variant(from, to));
+      REQUIRE(m);
+      CHECK(m->protection == Protection::none);
+      CHECK(m->ciphertext.empty());
+      return m->not_protected_reason;
+    };
+    // Not encrypted: signed-data, certs-only, no smime-type.
+    CHECK(reason("smime-type=enveloped-data", "smime-type=signed-data")
+          == "its smime-type is signed-data, not enveloped-data: it is not encrypted (RFC 8551 "
+             "§3.2.2)");
+    CHECK(reason("smime-type=enveloped-data", "smime-type=certs-only")
+          == "its smime-type is certs-only, not enveloped-data: it is not encrypted (RFC 8551 "
+             "§3.2.2)");
+    CHECK(reason("; smime-type=enveloped-data", "")
+          == "its smime-type is missing, not enveloped-data: it is not encrypted (RFC 8551 "
+             "§3.2.2)");
+    // Two Content-Type or Content-Transfer-Encoding headers: readers differ.
+    CHECK(reason("MIME-Version: 1.0\n", "MIME-Version: 1.0\nContent-Type: text/plain\n")
+          == "it has more than one Content-Type header; readers would differ on what it is");
+    CHECK(reason("MIME-Version: 1.0\n", "MIME-Version: 1.0\nContent-Transfer-Encoding: 7bit\n")
+          == "it has more than one Content-Transfer-Encoding header; readers would differ on "
+             "what it is");
+    // Not base64, or text a base64 decoder would skip.
+    const std::string not_base64 =
+      "the S/MIME part must be base64 and hold nothing else (text there would travel in clear)";
+    CHECK(reason("Content-Transfer-Encoding: base64", "Content-Transfer-Encoding: 7bit")
+          == not_base64);
+    CHECK(reason("Content-Transfer-Encoding: base64\n", "") == not_base64);
+    CHECK(reason("CAQA=\n", "CAQA=\nPotassium is 6.1!\n") == not_base64);
+    CHECK(reason("CAQA=\n", "CAQA=\nUEhJ\n") == not_base64);
+    CHECK(reason("MIAGCSqG", "MIAG.CSqG") == not_base64);
+    CHECK(reason("CAQA=\n", "\n") == not_base64); // not whole groups of four
+    // Not a single part.
+    CHECK(reason("application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m",
+                 "multipart/mixed; boundary=b")
+            .empty());
   }
 
   TEST_CASE("mime::armor_problem: exactly one armored PGP MESSAGE")

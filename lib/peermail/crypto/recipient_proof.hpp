@@ -37,9 +37,10 @@ std::string encrypted_to(const KeyFacts& key, const std::vector<std::string>& ke
 struct ProofVerdict
 {
   bool ok = false;
-  std::string subkey_fingerprint; // the subkey the message is encrypted to
+  std::string subkey_fingerprint; // the subkey (S/MIME: certificate) it is encrypted to
   std::string reason;
   std::string fix;
+  std::string check_id = "E2E-01"; // the checklist item a refusal names
 };
 
 // Judge whether the message whose session key packets name `key_ids` is

@@ -53,6 +53,7 @@ struct Judged
   Protection protection = Protection::none;
   std::string ciphertext;
   std::string reason;
+  bool smime_authenticated = false;
 };
 
 // Judge the PGP/MIME structure of `top` (RFC 3156 §4) strictly.
@@ -97,8 +98,115 @@ judge_pgp_mime(GMimeObject* top)
   return j;
 }
 
+// The transfer-encoded content of `part` exactly as it is in the message.
+std::string
+raw_content(GMimePart* part)
+{
+  GMimeDataWrapper* content = g_mime_part_get_content(part);
+  GMimeStream* raw = content != nullptr ? g_mime_data_wrapper_get_stream(content) : nullptr;
+  if (raw == nullptr) {
+    return {};
+  }
+  GPtr<GMimeStream> mem(g_mime_stream_mem_new());
+  g_mime_stream_reset(raw);
+  if (g_mime_stream_write_to_stream(raw, mem.get()) < 0) {
+    return {};
+  }
+  GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
+  return std::string(reinterpret_cast<const char*>(arr->data), arr->len);
+}
+
+// True when `text` is base64 and nothing else (RFC 2045 §6.8), strictly:
+// lines of the base64 alphabet, padding only at the very end, whole groups
+// of four. A decoder skips anything else, and what it skips travels in
+// clear; data after the padding some decoders read and others do not.
+bool
+strict_base64(std::string_view text)
+{
+  std::size_t chars = 0;
+  bool padded = false;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) {
+      nl = text.size();
+    }
+    std::string_view line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    for (const char c : line) {
+      if (c == '=') {
+        padded = true;
+      } else if (padded
+                 || (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '+' && c != '/')) {
+        return false;
+      }
+      ++chars;
+    }
+  }
+  return chars > 0 && chars % 4 == 0;
+}
+
+// Judge the S/MIME enveloped-data entity `top` (RFC 8551 §3.3) strictly:
+// smime-type enveloped-data (or authEnveloped-data), one part, base64 and
+// nothing else. The DER itself is judged by crypto/ (cms_recipients.hpp).
 Judged
-protection_of(GMimeObject* top)
+judge_smime(GMimeObject* top, GMimeContentType* ct)
+{
+  Judged j;
+  const char* st = g_mime_content_type_get_parameter(ct, "smime-type");
+  if (st == nullptr
+      || (g_ascii_strcasecmp(st, "enveloped-data") != 0
+          && g_ascii_strcasecmp(st, "authEnveloped-data") != 0)) {
+    j.reason =
+      fmt::format("its smime-type is {}, not enveloped-data: it is not encrypted (RFC 8551 §3.2.2)",
+                  st != nullptr ? st : "missing");
+    return j;
+  }
+  const std::string not_base64 =
+    "the S/MIME part must be base64 and hold nothing else (text there would travel in clear)";
+  if (!GMIME_IS_PART(top)
+      || g_mime_part_get_content_encoding(GMIME_PART(top)) != GMIME_CONTENT_ENCODING_BASE64
+      || !strict_base64(raw_content(GMIME_PART(top)))) {
+    j.reason = not_base64;
+    return j;
+  }
+  j.ciphertext = decoded_content(GMIME_PART(top));
+  if (j.ciphertext.empty()) {
+    j.reason = not_base64;
+    return j;
+  }
+  j.protection = Protection::smime_enveloped;
+  j.smime_authenticated = g_ascii_strcasecmp(st, "authEnveloped-data") == 0;
+  return j;
+}
+
+// Return the name of a header that decides the structure and appears more
+// than once in `headers` (one reader takes the first, another the last),
+// or nullptr.
+const char*
+duplicate_structure_header(GMimeHeaderList* headers)
+{
+  for (const char* name : {"Content-Type", "Content-Transfer-Encoding"}) {
+    int seen = 0;
+    const int n = g_mime_header_list_get_count(headers);
+    for (int i = 0; i < n; ++i) {
+      GMimeHeader* h = g_mime_header_list_get_header_at(headers, i);
+      if (g_ascii_strcasecmp(g_mime_header_get_name(h), name) == 0) {
+        ++seen;
+      }
+    }
+    if (seen > 1) {
+      return name;
+    }
+  }
+  return nullptr;
+}
+
+Judged
+protection_of(GMimeObject* top, GMimeHeaderList* message_headers)
 {
   Judged j;
   if (top == nullptr) {
@@ -107,6 +215,13 @@ protection_of(GMimeObject* top)
   GMimeContentType* ct = g_mime_object_get_content_type(top);
   if (ct == nullptr) {
     return j;
+  }
+  for (GMimeHeaderList* h : {message_headers, g_mime_object_get_header_list(top)}) {
+    if (const char* dup = h != nullptr ? duplicate_structure_header(h) : nullptr; dup != nullptr) {
+      j.reason =
+        fmt::format("it has more than one {} header; readers would differ on what it is", dup);
+      return j;
+    }
   }
   if (g_mime_content_type_is_type(ct, "multipart", "encrypted")) {
     const char* proto = g_mime_content_type_get_parameter(ct, "protocol");
@@ -118,12 +233,7 @@ protection_of(GMimeObject* top)
   }
   if (g_mime_content_type_is_type(ct, "application", "pkcs7-mime")
       || g_mime_content_type_is_type(ct, "application", "x-pkcs7-mime")) {
-    const char* st = g_mime_content_type_get_parameter(ct, "smime-type");
-    if (st != nullptr
-        && (g_ascii_strcasecmp(st, "enveloped-data") == 0
-            || g_ascii_strcasecmp(st, "authEnveloped-data") == 0)) {
-      j.protection = Protection::smime_enveloped;
-    }
+    return judge_smime(top, ct);
   }
   return j;
 }
@@ -242,10 +352,11 @@ parse_outgoing(std::string_view bytes)
   if (const char* id = g_mime_message_get_message_id(msg.get()); id != nullptr) {
     out.message_id = id;
   }
-  auto judged = protection_of(g_mime_message_get_mime_part(msg.get()));
+  auto judged = protection_of(g_mime_message_get_mime_part(msg.get()), headers);
   out.protection = judged.protection;
   out.ciphertext = std::move(judged.ciphertext);
   out.not_protected_reason = std::move(judged.reason);
+  out.smime_authenticated = judged.smime_authenticated;
 
   // Bcc recipients must not learn of each other (RFC 5322 §3.6.3).
   remove_all(obj, "Bcc");

@@ -14,14 +14,19 @@ namespace peermail::mime {
 
 // The top-level protection of a message.
 enum class Protection {
-  none, // anything else: refused for submission (E2E-01)
+  none, // anything else, or a top-level Content-Type or Content-Transfer-Encoding
+        // header given twice: refused for submission (E2E-01)
   // multipart/encrypted; protocol="application/pgp-encrypted" (RFC 3156 §4),
   // strictly: exactly two parts, the first application/pgp-encrypted holding
   // "Version: 1", the second exactly one ASCII-armored PGP MESSAGE and
   // nothing else; no text in the preamble (but the one-line "This is an
   // OpenPGP/MIME …" notice) or epilogue. Anything less is `none`.
   pgp_mime_encrypted,
-  smime_enveloped, // application/pkcs7-mime; smime-type=(auth)enveloped-data (RFC 8551 §3.3)
+  // application/pkcs7-mime (or x-pkcs7-mime); smime-type=enveloped-data or
+  // authEnveloped-data (RFC 8551 §3.3), strictly: one part, base64 and
+  // nothing else (no text a decoder would skip, nothing after the padding).
+  // What the DER holds is judged by crypto/ (cms_recipients.hpp).
+  smime_enveloped,
 };
 
 struct OutgoingMessage
@@ -33,10 +38,14 @@ struct OutgoingMessage
   std::string message_id;       // without angle brackets; "" when absent
   Protection protection = Protection::none;
   // pgp_mime_encrypted: the armored PGP MESSAGE block (the only content of
-  // the encrypted part). none: why the message is not accepted as
+  // the encrypted part). smime_enveloped: the DER (or BER) CMS object, the
+  // decoded base64 body. none: why the message is not accepted as
   // end-to-end encrypted ("" when its top level is not even claimed to be).
   std::string ciphertext;
   std::string not_protected_reason;
+  // smime_enveloped: its smime-type says authEnveloped-data (RFC 8551
+  // §3.2.2), else enveloped-data; the CMS object must be that kind.
+  bool smime_authenticated = false;
   std::string wire; // the message without Bcc headers, CRLF line ends
 
   // Return To, Cc and Bcc in that order without duplicates.

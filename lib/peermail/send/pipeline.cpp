@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 #include <utility>
 
@@ -72,8 +73,10 @@ private:
   std::string m_smime_signer;                         // identity.smime_cert, judged
   std::vector<std::string> m_smime_extra;             // own certificate (encrypt_to_self)
   std::shared_ptr<const crypto::Secret> m_passphrase; // identity.passphrase_command
-  std::string m_ciphertext;                           // `encrypted`: the armored PGP MESSAGE
-  std::string m_wire_sha256;                          // `encrypted`: of the bytes submitted
+  std::string m_ciphertext;     // `encrypted`: the armored PGP MESSAGE, or the S/MIME DER
+  bool m_message_smime = false; // `encrypted`: it is S/MIME enveloped-data
+  bool m_message_auth = false;  // `encrypted`: its smime-type says authEnveloped-data
+  std::string m_wire_sha256;    // `encrypted`: of the bytes submitted
 
   std::string
   exit_name(Errc code) const
@@ -224,18 +227,18 @@ private:
   {
     PEERMAIL_TRY(validate(m_req));
     PEERMAIL_TRY_ASSIGN(auto msg, mime::parse_outgoing(*m_req.encrypted));
-    if (msg.protection != mime::Protection::pgp_mime_encrypted) {
-      std::string why = msg.protection == mime::Protection::smime_enveloped
-                          ? "it is S/MIME, whose recipients peermail cannot prove"
-                          : msg.not_protected_reason;
+    if (msg.protection == mime::Protection::none) {
+      const std::string& why = msg.not_protected_reason;
       return fail(Errc::data,
-                  fmt::format("the message is not end-to-end encrypted PGP/MIME{}{}; nothing was "
-                              "sent",
+                  fmt::format("the message is not end-to-end encrypted (strict PGP/MIME or S/MIME "
+                              "enveloped-data){}{}; nothing was sent",
                               why.empty() ? "" : ": ",
                               why),
                   "E2E-01",
                   "encrypt it first: peermail encrypt MESSAGE | peermail send --message -");
     }
+    m_message_smime = msg.protection == mime::Protection::smime_enveloped;
+    m_message_auth = msg.smime_authenticated;
     std::vector<mime::Mailbox> to;
     std::vector<mime::Mailbox> cc;
     std::vector<mime::Mailbox> bcc;
@@ -286,24 +289,138 @@ private:
     return {};
   }
 
-  // `encrypted`: prove from the session key packets that the message is
-  // encrypted to the judged key of every recipient (E2E-01).
+  // `encrypted`: every recipient reads the message's protocol. An S/MIME
+  // message goes only to S/MIME peers ([[peer]] protocol = "smime"), whose
+  // pinned certificates are then judged; a PGP/MIME one to no S/MIME peer.
+  Result<void>
+  route_message()
+  {
+    std::vector<std::string> other;
+    for (auto& rr : m_report.recipients) {
+      const config::Peer* peer = m_cfg.peer(rr.address);
+      const bool smime = peer != nullptr && peer->protocol == config::PeerProtocol::smime;
+      if (smime) {
+        rr.protocol = std::string(k_smime);
+      }
+      if (smime != m_message_smime) {
+        other.push_back(rr.address);
+      }
+    }
+    if (!other.empty()) {
+      const bool one = other.size() == 1;
+      Error e(Errc::no_key,
+              m_message_smime
+                ? fmt::format("the message is S/MIME, but {} read{} OpenPGP (no [[peer]] entry "
+                              "with protocol = \"smime\"); nothing was sent",
+                              fmt::join(other, ", "),
+                              one ? "s" : "")
+                : fmt::format("the message is PGP/MIME, but {} read{} S/MIME ([[peer]] protocol "
+                              "= \"smime\"); nothing was sent",
+                              fmt::join(other, ", "),
+                              one ? "s" : ""),
+              "E2E-01",
+              m_message_smime
+                ? "send them a PGP/MIME message of their own (peermail encrypt), or pin their "
+                  "S/MIME certificate in a [[peer]] entry with protocol = \"smime\""
+                : "send them an S/MIME message encrypted to their pinned certificate, or compose "
+                  "it with peermail send --to ADDR, which writes S/MIME for them");
+      for (auto& rr : m_report.recipients) {
+        const bool refused = std::find(other.begin(), other.end(), rr.address) != other.end();
+        rr.status = refused ? "refused" : "not-sent";
+        if (refused) {
+          rr.reason = m_message_smime ? "reads OpenPGP, the message is S/MIME"
+                                      : "reads S/MIME, the message is PGP/MIME";
+          rr.check_id = e.check_id;
+          rr.fix = e.fix;
+        }
+      }
+      return refuse(std::move(e));
+    }
+    if (!m_message_smime) {
+      return {};
+    }
+    if (!m_s.make_smime) {
+      return fail(Errc::internal, "no S/MIME service");
+    }
+    auto made = m_s.make_smime(m_cfg, m_req.gnupg_home);
+    if (!made) {
+      return refuse(made.error());
+    }
+    m_smime = std::move(*made);
+    return {};
+  }
+
+  // `encrypted`: prove from the ciphertext that the message is encrypted to
+  // the judged key or certificate of every recipient (E2E-01; S/MIME also
+  // AES-256, E2E-02).
   Result<void>
   prove_recipients(const std::vector<std::optional<crypto::KeyFacts>>& keys)
   {
-    if (!m_s.session_key_ids) {
-      return fail(Errc::internal, "no recipient proof service");
+    std::function<crypto::ProofVerdict(std::size_t)> verdict;
+    std::vector<std::string> ids;
+    std::optional<crypto::CmsEnvelope> env;
+    if (m_message_smime) {
+      if (!m_s.cms_envelope) {
+        return fail(Errc::internal, "no recipient proof service");
+      }
+      std::vector<std::string> fprs;
+      for (const auto& k : keys) {
+        fprs.push_back(k->fingerprint);
+      }
+      auto read = m_s.cms_envelope(m_req.gnupg_home, m_ciphertext, fprs);
+      if (read && read->authenticated != m_message_auth) {
+        // RFC 8551 §3.2.2: the label must say what the object is; readers
+        // that trust the one or the other must not differ.
+        std::string why = fmt::format("its smime-type says {}, but the CMS object is {}",
+                                      m_message_auth ? "authEnveloped-data" : "enveloped-data",
+                                      read->authenticated ? "AuthEnvelopedData" : "EnvelopedData");
+        read = Result<crypto::CmsEnvelope>(unexpected(Error(Errc::data, std::move(why))));
+      }
+      if (!read) {
+        Error e = read.error();
+        if (e.code == Errc::data) {
+          e.message =
+            fmt::format("the message is not end-to-end encrypted: {}; nothing was sent", e.message);
+          e.check_id = "E2E-01";
+          e.fix =
+            "encrypt it to the recipients' pinned certificates (openssl cms -encrypt "
+            "-aes256, or gpgsm --encrypt) and send that";
+        }
+        return refuse(std::move(e));
+      }
+      env = std::move(*read);
+      if (auto whole = crypto::judge_cms_envelope(*env); !whole.ok) {
+        return refuse(Error(Errc::no_key,
+                            whole.check_id == "E2E-01"
+                              ? fmt::format("cannot prove who can read the message: {}; nothing "
+                                            "was sent",
+                                            whole.reason)
+                              : fmt::format("{}; nothing was sent", whole.reason),
+                            whole.check_id,
+                            whole.fix));
+      }
+      verdict = [&](std::size_t i) {
+        return crypto::prove_cms_encrypted_to(
+          *env, i, keys[i]->fingerprint, m_report.recipients[i].address);
+      };
+    } else {
+      if (!m_s.session_key_ids) {
+        return fail(Errc::internal, "no recipient proof service");
+      }
+      PEERMAIL_TRY_ASSIGN(ids, m_s.session_key_ids(m_req.gnupg_home, m_ciphertext));
+      verdict = [&](std::size_t i) {
+        return crypto::prove_encrypted_to(*keys[i], m_report.recipients[i].address, ids);
+      };
     }
-    PEERMAIL_TRY_ASSIGN(auto ids, m_s.session_key_ids(m_req.gnupg_home, m_ciphertext));
     std::vector<std::string> bad;
     const RecipientReport* first_bad = nullptr;
     for (std::size_t i = 0; i < m_report.recipients.size(); ++i) {
       auto& rr = m_report.recipients[i];
-      const auto v = crypto::prove_encrypted_to(*keys[i], rr.address, ids);
+      const auto v = verdict(i);
       if (!v.ok) {
         rr.status = "refused";
         rr.reason = v.reason;
-        rr.check_id = "E2E-01";
+        rr.check_id = v.check_id;
         rr.fix = v.fix;
         bad.push_back(rr.address);
         if (first_bad == nullptr) {
@@ -326,7 +443,7 @@ private:
           m_report.recipients.size(),
           fmt::join(bad, ", "),
           first_bad->reason);
-    return refuse(Error(Errc::no_key, msg, "E2E-01", first_bad->fix));
+    return refuse(Error(Errc::no_key, msg, first_bad->check_id, first_bad->fix));
   }
 
   Result<void>
@@ -380,7 +497,7 @@ private:
       }
     }
 
-    PEERMAIL_TRY(smime_preflight(policy));
+    PEERMAIL_TRY(m_req.encrypted ? route_message() : smime_preflight(policy));
     std::vector<std::string> bad;
     const RecipientReport* first_bad = nullptr;
     std::vector<std::optional<crypto::KeyFacts>> keys;
@@ -518,6 +635,7 @@ private:
     if (m_req.encrypted) {
       // One copy, as it is: the message names its recipients' keys already.
       Copy c;
+      c.smime = m_message_smime;
       for (std::size_t i = 0; i < m_report.recipients.size(); ++i) {
         c.recipients.push_back(i);
         c.fprs.push_back(m_report.recipients[i].key_fpr);

@@ -13,6 +13,7 @@
 
 #include <peermail/audit/audit_log.hpp>
 #include <peermail/config/config.hpp>
+#include <peermail/crypto/cms_recipients.hpp>
 #include <peermail/crypto/keyring.hpp>
 #include <peermail/mime/compose.hpp>
 #include <peermail/protect/protect.hpp>
@@ -59,6 +60,13 @@ struct Services
   std::function<Result<std::vector<std::string>>(const std::string& gnupg_home,
                                                  std::string_view ciphertext)>
     session_key_ids;
+  // The RecipientInfos and content cipher of an already encrypted S/MIME
+  // message (DER) against the judged certificates `fingerprints`
+  // (crypto::read_cms_envelope_for): the S/MIME proof.
+  std::function<Result<crypto::CmsEnvelope>(const std::string& gnupg_home,
+                                            std::string_view der,
+                                            const std::vector<std::string>& fingerprints)>
+    cms_envelope;
   // The checklist items `check` decides without a server
   // (check::require_offline_checklist): Errc::config (exit 78) naming the
   // failing item. Runs after the keys are judged, before anything is
@@ -108,11 +116,14 @@ struct SendRequest
   // empty `from` is the identity.
   std::optional<mime::ComposeRequest> compose;
   std::optional<std::string> raw;
-  // An already encrypted message: strict PGP/MIME (mime::parse_outgoing),
-  // submitted as it is (Bcc headers removed) in one copy, only after every
-  // envelope recipient's key passed the same judgement as in compose mode
-  // and the ciphertext was proven to be encrypted to it
-  // (crypto::prove_encrypted_to). Not signed or re-encrypted here.
+  // An already encrypted message: strict PGP/MIME or S/MIME enveloped-data
+  // (mime::parse_outgoing), submitted as it is (Bcc headers removed) in one
+  // copy, only after every envelope recipient's key (PGP/MIME) or pinned
+  // certificate (S/MIME: every recipient must be an S/MIME peer) passed the
+  // same judgement as in compose mode and the ciphertext was proven to be
+  // encrypted to it (crypto::prove_encrypted_to,
+  // crypto::prove_cms_encrypted_to; S/MIME also AES-256, E2E-02). Not
+  // signed or re-encrypted here.
   std::optional<std::string> encrypted;
   // For `encrypted`: the envelope recipients (--to), overriding To/Cc/Bcc.
   std::vector<std::string> envelope_to;

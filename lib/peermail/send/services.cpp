@@ -4,6 +4,7 @@
 #include "pipeline.hpp"
 
 #include <peermail/check/gather.hpp>
+#include <peermail/crypto/cms_recipients.hpp>
 #include <peermail/crypto/recipient_proof.hpp>
 #include <peermail/transport/probe.hpp>
 
@@ -35,6 +36,11 @@ default_services()
   };
   s.session_key_ids = [](const std::string& home, std::string_view ciphertext) {
     return crypto::session_key_ids(home, ciphertext);
+  };
+  s.cms_envelope = [](const std::string& home,
+                      std::string_view der,
+                      const std::vector<std::string>& fingerprints) {
+    return crypto::read_cms_envelope_for(home, der, fingerprints);
   };
   s.offline_checklist = [](const config::Config& cfg,
                            const std::string& gnupg_home,
