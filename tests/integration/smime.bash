@@ -37,6 +37,7 @@
 #                          the audit has the refusal and no sent record
 #                          (identity.smime_cert from $SMIME_CERT)
 # check_status ID          the status of finding ID in ./out (`check --json`)
+# kim_reads MSG            decrypt MSG with Kim's key (OpenSSL) into ./kim.signed
 # x509_lab                 the lab CA and Ana's, Kim's and Old's certificates
 #                          in $SUITE_DIR/x509, imported (see below)
 
@@ -181,4 +182,10 @@ refused() {
 
 check_status() {
     /usr/bin/python3 -c 'import json,sys; d=json.load(open("out")); print(next(f["status"] for f in d["findings"] if f["id"]==sys.argv[1]))' "$1"
+}
+
+# kim_reads MSG: decrypt MSG with Kim's key (OpenSSL) into kim.signed.
+kim_reads() {
+    openssl cms -decrypt -in "$1" -inkey "$X509/kim.key" -recip "$X509/kim.pem" \
+        -out kim.signed 2>openssl.err
 }

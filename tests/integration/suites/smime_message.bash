@@ -6,14 +6,25 @@
 # AES-256; otherwise refused with nothing sent. Messages made by
 # `openssl cms -encrypt` and `gpgsm --encrypt`; real SMTP over TLS.
 
-# The certificates, gpgsm home and helpers of the smime_send suite (its
-# tests are not run here).
-# shellcheck source=./smime_send.bash
-. "$PEERMAIL_SOURCE_DIR/tests/integration/suites/smime_send.bash"
-for _t in $(declare -F | awk '{print $3}' | grep '^test_'); do
-    unset -f "$_t"
-done
-unset _t
+# shellcheck source=../tls.bash
+. "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
+# shellcheck source=../smime.bash
+. "$PEERMAIL_SOURCE_DIR/tests/integration/smime.bash"
+
+BODY_MARK='Margins are clear, no further surgery'
+PASSWORD='pw-Sm1me-never-shown'
+
+suite_probe() {
+    probe_gpg && probe_smtp && need_cmd gpgsm && need_cmd openssl || return 1
+}
+
+# The lab CA with Ana's, Kim's and Old's certificates (x509_lab), and Lee's
+# (not imported: a certificate nobody pinned).
+suite_setup() {
+    clinic_suite_setup
+    x509_lab || return 1
+    (cd "$X509" && x509_cert ca lee lee@lab.test "$X509_NOW" "$X509_LATER" "${X509_MAIL[@]}")
+}
 
 INNER_MARK='Potassium 6.1 mmol/L for patient Quentin'
 
@@ -246,4 +257,24 @@ test_refused_certificate_is_refused_before_the_proof() {
     openssl_message old@lab.test -aes256 "$X509/old.pem"
     send_message
     expect_refused 67 'old@lab.test' 'expired on 2021-01-01' KEY-02
+}
+
+test_peermail_encrypt_output_is_sent_as_is() {
+    # `peermail encrypt | peermail send --message -` for an S/MIME peer:
+    # AES-256 (gpgsm.conf), Kim's certificate and Ana's own, signed inside.
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")"
+    printf 'From: Ana Ruiz <ana@clinic.test>\nTo: kim@lab.test\nSubject: Results\nDate: %s\n\n%s\n' \
+        "$(date -R)" "$INNER_MARK" >draft.eml
+    pm --config c.toml encrypt draft.eml >m.eml 2>enc.err || { cat enc.err >&2; fail "encrypt"; }
+    local rc=0
+    PM_TEST_PASSWORD=$PASSWORD pm --config c.toml --json send --message - <m.eml >out 2>err \
+        || rc=$?
+    expect_eq "$rc" 0 "exit code"
+    expect_eq "$(spool_count)" 1 "messages delivered"
+    sed 's/\r*$/\r/' m.eml >want.eml
+    cmp want.eml "$SMTP_SPOOL/msg-1.eml" || fail "the server did not receive the bytes given"
+    kim_reads "$SMTP_SPOOL/msg-1.eml" || { cat openssl.err >&2; fail "Kim cannot decrypt"; }
+    openssl cms -verify -in kim.signed -CAfile "$X509/ca.pem" -out content.txt 2>verify.err \
+        || { cat verify.err >&2; fail "OpenSSL does not verify the signature"; }
+    expect_contains content.txt "$INNER_MARK"
 }

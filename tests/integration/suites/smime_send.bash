@@ -38,12 +38,6 @@ suite_setup() {
     } >>"$SUITE_DIR/env.sh"
 }
 
-# kim_reads MSG: decrypt MSG with Kim's key (OpenSSL) into kim.signed.
-kim_reads() {
-    openssl cms -decrypt -in "$1" -inkey "$X509/kim.key" -recip "$X509/kim.pem" \
-        -out kim.signed 2>openssl.err
-}
-
 test_send_to_smime_peer_reads_with_openssl_aes256() {
     setup_server "" "$(peer kim@lab.test "$KIM_X509")"
     send_to kim@lab.test
