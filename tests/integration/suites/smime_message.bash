@@ -11,6 +11,7 @@
 # shellcheck source=../smime.bash
 . "$PEERMAIL_SOURCE_DIR/tests/integration/smime.bash"
 
+# shellcheck disable=SC2034 # read by setup_server (smime.bash)
 BODY_MARK='Margins are clear, no further surgery'
 PASSWORD='pw-Sm1me-never-shown'
 
