@@ -8,7 +8,6 @@
 
 #include <peermail/address/mailbox.hpp>
 #include <peermail/crypto/cms.hpp>
-#include <peermail/crypto/x509_list.hpp>
 #include <peermail/util/fs.hpp>
 
 #include <fmt/core.h>

@@ -53,6 +53,18 @@ write_pin(const GlobalOptions& g,
                           protocol);
 }
 
+// The --json fields every pin reports (either protocol).
+nlohmann::json
+pin_json(const std::string& path, const config::PinOutcome& r)
+{
+  nlohmann::json out;
+  out["ok"] = true;
+  out["config"] = path;
+  out["changed"] = r.changed;
+  out["previous"] = r.previous;
+  return out;
+}
+
 // `keys pin --smime ADDR FPR`: the certificate must be in gpgsm's keybox and
 // bind ADDR (RFC 8550 §3). Whether it chains to an anchor is judged when
 // mail is sent, not here.
@@ -100,12 +112,8 @@ run_pin_smime(const GlobalOptions& g, const PinOptions& o, const std::string& ad
     return render_error(r.error(), g);
   }
   if (g.json) {
-    nlohmann::json out;
-    out["ok"] = true;
-    out["config"] = path;
+    nlohmann::json out = pin_json(path, *r);
     out["protocol"] = "S/MIME";
-    out["changed"] = r->changed;
-    out["previous"] = r->previous;
     out["certificate"] = x509_json(*c);
     print_json(out);
     return k_ok;
@@ -160,11 +168,7 @@ run_pin(const GlobalOptions& g, const PinOptions& o)
     return render_error(r.error(), g);
   }
   if (g.json) {
-    nlohmann::json out;
-    out["ok"] = true;
-    out["config"] = path;
-    out["changed"] = r->changed;
-    out["previous"] = r->previous;
+    nlohmann::json out = pin_json(path, *r);
     out["readiness"] = readiness_json(mb->address, *j, true);
     print_json(out);
     return k_ok;

@@ -339,6 +339,13 @@ private:
     if (!m_message_smime) {
       return {};
     }
+    return open_smime();
+  }
+
+  // Start gpgsm for this run (m_smime); a failure is a refusal.
+  Result<void>
+  open_smime()
+  {
     if (!m_s.make_smime) {
       return fail(Errc::internal, "no S/MIME service");
     }
@@ -568,14 +575,7 @@ private:
     if (m_cfg.identity.smime_cert.empty()) {
       return refuse(protect::no_smime_cert_error(smime));
     }
-    if (!m_s.make_smime) {
-      return fail(Errc::internal, "no S/MIME service");
-    }
-    auto made = m_s.make_smime(m_cfg, m_req.gnupg_home);
-    if (!made) {
-      return refuse(made.error());
-    }
-    m_smime = std::move(*made);
+    PEERMAIL_TRY(open_smime());
     auto signing = protect::judge_smime_identity(*m_smime, m_cfg, policy, true, true);
     if (!signing) {
       Error e = signing.error();
