@@ -470,6 +470,25 @@ open_pkcs12(std::string_view der, const Secret& passphrase)
   return out;
 }
 
+namespace {
+
+// The first ERROR, FAILURE or IMPORT_PROBLEM status line gpgsm wrote (its
+// keywords and codes only: no passphrase or key material), or "".
+std::string
+first_failure_status(const std::string& output)
+{
+  for (const auto& line : util::split(output, '\n')) {
+    for (const char* k : {"[GNUPG:] ERROR ", "[GNUPG:] FAILURE ", "[GNUPG:] IMPORT_PROBLEM "}) {
+      if (line.rfind(k, 0) == 0) {
+        return util::terminal_safe(line.substr(9, 120));
+      }
+    }
+  }
+  return {};
+}
+
+} // namespace
+
 Result<void>
 import_certificates(const std::string& gnupg_home, const std::vector<std::string>& certs)
 {
@@ -495,34 +514,45 @@ import_pkcs12(const std::string& gnupg_home,
   if (!passphrase || p12.certs.empty()) {
     return fail(Errc::internal, "import_pkcs12 without a passphrase or certificate");
   }
-  PEERMAIL_TRY_ASSIGN(auto run, run_gpgsm_import(gnupg_home, p12.for_gpgsm, *passphrase));
-  const auto said = [&run](std::string_view what) {
-    return run.output.find(what) != std::string::npos;
-  };
-  if (said("BAD_PASSPHRASE") || said("bad passphrase")) {
-    return fail(Errc::auth, "gpgsm did not accept the PKCS #12 passphrase");
-  }
-  if (run.status != 0 && (said("loopback") || said("Not supported") || said("Forbidden"))) {
-    return fail(Errc::auth,
-                "gpg-agent refused the loopback pinentry that importing a PKCS #12 key needs",
-                "KEY-05",
-                "add allow-loopback-pinentry to gpg-agent.conf in the GnuPG home, then run "
-                "gpgconf --kill gpg-agent");
-  }
-  // Believe the keybox, not the exit status (gpgsm exits 2 after a mere
-  // "issuer certificate not found"): the key's certificate must now have its
-  // secret key.
   PEERMAIL_TRY_ASSIGN(auto leaf, describe_certificate(p12.certs.front()));
-  PEERMAIL_TRY_ASSIGN(auto ctx, cms_context(gnupg_home));
-  gpgme_key_t raw = nullptr;
-  if (gpgme_get_key(ctx.get(), leaf.sha1.c_str(), &raw, 1) != 0 || raw == nullptr) {
-    return fail(Errc::crypto,
-                fmt::format("gpgsm did not import the PKCS #12 key (gpgsm exit {})", run.status),
-                "",
-                "check gpg-agent (gpgconf --launch gpg-agent) and try again");
+  // A gpg-agent that is still starting (a fresh home, a loaded machine) can
+  // make gpgsm drop the key: one more try, then the refusal.
+  int status = 0;
+  std::string failure;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    PEERMAIL_TRY_ASSIGN(auto run, run_gpgsm_import(gnupg_home, p12.for_gpgsm, *passphrase));
+    const auto said = [&run](std::string_view what) {
+      return run.output.find(what) != std::string::npos;
+    };
+    if (said("BAD_PASSPHRASE") || said("bad passphrase")) {
+      return fail(Errc::auth, "gpgsm did not accept the PKCS #12 passphrase");
+    }
+    if (run.status != 0 && (said("loopback") || said("Not supported") || said("Forbidden"))) {
+      return fail(Errc::auth,
+                  "gpg-agent refused the loopback pinentry that importing a PKCS #12 key needs",
+                  "KEY-05",
+                  "add allow-loopback-pinentry to gpg-agent.conf in the GnuPG home, then run "
+                  "gpgconf --kill gpg-agent");
+    }
+    // Believe the keybox, not the exit status (gpgsm exits 2 after a mere
+    // "issuer certificate not found"): the key's certificate must now have
+    // its secret key.
+    PEERMAIL_TRY_ASSIGN(auto ctx, cms_context(gnupg_home));
+    gpgme_key_t raw = nullptr;
+    if (gpgme_get_key(ctx.get(), leaf.sha1.c_str(), &raw, 1) == 0 && raw != nullptr) {
+      gpgme_key_unref(raw);
+      return {};
+    }
+    status = run.status;
+    failure = first_failure_status(run.output);
   }
-  gpgme_key_unref(raw);
-  return {};
+  return fail(Errc::crypto,
+              fmt::format("gpgsm did not import the PKCS #12 key (gpgsm exit {}{}{})",
+                          status,
+                          failure.empty() ? "" : ", ",
+                          failure),
+              "",
+              "check gpg-agent (gpgconf --launch gpg-agent) and try again");
 }
 
 } // namespace peermail::crypto
