@@ -279,3 +279,31 @@ TEST_SUITE("peermail::mime::pgp_mime")
     CHECK(r->find("multipart/encrypted") == std::string::npos);
   }
 }
+
+TEST_CASE("read_addresses: recipients in the one address rule's normal form")
+{
+  // GMime gives an A-label domain back in Unicode; [[peer]] entries and key
+  // lookups hold the A-label form, so both spellings must come out as it.
+  const std::string m =
+    "From: Ana <ana@clinic.test>\n"
+    "To: bob@xn--bcher-kva.example, Ann <ANN@b\xc3\xbc"
+    "cher.example>\n"
+    "Bcc: carl@b\xc3\xbc"
+    "cher.example\n"
+    "Subject: x\n\nbody\n";
+  auto a = peermail::mime::read_addresses(m);
+  REQUIRE(a);
+  CHECK(a->recipients
+        == std::vector<std::string>{
+          "bob@xn--bcher-kva.example", "ann@xn--bcher-kva.example", "carl@xn--bcher-kva.example"});
+  CHECK(a->bcc == std::vector<std::string>{"carl@xn--bcher-kva.example"});
+  CHECK(a->from == std::vector<std::string>{"ana@clinic.test"});
+}
+
+TEST_CASE("read_addresses: a recipient the address rule refuses is an error naming the field")
+{
+  auto a = peermail::mime::read_addresses("From: ana@clinic.test\nCc: root@localhost\n\nx\n");
+  REQUIRE_FALSE(a);
+  CHECK(a.error().code == peermail::Errc::data);
+  CHECK(a.error().message.rfind("Cc: ", 0) == 0);
+}

@@ -144,16 +144,31 @@ recipients_of(GMimeMessage* msg)
   std::vector<std::string> out;
   for (auto type : {GMIME_ADDRESS_TYPE_TO, GMIME_ADDRESS_TYPE_CC, GMIME_ADDRESS_TYPE_BCC}) {
     for (auto& a : mailbox_addresses(g_mime_message_get_addresses(msg, type))) {
-      bool seen = false;
-      for (const auto& r : out) {
-        seen = seen || r == a;
-      }
-      if (!seen) {
+      if (std::find(out.begin(), out.end(), a) == out.end()) {
         out.push_back(std::move(a));
       }
     }
   }
   return out;
+}
+
+// Every address of `list` in the one address rule's normal form (lower
+// case, A-labels: what [[peer]] entries, key lookups and the envelope use;
+// GMime gives a domain back in Unicode), appended to `out` once each.
+// Errors: data naming `field` for an address the rule refuses.
+Result<void>
+normal_addresses(InternetAddressList* list, std::string_view field, std::vector<std::string>& out)
+{
+  for (const auto& a : mailbox_addresses(list)) {
+    auto n = address::check_address(a);
+    if (!n) {
+      return unexpected(address::invalid(field, a, n.error().message));
+    }
+    if (std::find(out.begin(), out.end(), *n) == out.end()) {
+      out.push_back(std::move(*n));
+    }
+  }
+  return {};
 }
 
 } // namespace
@@ -168,8 +183,22 @@ read_addresses(std::string_view message)
   MessageAddresses a;
   PEERMAIL_TRY_ASSIGN(a.from,
                       from_addresses(g_mime_object_get_header_list(GMIME_OBJECT(msg.get()))));
-  a.recipients = recipients_of(msg.get());
-  a.bcc = mailbox_addresses(g_mime_message_get_addresses(msg.get(), GMIME_ADDRESS_TYPE_BCC));
+  for (auto& f : a.from) {
+    if (auto n = address::check_address(f)) {
+      f = std::move(*n); // compared with identity.address (SIG-01)
+    }
+  }
+  const std::pair<GMimeAddressType, std::string_view> fields[] = {
+    {GMIME_ADDRESS_TYPE_TO,  "To" },
+    {GMIME_ADDRESS_TYPE_CC,  "Cc" },
+    {GMIME_ADDRESS_TYPE_BCC, "Bcc"},
+  };
+  for (const auto& [type, field] : fields) {
+    PEERMAIL_TRY(
+      normal_addresses(g_mime_message_get_addresses(msg.get(), type), field, a.recipients));
+  }
+  PEERMAIL_TRY(normal_addresses(
+    g_mime_message_get_addresses(msg.get(), GMIME_ADDRESS_TYPE_BCC), "Bcc", a.bcc));
   return a;
 }
 

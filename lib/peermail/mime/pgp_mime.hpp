@@ -80,12 +80,15 @@ Result<StreamPrepared> prepare_fd(int fd, SubjectProtection subject);
 // The addresses of a message, for choosing keys.
 struct MessageAddresses
 {
-  std::vector<std::string> from;       // every From address, lower case
-  std::vector<std::string> recipients; // To, Cc and Bcc, lower case, unique
-  std::vector<std::string> bcc;        // the Bcc ones among them
+  std::vector<std::string> from; // every From address, lower case
+  std::vector<std::string>
+    recipients;                 // To, Cc and Bcc, normalised (address::check_address), unique
+  std::vector<std::string> bcc; // the Bcc ones among them
 };
 
-// Parse `message` and return its addresses. Errc::data when unparseable.
+// Parse `message` and return its addresses, each in the one address rule's
+// normal form (lower case, A-labels; a From the rule refuses stays as
+// written). Errc::data when unparseable or a To/Cc/Bcc address is refused.
 Result<MessageAddresses> read_addresses(std::string_view message);
 
 // Return the complete multipart/signed message (RFC 3156 §5): `p.inner`
