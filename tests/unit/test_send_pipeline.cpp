@@ -398,31 +398,59 @@ TEST_SUITE("peermail::send")
   {
     Recorder rec;
     SendRequest req;
-    req.encrypted =
-      pgp_message("sam@hospital.test", "Cc: kim@hospital.test\nBcc: b1@hospital.test\n");
+    req.encrypted = pgp_message("sam@hospital.test", "Cc: kim@hospital.test\n");
     std::string ciphertext;
-    auto s = with_key_ids(fakes(rec),
-                          {key_id_for("sam@hospital.test"),
-                           key_id_for("kim@hospital.test"),
-                           key_id_for("b1@hospital.test")},
-                          &ciphertext);
+    auto s = with_key_ids(
+      fakes(rec), {key_id_for("sam@hospital.test"), key_id_for("kim@hospital.test")}, &ciphertext);
     auto report = run(make_config(), req, s);
     REQUIRE(report.ok());
     CHECK(ciphertext == "-----BEGIN PGP MESSAGE-----\n\nhQEMA\n-----END PGP MESSAGE-----");
     REQUIRE(rec.envelopes.size() == 1);
-    CHECK(
-      rec.envelopes[0].rcpt_to
-      == std::vector<std::string>{"sam@hospital.test", "kim@hospital.test", "b1@hospital.test"});
+    CHECK(rec.envelopes[0].rcpt_to
+          == std::vector<std::string>{"sam@hospital.test", "kim@hospital.test"});
     REQUIRE(rec.submitted.size() == 1);
     CHECK(rec.submitted[0].find("hQEMA") != std::string::npos);
-    CHECK(rec.submitted[0].find("b1@hospital.test") == std::string::npos); // Bcc removed
     REQUIRE(rec.audit.size() == 2);
     CHECK(rec.audit[0].outcome == "pending");
     CHECK(rec.audit[1].outcome == "sent");
     CHECK(rec.audit[1].pending_seq == std::optional<std::uint64_t>(1));
     CHECK(rec.audit[1].signer_fpr.empty()); // not signed by us
-    CHECK(report.recipients[2].field == "bcc");
+    CHECK(report.recipients[1].field == "cc");
     CHECK(report.recipients[0].key_fpr == fpr_for("sam@hospital.test"));
+  }
+
+  TEST_CASE("send::run: an encrypted message with Bcc and other recipients is refused (64)")
+  {
+    // Its proof would need the Bcc recipient's key ID in the one ciphertext
+    // the others read (E2E-05).
+    Recorder rec;
+    SendRequest req;
+    req.encrypted =
+      pgp_message("sam@hospital.test", "Cc: kim@hospital.test\nBcc: b1@hospital.test\n");
+    auto s = with_key_ids(fakes(rec),
+                          {key_id_for("sam@hospital.test"),
+                           key_id_for("kim@hospital.test"),
+                           key_id_for("b1@hospital.test")});
+    auto report = run(make_config(), req, s);
+    REQUIRE(report.error);
+    CHECK(report.error->code == Errc::usage);
+    CHECK(report.error->check_id == "E2E-05");
+    CHECK(report.error->message.find("Bcc recipients (1)") != std::string::npos);
+    CHECK(rec.envelopes.empty());
+  }
+
+  TEST_CASE("send::run: an encrypted message to a Bcc recipient alone goes out (Bcc removed)")
+  {
+    Recorder rec;
+    SendRequest req;
+    req.encrypted = pgp_message("", "Bcc: b1@hospital.test\n");
+    auto s = with_key_ids(fakes(rec), {key_id_for("b1@hospital.test")});
+    auto report = run(make_config(), req, s);
+    REQUIRE(report.ok());
+    REQUIRE(rec.envelopes.size() == 1);
+    CHECK(rec.envelopes[0].rcpt_to == std::vector<std::string>{"b1@hospital.test"});
+    REQUIRE(rec.submitted.size() == 1);
+    CHECK(rec.submitted[0].find("b1@hospital.test") == std::string::npos); // Bcc removed
   }
 
   TEST_CASE("send::run: an encrypted message not encrypted to a recipient's key (67)")

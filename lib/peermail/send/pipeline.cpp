@@ -278,6 +278,21 @@ private:
                               seen.size(),
                               m_req.limits.max_recipients));
     }
+    // One ciphertext for everyone: its proof needs every recipient's key ID
+    // or certificate in it, so a Bcc recipient would be named to the others
+    // (E2E-05). Only a message to the Bcc recipient alone keeps the secret.
+    if (!bcc.empty() && seen.size() > 1) {
+      return fail(Errc::usage,
+                  fmt::format("the message has Bcc recipients ({}), and an already encrypted "
+                              "message names every recipient's {} to all of them; nothing was "
+                              "sent",
+                              bcc.size(),
+                              m_message_smime ? "certificate" : "key ID"),
+                  "E2E-05",
+                  "give each Bcc recipient a message of their own (peermail encrypt -r ADDR | "
+                  "peermail send --message - --to ADDR), or let peermail send encrypt it: it "
+                  "gives each Bcc recipient their own copy");
+    }
     PEERMAIL_TRY(util::write_fd(m_plain->fd(), msg.wire));
     m_wire_sha256 = util::sha256_hex(msg.wire);
     m_ciphertext = std::move(msg.ciphertext);

@@ -279,3 +279,13 @@ test_peermail_encrypt_output_is_sent_as_is() {
         || { cat verify.err >&2; fail "OpenSSL does not verify the signature"; }
     expect_contains content.txt "$INNER_MARK"
 }
+
+test_bcc_beside_other_recipients_is_refused_e2e_05() {
+    # The proof needs Lee's certificate in the RecipientInfos Kim reads.
+    setup_server "" "$(peer kim@lab.test "$KIM_X509")$(peer lee@lab.test "$OLD_X509")"
+    openssl_message kim@lab.test -aes256 "$X509/kim.pem" "$X509/lee.pem"
+    sed -i 's/^To: kim@lab.test$/To: kim@lab.test\nBcc: lee@lab.test/' m.eml
+    grep -q '^Bcc: lee@lab.test$' m.eml || fail "no Bcc header in the test message"
+    send_message
+    expect_refused 64 'the message has Bcc recipients (1)' E2E-05 'their own copy'
+}
