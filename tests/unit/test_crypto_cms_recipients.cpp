@@ -94,7 +94,7 @@ to_der(CMS_ContentInfo* cms)
   return der;
 }
 
-enum class Extra { none, kek, password, keyid };
+enum class Extra { none, kek, password, keyid, des3_wrap };
 
 // Enveloped data of a short text to `to`, with `cipher`, plus `extra`.
 std::string
@@ -106,9 +106,15 @@ envelope(const std::vector<const Party*>& to, const EVP_CIPHER* cipher, Extra ex
     CMS_encrypt(nullptr, nullptr, cipher, CMS_BINARY | CMS_PARTIAL), CMS_ContentInfo_free);
   REQUIRE(cms);
   for (const auto* p : to) {
-    REQUIRE(
-      CMS_add1_recipient_cert(cms.get(), p->cert.get(), extra == Extra::keyid ? CMS_USE_KEYID : 0)
-      != nullptr);
+    CMS_RecipientInfo* ri =
+      CMS_add1_recipient_cert(cms.get(), p->cert.get(), extra == Extra::keyid ? CMS_USE_KEYID : 0);
+    REQUIRE(ri != nullptr);
+    if (extra == Extra::des3_wrap && CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_AGREE) {
+      // What `openssl cms -encrypt -wrap des3-wrap` does.
+      REQUIRE(EVP_EncryptInit_ex(
+                CMS_RecipientInfo_kari_get0_ctx(ri), EVP_des_ede3_wrap(), nullptr, nullptr, nullptr)
+              == 1);
+    }
   }
   // The add0 functions take ownership of the key, its ID and the password.
   if (extra == Extra::kek) {
@@ -125,6 +131,71 @@ envelope(const std::vector<const Party*>& to, const EVP_CIPHER* cipher, Extra ex
   }
   REQUIRE(CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY) == 1);
   return to_der(cms.get());
+}
+
+// One DER element of `der` at `pos`: its header and body; `pos` moves on.
+struct Part
+{
+  std::string head;
+  std::string body;
+};
+
+Part
+take(const std::string& der, std::size_t& pos)
+{
+  const auto* start = reinterpret_cast<const unsigned char*>(der.data()) + pos;
+  const unsigned char* p = start;
+  long len = 0;
+  int tag = 0;
+  int cls = 0;
+  const int r = ASN1_get_object(&p, &len, &tag, &cls, static_cast<long>(der.size() - pos));
+  REQUIRE((r & 0x80) == 0);
+  const auto head = static_cast<std::size_t>(p - start);
+  Part out{der.substr(pos, head), der.substr(pos + head, static_cast<std::size_t>(len))};
+  pos += head + static_cast<std::size_t>(len);
+  return out;
+}
+
+// The DER element with the one-byte tag `tag` around `body`.
+std::string
+wrap(unsigned char tag, const std::string& body)
+{
+  std::string len;
+  if (body.size() < 128) {
+    len = std::string(1, static_cast<char>(body.size()));
+  } else {
+    for (std::size_t n = body.size(); n != 0; n >>= 8) {
+      len.insert(len.begin(), static_cast<char>(n & 0xff));
+    }
+    len.insert(len.begin(), static_cast<char>(0x80 | len.size()));
+  }
+  return std::string(1, static_cast<char>(tag)) + len + body;
+}
+
+// `der` (ContentInfo { OID, [0] { EnvelopedData } }) with the elements of
+// its EnvelopedData passed through `edit` (a list of whole elements).
+template<typename Edit>
+std::string
+edit_envelope(const std::string& der, Edit edit)
+{
+  std::size_t pos = 0;
+  const Part ci = take(der, pos);
+  std::size_t in = 0;
+  const Part oid = take(ci.body, in);
+  const Part explicit0 = take(ci.body, in);
+  std::size_t e = 0;
+  const Part env = take(explicit0.body, e);
+  std::vector<std::string> elements;
+  for (std::size_t k = 0; k < env.body.size();) {
+    const Part el = take(env.body, k);
+    elements.push_back(el.head + el.body);
+  }
+  edit(elements);
+  std::string body;
+  for (const auto& el : elements) {
+    body += el;
+  }
+  return wrap(0x30, oid.head + oid.body + wrap(0xa0, wrap(0x30, body)));
 }
 
 std::vector<std::string>
@@ -272,5 +343,55 @@ TEST_SUITE("peermail::crypto::cms_recipients")
     auto bad_cert = read_cms_envelope(good, {"not a certificate"});
     REQUIRE_FALSE(bad_cert);
     CHECK(bad_cert.error().message == "a recipient certificate does not parse");
+  }
+
+  TEST_CASE("crypto::read_cms_envelope: attributes beside the encryption are refused")
+  {
+    // unprotectedAttrs [1] { Attribute { 1.2.3.4, SET { UTF8String } } }:
+    // decrypts fine, and its text travels in clear.
+    const std::string attr = wrap(
+      0xa1, wrap(0x30, std::string("\x06\x03\x2a\x03\x04", 5) + wrap(0x31, wrap(0x0c, "PHI: x"))));
+    const auto der = edit_envelope(envelope({&ana()}, EVP_aes_256_cbc()),
+                                   [&attr](std::vector<std::string>& els) { els.push_back(attr); });
+    auto env = read_cms_envelope(der, certs({&ana()}));
+    REQUIRE_FALSE(env);
+    CHECK(env.error().code == peermail::Errc::data);
+    CHECK(env.error().message
+          == "the S/MIME part's enveloped-data carries unprotected attributes (unprotectedAttrs), "
+             "which travel outside the encryption");
+  }
+
+  TEST_CASE("crypto::read_cms_envelope: an envelope without its encrypted content is refused")
+  {
+    const auto der =
+      edit_envelope(envelope({&ana()}, EVP_aes_256_cbc()), [](std::vector<std::string>& els) {
+        // encryptedContentInfo without encryptedContent [0].
+        std::size_t pos = 0;
+        const Part eci = take(els.back(), pos);
+        std::size_t k = 0;
+        const Part type = take(eci.body, k);
+        const Part alg = take(eci.body, k);
+        els.back() = wrap(0x30, type.head + type.body + alg.head + alg.body);
+      });
+    auto env = read_cms_envelope(der, certs({&ana()}));
+    REQUIRE_FALSE(env);
+    CHECK(env.error().message
+          == "the S/MIME part's enveloped-data carries no encrypted content (detached or "
+             "missing): no recipient could read the message");
+  }
+
+  TEST_CASE("crypto::judge_cms_envelope: a key agreement wrapped with 3DES is refused (E2E-02)")
+  {
+    const auto good = read_cms_envelope(envelope({&lee_ec()}, EVP_aes_256_cbc()), {});
+    REQUIRE(good);
+    CHECK(judge_cms_envelope(*good).ok);
+    const auto der = envelope({&lee_ec()}, EVP_aes_256_cbc(), Extra::des3_wrap);
+    auto env = read_cms_envelope(der, certs({&lee_ec()}));
+    REQUIRE(env);
+    CHECK(env->aes256); // the content cipher alone is fine
+    const auto v = judge_cms_envelope(*env);
+    CHECK_FALSE(v.ok);
+    CHECK(v.check_id == "E2E-02");
+    CHECK(v.reason.find("not the AES-256 key wrap") != std::string::npos);
   }
 }

@@ -52,18 +52,48 @@ element(const unsigned char* p, const unsigned char* end)
   return t;
 }
 
-// The content-encryption algorithm of the (Auth)EnvelopedData in `cms`
-// (RFC 5652 §6.1, RFC 5083 §2.1), read from its DER encoding: OpenSSL has
-// no getter for it. ContentInfo { contentType, [0] { version,
-// originatorInfo [0] OPTIONAL, recipientInfos SET, encryptedContentInfo {
-// contentType, contentEncryptionAlgorithm { algorithm, ... } ... } } }.
-int
-content_cipher_nid(CMS_ContentInfo* cms)
+// What the DER of an (Auth)EnvelopedData says beyond what OpenSSL's API
+// gives (RFC 5652 §6.1, RFC 5083 §2.1): ContentInfo { contentType, [0] {
+// version, originatorInfo [0] OPTIONAL, recipientInfos SET,
+// encryptedContentInfo { contentType, contentEncryptionAlgorithm,
+// encryptedContent [0] OPTIONAL }, then EnvelopedData: unprotectedAttrs [1]
+// OPTIONAL; AuthEnvelopedData: authAttrs [1] OPTIONAL, mac, unauthAttrs [2]
+// OPTIONAL } }.
+struct Shape
 {
+  int cipher = NID_undef; // the content-encryption algorithm
+  bool content = false;   // encryptedContent is there (not detached)
+  std::string in_clear;   // what travels beside the encryption, "" = nothing
+};
+
+// True if every attribute in the SET at [p, end) is a contentType (the one
+// authenticated attribute AuthEnvelopedData needs; it says only "data").
+bool
+only_content_type(const unsigned char* p, const unsigned char* end)
+{
+  for (auto a = element(p, end); a; a = element(a->next, end)) {
+    auto oid = element(a->body, a->body + a->len);
+    if (!oid || oid->tag != V_ASN1_OBJECT) {
+      return false;
+    }
+    const unsigned char* q = a->body; // the OID element, tag and all
+    std::unique_ptr<ASN1_OBJECT, decltype(&ASN1_OBJECT_free)> o(
+      d2i_ASN1_OBJECT(nullptr, &q, a->len), ASN1_OBJECT_free);
+    if (!o || OBJ_obj2nid(o.get()) != NID_pkcs9_contentType) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Shape
+envelope_shape(CMS_ContentInfo* cms, bool authenticated)
+{
+  Shape out;
   unsigned char* der = nullptr;
   const int n = i2d_CMS_ContentInfo(cms, &der);
   if (n <= 0) {
-    return NID_undef;
+    return out;
   }
   std::unique_ptr<unsigned char, void (*)(unsigned char*)> owned(
     der, [](unsigned char* p) { OPENSSL_free(p); });
@@ -72,24 +102,50 @@ content_cipher_nid(CMS_ContentInfo* cms)
   auto type = ci ? element(ci->body, end) : std::nullopt;
   auto explicit0 = type ? element(type->next, end) : std::nullopt;
   auto env = explicit0 ? element(explicit0->body, end) : std::nullopt;
-  auto version = env ? element(env->body, end) : std::nullopt;
-  auto x = version ? element(version->next, end) : std::nullopt;
+  if (!env) {
+    return out;
+  }
+  const unsigned char* env_end = env->body + env->len;
+  auto version = element(env->body, env_end);
+  auto x = version ? element(version->next, env_end) : std::nullopt;
   if (x && x->cls == V_ASN1_CONTEXT_SPECIFIC && x->tag == 0) {
-    x = element(x->next, end); // originatorInfo
+    x = element(x->next, env_end); // originatorInfo
   }
   if (!x || x->tag != V_ASN1_SET) {
-    return NID_undef;
+    return out;
   }
-  auto eci = element(x->next, end);
-  auto inner_type = eci ? element(eci->body, end) : std::nullopt;
-  auto alg = inner_type ? element(inner_type->next, end) : std::nullopt;
+  auto eci = element(x->next, env_end);
+  if (!eci) {
+    return out;
+  }
+  const unsigned char* eci_end = eci->body + eci->len;
+  auto inner_type = element(eci->body, eci_end);
+  auto alg = inner_type ? element(inner_type->next, eci_end) : std::nullopt;
   if (!alg || alg->tag != V_ASN1_SEQUENCE) {
-    return NID_undef;
+    return out;
   }
   const unsigned char* p = alg->body;
   std::unique_ptr<ASN1_OBJECT, decltype(&ASN1_OBJECT_free)> oid(
     d2i_ASN1_OBJECT(nullptr, &p, alg->len), ASN1_OBJECT_free);
-  return oid ? OBJ_obj2nid(oid.get()) : NID_undef;
+  out.cipher = oid ? OBJ_obj2nid(oid.get()) : NID_undef;
+  auto content = element(alg->next, eci_end);
+  out.content = content && content->cls == V_ASN1_CONTEXT_SPECIFIC && content->tag == 0;
+  auto after = element(eci->next, env_end);
+  if (authenticated) {
+    if (after && after->cls == V_ASN1_CONTEXT_SPECIFIC && after->tag == 1) {
+      if (!only_content_type(after->body, after->body + after->len)) {
+        out.in_clear = "authenticated attributes (authAttrs) beside contentType";
+      }
+      after = element(after->next, env_end); // the mac
+    }
+    after = after ? element(after->next, env_end) : std::nullopt;
+    if (after && out.in_clear.empty()) {
+      out.in_clear = "unauthenticated attributes (unauthAttrs)";
+    }
+  } else if (after) {
+    out.in_clear = "unprotected attributes (unprotectedAttrs)";
+  }
+  return out;
 }
 
 std::string
@@ -126,6 +182,36 @@ content_type_name(int nid)
   }
 }
 
+// The key-wrap algorithm of a key-agreement RecipientInfo: the parameter
+// of its keyEncryptionAlgorithm (RFC 5753 §7.1.5: ECDH KDF scheme { wrap
+// AlgorithmIdentifier }). NID_undef when it cannot be read.
+int
+key_wrap_nid(CMS_RecipientInfo* ri)
+{
+  X509_ALGOR* alg = nullptr;
+  ASN1_OCTET_STRING* ukm = nullptr;
+  if (CMS_RecipientInfo_kari_get0_alg(ri, &alg, &ukm) != 1 || alg == nullptr) {
+    return NID_undef;
+  }
+  const ASN1_OBJECT* obj = nullptr;
+  int ptype = 0;
+  const void* pval = nullptr;
+  X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+  if (ptype != V_ASN1_SEQUENCE || pval == nullptr) {
+    return NID_undef;
+  }
+  const auto* seq = static_cast<const ASN1_STRING*>(pval);
+  const unsigned char* p = ASN1_STRING_get0_data(seq);
+  std::unique_ptr<X509_ALGOR, decltype(&X509_ALGOR_free)> wrap(
+    d2i_X509_ALGOR(nullptr, &p, ASN1_STRING_length(seq)), X509_ALGOR_free);
+  if (!wrap) {
+    return NID_undef;
+  }
+  const ASN1_OBJECT* wobj = nullptr;
+  X509_ALGOR_get0(&wobj, nullptr, nullptr, wrap.get());
+  return OBJ_obj2nid(wobj);
+}
+
 CmsRecipient
 match(CMS_RecipientInfo* ri, const std::vector<X509Ptr>& certs)
 {
@@ -141,6 +227,7 @@ match(CMS_RecipientInfo* ri, const std::vector<X509Ptr>& certs)
     break;
   case CMS_RECIPINFO_AGREE: {
     r.kind = RecipientKind::key_agreement;
+    r.key_wrap = key_wrap_nid(ri);
     STACK_OF(CMS_RecipientEncryptedKey)* reks = CMS_RecipientInfo_kari_get0_reks(ri);
     for (int k = 0; k < sk_CMS_RecipientEncryptedKey_num(reks); ++k) {
       CMS_RecipientEncryptedKey* rek = sk_CMS_RecipientEncryptedKey_value(reks, k);
@@ -199,7 +286,19 @@ read_cms_envelope(std::string_view der, const std::vector<std::string>& cert_der
                 fmt::format("the S/MIME part holds {}, not enveloped-data: it is not encrypted",
                             content_type_name(type)));
   }
-  const int cipher = content_cipher_nid(cms.get());
+  const Shape shape = envelope_shape(cms.get(), env.authenticated);
+  if (!shape.content) {
+    return fail(Errc::data,
+                "the S/MIME part's enveloped-data carries no encrypted content (detached or "
+                "missing): no recipient could read the message");
+  }
+  if (!shape.in_clear.empty()) {
+    return fail(Errc::data,
+                fmt::format("the S/MIME part's enveloped-data carries {}, which travel outside "
+                            "the encryption",
+                            shape.in_clear));
+  }
+  const int cipher = shape.cipher;
   env.cipher = cipher_name(cipher);
   env.aes256 = env.authenticated ? cipher == NID_aes_256_gcm : cipher == NID_aes_256_cbc;
   STACK_OF(CMS_RecipientInfo)* ris = CMS_get0_RecipientInfos(cms.get());
@@ -243,6 +342,17 @@ judge_cms_envelope(const CmsEnvelope& env)
       v.reason =
         fmt::format("the message can also be opened with a {}, which peermail cannot judge", what);
       v.fix = "encrypt it to the recipients' certificates only";
+      return v;
+    }
+  }
+  for (const auto& r : env.recipients) {
+    if (r.kind == RecipientKind::key_agreement && r.key_wrap != NID_id_aes256_wrap) {
+      v.check_id = "E2E-02";
+      v.reason = fmt::format("the message's key is wrapped with {}, not the AES-256 key wrap",
+                             cipher_name(r.key_wrap));
+      v.fix =
+        "encrypt it again with AES-256 and its key wrap (openssl cms -encrypt -aes256 "
+        "-wrap id-aes256-wrap)";
       return v;
     }
   }

@@ -33,6 +33,8 @@ struct CmsRecipient
   // names (key transport: at most one; key agreement: one per
   // RecipientEncryptedKey that names one).
   std::vector<std::size_t> certs;
+  // Key agreement: the key-wrap algorithm (an OpenSSL NID; 0 = unreadable).
+  int key_wrap = 0;
 };
 
 // What an enveloped S/MIME message says about who can read it.
