@@ -3,6 +3,7 @@
 
 #include "context.hpp"
 #include "x509_context.hpp"
+#include "x509_der.hpp"
 
 #include <fmt/core.h>
 #include <gpgme.h>
@@ -21,7 +22,6 @@ namespace peermail::crypto {
 namespace {
 
 using CmsPtr = std::unique_ptr<CMS_ContentInfo, decltype(&CMS_ContentInfo_free)>;
-using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
 
 // One DER element: its tag and class, its content, and what follows it.
 struct Tlv
@@ -260,7 +260,7 @@ read_cms_envelope(std::string_view der, const std::vector<std::string>& cert_der
   std::vector<X509Ptr> certs;
   for (const auto& c : cert_ders) {
     const auto* p = reinterpret_cast<const unsigned char*>(c.data());
-    X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(c.size())), X509_free);
+    X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(c.size())));
     if (!x || p != reinterpret_cast<const unsigned char*>(c.data()) + c.size()) {
       return fail(Errc::data, "a recipient certificate does not parse");
     }
