@@ -2,6 +2,7 @@
 #include "cms.hpp"
 
 #include "agent.hpp"
+#include "x509_context.hpp"
 #include "x509_der.hpp"
 
 #include <peermail/util/fs.hpp>
@@ -222,14 +223,7 @@ CmsEngine::~CmsEngine() = default;
 Result<std::unique_ptr<CmsEngine>>
 CmsEngine::create(const std::string& gnupg_home, bool revocation_offline)
 {
-  PEERMAIL_TRY_ASSIGN(auto ctx, new_context(GPGME_PROTOCOL_CMS));
-  if (!gnupg_home.empty()) {
-    if (auto e =
-          gpgme_ctx_set_engine_info(ctx.get(), GPGME_PROTOCOL_CMS, nullptr, gnupg_home.c_str());
-        e != 0) {
-      return unexpected(from_gpgme(e, fmt::format("GnuPG home {}", gnupg_home)));
-    }
-  }
+  PEERMAIL_TRY_ASSIGN(auto ctx, cms_context(gnupg_home));
   gpgme_set_armor(ctx.get(), 0);
   std::string home = gnupg_home;
   if (home.empty()) {

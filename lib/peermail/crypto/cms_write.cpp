@@ -4,6 +4,7 @@
 // gpgsm checks each chain again and is never told to trust blindly.
 #include "cms.hpp"
 #include "context.hpp"
+#include "x509_context.hpp"
 
 #include <peermail/util/fs.hpp>
 #include <peermail/util/strings.hpp>
@@ -153,7 +154,13 @@ Result<std::string>
 CmsEngine::encrypt(std::string_view data, const std::vector<std::string>& recipients)
 {
   PEERMAIL_TRY(require_aes256()); // refuses a cipher-algo line added since
-  gpgme_ctx_t ctx = m_ctx.get();
+  // A gpgsm of its own for each encryption: gpgsm 2.2 in server mode runs
+  // out of secure memory after a few encryptions ("gcrypt: Cannot allocate
+  // memory", and every later operation of that gpgsm fails), so batch and
+  // Bcc copies must not share one. One spawn (~20 ms) per message.
+  PEERMAIL_TRY_ASSIGN(Ctx fresh, cms_context(m_home));
+  gpgme_set_armor(fresh.get(), 0);
+  gpgme_ctx_t ctx = fresh.get();
   std::vector<Key> keys;
   std::vector<gpgme_key_t> raw_keys;
   for (const auto& fpr : recipients) {

@@ -127,3 +127,28 @@ test_smime_rows_without_smime_cert_are_refused() {
     SMIME_CERT=- refused "$(peer kim@lab.test "$KIM_X509")" 78 "identity.smime_cert is not set" \
         "kim@lab.test"
 }
+
+# gpgsm 2.2 in server mode runs out of secure memory after a few
+# encryptions ("gcrypt: Cannot allocate memory"), and every later operation
+# of that gpgsm fails: a batch must not share one gpgsm for all its rows.
+test_many_smime_rows_in_one_worker() {
+    local n=16 i addrs=() peers="" sans=""
+    for i in $(seq -f '%02g' 1 $n); do
+        addrs+=("m$i@lab.test")
+        sans+="${sans:+,email:}m$i@lab.test"
+    done
+    (cd "$X509" && x509_cert ca many "$sans" "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)" \
+        "$(date -u -d '+30 days' +%Y%m%d%H%M%SZ)" "keyUsage=digitalSignature,keyEncipherment" \
+        "extendedKeyUsage=emailProtection") || fail "cannot make the certificate"
+    local fpr
+    fpr=$(sha1_of "$X509/many.pem")
+    for i in "${addrs[@]}"; do peers+=$(peer "$i" "$fpr"); done
+    x509_server "" "$peers"
+    gpgsm --batch --import "$X509/many.pem" 2>/dev/null
+    people "${addrs[@]}"
+    expect_exit 0 batch --workers 1
+    expect_eq "$(spool_count)" "$n" "messages delivered"
+    expect_eq "$(grep -l 'application/pkcs7-mime' "$SMTP_SPOOL"/msg-*.eml | wc -l)" "$n" \
+        "S/MIME messages"
+    expect_not_contains err 'failed'
+}
