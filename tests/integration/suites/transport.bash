@@ -34,8 +34,10 @@ suite_setup() {
 PW=s3cret-pw-4711
 BODY_MARK=Potassium-6.1-plaintext-marker
 
-# A PGP/MIME message (RFC 3156) encrypted to Sam, Kim and Hidden. The header
-# starting with a dot checks dot-stuffing; the armor is kept in c.asc.
+# A PGP/MIME message (RFC 3156) encrypted to Sam, Kim and Hidden, addressed
+# to Sam and Kim (BCC=1: and Bcc to Hidden, which --message refuses: the
+# ciphertext names Hidden's key to the others). The header starting with a
+# dot checks dot-stuffing; the armor is kept in c.asc.
 write_pgp_message() {
     # PAD_BYTES: that much incompressible text more, so that a server that
     # drops the connection mid-DATA does so before the last byte is handed
@@ -48,8 +50,8 @@ write_pgp_message() {
 From: Ana Ruiz <ana@clinic.test>
 To: Sam Lee <sam@hospital.test>
 Cc: kim@hospital.test
-Bcc: hidden@hospital.test
-Subject: [...]
+${BCC:+Bcc: hidden@hospital.test
+}Subject: [...]
 Message-ID: <t1@clinic.test>
 .leading-dot-header: 1
 MIME-Version: 1.0
@@ -94,6 +96,20 @@ expect_no_leak() {
     expect_not_contains err "$BODY_MARK"
 }
 
+# A Bcc recipient beside others: the one ciphertext names Hidden's key ID
+# to Sam and Kim (E2E-05), so nothing is sent, and the server never hears.
+test_message_bcc_beside_others_is_refused_64() {
+    start_smtp starttls --user ana --password "$PW"
+    cfg starttls
+    BCC=1 write_pgp_message
+    grep -q '^Bcc: hidden@hospital.test$' m.eml || fail "no Bcc header in the test message"
+    expect_exit 64 send
+    expect_contains err 'the message has Bcc recipients (1)'
+    expect_contains err E2E-05
+    expect_nothing_sent
+    [ ! -s "$SMTP_SPOOL/transcript.log" ] || fail "the server was contacted"
+}
+
 test_starttls_ok() {
     start_smtp starttls --user ana --password "$PW"
     cfg starttls
@@ -101,12 +117,10 @@ test_starttls_ok() {
     expect_exit 0 send
     expect_eq "$(spool_count)" 1 "messages delivered"
     expect_contains out "sent       to  sam@hospital.test  key $SAM_FPR  (250)"
-    expect_contains out "sent       bcc hidden@hospital.test"
     expect_contains "$SMTP_SPOOL/msg-1.json" '"mail_from": "ana@clinic.test"'
-    expect_contains "$SMTP_SPOOL/msg-1.json" '"rcpt_tos": ["sam@hospital.test", "kim@hospital.test", "hidden@hospital.test"]'
+    expect_contains "$SMTP_SPOOL/msg-1.json" '"rcpt_tos": ["sam@hospital.test", "kim@hospital.test"]'
     expect_contains "$SMTP_SPOOL/msg-1.json" '"tls": true'
-    # Bcc never travels; the content arrives unchanged (dot-stuffing undone).
-    expect_not_contains "$SMTP_SPOOL/msg-1.eml" "hidden@hospital.test"
+    # The content arrives unchanged (dot-stuffing undone).
     expect_not_contains "$SMTP_SPOOL/msg-1.eml" "$BODY_MARK"
     expect_contains "$SMTP_SPOOL/msg-1.eml" "$(sed -n 3p c.asc)"
     expect_contains "$SMTP_SPOOL/msg-1.eml" "$(tail -n 2 c.asc | head -n 1)"
