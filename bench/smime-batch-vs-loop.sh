@@ -44,7 +44,8 @@ cd "$SUITE_DIR"
 
 # --- fixtures ----------------------------------------------------------------
 PASSWORD=bench-pw-4711
-BODY_MARK='bench' # read by setup_server
+# shellcheck disable=SC2034 # read by setup_server (smime.bash)
+BODY_MARK='bench'
 clinic_suite_setup >/dev/null 2>&1
 x509_lab >/dev/null 2>&1
 # shellcheck disable=SC1091 # written by the two above
