@@ -161,11 +161,23 @@ CmsEngine::encrypt(std::string_view data, const std::vector<std::string>& recipi
   PEERMAIL_TRY_ASSIGN(Ctx fresh, cms_context(m_home));
   gpgme_set_armor(fresh.get(), 0);
   gpgme_ctx_t ctx = fresh.get();
+  // Each recipient is listed validated in this context, in the mode the
+  // judgement used ([smime] revocation): gpgsm's encryption in the same
+  // process builds on that validation (a fresh gpgsm asked to encrypt
+  // offline still fetched CRLs from an unreachable distribution point).
+  gpgme_set_offline(ctx, m_offline ? 1 : 0);
+  gpgme_set_keylist_mode(ctx, GPGME_KEYLIST_MODE_LOCAL | GPGME_KEYLIST_MODE_VALIDATE);
   std::vector<Key> keys;
   std::vector<gpgme_key_t> raw_keys;
   for (const auto& fpr : recipients) {
     gpgme_key_t raw = nullptr;
-    if (gpgme_get_key(ctx, fpr.c_str(), &raw, 0) != 0 || raw == nullptr) {
+    if (gpgme_op_keylist_start(ctx, fpr.c_str(), 0) == 0) {
+      if (gpgme_op_keylist_next(ctx, &raw) != 0) {
+        raw = nullptr;
+      }
+      gpgme_op_keylist_end(ctx);
+    }
+    if (raw == nullptr) {
       return fail(Errc::no_key,
                   fmt::format("certificate {} is not in the gpgsm keybox", fpr),
                   "E2E-01",
