@@ -65,6 +65,30 @@ CONF
   echo "$GNUPGHOME" >>"$SUITE_DIR/.gnupghomes"
 }
 
+# gpgsm_import_p12 FILE [FPR]: import the PKCS #12 FILE (no passphrase)
+# into gpgsm in $GNUPGHOME; succeed once the secret key arrived (the one of
+# certificate FPR, or one more than before). Under load a gpg-agent that is
+# still starting can make gpgsm drop the key (CI saw it), so the agent is
+# started first and the import tried up to three times.
+gpgsm_import_p12() {
+  local before i
+  gpgconf --launch gpg-agent 2>/dev/null || true
+  before=$(gpgsm --list-secret-keys --with-colons 2>/dev/null | grep -c '^crs:' || true)
+  for i in 1 2 3; do
+    echo | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --import "$1" \
+      2>"$GNUPGHOME/import.err" || true
+    if [ -n "${2:-}" ]; then
+      gpgsm --list-secret-keys --with-colons "$2" 2>/dev/null | grep -q '^crs:' && return 0
+    elif [ "$(gpgsm --list-secret-keys --with-colons 2>/dev/null | grep -c '^crs:' || true)" \
+      -gt "$before" ]; then
+      return 0
+    fi
+    echo "gpgsm_import_p12: try $i did not import the key" >&2
+  done
+  cat "$GNUPGHOME/import.err" >&2
+  return 1
+}
+
 # gpg_home_copy: copy $GNUPGHOME (without agent sockets) into a new throwaway
 # home and export it, for a test that changes the keyring.
 gpg_home_copy() {

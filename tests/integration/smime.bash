@@ -102,10 +102,7 @@ sha256_of() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2 | 
 import_p12() {
     openssl pkcs12 -export -inkey "$1.key" -in "$1.pem" -passout pass: -keypbe PBE-SHA1-3DES \
         -certpbe PBE-SHA1-3DES -macalg sha1 -out "$GNUPGHOME/$1.p12"
-    echo | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --import "$GNUPGHOME/$1.p12" \
-        2>"$GNUPGHOME/import.err" || { cat "$GNUPGHOME/import.err" >&2; fail "gpgsm cannot import $1"; }
-    gpgsm --list-secret-keys --with-colons "$(sha1_of "$1.pem")" | grep -q '^crs:' \
-        || { cat "$GNUPGHOME/import.err" >&2; fail "no secret key for $1 after the import"; }
+    gpgsm_import_p12 "$GNUPGHOME/$1.p12" "$(sha1_of "$1.pem")" || fail "gpgsm cannot import $1"
 }
 
 peer() {

@@ -29,7 +29,7 @@ smime_import_p12() {
     openssl pkcs12 -in "$1" -passin pass:nss -clcerts -nokeys -out "$tmp/c.pem" 2>/dev/null
     openssl pkcs12 -export -inkey "$tmp/k.pem" -in "$tmp/c.pem" -passout pass: \
         -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1 -out "$tmp/x.p12"
-    echo | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --import "$tmp/x.p12" 2>/dev/null
+    gpgsm_import_p12 "$tmp/x.p12" || { rm -rf "$tmp"; return 1; }
     rm -rf "$tmp"
 }
 
@@ -232,7 +232,7 @@ interop_setup() {
     interop_cert srv ana@clinic.test "extendedKeyUsage=serverAuth"
     openssl pkcs12 -export -inkey sam.key -in sam.pem -passout pass: -keypbe PBE-SHA1-3DES \
         -certpbe PBE-SHA1-3DES -macalg sha1 -out sam.p12
-    echo | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --import sam.p12 2>/dev/null
+    gpgsm_import_p12 sam.p12 || fail "gpgsm cannot import sam.p12"
     write_config interop.toml signing_key=0123456789ABCDEF0123456789ABCDEF01234567 \
         audit_path="$PWD/audit.jsonl" \
         extra="[smime]\nanchors = \"$PWD/ca.pem\"\nrevocation = \"offline\""
