@@ -65,20 +65,25 @@ CONF
   echo "$GNUPGHOME" >>"$SUITE_DIR/.gnupghomes"
 }
 
-# gpgsm_import_p12 FILE [FPR]: import the PKCS #12 FILE (no passphrase)
-# into gpgsm in $GNUPGHOME; succeed once the secret key arrived (the one of
-# certificate FPR, or one more than before). Under load a gpg-agent that is
-# still starting can make gpgsm drop the key (CI saw it), so the agent is
-# started first and the import tried up to three times.
+# gpgsm_import_p12 KEY CERT [FPR]: import the private key in PEM file KEY
+# and the certificate in PEM file CERT into gpgsm in $GNUPGHOME, without a
+# passphrase; succeed once the secret key arrived (the one of certificate
+# FPR, or one more than before). gpgsm 2.2 reads only legacy PBE-SHA1-3DES
+# PKCS #12, and its reader rejects about one file in fifty for its salt (CI
+# saw it): each try packs a fresh file (new salts, the public certificate
+# unencrypted), and gpg-agent is started first.
 gpgsm_import_p12() {
-  local before i
+  local before i p12="$GNUPGHOME/import.p12"
   gpgconf --launch gpg-agent 2>/dev/null || true
   before=$(gpgsm --list-secret-keys --with-colons 2>/dev/null | grep -c '^crs:' || true)
   for i in 1 2 3; do
-    echo | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --import "$1" \
+    openssl pkcs12 -export -inkey "$1" -in "$2" -passout pass: -keypbe PBE-SHA1-3DES \
+      -certpbe NONE -macalg sha1 -out "$p12" || return 1
+    echo | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --import "$p12" \
       2>"$GNUPGHOME/import.err" || true
-    if [ -n "${2:-}" ]; then
-      gpgsm --list-secret-keys --with-colons "$2" 2>/dev/null | grep -q '^crs:' && return 0
+    rm -f "$p12"
+    if [ -n "${3:-}" ]; then
+      gpgsm --list-secret-keys --with-colons "$3" 2>/dev/null | grep -q '^crs:' && return 0
     elif [ "$(gpgsm --list-secret-keys --with-colons 2>/dev/null | grep -c '^crs:' || true)" \
       -gt "$before" ]; then
       return 0

@@ -100,9 +100,7 @@ sha1_of() { openssl x509 -in "$1" -noout -fingerprint -sha1 | cut -d= -f2 | tr -
 sha256_of() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d :; }
 
 import_p12() {
-    openssl pkcs12 -export -inkey "$1.key" -in "$1.pem" -passout pass: -keypbe PBE-SHA1-3DES \
-        -certpbe PBE-SHA1-3DES -macalg sha1 -out "$GNUPGHOME/$1.p12"
-    gpgsm_import_p12 "$GNUPGHOME/$1.p12" "$(sha1_of "$1.pem")" || fail "gpgsm cannot import $1"
+    gpgsm_import_p12 "$1.key" "$1.pem" "$(sha1_of "$1.pem")" || fail "gpgsm cannot import $1"
 }
 
 peer() {

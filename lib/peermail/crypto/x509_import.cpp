@@ -443,10 +443,24 @@ open_pkcs12(std::string_view der, const Secret& passphrase)
     return out;
   }
   // GnuPG 2.2 reads PKCS #12 only with the legacy PBE-SHA1-3DES and a SHA-1
-  // MAC; the key stays under the same passphrase.
-  const int nid = NID_pbe_WithSHA1And3_Key_TripleDES_CBC;
-  Pkcs12Ptr again(PKCS12_create(
-    pw.c_str(), nullptr, pkey.get(), cert.get(), ca.get(), nid, nid, PKCS12_DEFAULT_ITER, -1, 0));
+  // MAC; the key stays under the same passphrase. Its reader also rejects
+  // about one file in fifty for its random salts, and some certificates
+  // encrypted: the key's certificate (public) goes in clear, and every call
+  // draws fresh salts, so that import_pkcs12 can try a new encoding. gpgsm
+  // reads one certificate from a clear bag, so the chain stays out
+  // (import_pkcs12 imports it on its own).
+  const int key_nid = NID_pbe_WithSHA1And3_Key_TripleDES_CBC;
+  const int cert_nid = -1; // no encryption
+  Pkcs12Ptr again(PKCS12_create(pw.c_str(),
+                                nullptr,
+                                pkey.get(),
+                                cert.get(),
+                                nullptr,
+                                key_nid,
+                                cert_nid,
+                                PKCS12_DEFAULT_ITER,
+                                -1,
+                                0));
   if (!again
       || PKCS12_set_mac(again.get(),
                         pw.c_str(),
@@ -515,12 +529,18 @@ import_pkcs12(const std::string& gnupg_home,
     return fail(Errc::internal, "import_pkcs12 without a passphrase or certificate");
   }
   PEERMAIL_TRY_ASSIGN(auto leaf, describe_certificate(p12.certs.front()));
-  // A gpg-agent that is still starting (a fresh home, a loaded machine) can
-  // make gpgsm drop the key: one more try, then the refusal.
+  // gpgsm 2.2 rejects some encodings for their salts, and a gpg-agent that
+  // is still starting (a fresh home, a loaded machine) can make it drop the
+  // key: up to three tries, each with a freshly encoded file.
   int status = 0;
   std::string failure;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    PEERMAIL_TRY_ASSIGN(auto run, run_gpgsm_import(gnupg_home, p12.for_gpgsm, *passphrase));
+  std::string encoded = p12.for_gpgsm;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (attempt > 0) {
+      PEERMAIL_TRY_ASSIGN(auto fresh, open_pkcs12(encoded, *passphrase));
+      encoded = std::move(fresh.for_gpgsm);
+    }
+    PEERMAIL_TRY_ASSIGN(auto run, run_gpgsm_import(gnupg_home, encoded, *passphrase));
     const auto said = [&run](std::string_view what) {
       return run.output.find(what) != std::string::npos;
     };
@@ -541,7 +561,8 @@ import_pkcs12(const std::string& gnupg_home,
     gpgme_key_t raw = nullptr;
     if (gpgme_get_key(ctx.get(), leaf.sha1.c_str(), &raw, 1) == 0 && raw != nullptr) {
       gpgme_key_unref(raw);
-      return {};
+      return import_certificates(
+        gnupg_home, std::vector<std::string>(p12.certs.begin() + 1, p12.certs.end()));
     }
     status = run.status;
     failure = first_failure_status(run.output);

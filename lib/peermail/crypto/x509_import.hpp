@@ -67,7 +67,8 @@ struct Pkcs12Contents
 {
   std::vector<std::string> certs; // DER; the key's certificate first
   bool has_key = false;
-  std::string for_gpgsm; // re-encoded PKCS #12 (DER), same passphrase
+  std::string for_gpgsm; // the key and its certificate re-encoded for gpgsm
+                         // (DER PKCS #12, same passphrase, fresh salts)
 };
 
 // Open the PKCS #12 `der` with `passphrase`. Errors: auth (77) when the
@@ -82,7 +83,7 @@ Result<void> import_certificates(const std::string& gnupg_home,
                                  const std::vector<std::string>& certs);
 
 // Import `p12` (open_pkcs12) into gpgsm and its key into gpg-agent, which
-// protects it with the same passphrase. GPGME's gpgsm engine has no
+// protects it with the same passphrase, then the rest of its chain. GPGME's gpgsm engine has no
 // loopback pinentry, so gpgsm runs directly (--pinentry-mode loopback, the
 // passphrase on a pipe, never in its arguments or environment). Errors:
 // auth when gpg-agent refuses loopback or the passphrase; crypto when no

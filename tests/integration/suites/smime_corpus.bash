@@ -21,15 +21,13 @@ suite_probe() {
 
 # smime_import_p12 FILE: import the key and certificate of FILE (password
 # "nss") into gpgsm, without a passphrase (no pinentry in tests). gpgsm 2.2
-# cannot read NSS's PBES2/AES PKCS#12, so OpenSSL re-packs it with 3DES.
+# cannot read NSS's PBES2/AES PKCS#12, so gpgsm_import_p12 re-packs it.
 smime_import_p12() {
     local tmp
     tmp=$(mktemp -d /tmp/pmp.XXXXXX)
     openssl pkcs12 -in "$1" -passin pass:nss -nodes -nocerts -out "$tmp/k.pem" 2>/dev/null
     openssl pkcs12 -in "$1" -passin pass:nss -clcerts -nokeys -out "$tmp/c.pem" 2>/dev/null
-    openssl pkcs12 -export -inkey "$tmp/k.pem" -in "$tmp/c.pem" -passout pass: \
-        -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1 -out "$tmp/x.p12"
-    gpgsm_import_p12 "$tmp/x.p12" || { rm -rf "$tmp"; return 1; }
+    gpgsm_import_p12 "$tmp/k.pem" "$tmp/c.pem" || { rm -rf "$tmp"; return 1; }
     rm -rf "$tmp"
 }
 
@@ -230,9 +228,7 @@ interop_setup() {
     interop_cert ana ana@clinic.test "keyUsage=digitalSignature" "extendedKeyUsage=emailProtection"
     interop_cert sam sam@clinic.test "keyUsage=keyEncipherment" "extendedKeyUsage=emailProtection"
     interop_cert srv ana@clinic.test "extendedKeyUsage=serverAuth"
-    openssl pkcs12 -export -inkey sam.key -in sam.pem -passout pass: -keypbe PBE-SHA1-3DES \
-        -certpbe PBE-SHA1-3DES -macalg sha1 -out sam.p12
-    gpgsm_import_p12 sam.p12 || fail "gpgsm cannot import sam.p12"
+    gpgsm_import_p12 sam.key sam.pem || fail "gpgsm cannot import sam's key"
     write_config interop.toml signing_key=0123456789ABCDEF0123456789ABCDEF01234567 \
         audit_path="$PWD/audit.jsonl" \
         extra="[smime]\nanchors = \"$PWD/ca.pem\"\nrevocation = \"offline\""
