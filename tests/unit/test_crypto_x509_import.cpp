@@ -134,8 +134,8 @@ TEST_SUITE("peermail::crypto::x509_import")
       STACK_OF(PKCS12_SAFEBAG)* bags = PKCS12_unpack_p7data(safe);
       REQUIRE(bags != nullptr);
       for (int j = 0; j < sk_PKCS12_SAFEBAG_num(bags); ++j) {
-        shrouded += PKCS12_SAFEBAG_get_nid(sk_PKCS12_SAFEBAG_value(bags, j))
-                    == NID_pkcs8ShroudedKeyBag;
+        shrouded +=
+          PKCS12_SAFEBAG_get_nid(sk_PKCS12_SAFEBAG_value(bags, j)) == NID_pkcs8ShroudedKeyBag;
       }
       sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
     }

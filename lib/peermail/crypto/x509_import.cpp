@@ -561,8 +561,8 @@ import_pkcs12(const std::string& gnupg_home,
     gpgme_key_t raw = nullptr;
     if (gpgme_get_key(ctx.get(), leaf.sha1.c_str(), &raw, 1) == 0 && raw != nullptr) {
       gpgme_key_unref(raw);
-      return import_certificates(
-        gnupg_home, std::vector<std::string>(p12.certs.begin() + 1, p12.certs.end()));
+      return import_certificates(gnupg_home,
+                                 std::vector<std::string>(p12.certs.begin() + 1, p12.certs.end()));
     }
     status = run.status;
     failure = first_failure_status(run.output);
