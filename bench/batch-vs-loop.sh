@@ -14,28 +14,10 @@
 #   PEERMAIL_BIN=path/to/peermail (default: build/cli/peermail)
 #   BENCH_KEEP=1 keeps the work directory; BENCH_WORKERS=N sets batch --workers.
 set -euo pipefail
-src=$(cd "$(dirname "$0")/.." && pwd)
-n=${1:-200}
-bin=${PEERMAIL_BIN:-$src/build/cli/peermail}
-[ -x "$bin" ] || { echo "peermail not found at $bin (set PEERMAIL_BIN)" >&2; exit 2; }
-[ "$n" -ge 1 ] && [ "$n" -le 200 ] || { echo "N must be 1..200" >&2; exit 2; }
-for c in gpg curl msmtp openssl /usr/bin/python3; do
-    command -v "$c" >/dev/null || { echo "$c is needed" >&2; exit 2; }
-done
-
-export PEERMAIL_SOURCE_DIR=$src
-SUITE_DIR=$(mktemp -d /tmp/pmbench.XXXXXX)
-export SUITE_DIR
-# shellcheck source=../tests/integration/lib.bash
-. "$src/tests/integration/lib.bash"
-# shellcheck source=../tests/integration/tls.bash
-. "$src/tests/integration/tls.bash"
-cleanup() {
-    suite_cleanup
-    if [ "${BENCH_KEEP:-}" = 1 ]; then echo "kept $SUITE_DIR"; else rm -rf "$SUITE_DIR"; fi
-}
-trap cleanup EXIT
-cd "$SUITE_DIR"
+BENCH_DEFAULT_N=200
+BENCH_TOOLS=(gpg curl msmtp openssl /usr/bin/python3)
+# shellcheck source=bench/lib.bash
+. "$(dirname "$0")/lib.bash"
 
 # --- fixtures ----------------------------------------------------------------
 make_test_ca "$SUITE_DIR/ca" >/dev/null
@@ -49,52 +31,14 @@ chmod 600 "$GNUPGHOME/private-keys-v1.d/"*.key # KEY-05, or peermail refuses (78
 sender=$(cat "$fix/sender.fpr")
 pw=bench-pw-4711
 
-{
-    echo "email,name,code"
-    for i in $(seq -f '%03g' 1 "$n"); do echo "p$i@people.test,Person $i,C-$i"; done
-} >people.csv
-cat >notice.eml <<'EML'
-From: Ana Ruiz <ana@clinic.test>
-To: {{name}} <{{email}}>
-Subject: Peer-support session on Tuesday
-
-Dear {{name}},
-
-the next peer-support session is on Tuesday at 18:00 in room 4.
-Your personal access code is {{code}}.
-
--- 
-Ana Ruiz, peer-support coordinator
-EML
+bench_recipients
 
 start_smtp smtps --user ana --password "$pw" >/dev/null
 write_config c.toml signing_key="$sender" port="$SMTP_PORT" tls=implicit ca_file="$TEST_CA/ca.pem"
-cat >msmtprc <<RC
-defaults
-tls on
-tls_starttls off
-tls_trust_file $TEST_CA/ca.pem
-tls_min_dh_prime_bits 2048
-account default
-host localhost
-port $SMTP_PORT
-auth on
-user ana
-password $pw
-from ana@clinic.test
-RC
-chmod 600 msmtprc
+bench_msmtprc "$pw"
 
 # Warm up gpg-agent (all three start from a running agent).
 gpg --batch --quiet --list-secret-keys >/dev/null
-
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-delivered() { spool_count; }
-
-check_count() { # WHAT BEFORE
-    local got=$(($(delivered) - $2))
-    [ "$got" -eq "$n" ] || { echo "$1: $got of $n messages delivered" >&2; exit 1; }
-}
 
 # A message for row (email,name,code), the way a shell script would do it.
 render() { # EMAIL NAME CODE
@@ -113,47 +57,12 @@ protect_loop_message() { # EMAIL NAME CODE
       echo "Content-Type: text/plain; charset=us-ascii"; echo; cat body.asc; } >out.eml
 }
 
-# --- (a) peermail batch ------------------------------------------------------
-before=$(delivered)
-t0=$(now_ms)
-PM_TEST_PASSWORD=$pw "$bin" --config c.toml batch --recipients people.csv ${BENCH_WORKERS:+--workers "$BENCH_WORKERS"} \
-    --template notice.eml --journal a.journal -q >a.out 2>a.err || {
-    cat a.err >&2; exit 1; }
-t1=$(now_ms)
-check_count "peermail batch" "$before"
-ms_a=$((t1 - t0))
+# --- the three runs and the report --------------------------------------------
+bench_runs "$pw" "gpg + curl loop" "gpg + msmtp loop"
 
-# --- (b) gpg + curl loop -----------------------------------------------------
-before=$(delivered)
-t0=$(now_ms)
-tail -n +2 people.csv | while IFS=, read -r email name code; do
-    protect_loop_message "$email" "$name" "$code"
-    curl --silent --show-error --ssl-reqd --cacert "$TEST_CA/ca.pem" \
-        --url "smtps://localhost:$SMTP_PORT" --user "ana:$pw" \
-        --mail-from ana@clinic.test --mail-rcpt "$email" --upload-file out.eml
-done
-t1=$(now_ms)
-check_count "gpg + curl loop" "$before"
-ms_b=$((t1 - t0))
-
-# --- (c) gpg + msmtp loop ----------------------------------------------------
-before=$(delivered)
-t0=$(now_ms)
-tail -n +2 people.csv | while IFS=, read -r email name code; do
-    protect_loop_message "$email" "$name" "$code"
-    msmtp -C msmtprc "$email" <out.eml
-done
-t1=$(now_ms)
-check_count "gpg + msmtp loop" "$before"
-ms_c=$((t1 - t0))
-
-# --- report ------------------------------------------------------------------
-per() { awk -v t="$1" -v n="$n" 'BEGIN { printf "%.1f", t / n }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 cores=$(nproc)
 echo "peermail batch vs shell loops: $n recipients, own keys, local TLS server, $cores cores"
-printf '  %-34s %8s ms total  %7s ms/message\n' \
-    "(a) peermail batch ($cores workers)" "$ms_a" "$(per "$ms_a")" \
-    "(b) gpg --sign --encrypt + curl" "$ms_b" "$(per "$ms_b")" \
-    "(c) gpg --sign --encrypt + msmtp" "$ms_c" "$(per "$ms_c")"
+bench_rows 34 "(a) peermail batch ($cores workers)" \
+    "(b) gpg --sign --encrypt + curl" \
+    "(c) gpg --sign --encrypt + msmtp"
 echo "  batch is $(ratio "$ms_b" "$ms_a")x faster than (b), $(ratio "$ms_c" "$ms_a")x faster than (c)"

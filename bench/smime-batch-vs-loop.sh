@@ -17,38 +17,19 @@
 #   PEERMAIL_BIN=path/to/peermail (default: build/cli/peermail)
 #   BENCH_KEEP=1 keeps the work directory; BENCH_WORKERS=N sets batch --workers.
 set -euo pipefail
-src=$(cd "$(dirname "$0")/.." && pwd)
-n=${1:-50}
-bin=${PEERMAIL_BIN:-$src/build/cli/peermail}
-[ -x "$bin" ] || { echo "peermail not found at $bin (set PEERMAIL_BIN)" >&2; exit 2; }
-[ "$n" -ge 1 ] && [ "$n" -le 200 ] || { echo "N must be 1..200" >&2; exit 2; }
-for c in gpg gpgsm curl msmtp openssl /usr/bin/python3; do
-    command -v "$c" >/dev/null || { echo "$c is needed" >&2; exit 2; }
-done
-
-export PEERMAIL_SOURCE_DIR=$src
-SUITE_DIR=$(mktemp -d /tmp/pmbench.XXXXXX)
-export SUITE_DIR
-# shellcheck source=../tests/integration/lib.bash
-. "$src/tests/integration/lib.bash"
-# shellcheck source=../tests/integration/tls.bash
-. "$src/tests/integration/tls.bash"
+BENCH_DEFAULT_N=50
+BENCH_TOOLS=(gpg gpgsm curl msmtp openssl /usr/bin/python3)
+# shellcheck source=bench/lib.bash
+. "$(dirname "$0")/lib.bash"
 # shellcheck source=../tests/integration/smime.bash
 . "$src/tests/integration/smime.bash"
-cleanup() {
-    suite_cleanup
-    if [ "${BENCH_KEEP:-}" = 1 ]; then echo "kept $SUITE_DIR"; else rm -rf "$SUITE_DIR"; fi
-}
-trap cleanup EXIT
-cd "$SUITE_DIR"
 
 # --- fixtures ----------------------------------------------------------------
 PASSWORD=bench-pw-4711
 # shellcheck disable=SC2034 # read by setup_server (smime.bash)
 BODY_MARK='bench'
-clinic_suite_setup >/dev/null 2>&1
-x509_lab >/dev/null 2>&1
-# shellcheck disable=SC1091 # written by the two above
+x509_suite_setup >/dev/null 2>&1
+# shellcheck disable=SC1091 # written by x509_suite_setup
 . "$SUITE_DIR/env.sh"
 peers=""
 (
@@ -63,48 +44,11 @@ for i in $(seq -f '%03g' 1 "$n"); do
 done
 setup_server "" "$peers" >/dev/null
 
-{
-    echo "email,name,code"
-    for i in $(seq -f '%03g' 1 "$n"); do echo "p$i@people.test,Person $i,C-$i"; done
-} >people.csv
-cat >notice.eml <<'EML'
-From: Ana Ruiz <ana@clinic.test>
-To: {{name}} <{{email}}>
-Subject: Peer-support session on Tuesday
-
-Dear {{name}},
-
-the next peer-support session is on Tuesday at 18:00 in room 4.
-Your personal access code is {{code}}.
-
--- 
-Ana Ruiz, peer-support coordinator
-EML
-cat >msmtprc <<RC
-defaults
-tls on
-tls_starttls off
-tls_trust_file $TEST_CA/ca.pem
-tls_min_dh_prime_bits 2048
-account default
-host localhost
-port $SMTP_PORT
-auth on
-user ana
-password $PASSWORD
-from ana@clinic.test
-RC
-chmod 600 msmtprc
+bench_recipients
+bench_msmtprc "$PASSWORD"
 
 # Warm up gpg-agent (every contender starts from a running agent).
 gpgsm --batch --list-secret-keys >/dev/null 2>&1
-
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
-check_count() { # WHAT BEFORE
-    local got=$(($(spool_count) - $2))
-    [ "$got" -eq "$n" ] || { echo "$1: $got of $n messages delivered" >&2; exit 1; }
-}
 
 # The signed and enveloped message for row (email,name,code), the way a
 # shell script would make it with OpenSSL: sign the body entity (detached,
@@ -122,48 +66,16 @@ protect_loop_message() { # EMAIL NAME CODE
     sed 's/\r*$/\r/' <out.crlf >out.eml # SMTP's CRLF (curl sends the file as it is)
 }
 
-# --- (a) peermail batch ------------------------------------------------------
-before=$(spool_count)
-t0=$(now_ms)
-PM_TEST_PASSWORD=$PASSWORD "$bin" --config c.toml batch --recipients people.csv \
-    ${BENCH_WORKERS:+--workers "$BENCH_WORKERS"} --template notice.eml --journal a.journal \
-    -q >a.out 2>a.err || { cat a.err >&2; exit 1; }
-t1=$(now_ms)
-check_count "peermail batch" "$before"
-ms_a=$((t1 - t0))
-[ "$(grep -l 'application/pkcs7-mime' "$SMTP_SPOOL"/msg-*.eml | wc -l)" -eq "$n" ] || { echo "peermail batch: not every message is S/MIME" >&2; exit 1; }
+# --- the three runs and the report --------------------------------------------
+bench_check_batch() {
+    [ "$(grep -l 'application/pkcs7-mime' "$SMTP_SPOOL"/msg-*.eml | wc -l)" -eq "$n" ] ||
+        { echo "peermail batch: not every message is S/MIME" >&2; exit 1; }
+}
+bench_runs "$PASSWORD" "openssl + curl loop" "openssl + msmtp loop"
 
-# --- (b) openssl + curl loop ---------------------------------------------------
-before=$(spool_count)
-t0=$(now_ms)
-tail -n +2 people.csv | while IFS=, read -r email name code; do
-    protect_loop_message "$email" "$name" "$code"
-    curl --silent --show-error --ssl-reqd --cacert "$TEST_CA/ca.pem" \
-        --url "smtps://localhost:$SMTP_PORT" --user "ana:$PASSWORD" \
-        --mail-from ana@clinic.test --mail-rcpt "$email" --upload-file out.eml
-done
-t1=$(now_ms)
-check_count "openssl + curl loop" "$before"
-ms_b=$((t1 - t0))
-
-# --- (c) openssl + msmtp loop --------------------------------------------------
-before=$(spool_count)
-t0=$(now_ms)
-tail -n +2 people.csv | while IFS=, read -r email name code; do
-    protect_loop_message "$email" "$name" "$code"
-    msmtp -C msmtprc "$email" <out.eml
-done
-t1=$(now_ms)
-check_count "openssl + msmtp loop" "$before"
-ms_c=$((t1 - t0))
-
-# --- report ------------------------------------------------------------------
-per() { awk -v t="$1" -v n="$n" 'BEGIN { printf "%.1f", t / n }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 cores=$(nproc)
 echo "peermail batch (S/MIME) vs shell loops: $n recipients, own certificates, local TLS server, $cores cores"
-printf '  %-42s %8s ms total  %7s ms/message\n' \
-    "(a) peermail batch ($cores workers, judged)" "$ms_a" "$(per "$ms_a")" \
-    "(b) openssl cms -sign/-encrypt + curl" "$ms_b" "$(per "$ms_b")" \
-    "(c) openssl cms -sign/-encrypt + msmtp" "$ms_c" "$(per "$ms_c")"
-echo "  (b) takes $(ratio "$ms_b" "$ms_a")x the time of (a), (c) $(ratio "$ms_c" "$ms_a")x"
+bench_rows 42 "(a) peermail batch ($cores workers, judged)" \
+    "(b) openssl cms -sign/-encrypt + curl" \
+    "(c) openssl cms -sign/-encrypt + msmtp"
+echo "  (b) takes $(ratio "$ms_b" "$ms_a" 2)x the time of (a), (c) $(ratio "$ms_c" "$ms_a" 2)x"
