@@ -4,9 +4,14 @@
 # with an index file (so it can revoke and publish a CRL), end-entity
 # certificates, and their import into the gpgsm keybox of $GNUPGHOME.
 #
-# Usage in a suite (after lib.bash):
+# Usage in a suite (after lib.bash; brings tls.bash along):
 #   . "$PEERMAIL_SOURCE_DIR/tests/integration/smime.bash"
+#   suite_probe() { smime_probe; }
+#   suite_setup() { x509_suite_setup; ...; }
 #
+# smime_probe              the tools of every S/MIME suite (gpg, the SMTP
+#                          server, gpgsm, openssl), for suite_probe
+# x509_suite_setup         clinic_suite_setup and x509_lab, for suite_setup
 # x509_root CA NAME        CA.{key,pem}: a self-signed root "CN=NAME", 60 days
 # x509_cert CA NAME EMAIL START END EXT...
 #                          NAME.{key,pem} issued by CA for EMAIL (SAN),
@@ -38,8 +43,19 @@
 #                          (identity.smime_cert from $SMIME_CERT)
 # check_status ID          the status of finding ID in ./out (`check --json`)
 # kim_reads MSG            decrypt MSG with Kim's key (OpenSSL) into ./kim.signed
+# by_protocol              PGP_MSG and SMIME_MSG: the spool's PGP/MIME and
+#                          S/MIME message (fails unless there is one of each)
 # x509_lab                 the lab CA and Ana's, Kim's and Old's certificates
 #                          in $SUITE_DIR/x509, imported (see below)
+
+if ! declare -F start_smtps_config >/dev/null; then
+    # shellcheck source=tests/integration/tls.bash
+    . "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
+fi
+
+smime_probe() {
+    probe_gpg && probe_smtp && need_cmd gpgsm && need_cmd openssl || return 1
+}
 
 x509_ca_config() {
     local ca=$1
@@ -152,6 +168,14 @@ x509_lab() {
     } >>"$SUITE_DIR/env.sh"
 }
 
+# x509_suite_setup: the S/MIME suites' common start of suite_setup. Call it
+# as a plain command (not after `if`, `||` or `&&`) so that `set -e` holds
+# inside clinic_suite_setup.
+x509_suite_setup() {
+    clinic_suite_setup
+    x509_lab || return 1
+}
+
 
 send_to() {
     local args=() a rc=0
@@ -183,4 +207,15 @@ check_status() {
 kim_reads() {
     openssl cms -decrypt -in "$1" -inkey "$X509/kim.key" -recip "$X509/kim.pem" \
         -out kim.signed 2>openssl.err
+}
+
+# by_protocol: sort the two messages in $SMTP_SPOOL into PGP_MSG and
+# SMIME_MSG by their content type; fails unless there is one of each.
+by_protocol() {
+    local f
+    PGP_MSG="" SMIME_MSG=""
+    for f in "$SMTP_SPOOL"/msg-*.eml; do
+        if grep -q 'application/pkcs7-mime' "$f"; then SMIME_MSG=$f; else PGP_MSG=$f; fi
+    done
+    if [ -z "$PGP_MSG" ] || [ -z "$SMIME_MSG" ]; then fail "not one PGP/MIME and one S/MIME message"; fi
 }

@@ -8,21 +8,16 @@
 # (67), or S/MIME rows without identity.smime_cert (78): nothing sent. Real
 # SMTP over TLS, real gpg and gpgsm.
 
-# shellcheck source=../tls.bash
-. "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
 # shellcheck source=../smime.bash
 . "$PEERMAIL_SOURCE_DIR/tests/integration/smime.bash"
 
 PASSWORD='pw-Batch-Sm1me-never-shown'
 CODE_MARK='C-77-Quentin'
 
-suite_probe() {
-    probe_gpg && probe_smtp && need_cmd gpgsm && need_cmd openssl || return 1
-}
+suite_probe() { smime_probe; }
 
 suite_setup() {
-    clinic_suite_setup
-    x509_lab || return 1
+    x509_suite_setup
     cat >"$SUITE_DIR/notice.eml" <<'EML'
 From: Ana Ruiz <ana@clinic.test>
 To: {{name}} <{{email}}>
@@ -51,11 +46,8 @@ test_batch_to_openpgp_and_smime_rows() {
     people sam@hospital.test kim@lab.test
     expect_exit 0 batch
     expect_eq "$(spool_count)" 2 "messages delivered"
-    local pgp="" smime="" f
-    for f in "$SMTP_SPOOL"/msg-*.eml; do
-        if grep -q 'application/pkcs7-mime' "$f"; then smime=$f; else pgp=$f; fi
-    done
-    if [ -z "$pgp" ] || [ -z "$smime" ]; then fail "not one PGP/MIME and one S/MIME message"; fi
+    by_protocol
+    local pgp=$PGP_MSG smime=$SMIME_MSG
     expect_contains "${smime%.eml}.json" '"kim@lab.test"'
     expect_contains "${pgp%.eml}.json" '"sam@hospital.test"'
     expect_contains "$smime" 'Content-Type: application/pkcs7-mime; smime-type=enveloped-data;'

@@ -6,8 +6,6 @@
 # AES-256; otherwise refused with nothing sent. Messages made by
 # `openssl cms -encrypt` and `gpgsm --encrypt`; real SMTP over TLS.
 
-# shellcheck source=../tls.bash
-. "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
 # shellcheck source=../smime.bash
 . "$PEERMAIL_SOURCE_DIR/tests/integration/smime.bash"
 
@@ -15,15 +13,12 @@
 BODY_MARK='Margins are clear, no further surgery'
 PASSWORD='pw-Sm1me-never-shown'
 
-suite_probe() {
-    probe_gpg && probe_smtp && need_cmd gpgsm && need_cmd openssl || return 1
-}
+suite_probe() { smime_probe; }
 
 # The lab CA with Ana's, Kim's and Old's certificates (x509_lab), and Lee's
 # (not imported: a certificate nobody pinned).
 suite_setup() {
-    clinic_suite_setup
-    x509_lab || return 1
+    x509_suite_setup
     (cd "$X509" && x509_cert ca lee lee@lab.test "$X509_NOW" "$X509_LATER" "${X509_MAIL[@]}")
 }
 

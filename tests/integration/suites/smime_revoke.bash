@@ -10,8 +10,6 @@
 # tolerates an unanswered revocation check with a warning; a revocation
 # dirmngr knows is refused in both modes). Real SMTP over TLS, real gpgsm.
 
-# shellcheck source=../tls.bash
-. "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
 # shellcheck source=../smime.bash
 . "$PEERMAIL_SOURCE_DIR/tests/integration/smime.bash"
 
@@ -21,9 +19,7 @@ SUBJECT='Pathology 7731 for patient Rosalind'
 BODY_MARK='Second opinion agrees with the first'
 PASSWORD='pw-Rev0ke-never-shown'
 
-suite_probe() {
-    probe_gpg && probe_smtp && need_cmd gpgsm && need_cmd openssl || return 1
-}
+suite_probe() { smime_probe; }
 
 suite_setup() {
     clinic_suite_setup

@@ -7,8 +7,6 @@
 # chaining to the anchor, not binding the address, not in the keybox) or a
 # missing smime_cert: nothing sent. Real SMTP over TLS, real gpgsm.
 
-# shellcheck source=../tls.bash
-. "$PEERMAIL_SOURCE_DIR/tests/integration/tls.bash"
 # shellcheck source=../smime.bash
 . "$PEERMAIL_SOURCE_DIR/tests/integration/smime.bash"
 
@@ -16,13 +14,10 @@ SUBJECT='Biopsy 5521 for patient Quentin'
 BODY_MARK='Margins are clear, no further surgery'
 PASSWORD='pw-Sm1me-never-shown'
 
-suite_probe() {
-    probe_gpg && probe_smtp && need_cmd gpgsm && need_cmd openssl || return 1
-}
+suite_probe() { smime_probe; }
 
 suite_setup() {
-    clinic_suite_setup
-    x509_lab || return 1
+    x509_suite_setup
     (
         cd "$X509" || exit 1
         x509_root rogue "Rogue Root"
@@ -94,11 +89,8 @@ test_mixed_recipients_one_copy_per_protocol() {
     send_to kim@lab.test sam@hospital.test
     expect_eq "$(cat rc)" 0 "exit code"
     expect_eq "$(spool_count)" 2 "messages delivered"
-    local pgp smime f
-    for f in "$SMTP_SPOOL"/msg-*.eml; do
-        if grep -q 'application/pkcs7-mime' "$f"; then smime=$f; else pgp=$f; fi
-    done
-    if [ -z "$pgp" ] || [ -z "$smime" ]; then fail "not one copy per protocol"; fi
+    by_protocol
+    local pgp=$PGP_MSG smime=$SMIME_MSG
     expect_contains "$pgp" 'multipart/encrypted'
     expect_contains "${smime%.eml}.json" '"kim@lab.test"'
     expect_not_contains "${smime%.eml}.json" 'sam@hospital.test'
