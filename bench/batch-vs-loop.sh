@@ -60,9 +60,8 @@ protect_loop_message() { # EMAIL NAME CODE
 # --- the three runs and the report --------------------------------------------
 bench_runs "$pw" "gpg + curl loop" "gpg + msmtp loop"
 
-cores=$(nproc)
-echo "peermail batch vs shell loops: $n recipients, own keys, local TLS server, $cores cores"
-bench_rows 34 "(a) peermail batch ($cores workers)" \
+bench_report 34 "peermail batch vs shell loops: $n recipients, own keys, local TLS server, $cores cores" \
+    "(a) peermail batch ($cores workers)" \
     "(b) gpg --sign --encrypt + curl" \
     "(c) gpg --sign --encrypt + msmtp"
 echo "  batch is $(ratio "$ms_b" "$ms_a")x faster than (b), $(ratio "$ms_c" "$ms_a")x faster than (c)"

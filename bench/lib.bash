@@ -9,7 +9,7 @@
 # Source it at the top of a benchmark after setting
 #   BENCH_DEFAULT_N   N when the caller gives none
 #   BENCH_TOOLS       (array) the commands that must be on PATH
-# It sets src, n, bin, SUITE_DIR and cds there; on exit it stops the servers
+# It sets src, n, bin, cores, SUITE_DIR and cds there; on exit it stops the servers
 # and removes the directory (BENCH_KEEP=1 keeps it). The script defines
 # protect_loop_message EMAIL NAME CODE, which writes out.eml for the loops.
 
@@ -22,6 +22,8 @@ for c in "${BENCH_TOOLS[@]}"; do
     command -v "$c" >/dev/null || { echo "$c is needed" >&2; exit 2; }
 done
 
+# shellcheck disable=SC2034 # read by the benchmarks (labels)
+cores=$(nproc)
 export PEERMAIL_SOURCE_DIR=$src
 SUITE_DIR=$(mktemp -d /tmp/pmbench.XXXXXX)
 export SUITE_DIR
@@ -135,11 +137,12 @@ ratio() { # A B [DIGITS]: A / B
     awk -v a="$1" -v b="$2" -v d="${3:-1}" 'BEGIN { printf "%." d "f", a / b }'
 }
 
-# The report's rows, one per run: label, total ms and ms/message; labels
-# padded to WIDTH.
-bench_rows() { # WIDTH LABEL_A LABEL_B LABEL_C
+# The report: HEADLINE, then a row per run: label, total ms and ms/message,
+# the labels padded to WIDTH.
+bench_report() { # WIDTH HEADLINE LABEL_A LABEL_B LABEL_C
     local fmt="  %-${1}s %8s ms total  %7s ms/message\n"
+    echo "$2"
     # shellcheck disable=SC2059 # the format holds the width
-    printf "$fmt" "$2" "$ms_a" "$(per "$ms_a")" "$3" "$ms_b" "$(per "$ms_b")" \
-        "$4" "$ms_c" "$(per "$ms_c")"
+    printf "$fmt" "$3" "$ms_a" "$(per "$ms_a")" "$4" "$ms_b" "$(per "$ms_b")" \
+        "$5" "$ms_c" "$(per "$ms_c")"
 }

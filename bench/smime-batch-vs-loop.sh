@@ -73,9 +73,9 @@ bench_check_batch() {
 }
 bench_runs "$PASSWORD" "openssl + curl loop" "openssl + msmtp loop"
 
-cores=$(nproc)
-echo "peermail batch (S/MIME) vs shell loops: $n recipients, own certificates, local TLS server, $cores cores"
-bench_rows 42 "(a) peermail batch ($cores workers, judged)" \
+bench_report 42 \
+    "peermail batch (S/MIME) vs shell loops: $n recipients, own certificates, local TLS server, $cores cores" \
+    "(a) peermail batch ($cores workers, judged)" \
     "(b) openssl cms -sign/-encrypt + curl" \
     "(c) openssl cms -sign/-encrypt + msmtp"
 echo "  (b) takes $(ratio "$ms_b" "$ms_a" 2)x the time of (a), (c) $(ratio "$ms_c" "$ms_a" 2)x"
