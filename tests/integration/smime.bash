@@ -43,6 +43,8 @@
 #                          (identity.smime_cert from $SMIME_CERT)
 # check_status ID          the status of finding ID in ./out (`check --json`)
 # kim_reads MSG            decrypt MSG with Kim's key (OpenSSL) into ./kim.signed
+# kim_verifies             verify ./kim.signed against the lab CA (OpenSSL)
+#                          into ./content.txt, or fail showing OpenSSL's errors
 # by_protocol              PGP_MSG and SMIME_MSG: the spool's PGP/MIME and
 #                          S/MIME message (fails unless there is one of each)
 # x509_lab                 the lab CA and Ana's, Kim's and Old's certificates
@@ -207,6 +209,13 @@ check_status() {
 kim_reads() {
     openssl cms -decrypt -in "$1" -inkey "$X509/kim.key" -recip "$X509/kim.pem" \
         -out kim.signed 2>openssl.err
+}
+
+# kim_verifies: verify kim.signed against the lab CA into content.txt
+# (OpenSSL's messages in verify.err); fails showing them.
+kim_verifies() {
+    openssl cms -verify -in kim.signed -CAfile "$X509/ca.pem" -out content.txt 2>verify.err \
+        || { cat verify.err >&2; fail "OpenSSL does not verify the signature"; }
 }
 
 # by_protocol: sort the two messages in $SMTP_SPOOL into PGP_MSG and

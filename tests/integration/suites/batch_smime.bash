@@ -60,11 +60,9 @@ test_batch_to_openpgp_and_smime_rows() {
     expect_contains print.txt 'aes-256-cbc'
     expect_eq "$(grep -c 'issuerAndSerialNumber\|subjectKeyIdentifier' print.txt)" 2 "recipients"
     # Kim reads it with OpenSSL: a multipart/signed entity the lab CA verifies.
-    openssl cms -decrypt -in "$smime" -inkey "$X509/kim.key" -recip "$X509/kim.pem" \
-        -out kim.signed 2>openssl.err || { cat openssl.err >&2; fail "OpenSSL cannot decrypt"; }
+    kim_reads "$smime" || { cat openssl.err >&2; fail "OpenSSL cannot decrypt"; }
     expect_contains kim.signed 'multipart/signed; protocol="application/pkcs7-signature"'
-    openssl cms -verify -in kim.signed -CAfile "$X509/ca.pem" -out content.txt 2>verify.err \
-        || { cat verify.err >&2; fail "OpenSSL does not verify the signature"; }
+    kim_verifies
     expect_contains verify.err 'Verification successful'
     expect_contains content.txt "$CODE_MARK"
     expect_contains content.txt 'Subject: Results for Name kim'
