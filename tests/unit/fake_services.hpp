@@ -240,6 +240,24 @@ fakes(Recorder& rec, FakeKeyring* keyring_template = nullptr)
   return s;
 }
 
+// A message to be composed for `to`, `cc` and `bcc`, with the subject
+// "Secret subject" and the body "Secret body\n".
+inline SendRequest
+secret_request(std::vector<std::string> to,
+               std::vector<std::string> cc = {},
+               std::vector<std::string> bcc = {})
+{
+  SendRequest req;
+  mime::ComposeRequest c;
+  c.to = std::move(to);
+  c.cc = std::move(cc);
+  c.bcc = std::move(bcc);
+  c.subject = "Secret subject";
+  c.body = "Secret body\n";
+  req.compose = c;
+  return req;
+}
+
 inline config::Config
 make_config()
 {

@@ -3,7 +3,10 @@
 
 // A fake protect::SmimeProtector (gpgsm) for the unit tests of S/MIME peers
 // in send and batch (issue 17): records what it judged and protected;
-// refuses the certificates it is told to.
+// refuses the certificates it is told to. With `encrypted_only` it stands for
+// the gpgsm of `send --message` with an already encrypted message: it judges
+// recipients but fails any signing or protecting, so a test sees if the
+// pipeline ever tries to protect such a message again.
 
 #include "fake_services.hpp"
 
@@ -30,6 +33,7 @@ struct SmimeRecorder
   std::set<std::string> refuse; // addresses whose certificate is refused
   bool refuse_signer = false;   // identity.smime_cert is refused
   int made = 0;                 // SmimeProtectors made
+  bool encrypted_only = false;  // judge_signer and protect fail (Errc::internal)
 };
 
 class FakeSmime : public protect::SmimeProtector
@@ -65,6 +69,9 @@ public:
                const crypto::KeyPolicy&) override
   {
     std::lock_guard<std::mutex> lock(m_r.mu);
+    if (m_r.encrypted_only) {
+      return fail(Errc::internal, "an encrypted message is not signed here");
+    }
     m_r.judged_signers.push_back(fingerprint);
     crypto::KeyJudgement j;
     j.address = address;
@@ -83,6 +90,9 @@ public:
   protect(std::string_view, const protect::ProtectOptions& opts) override
   {
     std::lock_guard<std::mutex> lock(m_r.mu);
+    if (m_r.encrypted_only) {
+      return fail(Errc::internal, "an encrypted message is never protected again");
+    }
     m_r.protected_with.push_back(opts);
     protect::ProtectResult p;
     p.message = "Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n\r\nAAAA\r\n";

@@ -13,22 +13,12 @@
 
 #include <doctest/doctest.h>
 
-#include <fstream>
 #include <string>
 
 using peermail::Errc;
 using namespace peermail::audit;
 using nlohmann::json;
-
-namespace {
-
-void
-write_text(const std::string& path, const std::string& text)
-{
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-} // namespace
+using peermail::test::write_file;
 
 TEST_SUITE("peermail::audit::filter_args")
 {
@@ -92,18 +82,18 @@ TEST_SUITE("peermail::audit::export")
   {
     peermail::test::TempDir dir;
     const std::string p = dir.path() + "/f";
-    write_text(p, "{\"peermail_export\":1,\"count\":0}\n{\"seq\":1}\n");
+    write_file(p, "{\"peermail_export\":1,\"count\":0}\n{\"seq\":1}\n");
     CHECK(is_export_file(p));
-    write_text(p, "{\"peermail_export\":1}"); // no newline at all
+    write_file(p, "{\"peermail_export\":1}"); // no newline at all
     CHECK(is_export_file(p));
-    write_text(p, "{\"seq\":1}\n{\"peermail_export\":1}\n");
+    write_file(p, "{\"seq\":1}\n{\"peermail_export\":1}\n");
     CHECK_FALSE(is_export_file(p));
-    write_text(p, "");
+    write_file(p, "");
     CHECK_FALSE(is_export_file(p));
-    write_text(p, "not json\n");
+    write_file(p, "not json\n");
     CHECK_FALSE(is_export_file(p));
     // A first line longer than a record may be is not read whole.
-    write_text(p, "{\"peermail_export\":1,\"x\":\"" + std::string(k_max_line_bytes, 'a') + "\"}\n");
+    write_file(p, "{\"peermail_export\":1,\"x\":\"" + std::string(k_max_line_bytes, 'a') + "\"}\n");
     CHECK_FALSE(is_export_file(p));
     CHECK_FALSE(is_export_file(dir.path() + "/missing"));
   }
@@ -139,7 +129,7 @@ TEST_SUITE("peermail::audit::witness")
   {
     peermail::test::TempDir dir;
     const std::string path = dir.path() + "/audit.jsonl";
-    write_text(path, "");
+    write_file(path, "");
     CHECK_FALSE(needs_seal(path));
     auto log = AuditLog::open(path);
     REQUIRE(log);

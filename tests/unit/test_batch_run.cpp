@@ -12,7 +12,6 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -40,10 +39,14 @@ fake_exit(Errc c)
   }
 }
 
+// `r` refused the whole batch with `exit_code` for one problem, on `line`.
 void
-write(const std::string& path, const std::string& text)
+check_one_refusal(const batch_run::Report& r, int exit_code, std::size_t line)
 {
-  std::ofstream(path) << text;
+  CHECK(r.kind == batch_run::Report::Kind::refused);
+  CHECK(r.exit_code == exit_code);
+  REQUIRE(r.problems.size() == 1);
+  CHECK(r.problems[0].line == line);
 }
 
 const char* const k_template =
@@ -68,11 +71,11 @@ struct Fixture
   {
     req.recipients = dir.path() + "/people.csv";
     req.template_path = dir.path() + "/t.eml";
-    write(req.recipients,
-          "email,name,date,code\n"
-          "p1@people.test,Person 1,2026-12-01,C-1\n"
-          "p2@people.test,Person 2,2026-12-02,C-2\n");
-    write(req.template_path, k_template);
+    write_file(req.recipients,
+               "email,name,date,code\n"
+               "p1@people.test,Person 1,2026-12-01,C-1\n"
+               "p2@people.test,Person 2,2026-12-02,C-2\n");
+    write_file(req.template_path, k_template);
   }
 
   // Rows for p1 (OpenPGP) and Kim, an S/MIME peer (issue 17); Ana's own
@@ -80,14 +83,40 @@ struct Fixture
   void
   smime_rows(bool with_cert = true)
   {
-    write(req.recipients,
-          "email,name,date,code\n"
-          "p1@people.test,Person 1,2026-12-01,C-1\n"
-          "kim@lab.test,Kim,2026-12-02,C-2\n");
+    write_file(req.recipients,
+               "email,name,date,code\n"
+               "p1@people.test,Person 1,2026-12-01,C-1\n"
+               "kim@lab.test,Kim,2026-12-02,C-2\n");
+    smime_peer(with_cert);
+  }
+
+  // Kim an S/MIME peer; Ana's own certificate is identity.smime_cert unless
+  // `with_cert` is false.
+  void
+  smime_peer(bool with_cert = true)
+  {
     if (with_cert) {
       cfg.identity.smime_cert = k_own_cert;
     }
     cfg.peers.push_back({"kim@lab.test", k_kim_cert, config::PeerProtocol::smime});
+  }
+
+  // A recipients file with Kim's row alone.
+  void
+  kim_row_only()
+  {
+    write_file(req.recipients,
+               "email,name,date,code\n"
+               "kim@lab.test,Kim,2026-12-02,C-2\n");
+  }
+
+  // Nothing was protected, by gpg or gpgsm, and nothing reached the server.
+  void
+  check_nothing_protected() const
+  {
+    CHECK(rec.protected_with.empty());
+    CHECK(srec.protected_with.empty());
+    CHECK(rec.envelopes.empty());
   }
 
   batch_run::Report
@@ -164,10 +193,7 @@ TEST_SUITE("peermail::batch_run")
     Fixture f;
     f.keys.unusable = {"p2@people.test"};
     const auto r = f.run();
-    CHECK(r.kind == batch_run::Report::Kind::refused);
-    CHECK(r.exit_code == 67);
-    REQUIRE(r.problems.size() == 1);
-    CHECK(r.problems[0].line == 3);
+    check_one_refusal(r, 67, 3);
     CHECK(r.problems[0].email == "p2@people.test");
     CHECK(r.problems[0].error.check_id == "E2E-01");
     CHECK(f.rec.plaintexts.empty());
@@ -198,15 +224,12 @@ TEST_SUITE("peermail::batch_run")
   TEST_CASE("batch_run::run: an invalid address refuses the batch (65) without --skip-invalid")
   {
     Fixture f;
-    write(f.req.recipients,
-          "email,name,date,code\n"
-          "p1@people.test,Person 1,2026-12-01,C-1\n"
-          "bob@@people.test,Person 2,2026-12-02,C-2\n");
+    write_file(f.req.recipients,
+               "email,name,date,code\n"
+               "p1@people.test,Person 1,2026-12-01,C-1\n"
+               "bob@@people.test,Person 2,2026-12-02,C-2\n");
     const auto r = f.run();
-    CHECK(r.kind == batch_run::Report::Kind::refused);
-    CHECK(r.exit_code == 65);
-    REQUIRE(r.problems.size() == 1);
-    CHECK(r.problems[0].line == 3);
+    check_one_refusal(r, 65, 3);
     CHECK(f.rec.envelopes.empty());
     CHECK(f.rec.plaintexts.empty());
   }
@@ -216,13 +239,13 @@ TEST_SUITE("peermail::batch_run")
     Fixture f;
     f.req.skip_invalid = true;
     f.req.journal = f.dir.path() + "/j";
-    write(f.req.recipients,
-          "email,name,date,code\n"
-          "p1@people.test,Person 1,2026-12-01,C-1\n"
-          "bob@@people.test,Person 2,2026-12-02,C-2\n"
-          "p3@people.test,Person 3\n"
-          "p4@people.test,\"Four\r\nBcc: x@evil.test\",2026-12-04,C-4\n"
-          "p5@people.test,Person 5,2026-12-05,C-5\n");
+    write_file(f.req.recipients,
+               "email,name,date,code\n"
+               "p1@people.test,Person 1,2026-12-01,C-1\n"
+               "bob@@people.test,Person 2,2026-12-02,C-2\n"
+               "p3@people.test,Person 3\n"
+               "p4@people.test,\"Four\r\nBcc: x@evil.test\",2026-12-04,C-4\n"
+               "p5@people.test,Person 5,2026-12-05,C-5\n");
     const auto r = f.run();
     CHECK(r.kind == batch_run::Report::Kind::finished);
     CHECK(r.exit_code == 65);
@@ -267,22 +290,22 @@ TEST_SUITE("peermail::batch_run")
     f.req.skip_invalid = true;
     SUBCASE("a CSV that cannot be parsed")
     {
-      write(f.req.recipients,
-            "email,name,date,code\n"
-            "p1@people.test,Person 1,2026-12-01,C-1\n"
-            "p2@people.test,\"Person 2,2026-12-02,C-2\n");
+      write_file(f.req.recipients,
+                 "email,name,date,code\n"
+                 "p1@people.test,Person 1,2026-12-01,C-1\n"
+                 "p2@people.test,\"Person 2,2026-12-02,C-2\n");
     }
     SUBCASE("a template field the file has no column for")
     {
-      write(f.req.recipients,
-            "email,name,date\n"
-            "p1@people.test,Person 1,2026-12-01\n");
+      write_file(f.req.recipients,
+                 "email,name,date\n"
+                 "p1@people.test,Person 1,2026-12-01\n");
     }
     SUBCASE("no valid row left")
     {
-      write(f.req.recipients,
-            "email,name,date,code\n"
-            "bob@@people.test,Person 1,2026-12-01,C-1\n");
+      write_file(f.req.recipients,
+                 "email,name,date,code\n"
+                 "bob@@people.test,Person 1,2026-12-01,C-1\n");
     }
     const auto r = f.run();
     CHECK(r.kind == batch_run::Report::Kind::refused);
@@ -295,10 +318,10 @@ TEST_SUITE("peermail::batch_run")
   {
     Fixture f;
     f.keys.unusable = {"p2@people.test"};
-    write(f.req.recipients,
-          "email,name,date,code\n"
-          "p1@people.test,Person 1,2026-12-01\n"
-          "p2@people.test,Person 2,2026-12-02,C-2\n");
+    write_file(f.req.recipients,
+               "email,name,date,code\n"
+               "p1@people.test,Person 1,2026-12-01\n"
+               "p2@people.test,Person 2,2026-12-02,C-2\n");
     const auto r = f.run();
     CHECK(r.kind == batch_run::Report::Kind::refused);
     CHECK(r.exit_code == 65);
@@ -538,10 +561,7 @@ TEST_SUITE("peermail::batch_run")
     f.smime_rows();
     f.srec.refuse = {"kim@lab.test"};
     const auto r = f.run();
-    CHECK(r.kind == batch_run::Report::Kind::refused);
-    CHECK(r.exit_code == 67);
-    REQUIRE(r.problems.size() == 1);
-    CHECK(r.problems[0].line == 3);
+    check_one_refusal(r, 67, 3);
     CHECK(r.problems[0].email == "kim@lab.test");
     CHECK(r.problems[0].error.code == Errc::no_key);
     CHECK(r.problems[0].error.check_id == "KEY-02");
@@ -549,9 +569,7 @@ TEST_SUITE("peermail::batch_run")
           == fmt::format("no usable key for kim@lab.test: certificate {} expired on 2021-01-01",
                          k_kim_cert));
     CHECK(r.problems[0].error.fix == "ask for their current certificate");
-    CHECK(f.rec.protected_with.empty());
-    CHECK(f.srec.protected_with.empty());
-    CHECK(f.rec.envelopes.empty());
+    f.check_nothing_protected();
     REQUIRE(f.rec.audit.size() == 1);
     CHECK(f.rec.audit[0].action == "refusal");
   }
@@ -583,34 +601,23 @@ TEST_SUITE("peermail::batch_run")
     f.smime_rows(false);
     f.req.skip_unready = true; // not a recipient's problem: still refused
     const auto r = f.run();
-    CHECK(r.kind == batch_run::Report::Kind::refused);
-    CHECK(r.exit_code == 78);
-    REQUIRE(r.problems.size() == 1);
-    CHECK(r.problems[0].line == 0);
+    check_one_refusal(r, 78, 0);
     CHECK(r.problems[0].error.code == Errc::config);
     CHECK(r.problems[0].error.message.find("identity.smime_cert is not set") != std::string::npos);
     CHECK(r.problems[0].error.message.find("kim@lab.test") != std::string::npos);
     CHECK(r.problems[0].error.fix == std::string(config::k_smime_cert_fix));
-    CHECK(f.rec.protected_with.empty());
-    CHECK(f.srec.protected_with.empty());
-    CHECK(f.rec.envelopes.empty());
+    f.check_nothing_protected();
   }
 
   TEST_CASE("batch_run::run: an unusable identity.smime_cert refuses the batch (67)")
   {
     Fixture f;
-    write(f.req.recipients,
-          "email,name,date,code\n"
-          "kim@lab.test,Kim,2026-12-02,C-2\n");
-    f.cfg.identity.smime_cert = k_own_cert;
-    f.cfg.peers.push_back({"kim@lab.test", k_kim_cert, config::PeerProtocol::smime});
+    f.kim_row_only();
+    f.smime_peer();
     f.srec.refuse_signer = true;
     f.req.skip_unready = true;
     const auto r = f.run();
-    CHECK(r.kind == batch_run::Report::Kind::refused);
-    CHECK(r.exit_code == 67);
-    REQUIRE(r.problems.size() == 1);
-    CHECK(r.problems[0].line == 0);
+    check_one_refusal(r, 67, 0);
     CHECK(r.problems[0].error.message.find("identity.smime_cert") != std::string::npos);
     CHECK(f.srec.protected_with.empty());
     CHECK(f.rec.envelopes.empty());
@@ -621,16 +628,13 @@ TEST_SUITE("peermail::batch_run")
     "S/MIME rows (a warning)")
   {
     Fixture f;
-    f.cfg.identity.smime_cert = k_own_cert;
-    f.cfg.peers.push_back({"kim@lab.test", k_kim_cert, config::PeerProtocol::smime});
+    f.smime_peer();
     f.req.dry_run = true;
     CHECK(f.run().exit_code == 0);
     CHECK(f.srec.made == 0);
     CHECK(f.srec.judged_signers.empty());
 
-    write(f.req.recipients,
-          "email,name,date,code\n"
-          "kim@lab.test,Kim,2026-12-02,C-2\n");
+    f.kim_row_only();
     f.cfg.policy.archive_key = "ARCHIVE";
     f.cfg.policy.encrypt_to_self = false;
     f.warnings.clear();
@@ -649,11 +653,8 @@ TEST_SUITE("peermail::batch_run")
     "and signer")
   {
     Fixture f;
-    write(f.req.recipients,
-          "email,name,date,code\n"
-          "kim@lab.test,Kim,2026-12-02,C-2\n");
-    f.cfg.identity.smime_cert = k_own_cert;
-    f.cfg.peers.push_back({"kim@lab.test", k_kim_cert, config::PeerProtocol::smime});
+    f.kim_row_only();
+    f.smime_peer();
     f.req.journal = f.dir.path() + "/j";
     f.rec.real_audit = f.dir.path() + "/audit.jsonl";
     f.cfg.audit.path = f.rec.real_audit;

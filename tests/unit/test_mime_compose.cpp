@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 #include <string>
 
 using namespace peermail;
 using namespace peermail::mime;
+using peermail::test::write_file;
 
 namespace {
 
@@ -37,13 +37,6 @@ std::string
 header_block(const std::string& msg)
 {
   return msg.substr(0, msg.find("\r\n\r\n") + 2);
-}
-
-void
-write_bytes(const std::string& path, const std::string& data)
-{
-  std::ofstream f(path, std::ios::binary);
-  f << data;
 }
 
 // Decode the content of the first attachment part with GMime.
@@ -121,7 +114,7 @@ TEST_SUITE("peermail::mime::compose")
       data.push_back(static_cast<char>(i * 7));
     }
     const auto path = dir.path() + "/scan.bin";
-    write_bytes(path, data);
+    write_file(path, data);
     auto req = basic();
     req.attachments.push_back({path, "", ""});
     auto r = compose(req);
@@ -260,7 +253,7 @@ TEST_SUITE("peermail::mime::compose")
     SUBCASE("attachment size")
     {
       test::TempDir dir;
-      write_bytes(dir.path() + "/a", std::string(2048, 'x'));
+      write_file(dir.path() + "/a", std::string(2048, 'x'));
       ComposeLimits small;
       small.max_attachment_bytes = 1024;
       req.attachments.push_back({dir.path() + "/a", "", ""});

@@ -25,15 +25,8 @@ namespace {
 SendRequest
 make_request()
 {
-  SendRequest req;
-  mime::ComposeRequest c;
-  c.to = {"sam@hospital.test"};
-  c.cc = {"cc@hospital.test"};
-  c.bcc = {"b1@hospital.test", "b2@hospital.test"};
-  c.subject = "Secret subject";
-  c.body = "Secret body\n";
-  req.compose = c;
-  return req;
+  return secret_request(
+    {"sam@hospital.test"}, {"cc@hospital.test"}, {"b1@hospital.test", "b2@hospital.test"});
 }
 
 } // namespace

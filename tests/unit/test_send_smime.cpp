@@ -38,14 +38,7 @@ smime_fakes(Recorder& rec, SmimeRecorder& srec)
 SendRequest
 mixed_request()
 {
-  SendRequest req;
-  mime::ComposeRequest c;
-  c.to = {"sam@hospital.test", "kim@lab.test"};
-  c.bcc = {"bob@lab.test"};
-  c.subject = "Secret subject";
-  c.body = "Secret body\n";
-  req.compose = c;
-  return req;
+  return secret_request({"sam@hospital.test", "kim@lab.test"}, {}, {"bob@lab.test"});
 }
 
 } // namespace

@@ -4,12 +4,12 @@
 // usable, the EnvelopedData proven to be encrypted to it with AES-256, the
 // bytes sent as they are; a message of the other protocol is refused.
 #include "fake_services.hpp"
+#include "fake_smime.hpp"
 
 #include <peermail/send/pipeline.hpp>
 
 #include <doctest/doctest.h>
 
-#include <set>
 #include <string>
 #include <vector>
 
@@ -19,53 +19,13 @@ using namespace peermail::test;
 
 namespace {
 
-constexpr const char* k_kim = "BBBB00000000000000000000000000000000CE57";
-constexpr const char* k_bob = "CCCC00000000000000000000000000000000CE57";
+constexpr const char* k_kim = k_kim_cert;
+constexpr const char* k_bob = k_bob_cert;
 // The decoded body of smime_message(): the start of a BER EnvelopedData.
 const std::string k_der(
   "\x30\x80\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x03\xa0\x80\x30"
   "\x80\x02\x01\x00",
   20);
-
-// The pinned certificates as judged: usable unless in `expired`.
-class PinnedCerts : public protect::SmimeProtector
-{
-public:
-  explicit PinnedCerts(std::set<std::string> expired)
-    : m_expired(std::move(expired))
-  {
-  }
-  Result<crypto::KeyJudgement>
-  judge_recipient(const std::string& pinned,
-                  const std::string& address,
-                  const crypto::KeyPolicy&) override
-  {
-    crypto::KeyJudgement j;
-    j.address = address;
-    j.key = crypto::KeyFacts();
-    j.key->fingerprint = pinned;
-    if (m_expired.count(address) != 0) {
-      j.problem = crypto::KeyProblem::expired;
-      j.check_id = "KEY-02";
-      j.reason = "certificate " + pinned + " expired on 2021-01-01";
-      j.fix = "ask for their current certificate";
-    }
-    return j;
-  }
-  Result<crypto::KeyJudgement>
-  judge_signer(const std::string&, const std::string&, const crypto::KeyPolicy&) override
-  {
-    return fail(Errc::internal, "an encrypted message is not signed here");
-  }
-  Result<protect::ProtectResult>
-  protect(std::string_view, const protect::ProtectOptions&) override
-  {
-    return fail(Errc::internal, "an encrypted message is never protected again");
-  }
-
-private:
-  std::set<std::string> m_expired;
-};
 
 struct Cms
 {
@@ -73,7 +33,7 @@ struct Cms
   std::optional<Error> error;            // or this
   std::string der;                       // what it was given
   std::vector<std::string> fingerprints; // and for which certificates
-  std::set<std::string> expired;         // addresses whose certificate is refused
+  SmimeRecorder smime;                   // .refuse: addresses whose certificate is refused
 };
 
 // An envelope with one key-transport RecipientInfo per certificate index.
@@ -95,11 +55,9 @@ envelope_to(std::vector<std::size_t> certs, std::string cipher = "AES-256-CBC")
 Services
 services(Recorder& rec, Cms& cms)
 {
-  Services s = fakes(rec);
-  s.make_smime = [&cms](const config::Config&,
-                        const std::string&) -> Result<std::unique_ptr<protect::SmimeProtector>> {
-    return std::unique_ptr<protect::SmimeProtector>(std::make_unique<PinnedCerts>(cms.expired));
-  };
+  // The pinned certificates as judged: usable unless in cms.smime.refuse.
+  cms.smime.encrypted_only = true;
+  Services s = with_fake_smime(fakes(rec), cms.smime);
   s.cms_envelope = [&cms](const std::string&,
                           std::string_view der,
                           const std::vector<std::string>& fprs) -> Result<crypto::CmsEnvelope> {
@@ -328,7 +286,7 @@ TEST_SUITE("peermail::send --message S/MIME")
     Recorder rec;
     Cms cms;
     cms.envelope = envelope_to({0});
-    cms.expired = {"kim@lab.test"};
+    cms.smime.refuse = {"kim@lab.test"};
     auto report = run(config_with_peers(), smime_message("kim@lab.test"), services(rec, cms));
     REQUIRE(report.error);
     CHECK(report.error->code == Errc::no_key);

@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace peermail::test {
@@ -34,5 +35,12 @@ public:
 private:
   std::string m_path;
 };
+
+// Write `text` to the file `path` as it is (bytes, no newline translation).
+inline void
+write_file(const std::string& path, const std::string& text)
+{
+  std::ofstream(path, std::ios::binary) << text;
+}
 
 } // namespace peermail::test
