@@ -43,6 +43,8 @@
 #                          (identity.smime_cert from $SMIME_CERT)
 # check_status ID          the status of finding ID in ./out (`check --json`)
 # kim_reads MSG            decrypt MSG with Kim's key (OpenSSL) into ./kim.signed
+# aes256_to_two MSG        MSG's EnvelopedData is AES-256-CBC to two
+#                          recipients (OpenSSL's print in ./print.txt)
 # kim_verifies             verify ./kim.signed against the lab CA (OpenSSL)
 #                          into ./content.txt, or fail showing OpenSSL's errors
 # by_protocol              PGP_MSG and SMIME_MSG: the spool's PGP/MIME and
@@ -209,6 +211,14 @@ check_status() {
 kim_reads() {
     openssl cms -decrypt -in "$1" -inkey "$X509/kim.key" -recip "$X509/kim.pem" \
         -out kim.signed 2>openssl.err
+}
+
+# aes256_to_two MSG: MSG's EnvelopedData (OpenSSL's print in print.txt)
+# is AES-256-CBC and has two recipients: the peer and Ana (encrypt to self).
+aes256_to_two() {
+    openssl cms -cmsout -print -in "$1" >print.txt
+    expect_contains print.txt 'aes-256-cbc'
+    expect_eq "$(grep -c 'issuerAndSerialNumber\|subjectKeyIdentifier' print.txt)" 2 "recipients"
 }
 
 # kim_verifies: verify kim.signed against the lab CA into content.txt
