@@ -145,3 +145,102 @@ TEST_SUITE("peermail::crypto::x509_import")
     CHECK(shrouded == 1); // the key stays encrypted under the passphrase
   }
 }
+
+namespace {
+
+PKCS12*
+parse_p12(const std::string& der)
+{
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  return d2i_PKCS12(nullptr, &p, static_cast<long>(der.size()));
+}
+
+std::string
+der_of_p12(PKCS12* p12)
+{
+  unsigned char* buf = nullptr;
+  const int n = i2d_PKCS12(p12, &buf);
+  REQUIRE(n > 0);
+  std::string out(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
+  OPENSSL_free(buf);
+  return out;
+}
+
+// The fixture's key and certificate packed again with `key_iter`,
+// `cert_iter` and `mac_iter` iterations (passphrase "import-test").
+std::string
+repacked(int key_iter, int cert_iter, int mac_iter)
+{
+  PKCS12* in = parse_p12(fixture("smime/import-chain.p12"));
+  REQUIRE(in != nullptr);
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+  REQUIRE(PKCS12_parse(in, "import-test", &key, &cert, nullptr) == 1);
+  const int pbe = NID_pbe_WithSHA1And3_Key_TripleDES_CBC;
+  PKCS12* out =
+    PKCS12_create("import-test", nullptr, key, cert, nullptr, pbe, pbe, key_iter, mac_iter, 0);
+  REQUIRE(out != nullptr);
+  // PKCS12_create takes only one count for both key and certificates.
+  PKCS12_free(out);
+  STACK_OF(PKCS12_SAFEBAG)* bags = sk_PKCS12_SAFEBAG_new_null();
+  REQUIRE(PKCS12_add_cert(&bags, cert) != nullptr);
+  STACK_OF(PKCS7)* safes = sk_PKCS7_new_null();
+  REQUIRE(PKCS12_add_safe(&safes, bags, pbe, cert_iter, "import-test") == 1);
+  sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+  bags = sk_PKCS12_SAFEBAG_new_null();
+  REQUIRE(PKCS12_add_key(&bags, key, 0, key_iter, pbe, "import-test") != nullptr);
+  REQUIRE(PKCS12_add_safe(&safes, bags, -1, 0, nullptr) == 1);
+  sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+  out = PKCS12_add_safes(safes, 0);
+  sk_PKCS7_pop_free(safes, PKCS7_free);
+  REQUIRE(out != nullptr);
+  REQUIRE(PKCS12_set_mac(out, "import-test", -1, nullptr, 0, mac_iter, EVP_sha1()) == 1);
+  std::string der = der_of_p12(out);
+  PKCS12_free(out);
+  EVP_PKEY_free(key);
+  X509_free(cert);
+  PKCS12_free(in);
+  return der;
+}
+
+} // namespace
+
+TEST_SUITE("peermail::crypto::x509_import")
+{
+  // A hostile .p12 names billions of iterations: refused before the work.
+  TEST_CASE("open_pkcs12: a MAC asking for 2^31-1 iterations is refused before it runs")
+  {
+    PKCS12* p12 = parse_p12(fixture("smime/import-chain.p12"));
+    REQUIRE(p12 != nullptr);
+    const ASN1_INTEGER* iter = nullptr;
+    PKCS12_get0_mac(nullptr, nullptr, nullptr, &iter, p12);
+    REQUIRE(iter != nullptr);
+    REQUIRE(ASN1_INTEGER_set_int64(const_cast<ASN1_INTEGER*>(iter), 2147483647) == 1);
+    const std::string hostile = der_of_p12(p12);
+    PKCS12_free(p12);
+
+    auto r = open_pkcs12(hostile, Secret("import-test"));
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == Errc::data);
+    CHECK(r.error().message.find("integrity check asks for 2147483647") != std::string::npos);
+  }
+
+  TEST_CASE("open_pkcs12: each key derivation is held to the cap: MAC, contents, key")
+  {
+    CHECK(open_pkcs12(repacked(100, 100, 100), Secret("import-test"), 100).has_value());
+    const auto over = [](const std::string& der) {
+      auto r = open_pkcs12(der, Secret("import-test"), 100);
+      REQUIRE_FALSE(r.has_value());
+      CHECK(r.error().code == Errc::data);
+      return r.error().message;
+    };
+    CHECK(over(repacked(100, 100, 101)).find("integrity check asks for 101 ") != std::string::npos);
+    CHECK(over(repacked(100, 101, 100)).find("encrypted contents asks for 101 ")
+          != std::string::npos);
+    CHECK(over(repacked(101, 100, 100)).find("key asks for 101 ") != std::string::npos);
+    // A wrong passphrase is still the passphrase's refusal (77), not a cost.
+    auto wrong = open_pkcs12(repacked(100, 100, 100), Secret("not-it"), 100);
+    REQUIRE_FALSE(wrong.has_value());
+    CHECK(wrong.error().code == Errc::auth);
+  }
+}

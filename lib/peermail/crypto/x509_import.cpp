@@ -393,7 +393,7 @@ pem_certificates(std::string_view text)
 }
 
 Result<Pkcs12Contents>
-open_pkcs12(std::string_view der, const Secret& passphrase)
+open_pkcs12(std::string_view der, const Secret& passphrase, std::int64_t max_iterations)
 {
   Pkcs12Ptr p12 = whole_pkcs12(der);
   if (!p12) {
@@ -406,10 +406,23 @@ open_pkcs12(std::string_view der, const Secret& passphrase)
                 "",
                 "give the passphrase it was exported with; nothing was imported");
   };
+  PEERMAIL_TRY(check_pkcs12_outer_cost(p12.get(), max_iterations));
   if (PKCS12_mac_present(p12.get()) == 1
       && PKCS12_verify_mac(p12.get(), pw.c_str(), static_cast<int>(pw.size())) != 1) {
     ERR_clear_error();
     return wrong();
+  }
+  const auto cannot_decrypt = [] {
+    return fail(Errc::data,
+                "the PKCS #12 file cannot be decrypted with the algorithms OpenSSL offers here",
+                "",
+                "export it again with AES (openssl pkcs12 -export, or the mail client's export)");
+  };
+  if (auto cost = check_pkcs12_key_cost(p12.get(), pw, max_iterations); !cost) {
+    if (cost.error().code != Errc::auth) {
+      return unexpected(std::move(cost.error()));
+    }
+    return PKCS12_mac_present(p12.get()) == 1 ? cannot_decrypt() : wrong();
   }
   EVP_PKEY* pkey_raw = nullptr;
   X509* cert_raw = nullptr;
@@ -423,10 +436,7 @@ open_pkcs12(std::string_view der, const Secret& passphrase)
     if (PKCS12_mac_present(p12.get()) != 1) {
       return wrong();
     }
-    return fail(Errc::data,
-                "the PKCS #12 file cannot be decrypted with the algorithms OpenSSL offers here",
-                "",
-                "export it again with AES (openssl pkcs12 -export, or the mail client's export)");
+    return cannot_decrypt();
   }
   Pkcs12Contents out;
   out.has_key = static_cast<bool>(pkey);

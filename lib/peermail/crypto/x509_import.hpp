@@ -9,6 +9,7 @@
 // GnuPG 2.2 reads (PBE-SHA1-3DES), under the same passphrase.
 
 #include <peermail/crypto/passphrase.hpp>
+#include <peermail/crypto/pkcs12_cost.hpp>
 #include <peermail/util/result.hpp>
 
 #include <memory>
@@ -72,9 +73,12 @@ struct Pkcs12Contents
 };
 
 // Open the PKCS #12 `der` with `passphrase`. Errors: auth (77) when the
-// passphrase does not open it; data when it does not parse or holds no
-// certificate.
-Result<Pkcs12Contents> open_pkcs12(std::string_view der, const Secret& passphrase);
+// passphrase does not open it; data when it does not parse, holds no
+// certificate, or asks for more than `max_iterations` in any key derivation
+// (judged before that derivation runs: pkcs12_cost.hpp).
+Result<Pkcs12Contents> open_pkcs12(std::string_view der,
+                                   const Secret& passphrase,
+                                   std::int64_t max_iterations = kMaxPkcs12Iterations);
 
 // Import the DER `certs` into the keybox of `gnupg_home` ("" = default).
 // Errors: crypto when gpgsm refuses one (those before it stay imported:

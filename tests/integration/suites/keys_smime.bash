@@ -137,6 +137,19 @@ test_import_too_large_65() {
   expect_eq "$(cert_count)" 0 "certificates in gpgsm"
 }
 
+# A hostile .p12 names a huge iteration count to hold keys import: refused
+# before the key derivation runs (pkcs12_cost.cpp; the unit tests cover the
+# MAC, the encrypted contents and the key bag one by one).
+test_import_p12_with_too_many_iterations_65() {
+  gpg_home_new
+  openssl pkcs12 -in "$(fx import-chain.p12)" -passin pass:import-test -nodes -out both.pem
+  openssl pkcs12 -export -in both.pem -passout pass:import-test -iter 1000001 -out slow.p12
+  expect_exit 65 nocfg keys import --passphrase-command "echo import-test" slow.p12
+  expect_contains err "asks for 1000001 key-derivation iterations; peermail takes at most 1000000"
+  expect_contains err "export the key again with the mail program's default settings"
+  expect_eq "$(cert_count)" 0 "certificates in gpgsm"
+}
+
 test_import_openpgp_still_works() {
   gpg_home_new
   local fpr
