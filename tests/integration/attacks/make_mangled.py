@@ -344,7 +344,14 @@ def smime_messages(cert, key):
     detached = openssl("cms", "-sign", "-signer", cert, "-inkey", key, "-md", "sha256", data=entity)
     opaque = openssl("smime", "-sign", "-nodetach", "-signer", cert, "-inkey", key, "-md", "sha256",
                      data=entity)
-    return outer + detached.replace(b"\r\n", b"\n"), outer + opaque.replace(b"\r\n", b"\n")
+    # A multipart entity that ends at its close delimiter (see tight-multipart).
+    tight_entity = crlf(b"Content-Type: multipart/mixed; boundary=\"I\"\n\n--I\n"
+                        b"Content-Type: text/plain; charset=utf-8\n\nLab results are ready.\n--I\n"
+                        b"Content-Type: text/csv; name=\"lab.csv\"\n\nhb,14.1\n--I--")
+    tight = openssl("cms", "-sign", "-signer", cert, "-inkey", key, "-md", "sha256", "-binary",
+                    data=tight_entity)
+    return (outer + detached.replace(b"\r\n", b"\n"), outer + opaque.replace(b"\r\n", b"\n"),
+            outer + tight.replace(b"\r\n", b"\n"))
 
 
 def main():
@@ -368,6 +375,10 @@ def main():
            b"Content-Transfer-Encoding: base64\n\n"
            + base64.encodebytes(bytes(range(256)) * 2) + b"--INNER--\n")
     base["attachment"] = signed(alice, att, outer=outer_long)
+    # The same ending at its close delimiter, as Python's email package and
+    # other writers make it: the line break after it belongs to the next
+    # delimiter (RFC 2046 §5.1.1), so the signed bytes end with "--INNER--".
+    base["tight-multipart"] = signed(alice, att[:-1], outer=outer_long)
     # An 8bit signed part (RFC 3156 asks for 7bit; some writers send 8bit).
     eight = ("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
              "Grüße: bitte rufen Sie mich an.\n").encode()
@@ -380,14 +391,14 @@ def main():
     base["from-line"] = signed(
         alice, inner_text(b"Patient 4711: please call me.\nFrom now on, the dose is 5 mg.\n"))
     cert, key = smime_setup(os.path.join(out, "smime"))
-    base["smime-detached"], base["smime-opaque"] = smime_messages(cert, key)
+    base["smime-detached"], base["smime-opaque"], base["smime-tight"] = smime_messages(cert, key)
 
     for name, m in base.items():
         t.write(f"{name}~as-sent", "valid", m)
 
-    pgp = ["ph", "legacy", "enc", "attachment", "eightbit", "textmode"]
-    smime = ["smime-detached", "smime-opaque"]
-    multipart = pgp + ["smime-detached"]
+    pgp = ["ph", "legacy", "enc", "attachment", "tight-multipart", "eightbit", "textmode"]
+    smime = ["smime-detached", "smime-opaque", "smime-tight"]
+    multipart = pgp + ["smime-detached", "smime-tight"]
     allb = pgp + smime
     rows = []
 
