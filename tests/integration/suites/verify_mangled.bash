@@ -116,7 +116,7 @@ test_thunderbird_openpgp_corpus_survives_relays() {
     gpg_trust_ultimate "$alice"
     gpg_certify "$alice" "$bob"
     gpg_certify "$alice" "$carol"
-    corpus_neutral "$dir/eml" "$CFG" 200
+    corpus_neutral "$dir/eml" "$CFG" 150
 }
 
 test_thunderbird_smime_corpus_survives_relays() {
@@ -141,5 +141,5 @@ test_thunderbird_smime_corpus_survives_relays() {
         "$dir"/alice.dsig.SHA256.multipart.env.eml "$dir"/alice.sig.SHA256.opaque.eml \
         "$dir"/alice.sig.SHA256.opaque.env.eml "$dir"/alice.env.eml \
         "$dir"/alice.plain.dsig.SHA256.multipart.dave.dsig.SHA256.multipart.eml src/
-    corpus_neutral src "$PWD/tb.toml" 30
+    corpus_neutral src "$PWD/tb.toml" 15
 }
