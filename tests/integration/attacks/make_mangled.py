@@ -31,7 +31,7 @@ import re
 import subprocess
 import sys
 
-from craft import B, OUTER, PH, Table, crlf, detach, encrypt, encrypted, gpg, inner_text, signed
+from craft import B, OUTER, PH, Table, crlf, encrypt, encrypted, gpg, inner_text, signed
 
 # --- byte-level editing of a message --------------------------------------------
 
