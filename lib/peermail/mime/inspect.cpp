@@ -15,6 +15,7 @@
 
 #include <array>
 #include <charconv>
+#include <optional>
 #include <set>
 
 namespace peermail::mime {
@@ -259,7 +260,26 @@ struct Context
 {
   std::string_view bytes;
   Inspection& ins;
+  // The multiparts (and part numbers) from the root down to the node being
+  // examined: how its bytes as received are found (received_bytes).
+  std::vector<std::pair<GMimeMultipart*, int>> path = {};
 };
+
+// The bytes of the node at the end of `c.path` exactly as received (its
+// header block and body), or nothing when the delimiters as received do
+// not give the parts GMime found.
+std::optional<std::string_view>
+received_bytes(const Context& c)
+{
+  std::optional<std::string_view> view = c.bytes;
+  for (const auto& [mp, index] : c.path) {
+    view = raw_part(*view, str(g_mime_multipart_get_boundary(mp)), index);
+    if (!view) {
+      return std::nullopt;
+    }
+  }
+  return view;
+}
 
 // multipart/signed, OpenPGP (RFC 3156 §5) or S/MIME (RFC 8551 §3.5).
 bool
@@ -295,24 +315,28 @@ examine_signed(GMimeObject* obj, bool at_root, Context& c, bool smime)
       return true;
     }
   }
+  // Verify over the bytes received (also for a signed part further down,
+  // inside a list's multipart/mixed), and only if GMime reads them the same
+  // way: a header line it drops or a part it splits differently would show
+  // one reader what another never verified. GMime writes the line breaks
+  // after a close delimiter its own way (close_delimiter_line_breaks).
   auto crlf = crlf_format();
   const std::string parsed = to_crlf(to_bytes(content, crlf.get()));
-  if (at_root) {
-    // Verify over the bytes received, and only if GMime reads them the same
-    // way: a header line it drops or a part it splits differently would
-    // show one reader what another never verified.
-    const char* boundary = g_mime_multipart_get_boundary(mp);
-    auto raw = raw_first_part(c.bytes, str(boundary));
-    if (!raw || to_crlf(*raw) != parsed) {
-      ins.malformed =
-        "the signed part reads differently to different mail readers (it is not "
-        "exactly the bytes between the first two MIME boundaries)";
-      return true;
-    }
-    ins.signed_content = to_crlf(*raw);
-  } else {
-    ins.signed_content = parsed;
+  auto entity = received_bytes(c);
+  std::optional<std::string_view> raw;
+  if (entity) {
+    raw = raw_part(*entity, str(g_mime_multipart_get_boundary(mp)), 0);
   }
+  const std::string received = raw ? to_crlf(std::string(*raw)) : std::string();
+  if (!raw
+      || (received != parsed
+          && close_delimiter_line_breaks(received) != close_delimiter_line_breaks(parsed))) {
+    ins.malformed =
+      "the signed part reads differently to different mail readers (it is not "
+      "exactly the bytes between the first two MIME boundaries)";
+    return true;
+  }
+  ins.signed_content = received;
   ins.covers_all = at_root && quiet_boundaries(mp, ins.warnings);
   ins.protected_headers = protected_headers_of(content, g_mime_object_get_header_list(content));
   return true;
@@ -579,7 +603,10 @@ examine(GMimeObject* obj, bool at_root, Context& c, int depth = 0)
     }
     const int n = g_mime_multipart_get_count(mp);
     for (int i = 0; i < n; ++i) {
-      if (examine(g_mime_multipart_get_part(mp, i), false, c, depth + 1)) {
+      c.path.emplace_back(mp, i);
+      const bool found = examine(g_mime_multipart_get_part(mp, i), false, c, depth + 1);
+      c.path.pop_back();
+      if (found) {
         return true;
       }
     }
@@ -729,7 +756,13 @@ inspect(std::string_view bytes)
     // cannot cover everything, and its headers protect nothing a reader sees.
     auto* mp = GMIME_MULTIPART(root);
     const int n = g_mime_multipart_get_count(mp);
-    for (int i = 0; i < n && !examine(g_mime_multipart_get_part(mp, i), false, c, 1); ++i) {
+    for (int i = 0; i < n; ++i) {
+      c.path.emplace_back(mp, i);
+      const bool found = examine(g_mime_multipart_get_part(mp, i), false, c, 1);
+      c.path.pop_back();
+      if (found) {
+        break;
+      }
     }
     ins.covers_all = false;
     ins.protected_headers.reset();

@@ -282,8 +282,8 @@ duplicate_header_problem(GMimeMessage* msg)
   return part_duplicates(g_mime_message_get_mime_part(msg), 0);
 }
 
-std::optional<std::string>
-raw_first_part(std::string_view entity, std::string_view boundary)
+std::optional<std::string_view>
+raw_part(std::string_view entity, std::string_view boundary, int index)
 {
   // The header block ends at the first empty line.
   std::size_t pos = 0;
@@ -296,6 +296,7 @@ raw_first_part(std::string_view entity, std::string_view boundary)
     }
   }
   std::optional<std::size_t> start;
+  int seen = 0;
   while (pos < entity.size()) {
     const std::size_t end = line_end(entity, pos);
     std::string_view line = entity.substr(pos, end - pos);
@@ -303,18 +304,63 @@ raw_first_part(std::string_view entity, std::string_view boundary)
       line.remove_suffix(1);
     }
     if (is_delimiter(line, boundary)) {
-      if (start) {
+      if (start && seen++ == index) {
         std::size_t stop = pos > *start ? pos - 1 : *start; // the '\n' before the delimiter
         if (stop > *start && entity[stop - 1] == '\r') {
           --stop;
         }
-        return std::string(entity.substr(*start, stop - *start));
+        return entity.substr(*start, stop - *start);
+      }
+      if (util::trim(line.substr(2 + boundary.size())).substr(0, 2) == "--") {
+        return std::nullopt; // the close delimiter: no more parts
       }
       start = end + 1;
     }
     pos = end + 1;
   }
   return std::nullopt;
+}
+
+std::optional<std::string>
+raw_first_part(std::string_view entity, std::string_view boundary)
+{
+  auto part = raw_part(entity, boundary, 0);
+  if (!part) {
+    return std::nullopt;
+  }
+  return std::string(*part);
+}
+
+std::string
+close_delimiter_line_breaks(std::string_view crlf)
+{
+  // GMime ends every multipart it writes with "--boundary--" and a line
+  // break, and writes one more before the next delimiter; received bytes
+  // may have none there (the CRLF before a delimiter belongs to it, RFC
+  // 2046 §5.1.1) or several (an epilogue of empty lines). Both sides get
+  // exactly one.
+  std::string out;
+  out.reserve(crlf.size() + 2);
+  std::size_t pos = 0;
+  while (pos < crlf.size()) {
+    auto end = crlf.find("\r\n", pos);
+    const std::string_view line =
+      crlf.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    out.append(line);
+    pos = end == std::string_view::npos ? crlf.size() : end + 2;
+    const bool close = line.size() > 4 && line.substr(0, 2) == "--"
+                       && line.substr(line.size() - 2) == "--"
+                       && line.find_first_of(" \t") == std::string_view::npos;
+    if (close) {
+      while (crlf.substr(pos, 2) == "\r\n") {
+        pos += 2;
+      }
+    }
+    if (close || end != std::string_view::npos) {
+      out.append("\r\n");
+    }
+  }
+  return out;
 }
 
 bool

@@ -114,6 +114,18 @@ std::string duplicate_header_problem(GMimeMessage* msg);
 // are not found.
 std::optional<std::string> raw_first_part(std::string_view entity, std::string_view boundary);
 
+// The same for body part `index` (0 is the first), as a view into
+// `entity`: nothing when the entity has fewer parts.
+std::optional<std::string_view>
+raw_part(std::string_view entity, std::string_view boundary, int index);
+
+// `crlf` (CRLF line endings) with exactly one line break after every line
+// that looks like a close delimiter ("--token--"): how received bytes and
+// GMime's writing of them are compared, since GMime writes one line break
+// there whatever it read (none before the next delimiter, or an epilogue
+// of empty lines). Nothing a reader sees differs.
+std::string close_delimiter_line_breaks(std::string_view crlf);
+
 // Return true when `text`, apart from surrounding whitespace, is exactly one
 // armored block from a `begin` line to an `end` line.
 bool armor_only(std::string_view text, std::string_view begin, std::string_view end);

@@ -11,78 +11,15 @@ RSA-1024 key) and Bob (the reader). Messages are written byte by byte (not
 through Python's email package) so each attack is exactly the bytes named.
 Signing and encryption use stock gpg, independent of peermail.
 """
-import os
-import subprocess
+import base64
 import sys
 
+from craft import (A, B, M, OUTER, PH, W, Table, crlf, detach, encrypt, encrypted, gpg,
+                   inner_text, signed)
+
 OUT, ALICE, MALLORY, WEAK, BOB = sys.argv[1:6]
-A = "alice@clinic.test"
-M = "mallory@clinic.test"
-W = "weak@clinic.test"
-B = "bob@clinic.test"
-expected = []
-
-
-def gpg(args, data):
-    p = subprocess.run(["gpg", "--batch", "--yes", "--armor", "--pinentry-mode", "loopback",
-                        "--passphrase", "", "--trust-model", "always"] + args,
-                       input=data, capture_output=True, check=True)
-    return p.stdout
-
-
-def crlf(b):
-    return b.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-
-
-def detach(signer, content):
-    return gpg(["--local-user", signer, "--detach-sign", "--digest-algo", "SHA256"], crlf(content))
-
-
-def encrypt(to, data, signer=None):
-    args = ["--recipient", to, "--encrypt"]
-    if signer:
-        args = ["--local-user", signer, "--sign"] + args
-    return gpg(args, data)
-
-
-def write(name, verdict, data):
-    with open(os.path.join(OUT, name + ".eml"), "wb") as f:
-        f.write(data)
-    expected.append((name, verdict))
-
-
-def inner_text(body=b"Patient 4711: please call me about the results.\n", headers=None):
-    """A protected-headers text part (RFC 9788) or a legacy one."""
-    h = b"Content-Type: text/plain; charset=utf-8"
-    if headers is not None:
-        h += b"; protected-headers=\"v1\"\n" + headers
-    else:
-        h += b"\n"
-    return h + b"\n" + body
-
-
-PH = (f"From: Alice <{A}>\nTo: Bob <{B}>\nSubject: Results\n"
-      "Date: Sat, 05 Dec 2026 10:00:00 +0000\nMessage-ID: <1@clinic.test>\n").encode()
-OUTER = (f"From: Alice <{A}>\nTo: Bob <{B}>\nSubject: Results\n"
-         "Date: Sat, 05 Dec 2026 10:00:00 +0000\nMessage-ID: <1@clinic.test>\n").encode()
-
-
-def signed(signer, content, outer=OUTER, preamble=b"", sigpart=None, ct_extra=b""):
-    sig = sigpart if sigpart is not None else detach(signer, content)
-    return (outer + b"MIME-Version: 1.0\n" + ct_extra
-            + b"Content-Type: multipart/signed; micalg=pgp-sha256;\n"
-              b" protocol=\"application/pgp-signature\"; boundary=\"SIG\"\n\n"
-            + preamble + b"--SIG\n" + content + b"\n--SIG\n"
-              b"Content-Type: application/pgp-signature; name=\"signature.asc\"\n\n"
-            + sig + b"\n--SIG--\n")
-
-
-def encrypted(armor, outer=OUTER, version=b"Version: 1\n"):
-    return (outer + b"MIME-Version: 1.0\n"
-            b"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\";\n"
-            b" boundary=\"ENC\"\n\n--ENC\nContent-Type: application/pgp-encrypted\n\n"
-            + version + b"\n--ENC\nContent-Type: application/octet-stream; name=\"encrypted.asc\"\n\n"
-            + armor + b"\n--ENC--\n")
+table = Table(OUT)
+write = table.write
 
 
 # --- controls: genuine messages stay valid -----------------------------------
@@ -218,7 +155,6 @@ for name in ["List-Post: <mailto:mallory@clinic.test>", f"Disposition-Notificati
 dash = clear.replace(b"Patient 4711: please call me.\n", b"- Patient 4711: please call me.\n")
 write("inline-dash-escape-added", "malformed",
       inline_outer + b"Content-Type: text/plain; charset=utf-8\n\n" + dash)
-import base64
 b64 = base64.encodebytes(clear) + base64.encodebytes(b"\nP.S. wire 5000 EUR to mallory\n")
 if b"=" in base64.encodebytes(clear):
     write("inline-base64-after-padding", "malformed",
@@ -244,6 +180,4 @@ write("control-inline-encrypted-signed", "valid",
       inline_outer + b"Content-Type: text/plain; charset=utf-8\n\n"
       + encrypt(BOB, b"Inline secret: call me.\n", signer=ALICE))
 
-with open(os.path.join(OUT, "expected.tsv"), "w") as f:
-    for name, verdict in expected:
-        f.write(f"{name}\t{verdict}\n")
+table.save()
