@@ -5,7 +5,8 @@
 // that `send`, `sendmail` and `batch` judge each certificate once: their
 // preflight (protect::judge_smime_identity, each recipient) and the offline
 // checklist (check::gather_smime) ask the same questions, and one judgement
-// costs several gpgsm starts (chain, revocation online and offline).
+// costs a gpgsm and several questions to it (the certificate, each link of
+// its chain, its validation with revocation online and then offline).
 //
 // A judgement is kept under everything it depends on: the GnuPG home,
 // [smime] anchors and revocation, the purpose (recipient or own signing),
