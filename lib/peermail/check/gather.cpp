@@ -3,7 +3,6 @@
 
 #include <peermail/audit/audit_log.hpp>
 #include <peermail/crypto/agent.hpp>
-#include <peermail/crypto/cms.hpp>
 #include <peermail/crypto/key_judge.hpp>
 #include <peermail/crypto/keyring.hpp>
 #include <peermail/crypto/passphrase.hpp>
@@ -139,15 +138,10 @@ preflight(const config::Config& cfg)
   return p;
 }
 
-namespace {
-
-// S/MIME: identity.smime_cert and each S/MIME peer's pinned certificate,
-// judged exactly as send judges them (crypto/cert_judge.cpp) against
-// [smime] anchors. gpgsm is not started when neither is configured.
 void
 gather_smime(const config::Config& cfg,
              const std::string& home,
-             const crypto::KeyPolicy& kp,
+             const GatherOptions& opts,
              policy::Facts& f)
 {
   const bool any_peer = std::any_of(cfg.peers.begin(), cfg.peers.end(), [](const auto& p) {
@@ -156,7 +150,15 @@ gather_smime(const config::Config& cfg,
   if (!any_peer && cfg.identity.smime_cert.empty()) {
     return;
   }
-  auto cms = crypto::open_cms(home, cfg.smime.anchors, cfg.smime.revocation_offline);
+  // gpgsm is opened only for a certificate the run has not judged yet.
+  protect::SmimeFactory make = opts.make_smime;
+  if (!make) {
+    make = [&cfg, &home]() { return protect::SmimeProtector::create(cfg, home, false); };
+  }
+  auto smime = protect::judge_once(opts.smime_judgements, cfg, home, std::move(make));
+  // As send judges: now = 0 is the current time (and the run's judgements
+  // are kept under it).
+  const auto kp = protect::key_policy(cfg, opts.now);
   // An engine or anchor failure refuses every certificate, with its reason.
   const auto judged = [](Result<crypto::KeyJudgement> j, const std::string& address) {
     if (j) {
@@ -172,22 +174,21 @@ gather_smime(const config::Config& cfg,
   };
   const auto& id = cfg.identity;
   if (!id.smime_cert.empty()) {
-    auto j = cms ? (*cms)->judge_signer_cert(id.smime_cert, id.address, kp)
-                 : Result<crypto::KeyJudgement>(unexpected(cms.error()));
     f.smime_signer =
-      policy::KeyCheck{"S/MIME certificate", id.address, judged(std::move(j), id.address)};
+      policy::KeyCheck{"S/MIME certificate",
+                       id.address,
+                       judged(smime->judge_signer(id.smime_cert, id.address, kp), id.address)};
   }
   for (const auto& p : cfg.peers) {
     if (p.protocol != config::PeerProtocol::smime) {
       continue;
     }
-    auto j = cms ? (*cms)->judge_recipient_cert(p.fingerprint, p.address, kp)
-                 : Result<crypto::KeyJudgement>(unexpected(cms.error()));
-    f.peers.push_back(policy::KeyCheck{"S/MIME peer", p.address, judged(std::move(j), p.address)});
+    f.peers.push_back(
+      policy::KeyCheck{"S/MIME peer",
+                       p.address,
+                       judged(smime->judge_recipient(p.fingerprint, p.address, kp), p.address)});
   }
 }
-
-} // namespace
 
 policy::Facts
 gather(const config::Config& cfg, const GatherOptions& opts)
@@ -277,7 +278,7 @@ gather(const config::Config& cfg, const GatherOptions& opts)
     }
     f.peers.push_back(policy::KeyCheck{"peer", p.address, std::move(*j)});
   }
-  gather_smime(cfg, home, kp, f);
+  gather_smime(cfg, home, opts, f);
   return f;
 }
 

@@ -3,10 +3,12 @@
 
 #include <peermail/config/config.hpp>
 #include <peermail/policy/facts.hpp>
+#include <peermail/protect/smime_judgements.hpp>
 #include <peermail/util/result.hpp>
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
 // Gather the facts `peermail check` judges: file modes, GnuPG configuration,
@@ -20,6 +22,13 @@ struct GatherOptions
   std::map<std::string, std::string> env; // GNUPGHOME, HOME
   std::int64_t now = 0;                   // 0 = the current time
   bool query_agent = true;                // ask gpg-agent about key protection (KEY-05)
+  // S/MIME: the run's certificate judgements, shared with the preflight of
+  // send, sendmail and batch (each certificate judged once per run); unset
+  // (`check`): judged here.
+  std::shared_ptr<protect::SmimeJudgements> smime_judgements;
+  // Opens gpgsm for a judgement not made yet (unset: gpgsm in the home with
+  // [smime] anchors, protect::SmimeProtector::create; tests: a fake).
+  protect::SmimeFactory make_smime;
 };
 
 // What a send meets before it connects, found the same way for `check`,
@@ -33,6 +42,17 @@ struct Preflight
   std::optional<Error> tls_files; // TLS-04: account.NAME.ca_file cannot be loaded (78)
 };
 Preflight preflight(const config::Config& cfg);
+
+// The S/MIME part of gather(): identity.smime_cert (for signing) and each
+// S/MIME peer's pinned certificate, judged as send judges them
+// (crypto/cert_judge.cpp) through opts.smime_judgements, into
+// f.smime_signer and f.peers. gpgsm is opened only when a certificate is
+// configured and not judged yet; a failure opening it refuses every
+// certificate with its reason.
+void gather_smime(const config::Config& cfg,
+                  const std::string& gnupg_home,
+                  const GatherOptions& opts,
+                  policy::Facts& f);
 
 // Gather facts about `cfg` and the files and keys it names. Never fails:
 // what cannot be read is recorded (e.g. Facts::keyring_error) and judged.

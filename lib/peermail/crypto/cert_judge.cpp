@@ -114,9 +114,8 @@ CmsEngine::judge_cert(const std::string& pinned,
   j.address = address;
   const std::string fpr = sha1_of_pin(pinned);
   const std::string who = signer ? "identity.smime_cert" : "the pinned certificate";
-  gpgme_key_t raw = nullptr;
-  if (fpr.empty() || gpgme_get_key(m_ctx.get(), fpr.c_str(), &raw, signer ? 1 : 0) != 0
-      || raw == nullptr) {
+  Key k = fpr.empty() ? Key() : lookup(fpr, signer);
+  if (!k) {
     return with_problem(
       std::move(j),
       signer ? KeyProblem::no_secret : KeyProblem::missing,
@@ -131,7 +130,6 @@ CmsEngine::judge_cert(const std::string& pinned,
                            "the fingerprint in its [[peer]] entry",
                            address));
   }
-  Key k(raw);
   KeyFacts kf;
   kf.fingerprint = k->fpr != nullptr ? k->fpr : fpr;
   kf.has_secret = k->secret != 0;

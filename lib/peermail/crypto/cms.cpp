@@ -225,12 +225,18 @@ CmsEngine::create(const std::string& gnupg_home, bool revocation_offline)
 {
   PEERMAIL_TRY_ASSIGN(auto ctx, cms_context(gnupg_home));
   gpgme_set_armor(ctx.get(), 0);
-  std::string home = gnupg_home;
-  if (home.empty()) {
-    const char* h = gpgme_get_dirinfo("homedir");
-    home = h != nullptr ? h : "";
+  return std::unique_ptr<CmsEngine>(
+    new CmsEngine(std::move(ctx), cms_home(gnupg_home), revocation_offline));
+}
+
+std::string
+cms_home(const std::string& gnupg_home)
+{
+  if (!gnupg_home.empty()) {
+    return gnupg_home;
   }
-  return std::unique_ptr<CmsEngine>(new CmsEngine(std::move(ctx), home, revocation_offline));
+  const char* h = gpgme_get_dirinfo("homedir");
+  return h != nullptr ? h : "";
 }
 
 Result<void>
@@ -290,17 +296,38 @@ CmsEngine::use_anchors(const std::vector<AnchorCert>& anchors)
   return {};
 }
 
+Key
+CmsEngine::lookup(const std::string& fpr, bool secret)
+{
+  gpgme_ctx_t ctx = m_ctx.get();
+  Key found;
+  if (gpgme_op_keylist_start(ctx, fpr.c_str(), secret ? 1 : 0) != 0) {
+    return found;
+  }
+  gpgme_key_t raw = nullptr;
+  if (gpgme_op_keylist_next(ctx, &raw) == 0 && raw != nullptr) {
+    found = Key(raw);
+    // As gpgme_get_key: a name that matches two certificates is none.
+    gpgme_key_t more = nullptr;
+    if (gpgme_op_keylist_next(ctx, &more) == 0 && more != nullptr) {
+      Key other(more);
+      if (other->fpr == nullptr || found->fpr == nullptr
+          || std::string_view(other->fpr) != std::string_view(found->fpr)) {
+        found = Key();
+      }
+    }
+  }
+  gpgme_op_keylist_end(ctx);
+  return found;
+}
+
 std::string
 CmsEngine::root_of(const std::string& fpr)
 {
   std::string cur = fpr;
   for (int depth = 0; depth < 16; ++depth) {
-    gpgme_key_t raw = nullptr;
-    if (gpgme_get_key(m_ctx.get(), cur.c_str(), &raw, 0) != 0 || raw == nullptr) {
-      return {};
-    }
-    Key k(raw);
-    if (k->chain_id == nullptr) {
+    Key k = lookup(cur, false);
+    if (!k || k->chain_id == nullptr) {
       return {};
     }
     const std::string issuer = k->chain_id;
@@ -322,12 +349,11 @@ CmsEngine::judge_certificate(SignatureFacts& f)
     f.untrusted_reason = "the signature names no certificate";
     return;
   }
-  gpgme_key_t raw = nullptr;
-  if (gpgme_get_key(m_ctx.get(), f.fingerprint.c_str(), &raw, 0) != 0 || raw == nullptr) {
+  Key k = lookup(f.fingerprint, false);
+  if (!k) {
     f.untrusted_reason = "the signer's certificate is not known";
     return;
   }
-  Key k(raw);
   const std::string subject =
     k->uids != nullptr && k->uids->uid != nullptr ? k->uids->uid : std::string();
   const bool unusable = k->revoked != 0 || k->expired != 0 || k->invalid != 0;

@@ -161,6 +161,10 @@ private:
   CmsEngine(Ctx ctx, std::string home, bool offline);
   std::vector<SignatureFacts> collect_signatures();
   void judge_certificate(SignatureFacts& f);
+  // The certificate `fpr` (with its secret key when `secret`) listed in
+  // this engine's gpgsm: gpgme_get_key() would start two of its own (its
+  // version, then the listing). Null when absent or ambiguous.
+  Key lookup(const std::string& fpr, bool secret);
   std::string root_of(const std::string& fpr);
   // gpgsm's validation of `fpr`'s chain (a keylisting with VALIDATE), with
   // revocation through dirmngr unless `offline`. (cert_judge.cpp)
@@ -181,7 +185,13 @@ private:
   bool m_offline;
   std::set<std::string> m_anchors; // fingerprints of the configured roots
   std::vector<std::string> m_notes;
+  std::string m_signer_fpr; // sign_detached's certificate, looked up once
+  Key m_signer_key;
 };
+
+// The GnuPG home gpgsm works in for `gnupg_home`: itself, or for "" GPGME's
+// default ($GNUPGHOME, else ~/.gnupg).
+std::string cms_home(const std::string& gnupg_home);
 
 // Create a CmsEngine for `gnupg_home` whose only trust anchors are the
 // roots of the PEM bundle at `anchors_path` ([smime] anchors; "" = none).

@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 #include <gpgme.h>
 
+#include <map>
 #include <sstream>
 
 namespace peermail::crypto {
@@ -107,18 +108,23 @@ Result<SignOutput>
 CmsEngine::sign_detached(std::string_view data, const std::string& signer)
 {
   gpgme_ctx_t ctx = m_ctx.get();
-  gpgme_key_t raw = nullptr;
-  if (auto e = gpgme_get_key(ctx, signer.c_str(), &raw, 1); e != 0 || raw == nullptr) {
-    return fail(Errc::no_key,
-                fmt::format("identity.smime_cert: certificate {} with its secret key is not in "
-                            "the gpgsm keybox",
-                            signer),
-                "SIG-01",
-                "import your certificate and key (peermail keys import FILE.p12)");
+  // Looked up once per engine (a batch worker signs every message with the
+  // same certificate), in its own gpgsm; gpgsm checks the certificate again
+  // when it signs.
+  if (!m_signer_key || m_signer_fpr != signer) {
+    m_signer_key = lookup(signer, true);
+    if (!m_signer_key) {
+      return fail(Errc::no_key,
+                  fmt::format("identity.smime_cert: certificate {} with its secret key is not in "
+                              "the gpgsm keybox",
+                              signer),
+                  "SIG-01",
+                  "import your certificate and key (peermail keys import FILE.p12)");
+    }
+    m_signer_fpr = signer;
   }
-  Key key(raw);
   gpgme_signers_clear(ctx);
-  if (auto e = gpgme_signers_add(ctx, key.get()); e != 0) {
+  if (auto e = gpgme_signers_add(ctx, m_signer_key.get()); e != 0) {
     return unexpected(from_gpgme(e, "choosing the S/MIME signing certificate"));
   }
   PEERMAIL_TRY_ASSIGN(Data in, make_data(data));
@@ -153,11 +159,15 @@ CmsEngine::sign_detached(std::string_view data, const std::string& signer)
 Result<std::string>
 CmsEngine::encrypt(std::string_view data, const std::vector<std::string>& recipients)
 {
+  if (recipients.empty()) {
+    return fail(Errc::internal, "S/MIME encryption to no recipient");
+  }
   PEERMAIL_TRY(require_aes256()); // refuses a cipher-algo line added since
   // A gpgsm of its own for each encryption: gpgsm 2.2 in server mode runs
   // out of secure memory after a few encryptions ("gcrypt: Cannot allocate
   // memory", and every later operation of that gpgsm fails), so batch and
-  // Bcc copies must not share one. One spawn (~20 ms) per message.
+  // Bcc copies must not share one. Two gpgsm starts per message (GPGME
+  // asks a new context's gpgsm for its version, then starts the server).
   PEERMAIL_TRY_ASSIGN(Ctx fresh, cms_context(m_home));
   gpgme_set_armor(fresh.get(), 0);
   gpgme_ctx_t ctx = fresh.get();
@@ -165,26 +175,43 @@ CmsEngine::encrypt(std::string_view data, const std::vector<std::string>& recipi
   // judgement used ([smime] revocation): gpgsm's encryption in the same
   // process builds on that validation (a fresh gpgsm asked to encrypt
   // offline still fetched CRLs from an unreachable distribution point).
+  // All of them in one listing (one gpgsm, not one per recipient); only
+  // the certificates asked for are used, each exactly once.
   gpgme_set_offline(ctx, m_offline ? 1 : 0);
   gpgme_set_keylist_mode(ctx, GPGME_KEYLIST_MODE_LOCAL | GPGME_KEYLIST_MODE_VALIDATE);
-  std::vector<Key> keys;
-  std::vector<gpgme_key_t> raw_keys;
-  for (const auto& fpr : recipients) {
-    gpgme_key_t raw = nullptr;
-    if (gpgme_op_keylist_start(ctx, fpr.c_str(), 0) == 0) {
-      if (gpgme_op_keylist_next(ctx, &raw) != 0) {
-        raw = nullptr;
+  std::map<std::string, Key> listed; // lower-case fingerprint -> certificate
+  {
+    std::vector<const char*> patterns;
+    for (const auto& fpr : recipients) {
+      patterns.push_back(fpr.c_str());
+    }
+    patterns.push_back(nullptr);
+    if (gpgme_op_keylist_ext_start(ctx, patterns.data(), 0, 0) == 0) {
+      gpgme_key_t raw = nullptr;
+      while (gpgme_op_keylist_next(ctx, &raw) == 0 && raw != nullptr) {
+        Key k(raw);
+        if (k->fpr != nullptr) {
+          listed.emplace(util::to_lower(k->fpr), std::move(k));
+        }
       }
       gpgme_op_keylist_end(ctx);
     }
-    if (raw == nullptr) {
+  }
+  std::vector<Key> keys;
+  std::vector<gpgme_key_t> raw_keys;
+  for (const auto& fpr : recipients) {
+    const auto it = listed.find(util::to_lower(fpr));
+    if (it == listed.end() || !it->second) {
+      if (it != listed.end()) {
+        continue; // named twice: encrypted to once
+      }
       return fail(Errc::no_key,
                   fmt::format("certificate {} is not in the gpgsm keybox", fpr),
                   "E2E-01",
                   "import it (peermail keys import FILE)");
     }
-    keys.emplace_back(raw);
-    raw_keys.push_back(raw);
+    raw_keys.push_back(it->second.get());
+    keys.push_back(std::move(it->second));
   }
   raw_keys.push_back(nullptr);
   PEERMAIL_TRY_ASSIGN(Data in, make_data(data));

@@ -89,11 +89,11 @@ private:
 } // namespace
 
 Result<std::unique_ptr<SmimeProtector>>
-SmimeProtector::create(const config::Config& cfg, const std::string& gnupg_home)
+SmimeProtector::create(const config::Config& cfg, const std::string& gnupg_home, bool for_sending)
 {
   PEERMAIL_TRY_ASSIGN(
     auto engine,
-    crypto::open_cms(gnupg_home, cfg.smime.anchors, cfg.smime.revocation_offline, true));
+    crypto::open_cms(gnupg_home, cfg.smime.anchors, cfg.smime.revocation_offline, for_sending));
   return std::unique_ptr<SmimeProtector>(new CmsProtector(std::move(engine)));
 }
 

@@ -24,10 +24,12 @@ class SmimeProtector
 {
 public:
   // Open gpgsm in `gnupg_home` and make [smime] anchors of `cfg` its only
-  // trust anchors. Errors: config when the anchor file cannot be read or
-  // holds no root; crypto when gpgsm cannot be started.
-  static Result<std::unique_ptr<SmimeProtector>> create(const config::Config& cfg,
-                                                        const std::string& gnupg_home);
+  // trust anchors; `for_sending` (false only to judge, for `check`) makes
+  // gpgsm's content cipher AES-256 first (crypto::open_cms). Errors: config
+  // when the anchor file cannot be read or holds no root; crypto when gpgsm
+  // cannot be started.
+  static Result<std::unique_ptr<SmimeProtector>>
+  create(const config::Config& cfg, const std::string& gnupg_home, bool for_sending = true);
 
   virtual ~SmimeProtector() = default;
 

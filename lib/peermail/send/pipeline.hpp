@@ -18,6 +18,7 @@
 #include <peermail/mime/compose.hpp>
 #include <peermail/protect/protect.hpp>
 #include <peermail/protect/smime.hpp>
+#include <peermail/protect/smime_judgements.hpp>
 #include <peermail/send/unattended.hpp>
 #include <peermail/transport/transport.hpp>
 #include <peermail/util/result.hpp>
@@ -93,8 +94,23 @@ struct Services
 };
 
 // Return the real collaborators (GPGME keyring and protector, libcurl SMTP
-// session, the hash-chained audit log).
+// session, the hash-chained audit log), with one run's S/MIME judgements
+// (judge_smime_once): call it once per run.
 Services default_services();
+
+// The offline checklist given the run's S/MIME judgements (for
+// check::GatherOptions::smime_judgements).
+using SmimeChecklist =
+  std::function<Result<void>(const config::Config& cfg,
+                             const std::string& gnupg_home,
+                             const std::map<std::string, std::string>& env,
+                             const std::shared_ptr<protect::SmimeJudgements>& judgements)>;
+
+// `s` with one run's S/MIME certificate judgements shared by the protectors
+// s.make_smime makes (send's preflight, batch's preflight and workers) and
+// the offline checklist `checklist`: each certificate is judged once per
+// run (protect/smime_judgements.hpp).
+Services judge_smime_once(Services s, SmimeChecklist checklist);
 
 // What the pipeline is doing, for a progress line on a terminal: `step` in
 // the user's words ("encrypting message 1 of 2", "sending message 1 of 2",

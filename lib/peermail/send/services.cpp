@@ -6,6 +6,7 @@
 #include <peermail/check/gather.hpp>
 #include <peermail/crypto/cms_recipients.hpp>
 #include <peermail/crypto/recipient_proof.hpp>
+#include <peermail/protect/smime_judgements.hpp>
 #include <peermail/transport/probe.hpp>
 
 namespace peermail::send {
@@ -42,14 +43,6 @@ default_services()
                       const std::vector<std::string>& fingerprints) {
     return crypto::read_cms_envelope_for(home, der, fingerprints);
   };
-  s.offline_checklist = [](const config::Config& cfg,
-                           const std::string& gnupg_home,
-                           const std::map<std::string, std::string>& env) {
-    check::GatherOptions o;
-    o.gnupg_home = gnupg_home;
-    o.env = env;
-    return check::require_offline_checklist(cfg, o);
-  };
   s.size_limit = [](const config::Account& a) { return transport::size_limit(a); };
   s.signing_passphrase = [](const config::Config& cfg,
                             const std::string& home,
@@ -57,6 +50,38 @@ default_services()
                             Prompt prompt) {
     return signing_passphrase(cfg, home, signer, prompt);
   };
+  return judge_smime_once(std::move(s),
+                          [](const config::Config& cfg,
+                             const std::string& gnupg_home,
+                             const std::map<std::string, std::string>& env,
+                             const std::shared_ptr<protect::SmimeJudgements>& judgements) {
+                            check::GatherOptions o;
+                            o.gnupg_home = gnupg_home;
+                            o.env = env;
+                            o.smime_judgements = judgements;
+                            return check::require_offline_checklist(cfg, o);
+                          });
+}
+
+Services
+judge_smime_once(Services s, SmimeChecklist checklist)
+{
+  auto judgements = std::make_shared<protect::SmimeJudgements>();
+  s.make_smime = [judgements, make = std::move(s.make_smime)](
+                   const config::Config& cfg,
+                   const std::string& home) -> Result<std::unique_ptr<protect::SmimeProtector>> {
+    if (!make) {
+      return fail(Errc::internal, "no S/MIME service");
+    }
+    PEERMAIL_TRY_ASSIGN(auto opened, make(cfg, home));
+    return protect::judge_once(judgements, cfg, home, std::move(opened));
+  };
+  s.offline_checklist =
+    [judgements, checklist = std::move(checklist)](const config::Config& cfg,
+                                                   const std::string& gnupg_home,
+                                                   const std::map<std::string, std::string>& env) {
+      return checklist(cfg, gnupg_home, env, judgements);
+    };
   return s;
 }
 
