@@ -244,3 +244,98 @@ TEST_SUITE("peermail::crypto::x509_import")
     CHECK(wrong.error().code == Errc::auth);
   }
 }
+
+TEST_SUITE("peermail::crypto::x509_import")
+{
+  // The attack review's findings: a key of another kind decoded at any cost,
+  // copies of a safe multiplying the work, a key without its certificate.
+  TEST_CASE("open_pkcs12: only RSA, named-curve EC and EdDSA keys are decoded")
+  {
+    EVP_PKEY* x25519 = EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519");
+    REQUIRE(x25519 != nullptr);
+    PKCS12* in = parse_p12(fixture("smime/import-chain.p12"));
+    REQUIRE(in != nullptr);
+    EVP_PKEY* key = nullptr;
+    X509* cert = nullptr;
+    REQUIRE(PKCS12_parse(in, "import-test", &key, &cert, nullptr) == 1);
+    for (const int key_nid : {NID_pbe_WithSHA1And3_Key_TripleDES_CBC, -1}) {
+      CAPTURE(key_nid);
+      PKCS12* p12 =
+        PKCS12_create("import-test", nullptr, x25519, nullptr, nullptr, key_nid, -1, 100, 100, 0);
+      REQUIRE(p12 != nullptr);
+      auto r = open_pkcs12(der_of_p12(p12), Secret("import-test"));
+      PKCS12_free(p12);
+      REQUIRE_FALSE(r.has_value());
+      CHECK(r.error().code == Errc::data);
+      CHECK(r.error().message.find("holds a X25519 key; peermail imports RSA, EC on a named curve")
+            != std::string::npos);
+    }
+    // The key without its own certificate, beside another one: refused
+    // before gpgsm could store the key alone.
+    STACK_OF(X509)* other = sk_X509_new_null();
+    REQUIRE(other != nullptr);
+    X509_up_ref(cert);
+    sk_X509_push(other, cert);
+    PKCS12* mismatch =
+      PKCS12_create("import-test", nullptr, key, nullptr, other, -1, -1, 100, 100, 0);
+    REQUIRE(mismatch != nullptr);
+    EVP_PKEY* stranger = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048));
+    REQUIRE(stranger != nullptr);
+    PKCS12* wrong_key =
+      PKCS12_create("import-test", nullptr, stranger, nullptr, other, -1, -1, 100, 100, 0);
+    REQUIRE(wrong_key != nullptr);
+    auto r = open_pkcs12(der_of_p12(wrong_key), Secret("import-test"));
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == Errc::data);
+    CHECK(r.error().message.find("key belongs to none of its certificates") != std::string::npos);
+    CHECK(open_pkcs12(der_of_p12(mismatch), Secret("import-test")).has_value());
+    PKCS12_free(wrong_key);
+    PKCS12_free(mismatch);
+    EVP_PKEY_free(stranger);
+    sk_X509_pop_free(other, X509_free);
+    EVP_PKEY_free(x25519);
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    PKCS12_free(in);
+  }
+
+  TEST_CASE("open_pkcs12: copies of an encrypted safe do not multiply the work")
+  {
+    PKCS12* in = parse_p12(fixture("smime/import-chain.p12"));
+    REQUIRE(in != nullptr);
+    EVP_PKEY* key = nullptr;
+    X509* cert = nullptr;
+    REQUIRE(PKCS12_parse(in, "import-test", &key, &cert, nullptr) == 1);
+    const int pbe = NID_pbe_WithSHA1And3_Key_TripleDES_CBC;
+    const auto with_safes = [&](int copies) {
+      STACK_OF(PKCS7)* safes = sk_PKCS7_new_null();
+      for (int i = 0; i < copies; ++i) {
+        STACK_OF(PKCS12_SAFEBAG)* bags = sk_PKCS12_SAFEBAG_new_null();
+        REQUIRE(PKCS12_add_cert(&bags, cert) != nullptr);
+        REQUIRE(PKCS12_add_safe(&safes, bags, pbe, 1, "import-test") == 1);
+        sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+      }
+      STACK_OF(PKCS12_SAFEBAG)* bags = sk_PKCS12_SAFEBAG_new_null();
+      REQUIRE(PKCS12_add_key(&bags, key, 0, 1, pbe, "import-test") != nullptr);
+      REQUIRE(PKCS12_add_safe(&safes, bags, -1, 0, nullptr) == 1);
+      sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+      PKCS12* out = PKCS12_add_safes(safes, 0);
+      sk_PKCS7_pop_free(safes, PKCS7_free);
+      REQUIRE(out != nullptr);
+      REQUIRE(PKCS12_set_mac(out, "import-test", -1, nullptr, 0, 1, EVP_sha1()) == 1);
+      std::string der = der_of_p12(out);
+      PKCS12_free(out);
+      return der;
+    };
+    // MAC + 6 safes + key = 8 derivations: taken; MAC + 8 safes + key: not.
+    CHECK(open_pkcs12(with_safes(6), Secret("import-test")).has_value());
+    auto r = open_pkcs12(with_safes(8), Secret("import-test"));
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == Errc::data);
+    CHECK(r.error().message.find("more key derivation than a key and its certificates need")
+          != std::string::npos);
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    PKCS12_free(in);
+  }
+}

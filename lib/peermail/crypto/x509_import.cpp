@@ -452,6 +452,13 @@ open_pkcs12(std::string_view der, const Secret& passphrase, std::int64_t max_ite
   if (!pkey) {
     return out;
   }
+  if (!cert) {
+    return fail(Errc::data,
+                "the PKCS #12 file's key belongs to none of its certificates; nothing was "
+                "imported",
+                "",
+                "export the key together with its own certificate");
+  }
   // GnuPG 2.2 reads PKCS #12 only with the legacy PBE-SHA1-3DES and a SHA-1
   // MAC; the key stays under the same passphrase. Its reader also rejects
   // about one file in fifty for its random salts, and some certificates
