@@ -9,6 +9,7 @@
 
 #include <cctype>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -109,6 +110,10 @@ struct Recorder
   std::string real_audit;
   // The first record with this outcome fails to append (then it is cleared).
   std::string fail_audit_outcome;
+  // A batch appends audit records from its workers and its main thread, and
+  // sends from its workers: `audit`, `audit_after_sends` and `envelopes`
+  // change under this lock.
+  std::mutex mu;
 };
 
 class FakeProtector : public protect::Protector
@@ -147,8 +152,12 @@ public:
   Result<transport::SendResult>
   send(const transport::Envelope& envelope, std::string_view message) override
   {
-    const int index = static_cast<int>(m_r.envelopes.size());
-    m_r.envelopes.push_back(envelope);
+    int index = 0;
+    {
+      std::lock_guard<std::mutex> lock(m_r.mu);
+      index = static_cast<int>(m_r.envelopes.size());
+      m_r.envelopes.push_back(envelope);
+    }
     if (index == m_r.cancel_at_send && m_r.cancel != nullptr) {
       m_r.cancel->request(2); // SIGINT
       return unexpected(Error(Errc::canceled, "interrupted before the end of the message"));
@@ -210,6 +219,7 @@ fakes(Recorder& rec, FakeKeyring* keyring_template = nullptr)
     return {};
   };
   s.append_audit = [&rec](const std::string&, const audit::Record& r) -> Result<std::uint64_t> {
+    std::lock_guard<std::mutex> lock(rec.mu);
     if (static_cast<int>(rec.audit.size()) == rec.fail_audit_at
         || (!rec.fail_audit_outcome.empty() && r.outcome == rec.fail_audit_outcome)) {
       rec.fail_audit_at = -1;
