@@ -149,6 +149,23 @@ gpg_certify() {
     --default-key "$1" --quick-lsign-key "$2" 2>/dev/null
 }
 
+# gpg_corpus_keys DIR: into $GNUPGHOME, the Thunderbird OpenPGP corpus's
+# secret keys from DIR/keys (Alice, Bob, Carol): Alice ultimately trusted,
+# Bob and Carol certified by her.
+gpg_corpus_keys() {
+  local f alice
+  for f in alice@openpgp.example-0xf231550c4f47e38e-secret.asc \
+    bob@openpgp.example-0xfbfcc82a015e7330-secret.asc \
+    carol@example.com-0x3099ff1238852b9f-secret.asc; do
+    gpg --batch --quiet --import "$1/keys/$f" 2>/dev/null
+  done
+  alice=$(gpg --with-colons --list-keys alice@openpgp.example | awk -F: '/^fpr:/ {print $10; exit}')
+  gpg_trust_ultimate "$alice"
+  for f in bob@openpgp.example carol@example.com; do
+    gpg_certify "$alice" "$(gpg --with-colons --list-keys "$f" | awk -F: '/^fpr:/ {print $10; exit}')"
+  done
+}
+
 # gpg_clinic_keys [NAME EMAIL VAR]...: the keyring most suites use, in a
 # fresh GNUPGHOME (gpg_home_new): Ana Ruiz <ana@clinic.test>, ultimately
 # trusted, and Sam Lee <sam@hospital.test>, certified by Ana; sets ANA_FPR and

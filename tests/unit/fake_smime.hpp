@@ -120,4 +120,15 @@ with_fake_smime(Services s, SmimeRecorder& srec)
   return s;
 }
 
+// make_config() with the own certificate and Kim and Bob as S/MIME peers.
+inline config::Config
+smime_config()
+{
+  config::Config cfg = make_config();
+  cfg.identity.smime_cert = k_own_cert;
+  cfg.peers.push_back({"kim@lab.test", k_kim_cert, config::PeerProtocol::smime});
+  cfg.peers.push_back({"bob@lab.test", k_bob_cert, config::PeerProtocol::smime});
+  return cfg;
+}
+
 } // namespace peermail::test

@@ -28,16 +28,6 @@ using namespace peermail::test;
 
 namespace {
 
-config::Config
-smime_config()
-{
-  config::Config cfg = make_config();
-  cfg.identity.smime_cert = k_own_cert;
-  cfg.peers.push_back({"kim@lab.test", k_kim_cert, config::PeerProtocol::smime});
-  cfg.peers.push_back({"bob@lab.test", k_bob_cert, config::PeerProtocol::smime});
-  return cfg;
-}
-
 std::unique_ptr<protect::SmimeProtector>
 fake(SmimeRecorder& srec)
 {

@@ -104,18 +104,7 @@ test_thunderbird_openpgp_corpus_survives_relays() {
     local dir="$PEERMAIL_SOURCE_DIR/../shared/corpora/thunderbird-openpgp"
     [ -d "$dir/eml" ] || { echo "OpenPGP corpus absent: skipped"; return 0; }
     gpg_home_new
-    local alice bob carol f
-    for f in alice@openpgp.example-0xf231550c4f47e38e-secret.asc \
-             bob@openpgp.example-0xfbfcc82a015e7330-secret.asc \
-             carol@example.com-0x3099ff1238852b9f-secret.asc; do
-        gpg --batch --quiet --import "$dir/keys/$f" 2>/dev/null
-    done
-    alice=$(gpg --with-colons --list-keys alice@openpgp.example | awk -F: '/^fpr:/ {print $10; exit}')
-    bob=$(gpg --with-colons --list-keys bob@openpgp.example | awk -F: '/^fpr:/ {print $10; exit}')
-    carol=$(gpg --with-colons --list-keys carol@example.com | awk -F: '/^fpr:/ {print $10; exit}')
-    gpg_trust_ultimate "$alice"
-    gpg_certify "$alice" "$bob"
-    gpg_certify "$alice" "$carol"
+    gpg_corpus_keys "$dir"
     corpus_neutral "$dir/eml" "$CFG" 150
 }
 
