@@ -166,22 +166,38 @@ der_of_p12(PKCS12* p12)
   return out;
 }
 
+// The fixture's key and its certificate, freed at the end of the scope.
+struct FixtureKey
+{
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+  FixtureKey()
+  {
+    PKCS12* in = parse_p12(fixture("smime/import-chain.p12"));
+    REQUIRE(in != nullptr);
+    const int ok = PKCS12_parse(in, "import-test", &key, &cert, nullptr);
+    PKCS12_free(in);
+    REQUIRE(ok == 1);
+  }
+  ~FixtureKey()
+  {
+    EVP_PKEY_free(key);
+    X509_free(cert);
+  }
+  FixtureKey(const FixtureKey&) = delete;
+  FixtureKey& operator=(const FixtureKey&) = delete;
+};
+
 // The fixture's key and certificate packed again with `key_iter`,
 // `cert_iter` and `mac_iter` iterations (passphrase "import-test").
 std::string
 repacked(int key_iter, int cert_iter, int mac_iter)
 {
-  PKCS12* in = parse_p12(fixture("smime/import-chain.p12"));
-  REQUIRE(in != nullptr);
-  EVP_PKEY* key = nullptr;
-  X509* cert = nullptr;
-  REQUIRE(PKCS12_parse(in, "import-test", &key, &cert, nullptr) == 1);
+  const FixtureKey fx;
+  EVP_PKEY* key = fx.key;
+  X509* cert = fx.cert;
   const int pbe = NID_pbe_WithSHA1And3_Key_TripleDES_CBC;
-  PKCS12* out =
-    PKCS12_create("import-test", nullptr, key, cert, nullptr, pbe, pbe, key_iter, mac_iter, 0);
-  REQUIRE(out != nullptr);
-  // PKCS12_create takes only one count for both key and certificates.
-  PKCS12_free(out);
+  // PKCS12_create takes one count for key and certificates: built by hand.
   STACK_OF(PKCS12_SAFEBAG)* bags = sk_PKCS12_SAFEBAG_new_null();
   REQUIRE(PKCS12_add_cert(&bags, cert) != nullptr);
   STACK_OF(PKCS7)* safes = sk_PKCS7_new_null();
@@ -191,15 +207,12 @@ repacked(int key_iter, int cert_iter, int mac_iter)
   REQUIRE(PKCS12_add_key(&bags, key, 0, key_iter, pbe, "import-test") != nullptr);
   REQUIRE(PKCS12_add_safe(&safes, bags, -1, 0, nullptr) == 1);
   sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
-  out = PKCS12_add_safes(safes, 0);
+  PKCS12* out = PKCS12_add_safes(safes, 0);
   sk_PKCS7_pop_free(safes, PKCS7_free);
   REQUIRE(out != nullptr);
   REQUIRE(PKCS12_set_mac(out, "import-test", -1, nullptr, 0, mac_iter, EVP_sha1()) == 1);
   std::string der = der_of_p12(out);
   PKCS12_free(out);
-  EVP_PKEY_free(key);
-  X509_free(cert);
-  PKCS12_free(in);
   return der;
 }
 
@@ -253,11 +266,9 @@ TEST_SUITE("peermail::crypto::x509_import")
   {
     EVP_PKEY* x25519 = EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519");
     REQUIRE(x25519 != nullptr);
-    PKCS12* in = parse_p12(fixture("smime/import-chain.p12"));
-    REQUIRE(in != nullptr);
-    EVP_PKEY* key = nullptr;
-    X509* cert = nullptr;
-    REQUIRE(PKCS12_parse(in, "import-test", &key, &cert, nullptr) == 1);
+    const FixtureKey fx;
+    EVP_PKEY* key = fx.key;
+    X509* cert = fx.cert;
     for (const int key_nid : {NID_pbe_WithSHA1And3_Key_TripleDES_CBC, -1}) {
       CAPTURE(key_nid);
       PKCS12* p12 =
@@ -294,18 +305,13 @@ TEST_SUITE("peermail::crypto::x509_import")
     EVP_PKEY_free(stranger);
     sk_X509_pop_free(other, X509_free);
     EVP_PKEY_free(x25519);
-    EVP_PKEY_free(key);
-    X509_free(cert);
-    PKCS12_free(in);
   }
 
   TEST_CASE("open_pkcs12: copies of an encrypted safe do not multiply the work")
   {
-    PKCS12* in = parse_p12(fixture("smime/import-chain.p12"));
-    REQUIRE(in != nullptr);
-    EVP_PKEY* key = nullptr;
-    X509* cert = nullptr;
-    REQUIRE(PKCS12_parse(in, "import-test", &key, &cert, nullptr) == 1);
+    const FixtureKey fx;
+    EVP_PKEY* key = fx.key;
+    X509* cert = fx.cert;
     const int pbe = NID_pbe_WithSHA1And3_Key_TripleDES_CBC;
     const auto with_safes = [&](int copies) {
       STACK_OF(PKCS7)* safes = sk_PKCS7_new_null();
@@ -334,8 +340,5 @@ TEST_SUITE("peermail::crypto::x509_import")
     CHECK(r.error().code == Errc::data);
     CHECK(r.error().message.find("more key derivation than a key and its certificates need")
           != std::string::npos);
-    EVP_PKEY_free(key);
-    X509_free(cert);
-    PKCS12_free(in);
   }
 }
